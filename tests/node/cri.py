@@ -26,6 +26,7 @@ Usage:
   cri.py version               runtime name and version
 """
 import argparse
+import concurrent.futures
 import datetime
 import hashlib
 import json
@@ -528,21 +529,35 @@ def teardown(cri):
     """Remove every pod on this (harness-owned) node, then kubelet's files."""
     problems = []
     if cri is not None:
-        for c in cri.call("ListContainers").get("containers", []):
-            try:
-                cri.call("StopContainer", {"container_id": c["id"], "timeout": 1})
-                cri.call("RemoveContainer", {"container_id": c["id"]})
-            except grpc.RpcError as e:
-                problems.append("container %s: %s" % (c["id"][:12], e.details()))
-        for s in cri.call("ListPodSandbox").get("items", []):
-            try:
-                cri.call("StopPodSandbox", {"pod_sandbox_id": s["id"]})
-                cri.call("RemovePodSandbox", {"pod_sandbox_id": s["id"]})
-            except grpc.RpcError as e:
-                problems.append("sandbox %s: %s" % (s["id"][:12], e.details()))
+        def remove_container(cid):
+            cri.call("StopContainer", {"container_id": cid, "timeout": 1})
+            cri.call("RemoveContainer", {"container_id": cid})
+
+        def remove_sandbox(sid):
+            cri.call("StopPodSandbox", {"pod_sandbox_id": sid})
+            cri.call("RemovePodSandbox", {"pod_sandbox_id": sid})
+
+        # In parallel: PID 1 of a container often ignores SIGTERM (httpd, sleep),
+        # so each stop waits out its 1 s grace period.
+        containers = [c["id"] for c in cri.call("ListContainers").get("containers", [])]
+        problems += run_parallel(remove_container, containers, "container")
+        sandboxes = [s["id"] for s in cri.call("ListPodSandbox").get("items", [])]
+        problems += run_parallel(remove_sandbox, sandboxes, "sandbox")
     remove_created_paths(problems)
     for qos_dir in ("/kubepods/besteffort", "/kubepods/burstable", "/kubepods"):
         remove_if_empty_cgroup(qos_dir)
+    return problems
+
+
+def run_parallel(func, ids, what):
+    problems = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        futures = {pool.submit(func, i): i for i in ids}
+        for fut in concurrent.futures.as_completed(futures):
+            try:
+                fut.result()
+            except grpc.RpcError as e:
+                problems.append("%s %s: %s" % (what, futures[fut][:12], e.details()))
     return problems
 
 

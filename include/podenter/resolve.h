@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Finding containers from the node's own files: runtime state first (cost
+ * grows with containers), kubelet's log trees for names, and a /proc cgroup
+ * scan only when no runtime state exists at all.
+ */
+#ifndef PODENTER_RESOLVE_H
+#define PODENTER_RESOLVE_H
+
+#include <stdbool.h>
+
+#include "podenter/container.h"
+#include "podenter/error.h"
+#include "podenter/hostroot.h"
+#include "podenter/target.h"
+
+#define PE_SCAN_MAX_TRIED 32
+
+/* What a scan looked at, so "nothing found" can say where it looked. */
+struct pe_scan_report {
+	char tried[PE_SCAN_MAX_TRIED][256]; /* node paths that were examined */
+	bool tried_exists[PE_SCAN_MAX_TRIED];
+	unsigned ntried;
+	unsigned sources_found; /* bit (1 << enum pe_source) per source with data */
+	bool used_proc_scan;    /* fell back to scanning /proc */
+};
+
+/*
+ * Narrowing for a scan. Sources may use it to skip parsing files that cannot
+ * match (a cheap substring test before JSON parsing); they may also return
+ * records that do not match, the caller filters again.
+ */
+struct pe_scan_filter {
+	const char *literal;   /* a string every match contains (pod name part) */
+	const char *id_prefix; /* container id prefix */
+};
+
+/* Run every source and merge into one list (sandboxes included). */
+int pe_node_scan(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
+		 struct pe_container_list *out, struct pe_scan_report *report,
+		 struct pe_error *err);
+
+/*
+ * Confirm c->pid still names the container: /proc/PID/cgroup must name the
+ * container id (and pod UID when known). Fills pid_state, start_time, cgroup,
+ * ns_inode[] and user_namespaced. Never fails: problems show in pid_state.
+ */
+void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c);
+
+struct pe_resolve_opts {
+	const char *container;  /* -c NAME, NULL for the default */
+	bool any;               /* several pods match: take the first */
+	bool include_sandboxes; /* allow the pause container itself */
+};
+
+/* What resolution decided on its own, for the CLI to say on stderr. */
+struct pe_resolve_note {
+	char defaulted_container[256]; /* non-empty: -c was not given */
+	char other_containers[1024];   /* the others the pod has */
+	bool sandbox_fallback;         /* app container not running: sandbox */
+	unsigned matched_pods;         /* pods matching a pattern (with --any) */
+};
+
+/*
+ * Resolve one target to exactly one container whose PID was verified.
+ * Errors are written for people: not found lists near names and other
+ * namespaces holding the pod; ambiguous patterns list the matches.
+ */
+int pe_resolve(const struct pe_hostroot *hr, const struct pe_target *t,
+	       const struct pe_resolve_opts *o, struct pe_container *out,
+	       struct pe_resolve_note *note, struct pe_error *err);
+
+/*
+ * All containers of all pods matching t (a pod name, glob or prefix), for
+ * list, sniff and completions. all_namespaces ignores t->namespace.
+ */
+int pe_resolve_pods(const struct pe_hostroot *hr, const struct pe_target *t,
+		    bool all_namespaces, struct pe_container_list *out,
+		    struct pe_scan_report *report, struct pe_error *err);
+
+/* The node itself (PID 1 of the host root's /proc) as a record. */
+int pe_resolve_node(const struct pe_hostroot *hr, struct pe_container *out,
+		    struct pe_error *err);
+
+/* Pod-name match as `list` and resolution do it: exact, glob, or a
+ * Deployment/ReplicaSet prefix ("nginx-deployment" matches
+ * "nginx-deployment-7848d4b86f-6qzm9"). */
+bool pe_pod_name_matches(const char *pattern, bool is_glob, const char *pod);
+
+#endif

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The CLI layer: options, output and exit codes. Only this layer prints.
+ */
+#ifndef PODENTER_CLI_H
+#define PODENTER_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "podenter/container.h"
+#include "podenter/error.h"
+#include "podenter/hostroot.h"
+#include "podenter/resolve.h"
+
+/* podenter's own failures, before the command runs (as nsenter/env). */
+#define PE_EXIT_FAILURE 125
+#define PE_EXIT_CANNOT_EXEC 126
+#define PE_EXIT_NOT_FOUND 127
+
+enum cli_output { CLI_OUT_TABLE = 0, CLI_OUT_WIDE, CLI_OUT_JSON, CLI_OUT_NAME };
+
+/* Options every subcommand shares (the command-line contract). */
+struct cli_common {
+	const char *host_root;  /* --host-root, default "/" */
+	const char *namespace;  /* -n, default "default" */
+	const char *container;  /* -c */
+	enum cli_output output; /* -o */
+	bool all_namespaces;    /* -A */
+	bool all;               /* --all: show sandboxes */
+	bool any;               /* --any: first of several matching pods */
+	bool quiet;             /* -q: no notes on stderr */
+};
+
+/* Long-only option ids shared by the subcommands' getopt tables. */
+enum {
+	OPT_HOST_ROOT = 0x100,
+	OPT_ALL,
+	OPT_ANY,
+	OPT_COMMON_LAST
+};
+
+/* getopt_long entries for the common options; each subcommand's table
+ * starts with these (terminated by its own entries and a zero row). */
+#define CLI_COMMON_LONGOPTS                                          \
+	{ "namespace", required_argument, NULL, 'n' },               \
+	{ "container", required_argument, NULL, 'c' },               \
+	{ "output", required_argument, NULL, 'o' },                  \
+	{ "all-namespaces", no_argument, NULL, 'A' },                \
+	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },     \
+	{ "all", no_argument, NULL, OPT_ALL },                       \
+	{ "any", no_argument, NULL, OPT_ANY },                       \
+	{ "quiet", no_argument, NULL, 'q' },                         \
+	{ "help", no_argument, NULL, 'h' },                          \
+	{ "version", no_argument, NULL, 'V' }
+#define CLI_COMMON_SHORTOPTS "n:c:o:AqhV"
+
+void cli_common_init(struct cli_common *c);
+/* Handle a common option. Returns 1 if handled, 0 if not a common
+ * option, -1 on a bad value (message printed). 'h' and 'V' print and exit. */
+int cli_common_option(struct cli_common *c, int opt, const char *arg,
+		      const char *subcommand);
+
+/* Print "podenter: message" and the hint lines, once. */
+void cli_print_error(const struct pe_error *err);
+/* Print a usage error with a pointer to --help; returns PE_EXIT_FAILURE. */
+int cli_usage_error(const char *subcommand, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Map a library error to an exit code (always 125 today: podenter's own). */
+int cli_exit_code(const struct pe_error *err);
+
+void cli_usage(FILE *out, const char *subcommand);
+void cli_version(void);
+
+/* output.c */
+void output_table(FILE *out, const struct pe_container_list *l, bool wide,
+		  bool include_sandboxes);
+void output_json_list(FILE *out, const struct pe_container_list *l,
+		      bool include_sandboxes);
+void output_json_one(FILE *out, const struct pe_container *c);
+void output_names(FILE *out, const struct pe_container_list *l);
+void output_inspect_text(FILE *out, const struct pe_container *c);
+
+/* Resolve TARGET text with the common options; prints errors and notes.
+ * Returns 0 or an exit code. */
+int cli_resolve_target(const struct cli_common *co, const struct pe_hostroot *hr,
+		       const char *text, struct pe_container *out);
+
+int cmd_list(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_enter(int argc, char **argv);
+
+#endif

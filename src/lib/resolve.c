@@ -1,0 +1,736 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * From TARGET to one verified container. The runtime sources are read
+ * first (their cost grows with containers); kubelet's logs add names and
+ * exited containers; /proc is scanned only when no runtime state exists.
+ * Every error is written for a person in an incident: what was searched,
+ * what is near, what to try.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "podenter/cgroup.h"
+#include "podenter/resolve.h"
+#include "runtime/sources.h"
+
+#define CGROUP_FILE_MAX 65536
+
+/* Containers inherit pod identity their own files lack from the sandbox. */
+static int inherit_from_sandboxes(struct pe_container_list *l)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		struct pe_container *c = &l->items[i];
+		struct pe_container *sb;
+
+		if (c->is_sandbox || !c->sandbox_id ||
+		    (c->namespace && c->pod && c->pod_uid))
+			continue;
+		sb = pe_list_find_id(l, c->sandbox_id);
+		if (!sb)
+			continue;
+		if ((!c->namespace && pe_strdup_into(&c->namespace, sb->namespace)) ||
+		    (!c->pod && pe_strdup_into(&c->pod, sb->pod)) ||
+		    (!c->pod_uid && pe_strdup_into(&c->pod_uid, sb->pod_uid)))
+			return -1;
+	}
+	return 0;
+}
+
+/* The /proc fallback cannot tell the pause process from an app container;
+ * kubelet logs only app containers, so a nameless member of a pod is its
+ * sandbox. */
+static void mark_unnamed_sandboxes(struct pe_container_list *l)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		struct pe_container *c = &l->items[i];
+
+		if (c->source == PE_SRC_PROC_CGROUP && !c->container && c->pod_uid)
+			c->is_sandbox = true;
+	}
+}
+
+int pe_node_scan(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
+		 struct pe_container_list *out, struct pe_scan_report *report,
+		 struct pe_error *err)
+{
+	struct pe_scan_report local;
+
+	if (!report)
+		report = &local;
+	memset(report, 0, sizeof(*report));
+	if (pe_scan_containerd(hr, f, out, report, err) < 0 ||
+	    pe_scan_crio(hr, f, out, report, err) < 0 ||
+	    pe_scan_docker(hr, f, out, report, err) < 0)
+		return -1;
+	/* No runtime state at all (not merely no match): fall back to /proc. A
+	 * filtered scan that found nothing cannot tell the two apart, so look
+	 * for any state before paying for the /proc walk. */
+	if (report->sources_found == 0) {
+		bool any_state = false;
+
+		for (unsigned i = 0; i < report->ntried; i++)
+			any_state |= report->tried_exists[i];
+		if (!any_state && pe_scan_proc(hr, out, report, err) < 0)
+			return -1;
+	}
+	if (pe_scan_kubelet_logs(hr, f, out, report, err) < 0)
+		return -1;
+	if (inherit_from_sandboxes(out) < 0)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "merging records");
+	mark_unnamed_sandboxes(out);
+	return 0;
+}
+
+static unsigned long ns_inode_of(int pfd, const char *name)
+{
+	char rel[32], buf[64];
+	ssize_t n;
+	const char *lb;
+
+	snprintf(rel, sizeof(rel), "ns/%s", name);
+	n = readlinkat(pfd, rel, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	lb = strchr(buf, '[');
+	return lb ? strtoul(lb + 1, NULL, 10) : 0;
+}
+
+static unsigned long host_user_ns(const struct pe_hostroot *hr)
+{
+	int fd = pe_host_open(hr, "/proc/1", O_PATH | O_DIRECTORY);
+	unsigned long ino;
+
+	if (fd < 0)
+		return 0;
+	ino = ns_inode_of(fd, "user");
+	close(fd);
+	return ino;
+}
+
+void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
+{
+	char path[64], *cg = NULL, cgpath[4096];
+	struct pe_cgroup_info info;
+	int pfd;
+
+	if (c->pid <= 0) {
+		c->pid_state = PE_PID_UNKNOWN;
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d", (int)c->pid);
+	pfd = pe_host_open(hr, path, O_PATH | O_DIRECTORY);
+	if (pfd < 0 || pe_read_file_at(pfd, "cgroup", CGROUP_FILE_MAX, &cg) < 0) {
+		c->pid_state = PE_PID_GONE;
+		if (pfd >= 0)
+			close(pfd);
+		return;
+	}
+	c->pid_state = PE_PID_VERIFIED;
+	if (c->container_id) {
+		if (!pe_cgroup_path_of(cg, c->container_id, cgpath, sizeof(cgpath)))
+			c->pid_state = PE_PID_STALE;
+		else if (pe_strdup_into(&c->cgroup, cgpath) < 0)
+			c->pid_state = PE_PID_UNKNOWN;
+	}
+	/* the UID check catches a PID reused by another pod's container */
+	if (c->pid_state == PE_PID_VERIFIED && c->pod_uid &&
+	    pe_cgroup_parse_file(cg, &info) && info.pod_uid[0] &&
+	    strcmp(info.pod_uid, c->pod_uid) != 0)
+		c->pid_state = PE_PID_STALE;
+	free(cg);
+	if (c->pid_state == PE_PID_VERIFIED) {
+		char pidstr[16];
+		int procfd = pe_host_open(hr, "/proc", O_PATH | O_DIRECTORY);
+
+		snprintf(pidstr, sizeof(pidstr), "%d", (int)c->pid);
+		if (procfd >= 0) {
+			c->start_time = pe_proc_start_time_at(procfd, pidstr);
+			close(procfd);
+		}
+		for (int t = 0; t < PE_NS_COUNT; t++)
+			c->ns_inode[t] = ns_inode_of(pfd, pe_ns_name((enum pe_ns_type)t));
+		if (c->ns_inode[PE_NS_USER]) {
+			unsigned long host = host_user_ns(hr);
+
+			c->user_namespaced = host && host != c->ns_inode[PE_NS_USER];
+		}
+	}
+	close(pfd);
+}
+
+bool pe_pod_name_matches(const char *pattern, bool is_glob, const char *pod)
+{
+	size_t len;
+
+	if (!pod)
+		return false;
+	if (is_glob)
+		return pe_glob_match(pattern, pod);
+	if (strcmp(pattern, pod) == 0)
+		return true;
+	/* a Deployment, ReplicaSet, StatefulSet or DaemonSet name: the pod is
+	 * "<owner>-<suffix>" */
+	len = strlen(pattern);
+	return strncmp(pod, pattern, len) == 0 && pod[len] == '-';
+}
+
+/* The longest plain run before any glob character: every match contains
+ * it, so sources can skip files without it. */
+static void literal_of(const char *pattern, char *out, size_t size)
+{
+	size_t n = strcspn(pattern, "*?[");
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, pattern, n);
+	out[n] = '\0';
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+static bool same_pod(const struct pe_container *a, const struct pe_container *b)
+{
+	return same_str(a->namespace, b->namespace) && same_str(a->pod, b->pod) &&
+	       (!a->pod_uid || !b->pod_uid || strcmp(a->pod_uid, b->pod_uid) == 0);
+}
+
+static unsigned edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned row[256];
+
+	if (la > 250 || lb > 250)
+		return 1000;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned prev = row[0];
+
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned cur = row[j];
+			unsigned best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+static bool already_listed(const char *buf, const char *ns, const char *pod)
+{
+	char needle[600];
+
+	snprintf(needle, sizeof(needle), " %s/%s?", ns, pod);
+	return strstr(buf, needle + 1) != NULL;
+}
+
+static int explain_no_runtime(const struct pe_hostroot *hr,
+			      const struct pe_scan_report *rep,
+			      struct pe_error *err)
+{
+	pe_error_set(err, PE_ERR_NO_RUNTIME, 0,
+		     "no container runtime state found under host root %s",
+		     hr->path);
+	pe_error_hint(err, "looked for:");
+	for (unsigned i = 0; i < rep->ntried; i++) {
+		char shown[512];
+
+		pe_host_display(hr, rep->tried[i], shown, sizeof(shown));
+		pe_error_hint(err, "  %s%s", shown,
+			      rep->tried_exists[i] ? " (empty)" : " (missing)");
+	}
+	if (hr->is_slash)
+		pe_error_hint(err, "inside a pod, mount the node's / and pass "
+				   "--host-root (e.g. --host-root /host)");
+	return -1;
+}
+
+/* Not found: say where it is instead, or what is near. */
+static int explain_pod_not_found(const struct pe_hostroot *hr,
+				 const struct pe_target *t,
+				 const struct pe_container_list *filtered,
+				 const struct pe_scan_report *rep,
+				 struct pe_error *err)
+{
+	struct pe_container_list all = { 0 };
+	struct pe_scan_report allrep;
+	char others[1024] = "";
+	unsigned shown = 0;
+
+	for (size_t i = 0; i < filtered->len; i++) {
+		const struct pe_container *c = &filtered->items[i];
+
+		if (c->namespace && pe_pod_name_matches(t->pod, t->pod_is_glob, c->pod) &&
+		    !strstr(others, c->namespace)) {
+			size_t len = strlen(others);
+
+			snprintf(others + len, sizeof(others) - len, "%s%s",
+				 len ? ", " : "", c->namespace);
+		}
+	}
+	if (others[0]) {
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+			     "pod '%s' not found in namespace '%s'; it exists in "
+			     "namespace %s",
+			     t->pod, t->namespace, others);
+		pe_error_hint(err, "use -n NAMESPACE or NAMESPACE/%s", t->pod);
+		return -1;
+	}
+
+	/* a full scan costs more, but only on this failing path */
+	if (pe_node_scan(hr, NULL, &all, &allrep, err) < 0)
+		return -1;
+	if (all.len == 0) {
+		pe_list_free(&all);
+		return explain_no_runtime(hr, &allrep, err);
+	}
+	(void)rep;
+	pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+		     "no pod matching '%s' in namespace '%s' on this node "
+		     "(%zu containers known)",
+		     t->pod, t->namespace, all.len);
+	pe_list_sort(&all);
+	for (size_t i = 0; i < all.len && shown < 5; i++) {
+		const struct pe_container *c = &all.items[i];
+		size_t plen = strlen(t->pod);
+		bool near;
+
+		if (!c->pod || !c->namespace || already_listed(err->hint, c->namespace, c->pod))
+			continue;
+		near = edit_distance(t->pod, c->pod) <= 3 ||
+		       strncmp(t->pod, c->pod, plen > 6 ? 6 : plen) == 0 ||
+		       strstr(c->pod, t->pod) != NULL;
+		if (!near)
+			continue;
+		pe_error_hint(err, "did you mean %s/%s?", c->namespace, c->pod);
+		shown++;
+	}
+	if (shown == 0)
+		pe_error_hint(err, "run 'podenter list -A' to see every pod on "
+				   "this node");
+	pe_list_free(&all);
+	return -1;
+}
+
+static void note_other_containers(struct pe_resolve_note *note,
+				  const struct pe_container_list *l,
+				  const struct pe_container *chosen)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		const struct pe_container *c = &l->items[i];
+		size_t len = strlen(note->other_containers);
+
+		if (c == chosen || c->is_sandbox || !c->container ||
+		    !same_pod(c, chosen) || strstr(note->other_containers, c->container))
+			continue;
+		snprintf(note->other_containers + len,
+			 sizeof(note->other_containers) - len, "%s%s",
+			 len ? ", " : "", c->container);
+	}
+}
+
+/* The pod's containers, for "no container X" messages. */
+static void list_containers(struct pe_error *err, const struct pe_container_list *l,
+			    const struct pe_container *pod)
+{
+	char names[1024] = "";
+
+	for (size_t i = 0; i < l->len; i++) {
+		const struct pe_container *c = &l->items[i];
+		size_t len = strlen(names);
+
+		if (c->is_sandbox || !c->container || !same_pod(c, pod) ||
+		    strstr(names, c->container))
+			continue;
+		snprintf(names + len, sizeof(names) - len, "%s%s (%s)",
+			 len ? ", " : "", c->container, pe_container_state(c));
+	}
+	pe_error_hint(err, "containers of %s/%s: %s", pod->namespace, pod->pod,
+		      names[0] ? names : "none");
+}
+
+static int stale_error(const struct pe_container *c, struct pe_error *err)
+{
+	if (c->pid_state == PE_PID_GONE)
+		return pe_error_set(err, PE_ERR_STALE, ESRCH,
+				    "container %s (%.12s): recorded PID %d no "
+				    "longer exists",
+				    c->container ? c->container : "sandbox",
+				    c->container_id ? c->container_id : "?",
+				    (int)c->pid);
+	return pe_error_set(err, PE_ERR_STALE, 0,
+			    "container %s (%.12s): recorded PID %d now belongs "
+			    "to another process (stale pidfile); refusing to "
+			    "use it",
+			    c->container ? c->container : "sandbox",
+			    c->container_id ? c->container_id : "?", (int)c->pid);
+}
+
+/* Pick the container of one pod: -c, else the first started app container,
+ * else the sandbox (crash loops: the pod's namespaces are still there). */
+static struct pe_container *choose_container(const struct pe_hostroot *hr,
+					     struct pe_container_list *l,
+					     const struct pe_container *pod,
+					     const struct pe_resolve_opts *o,
+					     struct pe_resolve_note *note,
+					     struct pe_error *err)
+{
+	struct pe_container *best = NULL, *sandbox = NULL, *named = NULL;
+
+	for (size_t i = 0; i < l->len; i++) {
+		struct pe_container *c = &l->items[i];
+
+		if (!same_pod(c, pod))
+			continue;
+		pe_verify_pid(hr, c);
+		if (c->is_sandbox) {
+			if (!sandbox || c->pid_state == PE_PID_VERIFIED)
+				sandbox = c;
+			continue;
+		}
+		if (o->container) {
+			if (same_str(c->container, o->container) &&
+			    (!named || c->pid_state == PE_PID_VERIFIED))
+				named = c;
+			continue;
+		}
+		if (c->pid_state != PE_PID_VERIFIED)
+			continue;
+		if (!best || c->start_time < best->start_time ||
+		    (c->start_time == best->start_time &&
+		     strcmp(c->container ? c->container : "",
+			    best->container ? best->container : "") < 0))
+			best = c;
+	}
+	if (o->container) {
+		if (!named) {
+			pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+				     "pod %s/%s has no container '%s'",
+				     pod->namespace, pod->pod, o->container);
+			list_containers(err, l, pod);
+			return NULL;
+		}
+		if (named->pid_state != PE_PID_VERIFIED) {
+			if (named->pid_state == PE_PID_STALE)
+				stale_error(named, err);
+			else
+				pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+					     "container '%s' of pod %s/%s is not "
+					     "running (%s)",
+					     o->container, pod->namespace,
+					     pod->pod, pe_container_state(named));
+			if (sandbox && sandbox->pid_state == PE_PID_VERIFIED)
+				pe_error_hint(err,
+					      "the pod's sandbox is running: omit "
+					      "-c to enter the pod's namespaces "
+					      "through it");
+			return NULL;
+		}
+		return named;
+	}
+	if (best) {
+		snprintf(note->defaulted_container, sizeof(note->defaulted_container),
+			 "%s", best->container ? best->container : "");
+		note_other_containers(note, l, best);
+		return best;
+	}
+	if (sandbox && sandbox->pid_state == PE_PID_VERIFIED) {
+		note->sandbox_fallback = true;
+		note_other_containers(note, l, sandbox);
+		return sandbox;
+	}
+	pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+		     "pod %s/%s has no running container", pod->namespace,
+		     pod->pod);
+	list_containers(err, l, pod);
+	if (sandbox && sandbox->pid_state == PE_PID_STALE)
+		pe_error_hint(err, "its sandbox's recorded PID %d is stale",
+			      (int)sandbox->pid);
+	return NULL;
+}
+
+static int resolve_pod(const struct pe_hostroot *hr, const struct pe_target *t,
+		       const struct pe_resolve_opts *o, struct pe_container *out,
+		       struct pe_resolve_note *note, struct pe_error *err)
+{
+	struct pe_container_list l = { 0 };
+	struct pe_scan_report rep;
+	struct pe_scan_filter f = { 0 };
+	struct pe_container *pods[64];
+	struct pe_container *chosen;
+	char literal[254];
+	size_t npods = 0;
+	bool exact = false;
+	int r = -1;
+
+	literal_of(t->pod, literal, sizeof(literal));
+	f.literal = literal;
+	if (pe_node_scan(hr, &f, &l, &rep, err) < 0)
+		goto out;
+	pe_list_sort(&l);
+	for (size_t i = 0; i < l.len; i++) {
+		struct pe_container *c = &l.items[i];
+
+		if (!same_str(c->namespace, t->namespace) ||
+		    !pe_pod_name_matches(t->pod, t->pod_is_glob, c->pod))
+			continue;
+		exact |= strcmp(c->pod, t->pod) == 0;
+	}
+	for (size_t i = 0; i < l.len; i++) {
+		struct pe_container *c = &l.items[i];
+		bool seen = false;
+
+		if (!same_str(c->namespace, t->namespace) ||
+		    !pe_pod_name_matches(t->pod, t->pod_is_glob, c->pod) ||
+		    (exact && strcmp(c->pod, t->pod) != 0))
+			continue;
+		for (size_t j = 0; j < npods && !seen; j++)
+			seen = same_pod(pods[j], c);
+		if (!seen && npods < sizeof(pods) / sizeof(pods[0]))
+			pods[npods++] = c;
+	}
+	if (npods == 0) {
+		if (l.len == 0 && rep.sources_found == 0 && !rep.used_proc_scan) {
+			bool any = false;
+
+			for (unsigned i = 0; i < rep.ntried; i++)
+				any |= rep.tried_exists[i];
+			if (!any) {
+				explain_no_runtime(hr, &rep, err);
+				goto out;
+			}
+		}
+		explain_pod_not_found(hr, t, &l, &rep, err);
+		goto out;
+	}
+	if (npods > 1 && !o->any) {
+		pe_error_set(err, PE_ERR_AMBIGUOUS, 0,
+			     "'%s' matches %zu pods in namespace '%s'", t->pod,
+			     npods, t->namespace);
+		for (size_t j = 0; j < npods; j++)
+			pe_error_hint(err, "  %s/%s", pods[j]->namespace,
+				      pods[j]->pod);
+		pe_error_hint(err, "name one, or pass --any to take the first");
+		goto out;
+	}
+	note->matched_pods = (unsigned)npods;
+	chosen = choose_container(hr, &l, pods[0], o, note, err);
+	if (!chosen)
+		goto out;
+	if (pe_container_copy(out, chosen) < 0) {
+		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copying record");
+		goto out;
+	}
+	r = 0;
+out:
+	pe_list_free(&l);
+	return r;
+}
+
+static int resolve_id(const struct pe_hostroot *hr, const struct pe_target *t,
+		      struct pe_container *out, struct pe_error *err)
+{
+	struct pe_container_list l = { 0 };
+	struct pe_scan_filter f = { .id_prefix = t->id };
+	struct pe_container *match = NULL;
+	unsigned n = 0;
+	int r = -1;
+
+	if (pe_node_scan(hr, &f, &l, NULL, err) < 0)
+		goto out;
+	for (size_t i = 0; i < l.len; i++) {
+		struct pe_container *c = &l.items[i];
+
+		if (!c->container_id ||
+		    strncmp(c->container_id, t->id, strlen(t->id)) != 0)
+			continue;
+		pe_verify_pid(hr, c);
+		if (!match || (c->pid_state == PE_PID_VERIFIED &&
+			       match->pid_state != PE_PID_VERIFIED))
+			match = c;
+		n++;
+	}
+	if (n == 0) {
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+			     "no container with an id starting with '%s'", t->id);
+		pe_error_hint(err, "run 'podenter list -A -o wide' to see ids");
+		goto out;
+	}
+	if (n > 1) {
+		pe_error_set(err, PE_ERR_AMBIGUOUS, 0,
+			     "id prefix '%s' matches %u containers", t->id, n);
+		for (size_t i = 0; i < l.len; i++)
+			if (l.items[i].container_id &&
+			    strncmp(l.items[i].container_id, t->id, strlen(t->id)) == 0)
+				pe_error_hint(err, "  %.16s  %s/%s %s",
+					      l.items[i].container_id,
+					      l.items[i].namespace ? l.items[i].namespace : "-",
+					      l.items[i].pod ? l.items[i].pod : "-",
+					      l.items[i].container ? l.items[i].container : "");
+		pe_error_hint(err, "give a longer prefix");
+		goto out;
+	}
+	if (match->pid_state != PE_PID_VERIFIED) {
+		if (match->pid_state == PE_PID_UNKNOWN)
+			pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+				     "container %.12s is not running", match->container_id);
+		else
+			stale_error(match, err);
+		goto out;
+	}
+	if (pe_container_copy(out, match) < 0) {
+		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copying record");
+		goto out;
+	}
+	r = 0;
+out:
+	pe_list_free(&l);
+	return r;
+}
+
+static int resolve_pid(const struct pe_hostroot *hr, const struct pe_target *t,
+		       struct pe_container *out, struct pe_error *err)
+{
+	struct pe_container_list l = { 0 };
+	struct pe_cgroup_info info;
+	char path[64], *cg = NULL;
+	int r = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)t->pid);
+	if (pe_host_read_file(hr, path, CGROUP_FILE_MAX, &cg) < 0)
+		return pe_error_set(err, PE_ERR_NOT_FOUND, errno,
+				    "no process with PID %d", (int)t->pid);
+	memset(out, 0, sizeof(*out));
+	out->attempt = -1;
+	if (pe_cgroup_parse_file(cg, &info) && info.container_id[0]) {
+		struct pe_scan_filter f = { .id_prefix = info.container_id };
+		struct pe_container *c;
+
+		if (pe_node_scan(hr, &f, &l, NULL, err) < 0)
+			goto out;
+		c = pe_list_find_id(&l, info.container_id);
+		if (c && pe_container_copy(out, c) < 0) {
+			pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copying record");
+			goto out;
+		}
+		if (!c) {
+			if (pe_strdup_into(&out->container_id, info.container_id) ||
+			    (info.pod_uid[0] && pe_strdup_into(&out->pod_uid, info.pod_uid))) {
+				pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copying record");
+				goto out;
+			}
+			out->runtime = info.runtime;
+			out->source = PE_SRC_PROC_CGROUP;
+		}
+	}
+	out->pid = t->pid;
+	out->running = true;
+	pe_verify_pid(hr, out);
+	if (out->pid_state != PE_PID_VERIFIED) {
+		pe_error_set(err, PE_ERR_STALE, ESRCH, "process %d went away",
+			     (int)t->pid);
+		pe_container_clear(out);
+		goto out;
+	}
+	r = 0;
+out:
+	free(cg);
+	pe_list_free(&l);
+	return r;
+}
+
+int pe_resolve_node(const struct pe_hostroot *hr, struct pe_container *out,
+		    struct pe_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->attempt = -1;
+	out->pid = 1;
+	out->running = true;
+	pe_verify_pid(hr, out);
+	if (out->pid_state != PE_PID_VERIFIED)
+		return pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+				    "cannot read PID 1 under host root %s "
+				    "(is the node's /proc mounted there?)",
+				    hr->path);
+	return 0;
+}
+
+int pe_resolve(const struct pe_hostroot *hr, const struct pe_target *t,
+	       const struct pe_resolve_opts *o, struct pe_container *out,
+	       struct pe_resolve_note *note, struct pe_error *err)
+{
+	struct pe_resolve_opts defaults = { 0 };
+	struct pe_resolve_note scratch;
+
+	if (!o)
+		o = &defaults;
+	if (!note)
+		note = &scratch;
+	memset(note, 0, sizeof(*note));
+	memset(out, 0, sizeof(*out));
+	switch (t->kind) {
+	case PE_TARGET_POD:
+		return resolve_pod(hr, t, o, out, note, err);
+	case PE_TARGET_ID:
+		return resolve_id(hr, t, out, err);
+	case PE_TARGET_PID:
+		return resolve_pid(hr, t, out, err);
+	case PE_TARGET_NODE:
+		return pe_resolve_node(hr, out, err);
+	}
+	return pe_error_set(err, PE_ERR_USAGE, 0, "unknown target kind");
+}
+
+int pe_resolve_pods(const struct pe_hostroot *hr, const struct pe_target *t,
+		    bool all_namespaces, struct pe_container_list *out,
+		    struct pe_scan_report *report, struct pe_error *err)
+{
+	struct pe_container_list l = { 0 };
+	struct pe_scan_filter f = { 0 };
+	char literal[254] = "";
+
+	if (t && t->pod[0]) {
+		literal_of(t->pod, literal, sizeof(literal));
+		f.literal = literal;
+	}
+	if (pe_node_scan(hr, &f, &l, report, err) < 0) {
+		pe_list_free(&l);
+		return -1;
+	}
+	for (size_t i = 0; i < l.len; i++) {
+		struct pe_container *c = &l.items[i];
+		struct pe_container *dst;
+
+		if (!all_namespaces && t && !same_str(c->namespace, t->namespace))
+			continue;
+		if (t && t->pod[0] && !pe_pod_name_matches(t->pod, t->pod_is_glob, c->pod))
+			continue;
+		pe_verify_pid(hr, c);
+		dst = pe_list_add(out);
+		if (!dst) {
+			pe_list_free(&l);
+			return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "listing");
+		}
+		*dst = *c; /* move: ownership of the strings passes to out */
+		memset(c, 0, sizeof(*c));
+	}
+	pe_list_free(&l);
+	pe_list_sort(out);
+	return 0;
+}

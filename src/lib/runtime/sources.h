@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The node's sources of truth, one file each. Every source appends records
+ * to the same list and notes what it examined in the report. A source that
+ * finds nothing is not an error; a source fails only on allocation failure.
+ */
+#ifndef PODENTER_RUNTIME_SOURCES_H
+#define PODENTER_RUNTIME_SOURCES_H
+
+#include "podenter/resolve.h"
+
+int pe_scan_containerd(const struct pe_hostroot *hr,
+		       const struct pe_scan_filter *f,
+		       struct pe_container_list *out,
+		       struct pe_scan_report *report, struct pe_error *err);
+/* CRI-O and podman (podman.c reads libpod-made records). */
+int pe_scan_crio(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
+		 struct pe_container_list *out, struct pe_scan_report *report,
+		 struct pe_error *err);
+int pe_scan_docker(const struct pe_hostroot *hr,
+		   const struct pe_scan_filter *f,
+		   struct pe_container_list *out,
+		   struct pe_scan_report *report, struct pe_error *err);
+/* Kubelet's logs fill names for records that lack them, and add records
+ * (without PID) for containers no runtime source knew. */
+int pe_scan_kubelet_logs(const struct pe_hostroot *hr,
+			 const struct pe_scan_filter *f,
+			 struct pe_container_list *out,
+			 struct pe_scan_report *report, struct pe_error *err);
+/* The fallback: every /proc/PID/cgroup under the host root. */
+int pe_scan_proc(const struct pe_hostroot *hr, struct pe_container_list *out,
+		 struct pe_scan_report *report, struct pe_error *err);
+
+/* Split a /var/log/containers name "<pod>_<ns>_<container>-<id>.log".
+ * Names cannot hold '_', and the id is the part after the last '-'. */
+struct pe_kubelet_log_name {
+	char pod[254];
+	char namespace[64];
+	char container[64];
+	char id[129];
+};
+bool pe_kubelet_parse_log_name(const char *name, struct pe_kubelet_log_name *out);
+/* Split a /var/log/pods directory "<ns>_<pod>_<uid>". */
+bool pe_kubelet_parse_pod_dir(const char *name, char *ns, size_t nssz,
+			      char *pod, size_t podsz, char *uid, size_t uidsz);
+
+/* Shared by the OCI-config readers (containerd, CRI-O, podman). */
+struct json_object;
+void pe_report_tried(struct pe_scan_report *report, const char *path,
+		     bool exists);
+bool pe_file_may_match(const char *buf, const struct pe_scan_filter *f,
+		       const char *id);
+const char *pe_json_str(struct json_object *obj, const char *key);
+/* Read a PID from a pidfile under a directory fd; 0 when absent/invalid. */
+pid_t pe_read_pidfile_at(int dirfd, const char *name);
+/* Field 22 of /proc/<pid>/stat under an open /proc dir fd; 0 if unreadable. */
+unsigned long long pe_proc_start_time_at(int procfd, const char *pid);
+/* Take a copy of s (NULL stays NULL); on allocation failure returns -1. */
+int pe_strdup_into(char **dst, const char *s);
+
+#endif

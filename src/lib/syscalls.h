@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The only place podenter calls syscall() directly: wrappers for what the
+ * C library may lack, each returning -1 with errno set (ENOSYS when the
+ * kernel or the headers do not know the call, so callers can fall back).
+ * Prefixed pe_sys_ so they never shadow a libc function of the same name.
+ */
+#ifndef PODENTER_SYSCALLS_H
+#define PODENTER_SYSCALLS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434
+#endif
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal 424
+#endif
+#ifndef __NR_open_tree
+#define __NR_open_tree 428
+#endif
+#ifndef __NR_move_mount
+#define __NR_move_mount 429
+#endif
+#ifndef __NR_fsopen
+#define __NR_fsopen 430
+#endif
+#ifndef __NR_fsconfig
+#define __NR_fsconfig 431
+#endif
+#ifndef __NR_fsmount
+#define __NR_fsmount 432
+#endif
+#ifndef __NR_clone3
+#define __NR_clone3 435
+#endif
+#ifndef __NR_close_range
+#define __NR_close_range 436
+#endif
+#ifndef __NR_openat2
+#define __NR_openat2 437
+#endif
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr 442
+#endif
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#endif
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 0x00000001
+#endif
+#ifndef FSMOUNT_CLOEXEC
+#define FSMOUNT_CLOEXEC 0x00000001
+#endif
+#ifndef FSCONFIG_SET_STRING
+#define FSCONFIG_SET_FLAG 0
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_CMD_CREATE 6
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef RESOLVE_NO_XDEV
+#define RESOLVE_NO_XDEV 0x01
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#define RESOLVE_IN_ROOT 0x10
+#endif
+
+struct pe_open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+
+struct pe_mount_attr {
+	uint64_t attr_set;
+	uint64_t attr_clr;
+	uint64_t propagation;
+	uint64_t userns_fd;
+};
+
+struct pe_clone_args {
+	uint64_t flags;
+	uint64_t pidfd;
+	uint64_t child_tid;
+	uint64_t parent_tid;
+	uint64_t exit_signal;
+	uint64_t stack;
+	uint64_t stack_size;
+	uint64_t tls;
+	uint64_t set_tid;
+	uint64_t set_tid_size;
+	uint64_t cgroup;
+};
+
+static inline int pe_sys_pidfd_open(pid_t pid, unsigned int flags)
+{
+	return (int)syscall(__NR_pidfd_open, pid, flags);
+}
+
+static inline int pe_sys_pidfd_send_signal(int pidfd, int sig)
+{
+	return (int)syscall(__NR_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+static inline int pe_sys_openat2(int dirfd, const char *path,
+				 struct pe_open_how *how)
+{
+	return (int)syscall(__NR_openat2, dirfd, path, how, sizeof(*how));
+}
+
+static inline int pe_sys_open_tree(int dirfd, const char *path,
+				   unsigned int flags)
+{
+	return (int)syscall(__NR_open_tree, dirfd, path, flags);
+}
+
+static inline int pe_sys_move_mount(int from_dirfd, const char *from_path,
+				    int to_dirfd, const char *to_path,
+				    unsigned int flags)
+{
+	return (int)syscall(__NR_move_mount, from_dirfd, from_path, to_dirfd,
+			    to_path, flags);
+}
+
+static inline int pe_sys_mount_setattr(int dirfd, const char *path,
+				       unsigned int flags,
+				       struct pe_mount_attr *attr)
+{
+	return (int)syscall(__NR_mount_setattr, dirfd, path, flags, attr,
+			    sizeof(*attr));
+}
+
+static inline int pe_sys_fsopen(const char *fsname, unsigned int flags)
+{
+	return (int)syscall(__NR_fsopen, fsname, flags);
+}
+
+static inline int pe_sys_fsconfig(int fd, unsigned int cmd, const char *key,
+				  const void *value, int aux)
+{
+	return (int)syscall(__NR_fsconfig, fd, cmd, key, value, aux);
+}
+
+static inline int pe_sys_fsmount(int fd, unsigned int flags,
+				 unsigned int attr_flags)
+{
+	return (int)syscall(__NR_fsmount, fd, flags, attr_flags);
+}
+
+static inline long pe_sys_clone3(struct pe_clone_args *args)
+{
+	return syscall(__NR_clone3, args, sizeof(*args));
+}
+
+/*
+ * close_range(2) with a fallback that walks /proc/self/fd is in
+ * pe_close_fds_from() (nsjoin.c); this is the raw call.
+ */
+static inline int pe_sys_close_range(unsigned int first, unsigned int last,
+				     unsigned int flags)
+{
+	return (int)syscall(__NR_close_range, first, last, flags);
+}
+
+#endif
