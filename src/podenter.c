@@ -210,8 +210,54 @@ int cli_resolve_target(const struct cli_common *co, const struct pe_hostroot *hr
 	return 0;
 }
 
+/* Options with a value, so "podenter -n ns list" finds "list" and not
+ * "ns" as the subcommand word. */
+static bool takes_value(const char *opt)
+{
+	static const char *const with_value[] = {
+		"-n", "-c", "-o", "--namespace", "--container", "--output",
+		"--host-root",
+	};
+
+	if (strchr(opt, '='))
+		return false;
+	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+		if (strcmp(opt, with_value[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_subcommand(const char *word)
+{
+	return strcmp(word, "list") == 0 || strcmp(word, "inspect") == 0 ||
+	       strcmp(word, "help") == 0 || strcmp(word, "version") == 0;
+}
+
+/* Common options may come before the subcommand (as with kubectl): move
+ * the subcommand word to argv[1], keeping the others in order. */
+static void hoist_subcommand(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		char *word = argv[i];
+
+		if (strcmp(word, "--") == 0)
+			return;
+		if (word[0] == '-') {
+			if (takes_value(word))
+				i++;
+			continue;
+		}
+		if (!is_subcommand(word))
+			return; /* the TARGET of an enter */
+		memmove(&argv[2], &argv[1], (size_t)(i - 1) * sizeof(*argv));
+		argv[1] = word;
+		return;
+	}
+}
+
 int main(int argc, char **argv)
 {
+	hoist_subcommand(argc, argv);
 	if (argc >= 2) {
 		if (strcmp(argv[1], "list") == 0)
 			return cmd_list(argc - 1, argv + 1);

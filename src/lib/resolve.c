@@ -42,6 +42,30 @@ static int inherit_from_sandboxes(struct pe_container_list *l)
 	return 0;
 }
 
+/* Kubelet's logs know names but not which runtime ran an exited container:
+ * it is the one that runs the rest of its pod. */
+static void inherit_runtime(struct pe_container_list *l)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		struct pe_container *c = &l->items[i];
+
+		if (c->runtime != PE_RT_UNKNOWN || !c->pod_uid)
+			continue;
+		for (size_t j = 0; j < l->len; j++) {
+			const struct pe_container *o = &l->items[j];
+
+			if (o->runtime != PE_RT_UNKNOWN && o->pod_uid &&
+			    strcmp(o->pod_uid, c->pod_uid) == 0) {
+				c->runtime = o->runtime;
+				if (!c->sandbox_id && o->sandbox_id &&
+				    pe_strdup_into(&c->sandbox_id, o->sandbox_id) < 0)
+					return;
+				break;
+			}
+		}
+	}
+}
+
 /* The /proc fallback cannot tell the pause process from an app container;
  * kubelet logs only app containers, so a nameless member of a pod is its
  * sandbox. */
@@ -84,6 +108,7 @@ int pe_node_scan(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 	if (inherit_from_sandboxes(out) < 0)
 		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "merging records");
 	mark_unnamed_sandboxes(out);
+	inherit_runtime(out);
 	return 0;
 }
 
