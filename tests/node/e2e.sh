@@ -1,0 +1,665 @@
+#!/bin/bash
+# End-to-end tests of podenter on a real containerd CRI node (tests/node/node.sh).
+#
+# Brings the node up with every pod spec in tests/node/pods/, runs each check,
+# tears the node down (also on failure or Ctrl-C), and closes with one line:
+#   N passed, N failed[, N skipped]
+# Exit status: 0 when nothing failed.
+#
+# Environment:
+#   PODENTER              podenter binary (default: ./podenter at the repo top)
+#   PODENTER_E2E_OPTOUT=1 on a machine that cannot run a node (not root, no
+#                         overlayfs), skip instead of failing
+#   E2E_KEEP=1            leave the node up afterwards (tear down: node.sh down)
+#   E2E_ONLY=REGEX        run only the checks whose names match
+set -euo pipefail
+
+NODE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$NODE_DIR/../.." && pwd)
+PODENTER=${PODENTER:-$REPO_DIR/podenter}
+PYTHON=/usr/bin/python3
+PODENTER_NODE_STATE=${PODENTER_NODE_STATE:-/run/podenter-node}
+export PODENTER_NODE_STATE
+CRI=("$PYTHON" "$NODE_DIR/cri.py")
+CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-20}
+ENTER_NS_TYPES=(net pid ipc uts cgroup)
+NODE_BRIDGE=podenter0
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+FAILED_NAMES=()
+WORK=""
+OUT=""
+ERR=""
+RC=0
+
+say() { printf '%s\n' "$*"; }
+
+# ---------------------------------------------------------------------------
+# Preconditions
+# ---------------------------------------------------------------------------
+
+machine_cannot_run_node() {
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "not running as root (containerd, cgroups and netns need root)"
+	elif ! grep -qw overlay /proc/filesystems && ! modprobe overlay 2>/dev/null; then
+		echo "this kernel has no overlayfs (containerd's overlayfs snapshotter)"
+	elif [[ ! -d /sys/fs/cgroup ]]; then
+		echo "no /sys/fs/cgroup"
+	else
+		return 1
+	fi
+}
+
+opt_out_or_die() {
+	local why=$1
+	say "################################################################"
+	say "## e2e: THIS MACHINE CANNOT RUN THE NODE TESTS: $why"
+	say "################################################################"
+	if [[ ${PODENTER_E2E_OPTOUT:-0} == 1 ]]; then
+		say "e2e: PODENTER_E2E_OPTOUT=1: skipping every check"
+		say "0 passed, 0 failed, 1 skipped"
+		exit 0
+	fi
+	say "e2e: set PODENTER_E2E_OPTOUT=1 to skip on such machines"
+	say "0 passed, 1 failed"
+	exit 1
+}
+
+# ---------------------------------------------------------------------------
+# Running commands and reporting
+# ---------------------------------------------------------------------------
+
+# run CMD...: run with a timeout; sets OUT (stdout), ERR (stderr) and RC, and
+# prints the command and its output, which the report shows when a check fails.
+run() {
+	printf '$ %s\n' "$*"
+	set +e
+	OUT=$(timeout --kill-after=5 "$CMD_TIMEOUT" "$@" 2>"$WORK/stderr")
+	RC=$?
+	set -e
+	ERR=$(<"$WORK/stderr")
+	if [[ -n $OUT ]]; then
+		printf '%s\n' "$OUT" | head -n 40 | sed 's/^/  /'
+	fi
+	if [[ -n $ERR ]]; then
+		printf '%s\n' "$ERR" | head -n 20 | sed 's/^/  stderr: /'
+	fi
+	printf '  [exit %d]\n' "$RC"
+	if ((RC == 124 || RC == 137)); then
+		printf '  (timed out after %ss)\n' "$CMD_TIMEOUT"
+	fi
+	return 0
+}
+
+# run_ok CMD...: run, and fail unless the exit status is 0.
+run_ok() {
+	run "$@"
+	((RC == 0)) || { say "FAILED: exit status $RC, expected 0"; return 1; }
+}
+
+podenter() { run_ok "$PODENTER" "$@"; }
+
+expect_eq() { # WHAT ACTUAL EXPECTED
+	[[ $2 == "$3" ]] && return 0
+	say "FAILED: $1: got '$2', expected '$3'"
+	return 1
+}
+
+expect_contains() { # WHAT HAYSTACK NEEDLE
+	[[ $2 == *"$3"* ]] && return 0
+	say "FAILED: $1: output does not contain '$3'"
+	return 1
+}
+
+expect_not_contains() { # WHAT HAYSTACK NEEDLE
+	[[ $2 != *"$3"* ]] && return 0
+	say "FAILED: $1: output contains '$3'"
+	return 1
+}
+
+# jpy EXPR < JSON: evaluate a Python expression over the JSON document d.
+jpy() {
+	"$PYTHON" -c 'import json, sys
+try:
+    d = json.loads(sys.stdin.read())
+except ValueError as e:
+    sys.exit("FAILED: output is not JSON: %s" % e)
+r = eval(sys.argv[1])
+print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' "$1"
+}
+
+# http_get URL: fetch from the host, only from this node's pods: the address
+# must route over the node's bridge, never out of the machine.
+http_get() {
+	local url=$1 host
+	host=${url#http://}
+	host=${host%%[:/]*}
+	if ! ip route get "$host" 2>/dev/null | grep -q "dev $NODE_BRIDGE "; then
+		say "FAILED: $host is not on the node's bridge $NODE_BRIDGE: not sending traffic there"
+		RC=1
+		return 1
+	fi
+	if command -v curl >/dev/null; then
+		run_ok curl -sS --max-time 5 "$url"
+	else
+		run_ok busybox wget -q -O - "$url" # busybox 1.35's wget -T crashes
+	fi
+}
+
+check() { # NAME FUNCTION: run one check and record the result
+	local name=$1 func=$2 log
+	if [[ -n ${E2E_ONLY:-} ]] && ! [[ $name =~ $E2E_ONLY ]]; then
+		return 0
+	fi
+	log="$WORK/check-$name.log"
+	if (set +e; "$func") >"$log" 2>&1; then
+		PASSED=$((PASSED + 1))
+		say "ok   $name"
+	else
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES+=("$name")
+		say "FAIL $name"
+		sed 's/^/     | /' "$log"
+	fi
+}
+
+skip() { # NAME WHY
+	SKIPPED=$((SKIPPED + 1))
+	say "skip $1: $2"
+}
+
+# ---------------------------------------------------------------------------
+# What the runtime says (ground truth), gathered while containerd answers
+# ---------------------------------------------------------------------------
+
+gather_truth() {
+	"${CRI[@]}" pods-json >"$WORK/containers.json"
+	"${CRI[@]}" sandboxes-json >"$WORK/sandboxes.json"
+	ctr -n k8s.io task ls >"$WORK/ctr-tasks.txt"
+}
+
+# truth EXPR: evaluate over the CRI container list (c) and sandbox list (s).
+truth() {
+	"$PYTHON" -c 'import json, sys
+c = json.load(open(sys.argv[2])); s = json.load(open(sys.argv[3]))
+def one(ns, pod, name=None):
+    m = [x for x in c if x["namespace"] == ns and x["pod"] == pod
+         and (name is None or x["container"] == name)]
+    return max(m, key=lambda x: x["attempt"])
+def sandbox(ns, pod):
+    return [x for x in s if x["namespace"] == ns and x["pod"] == pod][0]
+r = eval(sys.argv[1])
+print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' \
+		"$1" "$WORK/containers.json" "$WORK/sandboxes.json"
+}
+
+first_replica() { truth '[x["pod"] for x in c if x["pod"].startswith("nginx-deployment-")][0]'; }
+pid_of() { truth "one('$1', '$2'${3:+, '$3'})['pid']"; }
+ns_of_pid() { readlink "/proc/$1/ns/$2"; }
+
+# ---------------------------------------------------------------------------
+# Checks of the harness itself (the node is what the tests believe it is)
+# ---------------------------------------------------------------------------
+
+check_node_pods_as_specified() {
+	local want got
+	want='[["default", "api"], ["default", "crashloop"], ["default", "hello"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
+	got=$(truth 'sorted([x["namespace"], "nginx-deployment" if x["pod"].startswith("nginx-deployment-7848d4b86f-") else x["pod"]] for x in s if x["state"] == "ready")')
+	expect_eq "ready sandboxes" "$got" "$want" || return 1
+	got=$(truth 'sorted("%s/%s:%s#%d=%s" % (x["namespace"], x["pod"], x["container"], x["attempt"], x["state"]) for x in c if x["pod"] in ("restarted", "crashloop", "web-6c9f8d7b5-q4x2m"))')
+	expect_eq "restarts, crash loop, two containers" "$got" \
+		'["default/crashloop:app#0=exited", "default/crashloop:app#1=exited", "default/restarted:app#0=exited", "default/restarted:app#1=running", "default/web-6c9f8d7b5-q4x2m:app#0=running", "default/web-6c9f8d7b5-q4x2m:sidecar#0=running"]'
+}
+
+check_node_pids_agree_with_ctr() {
+	local id pid ctr_pid bad=0
+	while read -r id pid; do
+		ctr_pid=$(awk -v id="$id" '$1 == id { print $2 }' "$WORK/ctr-tasks.txt")
+		expect_eq "ctr task pid of ${id:0:12}" "$ctr_pid" "$pid" || bad=1
+	done < <(truth '"\n".join("%s %d" % (x["container_id"], x["pid"]) for x in c if x["state"] == "running")')
+	return "$bad"
+}
+
+check_node_kubelet_files() {
+	local id ns pod cname attempt uid link bad=0
+	while read -r id ns pod cname attempt uid; do
+		link="/var/log/containers/${pod}_${ns}_${cname}-${id}.log"
+		expect_eq "symlink $link" "$(readlink "$link")" \
+			"/var/log/pods/${ns}_${pod}_${uid}/${cname}/${attempt}.log" || bad=1
+		[[ -f /var/lib/kubelet/pods/$uid/etc-hosts ]] || { say "FAILED: no etc-hosts for $pod"; bad=1; }
+	done < <(truth '"\n".join("%s %s %s %s %d %s" % (x["container_id"], x["namespace"], x["pod"], x["container"], x["attempt"], x["pod_uid"]) for x in c)')
+	return "$bad"
+}
+
+check_node_qos_cgroups() {
+	local pod qos pid uid bad=0
+	for pod in qos-guaranteed:/kubepods/pod qos-burstable:/kubepods/burstable/pod \
+		qos-besteffort:/kubepods/besteffort/pod; do
+		qos=${pod#*:} pod=${pod%%:*}
+		pid=$(pid_of qos "$pod")
+		uid=$(truth "one('qos', '$pod')['pod_uid']")
+		run_ok grep -E '^0::' "/proc/$pid/cgroup" || { bad=1; continue; }
+		expect_contains "cgroup of $pod" "$OUT" "$qos$uid/" || bad=1
+	done
+	return "$bad"
+}
+
+check_node_pods_serve_http() {
+	local ip
+	for ip in $(truth '" ".join(x["ip"] for x in s if x["pod"].startswith("nginx-deployment-"))'); do
+		http_get "http://$ip/" || return 1
+		expect_contains "replica $ip" "$OUT" "hello from a podenter test pod" || return 1
+	done
+	ip=$(truth "sandbox('default', 'hello')['ip']")
+	http_get "http://$ip:8080/" || return 1
+	expect_contains "distroless pod" "$OUT" "hello from a distroless pod"
+}
+
+# ---------------------------------------------------------------------------
+# podenter list / inspect
+# ---------------------------------------------------------------------------
+
+check_list_all_namespaces_matches_runtime() {
+	local want got
+	podenter list -A -o json || return 1
+	printf '%s' "$OUT" >"$WORK/list.json"
+	want=$(truth 'sorted("%s/%s/%s %s pid=%d" % (x["namespace"], x["pod"], x["container"], x["container_id"], x["pid"]) for x in c if x["state"] == "running")')
+	got=$(jpy 'sorted("%s/%s/%s %s pid=%d" % (x["namespace"], x["pod"], x["container"], x["container_id"], x["pid"]) for x in d if x.get("state") == "running")' <"$WORK/list.json") || return 1
+	expect_eq "running containers (namespace/pod/container id pid)" "$got" "$want" || return 1
+	got=$(jpy 'sorted(set("%s/%s" % (x["namespace"], x["pod"]) for x in d))' <"$WORK/list.json")
+	want=$(truth 'sorted(set("%s/%s" % (x["namespace"], x["pod"]) for x in c))')
+	expect_eq "pods listed (no others)" "$got" "$want"
+}
+
+check_list_json_fields() {
+	local missing pid id netns
+	podenter list -A -o json || return 1
+	missing=$(jpy 'sorted(set(k for x in d for k in ("namespace", "pod", "pod_uid", "container", "container_id", "pid", "runtime", "state", "sandbox_id", "image", "namespaces") if k not in x))' <<<"$OUT")
+	expect_eq "missing keys" "$missing" "[]" || return 1
+	expect_eq "runtime of running containers" \
+		"$(jpy 'sorted(set(x["runtime"] for x in d if x["state"] == "running"))' <<<"$OUT")" \
+		'["containerd"]' || return 1
+	id=$(truth "one('default', 'web-6c9f8d7b5-q4x2m', 'sidecar')['container_id']")
+	pid=$(truth "one('default', 'web-6c9f8d7b5-q4x2m', 'sidecar')['pid']")
+	netns=$(ns_of_pid "$pid" net)
+	expect_eq "namespaces.net of the sidecar" \
+		"$(jpy "[x for x in d if x['container_id'] == '$id'][0]['namespaces']['net']" <<<"$OUT")" \
+		"$(tr -dc 0-9 <<<"$netns")" || return 1
+	expect_eq "sandbox_id of the sidecar" \
+		"$(jpy "[x for x in d if x['container_id'] == '$id'][0]['sandbox_id']" <<<"$OUT")" \
+		"$(truth "one('default', 'web-6c9f8d7b5-q4x2m', 'sidecar')['sandbox_id']")"
+}
+
+check_list_exited_containers() {
+	podenter list -A -o json || return 1
+	expect_eq "exited containers (crash loop, earlier attempts), as CRI lists them" \
+		"$(jpy 'sorted("%s/%s/%s %s" % (x["namespace"], x["pod"], x["container"], x["container_id"]) for x in d if x["state"] == "exited")' <<<"$OUT")" \
+		"$(truth 'sorted("%s/%s/%s %s" % (x["namespace"], x["pod"], x["container"], x["container_id"]) for x in c if x["state"] == "exited")')" ||
+		return 1
+	expect_eq "runtime of exited containers" \
+		"$(jpy 'sorted(set(x["runtime"] for x in d if x["state"] != "running"))' <<<"$OUT")" \
+		'["containerd"]'
+}
+
+check_list_all_shows_sandboxes() {
+	podenter list -A --all -o json || return 1
+	expect_eq "sandboxes (namespace/pod id pid)" \
+		"$(jpy 'sorted("%s/%s %s pid=%d" % (x["namespace"], x["pod"], x["container_id"], x["pid"]) for x in d if x["container_id"] == x["sandbox_id"])' <<<"$OUT")" \
+		"$(truth 'sorted("%s/%s %s pid=%d" % (x["namespace"], x["pod"], x["sandbox_id"], x["pid"]) for x in s)')"
+}
+
+check_list_default_namespace_and_pattern() {
+	podenter list -o json || return 1
+	expect_eq "namespaces without -A" "$(jpy 'sorted(set(x["namespace"] for x in d))' <<<"$OUT")" \
+		'["default"]' || return 1
+	podenter list -o json 'nginx-deployment-*' || return 1
+	expect_eq "pods matching nginx-deployment-*" \
+		"$(jpy 'len(set(x["pod"] for x in d if x["pod"].startswith("nginx-deployment-7848d4b86f-")))' <<<"$OUT")" \
+		"3" || return 1
+	expect_eq "only those" "$(jpy 'len(set(x["pod"] for x in d))' <<<"$OUT")" "3"
+}
+
+check_list_table_readable() {
+	local replica
+	replica=$(first_replica)
+	podenter list -A || return 1
+	expect_contains "table" "$OUT" "$replica" || return 1
+	expect_contains "table" "$OUT" "staging"
+}
+
+check_inspect_pod_by_name() {
+	local replica
+	replica=$(first_replica)
+	podenter inspect -o json "$replica" || return 1
+	expect_eq "container_id" "$(jpy 'd["container_id"]' <<<"$OUT")" \
+		"$(truth "one('default', '$replica')['container_id']")" || return 1
+	expect_eq "pid" "$(jpy 'd["pid"]' <<<"$OUT")" "$(pid_of default "$replica")" || return 1
+	expect_eq "pod_uid" "$(jpy 'd["pod_uid"]' <<<"$OUT")" \
+		"$(truth "one('default', '$replica')['pod_uid']")" || return 1
+	expect_eq "namespaces.pid" "$(jpy 'd["namespaces"]["pid"]' <<<"$OUT")" \
+		"$(ns_of_pid "$(pid_of default "$replica")" pid | tr -dc 0-9)"
+}
+
+check_inspect_target_forms() {
+	local replica id pid form
+	replica=$(first_replica)
+	id=$(truth "one('default', '$replica')['container_id']")
+	pid=$(pid_of default "$replica")
+	for form in "default/$replica" "pid:$pid" "id:${id:0:12}"; do
+		podenter inspect -o json "$form" || return 1
+		expect_eq "container_id for $form" "$(jpy 'd["container_id"]' <<<"$OUT")" "$id" || return 1
+	done
+}
+
+check_inspect_same_name_in_two_namespaces() {
+	podenter inspect -n staging -o json api || return 1
+	expect_eq "staging/api" "$(jpy 'd["container_id"]' <<<"$OUT")" \
+		"$(truth "one('staging', 'api')['container_id']")" || return 1
+	podenter inspect -o json api || return 1
+	expect_eq "default/api" "$(jpy 'd["container_id"]' <<<"$OUT")" \
+		"$(truth "one('default', 'api')['container_id']")" || return 1
+	podenter list -A -o json api || return 1
+	expect_eq "list -A api" "$(jpy 'sorted(x["namespace"] for x in d)' <<<"$OUT")" \
+		'["default", "staging"]'
+}
+
+check_inspect_restarted_container_is_latest_attempt() {
+	podenter inspect -o json restarted || return 1
+	expect_eq "container_id" "$(jpy 'd["container_id"]' <<<"$OUT")" \
+		"$(truth "one('default', 'restarted')['container_id']")" || return 1
+	expect_eq "pid" "$(jpy 'd["pid"]' <<<"$OUT")" "$(pid_of default restarted)"
+}
+
+check_inspect_crashloop_pod() {
+	local pause_pid
+	pause_pid=$(truth "sandbox('default', 'crashloop')['pid']")
+	# No container runs: the pod's namespaces are still there, held by the sandbox.
+	podenter inspect -o json crashloop || return 1
+	expect_eq "namespaces.net of the crash-looping pod" "$(jpy 'd["namespaces"]["net"]' <<<"$OUT")" \
+		"$(ns_of_pid "$pause_pid" net | tr -dc 0-9)" || return 1
+	run "$PODENTER" inspect -o json -c app crashloop
+	expect_eq "exit status of inspect -c app (exited)" "$RC" 125 || return 1
+	expect_contains "reason" "$ERR" "exited"
+}
+
+check_own_failures_exit_125() {
+	run "$PODENTER" no-such-pod-e2e -- true
+	expect_eq "exit status for an unknown pod" "$RC" 125 || return 1
+	run "$PODENTER" -n no-such-namespace api -- true
+	expect_eq "exit status for a pod in the wrong namespace" "$RC" 125 || return 1
+	run "$PODENTER" crashloop -c app -- true
+	expect_eq "exit status for an exited container" "$RC" 125
+}
+
+# ---------------------------------------------------------------------------
+# Entering
+# ---------------------------------------------------------------------------
+
+# expect_namespaces_of PID OUTPUT: OUTPUT has one readlink per ENTER_NS_TYPES.
+expect_namespaces_of() {
+	local pid=$1 out=$2 t bad=0
+	for t in "${ENTER_NS_TYPES[@]}"; do
+		expect_contains "$t namespace of pid $pid" "$out" "$(ns_of_pid "$pid" "$t")" || bad=1
+	done
+	return "$bad"
+}
+
+readlink_ns_cmd() {
+	local t args=()
+	for t in "${ENTER_NS_TYPES[@]}"; do
+		args+=("/proc/self/ns/$t")
+	done
+	printf '%s\n' readlink "${args[@]}"
+}
+
+check_enter_joins_pod_namespaces() {
+	local replica pid cmd
+	replica=$(first_replica)
+	pid=$(pid_of default "$replica")
+	mapfile -t cmd < <(readlink_ns_cmd)
+	podenter -n default "$replica" -c nginx -- "${cmd[@]}" || return 1
+	expect_namespaces_of "$pid" "$OUT"
+}
+
+check_enter_hostname_is_pod_name() {
+	local replica
+	replica=$(first_replica)
+	podenter "$replica" -- hostname || return 1
+	expect_eq "hostname" "$OUT" "$replica"
+}
+
+check_enter_ps_shows_pod_processes_only() {
+	local replica
+	replica=$(first_replica)
+	podenter "$replica" -c nginx -- ps aux || return 1
+	expect_contains "ps aux" "$OUT" "httpd" || return 1
+	expect_not_contains "ps aux" "$OUT" "containerd" || return 1
+	expect_not_contains "ps aux" "$OUT" "sleep 100000" || return 1
+	expect_not_contains "ps aux" "$OUT" "hello-server"
+}
+
+check_enter_view_tools_has_target_root() {
+	local replica
+	replica=$(first_replica)
+	podenter "$replica" -- sh -c 'ls /target/www && cat /target/etc/hosts' || return 1
+	expect_contains "container root at /target" "$OUT" "index.html" || return 1
+	expect_contains "the pod's etc-hosts" "$OUT" "$replica"
+}
+
+check_enter_distroless_gets_a_shell() {
+	local pid
+	pid=$(pid_of default hello)
+	podenter hello -- sh -c 'ls /target; cat /target/etc/app-config/app.conf; readlink /proc/self/ns/net' ||
+		return 1
+	expect_contains "ls /target" "$OUT" "hello-server" || return 1
+	expect_contains "the configMap volume" "$OUT" "greeting=hello from a configMap" || return 1
+	expect_contains "net namespace" "$OUT" "$(ns_of_pid "$pid" net)"
+}
+
+check_enter_distroless_ps() {
+	podenter hello -- ps aux || return 1
+	expect_contains "ps aux in the distroless pod" "$OUT" "hello-server"
+}
+
+check_enter_second_container_of_pod() {
+	local pid cmd
+	pid=$(pid_of default web-6c9f8d7b5-q4x2m sidecar)
+	mapfile -t cmd < <(readlink_ns_cmd)
+	podenter web-6c9f8d7b5-q4x2m -c sidecar -- "${cmd[@]}" || return 1
+	expect_namespaces_of "$pid" "$OUT" || return 1
+	podenter web-6c9f8d7b5-q4x2m -c sidecar -- cat /target/etc/app-config/app.conf || return 1
+	expect_contains "sidecar's volume" "$OUT" "sidecar=8080"
+}
+
+check_enter_same_name_other_namespace() {
+	local pid
+	pid=$(pid_of staging api)
+	podenter -n staging api -- readlink /proc/self/ns/net /proc/self/ns/pid || return 1
+	expect_contains "staging/api's net" "$OUT" "$(ns_of_pid "$pid" net)" || return 1
+	expect_contains "staging/api's pid" "$OUT" "$(ns_of_pid "$pid" pid)" || return 1
+	expect_not_contains "default/api's net" "$OUT" "$(ns_of_pid "$(pid_of default api)" net)"
+}
+
+check_enter_by_pid_and_id() {
+	local pid id
+	pid=$(pid_of qos qos-guaranteed)
+	id=$(truth "one('qos', 'qos-guaranteed')['container_id']")
+	podenter "pid:$pid" -- readlink /proc/self/ns/pid || return 1
+	expect_eq "pid:PID" "$OUT" "$(ns_of_pid "$pid" pid)" || return 1
+	podenter "id:${id:0:12}" -- readlink /proc/self/ns/pid || return 1
+	expect_eq "id:PREFIX" "$OUT" "$(ns_of_pid "$pid" pid)"
+}
+
+check_enter_crashloop_pod_through_sandbox() {
+	local pause_pid
+	pause_pid=$(truth "sandbox('default', 'crashloop')['pid']")
+	podenter crashloop -- readlink /proc/self/ns/net /proc/self/ns/uts || return 1
+	expect_contains "the pod's net namespace" "$OUT" "$(ns_of_pid "$pause_pid" net)" || return 1
+	expect_contains "the pod's uts namespace" "$OUT" "$(ns_of_pid "$pause_pid" uts)"
+}
+
+check_enter_exit_status_passes_through() {
+	run "$PODENTER" "$(first_replica)" -- sh -c 'exit 7'
+	expect_eq "exit status of the command" "$RC" 7
+}
+
+check_net_only_host_tcpdump_sees_http() {
+	local replica pid ip pcap tcpdump_pid i
+	replica=$(first_replica)
+	pid=$(pid_of default "$replica")
+	ip=$(truth "sandbox('default', '$replica')['ip']")
+	pcap="$WORK/replica.pcap"
+	podenter "$replica" --net-only -- readlink /proc/self/ns/net /proc/self/ns/mnt || return 1
+	expect_contains "net-only joins the net namespace" "$OUT" "$(ns_of_pid "$pid" net)" || return 1
+	expect_contains "net-only keeps the host's mounts" "$OUT" "$(ns_of_pid $$ mnt)" || return 1
+
+	say "$ $PODENTER $replica --net-only -- tcpdump -i eth0 -U -c 6 -w $pcap tcp port 80 &"
+	timeout 20 "$PODENTER" "$replica" --net-only -- \
+		tcpdump -i eth0 -U -c 6 -w "$pcap" tcp port 80 >"$WORK/tcpdump.log" 2>&1 &
+	tcpdump_pid=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'listening on' "$WORK/tcpdump.log" 2>/dev/null && break
+		kill -0 "$tcpdump_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	http_get "http://$ip/podenter-e2e-probe" || true
+	wait "$tcpdump_pid" || true
+	sed 's/^/  tcpdump: /' "$WORK/tcpdump.log"
+	[[ -s $pcap ]] || { say "FAILED: no capture file $pcap on the host"; return 1; }
+	run_ok tcpdump -nn -r "$pcap" -A || return 1
+	expect_contains "decoded capture" "$OUT" "GET /podenter-e2e-probe HTTP/1.1"
+}
+
+# with_frozen_runtime FUNC: run FUNC with containerd SIGSTOPped, then resume it
+# (whatever FUNC did) and check that the runtime answers again.
+with_frozen_runtime() {
+	local rc=0 pid_file=$PODENTER_NODE_STATE/containerd.pid
+	bash "$NODE_DIR/node.sh" freeze
+	{ run_ok grep -E '^State:' "/proc/$(<"$pid_file")/status" &&
+		expect_contains "containerd is stopped" "$OUT" "T (stopped)" && "$1"; } || rc=1
+	bash "$NODE_DIR/node.sh" thaw
+	run_ok "${CRI[@]}" version || rc=1
+	return "$rc"
+}
+
+list_and_inspect_while_frozen() {
+	local replica
+	replica=$(first_replica)
+	podenter list -A -o json || return 1
+	expect_eq "running containers listed while frozen" \
+		"$(jpy 'sorted(x["container_id"] for x in d if x.get("state") == "running")' <<<"$OUT")" \
+		"$(truth 'sorted(x["container_id"] for x in c if x["state"] == "running")')" || return 1
+	podenter inspect -o json "$replica" || return 1
+	expect_eq "pid while frozen" "$(jpy 'd["pid"]' <<<"$OUT")" "$(pid_of default "$replica")"
+}
+
+enter_while_frozen() {
+	local replica
+	replica=$(first_replica)
+	podenter "$replica" -- readlink /proc/self/ns/net || return 1
+	expect_eq "enter while frozen" "$OUT" "$(ns_of_pid "$(pid_of default "$replica")" net)"
+}
+
+check_frozen_runtime_list_inspect() { with_frozen_runtime list_and_inspect_while_frozen; }
+check_frozen_runtime_enter() { with_frozen_runtime enter_while_frozen; }
+
+# ---------------------------------------------------------------------------
+
+bring_node_up() {
+	say "e2e: bringing the node up (tests/node/node.sh up tests/node/pods/*.json)"
+	if ! bash "$NODE_DIR/node.sh" up "$NODE_DIR"/pods/*.json >"$WORK/node-up.log" 2>&1; then
+		cat "$WORK/node-up.log"
+		return 1
+	fi
+	gather_truth
+}
+
+tear_node_down() {
+	local rc=0
+	trap - EXIT INT TERM
+	if [[ ${E2E_KEEP:-0} == 1 ]]; then
+		say "e2e: E2E_KEEP=1: node left up; tear it down with: bash tests/node/node.sh down"
+	else
+		bash "$NODE_DIR/node.sh" down >"$WORK/node-down.log" 2>&1 || {
+			rc=$?
+			say "e2e: teardown failed:"
+			cat "$WORK/node-down.log"
+		}
+	fi
+	return "$rc"
+}
+
+finish() {
+	local status=$?
+	tear_node_down || FAILED=$((FAILED + 1))
+	if ((${#FAILED_NAMES[@]} > 0)); then
+		say "e2e: failed checks: ${FAILED_NAMES[*]}"
+	fi
+	rm -rf "$WORK"
+	if ((SKIPPED > 0)); then
+		say "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	else
+		say "$PASSED passed, $FAILED failed"
+	fi
+	((FAILED == 0 && status == 0)) || exit 1
+	exit 0
+}
+
+main() {
+	local why
+	if why=$(machine_cannot_run_node); then
+		opt_out_or_die "$why"
+	fi
+	WORK=$(mktemp -d /tmp/podenter-e2e.XXXXXX)
+	trap finish EXIT
+	trap 'exit 130' INT TERM
+
+	if [[ ! -x $PODENTER ]]; then
+		say "e2e: WARNING: no podenter binary at $PODENTER (build it, or set PODENTER):" \
+			"every podenter check will fail"
+	fi
+	PODENTER=$(realpath -m "$PODENTER")
+	if ! bring_node_up; then
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES+=(node-up)
+		return 1
+	fi
+
+	check node-pods-as-specified check_node_pods_as_specified
+	check node-pids-agree-with-ctr check_node_pids_agree_with_ctr
+	check node-kubelet-files check_node_kubelet_files
+	check node-qos-cgroups check_node_qos_cgroups
+	check node-pods-serve-http check_node_pods_serve_http
+
+	check list-all-namespaces-matches-runtime check_list_all_namespaces_matches_runtime
+	check list-json-fields check_list_json_fields
+	check list-exited-containers check_list_exited_containers
+	check list-all-shows-sandboxes check_list_all_shows_sandboxes
+	check list-default-namespace-and-pattern check_list_default_namespace_and_pattern
+	check list-table-readable check_list_table_readable
+	check inspect-pod-by-name check_inspect_pod_by_name
+	check inspect-target-forms check_inspect_target_forms
+	check inspect-same-name-in-two-namespaces check_inspect_same_name_in_two_namespaces
+	check inspect-restarted-container check_inspect_restarted_container_is_latest_attempt
+	check inspect-crashloop-pod check_inspect_crashloop_pod
+	check own-failures-exit-125 check_own_failures_exit_125
+
+	check enter-joins-pod-namespaces check_enter_joins_pod_namespaces
+	check enter-hostname-is-pod-name check_enter_hostname_is_pod_name
+	check enter-ps-shows-pod-only check_enter_ps_shows_pod_processes_only
+	check enter-view-tools-target-root check_enter_view_tools_has_target_root
+	check enter-distroless-gets-a-shell check_enter_distroless_gets_a_shell
+	check enter-distroless-ps check_enter_distroless_ps
+	check enter-second-container check_enter_second_container_of_pod
+	check enter-same-name-other-namespace check_enter_same_name_other_namespace
+	check enter-by-pid-and-id check_enter_by_pid_and_id
+	check enter-crashloop-pod-via-sandbox check_enter_crashloop_pod_through_sandbox
+	check enter-exit-status-passes-through check_enter_exit_status_passes_through
+	check net-only-host-tcpdump-sees-http check_net_only_host_tcpdump_sees_http
+	check frozen-runtime-list-inspect check_frozen_runtime_list_inspect
+	check frozen-runtime-enter check_frozen_runtime_enter
+}
+
+main "$@"
