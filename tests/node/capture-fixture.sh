@@ -79,7 +79,7 @@ capture_kubelet_logs() {
 
 main() {
 	[[ -d $TASKS ]] || { echo "capture-fixture: no $TASKS: is the node up?" >&2; exit 1; }
-	rm -rf "$DEST/run" "$DEST/var" "$DEST/proc"
+	rm -rf "${DEST:?}/run" "${DEST:?}/var" "${DEST:?}/proc"
 	mkdir -p "$DEST"
 	capture_bundles
 	capture_cri_checkpoints

@@ -196,6 +196,7 @@ print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' \
 }
 
 first_replica() { truth '[x["pod"] for x in c if x["pod"].startswith("nginx-deployment-")][0]'; }
+# shellcheck disable=SC2016 # ${3:+...} expands: the quotes are Python's
 pid_of() { truth "one('$1', '$2'${3:+, '$3'})['pid']"; }
 ns_of_pid() { readlink "/proc/$1/ns/$2"; }
 

@@ -1,0 +1,238 @@
+#!/bin/bash
+# podenter demo: on a fresh Debian machine, as root.
+#
+#   ./demo.sh          install what is needed, build podenter, start a real
+#                      containerd node with pods (no kubelet, no cluster),
+#                      show podenter at work, tear everything down
+#   ./demo.sh --keep   same, but leave the node up to try podenter by hand
+#
+# Environment: PODENTER=PATH uses that binary instead of building one.
+# Only the node's own pods (a private bridge, 10.88.77.0/24) get traffic.
+set -euo pipefail
+
+REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+NODE=(bash "$REPO_DIR/tests/node/node.sh")
+CRI=(/usr/bin/python3 "$REPO_DIR/tests/node/cri.py")
+BUILD_PACKAGES=(autoconf automake libtool pkg-config gcc make libc6-dev libcap-dev
+                libseccomp-dev libmount-dev libjson-c-dev libcmocka-dev)
+PODS=("$REPO_DIR/tests/node/pods/nginx-deployment.json"
+      "$REPO_DIR/tests/node/pods/hello-distroless.json")
+KEEP=0
+STEPS_FAILED=0
+PCAP=""
+
+bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+note() { printf '   %s\n' "$*"; }
+
+# pretty ARG...: the command line as a person would type it.
+pretty() {
+	local arg out=""
+	for arg in "$@"; do
+		if [[ $arg =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
+			out+="$arg "
+		else
+			out+="'${arg//\'/\'\\\'\'}' "
+		fi
+	done
+	printf '%s' "${out% }"
+}
+
+# show CMD...: print the command as a person would type it, then run it.
+show() {
+	local rc=0
+	printf '\n\033[36m# %s\033[0m\n' "$(pretty "$@")"
+	"$@" || rc=$?
+	if ((rc != 0)); then
+		printf '\033[31m   (exit status %d)\033[0m\n' "$rc"
+		STEPS_FAILED=$((STEPS_FAILED + 1))
+	fi
+	return 0
+}
+
+# must CMD...: like show, but the demo cannot go on without it.
+must() {
+	local before=$STEPS_FAILED
+	show "$@"
+	if ((STEPS_FAILED != before)); then
+		echo "demo.sh: cannot go on without that step" >&2
+		exit 1
+	fi
+}
+
+usage() {
+	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+}
+
+parse_args() {
+	while (($# > 0)); do
+		case $1 in
+		--keep) KEEP=1 ;;
+		-h | --help) usage; exit 0 ;;
+		*) usage >&2; exit 2 ;;
+		esac
+		shift
+	done
+}
+
+require_root_on_debian() {
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "demo.sh: run me as root (containerd, namespaces, cgroups need it)" >&2
+		exit 1
+	fi
+	if ! command -v apt-get >/dev/null; then
+		echo "demo.sh: this demo installs with apt-get (Debian/Ubuntu)" >&2
+		exit 1
+	fi
+}
+
+install_build_packages() {
+	local pkg missing=()
+	for pkg in "${BUILD_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' ||
+			missing+=("$pkg")
+	done
+	if ((${#missing[@]} > 0)); then
+		must apt-get update -qq
+		must env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${missing[@]}"
+	else
+		note "build packages already installed"
+	fi
+	must "${NODE[@]}" install
+}
+
+build_podenter() {
+	if [[ -n ${PODENTER:-} ]]; then
+		note "using PODENTER=$PODENTER"
+		return 0
+	fi
+	cd "$REPO_DIR"
+	must autoreconf -fi
+	must ./configure --quiet
+	must make -j"$(nproc)" --quiet
+	PODENTER=$REPO_DIR/podenter
+	[[ -x $PODENTER ]] || { echo "demo.sh: the build made no ./podenter" >&2; exit 1; }
+}
+
+# The demo shows these names; ask the runtime (CRI), not podenter, for them.
+first_replica() {
+	"${CRI[@]}" sandboxes-json | /usr/bin/python3 -c 'import json, sys
+print(sorted(s["pod"] for s in json.load(sys.stdin) if s["pod"].startswith("nginx-deployment-"))[0])'
+}
+
+pod_ip() {
+	"${CRI[@]}" sandboxes-json | /usr/bin/python3 -c 'import json, sys
+print([s["ip"] for s in json.load(sys.stdin) if s["pod"] == sys.argv[1]][0])' "$1"
+}
+
+capture_a_request() {
+	local replica=$1 ip=$2 capture_pid log i
+	PCAP=$(mktemp /tmp/podenter-demo.XXXXXX.pcap)
+	log=$PCAP.log
+	note "tcpdump from the HOST (not in the image) inside $replica's network namespace:"
+	printf '\n\033[36m# %s %s --net-only -- tcpdump -i eth0 -U -c 6 -w %s tcp port 80 &\033[0m\n' \
+		"$PODENTER" "$replica" "$PCAP"
+	timeout 20 "$PODENTER" "$replica" --net-only -- \
+		tcpdump -i eth0 -U -c 6 -w "$PCAP" tcp port 80 >"$log" 2>&1 &
+	capture_pid=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'listening on' "$log" && break
+		kill -0 "$capture_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! ip route get "$ip" | grep -q 'dev podenter0 '; then
+		echo "demo.sh: $ip is not on the node's bridge; not sending traffic there" >&2
+		return 1
+	fi
+	note "a request from the host to the replica's pod IP:"
+	show busybox wget -q -O /dev/null "http://$ip/index.html"
+	if ! wait "$capture_pid"; then
+		STEPS_FAILED=$((STEPS_FAILED + 1))
+		note "(the capture failed)"
+	fi
+	sed 's/^/   tcpdump: /' "$log"
+	rm -f "$log"
+	note "what tcpdump saw (the request line):"
+	show sh -c "tcpdump -nn -r $PCAP -A 2>/dev/null | grep -a 'GET /index.html'"
+}
+
+walk_through() {
+	local replica ip
+	replica=$(first_replica)
+	ip=$(pod_ip "$replica")
+
+	bold "1. What runs on this node, from the node's own files (no API server, no CRI call)"
+	show "$PODENTER" list
+	show "$PODENTER" list -A --all
+
+	bold "2. A shell in a distroless pod, by pod name: the image has no shell, podenter brings one"
+	show "$PODENTER" inspect hello
+	show "$PODENTER" hello -- ps aux
+	show "$PODENTER" hello -- ls -l /target
+	show "$PODENTER" hello -- cat /target/etc/app-config/app.conf
+	show "$PODENTER" hello -- hostname
+
+	bold "3. Host tcpdump in a replica's network namespace ($replica, $ip)"
+	capture_a_request "$replica" "$ip"
+
+	bold "4. podenter needs no runtime daemon: containerd frozen with SIGSTOP"
+	show "${NODE[@]}" freeze
+	show "$PODENTER" list
+	show "$PODENTER" "$replica" -- ps aux
+	show "${NODE[@]}" thaw
+}
+
+print_try_it() {
+	local replica
+	replica=$(first_replica)
+	bold "The node is up (--keep). Try podenter by hand:"
+	cat <<-EOF
+	   $PODENTER list -A
+	   $PODENTER inspect $replica
+	   $PODENTER $replica -- sh                       # a shell in the pod
+	   $PODENTER hello -- sh                          # the distroless pod
+	   $PODENTER $replica --net-only -- tcpdump -i eth0 -nn
+	   bash tests/node/node.sh status                 # what the runtime says
+	   bash tests/node/node.sh down                   # tear it all down
+	EOF
+}
+
+teardown() {
+	trap - EXIT INT TERM
+	[[ -n $PCAP ]] && rm -f "$PCAP"
+	if ((KEEP)); then
+		print_try_it
+		return 0
+	fi
+	bold "Tearing down: pods, containerd, cgroups, bridge, logs"
+	show "${NODE[@]}" down
+}
+
+main() {
+	parse_args "$@"
+	require_root_on_debian
+
+	bold "Installing what the demo needs (skips what is there)"
+	install_build_packages
+
+	bold "Building podenter"
+	build_podenter
+
+	bold "Starting a node: containerd + CRI pods, as kubelet would make them"
+	trap teardown EXIT
+	trap 'exit 130' INT TERM
+	must "${NODE[@]}" up "${PODS[@]}"
+	show "${NODE[@]}" status
+
+	walk_through
+	teardown
+	if ((STEPS_FAILED > 0)); then
+		echo
+		echo "demo.sh: $STEPS_FAILED step(s) failed (see above)"
+		exit 1
+	fi
+	echo
+	echo "demo.sh: done"
+}
+
+main "$@"
