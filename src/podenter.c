@@ -267,8 +267,14 @@ int main(int argc, char **argv)
 			cli_usage(stdout, argc >= 3 ? argv[2] : NULL);
 			return EXIT_SUCCESS;
 		}
-		if (strcmp(argv[1], "version") == 0)
+		if (strcmp(argv[1], "version") == 0 ||
+		    strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
 			cli_version();
+		if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+				  strcmp(argv[1], "-h") == 0)) {
+			cli_usage(stdout, NULL);
+			return EXIT_SUCCESS;
+		}
 	}
 	return cmd_enter(argc, argv);
 }

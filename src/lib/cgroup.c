@@ -184,12 +184,16 @@ bool pe_cgroup_parse_path(const char *path, struct pe_cgroup_info *out)
 
 		if (starts_with(p, len, "kubepods") ||
 		    starts_with(p, len, "kubelet-kubepods")) {
-			const char *pod = memmem(p, len, "-pod", 4);
+			/* "<slice>:cri-containerd:<id>" carries the slice
+			 * before its first ':' */
+			const char *colon = memchr(p, ':', len);
+			size_t slen = colon ? (size_t)(colon - p) : len;
+			const char *pod = memmem(p, slen, "-pod", 4);
 
 			in_kubepods = true;
-			qos_from(p, len, &cur.qos);
-			if (pod && ends_with(p, len, ".slice")) {
-				take_uid(pod + 4, (size_t)(p + len - 6 - (pod + 4)),
+			qos_from(p, slen, &cur.qos);
+			if (pod && ends_with(p, slen, ".slice")) {
+				take_uid(pod + 4, (size_t)(p + slen - 6 - (pod + 4)),
 					 cur.pod_uid, sizeof(cur.pod_uid));
 				if (cur.qos == PE_QOS_UNKNOWN)
 					cur.qos = PE_QOS_GUARANTEED;

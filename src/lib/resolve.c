@@ -452,7 +452,8 @@ static struct pe_container *choose_container(const struct pe_hostroot *hr,
 			return NULL;
 		}
 		if (named->pid_state != PE_PID_VERIFIED) {
-			if (named->pid_state == PE_PID_STALE)
+			if (named->pid_state == PE_PID_STALE ||
+			    named->pid_state == PE_PID_GONE)
 				stale_error(named, err);
 			else
 				pe_error_set(err, PE_ERR_NOT_FOUND, 0,
@@ -568,16 +569,32 @@ out:
 	return r;
 }
 
+static bool list_has_id_prefix(const struct pe_container_list *l,
+				const char *prefix)
+{
+	for (size_t i = 0; i < l->len; i++)
+		if (l->items[i].container_id &&
+		    strncmp(l->items[i].container_id, prefix, strlen(prefix)) == 0)
+			return true;
+	return false;
+}
+
 static int resolve_id(const struct pe_hostroot *hr, const struct pe_target *t,
 		      struct pe_container *out, struct pe_error *err)
 {
 	struct pe_container_list l = { 0 };
 	struct pe_scan_filter f = { .id_prefix = t->id };
+	struct pe_scan_report rep;
 	struct pe_container *match = NULL;
 	unsigned n = 0;
 	int r = -1;
 
-	if (pe_node_scan(hr, &f, &l, NULL, err) < 0)
+	if (pe_node_scan(hr, &f, &l, &rep, err) < 0)
+		goto out;
+	/* a container the runtime files do not know (another runtime, a
+	 * runtime root we do not read): ask /proc, on this failing path only */
+	if (!list_has_id_prefix(&l, t->id) && !rep.used_proc_scan &&
+	    pe_scan_proc(hr, &l, &rep, err) < 0)
 		goto out;
 	for (size_t i = 0; i < l.len; i++) {
 		struct pe_container *c = &l.items[i];
