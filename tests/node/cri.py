@@ -33,6 +33,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import sys
 import time
 import uuid
@@ -275,6 +276,18 @@ def remember_path(path):
         f.write(path + "\n")
 
 
+def make_dirs_remembered(path):
+    """makedirs, recording the topmost directory that did not exist before."""
+    top = None
+    probe = os.path.abspath(path)
+    while not os.path.exists(probe):
+        top = probe
+        probe = os.path.dirname(probe)
+    if top is not None:
+        remember_path(top)
+        os.makedirs(path)
+
+
 def write_file(path, content, mode=0o644):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
@@ -305,9 +318,38 @@ def cgroup_mounts():
     return mounts
 
 
+def cgroup_tree_pids(relpath):
+    pids = set()
+    for mnt in cgroup_mounts():
+        top = os.path.join(mnt, relpath.lstrip("/"))
+        for dirpath, _, _ in os.walk(top):
+            try:
+                with open(os.path.join(dirpath, "cgroup.procs")) as f:
+                    pids.update(int(p) for p in f.read().split())
+            except OSError:
+                pass
+    return pids
+
+
+def kill_cgroup_tree(relpath, timeout=3.0):
+    """SIGKILL what is left in a pod cgroup (containerd died before removing it)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        pids = cgroup_tree_pids(relpath)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
+
+
 def remove_cgroup_tree(relpath):
     """rmdir a cgroup directory and everything below it in every hierarchy."""
     left = []
+    kill_cgroup_tree(relpath)
     for mnt in cgroup_mounts():
         top = os.path.join(mnt, relpath.lstrip("/"))
         if not os.path.isdir(top):
@@ -350,9 +392,9 @@ class PodRunner:
         qos = qos_class(pod)
         log_dir = os.path.join(POD_LOG_ROOT, "%s_%s_%s" % (ns, name, uid))
         kubelet_dir = os.path.join(KUBELET_PODS, uid)
-        os.makedirs(log_dir, exist_ok=True)
+        make_dirs_remembered(log_dir)
         remember_path(log_dir)
-        os.makedirs(kubelet_dir, exist_ok=True)
+        make_dirs_remembered(kubelet_dir)
         remember_path(kubelet_dir)
         remember_path("cgroup:" + cgroup_parent(qos, uid))
 
@@ -454,7 +496,7 @@ class PodRunner:
                                 )["container_id"]
             link = os.path.join(CONTAINER_LOG_ROOT, "%s_%s_%s-%s.log" % (
                 meta["name"], meta["namespace"], cname, cid))
-            os.makedirs(CONTAINER_LOG_ROOT, exist_ok=True)
+            make_dirs_remembered(CONTAINER_LOG_ROOT)
             remember_path(link)
             if not os.path.lexists(link):
                 os.symlink(os.path.join(sandbox_config["log_directory"], cname,
@@ -573,11 +615,6 @@ def remove_created_paths(problems):
             os.unlink(path)
         elif os.path.isdir(path):
             shutil.rmtree(path)
-    for root in (POD_LOG_ROOT, CONTAINER_LOG_ROOT, KUBELET_PODS):
-        try:
-            os.rmdir(root)  # only if this harness left it empty
-        except OSError:
-            pass
     os.unlink(CREATED_LIST)
 
 

@@ -72,7 +72,8 @@ containerd_pid() {
 	local pid
 	[[ -f $PID_FILE ]] || return 1
 	pid=$(<"$PID_FILE")
-	[[ -d /proc/$pid ]] && [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == */containerd ]] || return 1
+	# A zombie (not yet reaped) has no exe link: it counts as gone.
+	[[ $(readlink "/proc/$pid/exe" 2>/dev/null) == */containerd ]] || return 1
 	printf '%s\n' "$pid"
 }
 
@@ -211,10 +212,10 @@ stop_containerd() {
 	kill -CONT "$pid" 2>/dev/null || true # a frozen daemon cannot act on SIGTERM
 	kill -TERM "$pid"
 	for ((i = 0; i < 100; i++)); do
-		[[ -d /proc/$pid ]] || break
+		containerd_pid >/dev/null || break
 		sleep 0.1
 	done
-	if [[ -d /proc/$pid ]]; then
+	if containerd_pid >/dev/null; then
 		log "containerd ignores SIGTERM; killing it"
 		kill -KILL "$pid" || true
 	fi
