@@ -22,37 +22,34 @@ enum cli_output { CLI_OUT_TABLE = 0, CLI_OUT_WIDE, CLI_OUT_JSON, CLI_OUT_NAME };
 
 /* Options every subcommand shares (the command-line contract). */
 struct cli_common {
-	const char *host_root;  /* --host-root, default "/" */
-	const char *namespace;  /* -n, default "default" */
-	const char *container;  /* -c */
+	const char *host_root; /* --host-root, default "/" */
+	const char *namespace; /* -n, default "default" */
+	const char *container; /* -c */
 	enum cli_output output; /* -o */
-	bool all_namespaces;    /* -A */
-	bool all;               /* --all: show sandboxes */
-	bool any;               /* --any: first of several matching pods */
-	bool quiet;             /* -q: no notes on stderr */
+	bool all_namespaces; /* -A */
+	bool all; /* --all: show sandboxes */
+	bool any; /* --any: first of several matching pods */
+	bool quiet; /* -q: no notes on stderr */
 };
 
 /* Long-only option ids shared by the subcommands' getopt tables. */
-enum {
-	OPT_HOST_ROOT = 0x100,
-	OPT_ALL,
-	OPT_ANY,
-	OPT_COMMON_LAST
-};
+enum { OPT_HOST_ROOT = 0x100, OPT_ALL, OPT_ANY, OPT_COMMON_LAST };
 
 /* getopt_long entries for the common options; each subcommand's table
  * starts with these (terminated by its own entries and a zero row). */
-#define CLI_COMMON_LONGOPTS                                          \
-	{ "namespace", required_argument, NULL, 'n' },               \
-	{ "container", required_argument, NULL, 'c' },               \
-	{ "output", required_argument, NULL, 'o' },                  \
-	{ "all-namespaces", no_argument, NULL, 'A' },                \
-	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },     \
-	{ "all", no_argument, NULL, OPT_ALL },                       \
-	{ "any", no_argument, NULL, OPT_ANY },                       \
-	{ "quiet", no_argument, NULL, 'q' },                         \
-	{ "help", no_argument, NULL, 'h' },                          \
-	{ "version", no_argument, NULL, 'V' }
+#define CLI_COMMON_LONGOPTS                                                    \
+	{ "namespace", required_argument, NULL, 'n' },                         \
+	    { "container", required_argument, NULL, 'c' },                     \
+	    { "output", required_argument, NULL, 'o' },                        \
+	    { "all-namespaces", no_argument, NULL, 'A' },                      \
+	    { "host-root", required_argument, NULL, OPT_HOST_ROOT },           \
+	    { "all", no_argument, NULL, OPT_ALL },                             \
+	    { "any", no_argument, NULL, OPT_ANY },                             \
+	    { "quiet", no_argument, NULL, 'q' },                               \
+	    { "help", no_argument, NULL, 'h' },                                \
+	{                                                                      \
+		"version", no_argument, NULL, 'V'                              \
+	}
 #define CLI_COMMON_SHORTOPTS "n:c:o:AqhV"
 
 void cli_common_init(struct cli_common *c);
@@ -65,7 +62,7 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 void cli_print_error(const struct pe_error *err);
 /* Print a usage error with a pointer to --help; returns PE_EXIT_FAILURE. */
 int cli_usage_error(const char *subcommand, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Map a library error to an exit code (always 125 today: podenter's own). */
 int cli_exit_code(const struct pe_error *err);
 
@@ -83,8 +80,9 @@ void output_inspect_text(FILE *out, const struct pe_container *c);
 
 /* Resolve TARGET text with the common options; prints errors and notes.
  * Returns 0 or an exit code. */
-int cli_resolve_target(const struct cli_common *co, const struct pe_hostroot *hr,
-		       const char *text, struct pe_container *out);
+int cli_resolve_target(const struct cli_common *co,
+		       const struct pe_hostroot *hr, const char *text,
+		       struct pe_container *out);
 
 int cmd_list(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

@@ -11,7 +11,7 @@
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option longopts[] = { CLI_COMMON_LONGOPTS,
-						   { NULL, 0, NULL, 0 } };
+						  { NULL, 0, NULL, 0 } };
 	struct pe_container c = { 0 };
 	struct cli_common co;
 	struct pe_hostroot hr;
@@ -30,7 +30,8 @@ int cmd_inspect(int argc, char **argv)
 			return cli_usage_error("inspect", "unknown option");
 	}
 	if (argc - optind != 1)
-		return cli_usage_error("inspect", "inspect takes exactly one TARGET");
+		return cli_usage_error("inspect",
+				       "inspect takes exactly one TARGET");
 	if (pe_hostroot_open(&hr, co.host_root, &err) < 0) {
 		cli_print_error(&err);
 		return PE_EXIT_FAILURE;

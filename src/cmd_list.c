@@ -12,7 +12,7 @@
 int cmd_list(int argc, char **argv)
 {
 	static const struct option longopts[] = { CLI_COMMON_LONGOPTS,
-						   { NULL, 0, NULL, 0 } };
+						  { NULL, 0, NULL, 0 } };
 	struct pe_container_list l = { 0 };
 	struct pe_scan_report rep;
 	struct cli_common co;
@@ -34,7 +34,8 @@ int cmd_list(int argc, char **argv)
 			return cli_usage_error("list", "unknown option");
 	}
 	if (argc - optind > 1)
-		return cli_usage_error("list", "list takes at most one POD-PATTERN");
+		return cli_usage_error("list",
+				       "list takes at most one POD-PATTERN");
 	if (co.container)
 		return cli_usage_error("list", "-c does not apply to list");
 	if (argc - optind == 1) {
@@ -43,8 +44,9 @@ int cmd_list(int argc, char **argv)
 			return PE_EXIT_FAILURE;
 		}
 		if (t.kind != PE_TARGET_POD)
-			return cli_usage_error("list", "POD-PATTERN must be a pod "
-						       "name or pattern");
+			return cli_usage_error("list",
+					       "POD-PATTERN must be a pod "
+					       "name or pattern");
 		if (t.namespace_given)
 			co.all_namespaces = false;
 	} else {
@@ -77,9 +79,11 @@ int cmd_list(int argc, char **argv)
 	default:
 		if (l.len == 0 && !co.quiet)
 			fprintf(stderr, "No pods found in %s.\n",
-				co.all_namespaces ? "any namespace" : "this namespace");
+				co.all_namespaces ? "any namespace"
+						  : "this namespace");
 		else
-			output_table(stdout, &l, co.output == CLI_OUT_WIDE, co.all);
+			output_table(stdout, &l, co.output == CLI_OUT_WIDE,
+				     co.all);
 	}
 out:
 	pe_list_free(&l);

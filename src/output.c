@@ -21,12 +21,22 @@ static const char *container_label(const struct pe_container *c)
 	return or_dash(c->container);
 }
 
-enum { COL_NS, COL_POD, COL_CONTAINER, COL_STATE, COL_PID, COL_RUNTIME,
-       COL_ID, COL_IMAGE, COL_UID, COL_COUNT };
+enum {
+	COL_NS,
+	COL_POD,
+	COL_CONTAINER,
+	COL_STATE,
+	COL_PID,
+	COL_RUNTIME,
+	COL_ID,
+	COL_IMAGE,
+	COL_UID,
+	COL_COUNT
+};
 
 static const char *const headers[COL_COUNT] = {
-	"NAMESPACE", "POD", "CONTAINER", "STATE", "PID",
-	"RUNTIME",   "CONTAINER-ID", "IMAGE", "POD-UID",
+	"NAMESPACE", "POD",	     "CONTAINER", "STATE",   "PID",
+	"RUNTIME",   "CONTAINER-ID", "IMAGE",	  "POD-UID",
 };
 
 static void cells_of(const struct pe_container *c, char pidbuf[16],
@@ -50,8 +60,8 @@ static bool shown(const struct pe_container *c, bool include_sandboxes)
 	return include_sandboxes || !c->is_sandbox;
 }
 
-static void print_row(FILE *out, const char *const *cells,
-		      const size_t *width, int ncols)
+static void print_row(FILE *out, const char *const *cells, const size_t *width,
+		      int ncols)
 {
 	for (int i = 0; i < ncols; i++) {
 		if (i + 1 < ncols)
@@ -113,15 +123,19 @@ static struct json_object *container_json(const struct pe_container *c)
 	put_str(o, "state", pe_container_state(c));
 	put_str(o, "sandbox_id", c->sandbox_id);
 	put_str(o, "image", c->image);
-	json_object_object_add(o, "is_sandbox", json_object_new_boolean(c->is_sandbox));
+	json_object_object_add(o, "is_sandbox",
+			       json_object_new_boolean(c->is_sandbox));
 	json_object_object_add(o, "attempt",
-			       c->attempt >= 0 ? json_object_new_int(c->attempt) : NULL);
+			       c->attempt >= 0 ? json_object_new_int(c->attempt)
+					       : NULL);
 	json_object_object_add(o, "start_time",
 			       json_object_new_uint64(c->start_time));
 	put_str(o, "cgroup", c->cgroup);
-	put_str(o, "qos", c->cgroup && pe_cgroup_parse_path(c->cgroup, &info) &&
-				  info.qos != PE_QOS_UNKNOWN ?
-			  pe_qos_name(info.qos) : NULL);
+	put_str(o, "qos",
+		c->cgroup && pe_cgroup_parse_path(c->cgroup, &info) &&
+			info.qos != PE_QOS_UNKNOWN
+		    ? pe_qos_name(info.qos)
+		    : NULL);
 	json_object_object_add(o, "user_namespaced",
 			       json_object_new_boolean(c->user_namespaced));
 	put_str(o, "source", pe_source_name(c->source));
@@ -129,8 +143,9 @@ static struct json_object *container_json(const struct pe_container *c)
 	put_str(o, "log_path", c->log_path);
 	for (int t = 0; t < PE_NS_COUNT; t++)
 		if (c->ns_inode[t])
-			json_object_object_add(ns, pe_ns_name((enum pe_ns_type)t),
-					       json_object_new_uint64(c->ns_inode[t]));
+			json_object_object_add(
+			    ns, pe_ns_name((enum pe_ns_type)t),
+			    json_object_new_uint64(c->ns_inode[t]));
 	json_object_object_add(o, "namespaces", ns);
 	return o;
 }
@@ -142,10 +157,11 @@ void output_json_list(FILE *out, const struct pe_container_list *l,
 
 	for (size_t i = 0; i < l->len; i++)
 		if (shown(&l->items[i], include_sandboxes))
-			json_object_array_add(arr, container_json(&l->items[i]));
+			json_object_array_add(arr,
+					      container_json(&l->items[i]));
 	fprintf(out, "%s\n",
-		json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-							    JSON_C_TO_STRING_SPACED));
+		json_object_to_json_string_ext(
+		    arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 	json_object_put(arr);
 }
 
@@ -155,7 +171,7 @@ void output_json_one(FILE *out, const struct pe_container *c)
 
 	fprintf(out, "%s\n",
 		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							  JSON_C_TO_STRING_SPACED));
+						      JSON_C_TO_STRING_SPACED));
 	json_object_put(o);
 }
 
@@ -167,11 +183,13 @@ void output_names(FILE *out, const struct pe_container_list *l)
 
 		if (!c->pod || !c->namespace)
 			continue;
-		/* one line per pod: the list is sorted, compare with the previous */
+		/* one line per pod: the list is sorted, compare with the
+		 * previous */
 		if (i > 0) {
 			const struct pe_container *p = &l->items[i - 1];
 
-			dup = p->pod && p->namespace && strcmp(p->pod, c->pod) == 0 &&
+			dup = p->pod && p->namespace &&
+			      strcmp(p->pod, c->pod) == 0 &&
 			      strcmp(p->namespace, c->namespace) == 0;
 		}
 		if (!dup)
@@ -193,7 +211,8 @@ void output_inspect_text(FILE *out, const struct pe_container *c)
 	fprintf(out, "Runtime:       %s\n", pe_runtime_name(c->runtime));
 	fprintf(out, "State:         %s\n", pe_container_state(c));
 	fprintf(out, "PID:           %d\n", (int)c->pid);
-	fprintf(out, "Start time:    %llu (clock ticks after boot)\n", c->start_time);
+	fprintf(out, "Start time:    %llu (clock ticks after boot)\n",
+		c->start_time);
 	fprintf(out, "Cgroup:        %s\n", or_dash(c->cgroup));
 	if (c->cgroup && pe_cgroup_parse_path(c->cgroup, &info) &&
 	    info.qos != PE_QOS_UNKNOWN)
@@ -206,6 +225,6 @@ void output_inspect_text(FILE *out, const struct pe_container *c)
 	fprintf(out, "Namespaces:\n");
 	for (int t = 0; t < PE_NS_COUNT; t++)
 		if (c->ns_inode[t])
-			fprintf(out, "  %-7s %lu\n", pe_ns_name((enum pe_ns_type)t),
-				c->ns_inode[t]);
+			fprintf(out, "  %-7s %lu\n",
+				pe_ns_name((enum pe_ns_type)t), c->ns_inode[t]);
 }

@@ -25,58 +25,83 @@ void cli_usage(FILE *out, const char *sub)
 {
 	if (sub && strcmp(sub, "list") == 0) {
 		fputs("Usage: podenter list [OPTIONS] [POD-PATTERN]\n\n"
-		      "List the pods and containers on this node, from the node's own files.\n"
-		      "POD-PATTERN: a pod name, a glob ('nginx-*') or an owner prefix\n"
+		      "List the pods and containers on this node, from the "
+		      "node's own files.\n"
+		      "POD-PATTERN: a pod name, a glob ('nginx-*') or an owner "
+		      "prefix\n"
 		      "('nginx-deployment' matches its replicas).\n\n"
 		      "Options:\n"
-		      "  -n, --namespace NS      namespace to list (default: default)\n"
+		      "  -n, --namespace NS      namespace to list (default: "
+		      "default)\n"
 		      "  -A, --all-namespaces    list every namespace\n"
-		      "      --all               also show pod sandboxes (pause containers)\n"
-		      "  -o, --output FORMAT     table (default), wide, json or name\n"
-		      "      --host-root DIR     read the node through DIR (default /)\n"
+		      "      --all               also show pod sandboxes "
+		      "(pause containers)\n"
+		      "  -o, --output FORMAT     table (default), wide, json "
+		      "or name\n"
+		      "      --host-root DIR     read the node through DIR "
+		      "(default /)\n"
 		      "  -q, --quiet             no notes on stderr\n"
-		      "  -h, --help              show this help\n", out);
+		      "  -h, --help              show this help\n",
+		      out);
 		return;
 	}
 	if (sub && strcmp(sub, "inspect") == 0) {
 		fputs("Usage: podenter inspect [OPTIONS] TARGET\n\n"
 		      "Show everything the node knows about one target.\n\n"
 		      "Options:\n"
-		      "  -n, --namespace NS      namespace of the pod (default: default)\n"
-		      "  -c, --container NAME    container (default: the first app container)\n"
-		      "      --any               several pods match: take the first\n"
-		      "      --all               allow the pod sandbox as a target\n"
+		      "  -n, --namespace NS      namespace of the pod "
+		      "(default: default)\n"
+		      "  -c, --container NAME    container (default: the first "
+		      "app container)\n"
+		      "      --any               several pods match: take the "
+		      "first\n"
+		      "      --all               allow the pod sandbox as a "
+		      "target\n"
 		      "  -o, --output FORMAT     table (default) or json\n"
-		      "      --host-root DIR     read the node through DIR (default /)\n"
+		      "      --host-root DIR     read the node through DIR "
+		      "(default /)\n"
 		      "  -q, --quiet             no notes on stderr\n"
-		      "  -h, --help              show this help\n", out);
+		      "  -h, --help              show this help\n",
+		      out);
 		return;
 	}
-	fputs("Usage:\n"
-	      "  podenter [OPTIONS] TARGET [-- COMMAND [ARG]...]   enter the target\n"
-	      "  podenter list    [OPTIONS] [POD-PATTERN]          pods and containers on this node\n"
-	      "  podenter inspect [OPTIONS] TARGET                 everything known about one target\n"
-	      "\n"
-	      "TARGET:  POD | NAMESPACE/POD | pid:PID | id:CONTAINER-ID-PREFIX | node\n"
-	      "\n"
-	      "Common options:\n"
-	      "  -n, --namespace NS      namespace of the pod (default: default)\n"
-	      "  -A, --all-namespaces    (list) every namespace\n"
-	      "  -c, --container NAME    container (default: the pod's first app container)\n"
-	      "      --host-root DIR     read the node through DIR (default /; e.g. /host)\n"
-	      "  -o, --output FORMAT     table, wide, json (and name for list)\n"
-	      "      --all               include pod sandboxes\n"
-	      "      --any               several pods match: take the first\n"
-	      "  -q, --quiet             no notes on stderr\n"
-	      "  -h, --help              show help (podenter SUBCOMMAND --help for more)\n"
-	      "  -V, --version           show the version\n"
-	      "\n"
-	      "Exit status: the command's own status when it ran; 125 when podenter itself\n"
-	      "failed; 126 when the command could not be run; 127 when it was not found;\n"
-	      "128+N when the command died of signal N.\n"
-	      "\n"
-	      "Run 'podenter --help-enter' for the options of entering a target.\n",
-	      out);
+	fputs(
+	    "Usage:\n"
+	    "  podenter [OPTIONS] TARGET [-- COMMAND [ARG]...]   enter the "
+	    "target\n"
+	    "  podenter list    [OPTIONS] [POD-PATTERN]          pods and "
+	    "containers on this node\n"
+	    "  podenter inspect [OPTIONS] TARGET                 everything "
+	    "known about one target\n"
+	    "\n"
+	    "TARGET:  POD | NAMESPACE/POD | pid:PID | id:CONTAINER-ID-PREFIX | "
+	    "node\n"
+	    "\n"
+	    "Common options:\n"
+	    "  -n, --namespace NS      namespace of the pod (default: "
+	    "default)\n"
+	    "  -A, --all-namespaces    (list) every namespace\n"
+	    "  -c, --container NAME    container (default: the pod's first app "
+	    "container)\n"
+	    "      --host-root DIR     read the node through DIR (default /; "
+	    "e.g. /host)\n"
+	    "  -o, --output FORMAT     table, wide, json (and name for list)\n"
+	    "      --all               include pod sandboxes\n"
+	    "      --any               several pods match: take the first\n"
+	    "  -q, --quiet             no notes on stderr\n"
+	    "  -h, --help              show help (podenter SUBCOMMAND --help "
+	    "for more)\n"
+	    "  -V, --version           show the version\n"
+	    "\n"
+	    "Exit status: the command's own status when it ran; 125 when "
+	    "podenter itself\n"
+	    "failed; 126 when the command could not be run; 127 when it was "
+	    "not found;\n"
+	    "128+N when the command died of signal N.\n"
+	    "\n"
+	    "Run 'podenter --help-enter' for the options of entering a "
+	    "target.\n",
+	    out);
 }
 
 void cli_common_init(struct cli_common *c)
@@ -123,10 +148,11 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg,
 		else if (strcmp(arg, "name") == 0)
 			c->output = CLI_OUT_NAME;
 		else {
-			cli_usage_error(subcommand,
-					"unknown output format '%s' (table, wide, "
-					"json, name)",
-					arg);
+			cli_usage_error(
+			    subcommand,
+			    "unknown output format '%s' (table, wide, "
+			    "json, name)",
+			    arg);
 			return -1;
 		}
 		return 1;
@@ -145,7 +171,8 @@ void cli_print_error(const struct pe_error *err)
 {
 	const char *h = err->hint;
 
-	fprintf(stderr, "podenter: %s\n", err->msg[0] ? err->msg : "unknown error");
+	fprintf(stderr, "podenter: %s\n",
+		err->msg[0] ? err->msg : "unknown error");
 	while (h && *h) {
 		const char *nl = strchr(h, '\n');
 		int len = nl ? (int)(nl - h) : (int)strlen(h);
@@ -174,8 +201,9 @@ int cli_exit_code(const struct pe_error *err)
 	return PE_EXIT_FAILURE;
 }
 
-int cli_resolve_target(const struct cli_common *co, const struct pe_hostroot *hr,
-		       const char *text, struct pe_container *out)
+int cli_resolve_target(const struct cli_common *co,
+		       const struct pe_hostroot *hr, const char *text,
+		       struct pe_container *out)
 {
 	struct pe_resolve_opts ro = { .container = co->container,
 				      .any = co->any,
@@ -193,20 +221,23 @@ int cli_resolve_target(const struct cli_common *co, const struct pe_hostroot *hr
 	if (co->quiet)
 		return 0;
 	if (note.matched_pods > 1)
-		fprintf(stderr, "podenter: %u pods match '%s'; --any took %s/%s\n",
+		fprintf(stderr,
+			"podenter: %u pods match '%s'; --any took %s/%s\n",
 			note.matched_pods, t.pod, out->namespace, out->pod);
 	if (note.defaulted_container[0] && note.other_containers[0])
-		fprintf(stderr,
-			"podenter: defaulting to container '%s' (also in pod: %s; "
-			"choose with -c)\n",
-			note.defaulted_container, note.other_containers);
+		fprintf(
+		    stderr,
+		    "podenter: defaulting to container '%s' (also in pod: %s; "
+		    "choose with -c)\n",
+		    note.defaulted_container, note.other_containers);
 	if (note.sandbox_fallback)
 		fprintf(stderr,
 			"podenter: no app container of %s/%s is running; using "
 			"the pod sandbox's namespaces%s%s%s\n",
 			out->namespace, out->pod,
 			note.other_containers[0] ? " (containers: " : "",
-			note.other_containers, note.other_containers[0] ? ")" : "");
+			note.other_containers,
+			note.other_containers[0] ? ")" : "");
 	return 0;
 }
 
@@ -215,8 +246,8 @@ int cli_resolve_target(const struct cli_common *co, const struct pe_hostroot *hr
 static bool takes_value(const char *opt)
 {
 	static const char *const with_value[] = {
-		"-n", "-c", "-o", "--namespace", "--container", "--output",
-		"--host-root",
+		"-n",	       "-c",	   "-o",	  "--namespace",
+		"--container", "--output", "--host-root",
 	};
 
 	if (strchr(opt, '='))
@@ -268,7 +299,8 @@ int main(int argc, char **argv)
 			return EXIT_SUCCESS;
 		}
 		if (strcmp(argv[1], "version") == 0 ||
-		    strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+		    strcmp(argv[1], "--version") == 0 ||
+		    strcmp(argv[1], "-V") == 0)
 			cli_version();
 		if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
 				  strcmp(argv[1], "-h") == 0)) {

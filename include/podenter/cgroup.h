@@ -24,7 +24,7 @@ const char *pe_qos_name(enum pe_qos q);
 struct pe_cgroup_info {
 	enum pe_runtime runtime;
 	char container_id[129]; /* empty when the path names no container */
-	char pod_uid[64];       /* with dashes; empty when not a pod */
+	char pod_uid[64]; /* with dashes; empty when not a pod */
 	enum pe_qos qos;
 	bool is_conmon; /* CRI-O's conmon scope, not the container */
 };
@@ -48,7 +48,7 @@ bool pe_cgroup_parse_file(const char *content, struct pe_cgroup_info *out);
 bool pe_cgroup_names_id(const char *content, const char *container_id);
 
 /* Copy into out the path of the first line naming the id; false if none. */
-bool pe_cgroup_path_of(const char *content, const char *container_id,
-		       char *out, size_t size);
+bool pe_cgroup_path_of(const char *content, const char *container_id, char *out,
+		       size_t size);
 
 #endif

@@ -25,20 +25,21 @@ const char *pe_runtime_name(enum pe_runtime rt);
 enum pe_source {
 	PE_SRC_NONE = 0,
 	PE_SRC_CONTAINERD_TASK, /* <state>/io.containerd.runtime.v2.task */
-	PE_SRC_CRIO_USERDATA,   /* /run/containers/storage/... userdata */
-	PE_SRC_DOCKER_CONFIG,   /* /var/lib/docker/containers/<id>/config.v2.json */
+	PE_SRC_CRIO_USERDATA, /* /run/containers/storage/... userdata */
+	PE_SRC_DOCKER_CONFIG, /* /var/lib/docker/containers/<id>/config.v2.json
+			       */
 	PE_SRC_PODMAN_USERDATA,
 	PE_SRC_KUBELET_LOGS, /* /var/log/pods + /var/log/containers */
-	PE_SRC_PROC_CGROUP,  /* /proc/<pid>/cgroup scan (fallback) */
+	PE_SRC_PROC_CGROUP, /* /proc/<pid>/cgroup scan (fallback) */
 };
 
 const char *pe_source_name(enum pe_source src);
 
 enum pe_pid_state {
 	PE_PID_UNKNOWN = 0, /* no PID recorded (exited container, no pidfile) */
-	PE_PID_VERIFIED,    /* /proc/<pid>/cgroup names the container */
-	PE_PID_STALE,       /* a PID was recorded but does not name it now */
-	PE_PID_GONE,        /* a PID was recorded but no such process exists */
+	PE_PID_VERIFIED, /* /proc/<pid>/cgroup names the container */
+	PE_PID_STALE, /* a PID was recorded but does not name it now */
+	PE_PID_GONE, /* a PID was recorded but no such process exists */
 };
 
 /* The namespaces podenter knows, in the order nsenter joins them. */
@@ -58,25 +59,26 @@ enum pe_ns_type {
 const char *pe_ns_name(enum pe_ns_type t);
 
 struct pe_container {
-	char *namespace;    /* Kubernetes namespace, NULL when unknown */
-	char *pod;          /* pod name */
-	char *pod_uid;      /* pod UID with dashes */
-	char *container;    /* container name; NULL for sandboxes */
+	char *namespace; /* Kubernetes namespace, NULL when unknown */
+	char *pod; /* pod name */
+	char *pod_uid; /* pod UID with dashes */
+	char *container; /* container name; NULL for sandboxes */
 	char *container_id; /* full runtime id (64 hex for most runtimes) */
-	char *sandbox_id;   /* the pod sandbox's id (its own id for sandboxes) */
+	char *sandbox_id; /* the pod sandbox's id (its own id for sandboxes) */
 	char *image;
-	char *bundle;   /* the file or directory the record was read from */
+	char *bundle; /* the file or directory the record was read from */
 	char *log_path; /* kubelet's log file for the container, if known */
-	char *cgroup;   /* the init process's cgroup path (first line naming the id) */
+	char *cgroup; /* the init process's cgroup path (first line naming the
+			 id) */
 	enum pe_runtime runtime;
 	enum pe_source source;
 	bool is_sandbox;
-	bool running;  /* the runtime says so (task present, State.Running) */
-	int attempt;   /* restart count when known, else -1 */
-	pid_t pid;     /* init process in the host PID namespace, 0 if none */
+	bool running; /* the runtime says so (task present, State.Running) */
+	int attempt; /* restart count when known, else -1 */
+	pid_t pid; /* init process in the host PID namespace, 0 if none */
 	enum pe_pid_state pid_state;
 	unsigned long long start_time; /* field 22 of /proc/PID/stat */
-	bool user_namespaced;          /* its user ns differs from the host's */
+	bool user_namespaced; /* its user ns differs from the host's */
 	/* /proc/PID/ns/<type> inode numbers, 0 when unreadable */
 	unsigned long ns_inode[PE_NS_COUNT];
 };

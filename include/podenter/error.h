@@ -20,12 +20,12 @@
  * parsing messages. */
 enum pe_error_kind {
 	PE_ERR_NONE = 0,
-	PE_ERR_SYSTEM,     /* a syscall failed; errnum says which */
-	PE_ERR_USAGE,      /* the caller asked for something malformed */
-	PE_ERR_NOT_FOUND,  /* no such pod, container, process */
-	PE_ERR_AMBIGUOUS,  /* several targets match and none was chosen */
-	PE_ERR_STALE,      /* a PID no longer names the container it should */
-	PE_ERR_PARSE,      /* a node file could not be understood */
+	PE_ERR_SYSTEM, /* a syscall failed; errnum says which */
+	PE_ERR_USAGE, /* the caller asked for something malformed */
+	PE_ERR_NOT_FOUND, /* no such pod, container, process */
+	PE_ERR_AMBIGUOUS, /* several targets match and none was chosen */
+	PE_ERR_STALE, /* a PID no longer names the container it should */
+	PE_ERR_PARSE, /* a node file could not be understood */
 	PE_ERR_NO_RUNTIME, /* no runtime state found under the host root */
 	PE_ERR_UNSUPPORTED /* the kernel or machine lacks a needed feature */
 };
@@ -37,21 +37,22 @@ struct pe_error {
 	char hint[PE_ERROR_HINT_MAX];
 };
 
-/* Set the error; always returns -1 so callers can `return pe_error_set(...)`. */
+/* Set the error; always returns -1 so callers can `return pe_error_set(...)`.
+ */
 int pe_error_set(struct pe_error *err, enum pe_error_kind kind, int errnum,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Shorthand for a failed syscall: kind SYSTEM, errnum = errno at call time. */
 int pe_error_errno(struct pe_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Prepend "context: " to the message. Returns -1. */
 int pe_error_wrap(struct pe_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Append a line to the hint. */
 void pe_error_hint(struct pe_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 void pe_error_clear(struct pe_error *err);
 

@@ -16,9 +16,9 @@
 #include "podenter/error.h"
 
 struct pe_hostroot {
-	int dirfd;      /* O_PATH|O_DIRECTORY fd of the host root */
+	int dirfd; /* O_PATH|O_DIRECTORY fd of the host root */
 	char path[4096]; /* as given, for messages */
-	bool is_slash;   /* the host root is this process's "/" */
+	bool is_slash; /* the host root is this process's "/" */
 };
 
 int pe_hostroot_open(struct pe_hostroot *hr, const char *path,

@@ -21,8 +21,9 @@ struct pe_scan_report {
 	char tried[PE_SCAN_MAX_TRIED][256]; /* node paths that were examined */
 	bool tried_exists[PE_SCAN_MAX_TRIED];
 	unsigned ntried;
-	unsigned sources_found; /* bit (1 << enum pe_source) per source with data */
-	bool used_proc_scan;    /* fell back to scanning /proc */
+	unsigned
+	    sources_found; /* bit (1 << enum pe_source) per source with data */
+	bool used_proc_scan; /* fell back to scanning /proc */
 };
 
 /*
@@ -31,7 +32,7 @@ struct pe_scan_report {
  * records that do not match, the caller filters again.
  */
 struct pe_scan_filter {
-	const char *literal;   /* a string every match contains (pod name part) */
+	const char *literal; /* a string every match contains (pod name part) */
 	const char *id_prefix; /* container id prefix */
 };
 
@@ -48,17 +49,17 @@ int pe_node_scan(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c);
 
 struct pe_resolve_opts {
-	const char *container;  /* -c NAME, NULL for the default */
-	bool any;               /* several pods match: take the first */
+	const char *container; /* -c NAME, NULL for the default */
+	bool any; /* several pods match: take the first */
 	bool include_sandboxes; /* allow the pause container itself */
 };
 
 /* What resolution decided on its own, for the CLI to say on stderr. */
 struct pe_resolve_note {
 	char defaulted_container[256]; /* non-empty: -c was not given */
-	char other_containers[1024];   /* the others the pod has */
-	bool sandbox_fallback;         /* app container not running: sandbox */
-	unsigned matched_pods;         /* pods matching a pattern (with --any) */
+	char other_containers[1024]; /* the others the pod has */
+	bool sandbox_fallback; /* app container not running: sandbox */
+	unsigned matched_pods; /* pods matching a pattern (with --any) */
 };
 
 /*

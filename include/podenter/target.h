@@ -23,9 +23,9 @@ struct pe_target {
 	enum pe_target_kind kind;
 	char namespace[254]; /* empty: use the default or -n */
 	bool namespace_given; /* NAMESPACE/ was part of the text */
-	char pod[254];        /* pod name or pattern */
-	bool pod_is_glob;     /* contains * ? or [ */
-	char id[129];         /* container id prefix (lower-case hex) */
+	char pod[254]; /* pod name or pattern */
+	bool pod_is_glob; /* contains * ? or [ */
+	char id[129]; /* container id prefix (lower-case hex) */
 	pid_t pid;
 };
 

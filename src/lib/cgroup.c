@@ -122,18 +122,22 @@ static bool component_container(const char *s, size_t len,
 			memcpy(out->container_id, c2 + 1, idlen);
 			out->container_id[idlen] = '\0';
 			out->runtime = PE_RT_UNKNOWN;
-			if (rtlen == 14 && memcmp(colon + 1, "cri-containerd", 14) == 0)
+			if (rtlen == 14 &&
+			    memcmp(colon + 1, "cri-containerd", 14) == 0)
 				out->runtime = PE_RT_CONTAINERD;
-			else if (rtlen == 4 && memcmp(colon + 1, "crio", 4) == 0)
+			else if (rtlen == 4 &&
+				 memcmp(colon + 1, "crio", 4) == 0)
 				out->runtime = PE_RT_CRIO;
-			else if (rtlen == 6 && memcmp(colon + 1, "docker", 6) == 0)
+			else if (rtlen == 6 &&
+				 memcmp(colon + 1, "docker", 6) == 0)
 				out->runtime = PE_RT_DOCKER;
 			out->is_conmon = false;
 			return true;
 		}
 		return false;
 	}
-	for (size_t i = 0; i < sizeof(runtime_prefixes) / sizeof(runtime_prefixes[0]); i++) {
+	for (size_t i = 0;
+	     i < sizeof(runtime_prefixes) / sizeof(runtime_prefixes[0]); i++) {
 		const struct runtime_prefix *rp = &runtime_prefixes[i];
 		size_t plen = strlen(rp->prefix);
 		size_t idlen;
@@ -143,7 +147,8 @@ static bool component_container(const char *s, size_t len,
 		idlen = len - plen;
 		if (ends_with(s, len, ".scope"))
 			idlen -= 6;
-		if (!is_hex_run(s + plen, idlen))
+		if (!is_hex_run(s + plen, idlen) ||
+		    idlen >= sizeof(out->container_id))
 			continue;
 		memcpy(out->container_id, s + plen, idlen);
 		out->container_id[idlen] = '\0';
@@ -151,7 +156,8 @@ static bool component_container(const char *s, size_t len,
 		out->is_conmon = rp->conmon;
 		return true;
 	}
-	if (is_hex_run(s, len) && len >= 32) {
+	if (is_hex_run(s, len) && len >= 32 &&
+	    len < sizeof(out->container_id)) {
 		memcpy(out->container_id, s, len);
 		out->container_id[len] = '\0';
 		out->runtime = PE_RT_UNKNOWN;
@@ -193,7 +199,8 @@ bool pe_cgroup_parse_path(const char *path, struct pe_cgroup_info *out)
 			in_kubepods = true;
 			qos_from(p, slen, &cur.qos);
 			if (pod && ends_with(p, slen, ".slice")) {
-				take_uid(pod + 4, (size_t)(p + slen - 6 - (pod + 4)),
+				take_uid(pod + 4,
+					 (size_t)(p + slen - 6 - (pod + 4)),
 					 cur.pod_uid, sizeof(cur.pod_uid));
 				if (cur.qos == PE_QOS_UNKNOWN)
 					cur.qos = PE_QOS_GUARANTEED;
@@ -207,8 +214,10 @@ bool pe_cgroup_parse_path(const char *path, struct pe_cgroup_info *out)
 			   (memcmp(p, "besteffort", len) == 0 ||
 			    memcmp(p, "burstable", len) == 0)) {
 			qos_from(p, len, &cur.qos);
-		} else if (in_kubepods && len == 39 && memcmp(p, "pod", 3) == 0 &&
-			   take_uid(p + 3, 36, cur.pod_uid, sizeof(cur.pod_uid))) {
+		} else if (in_kubepods && len == 39 &&
+			   memcmp(p, "pod", 3) == 0 &&
+			   take_uid(p + 3, 36, cur.pod_uid,
+				    sizeof(cur.pod_uid))) {
 			if (cur.qos == PE_QOS_UNKNOWN)
 				cur.qos = PE_QOS_GUARANTEED;
 		} else if (starts_with(p, len, "machine-libpod_pod_") ||
@@ -218,9 +227,10 @@ bool pe_cgroup_parse_path(const char *path, struct pe_cgroup_info *out)
 			struct pe_cgroup_info probe = cur;
 
 			if (component_container(p, len, &probe)) {
-				/* a bare hex id counts only inside a known tree */
-				if (probe.runtime != PE_RT_UNKNOWN || in_kubepods ||
-				    known_runtime_tree) {
+				/* a bare hex id counts only inside a known tree
+				 */
+				if (probe.runtime != PE_RT_UNKNOWN ||
+				    in_kubepods || known_runtime_tree) {
 					cur = probe;
 					found_id = true;
 					if (!in_kubepods && len == 64 &&
@@ -247,12 +257,17 @@ bool pe_cgroup_parse_file(const char *content, struct pe_cgroup_info *out)
 	memset(&best, 0, sizeof(best));
 	while (line && *line) {
 		const char *nl = strchr(line, '\n');
-		const char *c1 = memchr(line, ':', nl ? (size_t)(nl - line) : strlen(line));
-		const char *c2 = c1 ? memchr(c1 + 1, ':', nl ? (size_t)(nl - c1 - 1) : strlen(c1 + 1)) : NULL;
+		const char *c1 =
+		    memchr(line, ':', nl ? (size_t)(nl - line) : strlen(line));
+		const char *c2 =
+		    c1 ? memchr(c1 + 1, ':',
+				nl ? (size_t)(nl - c1 - 1) : strlen(c1 + 1))
+		       : NULL;
 
 		if (c2) {
 			char path[4096];
-			size_t len = nl ? (size_t)(nl - c2 - 1) : strlen(c2 + 1);
+			size_t len =
+			    nl ? (size_t)(nl - c2 - 1) : strlen(c2 + 1);
 			struct pe_cgroup_info info;
 
 			if (len < sizeof(path)) {
@@ -307,8 +322,8 @@ static bool line_names_id(const char *line, size_t len, const char *id,
 	return false;
 }
 
-bool pe_cgroup_path_of(const char *content, const char *container_id,
-		       char *out, size_t size)
+bool pe_cgroup_path_of(const char *content, const char *container_id, char *out,
+		       size_t size)
 {
 	size_t idlen = strlen(container_id);
 	const char *line = content;
@@ -322,7 +337,10 @@ bool pe_cgroup_path_of(const char *content, const char *container_id,
 		if (line_names_id(line, len, container_id, idlen)) {
 			if (out && size) {
 				const char *c1 = memchr(line, ':', len);
-				const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+				const char *c2 =
+				    c1 ? memchr(c1 + 1, ':',
+						len - (size_t)(c1 + 1 - line))
+				       : NULL;
 				const char *path = c2 ? c2 + 1 : line;
 				size_t plen = len - (size_t)(path - line);
 

@@ -7,8 +7,8 @@
 #include "podenter/container.h"
 
 static const char *const runtime_names[] = {
-	[PE_RT_UNKNOWN] = "unknown",	   [PE_RT_CONTAINERD] = "containerd",
-	[PE_RT_CRIO] = "cri-o",		   [PE_RT_DOCKER] = "docker",
+	[PE_RT_UNKNOWN] = "unknown", [PE_RT_CONTAINERD] = "containerd",
+	[PE_RT_CRIO] = "cri-o",	     [PE_RT_DOCKER] = "docker",
 	[PE_RT_PODMAN] = "podman",
 };
 
@@ -121,7 +121,7 @@ struct pe_container *pe_list_add(struct pe_container_list *l)
 	if (l->len == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 32;
 		struct pe_container *n =
-			realloc(l->items, ncap * sizeof(*l->items));
+		    realloc(l->items, ncap * sizeof(*l->items));
 
 		if (!n)
 			return NULL;

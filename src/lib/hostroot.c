@@ -37,9 +37,9 @@ int pe_hostroot_open(struct pe_hostroot *hr, const char *path,
 	hr->dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (hr->dirfd < 0) {
 		pe_error_errno(err, "cannot open host root %s", path);
-		pe_error_hint(err,
-			      "--host-root names the directory where the node's "
-			      "root file system is mounted (e.g. /host)");
+		pe_error_hint(
+		    err, "--host-root names the directory where the node's "
+			 "root file system is mounted (e.g. /host)");
 		return -1;
 	}
 	if (fstat(hr->dirfd, &st) < 0) {

@@ -34,7 +34,8 @@ static int inherit_from_sandboxes(struct pe_container_list *l)
 		sb = pe_list_find_id(l, c->sandbox_id);
 		if (!sb)
 			continue;
-		if ((!c->namespace && pe_strdup_into(&c->namespace, sb->namespace)) ||
+		if ((!c->namespace &&
+		     pe_strdup_into(&c->namespace, sb->namespace)) ||
 		    (!c->pod && pe_strdup_into(&c->pod, sb->pod)) ||
 		    (!c->pod_uid && pe_strdup_into(&c->pod_uid, sb->pod_uid)))
 			return -1;
@@ -58,7 +59,8 @@ static void inherit_runtime(struct pe_container_list *l)
 			    strcmp(o->pod_uid, c->pod_uid) == 0) {
 				c->runtime = o->runtime;
 				if (!c->sandbox_id && o->sandbox_id &&
-				    pe_strdup_into(&c->sandbox_id, o->sandbox_id) < 0)
+				    pe_strdup_into(&c->sandbox_id,
+						   o->sandbox_id) < 0)
 					return;
 				break;
 			}
@@ -74,7 +76,8 @@ static void mark_unnamed_sandboxes(struct pe_container_list *l)
 	for (size_t i = 0; i < l->len; i++) {
 		struct pe_container *c = &l->items[i];
 
-		if (c->source == PE_SRC_PROC_CGROUP && !c->container && c->pod_uid)
+		if (c->source == PE_SRC_PROC_CGROUP && !c->container &&
+		    c->pod_uid)
 			c->is_sandbox = true;
 	}
 }
@@ -106,7 +109,8 @@ int pe_node_scan(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 	if (pe_scan_kubelet_logs(hr, f, out, report, err) < 0)
 		return -1;
 	if (inherit_from_sandboxes(out) < 0)
-		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "merging records");
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+				    "merging records");
 	mark_unnamed_sandboxes(out);
 	inherit_runtime(out);
 	return 0;
@@ -151,7 +155,8 @@ void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
 	}
 	snprintf(path, sizeof(path), "/proc/%d", (int)c->pid);
 	pfd = pe_host_open(hr, path, O_PATH | O_DIRECTORY);
-	if (pfd < 0 || pe_read_file_at(pfd, "cgroup", CGROUP_FILE_MAX, &cg) < 0) {
+	if (pfd < 0 ||
+	    pe_read_file_at(pfd, "cgroup", CGROUP_FILE_MAX, &cg) < 0) {
 		c->pid_state = PE_PID_GONE;
 		if (pfd >= 0)
 			close(pfd);
@@ -159,7 +164,8 @@ void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
 	}
 	c->pid_state = PE_PID_VERIFIED;
 	if (c->container_id) {
-		if (!pe_cgroup_path_of(cg, c->container_id, cgpath, sizeof(cgpath)))
+		if (!pe_cgroup_path_of(cg, c->container_id, cgpath,
+				       sizeof(cgpath)))
 			c->pid_state = PE_PID_STALE;
 		else if (pe_strdup_into(&c->cgroup, cgpath) < 0)
 			c->pid_state = PE_PID_UNKNOWN;
@@ -180,11 +186,13 @@ void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
 			close(procfd);
 		}
 		for (int t = 0; t < PE_NS_COUNT; t++)
-			c->ns_inode[t] = ns_inode_of(pfd, pe_ns_name((enum pe_ns_type)t));
+			c->ns_inode[t] =
+			    ns_inode_of(pfd, pe_ns_name((enum pe_ns_type)t));
 		if (c->ns_inode[PE_NS_USER]) {
 			unsigned long host = host_user_ns(hr);
 
-			c->user_namespaced = host && host != c->ns_inode[PE_NS_USER];
+			c->user_namespaced =
+			    host && host != c->ns_inode[PE_NS_USER];
 		}
 	}
 	close(pfd);
@@ -225,8 +233,10 @@ static bool same_str(const char *a, const char *b)
 
 static bool same_pod(const struct pe_container *a, const struct pe_container *b)
 {
-	return same_str(a->namespace, b->namespace) && same_str(a->pod, b->pod) &&
-	       (!a->pod_uid || !b->pod_uid || strcmp(a->pod_uid, b->pod_uid) == 0);
+	return same_str(a->namespace, b->namespace) &&
+	       same_str(a->pod, b->pod) &&
+	       (!a->pod_uid || !b->pod_uid ||
+		strcmp(a->pod_uid, b->pod_uid) == 0);
 }
 
 static unsigned edit_distance(const char *a, const char *b)
@@ -301,7 +311,8 @@ static int explain_pod_not_found(const struct pe_hostroot *hr,
 	for (size_t i = 0; i < filtered->len; i++) {
 		const struct pe_container *c = &filtered->items[i];
 
-		if (c->namespace && pe_pod_name_matches(t->pod, t->pod_is_glob, c->pod) &&
+		if (c->namespace &&
+		    pe_pod_name_matches(t->pod, t->pod_is_glob, c->pod) &&
 		    !strstr(others, c->namespace)) {
 			size_t len = strlen(others);
 
@@ -310,10 +321,11 @@ static int explain_pod_not_found(const struct pe_hostroot *hr,
 		}
 	}
 	if (others[0]) {
-		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
-			     "pod '%s' not found in namespace '%s'; it exists in "
-			     "namespace %s",
-			     t->pod, t->namespace, others);
+		pe_error_set(
+		    err, PE_ERR_NOT_FOUND, 0,
+		    "pod '%s' not found in namespace '%s'; it exists in "
+		    "namespace %s",
+		    t->pod, t->namespace, others);
 		pe_error_hint(err, "use -n NAMESPACE or NAMESPACE/%s", t->pod);
 		return -1;
 	}
@@ -336,7 +348,8 @@ static int explain_pod_not_found(const struct pe_hostroot *hr,
 		size_t plen = strlen(t->pod);
 		bool near;
 
-		if (!c->pod || !c->namespace || already_listed(err->hint, c->namespace, c->pod))
+		if (!c->pod || !c->namespace ||
+		    already_listed(err->hint, c->namespace, c->pod))
 			continue;
 		near = edit_distance(t->pod, c->pod) <= 3 ||
 		       strncmp(t->pod, c->pod, plen > 6 ? 6 : plen) == 0 ||
@@ -362,7 +375,8 @@ static void note_other_containers(struct pe_resolve_note *note,
 		size_t len = strlen(note->other_containers);
 
 		if (c == chosen || c->is_sandbox || !c->container ||
-		    !same_pod(c, chosen) || strstr(note->other_containers, c->container))
+		    !same_pod(c, chosen) ||
+		    strstr(note->other_containers, c->container))
 			continue;
 		snprintf(note->other_containers + len,
 			 sizeof(note->other_containers) - len, "%s%s",
@@ -371,7 +385,8 @@ static void note_other_containers(struct pe_resolve_note *note,
 }
 
 /* The pod's containers, for "no container X" messages. */
-static void list_containers(struct pe_error *err, const struct pe_container_list *l,
+static void list_containers(struct pe_error *err,
+			    const struct pe_container_list *l,
 			    const struct pe_container *pod)
 {
 	char names[1024] = "";
@@ -404,7 +419,8 @@ static int stale_error(const struct pe_container *c, struct pe_error *err)
 			    "to another process (stale pidfile); refusing to "
 			    "use it",
 			    c->container ? c->container : "sandbox",
-			    c->container_id ? c->container_id : "?", (int)c->pid);
+			    c->container_id ? c->container_id : "?",
+			    (int)c->pid);
 }
 
 /* Pick the container of one pod: -c, else the first started app container,
@@ -456,23 +472,25 @@ static struct pe_container *choose_container(const struct pe_hostroot *hr,
 			    named->pid_state == PE_PID_GONE)
 				stale_error(named, err);
 			else
-				pe_error_set(err, PE_ERR_NOT_FOUND, 0,
-					     "container '%s' of pod %s/%s is not "
-					     "running (%s)",
-					     o->container, pod->namespace,
-					     pod->pod, pe_container_state(named));
+				pe_error_set(
+				    err, PE_ERR_NOT_FOUND, 0,
+				    "container '%s' of pod %s/%s is not "
+				    "running (%s)",
+				    o->container, pod->namespace, pod->pod,
+				    pe_container_state(named));
 			if (sandbox && sandbox->pid_state == PE_PID_VERIFIED)
-				pe_error_hint(err,
-					      "the pod's sandbox is running: omit "
-					      "-c to enter the pod's namespaces "
-					      "through it");
+				pe_error_hint(
+				    err, "the pod's sandbox is running: omit "
+					 "-c to enter the pod's namespaces "
+					 "through it");
 			return NULL;
 		}
 		return named;
 	}
 	if (best) {
-		snprintf(note->defaulted_container, sizeof(note->defaulted_container),
-			 "%s", best->container ? best->container : "");
+		snprintf(note->defaulted_container,
+			 sizeof(note->defaulted_container), "%s",
+			 best->container ? best->container : "");
 		note_other_containers(note, l, best);
 		return best;
 	}
@@ -492,8 +510,9 @@ static struct pe_container *choose_container(const struct pe_hostroot *hr,
 }
 
 static int resolve_pod(const struct pe_hostroot *hr, const struct pe_target *t,
-		       const struct pe_resolve_opts *o, struct pe_container *out,
-		       struct pe_resolve_note *note, struct pe_error *err)
+		       const struct pe_resolve_opts *o,
+		       struct pe_container *out, struct pe_resolve_note *note,
+		       struct pe_error *err)
 {
 	struct pe_container_list l = { 0 };
 	struct pe_scan_report rep;
@@ -532,7 +551,8 @@ static int resolve_pod(const struct pe_hostroot *hr, const struct pe_target *t,
 			pods[npods++] = c;
 	}
 	if (npods == 0) {
-		if (l.len == 0 && rep.sources_found == 0 && !rep.used_proc_scan) {
+		if (l.len == 0 && rep.sources_found == 0 &&
+		    !rep.used_proc_scan) {
 			bool any = false;
 
 			for (unsigned i = 0; i < rep.ntried; i++)
@@ -570,11 +590,12 @@ out:
 }
 
 static bool list_has_id_prefix(const struct pe_container_list *l,
-				const char *prefix)
+			       const char *prefix)
 {
 	for (size_t i = 0; i < l->len; i++)
 		if (l->items[i].container_id &&
-		    strncmp(l->items[i].container_id, prefix, strlen(prefix)) == 0)
+		    strncmp(l->items[i].container_id, prefix, strlen(prefix)) ==
+			0)
 			return true;
 	return false;
 }
@@ -610,7 +631,8 @@ static int resolve_id(const struct pe_hostroot *hr, const struct pe_target *t,
 	}
 	if (n == 0) {
 		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
-			     "no container with an id starting with '%s'", t->id);
+			     "no container with an id starting with '%s'",
+			     t->id);
 		pe_error_hint(err, "run 'podenter list -A -o wide' to see ids");
 		goto out;
 	}
@@ -619,19 +641,24 @@ static int resolve_id(const struct pe_hostroot *hr, const struct pe_target *t,
 			     "id prefix '%s' matches %u containers", t->id, n);
 		for (size_t i = 0; i < l.len; i++)
 			if (l.items[i].container_id &&
-			    strncmp(l.items[i].container_id, t->id, strlen(t->id)) == 0)
-				pe_error_hint(err, "  %.16s  %s/%s %s",
-					      l.items[i].container_id,
-					      l.items[i].namespace ? l.items[i].namespace : "-",
-					      l.items[i].pod ? l.items[i].pod : "-",
-					      l.items[i].container ? l.items[i].container : "");
+			    strncmp(l.items[i].container_id, t->id,
+				    strlen(t->id)) == 0)
+				pe_error_hint(
+				    err, "  %.16s  %s/%s %s",
+				    l.items[i].container_id,
+				    l.items[i].namespace ? l.items[i].namespace
+							 : "-",
+				    l.items[i].pod ? l.items[i].pod : "-",
+				    l.items[i].container ? l.items[i].container
+							 : "");
 		pe_error_hint(err, "give a longer prefix");
 		goto out;
 	}
 	if (match->pid_state != PE_PID_VERIFIED) {
 		if (match->pid_state == PE_PID_UNKNOWN)
 			pe_error_set(err, PE_ERR_NOT_FOUND, 0,
-				     "container %.12s is not running", match->container_id);
+				     "container %.12s is not running",
+				     match->container_id);
 		else
 			stale_error(match, err);
 		goto out;
@@ -668,13 +695,17 @@ static int resolve_pid(const struct pe_hostroot *hr, const struct pe_target *t,
 			goto out;
 		c = pe_list_find_id(&l, info.container_id);
 		if (c && pe_container_copy(out, c) < 0) {
-			pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copying record");
+			pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+				     "copying record");
 			goto out;
 		}
 		if (!c) {
-			if (pe_strdup_into(&out->container_id, info.container_id) ||
-			    (info.pod_uid[0] && pe_strdup_into(&out->pod_uid, info.pod_uid))) {
-				pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copying record");
+			if (pe_strdup_into(&out->container_id,
+					   info.container_id) ||
+			    (info.pod_uid[0] &&
+			     pe_strdup_into(&out->pod_uid, info.pod_uid))) {
+				pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+					     "copying record");
 				goto out;
 			}
 			out->runtime = info.runtime;
@@ -759,15 +790,18 @@ int pe_resolve_pods(const struct pe_hostroot *hr, const struct pe_target *t,
 		struct pe_container *c = &l.items[i];
 		struct pe_container *dst;
 
-		if (!all_namespaces && t && !same_str(c->namespace, t->namespace))
+		if (!all_namespaces && t &&
+		    !same_str(c->namespace, t->namespace))
 			continue;
-		if (t && t->pod[0] && !pe_pod_name_matches(t->pod, t->pod_is_glob, c->pod))
+		if (t && t->pod[0] &&
+		    !pe_pod_name_matches(t->pod, t->pod_is_glob, c->pod))
 			continue;
 		pe_verify_pid(hr, c);
 		dst = pe_list_add(out);
 		if (!dst) {
 			pe_list_free(&l);
-			return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "listing");
+			return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+					    "listing");
 		}
 		*dst = *c; /* move: ownership of the strings passes to out */
 		memset(c, 0, sizeof(*c));

@@ -31,7 +31,8 @@ bool pe_k8s_name_valid(const char *s, bool subdomain)
 
 	if (len == 0 || len > (subdomain ? 253u : 63u))
 		return false;
-	if (!isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[len - 1]))
+	if (!isalnum((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[len - 1]))
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
@@ -108,16 +109,15 @@ int pe_target_parse(const char *text, const char *default_ns,
 		out->kind = PE_TARGET_ID;
 		if (len == 0 || len >= sizeof(out->id))
 			return pe_error_set(
-				err, PE_ERR_USAGE, 0,
-				"invalid container id in target '%s'", text);
+			    err, PE_ERR_USAGE, 0,
+			    "invalid container id in target '%s'", text);
 		for (size_t i = 0; i < len; i++) {
 			unsigned char ch = (unsigned char)id[i];
 
 			if (!isxdigit(ch))
 				return pe_error_set(
-					err, PE_ERR_USAGE, 0,
-					"container id '%s' is not hexadecimal",
-					id);
+				    err, PE_ERR_USAGE, 0,
+				    "container id '%s' is not hexadecimal", id);
 			out->id[i] = (char)tolower(ch);
 		}
 		return 0;
@@ -138,10 +138,10 @@ int pe_target_parse(const char *text, const char *default_ns,
 		text = slash + 1;
 		if (strchr(text, '/'))
 			return pe_error_set(
-				err, PE_ERR_USAGE, 0,
-				"target '%s' has more than one '/': use "
-				"NAMESPACE/POD",
-				text);
+			    err, PE_ERR_USAGE, 0,
+			    "target '%s' has more than one '/': use "
+			    "NAMESPACE/POD",
+			    text);
 	} else {
 		if (strlen(default_ns) >= sizeof(out->namespace))
 			return pe_error_set(err, PE_ERR_USAGE, 0,
@@ -155,10 +155,10 @@ int pe_target_parse(const char *text, const char *default_ns,
 				    out->namespace);
 	if (!pod_pattern_valid(text))
 		return pe_error_set(
-			err, PE_ERR_USAGE, 0,
-			"'%s' is not a pod name (lower-case letters, digits, "
-			"'-' and '.'; or a glob), pid:PID, id:ID or node",
-			text);
+		    err, PE_ERR_USAGE, 0,
+		    "'%s' is not a pod name (lower-case letters, digits, "
+		    "'-' and '.'; or a glob), pid:PID, id:ID or node",
+		    text);
 	strcpy(out->pod, text);
 	out->pod_is_glob = has_glob_chars(text);
 	return 0;

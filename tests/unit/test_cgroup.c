@@ -24,38 +24,57 @@ struct layout {
 
 static const struct layout layouts[] = {
 	/* cgroupfs driver, every QoS class */
-	{ "/kubepods/besteffort/pod" UID "/" ID, PE_RT_UNKNOWN, ID, UID, PE_QOS_BESTEFFORT, false },
-	{ "/kubepods/burstable/pod" UID "/" ID, PE_RT_UNKNOWN, ID, UID, PE_QOS_BURSTABLE, false },
-	{ "/kubepods/pod" UID "/" ID, PE_RT_UNKNOWN, ID, UID, PE_QOS_GUARANTEED, false },
+	{ "/kubepods/besteffort/pod" UID "/" ID, PE_RT_UNKNOWN, ID, UID,
+	  PE_QOS_BESTEFFORT, false },
+	{ "/kubepods/burstable/pod" UID "/" ID, PE_RT_UNKNOWN, ID, UID,
+	  PE_QOS_BURSTABLE, false },
+	{ "/kubepods/pod" UID "/" ID, PE_RT_UNKNOWN, ID, UID, PE_QOS_GUARANTEED,
+	  false },
 	/* systemd driver, cgroup v2 */
-	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_ ".slice/cri-containerd-" ID ".scope",
+	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+	  ".slice/cri-containerd-" ID ".scope",
 	  PE_RT_CONTAINERD, ID, UID, PE_QOS_BURSTABLE, false },
-	{ "/kubepods.slice/kubepods-pod" UID_ ".slice/cri-containerd-" ID ".scope",
+	{ "/kubepods.slice/kubepods-pod" UID_ ".slice/cri-containerd-" ID
+	  ".scope",
 	  PE_RT_CONTAINERD, ID, UID, PE_QOS_GUARANTEED, false },
 	/* kubelet systemd, containerd cgroupfs (k3s) */
 	{ "/kubepods-burstable-pod" UID_ ".slice:cri-containerd:" ID,
 	  PE_RT_CONTAINERD, ID, UID, PE_QOS_BURSTABLE, false },
 	/* CRI-O: container, crun's extra level, conmon, cgroupfs */
-	{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_ ".slice/crio-" ID ".scope",
+	{ "/kubepods.slice/kubepods-besteffort.slice/"
+	  "kubepods-besteffort-pod" UID_ ".slice/crio-" ID ".scope",
 	  PE_RT_CRIO, ID, UID, PE_QOS_BESTEFFORT, false },
-	{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_ ".slice/crio-" ID ".scope/container",
+	{ "/kubepods.slice/kubepods-besteffort.slice/"
+	  "kubepods-besteffort-pod" UID_ ".slice/crio-" ID ".scope/container",
 	  PE_RT_CRIO, ID, UID, PE_QOS_BESTEFFORT, false },
-	{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_ ".slice/crio-conmon-" ID ".scope",
+	{ "/kubepods.slice/kubepods-besteffort.slice/"
+	  "kubepods-besteffort-pod" UID_ ".slice/crio-conmon-" ID ".scope",
 	  PE_RT_CRIO, ID, UID, PE_QOS_BESTEFFORT, true },
-	{ "/kubepods/besteffort/pod" UID "/crio-" ID, PE_RT_CRIO, ID, UID, PE_QOS_BESTEFFORT, false },
+	{ "/kubepods/besteffort/pod" UID "/crio-" ID, PE_RT_CRIO, ID, UID,
+	  PE_QOS_BESTEFFORT, false },
 	/* cri-dockerd */
-	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_ ".slice/docker-" ID ".scope",
+	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+	  ".slice/docker-" ID ".scope",
 	  PE_RT_DOCKER, ID, UID, PE_QOS_BURSTABLE, false },
 	/* podman */
-	{ "/machine.slice/machine-libpod_pod_0123456789ab.slice/libpod-" ID ".scope/container",
+	{ "/machine.slice/machine-libpod_pod_0123456789ab.slice/libpod-" ID
+	  ".scope/container",
 	  PE_RT_PODMAN, ID, "", PE_QOS_UNKNOWN, false },
 	/* kind, from the host: the deepest container wins, not the node's */
-	{ "/system.slice/docker-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod" UID_ ".slice/cri-containerd-" ID ".scope",
+	{ "/system.slice/"
+	  "docker-"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+	  "scope/kubelet.slice/kubelet-kubepods.slice/"
+	  "kubelet-kubepods-besteffort.slice/"
+	  "kubelet-kubepods-besteffort-pod" UID_ ".slice/cri-containerd-" ID
+	  ".scope",
 	  PE_RT_CONTAINERD, ID, UID, PE_QOS_BESTEFFORT, false },
 	/* a cgroupRoot above kubepods (kind's /kubelet) */
-	{ "/kubelet/kubepods/besteffort/pod" UID "/" ID, PE_RT_UNKNOWN, ID, UID, PE_QOS_BESTEFFORT, false },
+	{ "/kubelet/kubepods/besteffort/pod" UID "/" ID, PE_RT_UNKNOWN, ID, UID,
+	  PE_QOS_BESTEFFORT, false },
 	/* the pod level alone (a pod cgroup, no container) */
-	{ "/kubepods/burstable/pod" UID, PE_RT_UNKNOWN, "", UID, PE_QOS_BURSTABLE, false },
+	{ "/kubepods/burstable/pod" UID, PE_RT_UNKNOWN, "", UID,
+	  PE_QOS_BURSTABLE, false },
 };
 
 static void test_layouts(void **state)
@@ -81,24 +100,27 @@ static void test_not_containers(void **state)
 
 	(void)state;
 	assert_false(pe_cgroup_parse_path("/", &info));
-	assert_false(pe_cgroup_parse_path("/user.slice/user-0.slice/session-3.scope", &info));
-	assert_false(pe_cgroup_parse_path("/system.slice/containerd.service", &info));
+	assert_false(pe_cgroup_parse_path(
+	    "/user.slice/user-0.slice/session-3.scope", &info));
+	assert_false(
+	    pe_cgroup_parse_path("/system.slice/containerd.service", &info));
 	/* a bare hex component outside any known tree is not a container */
 	assert_false(pe_cgroup_parse_path("/build/" ID, &info));
 	/* too short to be an id */
-	assert_false(pe_cgroup_parse_path("/system.slice/docker-abc.scope", &info));
+	assert_false(
+	    pe_cgroup_parse_path("/system.slice/docker-abc.scope", &info));
 	assert_false(pe_cgroup_parse_path("", &info));
 }
 
 static void test_file_v1_and_v2(void **state)
 {
 	static const char v1[] =
-		"12:pids:/kubepods/besteffort/pod" UID "/" ID "\n"
-		"11:memory:/kubepods/besteffort/pod" UID "/" ID "\n"
-		"1:name=systemd:/kubepods/besteffort/pod" UID "/" ID "\n"
-		"0::/kubepods/besteffort/pod" UID "/" ID "\n";
-	static const char v2[] =
-		"0::/kubepods.slice/kubepods-pod" UID_ ".slice/cri-containerd-" ID ".scope\n";
+	    "12:pids:/kubepods/besteffort/pod" UID "/" ID "\n"
+	    "11:memory:/kubepods/besteffort/pod" UID "/" ID "\n"
+	    "1:name=systemd:/kubepods/besteffort/pod" UID "/" ID "\n"
+	    "0::/kubepods/besteffort/pod" UID "/" ID "\n";
+	static const char v2[] = "0::/kubepods.slice/kubepods-pod" UID_
+				 ".slice/cri-containerd-" ID ".scope\n";
 	static const char host[] = "0::/init.scope\n";
 	static const char garbage[] = "no colons here\n::\n:::\n";
 	struct pe_cgroup_info info;
@@ -115,9 +137,10 @@ static void test_file_v1_and_v2(void **state)
 
 static void test_names_id(void **state)
 {
-	static const char v2[] =
-		"0::/kubepods.slice/kubepods-pod" UID_ ".slice/cri-containerd-" ID ".scope\n";
-	static const char hybrid[] = "0::/kubepods-pod" UID_ ".slice:cri-containerd:" ID "\n";
+	static const char v2[] = "0::/kubepods.slice/kubepods-pod" UID_
+				 ".slice/cri-containerd-" ID ".scope\n";
+	static const char hybrid[] =
+	    "0::/kubepods-pod" UID_ ".slice:cri-containerd:" ID "\n";
 	char path[512];
 
 	(void)state;

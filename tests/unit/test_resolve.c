@@ -45,8 +45,10 @@ static void test_real_containerd_pod(void **state)
 	struct pe_error err;
 
 	(void)state;
-	assert_int_equal(resolve("containerd-real", "default/web-6c9f8d7b5-q4x2m",
-				 "sidecar", false, &c, &err), 0);
+	assert_int_equal(resolve("containerd-real",
+				 "default/web-6c9f8d7b5-q4x2m", "sidecar",
+				 false, &c, &err),
+			 0);
 	assert_string_equal(c.container, "sidecar");
 	assert_int_equal(c.pid, 5529);
 	assert_int_equal(c.pid_state, PE_PID_VERIFIED);
@@ -58,7 +60,8 @@ static void test_real_containerd_pod(void **state)
 
 	/* default container: the first started app container */
 	assert_int_equal(resolve("containerd-real", "web-6c9f8d7b5-q4x2m", NULL,
-				 false, &c, &err), 0);
+				 false, &c, &err),
+			 0);
 	assert_string_equal(c.container, "app");
 	pe_container_clear(&c);
 }
@@ -69,18 +72,21 @@ static void test_same_name_two_namespaces(void **state)
 	struct pe_error err;
 
 	(void)state;
-	assert_int_equal(resolve("containerd-real", "staging/api", NULL, false,
-				 &c, &err), 0);
+	assert_int_equal(
+	    resolve("containerd-real", "staging/api", NULL, false, &c, &err),
+	    0);
 	assert_string_equal(c.namespace, "staging");
 	assert_int_equal(c.pid, 5406);
 	pe_container_clear(&c);
-	assert_int_equal(resolve("containerd-real", "default/api", NULL, false,
-				 &c, &err), 0);
+	assert_int_equal(
+	    resolve("containerd-real", "default/api", NULL, false, &c, &err),
+	    0);
 	assert_int_equal(c.pid, 5316);
 	pe_container_clear(&c);
 	/* wrong namespace names where it is */
 	assert_int_equal(resolve("containerd-real", "kube-system/api", NULL,
-				 false, &c, &err), -1);
+				 false, &c, &err),
+			 -1);
 	assert_int_equal(err.kind, PE_ERR_NOT_FOUND);
 	assert_non_null(strstr(err.msg, "default, staging"));
 }
@@ -91,8 +97,8 @@ static void test_restarted_takes_running_attempt(void **state)
 	struct pe_error err;
 
 	(void)state;
-	assert_int_equal(resolve("containerd-real", "restarted", "app", false,
-				 &c, &err), 0);
+	assert_int_equal(
+	    resolve("containerd-real", "restarted", "app", false, &c, &err), 0);
 	assert_int_equal(c.pid, 5005);
 	assert_string_equal(c.container_id, "5387f7a039eaa0c42be4e04d9910a917"
 					    "ae8a24353cf6415a69de0868806ead8a");
@@ -132,17 +138,20 @@ static void test_deployment_prefix_is_ambiguous(void **state)
 
 	(void)state;
 	assert_int_equal(resolve("containerd-real", "nginx-deployment", NULL,
-				 false, &c, &err), -1);
+				 false, &c, &err),
+			 -1);
 	assert_int_equal(err.kind, PE_ERR_AMBIGUOUS);
 	assert_non_null(strstr(err.msg, "matches 3 pods"));
 	assert_non_null(strstr(err.hint, "nginx-deployment-7848d4b86f-88nj7"));
 	assert_non_null(strstr(err.hint, "--any"));
 	assert_int_equal(resolve("containerd-real", "nginx-deployment", NULL,
-				 true, &c, &err), 0);
+				 true, &c, &err),
+			 0);
 	assert_string_equal(c.container, "nginx");
 	pe_container_clear(&c);
 	assert_int_equal(resolve("containerd-real", "nginx-deployment-*-bpvd6",
-				 NULL, false, &c, &err), 0);
+				 NULL, false, &c, &err),
+			 0);
 	assert_int_equal(c.pid, 4581);
 	pe_container_clear(&c);
 }
@@ -153,12 +162,17 @@ static void test_not_found_suggests(void **state)
 	struct pe_error err;
 
 	(void)state;
-	assert_int_equal(resolve("containerd-real", "ngnix-deployment-7848d4b86f-88nj7",
-				 NULL, false, &c, &err), -1);
+	assert_int_equal(resolve("containerd-real",
+				 "ngnix-deployment-7848d4b86f-88nj7", NULL,
+				 false, &c, &err),
+			 -1);
 	assert_int_equal(err.kind, PE_ERR_NOT_FOUND);
-	assert_non_null(strstr(err.hint, "did you mean default/nginx-deployment-7848d4b86f-88nj7?"));
-	assert_int_equal(resolve("containerd-real", "web-6c9f8d7b5-q4x2m", "nope",
-				 false, &c, &err), -1);
+	assert_non_null(
+	    strstr(err.hint,
+		   "did you mean default/nginx-deployment-7848d4b86f-88nj7?"));
+	assert_int_equal(resolve("containerd-real", "web-6c9f8d7b5-q4x2m",
+				 "nope", false, &c, &err),
+			 -1);
 	assert_non_null(strstr(err.hint, "app (running), sidecar (running)"));
 }
 
@@ -169,11 +183,13 @@ static void test_stale_and_gone_pids_refused(void **state)
 
 	(void)state;
 	assert_int_equal(resolve("containerd2-systemd-v2", "payments/stale-pod",
-				 "app", false, &c, &err), -1);
+				 "app", false, &c, &err),
+			 -1);
 	assert_int_equal(err.kind, PE_ERR_STALE);
 	assert_non_null(strstr(err.msg, "stale"));
 	assert_int_equal(resolve("containerd2-systemd-v2", "payments/gone-pod",
-				 "app", false, &c, &err), -1);
+				 "app", false, &c, &err),
+			 -1);
 	assert_non_null(strstr(err.msg, "no longer exists"));
 }
 
@@ -200,24 +216,31 @@ static void test_other_runtimes(void **state)
 	struct pe_error err;
 
 	(void)state;
-	assert_int_equal(resolve("crio", "openshift-monitoring/prometheus-k8s-0",
-				 "config-reloader", false, &c, &err), 0);
+	assert_int_equal(resolve("crio",
+				 "openshift-monitoring/prometheus-k8s-0",
+				 "config-reloader", false, &c, &err),
+			 0);
 	assert_int_equal(c.runtime, PE_RT_CRIO);
 	assert_int_equal(c.pid, 4102);
 	pe_container_clear(&c);
-	assert_int_equal(resolve("docker", "shop-6b5d-2mxfp", NULL, false, &c, &err), 0);
+	assert_int_equal(
+	    resolve("docker", "shop-6b5d-2mxfp", NULL, false, &c, &err), 0);
 	assert_int_equal(c.runtime, PE_RT_DOCKER);
 	assert_string_equal(c.container, "shop");
 	pe_container_clear(&c);
-	assert_int_equal(resolve("docker", "shop-6b5d-2mxfp", "migrate", false, &c, &err), -1);
+	assert_int_equal(
+	    resolve("docker", "shop-6b5d-2mxfp", "migrate", false, &c, &err),
+	    -1);
 	assert_non_null(strstr(err.msg, "not running (exited)"));
-	assert_int_equal(resolve("podman", "podman/demo", NULL, false, &c, &err), 0);
+	assert_int_equal(
+	    resolve("podman", "podman/demo", NULL, false, &c, &err), 0);
 	assert_int_equal(c.runtime, PE_RT_PODMAN);
 	assert_string_equal(c.container, "web");
 	pe_container_clear(&c);
 	/* k3s state root, containerd 1.5 without sandbox-uid annotations */
 	assert_int_equal(resolve("k3s", "kube-system/coredns-6799fbcd5-9xk2d",
-				 NULL, false, &c, &err), 0);
+				 NULL, false, &c, &err),
+			 0);
 	assert_int_equal(c.pid, 3101);
 	assert_non_null(c.pod_uid);
 	pe_container_clear(&c);
@@ -230,12 +253,14 @@ static void test_proc_fallback(void **state)
 
 	(void)state;
 	/* names come from kubelet's logs, the init is the oldest process */
-	assert_int_equal(resolve("procscan", "web-5f4d8-hhx2k", NULL, false, &c, &err), 0);
+	assert_int_equal(
+	    resolve("procscan", "web-5f4d8-hhx2k", NULL, false, &c, &err), 0);
 	assert_string_equal(c.container, "web");
 	assert_int_equal(c.pid, 7101);
 	assert_int_equal(c.source, PE_SRC_PROC_CGROUP);
 	pe_container_clear(&c);
-	assert_int_equal(resolve("procscan", "kind/nginx-kind-0", NULL, false, &c, &err), 0);
+	assert_int_equal(
+	    resolve("procscan", "kind/nginx-kind-0", NULL, false, &c, &err), 0);
 	assert_int_equal(c.pid, 7201);
 	assert_int_equal(c.runtime, PE_RT_CONTAINERD);
 	pe_container_clear(&c);
@@ -247,16 +272,23 @@ static void test_id_and_pid_targets(void **state)
 	struct pe_error err;
 
 	(void)state;
-	assert_int_equal(resolve("containerd-real", "id:cf915b40", NULL, false, &c, &err), 0);
+	assert_int_equal(
+	    resolve("containerd-real", "id:cf915b40", NULL, false, &c, &err),
+	    0);
 	assert_string_equal(c.container, "app");
 	pe_container_clear(&c);
-	assert_int_equal(resolve("containerd-real", "pid:5529", NULL, false, &c, &err), 0);
+	assert_int_equal(
+	    resolve("containerd-real", "pid:5529", NULL, false, &c, &err), 0);
 	assert_string_equal(c.container, "sidecar");
 	assert_string_equal(c.pod, "web-6c9f8d7b5-q4x2m");
 	pe_container_clear(&c);
-	assert_int_equal(resolve("containerd-real", "pid:999999", NULL, false, &c, &err), -1);
+	assert_int_equal(
+	    resolve("containerd-real", "pid:999999", NULL, false, &c, &err),
+	    -1);
 	assert_int_equal(err.kind, PE_ERR_NOT_FOUND);
-	assert_int_equal(resolve("containerd-real", "id:ffffffffffff", NULL, false, &c, &err), -1);
+	assert_int_equal(resolve("containerd-real", "id:ffffffffffff", NULL,
+				 false, &c, &err),
+			 -1);
 	assert_int_equal(err.kind, PE_ERR_NOT_FOUND);
 }
 
@@ -272,7 +304,9 @@ static void test_no_runtime_state(void **state)
 	assert_int_equal(pe_target_parse("web", NULL, &t, &err), 0);
 	assert_int_equal(pe_resolve(&hr, &t, NULL, &c, NULL, &err), -1);
 	assert_int_equal(err.kind, PE_ERR_NO_RUNTIME);
-	assert_non_null(strstr(err.hint, "/run/containerd/io.containerd.runtime.v2.task (missing)"));
+	assert_non_null(
+	    strstr(err.hint,
+		   "/run/containerd/io.containerd.runtime.v2.task (missing)"));
 	pe_hostroot_close(&hr);
 }
 
@@ -298,26 +332,29 @@ static void test_kubelet_log_names(void **state)
 
 	(void)state;
 	assert_true(pe_kubelet_parse_log_name(
-		"nginx-deployment-7848d4b86f-6qzm9_default_nginx-abc123.log", &n));
+	    "nginx-deployment-7848d4b86f-6qzm9_default_nginx-abc123.log", &n));
 	assert_string_equal(n.pod, "nginx-deployment-7848d4b86f-6qzm9");
 	assert_string_equal(n.namespace, "default");
 	assert_string_equal(n.container, "nginx");
 	assert_string_equal(n.id, "abc123");
 	/* container names hold '-': the id is after the LAST '-' */
-	assert_true(pe_kubelet_parse_log_name("p_ns_config-reloader-ff00.log", &n));
+	assert_true(
+	    pe_kubelet_parse_log_name("p_ns_config-reloader-ff00.log", &n));
 	assert_string_equal(n.container, "config-reloader");
 	assert_string_equal(n.id, "ff00");
 	assert_false(pe_kubelet_parse_log_name("p_ns_c.log", &n));
 	assert_false(pe_kubelet_parse_log_name("p_ns_c-1.txt", &n));
 	assert_false(pe_kubelet_parse_log_name("a_b_c_d-1.log", &n));
 	assert_false(pe_kubelet_parse_log_name(".log", &n));
-	assert_true(pe_kubelet_parse_pod_dir("kube-system_coredns-1_93c18bc4-a134", ns,
-					     sizeof(ns), pod, sizeof(pod), uid, sizeof(uid)));
+	assert_true(pe_kubelet_parse_pod_dir(
+	    "kube-system_coredns-1_93c18bc4-a134", ns, sizeof(ns), pod,
+	    sizeof(pod), uid, sizeof(uid)));
 	assert_string_equal(ns, "kube-system");
 	assert_string_equal(pod, "coredns-1");
 	assert_string_equal(uid, "93c18bc4-a134");
-	assert_false(pe_kubelet_parse_pod_dir("nounderscores", ns, sizeof(ns), pod,
-					      sizeof(pod), uid, sizeof(uid)));
+	assert_false(pe_kubelet_parse_pod_dir("nounderscores", ns, sizeof(ns),
+					      pod, sizeof(pod), uid,
+					      sizeof(uid)));
 }
 
 int main(void)

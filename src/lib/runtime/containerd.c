@@ -24,8 +24,7 @@
 #define CONFIG_MAX (4u << 20)
 
 static const char *const state_roots[] = {
-	"/run/containerd",
-	"/run/k3s/containerd", /* k3s and rke2 */
+	"/run/containerd", "/run/k3s/containerd", /* k3s and rke2 */
 	"/var/snap/microk8s/common/run/containerd",
 	"/var/run/docker/containerd/daemon", /* dockerd's own containerd */
 };
@@ -46,7 +45,8 @@ static int record_from_config(struct pe_container *c, struct json_object *cfg)
 	json_object_object_get_ex(cfg, "annotations", &ann);
 	type = pe_json_str(ann, ANN "container-type");
 	c->is_sandbox = type && strcmp(type, "sandbox") == 0;
-	if (pe_strdup_into(&c->sandbox_id, pe_json_str(ann, ANN "sandbox-id")) ||
+	if (pe_strdup_into(&c->sandbox_id,
+			   pe_json_str(ann, ANN "sandbox-id")) ||
 	    pe_strdup_into(&c->namespace,
 			   pe_json_str(ann, ANN "sandbox-namespace")) ||
 	    pe_strdup_into(&c->pod, pe_json_str(ann, ANN "sandbox-name")) ||
@@ -54,16 +54,19 @@ static int record_from_config(struct pe_container *c, struct json_object *cfg)
 	    pe_strdup_into(&c->image, pe_json_str(ann, ANN "image-name")))
 		return -1;
 	if (!c->is_sandbox &&
-	    pe_strdup_into(&c->container, pe_json_str(ann, ANN "container-name")))
+	    pe_strdup_into(&c->container,
+			   pe_json_str(ann, ANN "container-name")))
 		return -1;
 	/* containerd before 1.6.11 has no sandbox-uid: kubelet's cgroup
 	 * parent carries it */
-	if (!c->pod_uid && json_object_object_get_ex(cfg, "linux", &linux_obj) &&
+	if (!c->pod_uid &&
+	    json_object_object_get_ex(cfg, "linux", &linux_obj) &&
 	    json_object_object_get_ex(linux_obj, "cgroupsPath", &cg)) {
 		struct pe_cgroup_info info;
 
 		if (pe_cgroup_parse_path(json_object_get_string(cg), &info) &&
-		    info.pod_uid[0] && pe_strdup_into(&c->pod_uid, info.pod_uid))
+		    info.pod_uid[0] &&
+		    pe_strdup_into(&c->pod_uid, info.pod_uid))
 			return -1;
 	}
 	return 0;
@@ -156,8 +159,10 @@ int pe_scan_containerd(const struct pe_hostroot *hr,
 {
 	size_t before = out->len;
 
-	for (size_t i = 0; i < sizeof(state_roots) / sizeof(state_roots[0]); i++) {
-		for (size_t j = 0; j < sizeof(bundle_dirs) / sizeof(bundle_dirs[0]); j++) {
+	for (size_t i = 0; i < sizeof(state_roots) / sizeof(state_roots[0]);
+	     i++) {
+		for (size_t j = 0;
+		     j < sizeof(bundle_dirs) / sizeof(bundle_dirs[0]); j++) {
 			char top[512];
 			int tfd;
 			DIR *d;
@@ -183,7 +188,7 @@ int pe_scan_containerd(const struct pe_hostroot *hr,
 					continue;
 				nsfd = openat(dirfd(d), de->d_name,
 					      O_RDONLY | O_DIRECTORY |
-						      O_CLOEXEC | O_NOFOLLOW);
+						  O_CLOEXEC | O_NOFOLLOW);
 				if (nsfd < 0)
 					continue;
 				snprintf(nspath, sizeof(nspath), "%s/%s", top,

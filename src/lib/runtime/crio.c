@@ -30,7 +30,8 @@ static const char *const storage_dirs[] = {
 
 static int crio_fill(struct pe_container *c, struct json_object *ann)
 {
-	const char *type = pe_json_str(ann, "io.kubernetes.cri-o.ContainerType");
+	const char *type =
+	    pe_json_str(ann, "io.kubernetes.cri-o.ContainerType");
 	const char *name = pe_json_str(ann, "io.kubernetes.container.name");
 
 	c->runtime = PE_RT_CRIO;
@@ -38,8 +39,10 @@ static int crio_fill(struct pe_container *c, struct json_object *ann)
 			(name && strcmp(name, "POD") == 0);
 	if (pe_strdup_into(&c->namespace,
 			   pe_json_str(ann, "io.kubernetes.pod.namespace")) ||
-	    pe_strdup_into(&c->pod, pe_json_str(ann, "io.kubernetes.pod.name")) ||
-	    pe_strdup_into(&c->pod_uid, pe_json_str(ann, "io.kubernetes.pod.uid")) ||
+	    pe_strdup_into(&c->pod,
+			   pe_json_str(ann, "io.kubernetes.pod.name")) ||
+	    pe_strdup_into(&c->pod_uid,
+			   pe_json_str(ann, "io.kubernetes.pod.uid")) ||
 	    pe_strdup_into(&c->sandbox_id,
 			   pe_json_str(ann, "io.kubernetes.cri-o.SandboxID")) ||
 	    pe_strdup_into(&c->image,
@@ -64,11 +67,13 @@ static int scan_userdata(int sfd, const char *top, const char *id,
 	if (pe_list_find_id(out, id))
 		return 0; /* seen under /run already */
 	snprintf(path, sizeof(path), "%s/userdata", id);
-	ufd = openat(sfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	ufd =
+	    openat(sfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (ufd < 0)
 		return 0;
 	if (pe_read_file_at(ufd, "config.json", CONFIG_MAX, &buf) < 0 ||
-	    !pe_file_may_match(buf, f, id) || !(cfg = json_tokener_parse(buf))) {
+	    !pe_file_may_match(buf, f, id) ||
+	    !(cfg = json_tokener_parse(buf))) {
 		free(buf);
 		close(ufd);
 		return 0;
@@ -108,7 +113,8 @@ int pe_scan_crio(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 {
 	size_t before = out->len;
 
-	for (size_t i = 0; i < sizeof(storage_dirs) / sizeof(storage_dirs[0]); i++) {
+	for (size_t i = 0; i < sizeof(storage_dirs) / sizeof(storage_dirs[0]);
+	     i++) {
 		int sfd = pe_host_opendir_fd(hr, storage_dirs[i]);
 		struct dirent *de;
 		DIR *d;

@@ -44,10 +44,13 @@ static int docker_fill(struct pe_container *c, struct json_object *cfg)
 		if (name && *name == '/')
 			name++;
 	}
-	if (pe_strdup_into(&c->namespace,
-			   pe_json_str(labels, "io.kubernetes.pod.namespace")) ||
-	    pe_strdup_into(&c->pod, pe_json_str(labels, "io.kubernetes.pod.name")) ||
-	    pe_strdup_into(&c->pod_uid, pe_json_str(labels, "io.kubernetes.pod.uid")) ||
+	if (pe_strdup_into(
+		&c->namespace,
+		pe_json_str(labels, "io.kubernetes.pod.namespace")) ||
+	    pe_strdup_into(&c->pod,
+			   pe_json_str(labels, "io.kubernetes.pod.name")) ||
+	    pe_strdup_into(&c->pod_uid,
+			   pe_json_str(labels, "io.kubernetes.pod.uid")) ||
 	    pe_strdup_into(&c->sandbox_id,
 			   pe_json_str(labels, "io.kubernetes.sandbox.id")) ||
 	    pe_strdup_into(&c->image, pe_json_str(config, "Image")))
@@ -57,10 +60,9 @@ static int docker_fill(struct pe_container *c, struct json_object *cfg)
 	return 0;
 }
 
-int pe_scan_docker(const struct pe_hostroot *hr,
-		   const struct pe_scan_filter *f,
-		   struct pe_container_list *out,
-		   struct pe_scan_report *report, struct pe_error *err)
+int pe_scan_docker(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
+		   struct pe_container_list *out, struct pe_scan_report *report,
+		   struct pe_error *err)
 {
 	int dfd = pe_host_opendir_fd(hr, DOCKER_CONTAINERS);
 	size_t before = out->len;
@@ -84,7 +86,8 @@ int pe_scan_docker(const struct pe_hostroot *hr,
 		if (de->d_name[0] == '.')
 			continue;
 		if (f && f->id_prefix && *f->id_prefix &&
-		    strncmp(de->d_name, f->id_prefix, strlen(f->id_prefix)) != 0)
+		    strncmp(de->d_name, f->id_prefix, strlen(f->id_prefix)) !=
+			0)
 			continue;
 		snprintf(rel, sizeof(rel), "%s/config.v2.json", de->d_name);
 		if (pe_read_file_at(dirfd(d), rel, CONFIG_MAX, &buf) < 0)
@@ -102,7 +105,8 @@ int pe_scan_docker(const struct pe_hostroot *hr,
 		snprintf(path, sizeof(path), "%s/%s", DOCKER_CONTAINERS,
 			 de->d_name);
 		if (!c || pe_strdup_into(&c->container_id, de->d_name) ||
-		    pe_strdup_into(&c->bundle, path) || docker_fill(c, cfg) < 0) {
+		    pe_strdup_into(&c->bundle, path) ||
+		    docker_fill(c, cfg) < 0) {
 			json_object_put(cfg);
 			closedir(d);
 			return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,

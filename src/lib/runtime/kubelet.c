@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Kubelet's own files, the same for every runtime:
- *   /var/log/containers/<pod>_<ns>_<container>-<id>.log -> /var/log/pods/<ns>_<pod>_<uid>/<container>/<n>.log
+ *   /var/log/containers/<pod>_<ns>_<container>-<id>.log ->
+ * /var/log/pods/<ns>_<pod>_<uid>/<container>/<n>.log
  *   /var/log/pods/<ns>_<pod>_<uid>/
  * They name containers the runtime files leave anonymous (the /proc
  * fallback) and remember containers that have exited (crash loops).
@@ -29,7 +30,8 @@ static bool copy_span(char *dst, size_t dstsz, const char *s, size_t len)
 	return true;
 }
 
-bool pe_kubelet_parse_log_name(const char *name, struct pe_kubelet_log_name *out)
+bool pe_kubelet_parse_log_name(const char *name,
+			       struct pe_kubelet_log_name *out)
 {
 	size_t len = strlen(name);
 	const char *u1, *u2, *dash, *end;
@@ -51,7 +53,8 @@ bool pe_kubelet_parse_log_name(const char *name, struct pe_kubelet_log_name *out
 		}
 	if (!dash)
 		return false;
-	return copy_span(out->pod, sizeof(out->pod), name, (size_t)(u1 - name)) &&
+	return copy_span(out->pod, sizeof(out->pod), name,
+			 (size_t)(u1 - name)) &&
 	       copy_span(out->namespace, sizeof(out->namespace), u1 + 1,
 			 (size_t)(u2 - u1 - 1)) &&
 	       copy_span(out->container, sizeof(out->container), u2 + 1,
@@ -148,7 +151,8 @@ static int merge_log_link(int dfd, const char *entry,
 	snprintf(path, sizeof(path), "%s/%s", LOG_CONTAINERS, entry);
 	if (!c->log_path && pe_strdup_into(&c->log_path, path))
 		return -1;
-	/* the link target costs a syscall: read it only when it adds something */
+	/* the link target costs a syscall: read it only when it adds something
+	 */
 	if (fresh || !c->pod_uid) {
 		tl = readlinkat(dfd, entry, target, sizeof(target) - 1);
 		if (tl > 0) {
@@ -157,7 +161,8 @@ static int merge_log_link(int dfd, const char *entry,
 			target[tl] = '\0';
 			if (fresh)
 				c->attempt = attempt_from_target(target);
-			if (!c->pod_uid && uid_from_target(target, uid, sizeof(uid)) &&
+			if (!c->pod_uid &&
+			    uid_from_target(target, uid, sizeof(uid)) &&
 			    pe_strdup_into(&c->pod_uid, uid))
 				return -1;
 		}
@@ -195,7 +200,8 @@ static int name_by_pod_dirs(const struct pe_hostroot *hr,
 		for (size_t i = 0; i < out->len; i++) {
 			struct pe_container *c = &out->items[i];
 
-			if (c->pod || !c->pod_uid || strcmp(c->pod_uid, uid) != 0)
+			if (c->pod || !c->pod_uid ||
+			    strcmp(c->pod_uid, uid) != 0)
 				continue;
 			if (pe_strdup_into(&c->pod, pod) ||
 			    pe_strdup_into(&c->namespace, ns)) {
@@ -226,10 +232,12 @@ int pe_scan_kubelet_logs(const struct pe_hostroot *hr,
 			if (de->d_name[0] == '.' ||
 			    !pe_kubelet_parse_log_name(de->d_name, &n))
 				continue;
-			if (merge_log_link(dirfd(d), de->d_name, &n, f, out) < 0) {
+			if (merge_log_link(dirfd(d), de->d_name, &n, f, out) <
+			    0) {
 				closedir(d);
 				return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
-						    "reading %s", LOG_CONTAINERS);
+						    "reading %s",
+						    LOG_CONTAINERS);
 			}
 		}
 		closedir(d);

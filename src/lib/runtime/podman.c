@@ -39,7 +39,8 @@ int pe_podman_fill(struct pe_container *c, struct json_object *cfg)
 	}
 	if (pe_strdup_into(&c->namespace, kubens ? kubens : "podman") ||
 	    pe_strdup_into(&c->pod, pod) ||
-	    pe_strdup_into(&c->pod_uid, pe_json_str(ann, "io.kubernetes.pod.uid")) ||
+	    pe_strdup_into(&c->pod_uid,
+			   pe_json_str(ann, "io.kubernetes.pod.uid")) ||
 	    pe_strdup_into(&c->sandbox_id, sandbox) ||
 	    pe_strdup_into(&c->image,
 			   pe_json_str(ann, "io.kubernetes.cri-o.ImageName")))

@@ -74,8 +74,8 @@ int pe_scan_proc(const struct pe_hostroot *hr, struct pe_container_list *out,
 		snprintf(path, sizeof(path), "%s/cgroup", de->d_name);
 		if (pe_read_file_at(dirfd(d), path, 65536, &buf) < 0)
 			continue;
-		if (!pe_cgroup_parse_file(buf, &info) || !info.container_id[0] ||
-		    info.is_conmon) {
+		if (!pe_cgroup_parse_file(buf, &info) ||
+		    !info.container_id[0] || info.is_conmon) {
 			free(buf);
 			continue;
 		}
@@ -92,7 +92,8 @@ int pe_scan_proc(const struct pe_hostroot *hr, struct pe_container_list *out,
 		}
 		c = pe_list_add(out);
 		if (!c || pe_strdup_into(&c->container_id, info.container_id) ||
-		    (info.pod_uid[0] && pe_strdup_into(&c->pod_uid, info.pod_uid))) {
+		    (info.pod_uid[0] &&
+		     pe_strdup_into(&c->pod_uid, info.pod_uid))) {
 			closedir(d);
 			return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
 					    "scanning /proc");

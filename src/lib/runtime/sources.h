@@ -17,10 +17,9 @@ int pe_scan_containerd(const struct pe_hostroot *hr,
 int pe_scan_crio(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 		 struct pe_container_list *out, struct pe_scan_report *report,
 		 struct pe_error *err);
-int pe_scan_docker(const struct pe_hostroot *hr,
-		   const struct pe_scan_filter *f,
-		   struct pe_container_list *out,
-		   struct pe_scan_report *report, struct pe_error *err);
+int pe_scan_docker(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
+		   struct pe_container_list *out, struct pe_scan_report *report,
+		   struct pe_error *err);
 /* Kubelet's logs fill names for records that lack them, and add records
  * (without PID) for containers no runtime source knew. */
 int pe_scan_kubelet_logs(const struct pe_hostroot *hr,
@@ -39,7 +38,8 @@ struct pe_kubelet_log_name {
 	char container[64];
 	char id[129];
 };
-bool pe_kubelet_parse_log_name(const char *name, struct pe_kubelet_log_name *out);
+bool pe_kubelet_parse_log_name(const char *name,
+			       struct pe_kubelet_log_name *out);
 /* Split a /var/log/pods directory "<ns>_<pod>_<uid>". */
 bool pe_kubelet_parse_pod_dir(const char *name, char *ns, size_t nssz,
 			      char *pod, size_t podsz, char *uid, size_t uidsz);
