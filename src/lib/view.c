@@ -1,0 +1,1102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Views: a private mount namespace with the container's tree and a tools
+ * tree side by side. See include/podenter/view.h for what each view shows.
+ *
+ * Order of operations, and why:
+ *  1. A helper child joins the target's mount namespace and clones the
+ *     target's root (with its submounts) with open_tree(); only a process in
+ *     that namespace may clone its mounts. It is non-dumpable and holds no
+ *     fd but the socket and the two handles it needs, so the container
+ *     cannot use it to reach back into the host.
+ *  2. The clone is made read-only/nosuid/nodev and private while still
+ *     detached, so no write or propagation reaches the container.
+ *  3. unshare(CLONE_NEWNS) and "/" recursively private: nothing below is
+ *     ever visible outside this process and its children.
+ *  4. A staging tmpfs holds the pieces; the view's root is built there and
+ *     pivot_root()ed into, and the old root detached, so nothing of the host
+ *     stays reachable. Paths inside trees we do not own are resolved with
+ *     openat2(RESOLVE_IN_ROOT) and mounts are placed onto fds.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libmount.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "podenter/view.h"
+#include "syscalls.h"
+
+/* Staging mount point in the private namespace; hidden by the pivot. */
+static const char *const staging_candidates[] = { "/tmp", "/mnt", "/run" };
+
+/* Biggest /etc file copied from the container into the view. */
+#define ETC_COPY_MAX (256 * 1024)
+
+const char *pe_view_name(enum pe_view_kind k)
+{
+	switch (k) {
+	case PE_VIEW_TOOLS:
+		return "tools";
+	case PE_VIEW_MERGED:
+		return "merged";
+	case PE_VIEW_CONTAINER:
+		return "container";
+	}
+	return "?";
+}
+
+int pe_view_parse(const char *name, enum pe_view_kind *out,
+		  struct pe_error *err)
+{
+	static const enum pe_view_kind all[] = { PE_VIEW_TOOLS, PE_VIEW_MERGED,
+						 PE_VIEW_CONTAINER };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcmp(name, pe_view_name(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	}
+	pe_error_set(err, PE_ERR_USAGE, EINVAL, "unknown view '%s'", name);
+	pe_error_hint(err, "views: tools (default), merged, container");
+	return -1;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* --- 1. the helper that clones the target's root ------------------------ */
+
+struct helper_reply {
+	int errnum; /* 0 when an fd is attached */
+	int step; /* which step failed, for the message */
+};
+
+enum { STEP_SETNS = 1, STEP_OPEN_TREE, STEP_SEND };
+
+static int send_fd(int sock, const struct helper_reply *r, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)r, .iov_len = sizeof(*r) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	memset(cbuf, 0, sizeof(cbuf));
+	if (fd >= 0) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(*r) ? 0
+									: -1;
+}
+
+static int recv_fd(int sock, struct helper_reply *r)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = r, .iov_len = sizeof(*r) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	ssize_t n;
+	int fd = -1;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*r))
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
+	     c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	}
+	return fd;
+}
+
+/* Close every fd but the ones in keep[] (sorted ascending). */
+static void close_all_but(const int *keep, size_t n)
+{
+	unsigned int from = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned int)keep[i] > from)
+			pe_sys_close_range(from, (unsigned int)keep[i] - 1, 0);
+		from = (unsigned int)keep[i] + 1;
+	}
+	pe_sys_close_range(from, ~0U, 0);
+}
+
+static void sort3(int *a)
+{
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++)
+			if (a[j] < a[i]) {
+				int t = a[i];
+				a[i] = a[j];
+				a[j] = t;
+			}
+}
+
+static __attribute__((noreturn)) void helper_main(int sock, int nsfd,
+						  int rootfd)
+{
+	struct helper_reply r = { 0, 0 };
+	int keep[3] = { sock, nsfd, rootfd };
+	int tree;
+
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	sort3(keep);
+	close_all_but(keep, 3);
+
+	if (setns(nsfd, CLONE_NEWNS) < 0) {
+		r.errnum = errno;
+		r.step = STEP_SETNS;
+		send_fd(sock, &r, -1);
+		_exit(1);
+	}
+	close(nsfd);
+	tree = pe_sys_open_tree(rootfd, "",
+				OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH |
+				    OPEN_TREE_CLOEXEC);
+	if (tree < 0) {
+		r.errnum = errno;
+		r.step = STEP_OPEN_TREE;
+		send_fd(sock, &r, -1);
+		_exit(1);
+	}
+	close(rootfd);
+	if (send_fd(sock, &r, tree) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+static int clone_target_root(const struct pe_container *t, int pidfd,
+			     struct pe_error *err)
+{
+	char path[64];
+	int nsfd = -1, rootfd = -1, sv[2] = { -1, -1 }, tree = -1, status;
+	struct helper_reply r = { 0, 0 };
+	struct stat st;
+	pid_t child;
+
+	if (t->pid <= 0)
+		return pe_error_set(err, PE_ERR_NOT_FOUND, ESRCH,
+				    "the target has no running process");
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)t->pid);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return pe_error_errno(err, "opening %s", path);
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)t->pid);
+	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		pe_error_errno(err, "opening %s", path);
+		goto fail;
+	}
+	/* The handles were opened by PID: they name the target only if the
+	 * pinned process is still alive (a pidfd keeps its PID unused). */
+	if (pidfd >= 0 && pe_sys_pidfd_send_signal(pidfd, 0) < 0) {
+		pe_error_set(err, PE_ERR_STALE, errno,
+			     "process %d exited while the view was being built",
+			     (int)t->pid);
+		goto fail;
+	}
+	if (t->ns_inode[PE_NS_MNT] && fstat(nsfd, &st) == 0 &&
+	    st.st_ino != t->ns_inode[PE_NS_MNT]) {
+		pe_error_set(err, PE_ERR_STALE, 0,
+			     "process %d changed mount namespace", (int)t->pid);
+		goto fail;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		pe_error_errno(err, "socketpair");
+		goto fail;
+	}
+	child = fork();
+	if (child < 0) {
+		pe_error_errno(err, "fork");
+		goto fail;
+	}
+	if (child == 0)
+		helper_main(sv[1], nsfd, rootfd);
+	close_fd(&sv[1]);
+	close_fd(&nsfd);
+	close_fd(&rootfd);
+	tree = recv_fd(sv[0], &r);
+	close_fd(&sv[0]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (tree >= 0)
+		return tree;
+	errno = r.errnum ? r.errnum : EPROTO;
+	if (r.step == STEP_SETNS)
+		pe_error_errno(err, "joining the mount namespace of process %d",
+			       (int)t->pid);
+	else if (r.step == STEP_OPEN_TREE) {
+		pe_error_errno(err, "cloning the root of process %d",
+			       (int)t->pid);
+		if (r.errnum == ENOSYS)
+			pe_error_hint(
+			    err, "this kernel lacks open_tree() (Linux 5.2); "
+				 "use --view container on older kernels");
+	} else
+		pe_error_set(err, PE_ERR_SYSTEM, EPROTO,
+			     "the helper cloning the root of process %d died",
+			     (int)t->pid);
+	return -1;
+fail:
+	close_fd(&nsfd);
+	close_fd(&rootfd);
+	close_fd(&sv[0]);
+	close_fd(&sv[1]);
+	return -1;
+}
+
+/* --- small mount helpers -------------------------------------------------- */
+
+static int set_tree_attrs(int fd, uint64_t set, bool recursive,
+			  struct pe_error *err, const char *what)
+{
+	struct pe_mount_attr a = { .attr_set = set, .propagation = MS_PRIVATE };
+
+	if (pe_sys_mount_setattr(fd, "",
+				 AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+				 &a) < 0) {
+		pe_error_errno(err, "making %s read-only and private", what);
+		if (errno == ENOSYS)
+			pe_error_hint(err, "mount_setattr() needs Linux 5.12");
+		return -1;
+	}
+	return 0;
+}
+
+/* Open a path inside a tree we do not trust: symlinks resolve inside it. */
+static int open_in_root(int rootfd, const char *rel, int flags, uint64_t extra)
+{
+	struct pe_open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra,
+	};
+	int fd;
+
+	do
+		fd = pe_sys_openat2(rootfd, rel, &how);
+	while (fd < 0 && errno == EAGAIN);
+	return fd;
+}
+
+/* Make sure NAME (one component) under dirfd is a real directory we can
+ * mount on; something else there (a planted symlink) is replaced. Returns
+ * an O_PATH fd of it. */
+static int ensure_dir(int dirfd, const char *name, mode_t mode)
+{
+	int fd = open_in_root(dirfd, name, O_PATH | O_DIRECTORY,
+			      RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV);
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOTDIR || errno == ELOOP) {
+		if (unlinkat(dirfd, name, 0) < 0)
+			return -1;
+	} else if (errno != ENOENT) {
+		return -1;
+	}
+	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+		return -1;
+	return open_in_root(dirfd, name, O_PATH | O_DIRECTORY,
+			    RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV);
+}
+
+static int attach_fd(int mntfd, int target_fd)
+{
+	return pe_sys_move_mount(mntfd, "", target_fd, "",
+				 MOVE_MOUNT_F_EMPTY_PATH |
+				     MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+/* A fresh file system (tmpfs, proc, sysfs, devpts) mounted on target_fd.
+ * opts: "key=value" strings, NULL-terminated. */
+static int mount_fresh(const char *fstype, const char *const *opts,
+		       unsigned int attrs, int target_fd)
+{
+	int fsfd = pe_sys_fsopen(fstype, FSOPEN_CLOEXEC);
+	int mfd, rc, saved;
+
+	if (fsfd < 0 && errno == ENOSYS) {
+		/* Kernels before 5.2: the old call, onto the fd. */
+		char data[512] = "", target[64];
+		unsigned long flags = 0;
+
+		for (size_t i = 0; opts && opts[i]; i++) {
+			if (i)
+				strncat(data, ",",
+					sizeof(data) - strlen(data) - 1);
+			strncat(data, opts[i], sizeof(data) - strlen(data) - 1);
+		}
+		if (attrs & MOUNT_ATTR_RDONLY)
+			flags |= MS_RDONLY;
+		if (attrs & MOUNT_ATTR_NOSUID)
+			flags |= MS_NOSUID;
+		if (attrs & MOUNT_ATTR_NODEV)
+			flags |= MS_NODEV;
+		if (attrs & MOUNT_ATTR_NOEXEC)
+			flags |= MS_NOEXEC;
+		snprintf(target, sizeof(target), "/proc/self/fd/%d", target_fd);
+		return mount(fstype, target, fstype, flags, data);
+	}
+	if (fsfd < 0)
+		return -1;
+	for (size_t i = 0; opts && opts[i]; i++) {
+		char key[64];
+		const char *eq = strchr(opts[i], '=');
+		if (!eq) {
+			rc = pe_sys_fsconfig(fsfd, FSCONFIG_SET_FLAG, opts[i],
+					     NULL, 0);
+		} else {
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - opts[i]),
+				 opts[i]);
+			rc = pe_sys_fsconfig(fsfd, FSCONFIG_SET_STRING, key,
+					     eq + 1, 0);
+		}
+		if (rc < 0)
+			goto fail;
+	}
+	if (pe_sys_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		goto fail;
+	mfd = pe_sys_fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
+	if (mfd < 0)
+		goto fail;
+	close(fsfd);
+	rc = attach_fd(mfd, target_fd);
+	saved = errno;
+	close(mfd);
+	errno = saved;
+	return rc;
+fail:
+	saved = errno;
+	close(fsfd);
+	errno = saved;
+	return -1;
+}
+
+static int mount_fresh_at(int dirfd, const char *name, mode_t mode,
+			  const char *fstype, const char *const *opts,
+			  unsigned int attrs, struct pe_error *err)
+{
+	int fd = ensure_dir(dirfd, name, mode);
+	int rc;
+
+	if (fd < 0)
+		return pe_error_errno(err, "preparing /%s in the view", name);
+	rc = mount_fresh(fstype, opts, attrs, fd);
+	close(fd);
+	if (rc < 0)
+		return pe_error_errno(err, "mounting %s on /%s in the view",
+				      fstype, name);
+	return 0;
+}
+
+/* --- pieces of a view ------------------------------------------------------
+ */
+
+/* A minimal /dev: the pod's /dev may hold planted nodes, so the session
+ * gets only the harmless ones, made here. */
+static int build_dev(int rootfd, struct pe_error *err)
+{
+	static const struct {
+		const char *name;
+		unsigned int major, minor;
+	} nodes[] = {
+		{ "null", 1, 3 },   { "zero", 1, 5 },	 { "full", 1, 7 },
+		{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 }
+	};
+	static const char *const links[][2] = {
+		{ "fd", "/proc/self/fd" },
+		{ "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" },
+		{ "stderr", "/proc/self/fd/2" },
+		{ "ptmx", "pts/ptmx" },
+	};
+	static const char *const dev_opts[] = { "mode=0755", "size=64k", NULL };
+	static const char *const pts_opts[] = { "ptmxmode=0666", "mode=0620",
+						NULL };
+	static const char *const shm_opts[] = { "mode=1777", NULL };
+	int devfd, rc = -1;
+
+	if (mount_fresh_at(rootfd, "dev", 0755, "tmpfs", dev_opts,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err) < 0)
+		return -1;
+	devfd = open_in_root(rootfd, "dev", O_DIRECTORY | O_RDONLY,
+			     RESOLVE_NO_SYMLINKS);
+	if (devfd < 0)
+		return pe_error_errno(err, "opening the view's /dev");
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		if (mknodat(devfd, nodes[i].name, S_IFCHR | 0666,
+			    makedev(nodes[i].major, nodes[i].minor)) < 0 ||
+		    fchmodat(devfd, nodes[i].name, 0666, 0) < 0) {
+			pe_error_errno(err, "creating /dev/%s in the view",
+				       nodes[i].name);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		if (symlinkat(links[i][1], devfd, links[i][0]) < 0) {
+			pe_error_errno(err, "creating /dev/%s in the view",
+				       links[i][0]);
+			goto out;
+		}
+	}
+	if (mount_fresh_at(devfd, "pts", 0755, "devpts", pts_opts,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err) < 0 ||
+	    mount_fresh_at(devfd, "shm", 01777, "tmpfs", shm_opts,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	close(devfd);
+	return rc;
+}
+
+/* Read a small regular file from the container without following any link
+ * out of it and without blocking on a planted FIFO. NULL when absent. */
+static char *read_container_file(int ctrfd, const char *rel, size_t *len)
+{
+	int fd = open_in_root(ctrfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+
+	*len = 0;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > ETC_COPY_MAX)
+		goto out;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		goto out;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*len = got;
+out:
+	close(fd);
+	return buf;
+}
+
+/* Replace etc/NAME in the view (our overlay) with the container's copy, or
+ * an empty file so the host's own settings do not leak into the pod's
+ * view. Never writes through a link: the old entry is removed first. */
+static int copy_etc_file(int ctrfd, int etcfd, const char *name,
+			 struct pe_error *err)
+{
+	char rel[64];
+	size_t len;
+	char *data;
+	int fd;
+
+	snprintf(rel, sizeof(rel), "etc/%s", name);
+	data = read_container_file(ctrfd, rel, &len);
+	if (unlinkat(etcfd, name, 0) < 0 && errno != ENOENT) {
+		free(data);
+		return pe_error_errno(err, "replacing /etc/%s in the view",
+				      name);
+	}
+	fd = openat(etcfd, name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		free(data);
+		return pe_error_errno(err, "creating /etc/%s in the view",
+				      name);
+	}
+	if (data && len && write(fd, data, len) != (ssize_t)len) {
+		pe_error_errno(err, "writing /etc/%s in the view", name);
+		free(data);
+		close(fd);
+		return -1;
+	}
+	free(data);
+	close(fd);
+	return 0;
+}
+
+static int copy_pod_etc(int rootfd, int ctrfd, struct pe_error *err)
+{
+	static const char *const files[] = { "hosts", "resolv.conf",
+					     "hostname" };
+	int etcfd = ensure_dir(rootfd, "etc", 0755), rc = 0;
+
+	if (etcfd < 0)
+		return pe_error_errno(err, "preparing /etc in the view");
+	close(etcfd);
+	etcfd = open_in_root(rootfd, "etc", O_DIRECTORY | O_RDONLY,
+			     RESOLVE_NO_SYMLINKS);
+	if (etcfd < 0)
+		return pe_error_errno(err, "opening /etc in the view");
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && rc == 0; i++)
+		rc = copy_etc_file(ctrfd, etcfd, files[i], err);
+	close(etcfd);
+	return rc;
+}
+
+/* Would a session mount its own file system at this container path? */
+static bool view_replaces(const char *rel)
+{
+	static const char *const own[] = { "proc", "sys", "dev" };
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		size_t n = strlen(own[i]);
+		if (strncmp(rel, own[i], n) == 0 &&
+		    (rel[n] == '\0' || rel[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Overlay does not show the lower layer's submounts: bind the container's
+ * own mounts (volumes, secrets, its /etc/hosts...) again at the same places
+ * on the merged root. They are found in this namespace's mountinfo as the
+ * children of the attached clone at ctr_path.
+ */
+static int rebind_submounts(const char *ctr_path, int rootfd,
+			    struct pe_error *err)
+{
+	struct libmnt_table *tb =
+	    mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs, *top;
+	size_t plen = strlen(ctr_path);
+	int top_id, rc = -1;
+
+	if (!tb || !it) {
+		pe_error_set(err, PE_ERR_SYSTEM, errno ? errno : ENOMEM,
+			     "reading /proc/self/mountinfo");
+		goto out;
+	}
+	top = mnt_table_find_target(tb, ctr_path, MNT_ITER_BACKWARD);
+	if (!top) {
+		pe_error_set(err, PE_ERR_SYSTEM, ENOENT,
+			     "the container's clone is not in mountinfo");
+		goto out;
+	}
+	top_id = mnt_fs_get_id(top);
+	while (mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *tgt = mnt_fs_get_target(fs);
+		const char *rel;
+		int src, dst;
+
+		if (mnt_fs_get_parent_id(fs) != top_id || !tgt ||
+		    strncmp(tgt, ctr_path, plen) != 0 || tgt[plen] != '/')
+			continue;
+		rel = tgt + plen + 1;
+		if (view_replaces(rel))
+			continue;
+		src = pe_sys_open_tree(AT_FDCWD, tgt,
+				       OPEN_TREE_CLONE | AT_RECURSIVE |
+					   AT_SYMLINK_NOFOLLOW |
+					   OPEN_TREE_CLOEXEC);
+		if (src < 0) {
+			pe_error_errno(err, "cloning the container's mount /%s",
+				       rel);
+			goto out;
+		}
+		dst = open_in_root(rootfd, rel, O_PATH, 0);
+		if (dst < 0) {
+			/* The container moved or removed its mount point
+			 * since; its mount is then unreachable there too. */
+			close(src);
+			continue;
+		}
+		if (attach_fd(src, dst) < 0) {
+			pe_error_errno(err, "mounting the container's /%s",
+				       rel);
+			close(src);
+			close(dst);
+			goto out;
+		}
+		close(src);
+		close(dst);
+	}
+	rc = 0;
+out:
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return rc;
+}
+
+/* The container view's root: a tmpfs holding the container's top level,
+ * each entry bound from the clone (files, directories with everything
+ * mounted below them) or copied (symlinks), plus a mount point for tools. */
+static int build_container_root(int rootfd, int ctrfd, struct pe_error *err)
+{
+	int dfd = openat(ctrfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *e;
+	int rc = -1;
+
+	if (dfd < 0)
+		return pe_error_errno(err, "reading the container's root");
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return pe_error_errno(err, "reading the container's root");
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+		int src, dst;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			char link[PATH_MAX];
+			ssize_t n =
+			    readlinkat(dfd, e->d_name, link, sizeof(link) - 1);
+			if (n < 0)
+				continue;
+			link[n] = '\0';
+			if (symlinkat(link, rootfd, e->d_name) < 0) {
+				pe_error_errno(err, "copying the link /%s",
+					       e->d_name);
+				goto out;
+			}
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(rootfd, e->d_name, 0755) < 0)
+				goto mkfail;
+		} else if (S_ISREG(st.st_mode)) {
+			int f = openat(rootfd, e->d_name,
+				       O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
+				       0644);
+			if (f < 0)
+				goto mkfail;
+			close(f);
+		} else {
+			continue;
+		}
+		src = pe_sys_open_tree(dfd, e->d_name,
+				       OPEN_TREE_CLONE | AT_RECURSIVE |
+					   AT_SYMLINK_NOFOLLOW |
+					   OPEN_TREE_CLOEXEC);
+		if (src < 0) {
+			pe_error_errno(err, "cloning the container's /%s",
+				       e->d_name);
+			goto out;
+		}
+		dst =
+		    openat(rootfd, e->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (dst < 0 || attach_fd(src, dst) < 0) {
+			pe_error_errno(err, "mounting the container's /%s",
+				       e->d_name);
+			close(src);
+			if (dst >= 0)
+				close(dst);
+			goto out;
+		}
+		close(src);
+		close(dst);
+	}
+	rc = 0;
+	goto out;
+mkfail:
+	pe_error_errno(err, "preparing /%s in the view", e->d_name);
+out:
+	closedir(d);
+	return rc;
+}
+
+/* --- the view as a whole ---------------------------------------------------
+ */
+
+struct staging {
+	char path[64];
+	int fd; /* O_PATH of the staging tmpfs */
+};
+
+static int mount_staging(struct staging *s, struct pe_error *err)
+{
+	static const char *const opts[] = { "mode=0700", NULL };
+
+	for (size_t i = 0;
+	     i < sizeof(staging_candidates) / sizeof(staging_candidates[0]);
+	     i++) {
+		int fd = open(staging_candidates[i],
+			      O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (mount_fresh("tmpfs", opts, MOUNT_ATTR_NOSUID, fd) == 0) {
+			close(fd);
+			snprintf(s->path, sizeof(s->path), "%s",
+				 staging_candidates[i]);
+			s->fd = open(s->path, O_PATH | O_DIRECTORY |
+						  O_NOFOLLOW | O_CLOEXEC);
+			if (s->fd < 0)
+				return pe_error_errno(err, "opening %s",
+						      s->path);
+			return 0;
+		}
+		close(fd);
+	}
+	return pe_error_errno(err, "mounting a staging tmpfs for the view");
+}
+
+static int staging_dir(const struct staging *s, const char *name, int *fd,
+		       struct pe_error *err)
+{
+	*fd = ensure_dir(s->fd, name, 0700);
+	if (*fd < 0)
+		return pe_error_errno(err, "creating %s/%s", s->path, name);
+	return 0;
+}
+
+static int mount_overlay(const struct staging *s, bool with_container,
+			 bool with_tools, struct pe_error *err)
+{
+	char data[1024];
+	char target[128];
+
+	if (with_container && with_tools)
+		snprintf(data, sizeof(data),
+			 "lowerdir=%s/target:%s/tools,upperdir=%s/"
+			 "upper,workdir=%s/work",
+			 s->path, s->path, s->path, s->path);
+	else
+		snprintf(data, sizeof(data),
+			 "lowerdir=%s/%s,upperdir=%s/upper,workdir=%s/work",
+			 s->path, with_container ? "target" : "tools", s->path,
+			 s->path);
+	snprintf(target, sizeof(target), "%s/root", s->path);
+	if (mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV, data) <
+	    0) {
+		pe_error_errno(err, "mounting the overlay for the view");
+		pe_error_hint(err, "overlayfs stacks at most two levels deep; "
+				   "try --view tools");
+		return -1;
+	}
+	return 0;
+}
+
+static int enter_root(const char *path, struct pe_error *err)
+{
+	if (chdir(path) < 0)
+		return pe_error_errno(err, "entering %s", path);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return pe_error_errno(err, "pivot_root into the view");
+	/* The old root now sits on top of the new one: detach it so nothing
+	 * of the host stays reachable from the session. */
+	if (umount2(".", MNT_DETACH) < 0)
+		return pe_error_errno(err, "detaching the host's root");
+	if (chdir("/") < 0)
+		return pe_error_errno(err, "entering the view's root");
+	return 0;
+}
+
+static int set_root_attrs(uint64_t attrs, struct pe_error *err)
+{
+	struct pe_mount_attr a = { .attr_set = attrs };
+
+	if (pe_sys_mount_setattr(AT_FDCWD, "/", 0, &a) < 0)
+		return pe_error_errno(err, "making the view's root read-only");
+	return 0;
+}
+
+int pe_view_enter(const struct pe_view_opts *o,
+		  const struct pe_container *target, int pidfd,
+		  struct pe_view *v, struct pe_error *err)
+{
+	static const char *const tmp_opts[] = { "mode=1777", NULL };
+	static const char *const run_opts[] = { "mode=0755", NULL };
+	struct staging s = { .fd = -1 };
+	int ctrfd = -1, toolsfd = -1, rootfd = -1, dirfd = -1, rc = -1;
+	uint64_t ctr_attrs;
+	bool tools = o->tools_dir != NULL;
+
+	memset(v, 0, sizeof(*v));
+	v->kind = o->kind;
+	v->rw = o->rw;
+	v->has_tools = tools;
+	if (o->kind == PE_VIEW_MERGED && o->rw) {
+		pe_error_set(err, PE_ERR_USAGE, EINVAL,
+			     "--rw does not apply to --view merged");
+		pe_error_hint(err, "writes in the merged view always vanish; "
+				   "use --view tools --rw to write to /target");
+		return -1;
+	}
+	if (o->kind != PE_VIEW_TOOLS && !tools) {
+		pe_error_set(err, PE_ERR_USAGE, EINVAL,
+			     "--view %s needs a tools source",
+			     pe_view_name(o->kind));
+		return -1;
+	}
+
+	/* Tools are opened by path while the host is still our root. */
+	if (tools) {
+		int probe =
+		    open(o->tools_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (probe < 0)
+			return pe_error_errno(err, "opening the tools tree %s",
+					      o->tools_dir);
+		close(probe);
+	}
+
+	ctrfd = clone_target_root(target, pidfd, err);
+	if (ctrfd < 0)
+		return -1;
+	/* The container view keeps the container's own nosuid/nodev choices
+	 * (its /dev must work); elsewhere its tree is data, not devices. */
+	if (o->kind == PE_VIEW_CONTAINER)
+		ctr_attrs = o->rw ? 0 : MOUNT_ATTR_RDONLY;
+	else
+		ctr_attrs = (o->rw ? 0 : MOUNT_ATTR_RDONLY) |
+			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	if (set_tree_attrs(ctrfd, ctr_attrs, true, err,
+			   "the container's tree") < 0)
+		goto out;
+
+	if (unshare(CLONE_NEWNS) < 0) {
+		pe_error_errno(err, "unshare(CLONE_NEWNS)");
+		goto out;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		pe_error_errno(err,
+			       "making the private mount namespace private");
+		goto out;
+	}
+	if (tools) {
+		toolsfd = pe_sys_open_tree(
+		    AT_FDCWD, o->tools_dir,
+		    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			(o->kind == PE_VIEW_CONTAINER ? AT_RECURSIVE : 0));
+		if (toolsfd < 0) {
+			pe_error_errno(err, "cloning the tools tree %s",
+				       o->tools_dir);
+			goto out;
+		}
+		if (set_tree_attrs(toolsfd,
+				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				       MOUNT_ATTR_NODEV,
+				   true, err, "the tools tree") < 0)
+			goto out;
+	}
+
+	if (mount_staging(&s, err) < 0)
+		goto out;
+	if (staging_dir(&s, "target", &dirfd, err) < 0)
+		goto out;
+	if (attach_fd(ctrfd, dirfd) < 0) {
+		pe_error_errno(err, "attaching the container's tree");
+		goto out;
+	}
+	close_fd(&dirfd);
+	close_fd(&ctrfd);
+	/* From here on the clone is reached through its place in the staging
+	 * tree, like every other piece of the view. */
+	ctrfd = open_in_root(s.fd, "target", O_PATH | O_DIRECTORY,
+			     RESOLVE_NO_SYMLINKS);
+	if (ctrfd < 0) {
+		pe_error_errno(err, "opening the attached container tree");
+		goto out;
+	}
+	if (tools) {
+		if (staging_dir(&s, "tools", &dirfd, err) < 0)
+			goto out;
+		if (attach_fd(toolsfd, dirfd) < 0) {
+			pe_error_errno(err, "attaching the tools tree");
+			goto out;
+		}
+		close_fd(&dirfd);
+		close_fd(&toolsfd);
+	}
+	if (staging_dir(&s, "root", &dirfd, err) < 0)
+		goto out;
+	close_fd(&dirfd);
+
+	if (o->kind == PE_VIEW_CONTAINER) {
+		char root[128];
+		static const char *const root_opts[] = { "mode=0755", NULL };
+
+		if (staging_dir(&s, "root", &dirfd, err) < 0)
+			goto out;
+		if (mount_fresh("tmpfs", root_opts, MOUNT_ATTR_NOSUID, dirfd) <
+		    0) {
+			pe_error_errno(err, "mounting the view's root");
+			goto out;
+		}
+		close_fd(&dirfd);
+		snprintf(root, sizeof(root), "%s/root", s.path);
+		rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0) {
+			pe_error_errno(err, "opening %s", root);
+			goto out;
+		}
+		if (build_container_root(rootfd, ctrfd, err) < 0)
+			goto out;
+		toolsfd = pe_sys_open_tree(s.fd, "tools",
+					   OPEN_TREE_CLONE | AT_RECURSIVE |
+					       OPEN_TREE_CLOEXEC);
+		dirfd = ensure_dir(rootfd, PE_VIEW_TOOLS_MOUNT + 1, 0755);
+		if (toolsfd < 0 || dirfd < 0 || attach_fd(toolsfd, dirfd) < 0) {
+			pe_error_errno(err, "mounting the tools at %s",
+				       PE_VIEW_TOOLS_MOUNT);
+			goto out;
+		}
+		close_fd(&dirfd);
+		close_fd(&toolsfd);
+		snprintf(v->path_append, sizeof(v->path_append), "%s/bin",
+			 PE_VIEW_TOOLS_MOUNT);
+		if (enter_root(root, err) < 0 ||
+		    set_root_attrs(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				       MOUNT_ATTR_NODEV,
+				   err) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+
+	{
+		char root[128];
+		int fd;
+
+		if (staging_dir(&s, "upper", &fd, err) < 0)
+			goto out;
+		close(fd);
+		if (staging_dir(&s, "work", &fd, err) < 0)
+			goto out;
+		close(fd);
+		if (mount_overlay(&s, o->kind == PE_VIEW_MERGED, tools, err) <
+		    0)
+			goto out;
+		snprintf(root, sizeof(root), "%s/root", s.path);
+		rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0) {
+			pe_error_errno(err, "opening %s", root);
+			goto out;
+		}
+		if (o->kind == PE_VIEW_TOOLS) {
+			int src = pe_sys_open_tree(
+			    s.fd, "target",
+			    OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
+			dirfd = ensure_dir(rootfd, "target", 0755);
+			if (src < 0 || dirfd < 0 || attach_fd(src, dirfd) < 0) {
+				pe_error_errno(err, "mounting the container at "
+						    "/target");
+				if (src >= 0)
+					close(src);
+				goto out;
+			}
+			close(src);
+			close_fd(&dirfd);
+			if (copy_pod_etc(rootfd, ctrfd, err) < 0)
+				goto out;
+			if (mount_fresh_at(rootfd, "tmp", 01777, "tmpfs",
+					   tmp_opts,
+					   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+					   err) < 0 ||
+			    mount_fresh_at(
+				rootfd, "run", 0755, "tmpfs", run_opts,
+				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err) < 0)
+				goto out;
+		} else {
+			char ctr_path[128];
+
+			snprintf(ctr_path, sizeof(ctr_path), "%s/target",
+				 s.path);
+			if (rebind_submounts(ctr_path, rootfd, err) < 0)
+				goto out;
+		}
+		if (build_dev(rootfd, err) < 0)
+			goto out;
+		for (int i = 0; i < 2; i++) {
+			fd = ensure_dir(rootfd, i ? "sys" : "proc", 0555);
+			if (fd < 0) {
+				pe_error_errno(err, "preparing /%s in the view",
+					       i ? "sys" : "proc");
+				goto out;
+			}
+			close(fd);
+		}
+		if (enter_root(root, err) < 0)
+			goto out;
+		/* The tools tree is read-only below the overlay; in the tools
+		 * view the overlay root is too, so nothing can replace a tool.
+		 * The merged root keeps its vanishing tmpfs writes. */
+		if (set_root_attrs(o->kind == PE_VIEW_TOOLS
+				       ? MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					     MOUNT_ATTR_NODEV
+				       : MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+				   err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	close_fd(&ctrfd);
+	close_fd(&toolsfd);
+	close_fd(&rootfd);
+	close_fd(&dirfd);
+	close_fd(&s.fd);
+	return rc;
+}
+
+int pe_view_finish_in_child(const struct pe_view *v, struct pe_error *err)
+{
+	static const char *const proc_opts[] = { NULL };
+	int fd;
+
+	if (v->kind == PE_VIEW_CONTAINER)
+		return 0;
+	fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pe_error_errno(err, "opening /proc in the view");
+	if (mount_fresh("proc", proc_opts,
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    MOUNT_ATTR_NOEXEC,
+			fd) < 0) {
+		pe_error_errno(err,
+			       "mounting /proc for the pod's PID namespace");
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	fd = open("/sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return pe_error_errno(err, "opening /sys in the view");
+	if (mount_fresh("sysfs", proc_opts,
+			MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+			    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			fd) < 0) {
+		pe_error_errno(err, "mounting /sys for the pod's network "
+				    "namespace");
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
