@@ -87,5 +87,8 @@ int cli_resolve_target(const struct cli_common *co,
 int cmd_list(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_enter(int argc, char **argv);
+int cmd_sniff(int argc, char **argv);
+/* the options of entering a target (cmd_enter.c) */
+void cmd_enter_usage(FILE *out);
 
 #endif

@@ -1,15 +1,578 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* podenter [OPTIONS] TARGET [-- COMMAND...]: being written (issue 3). */
+/*
+ * podenter [OPTIONS] TARGET [-- COMMAND [ARG]...]
+ *
+ * resolve -> non-dumpable -> pin (pidfd) + re-verify -> mount step ->
+ * setns(pidfd, mask) -> fork into the PID namespace -> child: /proc, user
+ * namespace, cwd, identity, fds, exec; parent: forward signals, pass the
+ * exit status through.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "podenter/exec.h"
+#include "podenter/nsjoin.h"
+
+enum {
+	OPT_IPC = OPT_COMMON_LAST,
+	OPT_UTS,
+	OPT_CGROUP,
+	OPT_TIME,
+	OPT_NET_ONLY,
+	OPT_USER,
+	OPT_WD,
+	OPT_ENV_FROM_TARGET,
+	OPT_HELP_ENTER,
+};
+
+#define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "NPMUae:"
+
+struct enter_opts {
+	struct cli_common common;
+	const char *target;
+	char **command; /* NULL: the default shell */
+	pe_ns_set chosen; /* 0: the default set for the target */
+	bool net_only;
+	const char *user; /* NULL (root), "target" or "UID[:GID]" */
+	const char *wd; /* NULL ("/"), "target" or a path */
+	bool env_from_target;
+	char **env_add; /* -e KEY=VAL, in order */
+	size_t n_env_add;
+};
+
+/* What the steps before fork decided, for the child. */
+struct enter_plan {
+	pe_ns_set join; /* joined by setns in podenter's process */
+	bool join_user; /* joined in the child, last */
+	bool pid_joined; /* the child is in the target's PID namespace */
+	bool private_mnt; /* a private mount namespace exists for the session */
+	bool own_files; /* the command runs in the target's own files */
+	char wd[PATH_MAX];
+};
+
+static const char default_shell[] = "/bin/sh";
+
+void cmd_enter_usage(FILE *out)
+{
+	fputs(
+	    "Usage: podenter [OPTIONS] TARGET [-- COMMAND [ARG]...]\n\n"
+	    "Run COMMAND (default /bin/sh) in the target's namespaces.\n"
+	    "TARGET:  POD | NAMESPACE/POD | pid:PID | id:CONTAINER-ID-PREFIX | "
+	    "node\n\n"
+	    "Namespaces (default for a container: net, pid, ipc, uts, cgroup "
+	    "and mnt,\n"
+	    "plus user for a user-namespaced pod; any of these flags selects "
+	    "exactly\n"
+	    "the ones given; -n and -c keep their meaning: namespace, "
+	    "container):\n"
+	    "  -N, --net               network namespace\n"
+	    "  -P, --pid               PID namespace (with a fresh /proc)\n"
+	    "      --ipc               IPC namespace\n"
+	    "      --uts               UTS namespace (hostname)\n"
+	    "  -M, --mount             mount namespace (a private copy of it)\n"
+	    "      --cgroup            cgroup namespace\n"
+	    "  -U, --userns            user namespace (joined last)\n"
+	    "      --time              time namespace\n"
+	    "  -a, --all-ns            every namespace the target has\n"
+	    "      --net-only          only the network namespace, with the "
+	    "node's own\n"
+	    "                          files and binaries (/sys shows the "
+	    "pod's devices)\n"
+	    "                          e.g. podenter POD --net-only -- tcpdump "
+	    "-i eth0\n\n"
+	    "Inside:\n"
+	    "      --user SPEC         run as 'target' (its uid, gid, groups), "
+	    "UID or\n"
+	    "                          UID:GID (default: root)\n"
+	    "      --wd DIR            working directory: a path, or 'target' "
+	    "for the\n"
+	    "                          target's own (default /)\n"
+	    "      --env-from-target   add the target's environment (only when "
+	    "the\n"
+	    "                          command runs in the target's own "
+	    "files)\n"
+	    "  -e, --env KEY=VALUE     add to the environment (PATH, TERM, "
+	    "HOME,\n"
+	    "                          HOSTNAME and LANG are set by "
+	    "default)\n\n"
+	    "Also the common options: -n, -c, --host-root, --all (allow the "
+	    "pod\n"
+	    "sandbox), --any, -q. Options after TARGET and before '--' are "
+	    "podenter's.\n",
+	    out);
+}
+
+static int add_env(struct enter_opts *o, char *kv)
+{
+	char **v = realloc(o->env_add, (o->n_env_add + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	o->env_add = v;
+	o->env_add[o->n_env_add++] = kv;
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct enter_opts *o)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_LONGOPTS,
+		{ "net", no_argument, NULL, 'N' },
+		{ "pid", no_argument, NULL, 'P' },
+		{ "mount", no_argument, NULL, 'M' },
+		{ "userns", no_argument, NULL, 'U' },
+		{ "all-ns", no_argument, NULL, 'a' },
+		{ "ipc", no_argument, NULL, OPT_IPC },
+		{ "uts", no_argument, NULL, OPT_UTS },
+		{ "cgroup", no_argument, NULL, OPT_CGROUP },
+		{ "time", no_argument, NULL, OPT_TIME },
+		{ "net-only", no_argument, NULL, OPT_NET_ONLY },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "wd", required_argument, NULL, OPT_WD },
+		{ "env-from-target", no_argument, NULL, OPT_ENV_FROM_TARGET },
+		{ "env", required_argument, NULL, 'e' },
+		{ "help-enter", no_argument, NULL, OPT_HELP_ENTER },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	for (;;) {
+		int before = optind;
+		int opt =
+		    getopt_long(argc, argv, ENTER_SHORTOPTS, longopts, NULL);
+		bool dashdash;
+		int r;
+
+		if (opt == -1) {
+			dashdash = optind == before + 1 &&
+				   strcmp(argv[before], "--") == 0;
+			if (optind >= argc)
+				break;
+			if (!o->target) {
+				/* options may follow TARGET up to "--" */
+				o->target = argv[optind++];
+				if (!dashdash)
+					continue;
+			}
+			o->command = &argv[optind];
+			break;
+		}
+		switch (opt) {
+		case 'N':
+			o->chosen |= PE_NS_BIT(PE_NS_NET);
+			continue;
+		case 'P':
+			o->chosen |= PE_NS_BIT(PE_NS_PID);
+			continue;
+		case 'M':
+			o->chosen |= PE_NS_BIT(PE_NS_MNT);
+			continue;
+		case 'U':
+			o->chosen |= PE_NS_BIT(PE_NS_USER);
+			continue;
+		case 'a':
+			o->chosen |= PE_NS_ALL;
+			continue;
+		case OPT_IPC:
+			o->chosen |= PE_NS_BIT(PE_NS_IPC);
+			continue;
+		case OPT_UTS:
+			o->chosen |= PE_NS_BIT(PE_NS_UTS);
+			continue;
+		case OPT_CGROUP:
+			o->chosen |= PE_NS_BIT(PE_NS_CGROUP);
+			continue;
+		case OPT_TIME:
+			o->chosen |= PE_NS_BIT(PE_NS_TIME);
+			continue;
+		case OPT_NET_ONLY:
+			o->net_only = true;
+			continue;
+		case OPT_USER:
+			o->user = optarg;
+			continue;
+		case OPT_WD:
+			o->wd = optarg;
+			continue;
+		case OPT_ENV_FROM_TARGET:
+			o->env_from_target = true;
+			continue;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return cli_usage_error(
+				    NULL, "-e '%s': expected KEY=VALUE",
+				    optarg);
+			if (add_env(o, optarg) < 0)
+				return cli_usage_error(NULL, "out of memory");
+			continue;
+		case OPT_HELP_ENTER:
+			cmd_enter_usage(stdout);
+			exit(EXIT_SUCCESS);
+		case 'h':
+			cli_usage(stdout, NULL);
+			fputc('\n', stdout);
+			cmd_enter_usage(stdout);
+			exit(EXIT_SUCCESS);
+		default:
+			break;
+		}
+		r = cli_common_option(&o->common, opt, optarg, NULL);
+		if (r < 0)
+			return PE_EXIT_FAILURE;
+		if (r == 0)
+			return cli_usage_error(NULL, "unknown option");
+	}
+	if (!o->target)
+		return cli_usage_error(NULL, "no TARGET given");
+	if (o->command && !o->command[0])
+		o->command = NULL;
+	if (o->net_only && o->chosen & ~PE_NS_BIT(PE_NS_NET))
+		return cli_usage_error(
+		    NULL, "--net-only cannot be combined with other "
+			  "namespace options");
+	if (o->chosen == PE_NS_BIT(PE_NS_NET))
+		o->net_only = true;
+	if (o->net_only)
+		o->chosen = PE_NS_BIT(PE_NS_NET);
+	return 0;
+}
+
+/* Test-only hook (PODENTER_TEST_PAUSE_AT=before-pin|after-pin): stop here
+ * so a test can kill or replace the target at a precise point. */
+static void test_pause_at(const char *point)
+{
+	const char *v = getenv("PODENTER_TEST_PAUSE_AT");
+
+	if (v && strcmp(v, point) == 0)
+		raise(SIGSTOP);
+}
+
+/*
+ * The mount namespace step, one place for every way of building the files
+ * the session sees. Called after pinning, before setns (a view is built
+ * from the target's mount namespace while podenter is still on the host
+ * side); finished by mount_step_after_join().
+ */
+static int mount_step(const struct enter_opts *o, struct enter_plan *plan,
+		      struct pe_error *err)
+{
+	(void)o;
+	(void)err;
+	/* Until views exist: the container's own mount namespace, joined in
+	 * the same setns() as the others, then a private copy of it. */
+	plan->own_files = plan->join & PE_NS_BIT(PE_NS_MNT);
+	plan->private_mnt =
+	    plan->own_files ||
+	    (plan->join & (PE_NS_BIT(PE_NS_NET) | PE_NS_BIT(PE_NS_PID)));
+	return 0;
+}
+
+static int mount_step_after_join(const struct enter_opts *o,
+				 const struct enter_plan *plan,
+				 struct pe_error *err)
+{
+	(void)o;
+	if (plan->own_files)
+		return pe_ns_private_mount_copy(err);
+	if (plan->private_mnt)
+		return pe_ns_private_host_mounts(
+		    plan->join & PE_NS_BIT(PE_NS_NET), err);
+	return 0;
+}
+
+/* Fill the plan from the options and the pinned target; checks that need
+ * no namespace yet. */
+static int make_plan(const struct enter_opts *o, const struct pe_container *c,
+		     const struct pe_pin *pin, struct enter_plan *plan,
+		     struct pe_error *err)
+{
+	unsigned long self[PE_NS_COUNT];
+	pe_ns_set want;
+
+	memset(plan, 0, sizeof(*plan));
+	want = o->chosen;
+	if (!want) {
+		struct pe_container tmp = *c;
+
+		/* resolution compares with PID 1's user namespace, which may
+		 * be unreadable; compare with ours */
+		pe_ns_self_inodes(self);
+		tmp.user_namespaced =
+		    c->user_namespaced ||
+		    (self[PE_NS_USER] && pin->ns_inode[PE_NS_USER] &&
+		     self[PE_NS_USER] != pin->ns_inode[PE_NS_USER]);
+		want = pe_ns_default_set(&tmp);
+	}
+	/* a namespace missing from the kernel cannot be selected by --all-ns */
+	for (int t = 0; t < PE_NS_COUNT; t++)
+		if ((want & PE_NS_BIT(t)) && !pin->ns_inode[t]) {
+			if (o->chosen != PE_NS_ALL)
+				return pe_error_set(
+				    err, PE_ERR_UNSUPPORTED, 0,
+				    "the target's %s namespace "
+				    "cannot be read",
+				    pe_ns_name((enum pe_ns_type)t));
+			want &= ~PE_NS_BIT(t);
+		}
+	want = pe_ns_drop_shared(pin, want);
+	plan->join_user = want & PE_NS_BIT(PE_NS_USER);
+	plan->join = want & ~PE_NS_BIT(PE_NS_USER);
+	plan->pid_joined = plan->join & PE_NS_BIT(PE_NS_PID);
+	if (mount_step(o, plan, err) < 0)
+		return -1;
+	if (o->env_from_target && !plan->own_files) {
+		pe_error_set(
+		    err, PE_ERR_USAGE, 0,
+		    "--env-from-target is only for commands run in the "
+		    "target's own files");
+		pe_error_hint(err, "the target's environment (LD_PRELOAD, ...) "
+				   "must not reach the node's binaries; "
+				   "add single settings with -e KEY=VALUE");
+		return -1;
+	}
+	if (o->wd && strcmp(o->wd, "target") == 0) {
+		if (!plan->own_files)
+			return pe_error_set(err, PE_ERR_USAGE, 0,
+					    "--wd target needs the target's "
+					    "mount namespace");
+		if (pe_target_cwd(pin->procfd, plan->wd, sizeof(plan->wd),
+				  err) < 0)
+			return -1;
+	} else {
+		snprintf(plan->wd, sizeof(plan->wd), "%s", o->wd ? o->wd : "/");
+	}
+	return 0;
+}
+
+static int build_env(const struct enter_opts *o, const struct enter_plan *plan,
+		     const struct pe_pin *pin, struct pe_env *env,
+		     struct pe_error *err)
+{
+	char host[256] = "";
+
+	(void)plan;
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	if (pe_env_from_allowlist(env, host, "/root", err) < 0)
+		return -1;
+	if (o->env_from_target && pe_env_add_target(env, pin->procfd, err) < 0)
+		return -1;
+	for (size_t i = 0; i < o->n_env_add; i++)
+		if (pe_env_put(env, o->env_add[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static int child_exit_for(const struct pe_error *err)
+{
+	if (err->kind == PE_ERR_NOT_FOUND)
+		return PE_EXIT_NOT_FOUND;
+	return PE_EXIT_CANNOT_EXEC;
+}
+
+/* In the forked child, inside the namespaces. Never returns. */
+static void __attribute__((noreturn))
+run_child(const struct enter_opts *o, const struct enter_plan *plan,
+	  const struct pe_pin *pin, struct pe_env *env, pid_t parent,
+	  const sigset_t *oldmask)
+{
+	char *shell_argv[] = { (char *)default_shell, NULL };
+	char *const *argv = o->command ? o->command : shell_argv;
+	struct pe_identity id = { 0 };
+	struct pe_error err;
+
+	pe_error_clear(&err);
+	/* the child must not outlive podenter (nor start after it died) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != (plan->pid_joined ? 0 : parent))
+		_exit(PE_EXIT_FAILURE);
+	if (plan->pid_joined && plan->private_mnt &&
+	    pe_ns_mount_fresh_proc(&err) < 0)
+		goto fail;
+	if (plan->join_user && pe_ns_join_user(pin, &err) < 0)
+		goto fail;
+	if (pe_chdir_checked(plan->wd, &err) < 0)
+		goto fail;
+	/* ids are read after joining the user namespace so they are the
+	 * namespace's own numbers */
+	if (o->user && strcmp(o->user, "target") == 0) {
+		if (pe_identity_of_target(pin->procfd, &id, &err) < 0)
+			goto fail;
+	} else if (o->user && pe_identity_parse(o->user, &id, &err) < 0) {
+		goto fail;
+	}
+	if (pe_identity_apply(&id, &err) < 0)
+		goto fail;
+	if (pe_close_fds_from(3) < 0) {
+		pe_error_errno(&err, "closing inherited file descriptors");
+		goto fail;
+	}
+	if (sigprocmask(SIG_SETMASK, oldmask, NULL) < 0) {
+		pe_error_errno(&err, "restoring the signal mask");
+		goto fail;
+	}
+	pe_exec_command(argv, env->v, &err);
+	if (err.kind == PE_ERR_NOT_FOUND && !o->command) {
+		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
+			     "the target has no %s (a distroless image?)",
+			     default_shell);
+		pe_error_hint(&err,
+			      "give a COMMAND that exists in it, use "
+			      "--net-only for the node's tools, or a tools "
+			      "view (--view tools) once available");
+	} else if (err.kind == PE_ERR_NOT_FOUND) {
+		pe_error_set(&err, PE_ERR_NOT_FOUND, ENOENT, "%s", argv[0]);
+		pe_error_hint(&err, "searched PATH=%s inside the target",
+			      pe_env_get(env, "PATH") ? pe_env_get(env, "PATH")
+						      : PE_DEFAULT_PATH);
+	}
+	cli_print_error(&err);
+	_exit(child_exit_for(&err));
+fail:
+	cli_print_error(&err);
+	_exit(PE_EXIT_FAILURE);
+}
+
+static int forward_and_wait(pid_t child, const sigset_t *waitset)
+{
+	for (;;) {
+		siginfo_t info;
+		int sig = sigwaitinfo(waitset, &info);
+		int status;
+		pid_t r;
+
+		if (sig < 0) {
+			if (errno == EINTR)
+				continue;
+			kill(child, SIGKILL);
+			return PE_EXIT_FAILURE;
+		}
+		if (sig != SIGCHLD) {
+			/* the terminal already signalled the whole foreground
+			 * process group, the child included */
+			if (info.si_code != SI_KERNEL)
+				kill(child, sig);
+			continue;
+		}
+		r = waitpid(child, &status, WNOHANG);
+		if (r == 0 || (r < 0 && errno == EINTR))
+			continue;
+		if (r < 0)
+			return PE_EXIT_FAILURE;
+		if (WIFEXITED(status))
+			return WEXITSTATUS(status);
+		if (WIFSIGNALED(status))
+			return 128 + WTERMSIG(status);
+	}
+}
+
+static int enter(const struct enter_opts *o, const struct pe_container *c,
+		 const struct pe_hostroot *hr)
+{
+	static const int forwarded[] = { SIGINT,   SIGTERM, SIGHUP, SIGQUIT,
+					 SIGWINCH, SIGUSR1, SIGUSR2 };
+	struct pe_env env = { 0 };
+	struct enter_plan plan;
+	struct pe_pin pin;
+	struct pe_error err;
+	sigset_t waitset, oldmask;
+	pid_t child, self = getpid();
+	int rc = PE_EXIT_FAILURE;
+
+	pe_error_clear(&err);
+	test_pause_at("before-pin");
+	if (pe_pin_target(hr, c, &pin, &err) < 0) {
+		cli_print_error(&err);
+		return PE_EXIT_FAILURE;
+	}
+	if (make_plan(o, c, &pin, &plan, &err) < 0)
+		goto fail;
+	test_pause_at("after-pin");
+	/* HOSTNAME is the target's: the environment is built after joining
+	 * its UTS namespace */
+	if (pe_ns_join(&pin, plan.join, NULL, &err) < 0 ||
+	    mount_step_after_join(o, &plan, &err) < 0 ||
+	    build_env(o, &plan, &pin, &env, &err) < 0)
+		goto fail;
+	sigemptyset(&waitset);
+	sigaddset(&waitset, SIGCHLD);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&waitset, forwarded[i]);
+	if (sigprocmask(SIG_BLOCK, &waitset, &oldmask) < 0) {
+		pe_error_errno(&err, "blocking signals");
+		goto fail;
+	}
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		pe_error_errno(&err, "forking into the target");
+		if (errno == ENOMEM && plan.pid_joined)
+			pe_error_hint(&err, "the target's PID namespace may "
+					    "have no init any more");
+		goto fail;
+	}
+	if (child == 0)
+		run_child(o, &plan, &pin, &env, self, &oldmask);
+	pe_pin_release(&pin);
+	pe_env_free(&env);
+	return forward_and_wait(child, &waitset);
+fail:
+	cli_print_error(&err);
+	pe_pin_release(&pin);
+	pe_env_free(&env);
+	return rc;
+}
 
 int cmd_enter(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fputs("podenter: entering a target is not built yet\n", stderr);
-	return PE_EXIT_FAILURE;
+	struct enter_opts o;
+	struct pe_container c = { 0 };
+	struct pe_hostroot hr;
+	struct pe_error err;
+	int rc;
+
+	/* before anything of the target is touched: no ptrace, no
+	 * /proc/<podenter>/fd for processes in the target */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		perror("podenter: prctl(PR_SET_DUMPABLE)");
+		return PE_EXIT_FAILURE;
+	}
+	memset(&o, 0, sizeof(o));
+	cli_common_init(&o.common);
+	pe_error_clear(&err);
+	rc = parse_options(argc, argv, &o);
+	if (rc != 0)
+		goto out;
+	if (o.user && strcmp(o.user, "target") != 0) {
+		struct pe_identity id;
+
+		if (pe_identity_parse(o.user, &id, &err) < 0) {
+			cli_print_error(&err);
+			rc = PE_EXIT_FAILURE;
+			goto out;
+		}
+	}
+	if (pe_hostroot_open(&hr, o.common.host_root, &err) < 0) {
+		cli_print_error(&err);
+		rc = PE_EXIT_FAILURE;
+		goto out;
+	}
+	rc = cli_resolve_target(&o.common, &hr, o.target, &c);
+	if (rc == 0)
+		rc = enter(&o, &c, &hr);
+	pe_container_clear(&c);
+	pe_hostroot_close(&hr);
+out:
+	free(o.env_add);
+	return rc;
 }

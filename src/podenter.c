@@ -23,6 +23,10 @@ void cli_version(void)
 
 void cli_usage(FILE *out, const char *sub)
 {
+	if (sub && strcmp(sub, "enter") == 0) {
+		cmd_enter_usage(out);
+		return;
+	}
 	if (sub && strcmp(sub, "list") == 0) {
 		fputs("Usage: podenter list [OPTIONS] [POD-PATTERN]\n\n"
 		      "List the pods and containers on this node, from the "
@@ -294,6 +298,8 @@ int main(int argc, char **argv)
 			return cmd_list(argc - 1, argv + 1);
 		if (strcmp(argv[1], "inspect") == 0)
 			return cmd_inspect(argc - 1, argv + 1);
+		if (strcmp(argv[1], "sniff") == 0)
+			return cmd_sniff(argc - 1, argv + 1);
 		if (strcmp(argv[1], "help") == 0) {
 			cli_usage(stdout, argc >= 3 ? argv[2] : NULL);
 			return EXIT_SUCCESS;

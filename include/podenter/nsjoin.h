@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Getting into a target's namespaces without ever joining the wrong process:
+ * pin the target (a pidfd and a /proc/PID directory fd), re-check that the
+ * pinned process is the one resolution chose, then join every selected
+ * namespace at once with setns(pidfd, mask), or, on kernels without that,
+ * through /proc/PID/ns/ fds opened before the first setns.
+ *
+ * The mount namespace step is separate (pe_ns_private_mount_copy(),
+ * pe_ns_private_host_mounts()) so a caller can put a view there instead.
+ */
+#ifndef PODENTER_NSJOIN_H
+#define PODENTER_NSJOIN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "podenter/container.h"
+#include "podenter/error.h"
+#include "podenter/hostroot.h"
+
+/* Bit (1u << enum pe_ns_type) per namespace: the selection podenter uses. */
+typedef unsigned int pe_ns_set;
+#define PE_NS_BIT(t) (1u << (t))
+#define PE_NS_ALL ((1u << PE_NS_COUNT) - 1)
+
+/* The CLONE_NEW* flag of a namespace type (setns(2) nstype). */
+int pe_ns_clone_flag(enum pe_ns_type t);
+/* CLONE_NEW* flags of every namespace in the set, OR'ed. */
+int pe_ns_clone_flags(pe_ns_set set);
+
+/* The default selection for a container target: net, pid, ipc, uts, cgroup
+ * and mnt, plus user when the target is user-namespaced. */
+pe_ns_set pe_ns_default_set(const struct pe_container *target);
+
+/* Inode numbers of /proc/self/ns/<type> (0 when unreadable). */
+void pe_ns_self_inodes(unsigned long ino[PE_NS_COUNT]);
+
+/* A target held so that its PID cannot be reused under us. */
+struct pe_pin {
+	pid_t pid;
+	int pidfd; /* -1 when pidfd_open(2) is unavailable */
+	int procfd; /* /proc/PID of the host root: ESRCH once the target dies */
+	unsigned long long start_time;
+	unsigned long ns_inode[PE_NS_COUNT]; /* read through procfd */
+};
+
+void pe_pin_init(struct pe_pin *pin);
+void pe_pin_release(struct pe_pin *pin);
+
+/*
+ * Pin target->pid and confirm it is still the process that was resolved:
+ * same start time, and (for containers) a cgroup that still names the
+ * container. A process that died or whose PID was reused is refused with a
+ * STALE error. Fills pin->ns_inode[] from the pinned process.
+ */
+int pe_pin_target(const struct pe_hostroot *hr,
+		  const struct pe_container *target, struct pe_pin *pin,
+		  struct pe_error *err);
+
+/* Whether the pinned process still exists (after the pin was verified, a
+ * live pidfd means the verification applied to the process it pins). */
+int pe_pin_check_alive(const struct pe_pin *pin, struct pe_error *err);
+
+/* Drop from set every namespace the caller already shares with the target
+ * (setns into one's own user namespace fails; the others are no-ops). */
+pe_ns_set pe_ns_drop_shared(const struct pe_pin *pin, pe_ns_set set);
+
+/*
+ * Join the namespaces in set (which must not contain the user namespace:
+ * see pe_ns_join_user()). One atomic setns(pidfd, flags) when the kernel
+ * supports it (probed: EINVAL from an older kernel means "not a namespace
+ * fd"); otherwise every /proc/PID/ns/<type> fd is opened first, then joined
+ * in nsenter's order. A failure before the first setns leaves the caller
+ * where it was. used_pidfd tells which way was taken (may be NULL).
+ *
+ * The environment variable PODENTER_TEST_NO_PIDFD_SETNS=1 (for tests only)
+ * forces the /proc/PID/ns path.
+ */
+int pe_ns_join(const struct pe_pin *pin, pe_ns_set set, bool *used_pidfd,
+	       struct pe_error *err);
+
+/* Join the target's user namespace, last, then become root inside it
+ * (uid/gid 0 and no supplementary groups) as nsenter does. */
+int pe_ns_join_user(const struct pe_pin *pin, struct pe_error *err);
+
+/*
+ * The mount step for "the container's own files": after the target's mount
+ * namespace was joined, continue in a private copy of it (unshare +
+ * recursive MS_PRIVATE), so mounts made for the session (a fresh /proc)
+ * reach neither the container nor the host.
+ */
+int pe_ns_private_mount_copy(struct pe_error *err);
+
+/*
+ * The mount step when the mount namespace is NOT joined but the network or
+ * PID namespace is (--net-only): a copy of the caller's mount namespace,
+ * recursively slave (host mounts still propagate in, ours never out), as
+ * iproute2's `ip netns exec` does. With remount_sys, /sys is replaced by a
+ * sysfs of the current network namespace (call after joining it).
+ */
+int pe_ns_private_host_mounts(bool remount_sys, struct pe_error *err);
+
+/* Mount a fresh procfs on /proc for the caller's PID namespace. Call in the
+ * child forked into the target's PID namespace, in a private mount ns. */
+int pe_ns_mount_fresh_proc(struct pe_error *err);
+
+#endif
