@@ -28,12 +28,14 @@ Usage:
 import argparse
 import concurrent.futures
 import datetime
+import errno
 import hashlib
 import json
 import os
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import time
 import uuid
@@ -418,8 +420,12 @@ class PodRunner:
                           "ipc": NAMESPACE_MODE_POD}}},
         }
         sandbox_id = self.cri.call("RunPodSandbox", {"config": sandbox_config})["pod_sandbox_id"]
-        status = self.cri.call("PodSandboxStatus", {"pod_sandbox_id": sandbox_id})["status"]
-        ip = status.get("network", {}).get("ip", "")
+        resp = self.cri.call("PodSandboxStatus", {"pod_sandbox_id": sandbox_id, "verbose": True})
+        ip = resp["status"].get("network", {}).get("ip", "")
+        info = json.loads(resp.get("info", {}).get("info", "{}"))
+        for linux_ns in info.get("runtimeSpec", {}).get("linux", {}).get("namespaces", []):
+            if linux_ns.get("type") == "network" and linux_ns.get("path"):
+                remember_path("netns:" + linux_ns["path"])
         write_file(os.path.join(kubelet_dir, "etc-hosts"), etc_hosts(ip, name))
 
         volumes = self.prepare_volumes(pod, kubelet_dir)
@@ -603,19 +609,47 @@ def run_parallel(func, ids, what):
     return problems
 
 
+def remove_created_path(path):
+    """Remove one recorded path; return a list of problems (empty when done)."""
+    if path.startswith("cgroup:"):
+        return ["cgroup left: " + p for p in remove_cgroup_tree(path[len("cgroup:"):])]
+    if path.startswith("netns:"):
+        # RemovePodSandbox normally removes it; after a dead containerd it is ours to do.
+        ns = path[len("netns:"):]
+        if os.path.exists(ns):
+            subprocess.run(["umount", ns], stderr=subprocess.DEVNULL, check=False)
+            try:
+                os.unlink(ns)
+            except OSError as e:
+                hint = ""
+                if e.errno == errno.EBUSY:
+                    hint = "; covered by a later mount on its directory (ip netns add?)"
+                return ["netns left: %s (%s%s)" % (ns, e.strerror, hint)]
+        return []
+    if os.path.islink(path) or os.path.isfile(path):
+        os.unlink(path)
+    elif os.path.isdir(path):
+        shutil.rmtree(path)
+    return []
+
+
 def remove_created_paths(problems):
+    """Remove what this harness recorded, newest first; keep what could not go."""
     if not os.path.exists(CREATED_LIST):
         return
     with open(CREATED_LIST) as f:
         paths = [p for p in f.read().splitlines() if p]
+    left = []
     for path in reversed(paths):
-        if path.startswith("cgroup:"):
-            problems += ["cgroup left: " + p for p in remove_cgroup_tree(path[len("cgroup:"):])]
-        elif os.path.islink(path) or os.path.isfile(path):
-            os.unlink(path)
-        elif os.path.isdir(path):
-            shutil.rmtree(path)
-    os.unlink(CREATED_LIST)
+        trouble = remove_created_path(path)
+        if trouble:
+            problems += trouble
+            left.append(path)
+    if left:
+        with open(CREATED_LIST, "w") as f:
+            f.write("".join(p + "\n" for p in reversed(left)))
+    else:
+        os.unlink(CREATED_LIST)
 
 
 # --------------------------------------------------------------------------

@@ -146,6 +146,19 @@ check_machine() {
 	[[ -x /usr/lib/cni/bridge ]] || die "CNI plugins missing in /usr/lib/cni"
 }
 
+# CRI mounts each pod's netns at /run/netns/cni-<uuid>. `ip netns add` (run by
+# anything else on the machine) turns /run/netns into a shared bind mount of
+# itself the first time; done after our pods exist, that covers their netns
+# mounts, and RemovePodSandbox then fails with EBUSY. Doing what iproute2 does
+# before any pod exists avoids it (and, like iproute2, is left in place).
+prepare_netns_dir() {
+	mkdir -p /run/netns
+	if ! mountpoint -q /run/netns; then
+		mount --bind /run/netns /run/netns
+		mount --make-shared /run/netns
+	fi
+}
+
 start_containerd() {
 	local pid i
 	if pid=$(containerd_pid); then
@@ -200,6 +213,7 @@ cmd_up() {
 	require_root
 	check_machine
 	install_packages "${NODE_PACKAGES[@]}"
+	prepare_netns_dir
 	start_containerd
 	import_images
 	wait_cri_ready
@@ -233,17 +247,12 @@ kill_leftover_shims() {
 	done
 }
 
+# The pods' netns are removed by RemovePodSandbox, or by cri.py teardown
+# (it recorded their paths) when containerd died first.
 remove_network() {
-	local ns
 	if ip link show "$BRIDGE" >/dev/null 2>&1; then
 		ip link del "$BRIDGE"
 	fi
-	# CRI names pod netns cni-<uuid>; any left after RemovePodSandbox are ours.
-	for ns in /run/netns/cni-*; do
-		[[ -e $ns ]] || continue
-		umount "$ns" 2>/dev/null || true
-		rm -f "$ns"
-	done
 	rm -rf "$IPAM_DIR"
 }
 
@@ -269,9 +278,8 @@ cmd_down() {
 	fi
 	stop_containerd
 	kill_leftover_shims
-	# Kubelet's files and pod cgroups, also when containerd was already gone.
-	PODENTER_NODE_STATE=$STATE_DIR "$PYTHON" "$NODE_DIR/cri.py" teardown \
-		--no-runtime 2>/dev/null || true
+	# Kubelet's files, netns and pod cgroups, also when containerd was already gone.
+	"$PYTHON" "$NODE_DIR/cri.py" teardown --no-runtime || rc=1
 	remove_network
 	remove_containerd_data
 	rm -rf "$STATE_DIR"
