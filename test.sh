@@ -108,7 +108,11 @@ run_stage "lint" make lint
 stage "ASan + UBSan + LSan build of the tests"
 ASAN_DIR=$TOP/build-asan
 rm -rf "$ASAN_DIR" && mkdir -p "$ASAN_DIR"
-if (cd "$ASAN_DIR" && "$TOP/configure" -q CC=clang \
+# a clean copy of the sources (automake refuses an out-of-tree build of a
+# configured tree): tracked files plus new ones git does not ignore
+git ls-files -co --exclude-standard -z | grep -zv '^build-asan/' |
+	tar --null -T - -cf - | tar -C "$ASAN_DIR" -xf -
+if (cd "$ASAN_DIR" && autoreconf -fi && ./configure -q CC=clang \
 	CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	LDFLAGS="-fsanitize=address,undefined" && make -j2) >asan-build.log 2>&1; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
