@@ -39,8 +39,8 @@ static const char *const bundle_dirs[] = {
 /* Fill a record from config.json's annotations. Returns -1 on ENOMEM. */
 static int record_from_config(struct pe_container *c, struct json_object *cfg)
 {
-	struct json_object *ann = NULL, *linux_obj = NULL, *cg = NULL;
-	const char *type;
+	struct json_object *ann = NULL, *linux_obj = NULL;
+	const char *type, *cgroups_path;
 
 	json_object_object_get_ex(cfg, "annotations", &ann);
 	type = pe_json_str(ann, ANN "container-type");
@@ -59,17 +59,32 @@ static int record_from_config(struct pe_container *c, struct json_object *cfg)
 		return -1;
 	/* containerd before 1.6.11 has no sandbox-uid: kubelet's cgroup
 	 * parent carries it */
+	/* (a JSON null or number there must not reach the parser: found by
+	 * fuzz_oci_config) */
 	if (!c->pod_uid &&
 	    json_object_object_get_ex(cfg, "linux", &linux_obj) &&
-	    json_object_object_get_ex(linux_obj, "cgroupsPath", &cg)) {
+	    (cgroups_path = pe_json_str(linux_obj, "cgroupsPath")) != NULL) {
 		struct pe_cgroup_info info;
 
-		if (pe_cgroup_parse_path(json_object_get_string(cg), &info) &&
+		if (pe_cgroup_parse_path(cgroups_path, &info) &&
 		    info.pod_uid[0] &&
 		    pe_strdup_into(&c->pod_uid, info.pod_uid))
 			return -1;
 	}
 	return 0;
+}
+
+/* The reader above on a buffer: what the fuzzers and unit tests feed. */
+int pe_containerd_record_from_json(const char *buf, struct pe_container *c)
+{
+	struct json_object *cfg = json_tokener_parse(buf);
+	int r;
+
+	if (!cfg)
+		return -1;
+	r = record_from_config(c, cfg);
+	json_object_put(cfg);
+	return r;
 }
 
 static int scan_bundle(const struct pe_hostroot *hr, int nsfd,

@@ -53,6 +53,25 @@ static int crio_fill(struct pe_container *c, struct json_object *ann)
 	return 0;
 }
 
+/* crio_fill() (or podman's reader) on a buffer, for the fuzzers. */
+int pe_crio_record_from_json(const char *buf, struct pe_container *c)
+{
+	struct json_object *cfg = json_tokener_parse(buf), *ann = NULL;
+	const char *manager;
+	int r;
+
+	if (!cfg)
+		return -1;
+	json_object_object_get_ex(cfg, "annotations", &ann);
+	manager = pe_json_str(ann, "io.container.manager");
+	if (manager && strcmp(manager, "libpod") == 0)
+		r = pe_podman_fill(c, cfg);
+	else
+		r = crio_fill(c, ann);
+	json_object_put(cfg);
+	return r;
+}
+
 static int scan_userdata(int sfd, const char *top, const char *id,
 			 const struct pe_scan_filter *f,
 			 struct pe_container_list *out, struct pe_error *err)

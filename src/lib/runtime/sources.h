@@ -44,6 +44,11 @@ bool pe_kubelet_parse_log_name(const char *name,
 bool pe_kubelet_parse_pod_dir(const char *name, char *ns, size_t nssz,
 			      char *pod, size_t podsz, char *uid, size_t uidsz);
 
+/* Fill c from a config.json held in buf, through the same readers the scans
+ * use. Returns -1 when buf is not JSON or on allocation failure. */
+int pe_containerd_record_from_json(const char *buf, struct pe_container *c);
+int pe_crio_record_from_json(const char *buf, struct pe_container *c);
+
 /* Shared by the OCI-config readers (containerd, CRI-O, podman). */
 struct json_object;
 void pe_report_tried(struct pe_scan_report *report, const char *path,

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libFuzzer harness: /proc/PID/cgroup content as a hostile container could
+ * shape it (its cgroup names are chosen by whoever creates the cgroups).
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "podenter/cgroup.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pe_cgroup_info info;
+	char *text = malloc(size + 1);
+	char path[4096];
+	const char *nl;
+
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+
+	pe_cgroup_parse_file(text, &info);
+	/* the first line, as a bare path */
+	nl = strchr(text, '\n');
+	if (nl) {
+		char *first = strndup(text, (size_t)(nl - text));
+
+		if (first) {
+			pe_cgroup_parse_path(first, &info);
+			/* the rest of the input is the id asked about */
+			pe_cgroup_names_id(nl + 1, first);
+			pe_cgroup_path_of(nl + 1, first, path, sizeof(path));
+			pe_cgroup_path_of(nl + 1, first, path, 1);
+			free(first);
+		}
+	} else {
+		pe_cgroup_parse_path(text, &info);
+	}
+	if (info.container_id[0]) {
+		pe_cgroup_names_id(text, info.container_id);
+		pe_cgroup_path_of(text, info.container_id, path, sizeof(path));
+	}
+	free(text);
+	return 0;
+}

@@ -1,0 +1,91 @@
+#!/bin/bash
+# make fuzz: build every harness in fuzz/ with clang's libFuzzer, ASan and
+# UBSan, seed its corpus from tests/fixtures and fuzz/seeds, and run each for
+# FUZZ_SECONDS. Any crash, leak or sanitizer report fails the run; the input
+# that caused it is left in fuzz-build/crashes/ to become a unit test.
+#
+# Called by `make fuzz` with: srcdir builddir FUZZ_CPPFLAGS FUZZ_CFLAGS_EXTRA
+# FUZZ_LIBS FUZZ_LIB_SOURCES (space-separated, relative to srcdir).
+set -euo pipefail
+
+: "${FUZZ_SECONDS:=20}"
+: "${FUZZ_CC:=clang}"
+srcdir=$(cd "${srcdir:?}" && pwd)
+builddir=$(cd "${builddir:?}" && pwd)
+out=$builddir/fuzz-build
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+CFLAGS="-g -O1 -fno-omit-frame-pointer $SAN ${FUZZ_CFLAGS_EXTRA:-}"
+CPPFLAGS="-I$builddir -I$srcdir/include -I$srcdir/src/lib ${FUZZ_CPPFLAGS:-}"
+
+if ! command -v "$FUZZ_CC" >/dev/null; then
+	echo "make fuzz: $FUZZ_CC is not installed (apt-get install clang)" >&2
+	exit 1
+fi
+mkdir -p "$out/lib" "$out/crashes"
+
+# The library, instrumented for coverage: rebuild only what changed.
+objs=()
+for src in ${FUZZ_LIB_SOURCES:?}; do
+	obj=$out/lib/$(echo "$src" | tr / _).o
+	if [ ! -f "$obj" ] || [ "$srcdir/$src" -nt "$obj" ] ||
+		[ -n "$(find "$srcdir/include" "$srcdir/src/lib" -name '*.h' -newer "$obj" 2>/dev/null | head -1)" ]; then
+		$FUZZ_CC $CFLAGS -w -fsanitize=fuzzer-no-link $CPPFLAGS -c "$srcdir/$src" -o "$obj"
+	fi
+	objs+=("$obj")
+done
+rm -f "$out/libpodenter-fuzz.a"
+ar rcs "$out/libpodenter-fuzz.a" "${objs[@]}"
+
+# Seeds: the node files the parsers really read, plus hand-written ones.
+seed() { # harness file...
+	local dir=$out/seeds/$1 f
+	shift
+	mkdir -p "$dir"
+	for f in "$@"; do
+		[ -f "$f" ] && cp "$f" "$dir/$(echo "$f" | md5sum | cut -c1-16)"
+	done
+	return 0
+}
+seed_names() { # harness name...
+	local dir=$out/seeds/$1 n
+	shift
+	mkdir -p "$dir"
+	for n in "$@"; do
+		printf '%s' "$n" >"$dir/$(printf '%s' "$n" | md5sum | cut -c1-16)"
+	done
+}
+rm -rf "$out/seeds"
+fx=$srcdir/tests/fixtures
+mapfile -t f < <(find "$fx" -path '*/proc/*' -name cgroup -type f)
+seed fuzz_cgroup "${f[@]}"
+mapfile -t f < <(find "$fx" -name 'config.json' -type f)
+seed fuzz_oci_config "${f[@]}"
+mapfile -t f < <(find "$fx" \( -path '*/var/log/containers/*' -o -path '*/var/log/pods/*' \) -prune -printf '%f\n' 2>/dev/null)
+seed_names fuzz_kubelet_names "${f[@]}"
+mapfile -t f < <(find "$fx" -name '*.json' -path '*seccomp*' -type f)
+seed fuzz_seccomp_profile "${f[@]}"
+for d in "$srcdir"/fuzz/seeds/*/; do
+	[ -d "$d" ] || continue
+	mapfile -t f < <(find "$d" -type f)
+	seed "fuzz_$(basename "$d")" "${f[@]}"
+done
+
+status=0
+for harness in "$srcdir"/fuzz/fuzz_*.c; do
+	name=$(basename "$harness" .c)
+	bin=$out/$name
+	$FUZZ_CC $CFLAGS -fsanitize=fuzzer $CPPFLAGS "$harness" \
+		"$out/libpodenter-fuzz.a" ${FUZZ_LIBS:-} -o "$bin"
+	mkdir -p "$out/corpus/$name" "$out/seeds/$name"
+	echo "fuzz: $name for ${FUZZ_SECONDS}s ($(find "$out/seeds/$name" -type f | wc -l) seeds)"
+	if ! "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix="$out/crashes/$name-" -print_final_stats=1 \
+		"$out/corpus/$name" "$out/seeds/$name" >"$out/$name.log" 2>&1; then
+		echo "fuzz: $name FAILED; input in $out/crashes/, log $out/$name.log" >&2
+		grep -E 'ERROR|SUMMARY|runtime error' "$out/$name.log" | head -20 >&2
+		status=1
+	else
+		grep -E '^stat::number_of_executed_units' "$out/$name.log" | sed "s/^/fuzz: $name /"
+	fi
+done
+exit $status
