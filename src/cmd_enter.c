@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -313,17 +314,30 @@ static int make_plan(const struct enter_opts *o, const struct pe_container *c,
 		     self[PE_NS_USER] != pin->ns_inode[PE_NS_USER]);
 		want = pe_ns_default_set(&tmp);
 	}
-	/* a namespace missing from the kernel cannot be selected by --all-ns */
-	for (int t = 0; t < PE_NS_COUNT; t++)
-		if ((want & PE_NS_BIT(t)) && !pin->ns_inode[t]) {
-			if (o->chosen != PE_NS_ALL)
-				return pe_error_set(
-				    err, PE_ERR_UNSUPPORTED, 0,
-				    "the target's %s namespace "
-				    "cannot be read",
-				    pe_ns_name((enum pe_ns_type)t));
+	/* --all-ns takes what the kernel has; anything else must be there */
+	for (int t = 0; t < PE_NS_COUNT; t++) {
+		char rel[32];
+		struct stat st;
+
+		if (!(want & PE_NS_BIT(t)) || pin->ns_inode[t])
+			continue;
+		if (o->chosen == PE_NS_ALL) {
 			want &= ~PE_NS_BIT(t);
+			continue;
 		}
+		snprintf(rel, sizeof(rel), "ns/%s",
+			 pe_ns_name((enum pe_ns_type)t));
+		errno = ENOENT;
+		fstatat(pin->procfd, rel, &st, 0);
+		pe_error_set(err, PE_ERR_UNSUPPORTED, errno,
+			     "cannot read /proc/%d/%s", (int)pin->pid, rel);
+		if (errno == EACCES || errno == EPERM)
+			pe_error_hint(
+			    err, "the target holds privileges podenter "
+				 "lacks (ptrace access check); run podenter "
+				 "with all capabilities");
+		return -1;
+	}
 	want = pe_ns_drop_shared(pin, want);
 	plan->join_user = want & PE_NS_BIT(PE_NS_USER);
 	plan->join = want & ~PE_NS_BIT(PE_NS_USER);
@@ -348,8 +362,13 @@ static int make_plan(const struct enter_opts *o, const struct pe_container *c,
 		if (pe_target_cwd(pin->procfd, plan->wd, sizeof(plan->wd),
 				  err) < 0)
 			return -1;
+	} else if (o->wd) {
+		snprintf(plan->wd, sizeof(plan->wd), "%s", o->wd);
 	} else {
-		snprintf(plan->wd, sizeof(plan->wd), "%s", o->wd ? o->wd : "/");
+		/* the node's files: stay where the caller is, so that
+		 * "-w out.pcap" lands there (as with ip netns exec) */
+		snprintf(plan->wd, sizeof(plan->wd), "%s",
+			 plan->own_files ? "/" : ".");
 	}
 	return 0;
 }
@@ -430,8 +449,9 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 			      "give a COMMAND that exists in it, use "
 			      "--net-only for the node's tools, or a tools "
 			      "view (--view tools) once available");
-	} else if (err.kind == PE_ERR_NOT_FOUND) {
-		pe_error_set(&err, PE_ERR_NOT_FOUND, ENOENT, "%s", argv[0]);
+	} else if (err.kind == PE_ERR_NOT_FOUND && !strchr(argv[0], '/')) {
+		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
+			     "%s: command not found in the target", argv[0]);
 		pe_error_hint(&err, "searched PATH=%s inside the target",
 			      pe_env_get(env, "PATH") ? pe_env_get(env, "PATH")
 						      : PE_DEFAULT_PATH);

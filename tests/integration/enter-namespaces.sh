@@ -1,0 +1,112 @@
+#!/bin/bash
+# podenter TARGET -- CMD joins exactly the chosen namespaces of a real target
+# (made with unshare): every /proc/self/ns inode in the command is the
+# target's for the chosen set and the host's for the rest; ps shows exactly
+# the target's PID namespace; both the pidfd setns and the /proc/PID/ns
+# fallback are exercised and told apart with strace.
+source "$TESTLIB"
+source "$(dirname "${BASH_SOURCE[0]}")/enter-common.sh"
+t_require_root
+
+ALL_NS="net pid ipc uts cgroup mnt user time"
+e_make_target tgt-ns
+self=$$
+
+# What the command saw: "name=inode" lines, then its hostname and marker.
+probe='for n in '"$ALL_NS"'; do echo "$n=$(stat -L -c %i /proc/self/ns/$n)"; done
+echo "host=$(hostname)"; echo "mark=$(cat '"$T_TMP"'/mark/in-target 2>/dev/null)"'
+
+# check_ns LABEL "joined namespaces" OUTPUT: joined ones equal the target's,
+# the others the caller's (mnt is special: see below)
+check_ns() {
+	local label=$1 joined=$2 out=$3 n got want
+	for n in $ALL_NS; do
+		got=$(printf '%s\n' "$out" | sed -n "s/^$n=//p")
+		case " $joined " in
+		*" $n "*) want=$(e_ino "$E_PID" "$n") ;;
+		*) want=$(e_ino "$self" "$n") ;;
+		esac
+		if [ "$n" = mnt ]; then
+			# a private copy: never the target's nor the host's own
+			# namespace, so session mounts reach neither
+			case " $joined " in
+			*" mnt "* | *" net "* | *" pid "*)
+				[ "$got" != "$(e_ino "$E_PID" mnt)" ] &&
+					[ "$got" != "$(e_ino "$self" mnt)" ] &&
+					t_pass "$label: mnt is a private copy" ||
+					t_fail "$label: mnt $got is not a private copy"
+				continue ;;
+			esac
+		fi
+		t_expect_eq "$label: $n namespace" "$got" "$want"
+	done
+}
+
+for mode in pidfd proc; do
+	var=PODENTER_TEST_NO_PIDFD_SETNS=0
+	[ $mode = proc ] && var=PODENTER_TEST_NO_PIDFD_SETNS=1
+
+	e_podenter_env "$var" pid:"$E_PID" -- sh -c "$probe"
+	t_expect_rc "$mode default: exit 0" 0
+	check_ns "$mode default" "net pid ipc uts cgroup mnt" "$T_OUT"
+	t_expect_match "$mode default: hostname is the target's" "$T_OUT" "^host=tgt-ns$"
+	t_expect_match "$mode default: the target's mounts are seen" "$T_OUT" "^mark=tgt-ns$"
+
+	e_podenter_env "$var" pid:"$E_PID" -N --uts -- sh -c "$probe"
+	t_expect_rc "$mode -N --uts: exit 0" 0
+	check_ns "$mode -N --uts" "net uts" "$T_OUT"
+	t_expect_match "$mode -N --uts: the host's files" "$T_OUT" "^mark=$"
+
+	e_podenter_env "$var" pid:"$E_PID" --ipc -P -- sh -c "$probe"
+	t_expect_rc "$mode --ipc -P: exit 0" 0
+	check_ns "$mode --ipc -P" "ipc pid" "$T_OUT"
+
+	e_podenter_env "$var" pid:"$E_PID" --ipc -- sh -c "$probe"
+	t_expect_rc "$mode --ipc: exit 0" 0
+	check_ns "$mode --ipc alone (no mount namespace made)" "ipc" "$T_OUT"
+
+	e_podenter_env "$var" pid:"$E_PID" -a -- sh -c "$probe"
+	t_expect_rc "$mode --all-ns: exit 0" 0
+	check_ns "$mode --all-ns" "net pid ipc uts cgroup mnt" "$T_OUT"
+done
+
+# Which join was used: one setns with every flag, or one per namespace.
+if command -v strace >/dev/null; then
+	strace -f -qq -e trace=setns -o "$T_TMP/strace.pidfd" \
+		"$PODENTER" pid:"$E_PID" -- true
+	strace -f -qq -e trace=setns -o "$T_TMP/strace.proc" \
+		env PODENTER_TEST_NO_PIDFD_SETNS=1 "$PODENTER" pid:"$E_PID" -- true
+	n=$(grep -c 'setns(' "$T_TMP/strace.pidfd")
+	t_expect_eq "pidfd: a single setns call" "$n" 1
+	t_expect_match "pidfd: it carries every flag" "$(cat "$T_TMP/strace.pidfd")" \
+		'setns\([0-9]+, (CLONE_NEW[A-Z]+\|){5}CLONE_NEW[A-Z]+\) = 0'
+	n=$(grep -c 'setns(.* = 0' "$T_TMP/strace.proc")
+	t_expect_eq "fallback: one setns per namespace" "$n" 6
+else
+	t_fail "strace is needed to tell the join paths apart (apt-get install strace)"
+fi
+
+# ps lists exactly the target's PID namespace (its two sleeps) plus the
+# command itself.
+T_RC=0
+out=$("$PODENTER" pid:"$E_PID" -- ps -eo pid=,comm=) || T_RC=$?
+t_expect_rc "ps: exit 0" 0
+t_expect_eq "ps: the target's processes and ps" \
+	"$(printf '%s\n' "$out" | awk '{print $2}' | sort | tr '\n' ' ')" \
+	"ps sleep sleep "
+t_expect_match "ps: the target's init is PID 1" "$out" "^ *1 sleep$"
+hostcount=0
+for p in /proc/[0-9]*; do
+	[ "$(stat -L -c %i "$p/ns/pid" 2>/dev/null)" = "$(e_ino "$E_PID" pid)" ] &&
+		hostcount=$((hostcount + 1))
+done
+t_expect_eq "ps: as many as the host sees in that namespace" \
+	"$(printf '%s\n' "$out" | grep -vc ' ps$')" "$hostcount"
+
+# The fresh /proc and the private copy leave nothing in the target.
+before=$(cat "/proc/$E_PID/mountinfo" | cut -d' ' -f5 | sort)
+"$PODENTER" pid:"$E_PID" -- true
+after=$(cat "/proc/$E_PID/mountinfo" | cut -d' ' -f5 | sort)
+t_expect_eq "no mount left in the target" "$after" "$before"
+
+t_done
