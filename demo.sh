@@ -208,9 +208,22 @@ teardown() {
 	show "${NODE[@]}" down
 }
 
+# One node per machine: wait for a running tests/node/e2e.sh (or demo). The
+# lock is held by flock(1) itself (-o), so containerd does not inherit it.
+run_under_node_lock() {
+	local lock=/run/lock/podenter-node.lock
+	[[ -n ${PODENTER_NODE_LOCKED:-} ]] && return 0
+	mkdir -p /run/lock
+	if ! flock -n "$lock" true; then
+		note "another user of the node (tests/node/e2e.sh or demo.sh) is running: waiting for it"
+	fi
+	exec env PODENTER_NODE_LOCKED=1 flock -o -w 900 "$lock" bash "${BASH_SOURCE[0]}" "$@"
+}
+
 main() {
 	parse_args "$@"
 	require_root_on_debian
+	run_under_node_lock "$@"
 
 	bold "Installing what the demo needs (skips what is there)"
 	install_build_packages

@@ -618,11 +618,24 @@ finish() {
 	exit 0
 }
 
+# One node per machine: e2e runs (and the demo) wait for each other. The lock
+# is held by flock(1) itself (-o), so containerd started below does not inherit it.
+run_under_node_lock() {
+	local lock=/run/lock/podenter-node.lock
+	[[ -n ${PODENTER_NODE_LOCKED:-} ]] && return 0
+	mkdir -p /run/lock
+	if ! flock -n "$lock" true; then
+		say "e2e: another user of the node (e2e.sh or demo.sh) is running: waiting for it"
+	fi
+	exec env PODENTER_NODE_LOCKED=1 flock -o -w 900 "$lock" bash "${BASH_SOURCE[0]}" "$@"
+}
+
 main() {
 	local why
 	if why=$(machine_cannot_run_node); then
 		opt_out_or_die "$why"
 	fi
+	run_under_node_lock "$@"
 	WORK=$(mktemp -d /tmp/podenter-e2e.XXXXXX)
 	trap finish EXIT
 	trap 'exit 130' INT TERM
