@@ -183,18 +183,18 @@ walk_through() {
 }
 
 print_try_it() {
-	local replica
+	local replica pe=$PODENTER
 	replica=$(first_replica)
-	bold "The node is up (--keep). Try podenter by hand:"
-	cat <<-EOF
-	   $PODENTER list -A
-	   $PODENTER inspect $replica
-	   $PODENTER $replica -- sh                       # a shell in the pod
-	   $PODENTER hello -- sh                          # the distroless pod
-	   $PODENTER $replica --net-only -- tcpdump -i eth0 -nn
-	   bash tests/node/node.sh status                 # what the runtime says
-	   bash tests/node/node.sh down                   # tear it all down
-	EOF
+	[[ $pe == "$REPO_DIR/podenter" ]] && pe="./podenter"
+	bold "The node is up (--keep). Try podenter by hand, from $REPO_DIR:"
+	printf '   %-58s # %s\n' \
+		"$pe list -A" "every pod on this node" \
+		"$pe inspect $replica" "all about one target" \
+		"$pe $replica" "a shell in the pod" \
+		"$pe hello" "a shell in the distroless pod" \
+		"$pe $replica --net-only -- tcpdump -i eth0 -nn" "host tcpdump, pod's network" \
+		"bash tests/node/node.sh status" "what the runtime says" \
+		"bash tests/node/node.sh down" "tear it all down"
 }
 
 teardown() {
