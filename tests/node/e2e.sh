@@ -71,10 +71,23 @@ opt_out_or_die() {
 # Running commands and reporting
 # ---------------------------------------------------------------------------
 
+# pretty ARG...: a command line as one would type it (quoted where needed).
+pretty() {
+	local arg out=""
+	for arg in "$@"; do
+		if [[ $arg =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
+			out+="$arg "
+		else
+			out+="'${arg//\'/\'\\\'\'}' "
+		fi
+	done
+	printf '%s' "${out% }"
+}
+
 # run CMD...: run with a timeout; sets OUT (stdout), ERR (stderr) and RC, and
 # prints the command and its output, which the report shows when a check fails.
 run() {
-	printf '$ %s\n' "$*"
+	printf '$ %s\n' "$(pretty "$@")"
 	set +e
 	OUT=$(timeout --kill-after=5 "$CMD_TIMEOUT" "$@" 2>"$WORK/stderr")
 	RC=$?
@@ -330,6 +343,14 @@ check_list_table_readable() {
 	expect_contains "table" "$OUT" "staging"
 }
 
+check_list_wide() {
+	local pod
+	podenter list -A -o wide || return 1
+	for pod in $(truth '" ".join(sorted(set(x["pod"] for x in c if x["state"] == "running")))'); do
+		expect_contains "wide table" "$OUT" "$pod" || return 1
+	done
+}
+
 check_inspect_pod_by_name() {
 	local replica
 	replica=$(first_replica)
@@ -501,6 +522,42 @@ check_enter_crashloop_pod_through_sandbox() {
 	expect_contains "the pod's uts namespace" "$OUT" "$(ns_of_pid "$pause_pid" uts)"
 }
 
+# Tools sources (--tools): the command runs from the tools root, the
+# distroless container's root is at /target.
+check_enter_tools_host() {
+	podenter hello --tools host -- sh -c 'ls /target; test -x /usr/bin/tcpdump && echo host-tcpdump' ||
+		return 1
+	expect_contains "container root at /target" "$OUT" "hello-server" || return 1
+	expect_contains "the host's binaries" "$OUT" "host-tcpdump"
+}
+
+check_enter_tools_builtin() {
+	podenter hello --tools builtin -- sh -c 'ls /target; readlink /bin/sh' || return 1
+	expect_contains "container root at /target" "$OUT" "hello-server" || return 1
+	expect_contains "the builtin busybox toolbox" "$OUT" "busybox"
+}
+
+check_enter_tools_dir() {
+	local tools=$WORK/tools applet
+	mkdir -p "$tools/bin"
+	cp /bin/busybox "$tools/bin/busybox"
+	for applet in sh ls cat readlink; do
+		ln -sf busybox "$tools/bin/$applet"
+	done
+	echo "tools dir of e2e $$" >"$tools/podenter-e2e-tools"
+	podenter hello --tools "$tools" -- /bin/sh -c 'cat /podenter-e2e-tools; ls /target' || return 1
+	expect_contains "the tools dir at /" "$OUT" "tools dir of e2e $$" || return 1
+	expect_contains "container root at /target" "$OUT" "hello-server"
+}
+
+check_enter_tools_image_from_runtime() {
+	# The busybox image, unpacked from containerd's own content store.
+	podenter hello --tools image:localhost/podenter/busybox:1 -- sh -c 'ls /www; ls /target' ||
+		return 1
+	expect_contains "the tools image at /" "$OUT" "index.html" || return 1
+	expect_contains "container root at /target" "$OUT" "hello-server"
+}
+
 check_enter_exit_status_passes_through() {
 	run "$PODENTER" "$(first_replica)" -- sh -c 'exit 7'
 	expect_eq "exit status of the command" "$RC" 7
@@ -645,6 +702,11 @@ main() {
 			"every podenter check will fail"
 	fi
 	PODENTER=$(realpath -m "$PODENTER")
+	# An uninstalled build keeps its builtin toolbox beside the binary.
+	if [[ -z ${PODENTER_TOOLBOX:-} && -x $(dirname "$PODENTER")/toolbox/bin/sh ]]; then
+		export PODENTER_TOOLBOX
+		PODENTER_TOOLBOX=$(dirname "$PODENTER")/toolbox
+	fi
 	if ! bring_node_up; then
 		FAILED=$((FAILED + 1))
 		FAILED_NAMES+=(node-up)
@@ -663,6 +725,7 @@ main() {
 	check list-all-shows-sandboxes check_list_all_shows_sandboxes
 	check list-default-namespace-and-pattern check_list_default_namespace_and_pattern
 	check list-table-readable check_list_table_readable
+	check list-wide check_list_wide
 	check inspect-pod-by-name check_inspect_pod_by_name
 	check inspect-target-forms check_inspect_target_forms
 	check inspect-same-name-in-two-namespaces check_inspect_same_name_in_two_namespaces
@@ -680,6 +743,10 @@ main() {
 	check enter-same-name-other-namespace check_enter_same_name_other_namespace
 	check enter-by-pid-and-id check_enter_by_pid_and_id
 	check enter-crashloop-pod-via-sandbox check_enter_crashloop_pod_through_sandbox
+	check enter-tools-host check_enter_tools_host
+	check enter-tools-builtin check_enter_tools_builtin
+	check enter-tools-dir check_enter_tools_dir
+	check enter-tools-image-from-runtime check_enter_tools_image_from_runtime
 	check enter-exit-status-passes-through check_enter_exit_status_passes_through
 	check net-only-host-tcpdump-sees-http check_net_only_host_tcpdump_sees_http
 	check frozen-runtime-list-inspect check_frozen_runtime_list_inspect
