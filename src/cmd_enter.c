@@ -24,6 +24,8 @@
 #include "cli.h"
 #include "podenter/exec.h"
 #include "podenter/nsjoin.h"
+#include "podenter/tools.h"
+#include "podenter/view.h"
 
 enum {
 	OPT_IPC = OPT_COMMON_LAST,
@@ -35,6 +37,9 @@ enum {
 	OPT_WD,
 	OPT_ENV_FROM_TARGET,
 	OPT_HELP_ENTER,
+	OPT_VIEW,
+	OPT_TOOLS,
+	OPT_RW,
 };
 
 #define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "NPMUae:"
@@ -50,6 +55,9 @@ struct enter_opts {
 	bool env_from_target;
 	char **env_add; /* -e KEY=VAL, in order */
 	size_t n_env_add;
+	const char *view;  /* --view NAME (NULL: podenter.conf's, if any) */
+	const char *tools; /* --tools SOURCE */
+	bool rw;           /* --rw: /target writes reach the container */
 };
 
 /* What the steps before fork decided, for the child. */
@@ -60,6 +68,8 @@ struct enter_plan {
 	bool private_mnt; /* a private mount namespace exists for the session */
 	bool own_files; /* the command runs in the target's own files */
 	char wd[PATH_MAX];
+	bool view_active; /* the session's files are a view (view.c) */
+	struct pe_view view;
 };
 
 static const char default_shell[] = "/bin/sh";
@@ -92,6 +102,25 @@ void cmd_enter_usage(FILE *out)
 	    "pod's devices)\n"
 	    "                          e.g. podenter POD --net-only -- tcpdump "
 	    "-i eth0\n\n"
+	    "Views (the container's files with tools beside them):\n"
+	    "      --view NAME         tools: the tools at /, the container at "
+	    "/target;\n"
+	    "                          merged: the container's root over the "
+	    "tools,\n"
+	    "                          writes vanish; container: its own tree, "
+	    "tools\n"
+	    "                          at /.podenter (default: podenter.conf's "
+	    "view,\n"
+	    "                          else the container's own files, no "
+	    "tools)\n"
+	    "      --tools SOURCE      host, builtin, image:REF, a directory or "
+	    "an\n"
+	    "                          OCI/docker-save tarball (default: host if "
+	    "it\n"
+	    "                          has a shell, else builtin); implies "
+	    "--view tools\n"
+	    "      --rw                writes to the container's files go "
+	    "through\n\n"
 	    "Inside:\n"
 	    "      --user SPEC         run as 'target' (its uid, gid, groups), "
 	    "UID or\n"
@@ -144,6 +173,9 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "env-from-target", no_argument, NULL, OPT_ENV_FROM_TARGET },
 		{ "env", required_argument, NULL, 'e' },
 		{ "help-enter", no_argument, NULL, OPT_HELP_ENTER },
+		{ "view", required_argument, NULL, OPT_VIEW },
+		{ "tools", required_argument, NULL, OPT_TOOLS },
+		{ "rw", no_argument, NULL, OPT_RW },
 		{ NULL, 0, NULL, 0 }
 	};
 
@@ -216,6 +248,15 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 			if (add_env(o, optarg) < 0)
 				return cli_usage_error(NULL, "out of memory");
 			continue;
+		case OPT_VIEW:
+			o->view = optarg;
+			continue;
+		case OPT_TOOLS:
+			o->tools = optarg;
+			continue;
+		case OPT_RW:
+			o->rw = true;
+			continue;
 		case OPT_HELP_ENTER:
 			cmd_enter_usage(stdout);
 			exit(EXIT_SUCCESS);
@@ -283,11 +324,94 @@ static int mount_step_after_join(const struct enter_opts *o,
 				 struct pe_error *err)
 {
 	(void)o;
+	if (plan->view_active)
+		return 0;
 	if (plan->own_files)
 		return pe_ns_private_mount_copy(err);
 	if (plan->private_mnt)
 		return pe_ns_private_host_mounts(
 		    plan->join & PE_NS_BIT(PE_NS_NET), err);
+	return 0;
+}
+
+/*
+ * A view (--view, --tools or podenter.conf): the tools are found while the
+ * node's files are still reachable, then view.c builds the private mount
+ * namespace and moves podenter into it; the target's mount namespace is
+ * then not joined.
+ */
+static int view_step(const struct enter_opts *o, const struct pe_container *c,
+		     const struct pe_hostroot *hr, const struct pe_pin *pin,
+		     struct enter_plan *plan, struct pe_error *err)
+{
+	struct pe_view_opts vo = { 0 };
+	struct pe_config cfg;
+	struct pe_tools tools;
+	const char *name = o->view;
+
+	if (pe_config_load(NULL, &cfg, err) < 0)
+		return -1;
+	if (!name && cfg.view[0])
+		name = cfg.view;
+	if (!name && (o->tools || o->rw))
+		name = "tools";
+	if (!name)
+		return 0;
+	if (!(plan->join & PE_NS_BIT(PE_NS_MNT))) {
+		if (!o->view && !o->tools && !o->rw)
+			return 0; /* a config default; this session has no
+				     mount namespace to view */
+		pe_error_set(err, PE_ERR_USAGE, 0,
+			     "--view, --tools and --rw need the target's mount "
+			     "namespace");
+		pe_error_hint(err, "drop --net-only/-N or add -M");
+		return -1;
+	}
+	if (pe_view_parse(name, &vo.kind, err) < 0)
+		return -1;
+	if (vo.kind != PE_VIEW_CONTAINER &&
+	    (o->env_from_target || (o->wd && !strcmp(o->wd, "target"))))
+		return pe_error_set(err, PE_ERR_USAGE, 0,
+				    "--env-from-target and --wd target need "
+				    "--view container");
+	/* the container's own tree runs what it has: only static tools work
+	 * beside it, so the automatic choice is the builtin toolbox */
+	if (pe_tools_resolve(o->tools ? o->tools
+				      : (vo.kind == PE_VIEW_CONTAINER &&
+					 !cfg.tools[0])
+					    ? "builtin"
+					    : NULL,
+			     hr, &cfg, &tools, err) < 0)
+		return -1;
+	if (vo.kind == PE_VIEW_CONTAINER && !tools.is_static) {
+		pe_error_set(err, PE_ERR_USAGE, 0,
+			     "--view container needs static tools; %s (%s) "
+			     "needs its own libraries",
+			     tools.given, tools.dir);
+		pe_error_hint(err, "use --tools builtin or a static tools "
+				   "image");
+		return -1;
+	}
+	if (!o->common.quiet) {
+		fprintf(stderr, "podenter: tools: %s (%s)%s%s%s\n",
+			tools.given, tools.dir, tools.why[0] ? ": " : "",
+			tools.why, tools.cached ? ", cached" : "");
+		if (o->rw && vo.kind != PE_VIEW_MERGED)
+			fprintf(stderr,
+				"podenter: --rw: writes to the container's "
+				"files (%s) go through to the container\n",
+				vo.kind == PE_VIEW_TOOLS ? "/target" : "/");
+	}
+	vo.tools_dir = tools.dir;
+	vo.rw = o->rw;
+	if (pe_view_enter(&vo, c, pin->pidfd, &plan->view, err) < 0)
+		return -1;
+	plan->view_active = true;
+	plan->join &= ~PE_NS_BIT(PE_NS_MNT);
+	plan->private_mnt = true;
+	plan->own_files = vo.kind == PE_VIEW_CONTAINER;
+	if (!o->wd)
+		snprintf(plan->wd, sizeof(plan->wd), "/");
 	return 0;
 }
 
@@ -379,13 +503,21 @@ static int build_env(const struct enter_opts *o, const struct enter_plan *plan,
 {
 	char host[256] = "";
 
-	(void)plan;
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		host[0] = '\0';
 	if (pe_env_from_allowlist(env, host, "/root", err) < 0)
 		return -1;
 	if (o->env_from_target && pe_env_add_target(env, pin->procfd, err) < 0)
 		return -1;
+	if (plan->view_active && plan->view.path_append[0]) {
+		char path[PATH_MAX];
+		const char *cur = pe_env_get(env, "PATH");
+
+		snprintf(path, sizeof(path), "%s:%s", cur ? cur : PE_DEFAULT_PATH,
+			 plan->view.path_append);
+		if (pe_env_set(env, "PATH", path, err) < 0)
+			return -1;
+	}
 	for (size_t i = 0; i < o->n_env_add; i++)
 		if (pe_env_put(env, o->env_add[i], err) < 0)
 			return -1;
@@ -415,9 +547,17 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != (plan->pid_joined ? 0 : parent))
 		_exit(PE_EXIT_FAILURE);
-	if (plan->pid_joined && plan->private_mnt &&
-	    pe_ns_mount_fresh_proc(&err) < 0)
+	if (plan->view_active) {
+		if (pe_view_finish_in_child(&plan->view, &err) < 0)
+			goto fail;
+		/* a distroless container's own tree: the tools' shell */
+		if (plan->view.kind == PE_VIEW_CONTAINER && !o->command &&
+		    access(default_shell, X_OK) != 0)
+			shell_argv[0] = (char *)PE_VIEW_TOOLS_MOUNT "/bin/sh";
+	} else if (plan->pid_joined && plan->private_mnt &&
+		   pe_ns_mount_fresh_proc(&err) < 0) {
 		goto fail;
+	}
 	if (plan->join_user && pe_ns_join_user(pin, &err) < 0)
 		goto fail;
 	if (pe_chdir_checked(plan->wd, &err) < 0)
@@ -515,7 +655,8 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 		cli_print_error(&err);
 		return PE_EXIT_FAILURE;
 	}
-	if (make_plan(o, c, &pin, &plan, &err) < 0)
+	if (make_plan(o, c, &pin, &plan, &err) < 0 ||
+	    view_step(o, c, hr, &pin, &plan, &err) < 0)
 		goto fail;
 	test_pause_at("after-pin");
 	/* HOSTNAME is the target's: the environment is built after joining

@@ -962,7 +962,7 @@ int pe_view_enter(const struct pe_view_opts *o,
 		toolsfd = pe_sys_open_tree(s.fd, "tools",
 					   OPEN_TREE_CLONE | AT_RECURSIVE |
 					       OPEN_TREE_CLOEXEC);
-		dirfd = ensure_dir(rootfd, PE_VIEW_TOOLS_MOUNT + 1, 0755);
+		dirfd = ensure_dir(rootfd, &PE_VIEW_TOOLS_MOUNT[1], 0755);
 		if (toolsfd < 0 || dirfd < 0 || attach_fd(toolsfd, dirfd) < 0) {
 			pe_error_errno(err, "mounting the tools at %s",
 				       PE_VIEW_TOOLS_MOUNT);

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Container images as tools trees: an OCI image layout tarball or a
+ * `docker save` tarball is unpacked once into a cache directory, its layers
+ * applied in order with whiteouts and opaque directories honoured. Archives
+ * are hostile input: entries naming ".." or absolute paths, links leaving
+ * the root and (unless allowed) device nodes make the whole image refused.
+ * Nothing is ever written through a symlink found in the tree being built.
+ */
+#ifndef PODENTER_IMAGE_H
+#define PODENTER_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "podenter/error.h"
+
+#define PE_IMAGE_CACHE_DEFAULT "/var/cache/podenter"
+
+struct pe_image_opts {
+	const char *cache_dir; /* NULL: PE_IMAGE_CACHE_DEFAULT */
+	bool allow_device_nodes; /* root said so in podenter.conf */
+	/* "unix:///path" or a socket path for ctr's --address; NULL: default */
+	const char *containerd_address;
+};
+
+struct pe_image_result {
+	char rootfs[4096]; /* the unpacked tree */
+	char key[72]; /* sha256 of the image config, hex */
+	bool reused; /* found complete in the cache */
+	bool rebuilt; /* a corrupt cached copy was replaced */
+};
+
+/* Unpack (or reuse) an OCI layout or docker-save tarball. */
+int pe_image_from_tarball(const char *tarball, const struct pe_image_opts *o,
+			  struct pe_image_result *res, struct pe_error *err);
+
+/*
+ * An image already on the node: exported from containerd's content store
+ * with `ctr images export` (namespaces k8s.io, then default), or from
+ * podman with `podman save`, then unpacked like a tarball.
+ */
+int pe_image_from_runtime(const char *ref, const struct pe_image_opts *o,
+			  struct pe_image_result *res, struct pe_error *err);
+
+/* --- the pieces, for tests ------------------------------------------------ */
+
+/*
+ * Normalise an archive entry name in place ("./a//b/" -> "a/b"). Returns 0,
+ * or -1 when it is absolute or has a ".." component. An empty result names
+ * the root itself.
+ */
+int pe_image_clean_name(char *name);
+
+/* Whether a symlink at entry name `name` pointing at `target` stays inside
+ * the root when resolved lexically. Absolute targets are allowed only when
+ * allow_absolute (inside an image root they resolve to the root). */
+bool pe_image_link_inside(const char *name, const char *target,
+			  bool allow_absolute);
+
+enum pe_tar_mode {
+	PE_TAR_LAYER, /* an image layer: whiteouts, links, owners */
+	PE_TAR_LAYOUT, /* the outer archive: regular files and dirs only */
+};
+
+/* Apply one (optionally gzip-compressed) tar stream onto the directory
+ * rootfd. */
+int pe_image_apply_tar(int rootfd, const char *tar_path, enum pe_tar_mode mode,
+		       const struct pe_image_opts *o, struct pe_error *err);
+
+/* A digest of the tree's shape (names, types, modes, sizes, owners, link
+ * targets): what the cache records to notice a damaged copy. */
+int pe_image_tree_digest(int dirfd, char out[65], struct pe_error *err);
+
+/* Remove name under dirfd and everything below it, never following links. */
+int pe_image_remove_tree(int dirfd, const char *name);
+
+#endif

@@ -1,0 +1,1505 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * OCI layout and docker-save tarballs unpacked into a cache of tools trees.
+ *
+ * The cache: <cache>/<key>/rootfs and <cache>/<key>/tree.sha256, where key
+ * is the sha256 of the image's config blob (its image ID) and tree.sha256
+ * records the unpacked tree's shape. A copy whose shape no longer matches
+ * is removed and unpacked again. New copies are built under a temporary
+ * name and renamed into place, so an interrupted unpack is never reused.
+ *
+ * Every file operation inside a tree being built is relative to its
+ * directory fd and resolved with openat2(RESOLVE_IN_ROOT): a symlink laid
+ * down by an earlier entry cannot redirect a later one outside.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "podenter/image.h"
+#include "syscalls.h"
+
+extern char **environ;
+
+/* Limits on hostile input: a name, a pax header, a JSON file. */
+#define TAR_NAME_MAX 4096
+#define PAX_MAX (64 * 1024)
+#define JSON_MAX (4 * 1024 * 1024)
+#define LAYERS_MAX 256
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* --- names ------------------------------------------------------------- */
+
+int pe_image_clean_name(char *name)
+{
+	char *out = name, *p = name;
+
+	if (name[0] == '/')
+		return -1;
+	while (*p) {
+		char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			/* "//" or "./": nothing */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			return -1;
+		} else {
+			if (out != name)
+				*out++ = '/';
+			memmove(out, p, n);
+			out += n;
+		}
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	*out = '\0';
+	return 0;
+}
+
+bool pe_image_link_inside(const char *name, const char *target,
+			  bool allow_absolute)
+{
+	int depth = 0;
+	const char *p;
+
+	if (target[0] == '\0')
+		return false;
+	if (target[0] == '/')
+		return allow_absolute;
+	/* The link lives in name's directory: start at its depth. */
+	for (p = name; *p; p++)
+		if (*p == '/')
+			depth++;
+	p = target;
+	while (*p) {
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return false;
+		} else if (n != 0 && !(n == 1 && p[0] == '.')) {
+			depth++;
+		}
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+/* --- removing ------------------------------------------------------------ */
+
+static int remove_children(int dfd)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d) {
+		close(dfd);
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (pe_image_remove_tree(dirfd(d), e->d_name) < 0)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+int pe_image_remove_tree(int dirfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (S_ISDIR(st.st_mode)) {
+		int fd =
+		    openat(dirfd, name,
+			   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || remove_children(fd) < 0)
+			return -1;
+		return unlinkat(dirfd, name, AT_REMOVEDIR);
+	}
+	return unlinkat(dirfd, name, 0);
+}
+
+/* --- the tar reader --------------------------------------------------------
+ */
+
+struct tar_entry {
+	char name[TAR_NAME_MAX];
+	char link[TAR_NAME_MAX];
+	char type;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	uint64_t size;
+	unsigned int dev_major, dev_minor;
+};
+
+struct tar_reader {
+	gzFile gz;
+	uint64_t skip; /* data + padding of the current entry left unread */
+	const char *path;
+};
+
+static int tar_read(struct tar_reader *r, void *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		int k = gzread(
+		    r->gz, (char *)buf + got,
+		    (unsigned)(n - got > (1u << 30) ? (1u << 30) : n - got));
+		if (k <= 0)
+			return -1;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+static int tar_skip(struct tar_reader *r)
+{
+	char buf[16384];
+
+	while (r->skip) {
+		size_t n =
+		    r->skip > sizeof(buf) ? sizeof(buf) : (size_t)r->skip;
+		if (tar_read(r, buf, n) < 0)
+			return -1;
+		r->skip -= n;
+	}
+	return 0;
+}
+
+static uint64_t tar_number(const char *f, size_t len)
+{
+	uint64_t v = 0;
+
+	if ((unsigned char)f[0] & 0x80) {
+		/* GNU base-256 for values that do not fit in octal */
+		v = (unsigned char)f[0] & 0x3f;
+		for (size_t i = 1; i < len; i++)
+			v = (v << 8) | (unsigned char)f[i];
+		return v;
+	}
+	for (size_t i = 0; i < len && f[i]; i++) {
+		if (f[i] == ' ')
+			continue;
+		if (f[i] < '0' || f[i] > '7')
+			break;
+		v = v * 8 + (uint64_t)(f[i] - '0');
+	}
+	return v;
+}
+
+static bool block_is_zero(const unsigned char *b)
+{
+	for (int i = 0; i < 512; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static bool checksum_ok(const unsigned char *b)
+{
+	uint64_t want = tar_number((const char *)b + 148, 8), sum = 0;
+
+	for (int i = 0; i < 512; i++)
+		sum += (i >= 148 && i < 156) ? ' ' : b[i];
+	return sum == want;
+}
+
+/* Read a long name (GNU L/K) or pax record block into a buffer. */
+static char *tar_read_blob(struct tar_reader *r, uint64_t size)
+{
+	char *buf;
+	uint64_t padded = (size + 511) & ~(uint64_t)511;
+
+	if (size > PAX_MAX)
+		return NULL;
+	buf = malloc((size_t)padded + 1);
+	if (!buf || tar_read(r, buf, (size_t)padded) < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[size] = '\0';
+	return buf;
+}
+
+static void pax_apply(const char *recs, size_t len, struct tar_entry *e,
+		      bool *have_name, bool *have_link, bool *have_size)
+{
+	const char *p = recs, *end = recs + len;
+
+	while (p < end) {
+		char *after;
+		unsigned long n = strtoul(p, &after, 10);
+		const char *kv, *eq, *rec_end;
+
+		if (n == 0 || *after != ' ' || p + n > end)
+			return;
+		kv = after + 1;
+		rec_end = p + n - 1; /* the '\n' */
+		eq = memchr(kv, '=', (size_t)(rec_end - kv));
+		if (eq) {
+			size_t klen = (size_t)(eq - kv);
+			size_t vlen = (size_t)(rec_end - eq - 1);
+			if (klen == 4 && memcmp(kv, "path", 4) == 0 &&
+			    vlen < sizeof(e->name)) {
+				memcpy(e->name, eq + 1, vlen);
+				e->name[vlen] = '\0';
+				*have_name = true;
+			} else if (klen == 8 &&
+				   memcmp(kv, "linkpath", 8) == 0 &&
+				   vlen < sizeof(e->link)) {
+				memcpy(e->link, eq + 1, vlen);
+				e->link[vlen] = '\0';
+				*have_link = true;
+			} else if (klen == 4 && memcmp(kv, "size", 4) == 0) {
+				e->size = strtoull(eq + 1, NULL, 10);
+				*have_size = true;
+			} else if (klen == 3 && memcmp(kv, "uid", 3) == 0) {
+				e->uid = (uid_t)strtoul(eq + 1, NULL, 10);
+			} else if (klen == 3 && memcmp(kv, "gid", 3) == 0) {
+				e->gid = (gid_t)strtoul(eq + 1, NULL, 10);
+			}
+		}
+		p += n;
+	}
+}
+
+/* Next entry: 1, end of archive: 0, error: -1 (err set). */
+static int tar_next(struct tar_reader *r, struct tar_entry *e,
+		    struct pe_error *err)
+{
+	unsigned char b[512];
+	bool have_name = false, have_link = false, have_size = false;
+	struct tar_entry pending;
+
+	memset(&pending, 0, sizeof(pending));
+	if (tar_skip(r) < 0)
+		goto truncated;
+	for (;;) {
+		uint64_t size;
+		char *blob;
+
+		if (gzeof(r->gz))
+			return 0;
+		{
+			int k = gzread(r->gz, b, sizeof(b));
+			if (k == 0)
+				return 0;
+			if (k != (int)sizeof(b))
+				goto truncated;
+		}
+		if (block_is_zero(b))
+			return 0;
+		if (!checksum_ok(b))
+			return pe_error_set(err, PE_ERR_PARSE, EINVAL,
+					    "%s: not a tar archive (bad header "
+					    "checksum)",
+					    r->path);
+		size = tar_number((char *)b + 124, 12);
+		switch (b[156]) {
+		case 'x':
+		case 'L':
+		case 'K':
+			blob = tar_read_blob(r, size);
+			if (!blob)
+				return pe_error_set(
+				    err, PE_ERR_PARSE, EINVAL,
+				    "%s: oversized or truncated "
+				    "extended header",
+				    r->path);
+			if (b[156] == 'x') {
+				pax_apply(blob, (size_t)size, &pending,
+					  &have_name, &have_link, &have_size);
+			} else if (b[156] == 'L') {
+				snprintf(pending.name, sizeof(pending.name),
+					 "%s", blob);
+				have_name = true;
+			} else {
+				snprintf(pending.link, sizeof(pending.link),
+					 "%s", blob);
+				have_link = true;
+			}
+			free(blob);
+			continue;
+		case 'g':
+			r->skip = (size + 511) & ~(uint64_t)511;
+			if (tar_skip(r) < 0)
+				goto truncated;
+			continue;
+		default:
+			break;
+		}
+		memset(e, 0, sizeof(*e));
+		if (have_name) {
+			memcpy(e->name, pending.name, sizeof(e->name));
+		} else {
+			char prefix[156] = "", nm[101];
+			memcpy(nm, b, 100);
+			nm[100] = '\0';
+			if (memcmp(b + 257, "ustar", 5) == 0) {
+				memcpy(prefix, b + 345, 155);
+				prefix[155] = '\0';
+			}
+			if (prefix[0])
+				snprintf(e->name, sizeof(e->name), "%s/%s",
+					 prefix, nm);
+			else
+				snprintf(e->name, sizeof(e->name), "%s", nm);
+		}
+		if (have_link) {
+			memcpy(e->link, pending.link, sizeof(e->link));
+		} else {
+			memcpy(e->link, b + 157, 100);
+			e->link[100] = '\0';
+		}
+		e->type = (char)(b[156] ? b[156] : '0');
+		e->mode = (mode_t)tar_number((char *)b + 100, 8) & 07777;
+		e->uid = pending.uid ? pending.uid
+				     : (uid_t)tar_number((char *)b + 108, 8);
+		e->gid = pending.gid ? pending.gid
+				     : (gid_t)tar_number((char *)b + 116, 8);
+		e->size = have_size ? pending.size : size;
+		e->dev_major = (unsigned)tar_number((char *)b + 329, 8);
+		e->dev_minor = (unsigned)tar_number((char *)b + 337, 8);
+		/* Only regular files carry data we read; the rest is skipped.
+		 */
+		if (e->type == '1' || e->type == '2' || e->type == '3' ||
+		    e->type == '4' || e->type == '5' || e->type == '6')
+			e->size = 0;
+		r->skip = (e->size + 511) & ~(uint64_t)511;
+		return 1;
+	}
+truncated:
+	return pe_error_set(err, PE_ERR_PARSE, EIO, "%s: truncated archive",
+			    r->path);
+}
+
+/* --- writing entries ---------------------------------------------------------
+ */
+
+static int open_in_root(int rootfd, const char *rel, int flags, uint64_t extra)
+{
+	struct pe_open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra,
+	};
+	int fd;
+
+	if (rel[0] == '\0')
+		rel = ".";
+	do
+		fd = pe_sys_openat2(rootfd, rel, &how);
+	while (fd < 0 && errno == EAGAIN);
+	return fd;
+}
+
+/* mkdir -p of a relative path inside rootfd, each prefix resolved inside
+ * the root; returns an O_PATH fd of the last directory. */
+static int make_dirs(int rootfd, const char *path)
+{
+	char prefix[TAR_NAME_MAX];
+	size_t at = 0;
+
+	for (;;) {
+		size_t n = strcspn(path + at, "/");
+		int fd;
+
+		if (at + n >= sizeof(prefix)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(prefix, path, at + n);
+		prefix[at + n] = '\0';
+		fd = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
+		if (fd < 0 && errno == ENOENT) {
+			const char *base;
+			char *slash = strrchr(prefix, '/');
+			int pfd;
+
+			if (slash) {
+				*slash = '\0';
+				base = slash + 1;
+			} else {
+				base = prefix;
+			}
+			pfd = open_in_root(rootfd, slash ? prefix : ".",
+					   O_PATH | O_DIRECTORY, 0);
+			if (pfd < 0)
+				return -1;
+			if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST) {
+				close(pfd);
+				return -1;
+			}
+			close(pfd);
+			if (slash)
+				*slash = '/';
+			fd = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY,
+					  0);
+		}
+		if (fd < 0)
+			return -1;
+		at += n;
+		if (path[at] == '\0')
+			return fd;
+		close(fd);
+		at++;
+	}
+}
+
+/* Open (creating as needed) the parent directory of name inside rootfd;
+ * *base points at the last component. */
+static int open_parent(int rootfd, char *name, const char **base)
+{
+	char *slash = strrchr(name, '/');
+	int fd;
+
+	if (!slash) {
+		*base = name;
+		return open_in_root(rootfd, ".", O_PATH | O_DIRECTORY, 0);
+	}
+	*slash = '\0';
+	*base = slash + 1;
+	fd = open_in_root(rootfd, name, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0 && errno == ENOENT)
+		fd = make_dirs(rootfd, name);
+	*slash = '/';
+	return fd;
+}
+
+static int write_data(struct tar_reader *r, int fd, uint64_t size)
+{
+	char buf[65536];
+
+	while (size) {
+		size_t n = size > sizeof(buf) ? sizeof(buf) : (size_t)size;
+		if (tar_read(r, buf, n) < 0)
+			return -1;
+		for (size_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return -1;
+			off += (size_t)w;
+		}
+		size -= n;
+		r->skip -= n;
+	}
+	return 0;
+}
+
+static int refuse(struct pe_error *err, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int refuse(struct pe_error *err, const char *path, const char *fmt, ...)
+{
+	char what[TAR_NAME_MAX * 2 + 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	pe_error_set(err, PE_ERR_PARSE, EPERM, "%s: refused: %s", path, what);
+	pe_error_hint(err, "the archive is hostile or damaged; nothing of it "
+			   "is used");
+	return -1;
+}
+
+static int extract_entry(int rootfd, struct tar_reader *r, struct tar_entry *e,
+			 enum pe_tar_mode mode, const struct pe_image_opts *o,
+			 struct pe_error *err)
+{
+	const char *base;
+	int pfd, fd, rc = -1;
+	struct stat st;
+	bool exists;
+
+	pfd = open_parent(rootfd, e->name, &base);
+	if (pfd < 0)
+		return pe_error_errno(err, "%s: creating the parent of %s",
+				      r->path, e->name);
+	exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	/* Whatever was there (from a lower layer) is replaced, never written
+	 * through; a directory stays when a directory replaces it. */
+	if (exists && !(e->type == '5' && S_ISDIR(st.st_mode))) {
+		if (pe_image_remove_tree(pfd, base) < 0) {
+			pe_error_errno(err, "%s: replacing %s", r->path,
+				       e->name);
+			goto out;
+		}
+		exists = false;
+	}
+	switch (e->type) {
+	case '0':
+	case '7':
+		fd = openat(
+		    pfd, base,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 || write_data(r, fd, e->size) < 0) {
+			pe_error_errno(err, "%s: writing %s", r->path, e->name);
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		close(fd);
+		break;
+	case '5':
+		if (!exists && mkdirat(pfd, base, 0755) < 0) {
+			pe_error_errno(err, "%s: creating %s", r->path,
+				       e->name);
+			goto out;
+		}
+		break;
+	case '2':
+		if (symlinkat(e->link, pfd, base) < 0) {
+			pe_error_errno(err, "%s: creating %s", r->path,
+				       e->name);
+			goto out;
+		}
+		break;
+	case '1': {
+		int src =
+		    open_in_root(rootfd, e->link, O_PATH, RESOLVE_NO_SYMLINKS);
+		if (src < 0 || linkat(src, "", pfd, base, AT_EMPTY_PATH) < 0) {
+			pe_error_errno(err, "%s: linking %s to %s", r->path,
+				       e->name, e->link);
+			if (src >= 0)
+				close(src);
+			goto out;
+		}
+		close(src);
+		break;
+	}
+	case '3':
+	case '4':
+		if (mknodat(pfd, base,
+			    (e->type == '3' ? S_IFCHR : S_IFBLK) | 0600,
+			    makedev(e->dev_major, e->dev_minor)) < 0) {
+			pe_error_errno(err, "%s: creating %s", r->path,
+				       e->name);
+			goto out;
+		}
+		break;
+	case '6':
+		if (mkfifoat(pfd, base, 0600) < 0) {
+			pe_error_errno(err, "%s: creating %s", r->path,
+				       e->name);
+			goto out;
+		}
+		break;
+	default:
+		rc = 0; /* sparse, contiguous extras...: not in images */
+		goto out;
+	}
+	(void)o;
+	if (mode == PE_TAR_LAYER && e->type != '1') {
+		if (fchownat(pfd, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) <
+		    0) {
+			pe_error_errno(err, "%s: owning %s", r->path, e->name);
+			goto out;
+		}
+	}
+	if (e->type != '2' && e->type != '1' &&
+	    fchmodat(pfd, base, e->mode & 07777, 0) < 0) {
+		pe_error_errno(err, "%s: mode of %s", r->path, e->name);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(pfd);
+	return rc;
+}
+
+/* Check an entry before anything of it is written. */
+static int vet_entry(const struct tar_reader *r, struct tar_entry *e,
+		     enum pe_tar_mode mode, const struct pe_image_opts *o,
+		     struct pe_error *err)
+{
+	char shown[TAR_NAME_MAX];
+
+	snprintf(shown, sizeof(shown), "%s", e->name);
+	if (pe_image_clean_name(e->name) < 0)
+		return refuse(err, r->path, "entry '%s' leaves the root",
+			      shown);
+	if (mode == PE_TAR_LAYOUT && e->type != '0' && e->type != '7' &&
+	    e->type != '5')
+		return refuse(err, r->path,
+			      "entry '%s' is a link or special file in an "
+			      "image layout",
+			      shown);
+	if (e->type == '2' &&
+	    !pe_image_link_inside(e->name, e->link, mode == PE_TAR_LAYER))
+		return refuse(err, r->path,
+			      "symlink '%s' -> '%s' leaves the root", shown,
+			      e->link);
+	if (e->type == '1') {
+		char target[TAR_NAME_MAX];
+		snprintf(target, sizeof(target), "%s", e->link);
+		if (pe_image_clean_name(e->link) < 0 || e->link[0] == '\0')
+			return refuse(err, r->path,
+				      "hard link '%s' -> '%s' leaves the root",
+				      shown, target);
+	}
+	if ((e->type == '3' || e->type == '4') && !o->allow_device_nodes) {
+		refuse(err, r->path, "device node '%s'", shown);
+		pe_error_hint(err, "allow them with 'allow-device-nodes = yes' "
+				   "in podenter.conf if you trust this image");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *whiteout_of(const char *name)
+{
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	return strncmp(base, ".wh.", 4) == 0 ? base : NULL;
+}
+
+/* Pass 1 of a layer: what it removes from the layers below. */
+static int apply_whiteouts(int rootfd, struct tar_reader *r,
+			   const struct pe_image_opts *o, struct pe_error *err)
+{
+	struct tar_entry e;
+	int k;
+
+	while ((k = tar_next(r, &e, err)) == 1) {
+		const char *wh;
+		char parent[TAR_NAME_MAX];
+		int pfd;
+
+		if (vet_entry(r, &e, PE_TAR_LAYER, o, err) < 0)
+			return -1;
+		wh = whiteout_of(e.name);
+		if (!wh)
+			continue;
+		snprintf(parent, sizeof(parent), "%.*s",
+			 (int)(wh - e.name ? wh - e.name - 1 : 0), e.name);
+		pfd = open_in_root(rootfd, parent, O_RDONLY | O_DIRECTORY, 0);
+		if (pfd < 0)
+			continue; /* nothing below to hide */
+		if (strcmp(wh, ".wh..wh..opq") == 0) {
+			int dup_fd = dup(pfd);
+			if (dup_fd < 0 || remove_children(dup_fd) < 0) {
+				close(pfd);
+				return pe_error_errno(err,
+						      "%s: emptying opaque "
+						      "directory %s",
+						      r->path, parent);
+			}
+		} else if (pe_image_remove_tree(pfd, wh + 4) < 0) {
+			close(pfd);
+			return pe_error_errno(err, "%s: whiteout %s", r->path,
+					      e.name);
+		}
+		close(pfd);
+	}
+	return k;
+}
+
+int pe_image_apply_tar(int rootfd, const char *tar_path, enum pe_tar_mode mode,
+		       const struct pe_image_opts *o, struct pe_error *err)
+{
+	struct tar_reader r = { .path = tar_path };
+	struct tar_entry e;
+	int fd, k, rc = -1;
+
+	fd = open(tar_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pe_error_errno(err, "opening %s", tar_path);
+	r.gz = gzdopen(fd, "rb");
+	if (!r.gz) {
+		close(fd);
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "reading %s",
+				    tar_path);
+	}
+	gzbuffer(r.gz, 128 * 1024);
+	if (mode == PE_TAR_LAYER) {
+		if (apply_whiteouts(rootfd, &r, o, err) < 0)
+			goto out;
+		if (gzrewind(r.gz) < 0) {
+			pe_error_set(err, PE_ERR_SYSTEM, EIO, "rereading %s",
+				     tar_path);
+			goto out;
+		}
+		r.skip = 0;
+	}
+	while ((k = tar_next(&r, &e, err)) == 1) {
+		if (vet_entry(&r, &e, mode, o, err) < 0)
+			goto out;
+		if (e.name[0] == '\0' || whiteout_of(e.name))
+			continue;
+		if (extract_entry(rootfd, &r, &e, mode, o, err) < 0)
+			goto out;
+	}
+	if (k == 0)
+		rc = 0;
+out:
+	gzclose(r.gz);
+	return rc;
+}
+
+/* --- digests ----------------------------------------------------------------
+ */
+
+static void hex_of(const unsigned char *d, unsigned n, char *out)
+{
+	for (unsigned i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+static int sha256_file(int dirfd, const char *rel, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int fd = open_in_root(dirfd, rel, O_RDONLY, RESOLVE_NO_SYMLINKS);
+	ssize_t n;
+	int rc = -1;
+
+	if (!ctx || fd < 0 || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		goto out;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	if (n < 0)
+		goto out;
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	hex_of(md, mdlen, out);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+static int digest_walk(EVP_MD_CTX *ctx, int dfd, const char *prefix)
+{
+	struct dirent **list = NULL;
+	char path[PATH_MAX];
+	int n, rc = 0;
+	DIR *d = fdopendir(dfd);
+
+	if (!d) {
+		close(dfd);
+		return -1;
+	}
+	/* scandir wants a path; read names, then sort them ourselves. */
+	{
+		struct dirent *e;
+		size_t cap = 0, len = 0;
+		while ((e = readdir(d))) {
+			if (strcmp(e->d_name, ".") == 0 ||
+			    strcmp(e->d_name, "..") == 0)
+				continue;
+			if (len == cap) {
+				cap = cap ? cap * 2 : 64;
+				struct dirent **nl =
+				    realloc(list, cap * sizeof(*list));
+				if (!nl) {
+					rc = -1;
+					break;
+				}
+				list = nl;
+			}
+			list[len] = malloc(sizeof(struct dirent));
+			if (!list[len]) {
+				rc = -1;
+				break;
+			}
+			memcpy(list[len], e, sizeof(struct dirent));
+			len++;
+		}
+		n = (int)len;
+	}
+	if (rc == 0)
+		qsort(list, (size_t)n, sizeof(*list),
+		      (int (*)(const void *, const void *))alphasort);
+	for (int i = 0; i < n && rc == 0; i++) {
+		struct stat st;
+		char line[PATH_MAX + 256], link[PATH_MAX] = "";
+		const char *nm = list[i]->d_name;
+
+		snprintf(path, sizeof(path), "%s/%s", prefix, nm);
+		if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = -1;
+			break;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t l =
+			    readlinkat(dirfd(d), nm, link, sizeof(link) - 1);
+			link[l > 0 ? l : 0] = '\0';
+		}
+		snprintf(line, sizeof(line), "%s %o %u %u %lld %s\n", path,
+			 (unsigned)st.st_mode, (unsigned)st.st_uid,
+			 (unsigned)st.st_gid,
+			 S_ISREG(st.st_mode) ? (long long)st.st_size : 0LL,
+			 link);
+		EVP_DigestUpdate(ctx, line, strlen(line));
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd(d), nm,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					     O_CLOEXEC);
+			if (sub < 0 || digest_walk(ctx, sub, path) < 0)
+				rc = -1;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	closedir(d);
+	return rc;
+}
+
+int pe_image_tree_digest(int dirfd, char out[65], struct pe_error *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = -1;
+
+	if (!ctx || dfd < 0 || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		if (dfd >= 0)
+			close(dfd);
+		pe_error_errno(err, "digesting an unpacked tree");
+		goto out;
+	}
+	if (digest_walk(ctx, dfd, "") < 0) {
+		pe_error_errno(err, "digesting an unpacked tree");
+		goto out;
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	hex_of(md, mdlen, out);
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/* --- the image formats ------------------------------------------------------
+ */
+
+static struct json_object *read_json(int dirfd, const char *rel,
+				     const char *what, struct pe_error *err)
+{
+	int fd = open_in_root(dirfd, rel, O_RDONLY, RESOLVE_NO_SYMLINKS);
+	struct json_object *j;
+	struct stat st;
+	char *buf;
+	ssize_t n;
+
+	if (fd < 0) {
+		pe_error_errno(err, "%s: %s", what, rel);
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || st.st_size > JSON_MAX) {
+		close(fd);
+		pe_error_set(err, PE_ERR_PARSE, EFBIG, "%s: %s is too big",
+			     what, rel);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	n = buf ? read(fd, buf, (size_t)st.st_size) : -1;
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		pe_error_errno(err, "%s: reading %s", what, rel);
+		return NULL;
+	}
+	buf[n] = '\0';
+	j = json_tokener_parse(buf);
+	free(buf);
+	if (!j)
+		pe_error_set(err, PE_ERR_PARSE, EINVAL, "%s: %s is not JSON",
+			     what, rel);
+	return j;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* "sha256:<64 hex>" -> "blobs/sha256/<hex>"; -1 when malformed. */
+static int blob_path(const char *digest, char *out, size_t size)
+{
+	if (!digest || strncmp(digest, "sha256:", 7) != 0 ||
+	    strlen(digest + 7) != 64 ||
+	    strspn(digest + 7, "0123456789abcdef") != 64)
+		return -1;
+	snprintf(out, size, "blobs/sha256/%s", digest + 7);
+	return 0;
+}
+
+/* A blob whose content does not match its name is refused. */
+static int verify_blob(int layout, const char *digest, struct pe_error *err,
+		       const char *what)
+{
+	char rel[128], got[65];
+
+	if (blob_path(digest, rel, sizeof(rel)) < 0)
+		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
+				    "%s: malformed digest '%s'", what,
+				    digest ? digest : "(none)");
+	if (sha256_file(layout, rel, got) < 0)
+		return pe_error_errno(err, "%s: reading %s", what, rel);
+	if (strcmp(got, digest + 7) != 0)
+		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
+				    "%s: %s does not match its digest", what,
+				    rel);
+	return 0;
+}
+
+static const char *host_arch(void)
+{
+	struct utsname u;
+	static char arch[32];
+
+	if (uname(&u) < 0)
+		return "amd64";
+	if (strcmp(u.machine, "x86_64") == 0)
+		return "amd64";
+	if (strcmp(u.machine, "aarch64") == 0)
+		return "arm64";
+	snprintf(arch, sizeof(arch), "%s", u.machine);
+	return arch;
+}
+
+struct image_plan {
+	char config[128]; /* relative path of the config blob */
+	char *layers[LAYERS_MAX]; /* relative paths, in order */
+	size_t n_layers;
+};
+
+static void plan_free(struct image_plan *p)
+{
+	for (size_t i = 0; i < p->n_layers; i++)
+		free(p->layers[i]);
+	p->n_layers = 0;
+}
+
+/* From an index (or nested index) choose this machine's manifest. */
+static struct json_object *pick_manifest(int layout, struct json_object *index,
+					 const char *what, int depth,
+					 char *digest_out, size_t dsize,
+					 struct pe_error *err)
+{
+	struct json_object *mans, *chosen = NULL;
+
+	if (depth > 4 ||
+	    !json_object_object_get_ex(index, "manifests", &mans) ||
+	    !json_object_is_type(mans, json_type_array) ||
+	    json_object_array_length(mans) == 0) {
+		pe_error_set(err, PE_ERR_PARSE, EINVAL,
+			     "%s: index.json lists no manifest", what);
+		return NULL;
+	}
+	for (size_t i = 0; i < json_object_array_length(mans); i++) {
+		struct json_object *m = json_object_array_get_idx(mans, i), *pl;
+		if (!chosen)
+			chosen = m;
+		if (json_object_object_get_ex(m, "platform", &pl)) {
+			const char *os = jstr(pl, "os"),
+				   *ar = jstr(pl, "architecture");
+			if (os && ar && strcmp(os, "linux") == 0 &&
+			    strcmp(ar, host_arch()) == 0) {
+				chosen = m;
+				break;
+			}
+		}
+	}
+	{
+		const char *digest = jstr(chosen, "digest");
+		const char *mt = jstr(chosen, "mediaType");
+		char rel[128];
+		struct json_object *j;
+
+		if (verify_blob(layout, digest, err, what) < 0)
+			return NULL;
+		blob_path(digest, rel, sizeof(rel));
+		j = read_json(layout, rel, what, err);
+		if (!j)
+			return NULL;
+		if ((mt && strstr(mt, "index")) ||
+		    (mt && strstr(mt, "manifest.list"))) {
+			struct json_object *m = pick_manifest(
+			    layout, j, what, depth + 1, digest_out, dsize, err);
+			json_object_put(j);
+			return m;
+		}
+		snprintf(digest_out, dsize, "%s", digest);
+		return j;
+	}
+}
+
+static int plan_oci(int layout, const char *what, struct image_plan *p,
+		    struct pe_error *err)
+{
+	struct json_object *index = read_json(layout, "index.json", what, err);
+	struct json_object *man, *layers, *cfg;
+	char digest[80];
+	int rc = -1;
+
+	if (!index)
+		return -1;
+	man =
+	    pick_manifest(layout, index, what, 0, digest, sizeof(digest), err);
+	json_object_put(index);
+	if (!man)
+		return -1;
+	if (!json_object_object_get_ex(man, "config", &cfg) ||
+	    verify_blob(layout, jstr(cfg, "digest"), err, what) < 0) {
+		if (!err->msg[0])
+			pe_error_set(err, PE_ERR_PARSE, EINVAL,
+				     "%s: manifest has no config", what);
+		goto out;
+	}
+	blob_path(jstr(cfg, "digest"), p->config, sizeof(p->config));
+	if (!json_object_object_get_ex(man, "layers", &layers) ||
+	    !json_object_is_type(layers, json_type_array)) {
+		pe_error_set(err, PE_ERR_PARSE, EINVAL,
+			     "%s: manifest has no layers", what);
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(layers); i++) {
+		struct json_object *l = json_object_array_get_idx(layers, i);
+		const char *mt = jstr(l, "mediaType");
+		char rel[128];
+
+		if (mt && strstr(mt, "zstd")) {
+			pe_error_set(err, PE_ERR_UNSUPPORTED, ENOTSUP,
+				     "%s: layer %zu is zstd-compressed", what,
+				     i + 1);
+			pe_error_hint(err, "re-export the image with gzip "
+					   "layers");
+			goto out;
+		}
+		if (p->n_layers == LAYERS_MAX ||
+		    verify_blob(layout, jstr(l, "digest"), err, what) < 0)
+			goto out;
+		blob_path(jstr(l, "digest"), rel, sizeof(rel));
+		p->layers[p->n_layers] = strdup(rel);
+		if (!p->layers[p->n_layers])
+			goto out;
+		p->n_layers++;
+	}
+	rc = 0;
+out:
+	json_object_put(man);
+	return rc;
+}
+
+/* `docker save`: manifest.json names the config and the layer tars by
+ * their paths in the archive. */
+static int plan_docker(int layout, const char *what, struct image_plan *p,
+		       struct pe_error *err)
+{
+	struct json_object *man = read_json(layout, "manifest.json", what, err);
+	struct json_object *first, *layers;
+	const char *cfg;
+	int rc = -1;
+
+	if (!man)
+		return -1;
+	if (!json_object_is_type(man, json_type_array) ||
+	    json_object_array_length(man) == 0) {
+		pe_error_set(err, PE_ERR_PARSE, EINVAL,
+			     "%s: manifest.json names no image", what);
+		goto out;
+	}
+	if (json_object_array_length(man) > 1) {
+		pe_error_set(err, PE_ERR_USAGE, EINVAL, "%s holds %zu images",
+			     what, json_object_array_length(man));
+		pe_error_hint(err, "save one image per tarball");
+		goto out;
+	}
+	first = json_object_array_get_idx(man, 0);
+	cfg = jstr(first, "Config");
+	if (!cfg || strlen(cfg) >= sizeof(p->config)) {
+		pe_error_set(err, PE_ERR_PARSE, EINVAL,
+			     "%s: manifest.json has no Config", what);
+		goto out;
+	}
+	snprintf(p->config, sizeof(p->config), "%s", cfg);
+	if (pe_image_clean_name(p->config) < 0) {
+		pe_error_set(err, PE_ERR_PARSE, EPERM,
+			     "%s: refused: Config path '%s' leaves the archive",
+			     what, cfg);
+		goto out;
+	}
+	if (!json_object_object_get_ex(first, "Layers", &layers) ||
+	    !json_object_is_type(layers, json_type_array)) {
+		pe_error_set(err, PE_ERR_PARSE, EINVAL,
+			     "%s: manifest.json has no Layers", what);
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(layers); i++) {
+		const char *l = json_object_get_string(
+		    json_object_array_get_idx(layers, i));
+		if (!l || p->n_layers == LAYERS_MAX)
+			goto out;
+		p->layers[p->n_layers] = strdup(l);
+		if (!p->layers[p->n_layers])
+			goto out;
+		if (pe_image_clean_name(p->layers[p->n_layers++]) < 0) {
+			pe_error_set(err, PE_ERR_PARSE, EPERM,
+				     "%s: refused: layer path '%s' leaves the "
+				     "archive",
+				     what, l);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	json_object_put(man);
+	return rc;
+}
+
+/* --- the cache -------------------------------------------------------------
+ */
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* A cached copy is usable when its recorded shape matches what is there. */
+static bool cache_valid(int cachefd, const char *key)
+{
+	char rel[128], recorded[80] = "", now[65];
+	int kfd, rfd, fd;
+	ssize_t n;
+	struct pe_error ignored = { 0 };
+	bool ok = false;
+
+	kfd = openat(cachefd, key,
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (kfd < 0)
+		return false;
+	fd = openat(kfd, "tree.sha256", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, recorded, sizeof(recorded) - 1);
+		recorded[n > 0 ? n : 0] = '\0';
+		recorded[strcspn(recorded, "\n")] = '\0';
+		close(fd);
+	}
+	snprintf(rel, sizeof(rel), "rootfs");
+	rfd = openat(kfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rfd >= 0 && recorded[0] &&
+	    pe_image_tree_digest(rfd, now, &ignored) == 0)
+		ok = strcmp(now, recorded) == 0;
+	if (rfd >= 0)
+		close(rfd);
+	close(kfd);
+	return ok;
+}
+
+static int unpack_layout(int layout, const char *what, const char *cache_dir,
+			 const struct pe_image_opts *o,
+			 struct pe_image_result *res, struct pe_error *err)
+{
+	struct image_plan plan = { .n_layers = 0 };
+	char cfg_digest[65], tmpname[128], digest[65];
+	int cachefd = -1, tmpfd = -1, rootfd = -1, fd, rc = -1;
+
+	if (plan_oci(layout, what, &plan, err) < 0) {
+		struct pe_error first = *err;
+		int fd_json = open_in_root(layout, "manifest.json", O_PATH, 0);
+		if (fd_json < 0) {
+			*err = first;
+			goto out;
+		}
+		close(fd_json);
+		plan_free(&plan);
+		pe_error_clear(err);
+		if (plan_docker(layout, what, &plan, err) < 0)
+			goto out;
+	}
+	if (sha256_file(layout, plan.config, cfg_digest) < 0) {
+		pe_error_errno(err, "%s: reading the image config %s", what,
+			       plan.config);
+		goto out;
+	}
+	snprintf(res->key, sizeof(res->key), "%s", cfg_digest);
+	if (mkdir_p(cache_dir, 0700) < 0) {
+		pe_error_errno(err, "creating the cache %s", cache_dir);
+		goto out;
+	}
+	cachefd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cachefd < 0) {
+		pe_error_errno(err, "opening the cache %s", cache_dir);
+		goto out;
+	}
+	snprintf(res->rootfs, sizeof(res->rootfs), "%s/%s/rootfs", cache_dir,
+		 cfg_digest);
+	if (cache_valid(cachefd, cfg_digest)) {
+		res->reused = true;
+		rc = 0;
+		goto out;
+	}
+	snprintf(tmpname, sizeof(tmpname), ".unpack-%s-%d", cfg_digest,
+		 (int)getpid());
+	(void)pe_image_remove_tree(cachefd, tmpname);
+	if (mkdirat(cachefd, tmpname, 0700) < 0 ||
+	    (tmpfd = openat(cachefd, tmpname,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+		0 ||
+	    mkdirat(tmpfd, "rootfs", 0755) < 0 ||
+	    (rootfd = openat(tmpfd, "rootfs",
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+		0) {
+		pe_error_errno(err, "creating %s/%s", cache_dir, tmpname);
+		goto out;
+	}
+	for (size_t i = 0; i < plan.n_layers; i++) {
+		char lpath[PATH_MAX];
+		int lfd = open_in_root(layout, plan.layers[i], O_PATH,
+				       RESOLVE_NO_SYMLINKS);
+		if (lfd < 0) {
+			pe_error_errno(err, "%s: layer %s", what,
+				       plan.layers[i]);
+			goto out;
+		}
+		snprintf(lpath, sizeof(lpath), "/proc/self/fd/%d", lfd);
+		rc = pe_image_apply_tar(rootfd, lpath, PE_TAR_LAYER, o, err);
+		close(lfd);
+		if (rc < 0) {
+			pe_error_wrap(err, "%s: layer %zu (%s)", what, i + 1,
+				      plan.layers[i]);
+			goto out;
+		}
+		rc = -1;
+	}
+	if (pe_image_tree_digest(rootfd, digest, err) < 0)
+		goto out;
+	fd = openat(tmpfd, "tree.sha256",
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || dprintf(fd, "%s\n", digest) < 0 || fsync(fd) < 0) {
+		pe_error_errno(err, "recording the unpacked tree");
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	/* Replace a damaged copy (or lose a race to another podenter that
+	 * unpacked the same image: then use its copy). */
+	if (faccessat(cachefd, cfg_digest, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		char old[160];
+		snprintf(old, sizeof(old), ".old-%s-%d", cfg_digest,
+			 (int)getpid());
+		if (cache_valid(cachefd, cfg_digest)) {
+			res->reused = true;
+			rc = 0;
+			goto out;
+		}
+		if (renameat(cachefd, cfg_digest, cachefd, old) == 0)
+			(void)pe_image_remove_tree(cachefd, old);
+		res->rebuilt = true;
+	}
+	if (renameat(cachefd, tmpname, cachefd, cfg_digest) < 0) {
+		pe_error_errno(err, "moving the unpacked image into %s",
+			       cache_dir);
+		goto out;
+	}
+	tmpname[0] = '\0';
+	rc = 0;
+out:
+	if (cachefd >= 0 && tmpname[0] && rc < 0)
+		(void)pe_image_remove_tree(cachefd, tmpname);
+	else if (cachefd >= 0 && tmpname[0] && res->reused)
+		(void)pe_image_remove_tree(cachefd, tmpname);
+	close_fd(&rootfd);
+	close_fd(&tmpfd);
+	close_fd(&cachefd);
+	plan_free(&plan);
+	return rc;
+}
+
+int pe_image_from_tarball(const char *tarball, const struct pe_image_opts *o,
+			  struct pe_image_result *res, struct pe_error *err)
+{
+	const char *cache_dir =
+	    o->cache_dir ? o->cache_dir : PE_IMAGE_CACHE_DEFAULT;
+	char scratch[PATH_MAX];
+	int sfd = -1, rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (mkdir_p(cache_dir, 0700) < 0)
+		return pe_error_errno(err, "creating the cache %s", cache_dir);
+	/* The outer archive is unpacked (files only) into scratch space in
+	 * the cache's file system, then its layers are applied. */
+	snprintf(scratch, sizeof(scratch), "%s/.layout-XXXXXX", cache_dir);
+	if (!mkdtemp(scratch))
+		return pe_error_errno(err, "creating scratch space in %s",
+				      cache_dir);
+	sfd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0) {
+		pe_error_errno(err, "opening %s", scratch);
+		goto out;
+	}
+	if (pe_image_apply_tar(sfd, tarball, PE_TAR_LAYOUT, o, err) < 0)
+		goto out;
+	rc = unpack_layout(sfd, tarball, cache_dir, o, res, err);
+out:
+	close_fd(&sfd);
+	{
+		int cfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cfd >= 0) {
+			(void)pe_image_remove_tree(cfd,
+						   strrchr(scratch, '/') + 1);
+			close(cfd);
+		}
+	}
+	return rc;
+}
+
+/* Run argv with stdout and stderr to errfd; returns exit status or -1. */
+static int run_quiet(char *const argv[], int errfd)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status, rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, errfd, 1);
+	posix_spawn_file_actions_adddup2(&fa, errfd, 2);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int pe_image_from_runtime(const char *ref, const struct pe_image_opts *o,
+			  struct pe_image_result *res, struct pe_error *err)
+{
+	const char *cache_dir =
+	    o->cache_dir ? o->cache_dir : PE_IMAGE_CACHE_DEFAULT;
+	static const char *const namespaces[] = { "k8s.io", "default" };
+	char out[PATH_MAX], log[PATH_MAX], said[512] = "";
+	int logfd, rc = -1;
+	bool exported = false;
+
+	memset(res, 0, sizeof(*res));
+	if (!ref[0] || ref[0] == '-')
+		return pe_error_set(err, PE_ERR_USAGE, EINVAL,
+				    "bad image reference '%s'", ref);
+	if (mkdir_p(cache_dir, 0700) < 0)
+		return pe_error_errno(err, "creating the cache %s", cache_dir);
+	snprintf(out, sizeof(out), "%s/.export-%d.tar", cache_dir,
+		 (int)getpid());
+	snprintf(log, sizeof(log), "%s/.export-%d.log", cache_dir,
+		 (int)getpid());
+	logfd = open(log, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (logfd < 0)
+		return pe_error_errno(err, "creating %s", log);
+	unlink(log);
+	for (size_t i = 0; i < 2 && !exported; i++) {
+		char *argv[10];
+		int n = 0;
+		argv[n++] = (char *)"ctr";
+		if (o->containerd_address) {
+			argv[n++] = (char *)"--address";
+			argv[n++] = (char *)o->containerd_address;
+		}
+		argv[n++] = (char *)"-n";
+		argv[n++] = (char *)namespaces[i];
+		argv[n++] = (char *)"images";
+		argv[n++] = (char *)"export";
+		argv[n++] = out;
+		argv[n++] = (char *)ref;
+		argv[n] = NULL;
+		if (ftruncate(logfd, 0) == 0 &&
+		    lseek(logfd, 0, SEEK_SET) == 0 &&
+		    run_quiet(argv, logfd) == 0)
+			exported = true;
+	}
+	if (!exported) {
+		char *argv[] = { (char *)"podman",   (char *)"save",
+				 (char *)"--format", (char *)"oci-archive",
+				 (char *)"-o",	     out,
+				 (char *)ref,	     NULL };
+		int k;
+		ssize_t n;
+		lseek(logfd, 0, SEEK_SET);
+		n = read(logfd, said, sizeof(said) - 1);
+		said[n > 0 ? n : 0] = '\0';
+		said[strcspn(said, "\n")] = '\0';
+		unlink(out);
+		k = run_quiet(argv, logfd);
+		exported = k == 0;
+	}
+	close(logfd);
+	if (!exported) {
+		unlink(out);
+		pe_error_set(err, PE_ERR_NOT_FOUND, ENOENT,
+			     "image '%s' is not available from the node's "
+			     "runtime",
+			     ref);
+		if (said[0])
+			pe_error_hint(err, "ctr said: %s", said);
+		pe_error_hint(err, "pull it on the node first (ctr -n k8s.io "
+				   "images pull), or use --tools "
+				   "FILE.tar, a directory, host or builtin");
+		return -1;
+	}
+	rc = pe_image_from_tarball(out, o, res, err);
+	unlink(out);
+	return rc;
+}
