@@ -21,7 +21,8 @@ pod cgroups in every hierarchy on teardown.
 Usage:
   cri.py apply SPEC.json...    create the pods (prints one line per pod)
   cri.py ps                    table of pods and containers with host PIDs
-  cri.py pods-json             JSON array, one object per container
+  cri.py pods-json             JSON array, one object per container (CRI's view)
+  cri.py sandboxes-json        JSON array, one object per sandbox (pause pid, IP)
   cri.py teardown [--no-runtime]  stop and remove every pod, and kubelet's files
   cri.py version               runtime name and version
 """
@@ -42,12 +43,7 @@ import uuid
 import zlib
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, json_format
-
-try:
-    from google.protobuf import message_factory
-except ImportError:  # pragma: no cover
-    message_factory = None
+from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
 
 CONTAINERD_BINARY = os.environ.get("CONTAINERD_BINARY", "/usr/bin/containerd")
 CRI_SOCKET = os.environ.get("CRI_SOCKET", "/run/containerd/containerd.sock")
@@ -137,7 +133,7 @@ class Cri:
         self._stubs = {}
 
     def _message_class(self, desc):
-        if hasattr(message_factory, "GetMessageClass"):
+        if hasattr(message_factory, "GetMessageClass"):  # protobuf >= 4.24
             return message_factory.GetMessageClass(desc)
         return message_factory.MessageFactory(self.pool).GetPrototype(desc)
 
@@ -431,7 +427,7 @@ class PodRunner:
         volumes = self.prepare_volumes(pod, kubelet_dir)
         containers = []
         for container in pod["spec"]["containers"]:
-            containers += self.run_container(container, pod, sandbox_id, sandbox_config, qos,
+            containers += self.run_container(container, sandbox_id, sandbox_config, qos,
                                              kubelet_dir, volumes)
         return {"namespace": ns, "pod": name, "pod_uid": uid, "sandbox_id": sandbox_id,
                 "ip": ip, "qos": qos, "containers": containers}
@@ -448,8 +444,7 @@ class PodRunner:
             volumes[vol["name"]] = host
         return volumes
 
-    def run_container(self, container, pod, sandbox_id, sandbox_config, qos, kubelet_dir,
-                      volumes):
+    def run_container(self, container, sandbox_id, sandbox_config, qos, kubelet_dir, volumes):
         meta = sandbox_config["metadata"]
         cname = container["name"]
         image = container["image"]
