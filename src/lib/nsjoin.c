@@ -22,6 +22,7 @@
 
 #include "podenter/nsjoin.h"
 #include "podenter/resolve.h"
+#include "runtime/sources.h"
 #include "syscalls.h"
 
 #ifndef CLONE_NEWTIME
@@ -155,15 +156,18 @@ int pe_pin_target(const struct pe_hostroot *hr,
 		stale(err, target->pid, "exited");
 		goto out;
 	}
-	if (now.pid_state != PE_PID_VERIFIED ||
-	    now.start_time != target->start_time) {
+	/* through the pinned directory: the process resolution saw, or
+	 * another one that got its PID */
+	if (pe_proc_start_time_at(pin->procfd, ".") != target->start_time) {
 		stale(err, target->pid,
 		      "was replaced by another process with the same PID");
 		goto out;
 	}
-	if (target->cgroup &&
-	    (!now.cgroup || strcmp(now.cgroup, target->cgroup))) {
-		stale(err, target->pid, "moved to another cgroup");
+	if (now.pid_state != PE_PID_VERIFIED ||
+	    (target->cgroup &&
+	     (!now.cgroup || strcmp(now.cgroup, target->cgroup) != 0))) {
+		stale(err, target->pid,
+		      "left its container's cgroup (container restarted?)");
 		goto out;
 	}
 	pin->start_time = now.start_time;

@@ -9,6 +9,8 @@ command -v unshare >/dev/null || t_skip_all "unshare (util-linux) is not install
 # hostname NAME, a tmpfs at $T_TMP/mark holding "in-target" that exists only
 # in its mount namespace, and two processes in its PID namespace (init
 # "sleep 1000" and a child "sleep 1001"). Sets E_PID (its init, host PID).
+# E_INIT_PREFIX (words put before the init's "sleep 1000", e.g. setpriv or
+# env) and E_CWD (the init's working directory) shape the init process.
 e_make_target() {
 	local name=$1 outer
 	shift
@@ -21,7 +23,10 @@ e_make_target() {
 			echo "$1" >"$2/mark/in-target"
 			sleep 1001 &
 			touch "$2/ready.$1"
-			exec sleep 1000' sh "$name" "$T_TMP" >/dev/null 2>&1 &
+			cd "$3" || exit 1
+			shift 3
+			exec "$@" sleep 1000' sh "$name" "$T_TMP" "${E_CWD:-/}" \
+		${E_INIT_PREFIX:-} >/dev/null 2>&1 &
 	outer=$!
 	disown "$outer"
 	t_cleanup "kill -9 $outer"
@@ -32,6 +37,9 @@ e_make_target() {
 	E_PID=$(pgrep -P "$outer" | head -1)
 	t_cleanup "kill -9 $E_PID"
 	[ -n "$E_PID" ] || { echo "no target process for $name" >&2; exit 1; }
+	# the init has exec'd (through any prefix) into its final program
+	t_wait_for 400 grep -qx sleep "/proc/$E_PID/comm" ||
+		{ echo "target $name did not start sleeping" >&2; exit 1; }
 }
 
 # Inode of /proc/PID/ns/NAME.

@@ -3,7 +3,7 @@
 # 128+N; signals sent to podenter reach the command; killing podenter kills
 # the command; only fds 0, 1 and 2 reach the command; a target without
 # /bin/sh (distroless) gets a clear 127.
-source "$TESTLIB"
+source "${TESTLIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 source "$(dirname "${BASH_SOURCE[0]}")/enter-common.sh"
 t_require_root
 

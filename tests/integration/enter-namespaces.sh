@@ -4,7 +4,7 @@
 # target's for the chosen set and the host's for the rest; ps shows exactly
 # the target's PID namespace; both the pidfd setns and the /proc/PID/ns
 # fallback are exercised and told apart with strace.
-source "$TESTLIB"
+source "${TESTLIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 source "$(dirname "${BASH_SOURCE[0]}")/enter-common.sh"
 t_require_root
 
