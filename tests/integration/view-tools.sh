@@ -1,0 +1,83 @@
+#!/bin/bash
+# --view tools: the tools tree at /, the container's untouched root at
+# /target with its volume, the pod's /proc, hostname, resolv.conf and hosts;
+# read-only tools and /target, and --rw writing through (and saying so).
+source "$TESTLIB"
+t_require_root
+source "$(dirname "$0")/view-common.sh"
+
+v_make_distroless dl
+DL_PID=$V_PID DL_ROOT=$V_ROOT
+v_make_busybox bb
+BB_PID=$V_PID BB_ROOT=$V_ROOT
+
+for tools in host builtin; do
+	# host tools are the node's procps/coreutils; builtin is busybox
+	for t in dl bb; do
+		pid=DL_PID root=DL_ROOT
+		[ $t = bb ] && pid=BB_PID root=BB_ROOT
+		pid=${!pid} root=${!root}
+		v_snap "$pid" "before-$tools-$t"
+		tree_before=$(v_tree "$root")
+		t_podenter pid:"$pid" --view tools --tools $tools -- sh -c \
+			'ps -e -o pid,comm; echo ---; ls /target; echo ---; cat /target/data/hello; hostname'
+		t_expect_rc "$tools/$t: the shell ran" 0
+		t_expect_match "$tools/$t: ps shows the target's init as PID 1" "$T_OUT" "^ *1 (app-ready|sleep)$"
+		if [ $t = dl ]; then
+			t_expect_match "$tools/$t: ps shows the target's other process" "$T_OUT" "app-worker"
+			t_expect_match "$tools/$t: /target holds the distroless binary" "$T_OUT" "^app$"
+		else
+			t_expect_match "$tools/$t: ps shows the target's other process" "$T_OUT" "sleep"
+			t_expect_match "$tools/$t: /target holds the container's /bin" "$T_OUT" "^bin$"
+		fi
+		t_expect_match "$tools/$t: the volume is visible under /target" "$T_OUT" "^volume of $t$"
+		t_expect_match "$tools/$t: the pod's hostname" "$T_OUT" "^pod-$t$"
+		t_expect_match "$tools/$t: a note says which tools" "$T_ERR" "tools: $tools"
+		v_expect_unchanged "$tools/$t" "$pid" "before-$tools-$t"
+		t_expect_eq "$tools/$t: nothing written into the container" "$(v_tree "$root")" "$tree_before"
+	done
+done
+
+# The pod's resolver files and hostname, not the node's.
+t_podenter pid:"$BB_PID" --view tools --tools builtin -- cat /etc/resolv.conf /etc/hosts
+t_expect_match "resolv.conf is the pod's" "$T_OUT" "nameserver 10.96.0.10"
+t_expect_match "hosts is the pod's" "$T_OUT" "10.244.1.7 pod-bb"
+t_podenter pid:"$DL_PID" --view tools --tools host -- cat /etc/resolv.conf
+t_expect_rc "a pod without resolv.conf: an empty one" 0
+t_expect_eq "no node resolver settings leak in" "$T_OUT" ""
+
+# Tools and /target are read-only; a fresh /proc for the pod; no host fds.
+t_podenter pid:"$BB_PID" --view tools --tools builtin -- sh -c \
+	'touch /bin/x 2>&1; touch /target/x 2>&1; echo w >/tmp/scratch && cat /tmp/scratch;
+	 grep -E " / | /target " /proc/self/mountinfo; ls /proc/self/fd | wc -l'
+t_expect_match "the tools tree is read-only" "$T_OUT" "/bin/x: Read-only file system"
+t_expect_match "/target is read-only without --rw" "$T_OUT" "/target/x: Read-only file system"
+t_expect_match "/tmp is a scratch tmpfs" "$T_OUT" "^w$"
+t_expect_match "/ is mounted ro,nosuid,nodev" "$T_OUT" " / ro,nosuid,nodev"
+t_expect_match "/target is mounted ro,nosuid,nodev" "$T_OUT" " /target ro,nosuid,nodev"
+[ -e "$BB_ROOT/x" ] && t_fail "a write to /target reached the container" ||
+	t_pass "a write to /target without --rw did not reach the container"
+
+# --rw writes through and says so.
+t_podenter pid:"$BB_PID" --view tools --tools builtin --rw -- sh -c 'echo through >/target/tmp/rw-file'
+t_expect_rc "--rw: the write succeeded" 0
+t_expect_match "--rw says writes go through" "$T_ERR" "writes to the container's files \(/target\) go through"
+t_expect_eq "--rw: the file is in the container" "$(cat "$BB_ROOT/tmp/rw-file" 2>/dev/null)" "through"
+rm -f "$BB_ROOT/tmp/rw-file"
+
+# The default tools: host when it has a shell (it does here).
+t_podenter pid:"$BB_PID" --view tools -- true
+t_expect_match "default tools: host, and why" "$T_ERR" "tools: host \(/\): the host root / has a usable /bin/sh"
+
+# podenter.conf chooses the view and the tools.
+printf '# site defaults\ntools = builtin\nview = tools\n' >"$PODENTER_CONFIG"
+t_podenter pid:"$BB_PID" -- sh -c 'ls /target/bin/busybox; readlink /bin/sh'
+t_expect_match "config: view tools by default" "$T_OUT" "^/target/bin/busybox$"
+t_expect_match "config: builtin tools" "$T_ERR" "tools: builtin .*set in $PODENTER_CONFIG"
+printf 'colour = blue\n' >"$PODENTER_CONFIG"
+t_podenter pid:"$BB_PID" -- true
+t_expect_rc "a bad config line: 125" 125
+t_expect_match "a bad config line is named" "$T_ERR" "podenter.conf:1: unknown setting 'colour'"
+: >"$PODENTER_CONFIG"
+
+t_done
