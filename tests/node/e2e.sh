@@ -637,6 +637,7 @@ bring_node_up() {
 			{ cat "$WORK/node-down-before.log"; return 1; }
 	fi
 	say "e2e: bringing the node up (tests/node/node.sh up tests/node/pods/*.json)"
+	ls /run/netns >"$WORK/netns-before" 2>/dev/null || true
 	if ! bash "$NODE_DIR/node.sh" up "$NODE_DIR"/pods/*.json >"$WORK/node-up.log" 2>&1; then
 		cat "$WORK/node-up.log"
 		return 1
@@ -659,9 +660,49 @@ tear_node_down() {
 	return "$rc"
 }
 
+# After node.sh down: nothing of the node is left (a second run starts clean).
+check_teardown_left_nothing() {
+	local left=() uid id d
+	[[ -e $PODENTER_NODE_STATE ]] && left+=("$PODENTER_NODE_STATE")
+	[[ -e /run/containerd ]] && left+=(/run/containerd)
+	[[ -e /var/lib/containerd/.podenter-node ]] && left+=(/var/lib/containerd)
+	ip link show podenter0 >/dev/null 2>&1 && left+=("bridge podenter0")
+	for d in $(pgrep -x containerd); do # zombies (an init that does not reap) are gone
+		[[ $(awk '/^State:/ {print $2}' "/proc/$d/status" 2>/dev/null) == Z ]] ||
+			left+=("containerd process $d")
+	done
+	for uid in $(truth '" ".join(sorted(set(x["pod_uid"] for x in s)))'); do
+		for d in /var/log/pods/*_"$uid" "/var/lib/kubelet/pods/$uid" \
+			$(find /sys/fs/cgroup -maxdepth 5 -type d -name "pod$uid" 2>/dev/null); do
+			[[ -e $d ]] && left+=("$d")
+		done
+	done
+	for id in $(truth '" ".join(x["container_id"] for x in c)'); do
+		for d in /var/log/containers/*-"$id".log; do
+			[[ -L $d ]] && left+=("$d")
+		done
+	done
+	for d in /run/netns/cni-*; do
+		[[ -e $d ]] || continue
+		grep -qxF "${d##*/}" "$WORK/netns-before" || left+=("$d")
+	done
+	if ((${#left[@]} > 0)); then
+		say "FAILED: left after node.sh down:"
+		printf '  %s\n' "${left[@]}"
+		return 1
+	fi
+}
+
 finish() {
 	local status=$?
-	tear_node_down || FAILED=$((FAILED + 1))
+	if tear_node_down; then
+		if [[ ${E2E_KEEP:-0} != 1 && -s $WORK/containers.json ]]; then
+			check node-teardown-left-nothing check_teardown_left_nothing
+		fi
+	else
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES+=(node-teardown)
+	fi
 	if ((${#FAILED_NAMES[@]} > 0)); then
 		say "e2e: failed checks: ${FAILED_NAMES[*]}"
 	fi
