@@ -140,8 +140,13 @@ write_containerd_config() {
 }
 
 check_machine() {
+	local routes
 	grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
 		die "no overlayfs on this kernel: the overlayfs snapshotter cannot work"
+	# The pod subnet must be ours alone: pods and tests talk to it directly.
+	routes=$(ip -4 route show root "$POD_SUBNET" | grep -v " dev $BRIDGE " || true)
+	[[ -z $routes ]] ||
+		die "$POD_SUBNET is already routed on this machine ($routes); set PODENTER_NODE_SUBNET"
 	grep -qE '\scgroup2?$' /proc/filesystems || die "no cgroup filesystem"
 	[[ -x /usr/lib/cni/bridge ]] || die "CNI plugins missing in /usr/lib/cni"
 }
