@@ -1,0 +1,71 @@
+#!/bin/bash
+# Assemble the root file system of podenter's node image from a built tree,
+# without network: `make install` into it (podenter, man page, completions,
+# the builtin toolbox, the example config), the shared libraries podenter
+# links (as ldd resolves them here), and a static busybox for the
+# DaemonSet's idle process and a shell. Then build the image from it:
+#
+#   ./configure && make
+#   deploy/image-rootfs.sh image-rootfs            # from the build directory
+#   buildah build -f Containerfile -t podenter:0.1.0 image-rootfs
+#   (podman build / docker build take the same arguments)
+#
+# The paths compiled into podenter (toolbox, config) are configure's, so the
+# image holds them exactly where the binary looks.
+set -euo pipefail
+
+usage() {
+	echo "usage: $0 OUTPUT-DIR [BUILD-DIR]" >&2
+	exit 2
+}
+[ $# -ge 1 ] && [ $# -le 2 ] || usage
+out=$1
+builddir=${2:-.}
+[ -f "$builddir/Makefile" ] && [ -x "$builddir/podenter" ] || {
+	echo "$0: $builddir is not a built podenter tree (run ./configure && make)" >&2
+	exit 1
+}
+case "$out" in
+/*) ;;
+*) out=$PWD/$out ;;
+esac
+
+rm -rf "$out"
+mkdir -p "$out"
+# install exactly what `make install` installs; no jobserver from a caller
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$builddir" install DESTDIR="$out" >/dev/null
+
+sbin=$(find "$out" -path '*/sbin/podenter' -type f | head -n1)
+[ -n "$sbin" ] || {
+	echo "$0: make install put no sbin/podenter under $out" >&2
+	exit 1
+}
+
+# The libraries and the loader, at the paths the binary asks for.
+copy_libs() { # elf
+	local lib
+	for lib in $(ldd "$1" | grep -oE '/[^ ]+\.so[^ ]*'); do
+		[ -e "$out$lib" ] && continue
+		mkdir -p "$out$(dirname "$lib")"
+		cp -L "$lib" "$out$lib"
+	done
+}
+copy_libs "$sbin"
+
+# A static busybox for /bin: sleep (the DaemonSet), sh (debugging the image).
+busybox=$(sed -n 's/^BUSYBOX_PATH = //p' "$builddir/Makefile")
+busybox=${busybox:-/bin/busybox}
+if LC_ALL=C readelf -l "$busybox" 2>/dev/null | grep -q 'program interpreter'; then
+	echo "$0: $busybox is not static (Debian: apt-get install busybox-static)" >&2
+	exit 1
+fi
+mkdir -p "$out/bin" "$out/etc" "$out/host" "$out/tmp" "$out/var/cache/podenter" "$out/var/log/podenter"
+chmod 1777 "$out/tmp"
+cp "$busybox" "$out/bin/busybox"
+for applet in $("$busybox" --list); do
+	[ -e "$out/bin/$applet" ] || ln -s busybox "$out/bin/$applet"
+done
+[ -f "$out/etc/passwd" ] || printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$out/etc/passwd"
+[ -f "$out/etc/group" ] || printf 'root:x:0:\nnogroup:x:65534:\n' >"$out/etc/group"
+
+echo "$out: podenter at ${sbin#"$out"}, $(find "$out" -name '*.so*' | wc -l) libraries, busybox at /bin/busybox"
