@@ -796,9 +796,18 @@ static int mount_overlay(const struct staging *s, bool with_container,
 	snprintf(target, sizeof(target), "%s/root", s->path);
 	if (mount("overlay", target, "overlay", MS_NOSUID | MS_NODEV, data) <
 	    0) {
+		int saved = errno;
+
 		pe_error_errno(err, "mounting the overlay for the view");
-		pe_error_hint(err, "overlayfs stacks at most two levels deep; "
-				   "try --view tools");
+		if (saved == ELOOP && with_container && with_tools)
+			pe_error_hint(err,
+				      "overlayfs refuses layers inside one "
+				      "another: the container's root lies inside "
+				      "the tools tree; use other tools (--tools "
+				      "builtin) or --view tools");
+		else
+			pe_error_hint(err, "overlayfs stacks at most two levels "
+					   "deep; try --view tools");
 		return -1;
 	}
 	return 0;
