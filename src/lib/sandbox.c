@@ -1,0 +1,1140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Capability profiles, no_new_privs, seccomp and the LSM exec label of a
+ * debug session. See include/podenter/sandbox.h for the order of the steps.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <linux/magic.h>
+#include <seccomp.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "podenter/sandbox.h"
+
+#define SECCOMP_PROFILE_MAX (1u << 20)
+
+static const char *const profile_names[PE_PROFILE_COUNT] = {
+	[PE_PROFILE_GENERAL] = "general",
+	[PE_PROFILE_BASELINE] = "baseline",
+	[PE_PROFILE_RESTRICTED] = "restricted",
+	[PE_PROFILE_NETADMIN] = "netadmin",
+	[PE_PROFILE_SYSADMIN] = "sysadmin",
+};
+
+int pe_profile_parse(const char *name, enum pe_profile *out,
+		     struct pe_error *err)
+{
+	for (int p = 0; p < PE_PROFILE_COUNT; p++) {
+		if (strcmp(name, profile_names[p]) == 0) {
+			*out = (enum pe_profile)p;
+			return 0;
+		}
+	}
+	pe_error_set(err, PE_ERR_USAGE, EINVAL, "unknown profile '%s'", name);
+	pe_error_hint(err, "profiles: general (default), baseline, restricted, "
+			   "netadmin, sysadmin");
+	return -1;
+}
+
+const char *pe_profile_name(enum pe_profile p)
+{
+	return p < PE_PROFILE_COUNT ? profile_names[p] : "?";
+}
+
+pe_capset pe_capset_all(void)
+{
+	int last = CAP_LAST_CAP;
+
+	/* the running kernel may know more (or fewer) than our headers */
+	while (last < 63 && CAP_IS_SUPPORTED(last + 1))
+		last++;
+	while (last > 0 && !CAP_IS_SUPPORTED(last))
+		last--;
+	return last >= 63 ? ~(pe_capset)0 : (PE_CAP_BIT(last + 1) - 1);
+}
+
+/* The capability set container runtimes give a container by default
+ * (Docker's and containerd's list), which kubectl debug's profiles start
+ * from. */
+static pe_capset runtime_default_caps(void)
+{
+	return PE_CAP_BIT(CAP_CHOWN) | PE_CAP_BIT(CAP_DAC_OVERRIDE) |
+	       PE_CAP_BIT(CAP_FSETID) | PE_CAP_BIT(CAP_FOWNER) |
+	       PE_CAP_BIT(CAP_MKNOD) | PE_CAP_BIT(CAP_NET_RAW) |
+	       PE_CAP_BIT(CAP_SETGID) | PE_CAP_BIT(CAP_SETUID) |
+	       PE_CAP_BIT(CAP_SETFCAP) | PE_CAP_BIT(CAP_SETPCAP) |
+	       PE_CAP_BIT(CAP_NET_BIND_SERVICE) | PE_CAP_BIT(CAP_SYS_CHROOT) |
+	       PE_CAP_BIT(CAP_KILL) | PE_CAP_BIT(CAP_AUDIT_WRITE);
+}
+
+void pe_sandbox_init(struct pe_sandbox *sb, enum pe_profile p)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->profile = p;
+	sb->no_new_privs = true;
+	sb->seccomp = PE_SECCOMP_RUNTIME_DEFAULT;
+	switch (p) {
+	case PE_PROFILE_GENERAL:
+		sb->caps = runtime_default_caps() | PE_CAP_BIT(CAP_SYS_PTRACE);
+		break;
+	case PE_PROFILE_BASELINE:
+		sb->caps = runtime_default_caps();
+		break;
+	case PE_PROFILE_RESTRICTED:
+		sb->caps = 0;
+		sb->run_as_nonroot = true;
+		break;
+	case PE_PROFILE_NETADMIN:
+		sb->caps = runtime_default_caps() | PE_CAP_BIT(CAP_NET_ADMIN) |
+			   PE_CAP_BIT(CAP_NET_RAW);
+		/* so tcpdump or ip work for a non-root session user too */
+		sb->ambient =
+		    PE_CAP_BIT(CAP_NET_ADMIN) | PE_CAP_BIT(CAP_NET_RAW);
+		break;
+	case PE_PROFILE_SYSADMIN:
+	default:
+		sb->caps = pe_capset_all();
+		sb->no_new_privs = false;
+		sb->seccomp = PE_SECCOMP_UNCONFINED;
+		break;
+	}
+}
+
+int pe_cap_parse(const char *name, pe_capset *out, struct pe_error *err)
+{
+	char buf[64];
+	cap_value_t v;
+	size_t n = 0;
+
+	if (strcasecmp(name, "ALL") == 0) {
+		*out = pe_capset_all();
+		return 0;
+	}
+	if (strncasecmp(name, "cap_", 4) != 0)
+		n = (size_t)snprintf(buf, sizeof(buf), "cap_");
+	if (strlen(name) + n >= sizeof(buf) || !*name)
+		goto bad;
+	for (const char *s = name; *s; s++)
+		buf[n++] = (char)tolower((unsigned char)*s);
+	buf[n] = '\0';
+	if (cap_from_name(buf, &v) < 0 || v < 0 || v > 63 ||
+	    !(pe_capset_all() & PE_CAP_BIT(v)))
+		goto bad;
+	*out = PE_CAP_BIT(v);
+	return 0;
+bad:
+	pe_error_set(err, PE_ERR_USAGE, EINVAL, "unknown capability '%s'",
+		     name);
+	pe_error_hint(err, "use names like NET_ADMIN or CAP_SYS_PTRACE, or ALL "
+			   "(see capabilities(7))");
+	return -1;
+}
+
+int pe_cap_parse_list(const char *list, pe_capset *out, struct pe_error *err)
+{
+	char *copy = strdup(list), *save = NULL;
+	pe_capset set = 0;
+
+	if (!copy)
+		return pe_error_errno(err, "parsing capabilities");
+	for (char *tok = strtok_r(copy, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		pe_capset one;
+
+		if (pe_cap_parse(tok, &one, err) < 0) {
+			free(copy);
+			return -1;
+		}
+		set |= one;
+	}
+	free(copy);
+	*out = set;
+	return 0;
+}
+
+void pe_capset_format(pe_capset set, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (int c = 0; c < 64 && used < size; c++) {
+		char *name;
+
+		if (!(set & PE_CAP_BIT(c)))
+			continue;
+		name = cap_to_name(c);
+		if (!name)
+			continue;
+		for (char *s = name; *s; s++)
+			*s = (char)toupper((unsigned char)*s);
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 used ? "," : "", name);
+		cap_free(name);
+	}
+}
+
+void pe_sandbox_cap_add(struct pe_sandbox *sb, pe_capset add)
+{
+	sb->caps |= add;
+}
+
+void pe_sandbox_cap_drop(struct pe_sandbox *sb, pe_capset drop)
+{
+	sb->caps &= ~drop;
+	sb->ambient &= ~drop;
+}
+
+int pe_sandbox_set_seccomp(struct pe_sandbox *sb, const char *spec,
+			   struct pe_error *err)
+{
+	if (!spec || !*spec)
+		return pe_error_set(err, PE_ERR_USAGE, EINVAL,
+				    "--seccomp needs runtime-default, "
+				    "unconfined or a file");
+	if (strcmp(spec, "runtime-default") == 0) {
+		sb->seccomp = PE_SECCOMP_RUNTIME_DEFAULT;
+	} else if (strcmp(spec, "unconfined") == 0) {
+		sb->seccomp = PE_SECCOMP_UNCONFINED;
+	} else {
+		sb->seccomp = PE_SECCOMP_FILE;
+		sb->seccomp_file = spec;
+	}
+	return 0;
+}
+
+/* --- podenter's runtime-default filter --------------------------------- */
+
+/*
+ * What Docker's default profile denies (it is an allowlist; these are the
+ * calls it leaves out, and the capability that brings each back), plus what
+ * it does not cover: TIOCSTI and TIOCLINUX, which let a process holding a
+ * terminal type into it. Written as a denylist so every tool on the node
+ * keeps working; the kernel's own checks remain behind it.
+ */
+struct deny_rule {
+	const char *name;
+	int unless_cap; /* -1: always denied */
+};
+
+static const struct deny_rule runtime_default_denied[] = {
+	{ "acct", CAP_SYS_PACCT },
+	{ "add_key", -1 },
+	{ "keyctl", -1 },
+	{ "request_key", -1 },
+	{ "bpf", CAP_SYS_ADMIN },
+	{ "clock_adjtime", CAP_SYS_TIME },
+	{ "clock_settime", CAP_SYS_TIME },
+	{ "settimeofday", CAP_SYS_TIME },
+	{ "stime", CAP_SYS_TIME },
+	{ "create_module", CAP_SYS_MODULE },
+	{ "delete_module", CAP_SYS_MODULE },
+	{ "finit_module", CAP_SYS_MODULE },
+	{ "init_module", CAP_SYS_MODULE },
+	{ "get_kernel_syms", CAP_SYS_MODULE },
+	{ "query_module", CAP_SYS_MODULE },
+	{ "get_mempolicy", CAP_SYS_NICE },
+	{ "mbind", CAP_SYS_NICE },
+	{ "set_mempolicy", CAP_SYS_NICE },
+	{ "move_pages", CAP_SYS_NICE },
+	{ "ioperm", CAP_SYS_RAWIO },
+	{ "iopl", CAP_SYS_RAWIO },
+	{ "kcmp", CAP_SYS_PTRACE },
+	{ "process_vm_readv", CAP_SYS_PTRACE },
+	{ "process_vm_writev", CAP_SYS_PTRACE },
+	{ "ptrace", CAP_SYS_PTRACE },
+	{ "pidfd_getfd", CAP_SYS_PTRACE },
+	{ "kexec_file_load", CAP_SYS_BOOT },
+	{ "kexec_load", CAP_SYS_BOOT },
+	{ "reboot", CAP_SYS_BOOT },
+	{ "lookup_dcookie", CAP_SYS_ADMIN },
+	{ "mount", CAP_SYS_ADMIN },
+	{ "umount", CAP_SYS_ADMIN },
+	{ "umount2", CAP_SYS_ADMIN },
+	{ "pivot_root", CAP_SYS_ADMIN },
+	{ "setns", CAP_SYS_ADMIN },
+	{ "unshare", CAP_SYS_ADMIN },
+	{ "swapon", CAP_SYS_ADMIN },
+	{ "swapoff", CAP_SYS_ADMIN },
+	{ "quotactl", CAP_SYS_ADMIN },
+	{ "fanotify_init", CAP_SYS_ADMIN },
+	{ "name_to_handle_at", CAP_SYS_ADMIN },
+	{ "open_by_handle_at", CAP_DAC_READ_SEARCH },
+	{ "perf_event_open", CAP_SYS_ADMIN },
+	{ "fsopen", CAP_SYS_ADMIN },
+	{ "fsconfig", CAP_SYS_ADMIN },
+	{ "fsmount", CAP_SYS_ADMIN },
+	{ "fspick", CAP_SYS_ADMIN },
+	{ "move_mount", CAP_SYS_ADMIN },
+	{ "open_tree", CAP_SYS_ADMIN },
+	{ "mount_setattr", CAP_SYS_ADMIN },
+	{ "syslog", CAP_SYSLOG },
+	{ "vhangup", CAP_SYS_TTY_CONFIG },
+	{ "userfaultfd", -1 },
+	{ "nfsservctl", -1 },
+	{ "sysfs", -1 },
+	{ "_sysctl", -1 },
+	{ "uselib", -1 },
+	{ "ustat", -1 },
+	{ "vm86", -1 },
+	{ "vm86old", -1 },
+	{ "io_uring_setup", -1 },
+	{ "io_uring_enter", -1 },
+	{ "io_uring_register", -1 },
+};
+
+#define NS_CLONE_FLAGS                                                         \
+	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |           \
+	 CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
+
+static int seccomp_fail(struct pe_error *err, int rc, const char *what)
+{
+	return pe_error_set(err, PE_ERR_SYSTEM, -rc, "seccomp: %s", what);
+}
+
+/* The architectures whose system calls can reach this kernel from this
+ * machine's binaries: without them a 32-bit call would fall to the "bad
+ * architecture" action (kill) rather than to the rules. */
+static int add_native_arches(scmp_filter_ctx ctx)
+{
+	int rc = 0;
+
+	if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
+		rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+		if (rc == 0 || rc == -EEXIST)
+			rc = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+		if (rc == -EEXIST)
+			rc = 0;
+	}
+	return rc;
+}
+
+static int deny_terminal_injection(scmp_filter_ctx ctx)
+{
+	/* ioctl's request is an unsigned int to the kernel: compare only the
+	 * low 32 bits, or (1 << 32) | TIOCSTI gets through (CVE-2019-10063) */
+	static const unsigned long requests[] = { TIOCSTI, TIOCLINUX };
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+		rc = seccomp_rule_add(
+		    ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, requests[i]));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int pe_seccomp_runtime_default(pe_capset caps, void **filter,
+			       struct pe_error *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int rc;
+
+	*filter = NULL;
+	if (!ctx)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+				    "seccomp: building the filter");
+	/* no_new_privs is the profile's decision, not libseccomp's */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (rc == 0)
+		rc = add_native_arches(ctx);
+	for (size_t i = 0; rc == 0 && i < sizeof(runtime_default_denied) /
+					      sizeof(runtime_default_denied[0]);
+	     i++) {
+		const struct deny_rule *d = &runtime_default_denied[i];
+		int nr = seccomp_syscall_resolve_name(d->name);
+
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not a call on this architecture */
+		if (d->unless_cap >= 0 && (caps & PE_CAP_BIT(d->unless_cap)))
+			continue;
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+	}
+	if (rc == 0 && !(caps & PE_CAP_BIT(CAP_SYS_ADMIN))) {
+		/* new namespaces only with SYS_ADMIN; clone3 hides its flags in
+		 * memory, so it gets ENOSYS and libc falls back to clone */
+		for (int bit = 0; rc == 0 && bit < 64; bit++) {
+			unsigned long flag = 1ul << bit;
+
+			if (!(NS_CLONE_FLAGS & flag))
+				continue;
+			rc = seccomp_rule_add(
+			    ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+			    SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
+		}
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+					      SCMP_SYS(clone3), 0);
+	}
+	if (rc == 0)
+		rc = deny_terminal_injection(ctx);
+	if (rc < 0) {
+		seccomp_release(ctx);
+		return seccomp_fail(err, rc, "building runtime-default");
+	}
+	*filter = ctx;
+	return 0;
+}
+
+void pe_seccomp_filter_free(void *filter)
+{
+	if (filter)
+		seccomp_release((scmp_filter_ctx)filter);
+}
+
+/* --- OCI and Docker JSON profiles ---------------------------------------- */
+
+struct json_profile {
+	const char *origin;
+	pe_capset caps;
+	struct pe_error *err;
+};
+
+static int parse_fail(struct json_profile *jp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int parse_fail(struct json_profile *jp, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return pe_error_set(jp->err, PE_ERR_PARSE, EINVAL, "%s: %s", jp->origin,
+			    what);
+}
+
+static int action_from_name(struct json_profile *jp, const char *name,
+			    struct json_object *errno_ret, uint32_t *out)
+{
+	int eno = EPERM;
+
+	if (errno_ret) {
+		if (!json_object_is_type(errno_ret, json_type_int))
+			return parse_fail(jp, "errnoRet must be a number");
+		eno = json_object_get_int(errno_ret);
+		if (eno < 0 || eno > 4095)
+			return parse_fail(jp, "errnoRet out of range");
+	}
+	if (!name)
+		return parse_fail(jp, "an action is missing");
+	if (strcmp(name, "SCMP_ACT_ALLOW") == 0)
+		*out = SCMP_ACT_ALLOW;
+	else if (strcmp(name, "SCMP_ACT_ERRNO") == 0)
+		*out = SCMP_ACT_ERRNO((uint16_t)eno);
+	else if (strcmp(name, "SCMP_ACT_KILL") == 0 ||
+		 strcmp(name, "SCMP_ACT_KILL_THREAD") == 0)
+		*out = SCMP_ACT_KILL;
+	else if (strcmp(name, "SCMP_ACT_KILL_PROCESS") == 0)
+		*out = SCMP_ACT_KILL_PROCESS;
+	else if (strcmp(name, "SCMP_ACT_TRAP") == 0)
+		*out = SCMP_ACT_TRAP;
+	else if (strcmp(name, "SCMP_ACT_LOG") == 0)
+		*out = SCMP_ACT_LOG;
+	else if (strcmp(name, "SCMP_ACT_TRACE") == 0)
+		*out = SCMP_ACT_TRACE((uint16_t)eno);
+	else
+		return parse_fail(jp, "unsupported action %s", name);
+	return 0;
+}
+
+static int op_from_name(const char *name, enum scmp_compare *out)
+{
+	static const struct {
+		const char *name;
+		enum scmp_compare op;
+	} ops[] = {
+		{ "SCMP_CMP_NE", SCMP_CMP_NE },
+		{ "SCMP_CMP_LT", SCMP_CMP_LT },
+		{ "SCMP_CMP_LE", SCMP_CMP_LE },
+		{ "SCMP_CMP_EQ", SCMP_CMP_EQ },
+		{ "SCMP_CMP_GE", SCMP_CMP_GE },
+		{ "SCMP_CMP_GT", SCMP_CMP_GT },
+		{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+	};
+
+	for (size_t i = 0; name && i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (strcmp(name, ops[i].name) == 0) {
+			*out = ops[i].op;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Docker's "amd64" style and libseccomp's "x86_64" style both name the
+ * native architecture. */
+static bool arch_is_native(const char *name)
+{
+	static const struct {
+		const char *go;
+		const char *scmp;
+	} names[] = {
+		{ "amd64", "x86_64" },	  { "386", "x86" },
+		{ "arm64", "aarch64" },	  { "arm", "arm" },
+		{ "ppc64le", "ppc64le" }, { "s390x", "s390x" },
+		{ "riscv64", "riscv64" },
+	};
+	const char *s = name;
+	uint32_t arch;
+
+	if (strncmp(s, "SCMP_ARCH_", 10) == 0)
+		s += 10;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcasecmp(s, names[i].go) == 0) {
+			s = names[i].scmp;
+			break;
+		}
+	}
+	{
+		char lower[32];
+		size_t n = 0;
+
+		for (; s[n] && n < sizeof(lower) - 1; n++)
+			lower[n] = (char)tolower((unsigned char)s[n]);
+		lower[n] = '\0';
+		arch = seccomp_arch_resolve_name(lower);
+	}
+	return arch && arch == seccomp_arch_native();
+}
+
+static uint32_t arch_from_name(const char *name)
+{
+	char lower[32];
+	const char *s = name;
+	size_t n = 0;
+
+	if (strncmp(s, "SCMP_ARCH_", 10) == 0)
+		s += 10;
+	for (; s[n] && n < sizeof(lower) - 1; n++)
+		lower[n] = (char)tolower((unsigned char)s[n]);
+	lower[n] = '\0';
+	return seccomp_arch_resolve_name(lower);
+}
+
+static bool kernel_at_least(const char *version)
+{
+	struct utsname u;
+	unsigned int want_major = 0, want_minor = 0, major = 0, minor = 0;
+
+	if (sscanf(version, "%u.%u", &want_major, &want_minor) < 1 ||
+	    uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) < 2)
+		return true;
+	return major > want_major ||
+	       (major == want_major && minor >= want_minor);
+}
+
+/* Docker's includes/excludes: caps all held, arch listed, kernel new
+ * enough. Returns 1 when the rule applies, 0 when not, -1 on bad JSON. */
+static int rule_applies(struct json_profile *jp, struct json_object *rule)
+{
+	struct json_object *inc = NULL, *exc = NULL, *list;
+	pe_capset c;
+	struct pe_error scratch;
+
+	if (json_object_object_get_ex(rule, "includes", &inc) && inc) {
+		if (json_object_object_get_ex(inc, "caps", &list) &&
+		    json_object_is_type(list, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(list);
+			     i++) {
+				const char *n = json_object_get_string(
+				    json_object_array_get_idx(list, i));
+
+				if (!n || pe_cap_parse(n, &c, &scratch) < 0 ||
+				    (jp->caps & c) != c)
+					return 0;
+			}
+		}
+		if (json_object_object_get_ex(inc, "arches", &list) &&
+		    json_object_is_type(list, json_type_array) &&
+		    json_object_array_length(list) > 0) {
+			bool found = false;
+
+			for (size_t i = 0; i < json_object_array_length(list);
+			     i++) {
+				const char *n = json_object_get_string(
+				    json_object_array_get_idx(list, i));
+
+				if (n && arch_is_native(n))
+					found = true;
+			}
+			if (!found)
+				return 0;
+		}
+		if (json_object_object_get_ex(inc, "minKernel", &list) &&
+		    json_object_is_type(list, json_type_string) &&
+		    !kernel_at_least(json_object_get_string(list)))
+			return 0;
+	}
+	if (json_object_object_get_ex(rule, "excludes", &exc) && exc) {
+		if (json_object_object_get_ex(exc, "caps", &list) &&
+		    json_object_is_type(list, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(list);
+			     i++) {
+				const char *n = json_object_get_string(
+				    json_object_array_get_idx(list, i));
+
+				if (n && pe_cap_parse(n, &c, &scratch) == 0 &&
+				    (jp->caps & c))
+					return 0;
+			}
+		}
+		if (json_object_object_get_ex(exc, "arches", &list) &&
+		    json_object_is_type(list, json_type_array)) {
+			for (size_t i = 0; i < json_object_array_length(list);
+			     i++) {
+				const char *n = json_object_get_string(
+				    json_object_array_get_idx(list, i));
+
+				if (n && arch_is_native(n))
+					return 0;
+			}
+		}
+	}
+	return 1;
+}
+
+#define MAX_ARGS 6
+
+static int parse_args(struct json_profile *jp, struct json_object *args,
+		      struct scmp_arg_cmp *cmp, unsigned int *n,
+		      bool *same_index)
+{
+	unsigned int seen = 0;
+
+	*n = 0;
+	*same_index = false;
+	if (!args)
+		return 0;
+	if (!json_object_is_type(args, json_type_array))
+		return parse_fail(jp, "\"args\" must be a list");
+	if (json_object_array_length(args) > MAX_ARGS)
+		return parse_fail(jp, "too many \"args\" in one rule");
+	for (size_t i = 0; i < json_object_array_length(args); i++) {
+		struct json_object *a = json_object_array_get_idx(args, i);
+		struct json_object *idx, *val, *val2 = NULL, *op;
+		enum scmp_compare cop;
+		int64_t index;
+
+		if (!json_object_is_type(a, json_type_object) ||
+		    !json_object_object_get_ex(a, "index", &idx) ||
+		    !json_object_is_type(idx, json_type_int) ||
+		    !json_object_object_get_ex(a, "value", &val) ||
+		    !json_object_is_type(val, json_type_int) ||
+		    !json_object_object_get_ex(a, "op", &op))
+			return parse_fail(jp, "an argument needs index, value "
+					      "and op");
+		index = json_object_get_int64(idx);
+		if (index < 0 || index >= MAX_ARGS)
+			return parse_fail(jp, "argument index out of range");
+		if (op_from_name(json_object_get_string(op), &cop) < 0)
+			return parse_fail(jp, "unknown comparison %s",
+					  json_object_get_string(op)
+					      ? json_object_get_string(op)
+					      : "null");
+		json_object_object_get_ex(a, "valueTwo", &val2);
+		if (val2 && !json_object_is_type(val2, json_type_int))
+			return parse_fail(jp, "valueTwo must be a number");
+		if (seen & (1u << index))
+			*same_index = true;
+		seen |= 1u << index;
+		cmp[*n].arg = (unsigned int)index;
+		cmp[*n].op = cop;
+		/* json-c keeps numbers above INT64_MAX as uint64 */
+		cmp[*n].datum_a = (scmp_datum_t)json_object_get_uint64(val);
+		cmp[*n].datum_b =
+		    val2 ? (scmp_datum_t)json_object_get_uint64(val2) : 0;
+		/* for SCMP_CMP_MASKED_EQ both OCI and libseccomp take the
+		 * mask first (value) and the datum second (valueTwo) */
+		(*n)++;
+	}
+	return 0;
+}
+
+static int add_rule_names(struct json_profile *jp, scmp_filter_ctx ctx,
+			  uint32_t default_action, struct json_object *rule)
+{
+	struct json_object *names = NULL, *name = NULL, *action = NULL,
+			   *errno_ret = NULL, *args = NULL;
+	struct scmp_arg_cmp cmp[MAX_ARGS];
+	unsigned int ncmp;
+	bool same_index;
+	uint32_t act;
+	size_t count;
+	int applies;
+
+	if (!json_object_is_type(rule, json_type_object))
+		return parse_fail(jp, "a \"syscalls\" entry is not an object");
+	applies = rule_applies(jp, rule);
+	if (applies <= 0)
+		return applies;
+	json_object_object_get_ex(rule, "action", &action);
+	json_object_object_get_ex(rule, "errnoRet", &errno_ret);
+	if (action_from_name(jp, json_object_get_string(action), errno_ret,
+			     &act) < 0)
+		return -1;
+	json_object_object_get_ex(rule, "args", &args);
+	if (parse_args(jp, args, cmp, &ncmp, &same_index) < 0)
+		return -1;
+	if (act == default_action)
+		return 0; /* libseccomp refuses rules that change nothing */
+	if (!json_object_object_get_ex(rule, "names", &names))
+		json_object_object_get_ex(rule, "name", &name); /* old Docker */
+	if (names && !json_object_is_type(names, json_type_array))
+		return parse_fail(jp, "\"names\" must be a list");
+	if (!names && !(name && json_object_is_type(name, json_type_string)))
+		return parse_fail(jp, "a rule has no \"names\"");
+	count = names ? json_object_array_length(names) : 1;
+	for (size_t i = 0; i < count; i++) {
+		struct json_object *n =
+		    names ? json_object_array_get_idx(names, i) : name;
+		const char *sname = json_object_get_string(n);
+		int nr, rc = 0;
+
+		if (!n || !json_object_is_type(n, json_type_string))
+			return parse_fail(jp, "a syscall name is not a string");
+		nr = seccomp_syscall_resolve_name(sname);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* a call of another architecture or kernel */
+		if (same_index) {
+			/* two conditions on one argument: runc and Docker
+			 * add one rule for each (any of them matches) */
+			for (unsigned int k = 0; rc == 0 && k < ncmp; k++)
+				rc = seccomp_rule_add_array(ctx, act, nr, 1,
+							    &cmp[k]);
+		} else {
+			rc = seccomp_rule_add_array(ctx, act, nr, ncmp, cmp);
+		}
+		if (rc == -EEXIST)
+			rc = 0;
+		if (rc < 0) {
+			pe_error_set(jp->err, PE_ERR_PARSE, -rc,
+				     "%s: the rule for %s cannot be expressed",
+				     jp->origin, sname);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int add_arches(struct json_profile *jp, scmp_filter_ctx ctx,
+		      struct json_object *root)
+{
+	struct json_object *list = NULL, *map = NULL;
+
+	if (json_object_object_get_ex(root, "architectures", &list) && list) {
+		if (!json_object_is_type(list, json_type_array))
+			return parse_fail(jp,
+					  "\"architectures\" must be a list");
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			const char *n = json_object_get_string(
+			    json_object_array_get_idx(list, i));
+			uint32_t arch = n ? arch_from_name(n) : 0;
+			int rc;
+
+			if (!arch)
+				return parse_fail(jp, "unknown architecture %s",
+						  n);
+			rc = seccomp_arch_add(ctx, arch);
+			if (rc < 0 && rc != -EEXIST)
+				return parse_fail(
+				    jp, "cannot add architecture %s", n);
+		}
+		return 0;
+	}
+	if (json_object_object_get_ex(root, "archMap", &map) && map) {
+		if (!json_object_is_type(map, json_type_array))
+			return parse_fail(jp, "\"archMap\" must be a list");
+		for (size_t i = 0; i < json_object_array_length(map); i++) {
+			struct json_object *e =
+			    json_object_array_get_idx(map, i);
+			struct json_object *a = NULL, *subs = NULL;
+			const char *n;
+
+			if (!json_object_object_get_ex(e, "architecture", &a))
+				continue;
+			n = json_object_get_string(a);
+			if (!n || !arch_is_native(n))
+				continue;
+			if (!json_object_object_get_ex(e, "subArchitectures",
+						       &subs) ||
+			    !json_object_is_type(subs, json_type_array))
+				continue;
+			for (size_t k = 0; k < json_object_array_length(subs);
+			     k++) {
+				const char *sn = json_object_get_string(
+				    json_object_array_get_idx(subs, k));
+				uint32_t arch = sn ? arch_from_name(sn) : 0;
+				int rc;
+
+				if (!arch)
+					continue;
+				rc = seccomp_arch_add(ctx, arch);
+				if (rc < 0 && rc != -EEXIST)
+					return parse_fail(
+					    jp, "cannot add architecture %s",
+					    sn);
+			}
+		}
+	}
+	return 0;
+}
+
+int pe_seccomp_from_json(const char *buf, const char *origin, pe_capset caps,
+			 void **filter, struct pe_error *err)
+{
+	struct json_profile jp = { origin ? origin : "seccomp profile", caps,
+				   err };
+	struct json_object *root, *def = NULL, *def_errno = NULL, *calls = NULL,
+				  *listener = NULL;
+	struct json_tokener *tok;
+	scmp_filter_ctx ctx = NULL;
+	uint32_t default_action;
+	int rc;
+
+	*filter = NULL;
+	tok = json_tokener_new();
+	if (!tok)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "%s",
+				    jp.origin);
+	root = json_tokener_parse_ex(tok, buf, (int)strnlen(buf, INT32_MAX));
+	if (!root || json_tokener_get_parse_end(tok) < strlen(buf)) {
+		enum json_tokener_error jerr = json_tokener_get_error(tok);
+
+		pe_error_set(err, PE_ERR_PARSE, EINVAL,
+			     "%s: not valid JSON (%s at byte %zu)", jp.origin,
+			     root ? "trailing data"
+				  : json_tokener_error_desc(jerr),
+			     json_tokener_get_parse_end(tok));
+		json_tokener_free(tok);
+		json_object_put(root);
+		return -1;
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(root, json_type_object)) {
+		parse_fail(&jp, "the profile is not a JSON object");
+		goto fail;
+	}
+	if (json_object_object_get_ex(root, "listenerPath", &listener) &&
+	    listener && *json_object_get_string(listener)) {
+		parse_fail(&jp, "seccomp notify (listenerPath) is not "
+				"supported");
+		goto fail;
+	}
+	json_object_object_get_ex(root, "defaultAction", &def);
+	json_object_object_get_ex(root, "defaultErrnoRet", &def_errno);
+	if (!def || !json_object_is_type(def, json_type_string)) {
+		parse_fail(&jp, "\"defaultAction\" is missing");
+		goto fail;
+	}
+	if (action_from_name(&jp, json_object_get_string(def), def_errno,
+			     &default_action) < 0)
+		goto fail;
+	ctx = seccomp_init(default_action);
+	if (!ctx) {
+		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "%s", jp.origin);
+		goto fail;
+	}
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (rc < 0) {
+		seccomp_fail(err, rc, "setting filter attributes");
+		goto fail;
+	}
+	if (add_arches(&jp, ctx, root) < 0)
+		goto fail;
+	if (json_object_object_get_ex(root, "syscalls", &calls) && calls) {
+		if (!json_object_is_type(calls, json_type_array)) {
+			parse_fail(&jp, "\"syscalls\" must be a list");
+			goto fail;
+		}
+		for (size_t i = 0; i < json_object_array_length(calls); i++) {
+			if (add_rule_names(
+				&jp, ctx, default_action,
+				json_object_array_get_idx(calls, i)) < 0)
+				goto fail;
+		}
+	}
+	json_object_put(root);
+	*filter = ctx;
+	return 0;
+fail:
+	if (ctx)
+		seccomp_release(ctx);
+	json_object_put(root);
+	return -1;
+}
+
+/* The operator's own file on the node (symlinks allowed), size-capped. */
+static int read_profile_file(const char *path, char **out, struct pe_error *err)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0 || !buf) {
+		pe_error_errno(err, "opening seccomp profile %s", path);
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (;;) {
+		if (len == cap) {
+			char *bigger;
+
+			if (cap >= SECCOMP_PROFILE_MAX) {
+				pe_error_set(err, PE_ERR_PARSE, EFBIG,
+					     "seccomp profile %s is larger "
+					     "than %u bytes",
+					     path, SECCOMP_PROFILE_MAX);
+				goto fail;
+			}
+			cap *= 2;
+			bigger = realloc(buf, cap + 1);
+			if (!bigger) {
+				pe_error_errno(err, "reading %s", path);
+				goto fail;
+			}
+			buf = bigger;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			pe_error_errno(err, "reading seccomp profile %s", path);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (strlen(buf) != len) {
+		free(buf);
+		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
+				    "%s: not a JSON text (NUL byte)", path);
+	}
+	*out = buf;
+	return 0;
+fail:
+	close(fd);
+	free(buf);
+	return -1;
+}
+
+int pe_sandbox_prepare(struct pe_sandbox *sb, struct pe_error *err)
+{
+	char *buf = NULL;
+	int rc;
+
+	pe_seccomp_filter_free(sb->filter);
+	sb->filter = NULL;
+	switch (sb->seccomp) {
+	case PE_SECCOMP_UNCONFINED:
+		return 0;
+	case PE_SECCOMP_FILE:
+		if (read_profile_file(sb->seccomp_file, &buf, err) < 0)
+			return -1;
+		rc = pe_seccomp_from_json(buf, sb->seccomp_file, sb->caps,
+					  &sb->filter, err);
+		free(buf);
+		return rc;
+	case PE_SECCOMP_PROFILE_DEFAULT:
+	case PE_SECCOMP_RUNTIME_DEFAULT:
+	default:
+		return pe_seccomp_runtime_default(sb->caps, &sb->filter, err);
+	}
+}
+
+void pe_sandbox_release(struct pe_sandbox *sb)
+{
+	pe_seccomp_filter_free(sb->filter);
+	sb->filter = NULL;
+}
+
+/* --- the child's steps -----------------------------------------------------
+ */
+
+/* A procfs we may write security attributes through: really procfs, and
+ * its root (so not a bind mount of some directory inside a fake one). */
+static int verify_procfs(int procfd, struct pe_error *err)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstatfs(procfd, &sfs) < 0)
+		return pe_error_errno(err, "checking procfs");
+	if (sfs.f_type != PROC_SUPER_MAGIC)
+		return pe_error_set(err, PE_ERR_SYSTEM, EPERM,
+				    "refusing to write an LSM label through "
+				    "something that is not procfs");
+	if (fstat(procfd, &st) < 0)
+		return pe_error_errno(err, "checking procfs");
+	if (st.st_ino != 1)
+		return pe_error_set(err, PE_ERR_SYSTEM, EPERM,
+				    "refusing to write an LSM label: the "
+				    "procfs handle is not its root");
+	return 0;
+}
+
+int pe_sandbox_set_exec_label(int target_procfd, int host_procfd, char *label,
+			      size_t size, struct pe_error *err)
+{
+	char cur[4096], attr[4096];
+	ssize_t n;
+	int fd, len;
+
+	if (label && size)
+		label[0] = '\0';
+	if (verify_procfs(host_procfd, err) < 0)
+		return -1;
+	fd = openat(target_procfd, "attr/current", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pe_error_errno(err, "reading the target's LSM label");
+	n = read(fd, cur, sizeof(cur) - 1);
+	close(fd);
+	if (n < 0 && errno == EINVAL)
+		return 0; /* no LSM keeps a label here */
+	if (n < 0)
+		return pe_error_errno(err, "reading the target's LSM label");
+	cur[n] = '\0';
+	while (n > 0 && (cur[n - 1] == '\n' || cur[n - 1] == '\0'))
+		cur[--n] = '\0';
+	if (n == 0 || strcmp(cur, "unconfined") == 0 ||
+	    strcmp(cur, "kernel") == 0)
+		return 0;
+	/* AppArmor prints "profile (mode)"; it takes "exec profile" */
+	if (strstr(cur, " (") && cur[n - 1] == ')') {
+		*strstr(cur, " (") = '\0';
+		len = snprintf(attr, sizeof(attr), "exec %s", cur);
+	} else {
+		len = snprintf(attr, sizeof(attr), "%s", cur);
+	}
+	if (len < 0 || (size_t)len >= sizeof(attr))
+		return pe_error_set(err, PE_ERR_SYSTEM, E2BIG,
+				    "the target's LSM label is too long");
+	fd = openat(host_procfd, "thread-self/attr/exec",
+		    O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return pe_error_errno(err, "opening attr/exec");
+	if (write(fd, attr, (size_t)len) != len) {
+		pe_error_errno(err, "setting the LSM label '%s'", cur);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (label && size)
+		snprintf(label, size, "%s", cur);
+	return 0;
+}
+
+int pe_sandbox_drop_bounding(const struct pe_sandbox *sb, struct pe_error *err)
+{
+	for (int c = 0; c <= 63; c++) {
+		if (!CAP_IS_SUPPORTED(c) || (sb->caps & PE_CAP_BIT(c)))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+			return pe_error_errno(err,
+					      "dropping capability %d from "
+					      "the bounding set",
+					      c);
+	}
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return pe_error_errno(err,
+				      "keeping capabilities across setuid");
+	return 0;
+}
+
+int pe_sandbox_set_caps(const struct pe_sandbox *sb, struct pe_error *err)
+{
+	cap_value_t list[64];
+	int n = 0, namb = 0;
+	pe_capset ambient = getuid() != 0 ? (sb->ambient & sb->caps) : 0;
+	cap_t caps = cap_init();
+
+	if (!caps)
+		return pe_error_errno(err, "allocating capabilities");
+	for (int c = 0; c < 64; c++) {
+		if ((sb->caps & PE_CAP_BIT(c)) && CAP_IS_SUPPORTED(c) &&
+		    prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			list[n++] = c;
+	}
+	if ((n && (cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET) < 0 ||
+		   cap_set_flag(caps, CAP_EFFECTIVE, n, list, CAP_SET) < 0))) {
+		cap_free(caps);
+		return pe_error_errno(err, "building the capability sets");
+	}
+	for (int c = 0; c < 64; c++) {
+		if (ambient & PE_CAP_BIT(c))
+			list[namb++] = c;
+	}
+	/* an ambient capability must also be inheritable; nothing else is */
+	if (namb &&
+	    cap_set_flag(caps, CAP_INHERITABLE, namb, list, CAP_SET) < 0) {
+		cap_free(caps);
+		return pe_error_errno(err, "building the capability sets");
+	}
+	if (cap_set_proc(caps) < 0) {
+		cap_free(caps);
+		return pe_error_errno(err, "setting capabilities");
+	}
+	cap_free(caps);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
+		return pe_error_errno(err, "clearing ambient capabilities");
+	for (int i = 0; i < namb; i++) {
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, list[i], 0, 0) <
+		    0)
+			return pe_error_errno(
+			    err, "raising ambient capability %d", list[i]);
+	}
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return pe_error_errno(err, "resetting keep-caps");
+	return 0;
+}
+
+int pe_sandbox_set_no_new_privs(const struct pe_sandbox *sb,
+				struct pe_error *err)
+{
+	if (sb->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return pe_error_errno(err, "setting no_new_privs");
+	return 0;
+}
+
+int pe_sandbox_load_seccomp(const struct pe_sandbox *sb, struct pe_error *err)
+{
+	int rc;
+
+	if (sb->seccomp == PE_SECCOMP_UNCONFINED || !sb->filter)
+		return 0;
+	rc = seccomp_load((scmp_filter_ctx)sb->filter);
+	if (rc < 0) {
+		pe_error_set(err, PE_ERR_SYSTEM, -rc,
+			     "loading the seccomp filter");
+		if (rc == -EACCES)
+			pe_error_hint(err, "without no_new_privs the filter "
+					   "needs CAP_SYS_ADMIN");
+		return -1;
+	}
+	return 0;
+}
