@@ -26,6 +26,7 @@
 #include <libmount.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,17 @@ int pe_view_parse(const char *name, enum pe_view_kind *out,
 	pe_error_set(err, PE_ERR_USAGE, EINVAL, "unknown view '%s'", name);
 	pe_error_hint(err, "views: tools (default), merged, container");
 	return -1;
+}
+
+/* Test-only hook (PODENTER_TEST_PAUSE_AT=view-cloned|view-staged|
+ * view-entered): stop here so a test can SIGKILL podenter mid-build and
+ * check that nothing outlives it. */
+static void test_pause_at(const char *point)
+{
+	const char *v = getenv("PODENTER_TEST_PAUSE_AT");
+
+	if (v && strcmp(v, point) == 0)
+		raise(SIGSTOP);
 }
 
 static void close_fd(int *fd)
@@ -800,14 +812,15 @@ static int mount_overlay(const struct staging *s, bool with_container,
 
 		pe_error_errno(err, "mounting the overlay for the view");
 		if (saved == ELOOP && with_container && with_tools)
-			pe_error_hint(err,
-				      "overlayfs refuses layers inside one "
-				      "another: the container's root lies inside "
-				      "the tools tree; use other tools (--tools "
-				      "builtin) or --view tools");
+			pe_error_hint(
+			    err, "overlayfs refuses layers inside one "
+				 "another: the container's root lies inside "
+				 "the tools tree; use other tools (--tools "
+				 "builtin) or --view tools");
 		else
-			pe_error_hint(err, "overlayfs stacks at most two levels "
-					   "deep; try --view tools");
+			pe_error_hint(err,
+				      "overlayfs stacks at most two levels "
+				      "deep; try --view tools");
 		return -1;
 	}
 	return 0;
@@ -815,6 +828,7 @@ static int mount_overlay(const struct staging *s, bool with_container,
 
 static int enter_root(const char *path, struct pe_error *err)
 {
+	test_pause_at("view-staged");
 	if (chdir(path) < 0)
 		return pe_error_errno(err, "entering %s", path);
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
@@ -889,6 +903,7 @@ int pe_view_enter(const struct pe_view_opts *o,
 	if (set_tree_attrs(ctrfd, ctr_attrs, true, err,
 			   "the container's tree") < 0)
 		goto out;
+	test_pause_at("view-cloned");
 
 	if (unshare(CLONE_NEWNS) < 0) {
 		pe_error_errno(err, "unshare(CLONE_NEWNS)");
@@ -986,6 +1001,7 @@ int pe_view_enter(const struct pe_view_opts *o,
 				       MOUNT_ATTR_NODEV,
 				   err) < 0)
 			goto out;
+		test_pause_at("view-entered");
 		rc = 0;
 		goto out;
 	}
@@ -1065,6 +1081,7 @@ int pe_view_enter(const struct pe_view_opts *o,
 			goto out;
 	}
 	rc = 0;
+	test_pause_at("view-entered");
 out:
 	close_fd(&ctrfd);
 	close_fd(&toolsfd);
