@@ -533,7 +533,7 @@ static int refuse(struct pe_error *err, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	pe_error_set(err, PE_ERR_PARSE, EPERM, "%s: refused: %s", path, what);
+	pe_error_set(err, PE_ERR_PARSE, 0, "%s: refused: %s", path, what);
 	pe_error_hint(err, "the archive is hostile or damaged; nothing of it "
 			   "is used");
 	return -1;
@@ -731,16 +731,15 @@ static int apply_whiteouts(int rootfd, struct tar_reader *r,
 	return k;
 }
 
-int pe_image_apply_tar(int rootfd, const char *tar_path, enum pe_tar_mode mode,
-		       const struct pe_image_opts *o, struct pe_error *err)
+/* Apply the tar stream on fd (consumed); tar_path names it in messages. */
+static int apply_tar_fd(int rootfd, int fd, const char *tar_path,
+			enum pe_tar_mode mode, const struct pe_image_opts *o,
+			struct pe_error *err)
 {
 	struct tar_reader r = { .path = tar_path };
 	struct tar_entry e;
-	int fd, k, rc = -1;
+	int k, rc = -1;
 
-	fd = open(tar_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return pe_error_errno(err, "opening %s", tar_path);
 	r.gz = gzdopen(fd, "rb");
 	if (!r.gz) {
 		close(fd);
@@ -771,6 +770,16 @@ int pe_image_apply_tar(int rootfd, const char *tar_path, enum pe_tar_mode mode,
 out:
 	gzclose(r.gz);
 	return rc;
+}
+
+int pe_image_apply_tar(int rootfd, const char *tar_path, enum pe_tar_mode mode,
+		       const struct pe_image_opts *o, struct pe_error *err)
+{
+	int fd = open(tar_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return pe_error_errno(err, "opening %s", tar_path);
+	return apply_tar_fd(rootfd, fd, tar_path, mode, o, err);
 }
 
 /* --- digests ----------------------------------------------------------------
@@ -1302,23 +1311,18 @@ static int unpack_layout(int layout, const char *what, const char *cache_dir,
 		goto out;
 	}
 	for (size_t i = 0; i < plan.n_layers; i++) {
-		char lpath[PATH_MAX];
-		int lfd = open_in_root(layout, plan.layers[i], O_PATH,
+		int lfd = open_in_root(layout, plan.layers[i], O_RDONLY,
 				       RESOLVE_NO_SYMLINKS);
 		if (lfd < 0) {
 			pe_error_errno(err, "%s: layer %s", what,
 				       plan.layers[i]);
 			goto out;
 		}
-		snprintf(lpath, sizeof(lpath), "/proc/self/fd/%d", lfd);
-		rc = pe_image_apply_tar(rootfd, lpath, PE_TAR_LAYER, o, err);
-		close(lfd);
-		if (rc < 0) {
-			pe_error_wrap(err, "%s: layer %zu (%s)", what, i + 1,
-				      plan.layers[i]);
+		if (apply_tar_fd(rootfd, lfd, plan.layers[i], PE_TAR_LAYER, o,
+				 err) < 0) {
+			pe_error_wrap(err, "%s: layer %zu", what, i + 1);
 			goto out;
 		}
-		rc = -1;
 	}
 	if (pe_image_tree_digest(rootfd, digest, err) < 0)
 		goto out;
