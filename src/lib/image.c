@@ -1492,7 +1492,7 @@ int pe_image_from_runtime(const char *ref, const struct pe_image_opts *o,
 	close(logfd);
 	if (!exported) {
 		unlink(out);
-		pe_error_set(err, PE_ERR_NOT_FOUND, ENOENT,
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
 			     "image '%s' is not available from the node's "
 			     "runtime",
 			     ref);
