@@ -169,6 +169,7 @@ struct tar_entry {
 struct tar_reader {
 	gzFile gz;
 	uint64_t skip; /* data + padding of the current entry left unread */
+	bool seen_header;
 	const char *path;
 };
 
@@ -319,13 +320,19 @@ static int tar_next(struct tar_reader *r, struct tar_entry *e,
 			int k = gzread(r->gz, b, sizeof(b));
 			if (k == 0)
 				return 0;
+			if (k != (int)sizeof(b) && !r->seen_header)
+				return pe_error_set(err, PE_ERR_PARSE, 0,
+						    "%s: not a tar archive "
+						    "(too short)",
+						    r->path);
 			if (k != (int)sizeof(b))
 				goto truncated;
+			r->seen_header = true;
 		}
 		if (block_is_zero(b))
 			return 0;
 		if (!checksum_ok(b))
-			return pe_error_set(err, PE_ERR_PARSE, EINVAL,
+			return pe_error_set(err, PE_ERR_PARSE, 0,
 					    "%s: not a tar archive (bad header "
 					    "checksum)",
 					    r->path);
@@ -337,7 +344,7 @@ static int tar_next(struct tar_reader *r, struct tar_entry *e,
 			blob = tar_read_blob(r, size);
 			if (!blob)
 				return pe_error_set(
-				    err, PE_ERR_PARSE, EINVAL,
+				    err, PE_ERR_PARSE, 0,
 				    "%s: oversized or truncated "
 				    "extended header",
 				    r->path);
@@ -404,7 +411,7 @@ static int tar_next(struct tar_reader *r, struct tar_entry *e,
 		return 1;
 	}
 truncated:
-	return pe_error_set(err, PE_ERR_PARSE, EIO, "%s: truncated archive",
+	return pe_error_set(err, PE_ERR_PARSE, 0, "%s: truncated archive",
 			    r->path);
 }
 
@@ -756,6 +763,7 @@ static int apply_tar_fd(int rootfd, int fd, const char *tar_path,
 			goto out;
 		}
 		r.skip = 0;
+		r.seen_header = false;
 	}
 	while ((k = tar_next(&r, &e, err)) == 1) {
 		if (vet_entry(&r, &e, mode, o, err) < 0)
@@ -938,8 +946,8 @@ static struct json_object *read_json(int dirfd, const char *rel,
 	}
 	if (fstat(fd, &st) < 0 || st.st_size > JSON_MAX) {
 		close(fd);
-		pe_error_set(err, PE_ERR_PARSE, EFBIG, "%s: %s is too big",
-			     what, rel);
+		pe_error_set(err, PE_ERR_PARSE, 0, "%s: %s is too big", what,
+			     rel);
 		return NULL;
 	}
 	buf = malloc((size_t)st.st_size + 1);
@@ -954,8 +962,8 @@ static struct json_object *read_json(int dirfd, const char *rel,
 	j = json_tokener_parse(buf);
 	free(buf);
 	if (!j)
-		pe_error_set(err, PE_ERR_PARSE, EINVAL, "%s: %s is not JSON",
-			     what, rel);
+		pe_error_set(err, PE_ERR_PARSE, 0, "%s: %s is not JSON", what,
+			     rel);
 	return j;
 }
 
@@ -986,13 +994,13 @@ static int verify_blob(int layout, const char *digest, struct pe_error *err,
 	char rel[128], got[65];
 
 	if (blob_path(digest, rel, sizeof(rel)) < 0)
-		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
+		return pe_error_set(err, PE_ERR_PARSE, 0,
 				    "%s: malformed digest '%s'", what,
 				    digest ? digest : "(none)");
 	if (sha256_file(layout, rel, got) < 0)
 		return pe_error_errno(err, "%s: reading %s", what, rel);
 	if (strcmp(got, digest + 7) != 0)
-		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
+		return pe_error_set(err, PE_ERR_PARSE, 0,
 				    "%s: %s does not match its digest", what,
 				    rel);
 	return 0;
@@ -1038,7 +1046,7 @@ static struct json_object *pick_manifest(int layout, struct json_object *index,
 	    !json_object_object_get_ex(index, "manifests", &mans) ||
 	    !json_object_is_type(mans, json_type_array) ||
 	    json_object_array_length(mans) == 0) {
-		pe_error_set(err, PE_ERR_PARSE, EINVAL,
+		pe_error_set(err, PE_ERR_PARSE, 0,
 			     "%s: index.json lists no manifest", what);
 		return NULL;
 	}
@@ -1098,15 +1106,15 @@ static int plan_oci(int layout, const char *what, struct image_plan *p,
 	if (!json_object_object_get_ex(man, "config", &cfg) ||
 	    verify_blob(layout, jstr(cfg, "digest"), err, what) < 0) {
 		if (!err->msg[0])
-			pe_error_set(err, PE_ERR_PARSE, EINVAL,
+			pe_error_set(err, PE_ERR_PARSE, 0,
 				     "%s: manifest has no config", what);
 		goto out;
 	}
 	blob_path(jstr(cfg, "digest"), p->config, sizeof(p->config));
 	if (!json_object_object_get_ex(man, "layers", &layers) ||
 	    !json_object_is_type(layers, json_type_array)) {
-		pe_error_set(err, PE_ERR_PARSE, EINVAL,
-			     "%s: manifest has no layers", what);
+		pe_error_set(err, PE_ERR_PARSE, 0, "%s: manifest has no layers",
+			     what);
 		goto out;
 	}
 	for (size_t i = 0; i < json_object_array_length(layers); i++) {
@@ -1151,7 +1159,7 @@ static int plan_docker(int layout, const char *what, struct image_plan *p,
 		return -1;
 	if (!json_object_is_type(man, json_type_array) ||
 	    json_object_array_length(man) == 0) {
-		pe_error_set(err, PE_ERR_PARSE, EINVAL,
+		pe_error_set(err, PE_ERR_PARSE, 0,
 			     "%s: manifest.json names no image", what);
 		goto out;
 	}
@@ -1164,20 +1172,20 @@ static int plan_docker(int layout, const char *what, struct image_plan *p,
 	first = json_object_array_get_idx(man, 0);
 	cfg = jstr(first, "Config");
 	if (!cfg || strlen(cfg) >= sizeof(p->config)) {
-		pe_error_set(err, PE_ERR_PARSE, EINVAL,
+		pe_error_set(err, PE_ERR_PARSE, 0,
 			     "%s: manifest.json has no Config", what);
 		goto out;
 	}
 	snprintf(p->config, sizeof(p->config), "%s", cfg);
 	if (pe_image_clean_name(p->config) < 0) {
-		pe_error_set(err, PE_ERR_PARSE, EPERM,
+		pe_error_set(err, PE_ERR_PARSE, 0,
 			     "%s: refused: Config path '%s' leaves the archive",
 			     what, cfg);
 		goto out;
 	}
 	if (!json_object_object_get_ex(first, "Layers", &layers) ||
 	    !json_object_is_type(layers, json_type_array)) {
-		pe_error_set(err, PE_ERR_PARSE, EINVAL,
+		pe_error_set(err, PE_ERR_PARSE, 0,
 			     "%s: manifest.json has no Layers", what);
 		goto out;
 	}
@@ -1190,7 +1198,7 @@ static int plan_docker(int layout, const char *what, struct image_plan *p,
 		if (!p->layers[p->n_layers])
 			goto out;
 		if (pe_image_clean_name(p->layers[p->n_layers++]) < 0) {
-			pe_error_set(err, PE_ERR_PARSE, EPERM,
+			pe_error_set(err, PE_ERR_PARSE, 0,
 				     "%s: refused: layer path '%s' leaves the "
 				     "archive",
 				     what, l);

@@ -256,25 +256,34 @@ const char *pe_tools_builtin_dir(void)
 	return env && env[0] ? env : PE_TOOLBOX_DIR;
 }
 
+static void hint_for(const struct pe_tools *t, struct pe_error *err)
+{
+	if (t->kind == PE_TOOLS_BUILTIN)
+		pe_error_hint(err,
+			      "install podenter with its toolbox (configure "
+			      "--with-busybox=PATH to a static busybox, e.g. "
+			      "Debian's busybox-static), or set "
+			      "PODENTER_TOOLBOX");
+	else
+		pe_error_hint(err, "try --tools builtin");
+}
+
 static int check_shell(struct pe_tools *t, struct pe_error *err)
 {
 	int dfd = open(t->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-	if (dfd < 0)
-		return pe_error_errno(err, "opening the tools tree %s", t->dir);
+	if (dfd < 0) {
+		pe_error_errno(err, "opening the %s tools tree %s",
+			       pe_tools_kind_name(t->kind), t->dir);
+		hint_for(t, err);
+		return -1;
+	}
 	if (!pe_tools_runnable(dfd, "/bin/sh", &t->is_static)) {
 		close(dfd);
-		pe_error_set(err, PE_ERR_NOT_FOUND, ENOENT,
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
 			     "the %s tools tree %s has no usable /bin/sh",
 			     pe_tools_kind_name(t->kind), t->dir);
-		if (t->kind == PE_TOOLS_BUILTIN)
-			pe_error_hint(
-			    err, "install podenter with its toolbox "
-				 "(configure --with-busybox=PATH to a static "
-				 "busybox, e.g. Debian's busybox-static), or "
-				 "set PODENTER_TOOLBOX");
-		else
-			pe_error_hint(err, "try --tools builtin");
+		hint_for(t, err);
 		return -1;
 	}
 	close(dfd);
