@@ -86,7 +86,7 @@ int pe_config_load(const char *path, struct pe_config *c, struct pe_error *err)
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size > CONFIG_MAX) {
 		close(fd);
-		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
+		return pe_error_set(err, PE_ERR_PARSE, 0,
 				    "%s: not a small regular file", path);
 	}
 	buf = malloc((size_t)st.st_size + 1);
@@ -110,7 +110,7 @@ int pe_config_load(const char *path, struct pe_config *c, struct pe_error *err)
 			continue;
 		eq = strchr(line, '=');
 		if (!eq) {
-			pe_error_set(err, PE_ERR_PARSE, EINVAL,
+			pe_error_set(err, PE_ERR_PARSE, 0,
 				     "%s:%d: expected 'key = value'", path,
 				     lineno);
 			goto out;
@@ -123,7 +123,7 @@ int pe_config_load(const char *path, struct pe_config *c, struct pe_error *err)
 		} else if (!strcmp(key, "view")) {
 			if (strcmp(val, "tools") && strcmp(val, "merged") &&
 			    strcmp(val, "container")) {
-				pe_error_set(err, PE_ERR_PARSE, EINVAL,
+				pe_error_set(err, PE_ERR_PARSE, 0,
 					     "%s:%d: unknown view '%s'", path,
 					     lineno, val);
 				pe_error_hint(err, "views: tools, merged, "
@@ -135,7 +135,7 @@ int pe_config_load(const char *path, struct pe_config *c, struct pe_error *err)
 			snprintf(c->profile, sizeof(c->profile), "%s", val);
 		} else if (!strcmp(key, "cache-dir")) {
 			if (val[0] != '/') {
-				pe_error_set(err, PE_ERR_PARSE, EINVAL,
+				pe_error_set(err, PE_ERR_PARSE, 0,
 					     "%s:%d: cache-dir must be an "
 					     "absolute path",
 					     path, lineno);
@@ -144,14 +144,14 @@ int pe_config_load(const char *path, struct pe_config *c, struct pe_error *err)
 			snprintf(c->cache_dir, sizeof(c->cache_dir), "%s", val);
 		} else if (!strcmp(key, "allow-device-nodes")) {
 			if (parse_bool(val, &c->allow_device_nodes) < 0) {
-				pe_error_set(err, PE_ERR_PARSE, EINVAL,
+				pe_error_set(err, PE_ERR_PARSE, 0,
 					     "%s:%d: allow-device-nodes wants "
 					     "yes or no",
 					     path, lineno);
 				goto out;
 			}
 		} else {
-			pe_error_set(err, PE_ERR_PARSE, EINVAL,
+			pe_error_set(err, PE_ERR_PARSE, 0,
 				     "%s:%d: unknown setting '%s'", path,
 				     lineno, key);
 			pe_error_hint(err, "settings: tools, view, profile, "
