@@ -95,8 +95,10 @@ static int setup(void **state)
 	char root[128];
 
 	snprintf(s->dir, sizeof(s->dir), "/tmp/test_image.XXXXXX");
-	if (!mkdtemp(s->dir))
+	if (!mkdtemp(s->dir)) {
+		free(s);
 		return -1;
+	}
 	snprintf(s->tar, sizeof(s->tar), "%s/layer.tar", s->dir);
 	snprintf(root, sizeof(root), "%s/root", s->dir);
 	mkdir(root, 0755);
