@@ -17,7 +17,7 @@ export KUBECTL=$FAKE_DIR/kubectl
 export FAKE_NODE_ROOTS="node-a=$FIXTURES/containerd2-systemd-v2 node-b=$FIXTURES/containerd-real node-local=/"
 export KUBECTL_PODENTER_START_TIMEOUT=3
 unset KUBECTL_PODENTER_IMAGE KUBECTL_PODENTER_METHOD KUBECTL_PODENTER_DAEMONSET_NAMESPACE \
-	KUBECTL_PODENTER_DEBUG_NAMESPACE FAKE_DS_PODS FAKE_DEBUG_START FAKE_API_DOWN
+	KUBECTL_PODENTER_DEBUG_NAMESPACE FAKE_DS_PODS FAKE_DEBUG_START FAKE_API_DOWN FAKE_ATTACH_FORBIDDEN
 
 ALL_CALLS=$T_TMP/all-calls
 
@@ -159,6 +159,12 @@ t_expect_rc "debug pod never starts: 125" 125
 t_expect_match "debug pod never starts: said" "$T_ERR" "did not start in 1s"
 t_expect_match "debug pod never starts: where to look" "$T_ERR" "kubectl describe pod node-debugger-"
 expect_no_debug_pod_left "debug pod never starts"
+
+FAKE_ATTACH_FORBIDDEN=1 plugin --node node-local "pid:$sleeper" -- true
+t_expect_rc "attach refused: 125" 125
+t_expect_match "attach refused: kubectl's reason is shown" "$T_ERR" "cannot create resource .pods/attach"
+t_expect_match "attach refused: said" "$T_ERR" "cannot attach to pod node-debugger-node-local-"
+expect_no_debug_pod_left "attach refused"
 
 plugin --debug-namespace ops --node node-local "pid:$sleeper" -- true
 t_expect_rc "debug pod in another namespace" 0
