@@ -26,6 +26,8 @@ PACKAGES=(autoconf automake libtool pkg-config gcc make libc6-dev clang
 	libclang-rt-14-dev clang-format cppcheck valgrind
 	util-linux iproute2 procps psmisc busybox-static tcpdump hyperfine
 	containerd runc containernetworking-plugins iptables python3-grpcio python3-protobuf)
+# man page check, zsh completion, deploy manifests, node image build (issue 9)
+PACKAGES+=(groff-base man-db zsh python3-yaml buildah)
 
 stage() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
 
