@@ -418,20 +418,145 @@ truncated:
 /* --- writing entries ---------------------------------------------------------
  */
 
-static int open_in_root(int rootfd, const char *rel, int flags, uint64_t extra)
+/*
+ * Without openat2 (Linux < 5.6, or a seccomp filter that hides it) the
+ * same resolution is done one component at a time: every step is an
+ * O_PATH|O_NOFOLLOW open relative to the previous directory fd, a symlink
+ * is read through its own fd and restarted from the root (absolute) or the
+ * current directory (relative), and ".." pops the stack of directories
+ * already opened, so no lookup ever leaves the root. A component swapped
+ * for a link mid-walk makes the final O_NOFOLLOW open fail, never escape.
+ */
+#define WALK_DEPTH_MAX 128
+#define WALK_LINKS_MAX 40
+
+static int open_walk(int rootfd, const char *path, int flags, bool no_symlinks)
 {
+	char *buf = malloc(2 * PATH_MAX), *tmp = malloc(2 * PATH_MAX), *p;
+	int stack[WALK_DEPTH_MAX], depth = 0, links = 0, fd = -1, saved;
+
+	if (!buf || !tmp) {
+		free(buf);
+		free(tmp);
+		errno = ENOMEM;
+		return -1;
+	}
+	snprintf(buf, 2 * PATH_MAX, "%s", path);
+	stack[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+	if (stack[0] < 0)
+		goto out;
+	p = buf;
+	for (;;) {
+		char comp[NAME_MAX + 1];
+		size_t n;
+		struct stat st;
+		int next;
+
+		while (*p == '/')
+			p++;
+		if (*p == '\0') {
+			fd = openat(stack[depth], ".", flags | O_CLOEXEC);
+			goto out;
+		}
+		n = strcspn(p, "/");
+		if (n > NAME_MAX) {
+			errno = ENAMETOOLONG;
+			goto out;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		p += n;
+		while (*p == '/')
+			p++;
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			if (depth > 0)
+				close(stack[depth--]);
+			continue;
+		}
+		next =
+		    openat(stack[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			goto out;
+		if (fstat(next, &st) < 0) {
+			close(next);
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t l;
+
+			if (no_symlinks || ++links > WALK_LINKS_MAX) {
+				close(next);
+				errno = ELOOP;
+				goto out;
+			}
+			l = readlinkat(next, "", tmp, PATH_MAX);
+			close(next);
+			if (l < 0 || l >= PATH_MAX) {
+				errno = l < 0 ? errno : ENAMETOOLONG;
+				goto out;
+			}
+			tmp[l] = '\0';
+			if (tmp[0] == '/')
+				while (depth > 0)
+					close(stack[depth--]);
+			snprintf(tmp + l, 2 * PATH_MAX - (size_t)l, "/%s", p);
+			memcpy(buf, tmp, 2 * PATH_MAX);
+			p = buf;
+			continue;
+		}
+		if (*p == '\0') {
+			close(next);
+			fd = openat(stack[depth], comp,
+				    flags | O_NOFOLLOW | O_CLOEXEC);
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode) || depth + 1 >= WALK_DEPTH_MAX) {
+			close(next);
+			errno = S_ISDIR(st.st_mode) ? ENAMETOOLONG : ENOTDIR;
+			goto out;
+		}
+		stack[++depth] = next;
+	}
+out:
+	saved = errno;
+	for (int i = 0; i <= depth; i++)
+		if (stack[i] >= 0)
+			close(stack[i]);
+	free(buf);
+	free(tmp);
+	errno = saved;
+	return fd;
+}
+
+int pe_open_in_root(int rootfd, const char *rel, int flags, uint64_t resolve)
+{
+	static int have_openat2 = -1;
 	struct pe_open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
 	};
 	int fd;
 
 	if (rel[0] == '\0')
 		rel = ".";
-	do
-		fd = pe_sys_openat2(rootfd, rel, &how);
-	while (fd < 0 && errno == EAGAIN);
-	return fd;
+	if (have_openat2 != 0 && !getenv("PODENTER_TEST_NO_OPENAT2")) {
+		do
+			fd = pe_sys_openat2(rootfd, rel, &how);
+		while (fd < 0 && errno == EAGAIN);
+		if (fd >= 0 || errno != ENOSYS) {
+			have_openat2 = 1;
+			return fd;
+		}
+		have_openat2 = 0;
+	}
+	return open_walk(rootfd, rel, flags, resolve & RESOLVE_NO_SYMLINKS);
+}
+
+static int open_in_root(int rootfd, const char *rel, int flags, uint64_t extra)
+{
+	return pe_open_in_root(rootfd, rel, flags, extra);
 }
 
 /* mkdir -p of a relative path inside rootfd, each prefix resolved inside

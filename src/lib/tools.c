@@ -170,16 +170,7 @@ out:
 
 static int open_in_tree(int dirfd, const char *rel, int flags)
 {
-	struct pe_open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd;
-
-	do
-		fd = pe_sys_openat2(dirfd, rel, &how);
-	while (fd < 0 && errno == EAGAIN);
-	return fd;
+	return pe_open_in_root(dirfd, rel, flags, 0);
 }
 
 /* The ELF interpreter of fd ("" for a static binary); -1 if not ELF. */

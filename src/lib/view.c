@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "podenter/image.h"
 #include "podenter/view.h"
 #include "syscalls.h"
 
@@ -306,16 +307,7 @@ static int set_tree_attrs(int fd, uint64_t set, bool recursive,
 /* Open a path inside a tree we do not trust: symlinks resolve inside it. */
 static int open_in_root(int rootfd, const char *rel, int flags, uint64_t extra)
 {
-	struct pe_open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra,
-	};
-	int fd;
-
-	do
-		fd = pe_sys_openat2(rootfd, rel, &how);
-	while (fd < 0 && errno == EAGAIN);
-	return fd;
+	return pe_open_in_root(rootfd, rel, flags, extra);
 }
 
 /* Make sure NAME (one component) under dirfd is a real directory we can

@@ -31,30 +31,36 @@ ln -s "$C/rundir" "$EVIL_ROOT/run"
 canaries() { (cd "$C" && find . -printf '%p %y %s %T@\n' | sort; cat hosts hostname); }
 before=$(canaries)
 
-t_podenter pid:"$EVIL_PID" --view tools --tools builtin -- sh -c \
-	'cat /etc/resolv.conf /etc/hosts /etc/hostname; echo x >/tmp/t && echo tmp-ok;
-	 echo x >/dev/null && echo dev-ok; ls /target/etc'
-t_expect_rc "tools: the session ran" 0
-t_expect_nomatch "tools: no host file content came through" "$T_OUT" "HOST-SECRET|host-secret"
-t_expect_match "tools: the view's own /tmp" "$T_OUT" "^tmp-ok$"
-t_expect_match "tools: the view's own /dev" "$T_OUT" "^dev-ok$"
+# Both ways of resolving inside the container: openat2(RESOLVE_IN_ROOT),
+# and the component walk used where the kernel lacks openat2.
+for mode in openat2 walk; do
+	if [ $mode = walk ]; then export PODENTER_TEST_NO_OPENAT2=1; else unset PODENTER_TEST_NO_OPENAT2; fi
+	t_podenter pid:"$EVIL_PID" --view tools --tools builtin -- sh -c \
+		'cat /etc/resolv.conf /etc/hosts /etc/hostname; echo x >/tmp/t && echo tmp-ok;
+		 echo x >/dev/null && echo dev-ok; ls /target/etc'
+	t_expect_rc "$mode tools: the session ran" 0
+	t_expect_nomatch "$mode tools: no host file content came through" "$T_OUT" "HOST-SECRET|host-secret"
+	t_expect_match "$mode tools: the view's own /tmp" "$T_OUT" "^tmp-ok$"
+	t_expect_match "$mode tools: the view's own /dev" "$T_OUT" "^dev-ok$"
 
-t_podenter pid:"$EVIL_PID" --view merged --tools builtin -- sh -c \
-	'cat /etc/resolv.conf /etc/hosts /etc/hostname 2>/dev/null; echo x >/tmp/t 2>/dev/null;
-	 echo x >/run/r 2>/dev/null; echo x >/dev/null && echo dev-ok; ls /proc/1/exe >/dev/null && echo proc-ok'
-t_expect_rc "merged: the session ran" 0
-t_expect_nomatch "merged: no host file content came through" "$T_OUT" "HOST-SECRET|host-secret"
-t_expect_match "merged: /dev is the view's own, not the planted link" "$T_OUT" "^dev-ok$"
-t_expect_match "merged: /proc is the pod's" "$T_OUT" "^proc-ok$"
+	t_podenter pid:"$EVIL_PID" --view merged --tools builtin -- sh -c \
+		'cat /etc/resolv.conf /etc/hosts /etc/hostname 2>/dev/null; echo x >/tmp/t 2>/dev/null;
+		 echo x >/run/r 2>/dev/null; echo x >/dev/null && echo dev-ok; ls /proc/1/exe >/dev/null && echo proc-ok'
+	t_expect_rc "$mode merged: the session ran" 0
+	t_expect_nomatch "$mode merged: no host file content came through" "$T_OUT" "HOST-SECRET|host-secret"
+	t_expect_match "$mode merged: /dev is the view's own, not the planted link" "$T_OUT" "^dev-ok$"
+	t_expect_match "$mode merged: /proc is the pod's" "$T_OUT" "^proc-ok$"
 
-t_podenter pid:"$EVIL_PID" --view container -- /.podenter/bin/sh -c \
-	'cat /etc/resolv.conf /etc/hosts /etc/hostname 2>/dev/null; echo x >/tmp/t 2>/dev/null; true'
-t_expect_rc "container: the session ran" 0
-t_expect_nomatch "container: no host file content came through" "$T_OUT" "HOST-SECRET|host-secret"
+	t_podenter pid:"$EVIL_PID" --view container -- /.podenter/bin/sh -c \
+		'cat /etc/resolv.conf /etc/hosts /etc/hostname 2>/dev/null; echo x >/tmp/t 2>/dev/null; true'
+	t_expect_rc "$mode container: the session ran" 0
+	t_expect_nomatch "$mode container: no host file content came through" "$T_OUT" "HOST-SECRET|host-secret"
 
-t_expect_eq "no host canary was written, created or touched" "$(canaries)" "$before"
-[ -e "$T_TMP/resolv-was-read" ] && t_fail "the host's resolv.conf canary was opened" ||
-	t_pass "the host's resolv.conf canary was never opened"
+	t_expect_eq "$mode: no host canary was written, created or touched" "$(canaries)" "$before"
+	[ -e "$T_TMP/resolv-was-read" ] && t_fail "$mode: the host's resolv.conf canary was opened" ||
+		t_pass "$mode: the host's resolv.conf canary was never opened"
+done
+unset PODENTER_TEST_NO_OPENAT2
 
 # A FIFO as /etc/hosts would block a naive reader forever; the guard
 # timeout only turns a hang into a failure.

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,9 @@
 #include <unistd.h>
 
 #include "podenter/image.h"
+
+/* RESOLVE_NO_SYMLINKS, as openat2.h spells it (not every libc has it) */
+#define RESOLVE_NO_SYMLINKS_FOR_TEST 0x04
 
 /* --- a tiny tar writer for the tests ------------------------------------- */
 
@@ -372,6 +376,65 @@ static void test_tree_digest(void **state)
 	assert_string_not_equal(d1, d3);
 }
 
+/* Both resolvers (openat2 and the component walk) keep every lookup in the
+ * tree: absolute links, ".." and links climbing out all stay inside. */
+static void check_in_root(struct scratch *s)
+{
+	char outside[128];
+	int fd;
+
+	snprintf(outside, sizeof(outside), "%s/secret", s->dir);
+	fd = open(outside, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	assert_true(write(fd, "host\n", 5) == 5);
+	close(fd);
+	mkdirat(s->rootfd, "etc", 0755);
+	fd =
+	    openat(s->rootfd, "etc/secret", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	assert_true(write(fd, "tree\n", 5) == 5);
+	close(fd);
+	unlinkat(s->rootfd, "abs", 0);
+	unlinkat(s->rootfd, "climb", 0);
+	unlinkat(s->rootfd, "host", 0);
+	assert_int_equal(symlinkat("/etc/secret", s->rootfd, "abs"), 0);
+	assert_int_equal(
+	    symlinkat("../../../../../../etc/secret", s->rootfd, "climb"), 0);
+	assert_int_equal(symlinkat(outside, s->rootfd, "host"), 0);
+
+	for (int i = 0; i < 3; i++) {
+		static const char *const via[] = { "abs", "climb",
+						   "../../../etc/secret" };
+		fd = pe_open_in_root(s->rootfd, via[i], O_RDONLY, 0);
+		assert_true(fd >= 0);
+		{
+			char buf[16] = "";
+			assert_true(read(fd, buf, sizeof(buf) - 1) == 5);
+			assert_string_equal(buf, "tree\n");
+		}
+		close(fd);
+	}
+	/* a link to the host path resolves inside the tree: not there */
+	assert_int_equal(pe_open_in_root(s->rootfd, "host", O_RDONLY, 0), -1);
+	assert_int_equal(errno, ENOENT);
+	/* no links at all when asked */
+	assert_int_equal(pe_open_in_root(s->rootfd, "abs", O_RDONLY,
+					 RESOLVE_NO_SYMLINKS_FOR_TEST),
+			 -1);
+	assert_int_equal(errno, ELOOP);
+	/* the root itself */
+	fd = pe_open_in_root(s->rootfd, "", O_RDONLY | O_DIRECTORY, 0);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static void test_open_in_root(void **state)
+{
+	unsetenv("PODENTER_TEST_NO_OPENAT2");
+	check_in_root(*state);
+	setenv("PODENTER_TEST_NO_OPENAT2", "1", 1);
+	check_in_root(*state);
+	unsetenv("PODENTER_TEST_NO_OPENAT2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +450,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_damaged_archives, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tree_digest, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_open_in_root, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
