@@ -1391,7 +1391,7 @@ static int unpack_layout(int layout, const char *what, const char *cache_dir,
 			 struct pe_image_result *res, struct pe_error *err)
 {
 	struct image_plan plan = { .n_layers = 0 };
-	char cfg_digest[65], tmpname[128], digest[65];
+	char cfg_digest[65], tmpname[128] = "", digest[65];
 	int cachefd = -1, tmpfd = -1, rootfd = -1, fd, rc = -1;
 
 	if (plan_oci(layout, what, &plan, err) < 0) {
@@ -1484,6 +1484,13 @@ static int unpack_layout(int layout, const char *what, const char *cache_dir,
 		res->rebuilt = true;
 	}
 	if (renameat(cachefd, tmpname, cachefd, cfg_digest) < 0) {
+		/* another podenter renamed its copy in meanwhile: use it */
+		if ((errno == ENOTEMPTY || errno == EEXIST) &&
+		    cache_valid(cachefd, cfg_digest)) {
+			res->reused = true;
+			rc = 0;
+			goto out;
+		}
 		pe_error_errno(err, "moving the unpacked image into %s",
 			       cache_dir);
 		goto out;

@@ -56,6 +56,23 @@ for fmt in oci docker; do
 	t_expect_eq "$fmt: the old copy is gone" "$(ls -A "$CACHE" | wc -l)" 1
 done
 
+# Several podenters unpacking the same image at once: all succeed, one
+# copy stays, no scratch directory is left.
+CACHE=$T_TMP/cache-race
+echo "cache-dir = $CACHE" >"$PODENTER_CONFIG"
+pids=()
+for i in 1 2 3; do
+	"$PODENTER" pid:"$IMG_PID" --tools "$T_TMP/oci.tar" -- sh -c 'cat /added.txt' \
+		>"$T_TMP/race-$i.out" 2>&1 &
+	pids+=($!)
+done
+ok=0
+for i in 1 2 3; do
+	wait "${pids[$((i - 1))]}" && grep -q "^from layer 2$" "$T_TMP/race-$i.out" && ok=$((ok + 1))
+done
+t_expect_eq "concurrent unpacks all succeed" "$ok" 3
+t_expect_eq "concurrent unpacks leave one copy" "$(ls -A "$CACHE" | wc -l)" 1
+
 # A blob whose content does not match its digest is refused.
 cp "$T_TMP/oci.tar" "$T_TMP/tampered.tar"
 $PY - "$T_TMP/tampered.tar" <<'PYEOF'
