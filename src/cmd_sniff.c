@@ -298,6 +298,11 @@ static int run_capture(struct sniff_cli *sc, int sigfd)
 		cli_print_error(&err);
 		return PE_EXIT_FAILURE;
 	}
+	/* the sockets hold the namespaces now; keep only the pidfds */
+	for (size_t p = 0; p < sc->npods; p++) {
+		close(sc->pods[p].netns_fd);
+		sc->pods[p].netns_fd = -1;
+	}
 	if (sc->write_path && strcmp(sc->write_path, "-") != 0) {
 		/* captures hold other people's traffic: owner-only */
 		out_fd = open(sc->write_path,

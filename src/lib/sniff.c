@@ -776,12 +776,16 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 {
 	size_t nfds = 1 + s->npods + s->nifaces;
 	struct pollfd *fds = calloc(nfds, sizeof(*fds));
+	uint64_t *end_at = calloc(s->npods ? s->npods : 1, sizeof(*end_at));
 	uint64_t deadline = 0;
 	bool stopping = false;
 	int r = -1;
 
-	if (!fds)
+	if (!fds || !end_at) {
+		free(fds);
+		free(end_at);
 		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "capture");
+	}
 	if (s->opts.duration_ms)
 		deadline = now_ns(CLOCK_MONOTONIC) +
 			   (uint64_t)s->opts.duration_ms * 1000000u;
@@ -802,15 +806,20 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 		size_t live = 0;
 		char why[PCAP_ERRBUF_SIZE + IFNAMSIZ + 4];
 
-		if (deadline) {
-			uint64_t now = now_ns(CLOCK_MONOTONIC);
+		uint64_t now = now_ns(CLOCK_MONOTONIC), wake = deadline;
 
-			if (now >= deadline) {
-				stopping = true;
-				break;
-			}
-			timeout = (int)((deadline - now + 999999) / 1000000);
+		if (deadline && now >= deadline) {
+			stopping = true;
+			break;
 		}
+		for (size_t p = 0; p < s->npods; p++)
+			if (end_at[p] && !s->pods[p].ended &&
+			    (!wake || end_at[p] < wake))
+				wake = end_at[p];
+		if (wake)
+			timeout = wake > now
+				      ? (int)((wake - now + 999999) / 1000000)
+				      : 0;
 		n = poll(fds, nfds, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -851,13 +860,25 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 		}
 		if (flush_round(s, out_fd, err) < 0)
 			goto out;
+		now = now_ns(CLOCK_MONOTONIC);
 		for (size_t p = 0; p < s->npods; p++) {
 			struct pollfd *f = &fds[1 + p];
 			char reason[96];
 
-			if (!f->revents || s->pods[p].ended)
+			if (s->pods[p].ended)
 				continue;
-			/* its last packets first: they are its story's end */
+			if (f->fd >= 0 && f->revents) {
+				/* its last packets may sit in a block the
+				 * kernel hands over within one block timeout:
+				 * they are the end of its story, so wait for
+				 * them */
+				end_at[p] =
+				    now +
+				    (SNIFF_BLOCK_TIMEOUT_MS + 20) * 1000000ull;
+				f->fd = -1;
+			}
+			if (!end_at[p] || now < end_at[p])
+				continue;
 			for (size_t k = 0; k < s->nifaces; k++)
 				if (s->ifaces[k].pod == p)
 					dispatch_iface(s, k, why, sizeof(why));
@@ -866,7 +887,6 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 			for (size_t k = 0; k < s->nifaces; k++)
 				if (s->ifaces[k].pod == p)
 					fds[1 + s->npods + k].fd = -1;
-			f->fd = -1;
 			snprintf(reason, sizeof(reason),
 				 "its process %d exited: the pod went away",
 				 (int)s->pods[p].pid);
@@ -896,5 +916,6 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 	r = 0;
 out:
 	free(fds);
+	free(end_at);
 	return r;
 }
