@@ -34,6 +34,8 @@ struct pe_scan_report {
 struct pe_scan_filter {
 	const char *literal; /* a string every match contains (pod name part) */
 	const char *id_prefix; /* container id prefix */
+	const char *const *ids; /* only these exact ids, when nids > 0 */
+	size_t nids;
 };
 
 /* Run every source and merge into one list (sandboxes included). */

@@ -509,6 +509,116 @@ static struct pe_container *choose_container(const struct pe_hostroot *hr,
 	return NULL;
 }
 
+static bool list_has_container(const struct pe_container_list *l,
+			       const char *name)
+{
+	for (size_t i = 0; i < l->len; i++)
+		if (same_str(l->items[i].container, name))
+			return true;
+	return false;
+}
+
+/* Move every record of src to the end of dst. */
+static int list_append(struct pe_container_list *dst,
+		       struct pe_container_list *src)
+{
+	for (size_t i = 0; i < src->len; i++) {
+		struct pe_container *c = pe_list_add(dst);
+
+		if (!c)
+			return -1;
+		*c = src->items[i];
+		memset(&src->items[i], 0, sizeof(src->items[i]));
+	}
+	return 0;
+}
+
+/*
+ * The fast path: kubelet's /var/log/containers names map pods to container
+ * ids, so one directory listing tells which bundles to read; the sandboxes
+ * follow from those bundles' sandbox-id. Returns 1 when it found the pod's
+ * containers in runtime state, 0 when the caller must scan everything (no
+ * kubelet logs, or they name containers the runtime no longer has).
+ */
+static int scan_pod_by_kubelet_index(const struct pe_hostroot *hr,
+				     const struct pe_target *t,
+				     const char *literal,
+				     struct pe_container_list *l,
+				     struct pe_scan_report *rep,
+				     struct pe_error *err)
+{
+	struct pe_container_list sandboxes = { 0 };
+	struct pe_kubelet_log_name *names = NULL;
+	const char **ids = NULL, **sbids = NULL;
+	size_t nnames = 0, nids = 0, nsb = 0;
+	int r = 0;
+
+	if (pe_kubelet_log_names(hr, &names, &nnames) < 0)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+				    "reading /var/log/containers");
+	ids = calloc(nnames + 1, sizeof(*ids));
+	if (!ids) {
+		r = pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "indexing");
+		goto out;
+	}
+	for (size_t i = 0; i < nnames; i++)
+		if (strcmp(names[i].namespace, t->namespace) == 0 &&
+		    pe_pod_name_matches(t->pod, t->pod_is_glob, names[i].pod))
+			ids[nids++] = names[i].id;
+	if (nids == 0)
+		goto out;
+	{
+		struct pe_scan_filter f = { .literal = literal,
+					    .ids = ids,
+					    .nids = nids };
+
+		if (pe_node_scan(hr, &f, l, rep, err) < 0) {
+			r = -1;
+			goto out;
+		}
+	}
+	/* found only in the logs: nothing running that the index knows */
+	sbids = calloc(l->len + 1, sizeof(*sbids));
+	if (!sbids) {
+		r = pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "indexing");
+		goto out;
+	}
+	for (size_t i = 0; i < l->len; i++) {
+		const char *sb = l->items[i].sandbox_id;
+		bool have = !sb || pe_list_find_id(l, sb);
+
+		for (size_t j = 0; j < nsb && !have; j++)
+			have = strcmp(sbids[j], sb) == 0;
+		if (!have && l->items[i].source != PE_SRC_KUBELET_LOGS)
+			sbids[nsb++] = sb;
+	}
+	if (nsb == 0)
+		goto out;
+	{
+		struct pe_scan_filter f = { .ids = sbids, .nids = nsb };
+		struct pe_scan_report sbrep;
+
+		if (pe_node_scan(hr, &f, &sandboxes, &sbrep, err) < 0 ||
+		    list_append(l, &sandboxes) < 0) {
+			r = err->kind ? -1
+				      : pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+						     "merging");
+			goto out;
+		}
+		r = 1;
+	}
+out:
+	pe_list_free(&sandboxes);
+	free(sbids);
+	free(ids);
+	free(names);
+	if (r == 0) {
+		/* not usable: the caller starts over with a full scan */
+		pe_list_free(l);
+	}
+	return r;
+}
+
 static int resolve_pod(const struct pe_hostroot *hr, const struct pe_target *t,
 		       const struct pe_resolve_opts *o,
 		       struct pe_container *out, struct pe_resolve_note *note,
@@ -526,8 +636,21 @@ static int resolve_pod(const struct pe_hostroot *hr, const struct pe_target *t,
 
 	literal_of(t->pod, literal, sizeof(literal));
 	f.literal = literal;
-	if (pe_node_scan(hr, &f, &l, &rep, err) < 0)
+	switch (scan_pod_by_kubelet_index(hr, t, literal, &l, &rep, err)) {
+	case -1:
 		goto out;
+	case 1:
+		/* a container kubelet never logged for (created, not started;
+		 * or not made by kubelet) is only in the runtime's files */
+		if (!o->container || list_has_container(&l, o->container))
+			break;
+		pe_list_free(&l);
+		/* fall through */
+	case 0:
+		if (pe_node_scan(hr, &f, &l, &rep, err) < 0)
+			goto out;
+		break;
+	}
 	pe_list_sort(&l);
 	for (size_t i = 0; i < l.len; i++) {
 		struct pe_container *c = &l.items[i];

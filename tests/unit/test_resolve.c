@@ -325,6 +325,65 @@ static void test_filtered_scan_reads_only_matches(void **state)
 	pe_hostroot_close(&hr);
 }
 
+/* The kubelet-index fast path must give what a full scan gives, for every
+ * container of every pod of the real capture. */
+static void test_fast_path_agrees_with_full_scan(void **state)
+{
+	struct pe_container_list all = { 0 };
+	struct pe_hostroot hr;
+	struct pe_error err;
+	unsigned checked = 0;
+
+	(void)state;
+	open_tree("containerd-real", &hr);
+	assert_int_equal(pe_node_scan(&hr, NULL, &all, NULL, &err), 0);
+	for (size_t i = 0; i < all.len; i++) {
+		struct pe_container *want = &all.items[i];
+		struct pe_resolve_opts o = { .container = want->container };
+		struct pe_container got;
+		struct pe_target t;
+		char text[600];
+
+		if (want->is_sandbox || !want->container)
+			continue;
+		pe_verify_pid(&hr, want);
+		if (want->pid_state != PE_PID_VERIFIED)
+			continue;
+		snprintf(text, sizeof(text), "%s/%s", want->namespace,
+			 want->pod);
+		assert_int_equal(pe_target_parse(text, NULL, &t, &err), 0);
+		assert_int_equal(pe_resolve(&hr, &t, &o, &got, NULL, &err), 0);
+		assert_string_equal(got.container_id, want->container_id);
+		assert_int_equal(got.pid, want->pid);
+		assert_string_equal(got.sandbox_id, want->sandbox_id);
+		pe_container_clear(&got);
+		checked++;
+	}
+	assert_true(checked >= 12);
+	pe_list_free(&all);
+	pe_hostroot_close(&hr);
+}
+
+static void test_exact_ids_filter(void **state)
+{
+	static const char *const ids[] = {
+		"cf915b40983c8ff71b64e75fe7c363b3cf1bca31790a5f8d51afa7bafa12c2"
+		"45",
+	};
+	struct pe_scan_filter f = { .ids = ids, .nids = 1 };
+	struct pe_container_list l = { 0 };
+	struct pe_hostroot hr;
+	struct pe_error err;
+
+	(void)state;
+	open_tree("containerd-real", &hr);
+	assert_int_equal(pe_node_scan(&hr, &f, &l, NULL, &err), 0);
+	assert_int_equal(l.len, 1);
+	assert_string_equal(l.items[0].container, "app");
+	pe_list_free(&l);
+	pe_hostroot_close(&hr);
+}
+
 static void test_kubelet_log_names(void **state)
 {
 	struct pe_kubelet_log_name n;
@@ -374,6 +433,8 @@ int main(void)
 		cmocka_unit_test(test_no_runtime_state),
 		cmocka_unit_test(test_filtered_scan_reads_only_matches),
 		cmocka_unit_test(test_kubelet_log_names),
+		cmocka_unit_test(test_fast_path_agrees_with_full_scan),
+		cmocka_unit_test(test_exact_ids_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

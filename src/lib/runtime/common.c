@@ -29,14 +29,31 @@ void pe_report_tried(struct pe_scan_report *report, const char *path,
  * the pod name (or the id prefix) as plain bytes cannot match, so skip it.
  * The id itself usually is the directory name and is checked there.
  */
+bool pe_filter_wants_id(const struct pe_scan_filter *f, const char *id)
+{
+	if (!f || !id)
+		return true;
+	if (f->id_prefix && *f->id_prefix &&
+	    strncmp(id, f->id_prefix, strlen(f->id_prefix)) != 0)
+		return false;
+	if (f->nids > 0) {
+		for (size_t i = 0; i < f->nids; i++)
+			if (strcmp(f->ids[i], id) == 0)
+				return true;
+		return false;
+	}
+	return true;
+}
+
 bool pe_file_may_match(const char *buf, const struct pe_scan_filter *f,
 		       const char *id)
 {
 	if (!f)
 		return true;
-	if (f->id_prefix && *f->id_prefix && id &&
-	    strncmp(id, f->id_prefix, strlen(f->id_prefix)) != 0)
+	if (!pe_filter_wants_id(f, id))
 		return false;
+	if (f->nids > 0)
+		return true; /* exact ids: the name test is moot */
 	if (f->literal && *f->literal && !strstr(buf, f->literal))
 		return false;
 	return true;

@@ -99,8 +99,7 @@ static int scan_bundle(const struct pe_hostroot *hr, int nsfd,
 	int bfd;
 
 	(void)hr;
-	if (f && f->id_prefix && *f->id_prefix &&
-	    strncmp(id, f->id_prefix, strlen(f->id_prefix)) != 0)
+	if (!pe_filter_wants_id(f, id))
 		return 0;
 	bfd = openat(nsfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (bfd < 0)
@@ -145,10 +144,19 @@ static int scan_namespace_dir(const struct pe_hostroot *hr, int nsfd,
 			      struct pe_container_list *out,
 			      struct pe_error *err)
 {
-	DIR *d = fdopendir(nsfd);
 	struct dirent *de;
 	int r = 0;
+	DIR *d;
 
+	/* exact ids: open them, don't list hundreds of bundles */
+	if (f && f->nids > 0) {
+		for (size_t i = 0; i < f->nids && r == 0; i++)
+			r = scan_bundle(hr, nsfd, node_path, ns, f->ids[i], f,
+					out, err);
+		close(nsfd);
+		return r;
+	}
+	d = fdopendir(nsfd);
 	if (!d) {
 		close(nsfd);
 		return 0;

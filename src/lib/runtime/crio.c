@@ -141,6 +141,17 @@ int pe_scan_crio(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 		pe_report_tried(report, storage_dirs[i], sfd >= 0);
 		if (sfd < 0)
 			continue;
+		if (f && f->nids > 0) {
+			int r = 0;
+
+			for (size_t j = 0; j < f->nids && r == 0; j++)
+				r = scan_userdata(sfd, storage_dirs[i],
+						  f->ids[j], f, out, err);
+			close(sfd);
+			if (r < 0)
+				return -1;
+			continue;
+		}
 		d = fdopendir(sfd);
 		if (!d) {
 			close(sfd);
@@ -149,9 +160,7 @@ int pe_scan_crio(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;
-			if (f && f->id_prefix && *f->id_prefix &&
-			    strncmp(de->d_name, f->id_prefix,
-				    strlen(f->id_prefix)) != 0)
+			if (!pe_filter_wants_id(f, de->d_name))
 				continue;
 			if (scan_userdata(dirfd(d), storage_dirs[i], de->d_name,
 					  f, out, err) < 0) {

@@ -60,6 +60,48 @@ static int docker_fill(struct pe_container *c, struct json_object *cfg)
 	return 0;
 }
 
+static int scan_docker_entry(int dfd, const char *id,
+			     const struct pe_scan_filter *f,
+			     struct pe_container_list *out,
+			     struct pe_error *err)
+{
+	struct json_object *cfg;
+	struct pe_container *c, *existing;
+	char rel[512], path[1024];
+	char *buf = NULL;
+
+	if (!pe_filter_wants_id(f, id))
+		return 0;
+	snprintf(rel, sizeof(rel), "%s/config.v2.json", id);
+	if (pe_read_file_at(dfd, rel, CONFIG_MAX, &buf) < 0)
+		return 0;
+	if (!pe_file_may_match(buf, f, id) ||
+	    !(cfg = json_tokener_parse(buf))) {
+		free(buf);
+		return 0;
+	}
+	free(buf);
+	/* dockerd's containerd may already have listed the task (moby
+	 * namespace): names come from here, keep one record */
+	existing = pe_list_find_id(out, id);
+	c = existing ? existing : pe_list_add(out);
+	snprintf(path, sizeof(path), "%s/%s", DOCKER_CONTAINERS, id);
+	if (!c || pe_strdup_into(&c->container_id, id) ||
+	    pe_strdup_into(&c->bundle, path) || docker_fill(c, cfg) < 0) {
+		json_object_put(cfg);
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "reading %s",
+				    path);
+	}
+	json_object_put(cfg);
+	c->runtime = PE_RT_DOCKER;
+	c->source = PE_SRC_DOCKER_CONFIG;
+	if (c->is_sandbox && !c->sandbox_id &&
+	    pe_strdup_into(&c->sandbox_id, id) < 0)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "reading %s",
+				    path);
+	return 0;
+}
+
 int pe_scan_docker(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 		   struct pe_container_list *out, struct pe_scan_report *report,
 		   struct pe_error *err)
@@ -67,58 +109,30 @@ int pe_scan_docker(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 	int dfd = pe_host_opendir_fd(hr, DOCKER_CONTAINERS);
 	size_t before = out->len;
 	struct dirent *de;
+	int r = 0;
 	DIR *d;
 
 	pe_report_tried(report, DOCKER_CONTAINERS, dfd >= 0);
 	if (dfd < 0)
 		return 0;
-	d = fdopendir(dfd);
-	if (!d) {
+	if (f && f->nids > 0) {
+		for (size_t i = 0; i < f->nids && r == 0; i++)
+			r = scan_docker_entry(dfd, f->ids[i], f, out, err);
 		close(dfd);
-		return 0;
-	}
-	while ((de = readdir(d)) != NULL) {
-		struct json_object *cfg;
-		struct pe_container *c, *existing;
-		char rel[512], path[1024];
-		char *buf = NULL;
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (f && f->id_prefix && *f->id_prefix &&
-		    strncmp(de->d_name, f->id_prefix, strlen(f->id_prefix)) !=
-			0)
-			continue;
-		snprintf(rel, sizeof(rel), "%s/config.v2.json", de->d_name);
-		if (pe_read_file_at(dirfd(d), rel, CONFIG_MAX, &buf) < 0)
-			continue;
-		if (!pe_file_may_match(buf, f, de->d_name) ||
-		    !(cfg = json_tokener_parse(buf))) {
-			free(buf);
-			continue;
+	} else {
+		d = fdopendir(dfd);
+		if (!d) {
+			close(dfd);
+			return 0;
 		}
-		free(buf);
-		/* dockerd's containerd may already have listed the task
-		 * (moby namespace): names come from here, keep one record */
-		existing = pe_list_find_id(out, de->d_name);
-		c = existing ? existing : pe_list_add(out);
-		snprintf(path, sizeof(path), "%s/%s", DOCKER_CONTAINERS,
-			 de->d_name);
-		if (!c || pe_strdup_into(&c->container_id, de->d_name) ||
-		    pe_strdup_into(&c->bundle, path) ||
-		    docker_fill(c, cfg) < 0) {
-			json_object_put(cfg);
-			closedir(d);
-			return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
-					    "reading %s", path);
-		}
-		json_object_put(cfg);
-		c->runtime = PE_RT_DOCKER;
-		c->source = PE_SRC_DOCKER_CONFIG;
-		if (c->is_sandbox && !c->sandbox_id)
-			pe_strdup_into(&c->sandbox_id, de->d_name);
+		while (r == 0 && (de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				r = scan_docker_entry(dirfd(d), de->d_name, f,
+						      out, err);
+		closedir(d);
 	}
-	closedir(d);
+	if (r < 0)
+		return -1;
 	if (report && out->len > before)
 		report->sources_found |= 1u << PE_SRC_DOCKER_CONFIG;
 	return 0;

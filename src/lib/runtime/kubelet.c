@@ -76,6 +76,48 @@ bool pe_kubelet_parse_pod_dir(const char *name, char *ns, size_t nssz,
 	       copy_span(uid, uidsz, u2 + 1, strlen(u2 + 1));
 }
 
+int pe_kubelet_log_names(const struct pe_hostroot *hr,
+			 struct pe_kubelet_log_name **out, size_t *n)
+{
+	int fd = pe_host_opendir_fd(hr, LOG_CONTAINERS);
+	struct pe_kubelet_log_name *arr = NULL;
+	size_t len = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+
+	*out = NULL;
+	*n = 0;
+	if (fd < 0)
+		return 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct pe_kubelet_log_name *na =
+			    realloc(arr, ncap * sizeof(*arr));
+
+			if (!na) {
+				free(arr);
+				closedir(d);
+				return -1;
+			}
+			arr = na;
+			cap = ncap;
+		}
+		if (de->d_name[0] != '.' &&
+		    pe_kubelet_parse_log_name(de->d_name, &arr[len]))
+			len++;
+	}
+	closedir(d);
+	*out = arr;
+	*n = len;
+	return 0;
+}
+
 /* "<n>.log" at the end of the link target is the restart count */
 static int attempt_from_target(const char *target)
 {
@@ -113,8 +155,7 @@ static bool name_passes(const struct pe_scan_filter *f,
 {
 	if (!f)
 		return true;
-	if (f->id_prefix && *f->id_prefix &&
-	    strncmp(n->id, f->id_prefix, strlen(f->id_prefix)) != 0)
+	if (!pe_filter_wants_id(f, n->id))
 		return false;
 	if (f->literal && *f->literal && !strstr(n->pod, f->literal))
 		return false;

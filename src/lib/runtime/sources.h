@@ -40,6 +40,10 @@ struct pe_kubelet_log_name {
 };
 bool pe_kubelet_parse_log_name(const char *name,
 			       struct pe_kubelet_log_name *out);
+/* Every parseable name in /var/log/containers (malloc'd array, *n entries).
+ * A directory listing, no file opened: the cheap index from pod to ids. */
+int pe_kubelet_log_names(const struct pe_hostroot *hr,
+			 struct pe_kubelet_log_name **out, size_t *n);
 /* Split a /var/log/pods directory "<ns>_<pod>_<uid>". */
 bool pe_kubelet_parse_pod_dir(const char *name, char *ns, size_t nssz,
 			      char *pod, size_t podsz, char *uid, size_t uidsz);
@@ -53,6 +57,8 @@ int pe_crio_record_from_json(const char *buf, struct pe_container *c);
 struct json_object;
 void pe_report_tried(struct pe_scan_report *report, const char *path,
 		     bool exists);
+/* The cheap test on a directory name, before any file is opened. */
+bool pe_filter_wants_id(const struct pe_scan_filter *f, const char *id);
 bool pe_file_may_match(const char *buf, const struct pe_scan_filter *f,
 		       const char *id);
 const char *pe_json_str(struct json_object *obj, const char *key);
