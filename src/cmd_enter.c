@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "podenter/exec.h"
 #include "podenter/nsjoin.h"
+#include "podenter/sandbox.h"
 #include "podenter/tools.h"
 #include "podenter/view.h"
 
@@ -40,6 +41,10 @@ enum {
 	OPT_VIEW,
 	OPT_TOOLS,
 	OPT_RW,
+	OPT_PROFILE,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_SECCOMP,
 };
 
 #define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "NPMUae:"
@@ -55,9 +60,15 @@ struct enter_opts {
 	bool env_from_target;
 	char **env_add; /* -e KEY=VAL, in order */
 	size_t n_env_add;
-	const char *view;  /* --view NAME (NULL: podenter.conf's, if any) */
+	const char *view; /* --view NAME (NULL: podenter.conf's, if any) */
 	const char *tools; /* --tools SOURCE */
-	bool rw;           /* --rw: /target writes reach the container */
+	bool rw; /* --rw: /target writes reach the container */
+	/* what the session may do (sandbox.h): --profile, --cap-add,
+	 * --cap-drop, --seccomp, built before anything is touched */
+	const char *profile;
+	pe_capset cap_add, cap_drop;
+	const char *seccomp;
+	struct pe_sandbox sandbox;
 };
 
 /* What the steps before fork decided, for the child. */
@@ -113,14 +124,32 @@ void cmd_enter_usage(FILE *out)
 	    "view,\n"
 	    "                          else the container's own files, no "
 	    "tools)\n"
-	    "      --tools SOURCE      host, builtin, image:REF, a directory or "
+	    "      --tools SOURCE      host, builtin, image:REF, a directory "
+	    "or "
 	    "an\n"
-	    "                          OCI/docker-save tarball (default: host if "
+	    "                          OCI/docker-save tarball (default: host "
+	    "if "
 	    "it\n"
 	    "                          has a shell, else builtin); implies "
 	    "--view tools\n"
 	    "      --rw                writes to the container's files go "
 	    "through\n\n"
+	    "Limits (what the session may do):\n"
+	    "      --profile NAME      general (default: the container "
+	    "runtime's\n"
+	    "                          capabilities + SYS_PTRACE), baseline, "
+	    "restricted\n"
+	    "                          (non-root, no capabilities), netadmin "
+	    "(+NET_ADMIN,\n"
+	    "                          NET_RAW), sysadmin (all, no seccomp)\n"
+	    "      --cap-add CAPS      add capabilities (NET_ADMIN,SYS_ADMIN "
+	    "or "
+	    "ALL)\n"
+	    "      --cap-drop CAPS     drop capabilities\n"
+	    "      --seccomp WHAT      runtime-default (the profile's default "
+	    "but for\n"
+	    "                          sysadmin), unconfined, or an OCI/Docker "
+	    "JSON file\n\n"
 	    "Inside:\n"
 	    "      --user SPEC         run as 'target' (its uid, gid, groups), "
 	    "UID or\n"
@@ -176,6 +205,10 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "view", required_argument, NULL, OPT_VIEW },
 		{ "tools", required_argument, NULL, OPT_TOOLS },
 		{ "rw", no_argument, NULL, OPT_RW },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
+		{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
+		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 		{ NULL, 0, NULL, 0 }
 	};
 
@@ -257,6 +290,27 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		case OPT_RW:
 			o->rw = true;
 			continue;
+		case OPT_PROFILE:
+			o->profile = optarg;
+			continue;
+		case OPT_SECCOMP:
+			o->seccomp = optarg;
+			continue;
+		case OPT_CAP_ADD:
+		case OPT_CAP_DROP: {
+			struct pe_error err;
+			pe_capset set;
+
+			if (pe_cap_parse_list(optarg, &set, &err) < 0) {
+				cli_print_error(&err);
+				return PE_EXIT_FAILURE;
+			}
+			if (opt == OPT_CAP_ADD)
+				o->cap_add |= set;
+			else
+				o->cap_drop |= set;
+			continue;
+		}
 		case OPT_HELP_ENTER:
 			cmd_enter_usage(stdout);
 			exit(EXIT_SUCCESS);
@@ -377,10 +431,9 @@ static int view_step(const struct enter_opts *o, const struct pe_container *c,
 	/* the container's own tree runs what it has: only static tools work
 	 * beside it, so the automatic choice is the builtin toolbox */
 	if (pe_tools_resolve(o->tools ? o->tools
-				      : (vo.kind == PE_VIEW_CONTAINER &&
-					 !cfg.tools[0])
-					    ? "builtin"
-					    : NULL,
+			     : (vo.kind == PE_VIEW_CONTAINER && !cfg.tools[0])
+				 ? "builtin"
+				 : NULL,
 			     hr, &cfg, &tools, err) < 0)
 		return -1;
 	if (vo.kind == PE_VIEW_CONTAINER && !tools.is_static) {
@@ -393,9 +446,9 @@ static int view_step(const struct enter_opts *o, const struct pe_container *c,
 		return -1;
 	}
 	if (!o->common.quiet) {
-		fprintf(stderr, "podenter: tools: %s (%s)%s%s%s\n",
-			tools.given, tools.dir, tools.why[0] ? ": " : "",
-			tools.why, tools.cached ? ", cached" : "");
+		fprintf(stderr, "podenter: tools: %s (%s)%s%s%s\n", tools.given,
+			tools.dir, tools.why[0] ? ": " : "", tools.why,
+			tools.cached ? ", cached" : "");
 		if (o->rw && vo.kind != PE_VIEW_MERGED)
 			fprintf(stderr,
 				"podenter: --rw: writes to the container's "
@@ -513,8 +566,8 @@ static int build_env(const struct enter_opts *o, const struct enter_plan *plan,
 		char path[PATH_MAX];
 		const char *cur = pe_env_get(env, "PATH");
 
-		snprintf(path, sizeof(path), "%s:%s", cur ? cur : PE_DEFAULT_PATH,
-			 plan->view.path_append);
+		snprintf(path, sizeof(path), "%s:%s",
+			 cur ? cur : PE_DEFAULT_PATH, plan->view.path_append);
 		if (pe_env_set(env, "PATH", path, err) < 0)
 			return -1;
 	}
@@ -570,7 +623,18 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 	} else if (o->user && pe_identity_parse(o->user, &id, &err) < 0) {
 		goto fail;
 	}
-	if (pe_identity_apply(&id, &err) < 0)
+	if (o->sandbox.run_as_nonroot && !o->user)
+		id.uid = id.gid = 65534; /* restricted: nobody */
+	if (o->sandbox.run_as_nonroot && id.uid == 0) {
+		pe_error_set(&err, PE_ERR_USAGE, EPERM,
+			     "--profile restricted runs as non-root, and the "
+			     "session user is root");
+		goto fail;
+	}
+	/* bounding set before the uid change, capabilities after it */
+	if (pe_sandbox_drop_bounding(&o->sandbox, &err) < 0 ||
+	    pe_identity_apply(&id, &err) < 0 ||
+	    pe_sandbox_set_caps(&o->sandbox, &err) < 0)
 		goto fail;
 	if (pe_close_fds_from(3) < 0) {
 		pe_error_errno(&err, "closing inherited file descriptors");
@@ -580,6 +644,10 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 		pe_error_errno(&err, "restoring the signal mask");
 		goto fail;
 	}
+	/* seccomp last: nothing of podenter's own runs under it but execve */
+	if (pe_sandbox_set_no_new_privs(&o->sandbox, &err) < 0 ||
+	    pe_sandbox_load_seccomp(&o->sandbox, &err) < 0)
+		goto fail;
 	pe_exec_command(argv, env->v, &err);
 	if (err.kind == PE_ERR_NOT_FOUND && !o->command) {
 		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
@@ -694,6 +762,23 @@ fail:
 	return rc;
 }
 
+/* The session's limits, decided and checked before the target is touched
+ * (a bad --seccomp FILE fails here, leaving nothing behind). */
+static int sandbox_setup(struct enter_opts *o, struct pe_error *err)
+{
+	enum pe_profile profile = PE_PROFILE_GENERAL;
+
+	if (o->profile && pe_profile_parse(o->profile, &profile, err) < 0)
+		return -1;
+	pe_sandbox_init(&o->sandbox, profile);
+	pe_sandbox_cap_add(&o->sandbox, o->cap_add);
+	pe_sandbox_cap_drop(&o->sandbox, o->cap_drop);
+	if (o->seccomp &&
+	    pe_sandbox_set_seccomp(&o->sandbox, o->seccomp, err) < 0)
+		return -1;
+	return pe_sandbox_prepare(&o->sandbox, err);
+}
+
 int cmd_enter(int argc, char **argv)
 {
 	struct enter_opts o;
@@ -723,6 +808,11 @@ int cmd_enter(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (sandbox_setup(&o, &err) < 0) {
+		cli_print_error(&err);
+		rc = PE_EXIT_FAILURE;
+		goto out;
+	}
 	if (pe_hostroot_open(&hr, o.common.host_root, &err) < 0) {
 		cli_print_error(&err);
 		rc = PE_EXIT_FAILURE;
@@ -734,6 +824,7 @@ int cmd_enter(int argc, char **argv)
 	pe_container_clear(&c);
 	pe_hostroot_close(&hr);
 out:
+	pe_sandbox_release(&o.sandbox);
 	free(o.env_add);
 	return rc;
 }
