@@ -47,6 +47,57 @@ struct sniff_cli {
 	size_t npods;
 };
 
+void cmd_sniff_usage(FILE *out)
+{
+	fputs(
+	    "Usage: podenter sniff [OPTIONS] TARGET... [-- FILTER]\n\n"
+	    "Capture pods' traffic from the node, in each pod's network "
+	    "namespace\n"
+	    "only: several targets or a pattern ('nginx-deployment', 'web-*') "
+	    "are\n"
+	    "captured at once into one pcapng whose interface names say which "
+	    "pod\n"
+	    "a packet came from (default/web-0:eth0). Nothing is added to the "
+	    "pods.\n"
+	    "FILTER is a pcap-filter(7) expression, as for tcpdump.\n\n"
+	    "Options:\n"
+	    "  -w, --write FILE        write the capture to FILE; '-' streams "
+	    "to stdout\n"
+	    "                          (podenter sniff web-0 -w - | wireshark "
+	    "-k -i -)\n"
+	    "  -i, --interface IFACE   capture only IFACE in each pod "
+	    "(default: every\n"
+	    "                          interface that is up, except lo; 'any' "
+	    "for all)\n"
+	    "      --count N           stop after N packets in all\n"
+	    "      --duration SECONDS  stop after this long (10, 2.5, 500ms, "
+	    "5m)\n"
+	    "  -s, --snaplen BYTES     bytes kept per packet (default 262144)\n"
+	    "  -B, --buffer-size KIB   kernel ring per interface (default "
+	    "4096)\n"
+	    "      --format FORMAT     pcapng (default) or pcap (one pod, one "
+	    "interface)\n"
+	    "      --tcpdump           run the host's tcpdump in each pod "
+	    "instead and\n"
+	    "                          print its text, each line prefixed by "
+	    "the pod\n"
+	    "  -n, --namespace NS      namespace of the pods (default: "
+	    "default)\n"
+	    "  -A, --all-namespaces    a pattern matches pods in every "
+	    "namespace\n"
+	    "  -c, --container NAME    capture through this container's "
+	    "process\n"
+	    "      --host-root DIR     read the node through DIR (default /)\n"
+	    "  -q, --quiet             no notes or summary on stderr\n"
+	    "  -h, --help              show this help\n\n"
+	    "Stops on SIGINT/SIGTERM, --count or --duration with a valid file, "
+	    "and\n"
+	    "prints packets captured and dropped by the kernel per pod on "
+	    "stderr.\n"
+	    "A pod that goes away ends its part; the others go on.\n",
+	    out);
+}
+
 /* ---- targets ----------------------------------------------------------- */
 
 static void label_of(const struct pe_container *c, char *buf, size_t size)

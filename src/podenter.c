@@ -49,6 +49,10 @@ void cli_usage(FILE *out, const char *sub)
 		      out);
 		return;
 	}
+	if (sub && strcmp(sub, "sniff") == 0) {
+		cmd_sniff_usage(out);
+		return;
+	}
 	if (sub && strcmp(sub, "inspect") == 0) {
 		fputs("Usage: podenter inspect [OPTIONS] TARGET\n\n"
 		      "Show everything the node knows about one target.\n\n"
@@ -77,6 +81,8 @@ void cli_usage(FILE *out, const char *sub)
 	    "containers on this node\n"
 	    "  podenter inspect [OPTIONS] TARGET                 everything "
 	    "known about one target\n"
+	    "  podenter sniff   [OPTIONS] TARGET... [-- FILTER]  capture pods' "
+	    "traffic (pcapng)\n"
 	    "\n"
 	    "TARGET:  POD | NAMESPACE/POD | pid:PID | id:CONTAINER-ID-PREFIX | "
 	    "node\n"
