@@ -18,13 +18,15 @@ usage() {
 	echo "usage: $0 OUTPUT-DIR [BUILD-DIR]" >&2
 	exit 2
 }
-[ $# -ge 1 ] && [ $# -le 2 ] || usage
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	usage
+fi
 out=$1
 builddir=${2:-.}
-[ -f "$builddir/Makefile" ] && [ -x "$builddir/podenter" ] || {
+if [ ! -f "$builddir/Makefile" ] || [ ! -x "$builddir/podenter" ]; then
 	echo "$0: $builddir is not a built podenter tree (run ./configure && make)" >&2
 	exit 1
-}
+fi
 case "$out" in
 /*) ;;
 *) out=$PWD/$out ;;
@@ -40,6 +42,15 @@ sbin=$(find "$out" -path '*/sbin/podenter' -type f | head -n1)
 	echo "$0: make install put no sbin/podenter under $out" >&2
 	exit 1
 }
+
+# On the image's PATH whatever the prefix (kubectl-podenter runs "podenter").
+case "${sbin#"$out"}" in
+/usr/local/sbin/podenter | /usr/sbin/podenter | /sbin/podenter) ;;
+*)
+	mkdir -p "$out/usr/local/sbin"
+	ln -sf "${sbin#"$out"}" "$out/usr/local/sbin/podenter"
+	;;
+esac
 
 # The libraries and the loader, at the paths the binary asks for.
 copy_libs() { # elf
