@@ -132,4 +132,17 @@ for o in $(help_longopts list --help); do
 done
 t_expect_eq "zsh: every option of podenter list --help is offered" "$missing" ""
 
+# and once through a real interactive zsh (compinit, TAB on a pty)
+cat >"$T_TMP/zpty.zsh" <<'EOF'
+zmodload zsh/zpty
+zpty -b z 'zsh -f -i'
+zpty -w z "PS1='> '; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D; PATH=${2:h}:\$PATH"
+zpty -w -n z "${2:t} --host-root $3 -n payments ledger-a"$'\t'
+zpty -r z out '*ledger-api-5f7c9d8b4-qm2xz*' && print -r -- COMPLETED
+zpty -d z
+EOF
+# a hang guard only: the pattern read blocks until the completion appears
+got=$(timeout 30 zsh -f "$T_TMP/zpty.zsh" "$top/completions" "$PODENTER" "$F" 2>&1 | tr -d '\r' | tail -n1)
+t_expect_eq "zsh: TAB in a real interactive zsh completes the pod" "$got" COMPLETED
+
 t_done
