@@ -35,8 +35,14 @@ t_expect_rc "bad -e: 125" 125
 
 # Only 0, 1, 2: podenter's caller leaks fd 7 on purpose (not CLOEXEC).
 exec 7</dev/null
-t_podenter "$T" -- sh -c 'ls /proc/$$/fd | tr "\n" " "'
-t_expect_eq "only fds 0 1 2 in the command" "$T_OUT" "0 1 2 "
+"$PODENTER" "$T" -- sleep 1004 &
+p=$!
+t_wait_for 400 pgrep -f '^sleep 1004$' >/dev/null
+cmdpid=$(pgrep -f '^sleep 1004$')
+t_expect_eq "only fds 0 1 2 in the command (seen from the host)" \
+	"$(ls "/proc/$cmdpid/fd" | sort -n | tr '\n' ' ')" "0 1 2 "
+kill -TERM "$p"
+wait "$p" 2>/dev/null
 t_podenter "$T" -- ls -l /proc/self/fd
 t_expect_eq "ls -l /proc/self/fd: 0 1 2 and ls's own directory" \
 	"$(printf '%s\n' "$T_OUT" | awk 'NR > 1 {print $9}' | tr '\n' ' ')" "0 1 2 3 "
