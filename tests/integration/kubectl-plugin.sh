@@ -104,6 +104,19 @@ t_expect_rc "--any takes the first replica" 0
 t_expect_match "--any: the exact name is sent to the node" "$CALLS" \
 	"podenter --host-root /host --any inspect default/nginx-deployment-7848d4b86f-88nj7 $"
 
+plugin sniff nginx-deployment -w - -c nginx
+t_expect_match "sniff: a pattern's replicas on one node are captured at once" "$CALLS" \
+	"podenter --host-root /host sniff nginx-deployment -w - -c nginx $"
+t_expect_match "sniff: on their node" "$CALLS" "^exec -n podenter -i podenter-q9w4d "
+plugin sniff web -w -
+t_expect_rc "sniff: replicas on several nodes: 125" 125
+t_expect_match "sniff: the nodes are listed" "$T_ERR" "default/web-6c9f8d7b5-zz9xk \(node-a\)"
+t_expect_match "sniff: --node is suggested" "$T_ERR" "--node NODE"
+t_expect_nomatch "sniff: nothing runs on a node" "$CALLS" "^(exec|debug) "
+plugin --node node-b sniff web -w /tmp/x.pcapng --count 1
+t_expect_match "sniff -w FILE: the file is written on the node side, said" "$T_ERR" "-w - streams the capture to this machine"
+t_expect_match "sniff: --node passes the pattern through" "$CALLS" "podenter --host-root /host sniff web -w /tmp/x.pcapng --count 1 $"
+
 plugin payments/nope -- true
 t_expect_rc "no such pod: 125" 125
 t_expect_match "no such pod: said, with a way to look" "$T_ERR" "no pod 'nope' in namespace 'payments'"
@@ -260,7 +273,7 @@ if command -v kubectl >/dev/null 2>&1 && [ "$(command -v kubectl)" != "$KUBECTL"
 		t_expect_eq "real kubectl evaluates the plugin's jsonpath $jp" "$got" "$want"
 	done < <(
 		# the plugin's jsonpath strings, with the list's range unwrapped
-		sed -n "s/.*'\(jsonpath=\)\?\({[^']*}\)'.*/\2/p" "$PLUGIN" |
+		sed -n "s/.*'\(jsonpath=\)\?\({\(\.\|range \)[^']*}\)'.*/\2/p" "$PLUGIN" |
 			sed 's/^{range \.items\[\*\]}\(.*\){end}$/\1/; s/{"\\n"}$//' | sort -u)
 else
 	echo "# real kubectl not installed: the replay through kubectl is not done (install kubectl to run it)"
