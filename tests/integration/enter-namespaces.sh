@@ -109,4 +109,14 @@ before=$(cat "/proc/$E_PID/mountinfo" | cut -d' ' -f5 | sort)
 after=$(cat "/proc/$E_PID/mountinfo" | cut -d' ' -f5 | sort)
 t_expect_eq "no mount left in the target" "$after" "$before"
 
+# node: PID 1's namespaces. Seen from inside the target's PID and mount
+# namespaces (as from a privileged pod with hostPID), PID 1 is the target's
+# init, so "node" must land in its UTS and network namespaces.
+T_RC=0
+out=$(nsenter -t "$E_PID" --pid --mount "$PODENTER" node -- sh -c \
+	'hostname; stat -L -c %i /proc/self/ns/net') || T_RC=$?
+t_expect_rc "node: exit 0" 0
+t_expect_eq "node: PID 1's hostname and network namespace" \
+	"$(printf '%s\n' "$out" | tr '\n' ' ')" "tgt-ns $(e_ino "$E_PID" net) "
+
 t_done
