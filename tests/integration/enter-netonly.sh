@@ -13,15 +13,19 @@ command -v ip >/dev/null || t_skip_all "iproute2 is not installed"
 
 ns=pe-enter-$$
 hostif=pe-h$$
+# a /30 of its own per run: several copies of the suite may share the machine
+net=10.$((200 + $$ % 50)).$((($$ / 50) % 250))
+hostip=$net.1
+podip=$net.2
 t_cleanup "ip netns del $ns"
 t_cleanup "ip link del $hostif"
 ip netns add "$ns" || { echo "cannot create netns"; exit 1; }
 ip link add "$hostif" type veth peer name pe-p$$ || exit 1
 ip link set pe-p$$ netns "$ns" || exit 1
 ip -n "$ns" link set pe-p$$ name eth0 || exit 1
-ip addr add 10.231.77.1/30 dev "$hostif"
+ip addr add $hostip/30 dev "$hostif"
 ip link set "$hostif" up
-ip -n "$ns" addr add 10.231.77.2/30 dev eth0
+ip -n "$ns" addr add $podip/30 dev eth0
 ip -n "$ns" link set eth0 up
 ip -n "$ns" link set lo up
 
@@ -59,8 +63,8 @@ cap=$!
 t_wait_for 400 grep -q "listening on eth0" "$T_TMP/tcpdump.err" ||
 	t_fail "tcpdump did not start: $(cat "$T_TMP/tcpdump.err")"
 for _ in 1 2 3 4 5 6; do
-	ping -c 1 -W 1 10.231.77.2 >/dev/null 2>&1 ||
-		busybox ping -c 1 -W 1 10.231.77.2 >/dev/null 2>&1
+	ping -c 1 -W 1 $podip >/dev/null 2>&1 ||
+		busybox ping -c 1 -W 1 $podip >/dev/null 2>&1
 	kill -0 "$cap" 2>/dev/null || break
 done
 rc=0
@@ -69,7 +73,7 @@ cd / || exit 1
 t_expect_eq "tcpdump exited 0 after 3 packets" "$rc" 0
 t_expect_match "the capture holds the pings sent into the pod" \
 	"$("$TCPDUMP" -n -r "$T_TMP/out.pcap" 2>/dev/null)" \
-	"10.231.77.1 > 10.231.77.2: ICMP echo request"
+	"$hostip > $podip: ICMP echo request"
 
 t_podenter "$T" --net-only --env-from-target -- true
 t_expect_rc "--env-from-target with the node's binaries: refused" 125

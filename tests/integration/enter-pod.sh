@@ -8,9 +8,10 @@ source "${TESTLIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 source "$(dirname "${BASH_SOURCE[0]}")/enter-common.sh"
 t_require_root
 
-uid=5e7a1c2d-0b9f-4e3a-8c21-7d6f5a4b3c2e
-sb=5b00000000000000000000000000000000000000000000000000000000000001
-ct=c700000000000000000000000000000000000000000000000000000000000002
+# unique per run: several copies of the suite may share the machine
+uid=5e7a1c2d-0b9f-4e3a-8c21-$(printf '%012x' $$)
+sb=5b$(printf '%062x' $$)
+ct=c7$(printf '%062x' $$)
 t_make_cgroup "kubepods/besteffort/pod$uid/$ct"
 t_make_cgroup "kubepods/besteffort/pod$uid/$sb"
 

@@ -60,8 +60,8 @@ t_expect_match "a reused PID: says so" "$(cat "$T_TMP/reuse.err")" \
 
 # The same process, moved out of its container's cgroup (a container's PID
 # is trusted only while its cgroup names the container).
-id=ace0ace0ace0ace0ace0ace0ace0ace0ace0ace0ace0ace0ace0ace0ace0ace0
-uid=11111111-2222-3333-4444-555555555555
+id=ace0$(printf '%060x' $$)
+uid=11111111-2222-3333-4444-$(printf '%012x' $$)
 cg=kubepods/besteffort/pod$uid/$id
 t_make_cgroup "$cg"
 e_make_target tgt-cgroup
