@@ -38,6 +38,9 @@
 #define SNIFF_BLOCK_TIMEOUT_MS 100
 #define SNIFF_DEFAULT_BUFFER_KIB 4096
 #define SNIFF_MAX_LINKTYPES 8
+/* a hostile pod can make thousands of interfaces; each handle costs a
+ * kernel ring, so beyond this the user must choose with -i */
+#define SNIFF_MAX_IFACES_PER_POD 64
 
 struct sniff_iface {
 	char name[IFNAMSIZ];
@@ -322,10 +325,28 @@ static int open_handle(struct pe_sniff *s, struct sniff_iface *i,
 	return 0;
 }
 
+/*
+ * Interface names come from the pod (with NET_ADMIN it names its own) and
+ * end up on terminals and in Wireshark: the kernel forbids '/', ':' and
+ * spaces but not control characters, so those are shown as '?'.
+ */
+static void printable_copy(char *dst, size_t size, const char *src)
+{
+	size_t k;
+
+	for (k = 0; k + 1 < size && src[k]; k++) {
+		unsigned char ch = (unsigned char)src[k];
+
+		dst[k] = ch < 0x20 || ch >= 0x7f ? '?' : (char)ch;
+	}
+	dst[k] = '\0';
+}
+
 static struct sniff_iface *add_iface(struct pe_sniff *s, size_t pod,
 				     const char *name)
 {
 	struct sniff_iface *n, *i;
+	char shown[IFNAMSIZ];
 
 	n = realloc(s->ifaces, (s->nifaces + 1) * sizeof(*n));
 	if (!n)
@@ -336,8 +357,9 @@ static struct sniff_iface *add_iface(struct pe_sniff *s, size_t pod,
 	i->fd = -1;
 	i->pod = pod;
 	snprintf(i->name, sizeof(i->name), "%s", name);
+	printable_copy(shown, sizeof(shown), name);
 	snprintf(i->display, sizeof(i->display), "%s:%s", s->pods[pod].label,
-		 name);
+		 shown);
 	return i;
 }
 
@@ -375,17 +397,26 @@ static int open_pod_ifaces(struct pe_sniff *s, size_t p, struct pe_error *err)
 	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	for (n = names; n->if_index; n++) {
 		struct sniff_iface *i;
+		char shown[IFNAMSIZ];
 
-		append_name(present, sizeof(present), n->if_name);
+		printable_copy(shown, sizeof(shown), n->if_name);
+		append_name(present, sizeof(present), shown);
 		if (s->opts.iface) {
 			if (strcmp(n->if_name, s->opts.iface) != 0)
 				continue;
 		} else if (strcmp(n->if_name, "lo") == 0) {
 			continue;
 		} else if (sock >= 0 && !iface_is_up(sock, n->if_name)) {
-			append_name(pod->skipped, sizeof(pod->skipped),
-				    n->if_name);
+			append_name(pod->skipped, sizeof(pod->skipped), shown);
 			continue;
+		}
+		if (pod->n_ifaces == SNIFF_MAX_IFACES_PER_POD) {
+			r = pe_error_set(err, PE_ERR_USAGE, E2BIG,
+					 "%s has more than %d interfaces",
+					 pod->label, SNIFF_MAX_IFACES_PER_POD);
+			pe_error_hint(err,
+				      "choose one with -i IFACE (or -i any)");
+			goto out;
 		}
 		i = add_iface(s, p, n->if_name);
 		if (!i) {
@@ -683,13 +714,13 @@ static int write_headers(struct pe_sniff *s, int fd, struct pe_error *err)
 		for (size_t k = 0; r == 0 && k < s->nifaces; k++) {
 			struct sniff_iface *i = &s->ifaces[k];
 			struct pe_sniff_pod *p = &s->pods[i->pod];
-			char desc[700];
+			char desc[700], shown[IFNAMSIZ];
 
+			printable_copy(shown, sizeof(shown), i->name);
 			snprintf(desc, sizeof(desc),
 				 "interface %s of %s (network namespace "
 				 "net:[%lu], pid %d)",
-				 i->name, p->label, p->netns_inode,
-				 (int)p->pid);
+				 shown, p->label, p->netns_inode, (int)p->pid);
 			r = pe_pcapng_idb(&b, (uint16_t)i->linktype,
 					  s->opts.snaplen, i->display, desc);
 		}

@@ -189,4 +189,47 @@ t_expect_eq "the gone pod's packets before it went" \
 	"$(s_packets "$T_TMP/gone.pcapng" | grep -c "^pid:$P2:eth0")" 2
 t_expect_match "summary marks the gone pod" "$(cat "$T_TMP/sniff.err")" "pid:$P2: 2 packets captured, 0 dropped by the kernel \(ended: "
 
+# --- the reader goes away (| head): a normal end, status 0 ------------------
+touch "$T_TMP/pipe.err"
+(
+	"$PODENTER" sniff "pid:$P1" -w - -- icmp 2>"$T_TMP/pipe.err" | head -c 1 >/dev/null
+	echo "${PIPESTATUS[0]}" >"$T_TMP/pipe.rc"
+) &
+pipe=$!
+t_cleanup "kill -9 $pipe"
+t_wait_for 200 grep -q "capturing on" "$T_TMP/pipe.err"
+# head leaves after the header; the next packets meet a closed pipe
+for _ in 1 2 3 4 5; do
+	[ -s "$T_TMP/pipe.rc" ] && break
+	s_ping 1 1
+done
+t_wait_for 100 test -s "$T_TMP/pipe.rc"
+t_expect_eq "reader gone: podenter ends with status 0" "$(cat "$T_TMP/pipe.rc" 2>/dev/null)" 0
+
+# --- what the pod controls: interfaces that are down, odd names, too many --
+ns1="${S_TAG}n1"
+# veth pairs inside the pod (no dummy module on every kernel)
+ip -n "$ns1" link add downed0 type veth peer name downed1
+ip -n "$ns1" link add "$(printf 'e\033[2Jx')" type veth peer name odd1
+ip -n "$ns1" link set "$(printf 'e\033[2Jx')" up
+ip -n "$ns1" link set odd1 up
+t_podenter sniff "pid:$P1" -w "$T_TMP/odd.pcapng" --duration 0.2
+t_expect_rc "odd interfaces: capture works" 0
+t_expect_match "an interface that is down is skipped, and said" "$T_ERR" "down, skipped: .*downed0"
+t_expect_match "control characters in a name are shown as ?" "$T_ERR" "pid:$P1:e\?\[2Jx"
+t_expect_nomatch "no escape sequence reaches the terminal" "$T_ERR" "$(printf '\033')"
+t_expect_match "the odd interface is captured too" "$(s_blocks "$T_TMP/odd.pcapng")" "IDB=3 "
+if grep -q "$(printf '\033')" "$T_TMP/odd.pcapng"; then t_fail "escape byte written to the file"; else t_pass "no escape byte in the file"; fi
+for k in $(seq 1 32); do
+	echo "link add manya$k type veth peer name manyb$k"
+	echo "link set manya$k up"
+	echo "link set manyb$k up"
+done | ip -n "$ns1" -batch -
+t_podenter sniff "pid:$P1" -w "$T_TMP/many.pcapng" --duration 2
+t_expect_rc "a pod with more than 64 interfaces: 125" 125
+t_expect_match "too many interfaces: said, with the way out" "$T_ERR" "more than 64 interfaces.*|choose one with -i"
+if [ -e "$T_TMP/many.pcapng" ]; then t_fail "too many interfaces left a file"; else t_pass "too many interfaces: no file"; fi
+t_podenter sniff "pid:$P1" -i eth0 -w "$T_TMP/many.pcapng" --duration 0.2
+t_expect_rc "too many interfaces: -i eth0 works" 0
+
 t_done
