@@ -49,6 +49,14 @@ _podenter_subcommands() { # podenter-binary
 	} | sort -u
 }
 
+# Capability names (the kernel's, without CAP_), for --cap-add/--cap-drop.
+_podenter_caps="AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE
+CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE
+LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST
+NET_RAW PERFMON SETFCAP SETGID SETPCAP SETUID SYSLOG SYS_ADMIN SYS_BOOT SYS_CHROOT
+SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_RESOURCE SYS_TIME
+SYS_TTY_CONFIG WAKE_ALARM"
+
 # Run podenter list with the node root and namespace of the line.
 _podenter_list() { # args...
 	local bin=${_podenter_bin:-podenter}
@@ -126,6 +134,8 @@ _podenter() {
 			target=$w
 		fi
 	done
+	# sniff takes several targets: keep offering pods
+	[ "$sub" = sniff ] && [[ $cur != -* ]] && target=
 	# help and version take a subcommand name or nothing
 	case "$sub" in
 	help)
@@ -165,6 +175,29 @@ _podenter() {
 		--host-root)
 			mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 			;;
+		--profile)
+			mapfile -t COMPREPLY < <(compgen -W "general baseline restricted netadmin sysadmin" -- "$cur")
+			;;
+		--seccomp)
+			mapfile -t COMPREPLY < <(compgen -W "runtime-default unconfined" -- "$cur"; compgen -f -- "$cur")
+			;;
+		--cap-add | --cap-drop)
+			# a comma-separated list: complete its last element
+			local done_caps=${cur%"${cur##*,}"}
+			mapfile -t COMPREPLY < <(compgen -P "$done_caps" -W "ALL $_podenter_caps" -- "${cur##*,}")
+			compopt -o nospace 2>/dev/null
+			;;
+		--format)
+			mapfile -t COMPREPLY < <(compgen -W "pcapng pcap" -- "$cur")
+			;;
+		-i | --interface)
+			mapfile -t COMPREPLY < <(compgen -W "any eth0" -- "$cur")
+			;;
+		-w | --write | --audit-log)
+			mapfile -t COMPREPLY < <(compgen -W "-" -- "$cur"; compgen -f -- "$cur")
+			;;
+		-e | --env | --count | --duration | -s | --snaplen | -B | --buffer-size)
+			;; # free text or numbers
 		*)
 			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 			;;

@@ -45,6 +45,14 @@ got=$(bash_complete "$PODENTER" "--host-root=$F" li)
 t_expect_eq "bash: subcommands (--host-root=DIR form)" "$got" "list"
 got=$(bash_complete "$PODENTER" -o "")
 t_expect_eq "bash: output formats" "$got" "json name table wide"
+got=$(bash_complete "$PODENTER" --cap-add NET_ADMIN,SYS_PT)
+t_expect_eq "bash: --cap-add completes the last of a comma list" "$got" "NET_ADMIN,SYS_PTRACE"
+got=$(bash_complete "$PODENTER" --profile "")
+t_expect_eq "bash: profiles" "$got" "baseline general netadmin restricted sysadmin"
+got=$(bash_complete "$PODENTER" --host-root "$F" sniff -n payments "$LEDGER" led)
+t_expect_eq "bash: sniff takes several targets" "$got" "$LEDGER ledger-worker-0"
+got=$(bash_complete "$PODENTER" sniff --format "")
+t_expect_eq "bash: sniff formats" "$got" "pcap pcapng"
 got=$(bash_complete "$PODENTER" help "")
 t_expect_match "bash: help takes a subcommand" "$got" "inspect list"
 got=$(bash_complete "$PODENTER" --host-root "$F" "payments/$LEDGER" -- tru)
@@ -113,6 +121,8 @@ got=$(zsh_complete "$PODENTER" "--host-root=$F" li)
 t_expect_eq "zsh: subcommands" "$got" "list"
 got=$(zsh_complete "$PODENTER" -o "")
 t_expect_eq "zsh: output formats" "$got" "json name table wide"
+got=$(zsh_complete "$PODENTER" --host-root "$F" sniff -n payments "$LEDGER" led)
+t_expect_eq "zsh: sniff takes several targets" "$got" "$LEDGER ledger-worker-0"
 got=$(zsh_complete "$PODENTER" help "")
 t_expect_match "zsh: help takes a subcommand" "$got" "inspect list"
 got=$(zsh_complete "$PODENTER" --host-root "$F" "payments/$LEDGER" -- ls -l)
