@@ -85,3 +85,8 @@ e_make_distroless() {
 	t_cleanup "kill -9 $E_PID"
 	[ -n "$E_PID" ] || { echo "no target process for $name" >&2; exit 1; }
 }
+
+# The host's procfs and sysfs mounts: what a session could leak (a fresh
+# /proc, a /sys for a pod's netns). Other mounts are left out because other
+# test scripts running at the same time add and remove their own.
+e_host_proc_sys_mounts() { t_mountinfo | awk '$2 == "proc" || $2 == "sysfs"'; }

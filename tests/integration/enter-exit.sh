@@ -76,7 +76,7 @@ t_expect_eq "SIGTERM to podenter: the command died of it, 143" "$rc" 143
 
 # podenter killed outright: its command goes with it (PR_SET_PDEATHSIG),
 # and no mount of the session shows in the host or the target.
-host_mounts=$(t_mountinfo)
+host_mounts=$(e_host_proc_sys_mounts)
 target_mounts=$(cut -d' ' -f5,9- "/proc/$E_PID/mountinfo" | sort)
 rm -f "$T_TMP/ready"
 "$PODENTER" "$T" -- sh -c "touch $T_TMP/ready; exec sleep 1003" &
@@ -85,7 +85,7 @@ t_wait_for 400 test -e "$T_TMP/ready"
 t_wait_for 400 pgrep -f '^sleep 1003$' >/dev/null
 t_expect_eq "during a session: the target's mounts are unchanged" \
 	"$(cut -d' ' -f5,9- "/proc/$E_PID/mountinfo" | sort)" "$target_mounts"
-t_expect_eq "during a session: the host's mounts are unchanged" "$(t_mountinfo)" "$host_mounts"
+t_expect_eq "during a session: the host's mounts are unchanged" "$(e_host_proc_sys_mounts)" "$host_mounts"
 kill -KILL "$p"
 wait "$p" 2>/dev/null
 if t_wait_for 400 sh -c '! pgrep -f "^sleep 1003$" >/dev/null'; then
@@ -94,7 +94,7 @@ else
 	t_fail "the command outlived podenter"
 	pkill -9 -f '^sleep 1003$'
 fi
-t_expect_eq "after kill -9: the host's mounts are unchanged" "$(t_mountinfo)" "$host_mounts"
+t_expect_eq "after kill -9: the host's mounts are unchanged" "$(e_host_proc_sys_mounts)" "$host_mounts"
 t_expect_eq "after kill -9: the target's mounts are unchanged" \
 	"$(cut -d' ' -f5,9- "/proc/$E_PID/mountinfo" | sort)" "$target_mounts"
 

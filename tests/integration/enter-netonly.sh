@@ -34,11 +34,12 @@ ip netns exec "$ns" sleep 1000 >/dev/null 2>&1 &
 tpid=$!
 disown "$tpid"
 t_cleanup "kill -9 $tpid"
-t_wait_for 400 test "$(e_ino "$tpid" net)" = "$(stat -L -c %i /run/netns/$ns)" ||
+in_netns() { [ "$(e_ino "$tpid" net 2>/dev/null)" = "$(stat -L -c %i "/run/netns/$ns")" ]; }
+t_wait_for 400 in_netns ||
 	{ echo "target did not enter $ns"; exit 1; }
 T=pid:$tpid
 echo host-file >"$T_TMP/on-host"
-mounts_before=$(t_mountinfo)
+mounts_before=$(e_host_proc_sys_mounts)
 
 t_podenter "$T" --net-only -- sh -c 'ls /sys/class/net | tr "\n" " "; echo
 	for n in net mnt pid; do echo "$n=$(stat -L -c %i /proc/self/ns/$n)"; done
@@ -81,7 +82,7 @@ t_expect_match "and says why" "$T_ERR" "only for commands run in the target's ow
 t_podenter "$T" --net-only --pid -- true
 t_expect_rc "--net-only with another namespace: refused" 125
 
-t_expect_eq "no mount left behind on the host" "$(t_mountinfo)" "$mounts_before"
+t_expect_eq "no mount left behind on the host" "$(e_host_proc_sys_mounts)" "$mounts_before"
 if ls /sys/class/net | grep -qx "$hostif"; then
 	t_pass "the host's /sys is untouched"
 else
