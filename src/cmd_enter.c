@@ -316,8 +316,6 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 			exit(EXIT_SUCCESS);
 		case 'h':
 			cli_usage(stdout, NULL);
-			fputc('\n', stdout);
-			cmd_enter_usage(stdout);
 			exit(EXIT_SUCCESS);
 		default:
 			break;

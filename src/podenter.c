@@ -112,6 +112,9 @@ void cli_usage(FILE *out, const char *sub)
 	    "Run 'podenter --help-enter' for the options of entering a "
 	    "target.\n",
 	    out);
+	/* entering is the default subcommand: its options belong here */
+	fputc('\n', out);
+	cmd_enter_usage(out);
 }
 
 void cli_common_init(struct cli_common *c)

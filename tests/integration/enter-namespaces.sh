@@ -119,4 +119,27 @@ t_expect_rc "node: exit 0" 0
 t_expect_eq "node: PID 1's hostname and network namespace" \
 	"$(printf '%s\n' "$out" | tr '\n' ' ')" "tgt-ns $(e_ino "$E_PID" net) "
 
+# The time namespace: not in the default set, joined with --time or -a
+# (the command is forked after setns, so it lives in it).
+if unshare --time true 2>/dev/null; then
+	e_make_target tgt-time --time
+	t_podenter pid:"$E_PID" -- stat -L -c %i /proc/self/ns/time
+	t_expect_eq "time: not joined by default" "$T_OUT" "$(e_ino $$ time)"
+	t_podenter pid:"$E_PID" --time -- stat -L -c %i /proc/self/ns/time
+	t_expect_eq "time: --time joins it" "$T_OUT" "$(e_ino "$E_PID" time)"
+	t_podenter pid:"$E_PID" -a -- stat -L -c %i /proc/self/ns/time
+	t_expect_eq "time: -a joins it" "$T_OUT" "$(e_ino "$E_PID" time)"
+else
+	t_fail "unshare --time does not work here (kernel without time namespaces?)"
+fi
+
+# Help: podenter --help shows the enter options too.
+t_podenter --help
+t_expect_match "--help lists the namespace flags" "$T_OUT" "--net-only"
+t_expect_match "--help lists -U/--userns" "$T_OUT" "-U, --userns"
+t_podenter --help-enter
+t_expect_match "--help-enter" "$T_OUT" "^Usage: podenter \\[OPTIONS\\] TARGET"
+t_podenter help enter
+t_expect_match "help enter" "$T_OUT" "--env-from-target"
+
 t_done
