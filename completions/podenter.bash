@@ -24,7 +24,8 @@ _podenter_help_text() { # podenter-binary subcommand-or-empty
 # "OPTION ARG" lines (ARG "-" for a flag) from a help text, cached per
 # binary and subcommand.
 declare -gA _podenter_opts_cache 2>/dev/null || true
-_podenter_options() { # podenter-binary subcommand-or-empty
+# Fill the cache; call it outside $(...) so that the cache outlives the TAB.
+_podenter_fill() { # podenter-binary subcommand-or-empty
 	local key="$1|$2"
 	if [ -z "${_podenter_opts_cache[$key]+set}" ]; then
 		_podenter_opts_cache[$key]=$(_podenter_help_text "$1" "$2" |
@@ -38,15 +39,39 @@ _podenter_options() { # podenter-binary subcommand-or-empty
 				fi
 			done | sort -u)
 	fi
-	printf '%s\n' "${_podenter_opts_cache[$key]}"
+}
+_podenter_options() { # podenter-binary subcommand-or-empty
+	_podenter_fill "$1" "$2"
+	printf '%s\n' "${_podenter_opts_cache[$1|$2]}"
 }
 
-# The subcommands the usage shows, and help and version, which it doesn't.
+# The same as a map "binary|subcommand|option" -> ARG ("-" for a flag), so
+# that a TAB looks options up without starting a process.
+declare -gA _podenter_argmap 2>/dev/null || true
+_podenter_load() { # podenter-binary subcommand-or-empty
+	local o a
+	[ -n "${_podenter_argmap["$1|$2|"]+set}" ] && return
+	_podenter_fill "$1" "$2"
+	while read -r o a; do
+		[ -n "$o" ] && _podenter_argmap["$1|$2|$o"]=$a
+	done <<<"${_podenter_opts_cache[$1|$2]}"
+	_podenter_argmap["$1|$2|"]=loaded
+}
+
+# The subcommands the usage shows, and help and version, which it doesn't;
+# cached per binary like the options.
+_podenter_fill_subcommands() { # podenter-binary
+	local key="$1|subcommands"
+	if [ -z "${_podenter_opts_cache[$key]+set}" ]; then
+		_podenter_opts_cache[$key]=$({
+			"$1" --help 2>/dev/null | sed -nE 's/^ +podenter ([a-z][a-z-]*) .*/\1/p'
+			printf '%s\n' help version
+		} | sort -u)
+	fi
+}
 _podenter_subcommands() { # podenter-binary
-	{
-		"$1" --help 2>/dev/null | sed -nE 's/^ +podenter ([a-z][a-z-]*) .*/\1/p'
-		printf '%s\n' help version
-	} | sort -u
+	_podenter_fill_subcommands "$1"
+	printf '%s\n' "${_podenter_opts_cache[$1|subcommands]}"
 }
 
 # Capability names (the kernel's, without CAP_), for --cap-add/--cap-drop.
@@ -99,8 +124,10 @@ _podenter() {
 	[[ $bin == */* ]] && _podenter_bin=$bin
 
 	# What the line says so far: subcommand, target, -n, --host-root, "--".
-	local all_opts
-	all_opts=$(_podenter_options "$_podenter_bin" "")
+	local subs
+	_podenter_fill_subcommands "$_podenter_bin"
+	subs=$'\n'${_podenter_opts_cache[$_podenter_bin|subcommands]}$'\n'
+	_podenter_load "$_podenter_bin" ""
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		if [ "$w" = -- ]; then
@@ -121,14 +148,15 @@ _podenter() {
 		-n | --namespace) _podenter_ns=${COMP_WORDS[i + 1]} ;;
 		esac
 		if [[ $w == -* ]]; then
-			arg=$(awk -v o="$w" '$1 == o { print $2; exit }' <<<"$all_opts")
-			[ -n "$sub" ] && [ -z "$arg" ] &&
-				arg=$(_podenter_options "$_podenter_bin" "$sub" | awk -v o="$w" '$1 == o { print $2; exit }')
+			arg=${_podenter_argmap["$_podenter_bin||$w"]-}
+			if [ -n "$sub" ] && [ -z "$arg" ]; then
+				_podenter_load "$_podenter_bin" "$sub"
+				arg=${_podenter_argmap["$_podenter_bin|$sub|$w"]-}
+			fi
 			[ -n "$arg" ] && [ "$arg" != - ] && [[ $w != *=* ]] && ((i++))
 			continue
 		fi
-		if [ -z "$sub" ] && [ -z "$target" ] &&
-			_podenter_subcommands "$_podenter_bin" | grep -qx -- "$w"; then
+		if [ -z "$sub" ] && [ -z "$target" ] && [[ $subs == *$'\n'"$w"$'\n'* ]]; then
 			sub=$w
 		elif [ -z "$target" ]; then
 			target=$w
@@ -145,10 +173,11 @@ _podenter() {
 	version) return 0 ;;
 	esac
 
-	opts=$(_podenter_options "$_podenter_bin" "$sub")
+	_podenter_load "$_podenter_bin" "$sub"
+	opts=${_podenter_opts_cache[$_podenter_bin|$sub]}
 
 	# The value of an option.
-	arg=$(awk -v o="$prev" '$1 == o { print $2; exit }' <<<"$opts")
+	arg=${_podenter_argmap["$_podenter_bin|$sub|$prev"]-}
 	if [ -n "$arg" ] && [ "$arg" != - ]; then
 		case "$prev" in
 		-n | --namespace)

@@ -81,6 +81,21 @@ done
 got=$(bash_complete "$PODENTER" --host-root "$F" -n payments "$LEDGER" --n)
 t_expect_match "bash: options after the target" "$got" "--net"
 
+# per TAB, only the node is asked: the help texts are read once per shell
+mkdir -p "$T_TMP/bin"
+printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" "$@"\n' "$T_TMP/calls" "$PODENTER" >"$T_TMP/bin/podenter"
+chmod +x "$T_TMP/bin/podenter"
+bash --norc --noprofile -c '
+	source "$1"
+	COMP_WORDS=("$2" --host-root "$3" -n payments led); COMP_CWORD=5
+	_podenter; echo ---TAB--- >>"$4"; _podenter; _podenter' _ "$top/completions/podenter.bash" \
+	"$T_TMP/bin/podenter" "$F" "$T_TMP/calls"
+t_expect_match "bash: the first TAB reads the help texts" "$(sed '/---TAB---/q' "$T_TMP/calls")" "^--help$"
+t_expect_eq "bash: later TABs only list the node" \
+	"$(sed '1,/---TAB---/d' "$T_TMP/calls" | grep -c -- '--help')" 0
+t_expect_eq "bash: one podenter list per TAB" \
+	"$(sed '1,/---TAB---/d' "$T_TMP/calls" | grep -c ' list ')" 2
+
 # --- zsh -------------------------------------------------------------------------
 if ! command -v zsh >/dev/null 2>&1; then
 	echo "SKIP: zsh is not installed: the zsh completion is not tested (apt-get install zsh)" >&2
@@ -141,6 +156,17 @@ for o in $(help_longopts list --help); do
 	grep -qw -- "$o" <<<"$got" || missing="$missing $o"
 done
 t_expect_eq "zsh: every option of podenter list --help is offered" "$missing" ""
+
+: >"$T_TMP/calls"
+zsh -f -c '
+	fpath=("$1" $fpath); autoload -Uz _podenter
+	compadd() { : }; _describe() { : }; _files() { : }
+	words=("$2" --host-root "$3" -n payments led); CURRENT=6; PREFIX=led
+	_podenter; print -- ---TAB--- >>"$4"; _podenter; _podenter' _ "$top/completions" \
+	"$T_TMP/bin/podenter" "$F" "$T_TMP/calls"
+t_expect_match "zsh: the first TAB reads the help texts" "$(sed '/---TAB---/q' "$T_TMP/calls")" "^--help$"
+t_expect_eq "zsh: later TABs only list the node" \
+	"$(sed '1,/---TAB---/d' "$T_TMP/calls" | grep -c -- '--help')" 0
 
 # and once through a real interactive zsh (compinit, TAB on a pty)
 cat >"$T_TMP/zpty.zsh" <<'EOF'
