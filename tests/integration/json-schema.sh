@@ -88,9 +88,7 @@ done
 t_expect_match "fixture nodes with containers were checked" "$n" "^[1-9]"
 
 # a real process: namespaces and start time from the kernel
-sleep 1000 &
-sleeper=$!
-t_cleanup "kill -9 $sleeper"
+sleeper=$(t_spawn sleep 1000)
 out=$("$PODENTER" inspect -q -o json "pid:$sleeper" 2>/dev/null)
 result "inspect of a real process" "$out"
 t_expect_eq "real process: the net namespace inode is the kernel's" \

@@ -91,9 +91,7 @@ t_expect_eq "every podenter.conf key is in the example config" "${missing_exampl
 # and the example, uncommented, is a config podenter accepts
 sed -n 's/^#\([a-z-]* = .*\)/\1/p' "$example" >"$T_TMP/podenter.conf"
 if grep -q 'pe_config_load' "$top/src/cmd_enter.c"; then
-	sleep 1000 &
-	sleeper=$!
-	t_cleanup "kill -9 $sleeper"
+	sleeper=$(t_spawn sleep 1000)
 	T_RC=0
 	err=$(PODENTER_CONFIG=$T_TMP/podenter.conf "$PODENTER" --net "pid:$sleeper" -- true 2>&1) || T_RC=$?
 	t_expect_nomatch "the example config, uncommented, is accepted" "$err" "podenter.conf"
