@@ -664,9 +664,34 @@ static int write_all(struct pe_sniff *s, int fd, const unsigned char *buf,
 	return 0;
 }
 
-/* Write one round's packets in time order, as one write. */
-static int flush_round(struct pe_sniff *s, int fd, struct pe_error *err)
+/*
+ * Each interface's packets come in order, but a block of one pod can be
+ * handed over up to one block timeout after another pod's later packets.
+ * So packets are held for that long and written in time order; what is
+ * younger stays for the next round. all: write everything (the end).
+ */
+#define SNIFF_REORDER_NS ((SNIFF_BLOCK_TIMEOUT_MS + 50) * 1000000ull)
+
+static int ensure_cap(struct pe_buf *b, size_t cap)
 {
+	unsigned char *n;
+
+	if (b->cap >= cap)
+		return 0;
+	n = realloc(b->data, cap);
+	if (!n)
+		return -1;
+	b->data = n;
+	b->cap = cap;
+	return 0;
+}
+
+static int flush_round(struct pe_sniff *s, int fd, bool all,
+		       struct pe_error *err)
+{
+	uint64_t watermark = now_ns(CLOCK_REALTIME) - SNIFF_REORDER_NS;
+	size_t ready = 0, kept = 0;
+	struct pe_buf tmp;
 	int r = 0;
 
 	if (s->oom)
@@ -675,24 +700,41 @@ static int flush_round(struct pe_sniff *s, int fd, struct pe_error *err)
 	if (!s->npkts || s->reader_gone)
 		goto out;
 	qsort(s->pkts, s->npkts, sizeof(*s->pkts), cmp_packet);
+	while (ready < s->npkts && (all || s->pkts[ready].ts_ns <= watermark))
+		ready++;
+	if (ensure_cap(&s->out, s->round.len) < 0)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+				    "capture buffer");
 	s->out.len = 0;
-	if (s->out.cap < s->round.len) {
-		unsigned char *n = realloc(s->out.data, s->round.len);
-
-		if (!n)
-			return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
-					    "capture buffer");
-		s->out.data = n;
-		s->out.cap = s->round.len;
-	}
-	for (size_t k = 0; k < s->npkts; k++) {
+	for (size_t k = 0; k < ready; k++) {
 		memcpy(s->out.data + s->out.len, s->round.data + s->pkts[k].off,
 		       s->pkts[k].len);
 		s->out.len += s->pkts[k].len;
 	}
-	r = write_all(s, fd, s->out.data, s->out.len, err);
-	if (r == 0)
-		s->written += s->npkts;
+	if (ready) {
+		r = write_all(s, fd, s->out.data, s->out.len, err);
+		if (r < 0)
+			goto out;
+		s->written += ready;
+	}
+	if (ready == s->npkts || s->reader_gone)
+		goto out;
+	/* keep the rest: compact it into the other buffer, then swap */
+	s->out.len = 0;
+	for (size_t k = ready; k < s->npkts; k++) {
+		struct sniff_packet *pk = &s->pkts[k];
+
+		memcpy(s->out.data + s->out.len, s->round.data + pk->off,
+		       pk->len);
+		pk->off = s->out.len;
+		s->out.len += pk->len;
+		s->pkts[kept++] = *pk;
+	}
+	tmp = s->round;
+	s->round = s->out;
+	s->out = tmp;
+	s->npkts = kept;
+	return 0;
 out:
 	s->npkts = 0;
 	s->round.len = 0;
@@ -847,6 +889,9 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 			if (end_at[p] && !s->pods[p].ended &&
 			    (!wake || end_at[p] < wake))
 				wake = end_at[p];
+		/* held packets are written once they are old enough */
+		if (s->npkts && (!wake || wake > now + 50000000ull))
+			wake = now + 50000000ull;
 		if (wake)
 			timeout = wake > now
 				      ? (int)((wake - now + 999999) / 1000000)
@@ -889,7 +934,7 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 				}
 			}
 		}
-		if (flush_round(s, out_fd, err) < 0)
+		if (flush_round(s, out_fd, false, err) < 0)
 			goto out;
 		now = now_ns(CLOCK_MONOTONIC);
 		for (size_t p = 0; p < s->npods; p++) {
@@ -913,7 +958,7 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 			for (size_t k = 0; k < s->nifaces; k++)
 				if (s->ifaces[k].pod == p)
 					dispatch_iface(s, k, why, sizeof(why));
-			if (flush_round(s, out_fd, err) < 0)
+			if (flush_round(s, out_fd, false, err) < 0)
 				goto out;
 			for (size_t k = 0; k < s->nifaces; k++)
 				if (s->ifaces[k].pod == p)
@@ -936,9 +981,9 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 		poll(NULL, 0, SNIFF_BLOCK_TIMEOUT_MS + 20);
 		for (size_t k = 0; k < s->nifaces && !s->count_reached; k++)
 			dispatch_iface(s, k, why, sizeof(why));
-		if (flush_round(s, out_fd, err) < 0)
-			goto out;
 	}
+	if (flush_round(s, out_fd, true, err) < 0)
+		goto out;
 	for (size_t p = 0; p < s->npods; p++)
 		if (!s->pods[p].ended)
 			finish_pod(s, p);

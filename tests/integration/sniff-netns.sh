@@ -37,6 +37,18 @@ t_expect_eq "capture file is owner-only" "$(stat -c %a "$out")" 600
 tshark -r "$out" -T fields -e frame.time_epoch 2>/dev/null >"$T_TMP/ts"
 t_expect_eq "packets are in time order" "$(sort -n "$T_TMP/ts" | md5sum)" "$(md5sum <"$T_TMP/ts")"
 
+# --- two pods busy at once: still one time-ordered stream -----------------
+s_sniff_bg "pid:$P1" "pid:$P2" -w "$T_TMP/both.pcapng" -- icmp || t_fail "capture did not start"
+busybox ping -q -c 40 -i 0.01 "$N1.2" >/dev/null 2>&1 &
+busy=$!
+busybox ping -q -c 40 -i 0.01 "$N2.2" >/dev/null 2>&1
+wait "$busy"
+t_wait_for 100 sh -c "[ \$(tcpdump -r '$T_TMP/both.pcapng' 2>/dev/null | wc -l) -ge 160 ]"
+s_sniff_stop INT
+tshark -r "$T_TMP/both.pcapng" -T fields -e frame.time_epoch 2>/dev/null >"$T_TMP/ts"
+t_expect_eq "interleaved pods: 160 packets" "$(wc -l <"$T_TMP/ts")" 160
+t_expect_eq "interleaved pods: written in time order" "$(sort -n "$T_TMP/ts" | md5sum)" "$(md5sum <"$T_TMP/ts")"
+
 # --- the filter restricts what is captured --------------------------------
 for f in "" "udp port 7001"; do
 	s_sniff_bg "pid:$P1" -w "$T_TMP/f.pcapng" ${f:+-- $f} || t_fail "capture did not start"
