@@ -43,8 +43,8 @@ if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 	# what a package is built from: the committed tree
 	git -C "$top" archive HEAD | tar -x -C "$src"
 else
-	# a distribution tarball's tree (make distcheck)
-	cp -a "$top/." "$src/"
+	# a distribution tarball's tree (make distcheck builds in _build inside it)
+	tar -C "$top" --exclude=./_build --exclude=./_inst -cf - . | tar -x -C "$src"
 	chmod -R u+w "$src"
 fi
 if ! (cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b) >"$T_TMP/build.log" 2>&1; then
