@@ -107,6 +107,8 @@ run_podenter() { # rate pods...
 	done
 	wait "${blasts[@]}"
 	sleep 0.5
+	# CPU podenter spent capturing (utime + stime, clock ticks)
+	cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$S_SNIFF/stat")
 	s_sniff_stop INT
 	for n in "$@"; do
 		read -r sent achieved <"$T_TMP/sent$n"
@@ -114,7 +116,7 @@ run_podenter() { # rate pods...
 		printf '%-22s pods=%d rate=%-7s sent=%-7s achieved=%-7s captured=%-7s kernel-dropped=%s\n' \
 			"podenter sniff" "$#" "$rate" "$sent" "$achieved" "$got" "$dropped"
 	done
-	printf '%-22s file=%s bytes\n' "" "$(stat -c %s "$T_TMP/bench.pcapng")"
+	printf '%-22s file=%s bytes, podenter cpu=%ss\n' "" "$(stat -c %s "$T_TMP/bench.pcapng")" "$cpu"
 }
 
 run_tcpdump() { # rate
