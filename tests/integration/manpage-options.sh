@@ -95,6 +95,7 @@ if grep -q 'pe_config_load' "$top/src/cmd_enter.c"; then
 	T_RC=0
 	err=$(PODENTER_CONFIG=$T_TMP/podenter.conf "$PODENTER" --net "pid:$sleeper" -- true 2>&1) || T_RC=$?
 	t_expect_nomatch "the example config, uncommented, is accepted" "$err" "podenter.conf"
+	T_OUT=$err T_ERR=$err t_expect_rc "a session runs with the example config" 0
 fi
 
 # the kubectl plugin's own options
