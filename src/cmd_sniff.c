@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -413,7 +414,7 @@ static void child_exec_tcpdump(const struct sniff_cli *sc,
 			       const struct pe_sniff_pod *pod, int out_fd,
 			       int errpipe, const sigset_t *oldmask)
 {
-	char snap[32], count[32];
+	char snap[32], count[32], ifname[IFNAMSIZ];
 	const char *argv[16];
 	const char *iface = sc->so.iface;
 	int n = 0, e;
@@ -423,26 +424,8 @@ static void child_exec_tcpdump(const struct sniff_cli *sc,
 	if (!iface) {
 		/* one interface besides lo: capture it (Ethernet headers);
 		 * several: tcpdump's "any" */
-		struct pe_sniff_pod probe = *pod;
-		struct pe_sniff *s = NULL;
-		struct pe_sniff_opts o = { .snaplen = 96 };
-		struct pe_error err;
-		int home =
-		    open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-
-		probe.n_ifaces = 0;
-		iface = "any";
-		if (home >= 0 && pe_sniff_open(&s, &probe, 1, &o, &err) == 0) {
-			if (pe_sniff_iface_count(s) == 1) {
-				const char *name =
-				    strrchr(pe_sniff_iface_name(s, 0), ':');
-
-				iface = strdup(name ? name + 1 : "any");
-			}
-			pe_sniff_close(s);
-		}
-		if (home >= 0)
-			close(home);
+		pe_sniff_default_iface(ifname, sizeof(ifname));
+		iface = ifname;
 	}
 	argv[n++] = "tcpdump";
 	argv[n++] = "-n";

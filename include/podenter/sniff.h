@@ -139,4 +139,10 @@ bool pe_sniff_reader_gone(const struct pe_sniff *s);
 
 void pe_sniff_close(struct pe_sniff *s);
 
+/*
+ * For running tcpdump in a pod: call with the pod's network namespace as
+ * this thread's. The one interface that is up besides lo, else "any".
+ */
+void pe_sniff_default_iface(char *out, size_t size);
+
 #endif

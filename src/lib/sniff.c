@@ -462,6 +462,31 @@ out:
 	return r;
 }
 
+void pe_sniff_default_iface(char *out, size_t size)
+{
+	struct if_nameindex *names = if_nameindex(), *n;
+	int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	unsigned up = 0;
+
+	snprintf(out, size, "any");
+	for (n = names; n && n->if_index; n++) {
+		if (strcmp(n->if_name, "lo") == 0 || sock < 0 ||
+		    !iface_is_up(sock, n->if_name))
+			continue;
+		if (++up == 1)
+			snprintf(out, size, "%s", n->if_name);
+	}
+	for (const char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			up = 0; /* a name that would reach the terminal raw */
+	if (up != 1)
+		snprintf(out, size, "any");
+	if (sock >= 0)
+		close(sock);
+	if (names)
+		if_freenameindex(names);
+}
+
 static void close_iface(struct sniff_iface *i)
 {
 	if (i->closed || !i->h)
