@@ -859,7 +859,9 @@ int cmd_sniff(int argc, char **argv)
 				"for pcap output");
 		goto out_free;
 	}
-	if (!sc.tcpdump && !sc.write_path && isatty(STDOUT_FILENO)) {
+	if (!sc.tcpdump &&
+	    (!sc.write_path || strcmp(sc.write_path, "-") == 0) &&
+	    isatty(STDOUT_FILENO)) {
 		cli_usage_error("sniff",
 				"refusing to write a binary capture to a "
 				"terminal: use -w FILE, -w - | wireshark "

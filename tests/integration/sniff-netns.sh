@@ -184,6 +184,29 @@ t_expect_match "--tcpdump: pod 2's line prefixed" "$txt" "^pid:$P2: .* $N2.1 > $
 t_expect_nomatch "--tcpdump: no pod 2 traffic under pod 1" "$txt" "^pid:$P1: .*$N2\\."
 t_expect_match "--tcpdump: runs on the pod's own eth0" "$(cat "$T_TMP/sniff.err")" "listening on eth0"
 
+# --- --tcpdump: a pod that goes away ends its tcpdump; the others go on ---
+s_make_pod 3 || t_fail "making pod 3"
+P3=${S_PID[3]}
+N3=${S_NET[3]}
+s_sniff_bg "pid:$P1" "pid:$P3" --tcpdump -- icmp
+t_wait_for 200 sh -c "[ \$(grep -c 'listening on' '$T_TMP/sniff.err') -ge 2 ]"
+kill -9 "$P3"
+t_wait_for 200 grep -q "pod went away" "$T_TMP/sniff.err"
+t_expect_match "--tcpdump: the gone pod is named" "$(cat "$T_TMP/sniff.err")" \
+	"pid:$P3: its process $P3 exited: the pod went away; its capture ends, the others go on"
+s_ping 1 1
+t_wait_for 100 sh -c "[ \$(grep -c 'ICMP echo' '$T_TMP/sniff.out') -ge 2 ]"
+t_expect_match "--tcpdump: the other pod goes on" "$(cat "$T_TMP/sniff.out")" "^pid:$P1: .* $N1.1 > $N1.2: ICMP echo request"
+s_sniff_stop INT
+t_expect_eq "--tcpdump: status 0 after a pod went and SIGINT" "$S_RC" 0
+
+# --- a terminal gets no binary capture -------------------------------------
+if command -v script >/dev/null; then
+	script -qec "$PODENTER sniff pid:$P1 -w -; echo rc=\$?" /dev/null >"$T_TMP/tty.out" 2>&1
+	t_expect_match "-w - to a terminal: refused with 125" "$(cat "$T_TMP/tty.out")" "refusing to write a binary capture to a terminal"
+	t_expect_match "-w - to a terminal: status" "$(cat "$T_TMP/tty.out")" "rc=125"
+fi
+
 # --- a pod that goes away ends its part; the others go on -----------------
 s_sniff_bg "pid:$P1" "pid:$P2" -w "$T_TMP/gone.pcapng" -- icmp
 s_ping 2 1
