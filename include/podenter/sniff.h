@@ -70,7 +70,8 @@ struct pe_sniff_pod {
 	uint64_t captured; /* packets written */
 	uint64_t kernel_recv; /* pcap_stats ps_recv, summed */
 	uint64_t kernel_drop; /* ps_drop: the ring was full */
-	uint64_t if_drop; /* ps_ifdrop: the interface dropped */
+	/* (no ps_ifdrop: libpcap reads it from /sys/class/net, which is the
+	 * node's sysfs here, not the pod's) */
 	bool ended; /* its part ended before the capture did */
 	char end_reason[256];
 };

@@ -52,7 +52,7 @@ struct sniff_iface {
 	bool nano;
 	bool closed;
 	uint64_t captured;
-	uint64_t recv, drop, ifdrop;
+	uint64_t recv, drop;
 	struct pcap_stat stat;
 };
 
@@ -494,7 +494,6 @@ static void close_iface(struct sniff_iface *i)
 	if (pcap_stats(i->h, &i->stat) == 0) {
 		i->recv = i->stat.ps_recv;
 		i->drop = i->stat.ps_drop;
-		i->ifdrop = i->stat.ps_ifdrop;
 	}
 	pcap_close(i->h);
 	i->h = NULL;
@@ -823,7 +822,7 @@ static void finish_pod(struct pe_sniff *s, size_t p)
 {
 	struct pe_sniff_pod *pod = &s->pods[p];
 
-	pod->kernel_recv = pod->kernel_drop = pod->if_drop = 0;
+	pod->kernel_recv = pod->kernel_drop = 0;
 	for (size_t k = 0; k < s->nifaces; k++) {
 		struct sniff_iface *i = &s->ifaces[k];
 
@@ -832,7 +831,6 @@ static void finish_pod(struct pe_sniff *s, size_t p)
 		close_iface(i);
 		pod->kernel_recv += i->recv;
 		pod->kernel_drop += i->drop;
-		pod->if_drop += i->ifdrop;
 	}
 }
 
