@@ -23,8 +23,8 @@ static void oci_config_null_cgroups_path(void **state)
 		"{\"linux\":{\"cgroupsPath\":null}}",
 		"{\"linux\":{\"cgroupsPath\":7}}",
 		"{\"linux\":{\"cgroupsPath\":[\"/kubepods\"]}}",
-		"{\"annotations\":{\"io.container.manager\":\"libpod\"},"
-		"\"linux\":{\"cgroupsPath\":null},\"hostname\":null}",
+		("{\"annotations\":{\"io.container.manager\":\"libpod\"},"
+		 "\"linux\":{\"cgroupsPath\":null},\"hostname\":null}"),
 	};
 	struct pe_container c;
 
