@@ -49,6 +49,31 @@ tshark -r "$T_TMP/both.pcapng" -T fields -e frame.time_epoch 2>/dev/null >"$T_TM
 t_expect_eq "interleaved pods: 160 packets" "$(wc -l <"$T_TMP/ts")" 160
 t_expect_eq "interleaved pods: written in time order" "$(sort -n "$T_TMP/ts" | md5sum)" "$(md5sum <"$T_TMP/ts")"
 
+# --- a reader too slow for the traffic: the kernel drops, and says so ------
+# a 64 KiB ring and a reader that starts late: most of a burst is dropped,
+# and what was captured plus what the kernel dropped is the whole burst
+touch "$T_TMP/slow.err"
+(
+	"$PODENTER" sniff "pid:$P1" -s 128 -B 64 -w - -- udp port 7100 2>"$T_TMP/slow.err" |
+		{ sleep 2; cat >"$T_TMP/slow.pcapng"; }
+) &
+slow=$!
+t_cleanup "kill -9 $slow"
+t_wait_for 200 grep -q "capturing on" "$T_TMP/slow.err"
+/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(20000):
+    s.sendto(b"x" * 18, (sys.argv[1], 7100))' "$N1.2"
+sleep 2.5
+pkill -INT -P "$slow" -x podenter 2>/dev/null || kill -INT $(pgrep -P "$slow") 2>/dev/null
+t_wait_for 200 sh -c "! kill -0 $slow 2>/dev/null"
+read -r got dropped < <(sed -n "s|^pid:$P1: \([0-9]*\) packets captured, \([0-9]*\) dropped.*|\1 \2|p" "$T_TMP/slow.err")
+if [ "${dropped:-0}" -gt 0 ]; then t_pass "kernel drops counted ($dropped)"; else t_fail "no drops reported: $(cat "$T_TMP/slow.err")"; fi
+t_expect_eq "captured + dropped = the whole burst" "$((${got:-0} + ${dropped:-0}))" 20000
+t_expect_eq "the file holds what was captured" "$(s_count "$T_TMP/slow.pcapng")" "${got:-x}"
+t_expect_match "the drops are in the file's statistics" "$(s_blocks "$T_TMP/slow.pcapng")" "ISB=1 "
+
 # --- the filter restricts what is captured --------------------------------
 for f in "" "udp port 7001"; do
 	s_sniff_bg "pid:$P1" -w "$T_TMP/f.pcapng" ${f:+-- $f} || t_fail "capture did not start"
