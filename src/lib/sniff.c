@@ -655,6 +655,10 @@ static void on_packet_ctx(u_char *user, const struct pcap_pkthdr *h,
 	pk->len = s->round.len - before;
 	i->captured++;
 	s->pods[i->pod].captured++;
+	if (s->opts.count && s->written + s->npkts >= s->opts.count) {
+		s->count_reached = true;
+		pcap_breakloop(i->h);
+	}
 }
 
 static int cmp_packet(const void *a, const void *b)
@@ -800,17 +804,23 @@ static int write_headers(struct pe_sniff *s, int fd, struct pe_error *err)
 }
 
 /* Drain what the kernel has for one interface; false when it is gone. */
-static bool dispatch_iface(struct pe_sniff *s, size_t k, char *why, size_t size)
+/* drain: everything the ring holds (the end of a pod, or of the capture) */
+static bool dispatch_iface(struct pe_sniff *s, size_t k, bool drain, char *why,
+			   size_t size)
 {
 	struct sniff_iface *i = &s->ifaces[k];
 	struct dispatch_ctx ctx = { s, k };
-	int n;
+	int n, rounds = 0;
 
 	if (i->closed)
 		return true;
+	/* a few blocks at a time: under a flood the other interfaces get
+	 * their turn and the round is written, rather than memory growing
+	 * while the kernel ring would have dropped (and counted) */
 	do {
 		n = pcap_dispatch(i->h, -1, on_packet_ctx, (u_char *)&ctx);
-	} while (n > 0 && !s->count_reached && !s->oom);
+	} while (n > 0 && (drain || ++rounds < 8) && !s->count_reached &&
+		 !s->oom);
 	if (n == PCAP_ERROR) {
 		snprintf(why, size, "%s: %s", i->name, pcap_geterr(i->h));
 		return false;
@@ -935,7 +945,7 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 
 			if (!f->revents || s->count_reached)
 				continue;
-			if (!dispatch_iface(s, k, why, sizeof(why))) {
+			if (!dispatch_iface(s, k, false, why, sizeof(why))) {
 				/* the interface went away (deleted by CNI,
 				 * say): the pod's part ends when all of its
 				 * have */
@@ -980,7 +990,8 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 				continue;
 			for (size_t k = 0; k < s->nifaces; k++)
 				if (s->ifaces[k].pod == p)
-					dispatch_iface(s, k, why, sizeof(why));
+					dispatch_iface(s, k, true, why,
+						       sizeof(why));
 			if (flush_round(s, out_fd, false, err) < 0)
 				goto out;
 			for (size_t k = 0; k < s->nifaces; k++)
@@ -1003,7 +1014,7 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 		 * arrive within one block timeout */
 		poll(NULL, 0, SNIFF_BLOCK_TIMEOUT_MS + 20);
 		for (size_t k = 0; k < s->nifaces && !s->count_reached; k++)
-			dispatch_iface(s, k, why, sizeof(why));
+			dispatch_iface(s, k, true, why, sizeof(why));
 	}
 	if (flush_round(s, out_fd, true, err) < 0)
 		goto out;
