@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "podenter/sniff.h"
 
@@ -250,6 +252,75 @@ static void test_filter_errors_point_at_the_word(void **state)
 	assert_non_null(strstr(err.msg, "syntax error"));
 }
 
+/* Field 22 of /proc/self/stat. */
+static unsigned long long own_start_time(void)
+{
+	char buf[1024], *p;
+	unsigned long long v = 0;
+	FILE *f = fopen("/proc/self/stat", "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	/* after ") " come fields 3..: skip 19 of them to reach 22 */
+	p += 2;
+	for (int k = 0; k < 19; k++)
+		p = strchr(p, ' ') + 1;
+	v = strtoull(p, NULL, 10);
+	return v;
+}
+
+static void test_pin_checks_identity(void **state)
+{
+	struct pe_container c = { 0 };
+	struct pe_sniff_pod pod;
+	struct pe_hostroot hr;
+	struct pe_error err;
+	struct stat st;
+
+	(void)state;
+	pe_error_clear(&err);
+	assert_int_equal(pe_hostroot_open(&hr, "/", &err), 0);
+	assert_int_equal(stat("/proc/self/ns/net", &st), 0);
+	c.pid = getpid();
+	c.pid_state = PE_PID_VERIFIED;
+	c.start_time = own_start_time();
+	c.ns_inode[PE_NS_NET] = st.st_ino;
+
+	assert_int_equal(pe_sniff_pin(&hr, &c, "me", &pod, &err), 0);
+	assert_true(pod.pidfd >= 0);
+	assert_true(pod.netns_fd >= 0);
+	assert_int_equal(pod.netns_inode, st.st_ino);
+	assert_true(pod.host_network);
+	assert_string_equal(pod.label, "me");
+	pe_sniff_pod_close(&pod);
+	assert_int_equal(pod.pidfd, -1);
+
+	/* a PID whose process started at another time is someone else */
+	c.start_time += 1;
+	assert_int_equal(pe_sniff_pin(&hr, &c, "me", &pod, &err), -1);
+	assert_int_equal(err.kind, PE_ERR_STALE);
+	assert_non_null(strstr(err.msg, "now belongs to another process"));
+	assert_int_equal(pod.pidfd, -1);
+	assert_int_equal(pod.netns_fd, -1);
+
+	/* resolved with another network namespace: refused */
+	c.start_time -= 1;
+	c.ns_inode[PE_NS_NET] = st.st_ino + 1;
+	pe_error_clear(&err);
+	assert_int_equal(pe_sniff_pin(&hr, &c, "me", &pod, &err), -1);
+	assert_int_equal(err.kind, PE_ERR_STALE);
+
+	/* not verified: nothing is opened */
+	c.pid_state = PE_PID_STALE;
+	pe_error_clear(&err);
+	assert_int_equal(pe_sniff_pin(&hr, &c, "me", &pod, &err), -1);
+	assert_int_equal(err.kind, PE_ERR_NOT_FOUND);
+	pe_hostroot_close(&hr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_classic_pcap_nanoseconds),
 		cmocka_unit_test(test_buffer_grows_past_first_block),
 		cmocka_unit_test(test_filter_errors_point_at_the_word),
+		cmocka_unit_test(test_pin_checks_identity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
