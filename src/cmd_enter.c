@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +26,7 @@
 #include "cli.h"
 #include "podenter/exec.h"
 #include "podenter/nsjoin.h"
+#include "podenter/pty.h"
 #include "podenter/sandbox.h"
 #include "podenter/tools.h"
 #include "podenter/view.h"
@@ -45,9 +48,10 @@ enum {
 	OPT_CAP_ADD,
 	OPT_CAP_DROP,
 	OPT_SECCOMP,
+	OPT_NO_TTY,
 };
 
-#define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "NPMUae:"
+#define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "NPMUae:t"
 
 struct enter_opts {
 	struct cli_common common;
@@ -69,6 +73,8 @@ struct enter_opts {
 	pe_capset cap_add, cap_drop;
 	const char *seccomp;
 	struct pe_sandbox sandbox;
+	bool force_tty; /* -t: a pty even when stdin is no terminal */
+	bool no_tty; /* --no-tty: never a pty */
 };
 
 /* What the steps before fork decided, for the child. */
@@ -120,10 +126,12 @@ void cmd_enter_usage(FILE *out)
 	    "tools,\n"
 	    "                          writes vanish; container: its own tree, "
 	    "tools\n"
-	    "                          at /.podenter (default: podenter.conf's "
-	    "view,\n"
-	    "                          else the container's own files, no "
-	    "tools)\n"
+	    "                          at /.podenter; none: its own files "
+	    "only\n"
+	    "                          (default: podenter.conf's view, else "
+	    "tools for\n"
+	    "                          a container, none for node and host "
+	    "PIDs)\n"
 	    "      --tools SOURCE      host, builtin, image:REF, a directory "
 	    "or "
 	    "an\n"
@@ -150,6 +158,12 @@ void cmd_enter_usage(FILE *out)
 	    "but for\n"
 	    "                          sysadmin), unconfined, or an OCI/Docker "
 	    "JSON file\n\n"
+	    "Terminal (the session never gets the caller's terminal):\n"
+	    "  -t, --tty               a new pty, proxied (default when stdin "
+	    "is a\n"
+	    "                          terminal)\n"
+	    "      --no-tty            no pty: pipes, no controlling "
+	    "terminal\n\n"
 	    "Inside:\n"
 	    "      --user SPEC         run as 'target' (its uid, gid, groups), "
 	    "UID or\n"
@@ -209,6 +223,8 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
 		{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
 		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+		{ "tty", no_argument, NULL, 't' },
+		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
 		{ NULL, 0, NULL, 0 }
 	};
 
@@ -295,6 +311,14 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 			continue;
 		case OPT_SECCOMP:
 			o->seccomp = optarg;
+			continue;
+		case 't':
+			o->force_tty = true;
+			o->no_tty = false;
+			continue;
+		case OPT_NO_TTY:
+			o->no_tty = true;
+			o->force_tty = false;
 			continue;
 		case OPT_CAP_ADD:
 		case OPT_CAP_DROP: {
@@ -407,7 +431,14 @@ static int view_step(const struct enter_opts *o, const struct pe_container *c,
 		name = cfg.view;
 	if (!name && (o->tools || o->rw))
 		name = "tools";
-	if (!name)
+	/* A container's own files may hold no tools at all (distroless), so
+	 * by default the session gets tools beside them. The node and plain
+	 * host processes are entered as they are, and so is a container when
+	 * the session asks for its own environment or working directory. */
+	if (!name && c->container_id && !o->env_from_target &&
+	    !(o->wd && strcmp(o->wd, "target") == 0))
+		name = "tools";
+	if (!name || strcmp(name, "none") == 0)
 		return 0;
 	if (!(plan->join & PE_NS_BIT(PE_NS_MNT))) {
 		if (!o->view && !o->tools && !o->rw)
@@ -582,11 +613,148 @@ static int child_exit_for(const struct pe_error *err)
 	return PE_EXIT_CANNOT_EXEC;
 }
 
+/*
+ * The session's stdio (pty.h). With a terminal: a fresh pty from the host's
+ * /dev/ptmx, opened before any namespace is joined. Without one: the
+ * command gets the caller's fds unless one of them is a terminal, which is
+ * replaced by a pipe podenter copies through. Either way the command runs
+ * in a session of its own, with the caller's terminal out of reach.
+ */
+struct session_io {
+	bool use_pty;
+	bool proxy;
+	struct pe_pty pty;
+	int child_fds[3]; /* what the child's 0-2 become (-1: inherited) */
+	int parent_fds[3]; /* podenter's ends of those pipes */
+};
+
+static void io_init(struct session_io *io)
+{
+	memset(io, 0, sizeof(*io));
+	pe_pty_init(&io->pty);
+	for (int i = 0; i < 3; i++)
+		io->child_fds[i] = io->parent_fds[i] = -1;
+}
+
+static void io_close_child_ends(struct session_io *io)
+{
+	if (io->pty.peer >= 0)
+		close(io->pty.peer);
+	io->pty.peer = -1;
+	for (int i = 0; i < 3; i++) {
+		if (io->child_fds[i] >= 0)
+			close(io->child_fds[i]);
+		io->child_fds[i] = -1;
+	}
+}
+
+static void io_release(struct session_io *io)
+{
+	io_close_child_ends(io);
+	pe_pty_close(&io->pty);
+	for (int i = 0; i < 3; i++) {
+		if (io->parent_fds[i] >= 0)
+			close(io->parent_fds[i]);
+		io->parent_fds[i] = -1;
+	}
+}
+
+static int io_setup(const struct enter_opts *o, struct session_io *io,
+		    struct pe_error *err)
+{
+	io->use_pty = o->force_tty || (!o->no_tty && isatty(STDIN_FILENO));
+	if (io->use_pty) {
+		io->proxy = true;
+		if (pe_pty_open(&io->pty, STDIN_FILENO, err) < 0)
+			return -1;
+		return fcntl(io->pty.master, F_SETFL, O_NONBLOCK) < 0
+			   ? pe_error_errno(err, "setting up the pty")
+			   : 0;
+	}
+	for (int fd = 0; fd < 3; fd++) {
+		int p[2];
+
+		if (!isatty(fd))
+			continue;
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return pe_error_errno(err, "creating a pipe");
+		io->proxy = true;
+		io->child_fds[fd] = fd == 0 ? p[0] : p[1];
+		io->parent_fds[fd] = fd == 0 ? p[1] : p[0];
+		if (fcntl(io->parent_fds[fd], F_SETFL, O_NONBLOCK) < 0)
+			return pe_error_errno(err, "setting up a pipe");
+	}
+	return 0;
+}
+
+static int io_child(const struct session_io *io, struct pe_error *err)
+{
+	if (io->use_pty)
+		return pe_pty_attach_child(io->pty.peer, err);
+	return pe_stdio_attach_child(io->child_fds, err);
+}
+
+static int exit_code_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return PE_EXIT_FAILURE;
+}
+
+/* The parent's side when there is something to copy. */
+static int io_run(struct session_io *io, pid_t child, const sigset_t *waitset)
+{
+	struct pe_term term = { .fd = -1 };
+	struct pe_proxy px;
+	struct pe_error err;
+	int sigfd, status = 0, rc;
+
+	pe_error_clear(&err);
+	io_close_child_ends(io);
+	sigfd = signalfd(-1, waitset, SFD_CLOEXEC);
+	if (sigfd < 0) {
+		kill(child, SIGKILL);
+		perror("podenter: signalfd");
+		return PE_EXIT_FAILURE;
+	}
+	pe_proxy_init(&px, sigfd, child);
+	if (io->use_pty) {
+		/* the operator's keys go to the session's terminal as typed:
+		 * ^C, ^Z and ^\ become signals there, not here */
+		if (isatty(STDIN_FILENO))
+			pe_term_raw(&term, STDIN_FILENO, &err);
+		pe_proxy_add(&px, STDIN_FILENO, io->pty.master, true, false);
+		pe_proxy_add(&px, io->pty.master, STDOUT_FILENO, false, false);
+		px.winsize_from = STDIN_FILENO;
+		px.winsize_to = io->pty.master;
+	} else {
+		if (io->parent_fds[0] >= 0)
+			pe_proxy_add(&px, STDIN_FILENO, io->parent_fds[0], true,
+				     true);
+		for (int fd = 1; fd < 3; fd++) {
+			if (io->parent_fds[fd] >= 0)
+				pe_proxy_add(&px, io->parent_fds[fd], fd, false,
+					     false);
+		}
+	}
+	rc = pe_proxy_run(&px, &status, &err);
+	pe_term_restore(&term);
+	close(sigfd);
+	if (rc < 0) {
+		kill(child, SIGKILL);
+		cli_print_error(&err);
+		return PE_EXIT_FAILURE;
+	}
+	return exit_code_of(status);
+}
+
 /* In the forked child, inside the namespaces. Never returns. */
 static void __attribute__((noreturn))
 run_child(const struct enter_opts *o, const struct enter_plan *plan,
 	  const struct pe_pin *pin, struct pe_env *env, pid_t parent,
-	  const sigset_t *oldmask)
+	  const sigset_t *oldmask, const struct session_io *io)
 {
 	char *shell_argv[] = { (char *)default_shell, NULL };
 	char *const *argv = o->command ? o->command : shell_argv;
@@ -598,6 +766,8 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != (plan->pid_joined ? 0 : parent))
 		_exit(PE_EXIT_FAILURE);
+	if (io_child(io, &err) < 0)
+		goto fail;
 	if (plan->view_active) {
 		if (pe_view_finish_in_child(&plan->view, &err) < 0)
 			goto fail;
@@ -634,6 +804,11 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 	    pe_identity_apply(&id, &err) < 0 ||
 	    pe_sandbox_set_caps(&o->sandbox, &err) < 0)
 		goto fail;
+	/* a uid or gid change cleared the parent-death signal: arm it again,
+	 * then check podenter did not die in between */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != (plan->pid_joined ? 0 : parent))
+		_exit(PE_EXIT_FAILURE);
 	if (pe_close_fds_from(3) < 0) {
 		pe_error_errno(&err, "closing inherited file descriptors");
 		goto fail;
@@ -686,8 +861,9 @@ static int forward_and_wait(pid_t child, const sigset_t *waitset)
 		if (sig != SIGCHLD) {
 			/* the terminal already signalled the whole foreground
 			 * process group, the child included */
-			if (info.si_code != SI_KERNEL)
-				kill(child, sig);
+			/* the child has a session of its own (io_child): no
+			 * terminal signals it; this is the only way */
+			kill(child, sig);
 			continue;
 		}
 		r = waitpid(child, &status, WNOHANG);
@@ -709,6 +885,7 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 					 SIGWINCH, SIGUSR1, SIGUSR2 };
 	struct pe_env env = { 0 };
 	struct enter_plan plan;
+	struct session_io io;
 	struct pe_pin pin;
 	struct pe_error err;
 	sigset_t waitset, oldmask;
@@ -716,13 +893,15 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 	int rc = PE_EXIT_FAILURE;
 
 	pe_error_clear(&err);
+	io_init(&io);
 	test_pause_at("before-pin");
 	if (pe_pin_target(hr, c, &pin, &err) < 0) {
 		cli_print_error(&err);
 		return PE_EXIT_FAILURE;
 	}
 	if (make_plan(o, c, &pin, &plan, &err) < 0 ||
-	    view_step(o, c, hr, &pin, &plan, &err) < 0)
+	    view_step(o, c, hr, &pin, &plan, &err) < 0 ||
+	    io_setup(o, &io, &err) < 0)
 		goto fail;
 	test_pause_at("after-pin");
 	/* HOSTNAME is the target's: the environment is built after joining
@@ -749,12 +928,19 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 		goto fail;
 	}
 	if (child == 0)
-		run_child(o, &plan, &pin, &env, self, &oldmask);
+		run_child(o, &plan, &pin, &env, self, &oldmask, &io);
 	pe_pin_release(&pin);
 	pe_env_free(&env);
+	if (io.proxy) {
+		rc = io_run(&io, child, &waitset);
+		io_release(&io);
+		return rc;
+	}
+	io_release(&io);
 	return forward_and_wait(child, &waitset);
 fail:
 	cli_print_error(&err);
+	io_release(&io);
 	pe_pin_release(&pin);
 	pe_env_free(&env);
 	return rc;

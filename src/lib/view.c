@@ -1004,6 +1004,13 @@ int pe_view_enter(const struct pe_view_opts *o,
 
 		if (staging_dir(&s, "upper", &fd, err) < 0)
 			goto out;
+		/* the overlay's root takes the upper dir's mode: 0700 would
+		 * lock a session running as --user out of its own / */
+		if (fchmodat(s.fd, "upper", 0755, 0) < 0) {
+			pe_error_errno(err, "chmod %s/upper", s.path);
+			close(fd);
+			goto out;
+		}
 		close(fd);
 		if (staging_dir(&s, "work", &fd, err) < 0)
 			goto out;

@@ -49,7 +49,8 @@ mount --bind /proc "$node/proc" || { echo "cannot bind /proc"; exit 1; }
 t_cleanup "umount -l $node/proc"
 P=(--host-root "$node" -n enter-test)
 
-t_podenter "${P[@]}" web-0 -- sh -c 'hostname; cat '"$T_TMP"'/mark/in-target; id -u'
+# the default view: tools at /, the container's own files at /target
+t_podenter "${P[@]}" web-0 -- sh -c 'hostname; cat /target'"$T_TMP"'/mark/in-target; id -u'
 t_expect_rc "pod by name: exit 0" 0
 t_expect_eq "pod by name: the pod's hostname and files, root by default" \
 	"$(printf '%s\n' "$T_OUT" | tr '\n' ' ')" "web-0 web-0 0 "
@@ -85,6 +86,7 @@ t_expect_eq "--wd DIR" "$T_OUT" "/etc"
 # environment: an allowlist, never the caller's nor the target's by default
 T_RC=0
 T_OUT=$(env -i SECRET=caller TERM=xterm-test LANG=C.UTF-8 MALLOC_CHECK_=3 \
+	PODENTER_TOOLBOX="${PODENTER_TOOLBOX:-}" \
 	"$PODENTER" "${P[@]}" web-0 -- env) || T_RC=$?
 t_expect_eq "environment: exactly the allowlist" \
 	"$(printf '%s\n' "$T_OUT" | sort | tr '\n' ' ')" \

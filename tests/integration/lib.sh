@@ -66,7 +66,10 @@ t_expect_match() { # name text regex
 	if printf '%s' "$2" | grep -Eq -- "$3"; then t_pass "$1"; else
 		t_fail "$1: no match for /$3/"
 		printf '%s\n' "$2" | head -20 | sed 's/^/  | /'
+		# the last podenter run's stderr usually says why
+		[ -n "${T_ERR:-}" ] && printf '%s\n' "$T_ERR" | head -10 | sed 's/^/  stderr: /'
 	fi
+	return 0
 }
 
 t_expect_nomatch() { # name text regex
