@@ -136,10 +136,9 @@ static ssize_t read_all_fd(int fd, size_t max, char **out)
 	return (ssize_t)len;
 }
 
-ssize_t pe_host_read_file(const struct pe_hostroot *hr, const char *path,
-			  size_t max, char **out)
+/* Read all of fd and close it, keeping read's errno. */
+static ssize_t read_and_close(int fd, size_t max, char **out)
 {
-	int fd = pe_host_open(hr, path, O_RDONLY);
 	ssize_t r;
 	int saved;
 
@@ -152,19 +151,16 @@ ssize_t pe_host_read_file(const struct pe_hostroot *hr, const char *path,
 	return r;
 }
 
+ssize_t pe_host_read_file(const struct pe_hostroot *hr, const char *path,
+			  size_t max, char **out)
+{
+	return read_and_close(pe_host_open(hr, path, O_RDONLY), max, out);
+}
+
 ssize_t pe_read_file_at(int dirfd, const char *name, size_t max, char **out)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t r;
-	int saved;
-
-	if (fd < 0)
-		return -1;
-	r = read_all_fd(fd, max, out);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return r;
+	return read_and_close(
+	    openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), max, out);
 }
 
 ssize_t pe_host_readlink(const struct pe_hostroot *hr, const char *path,

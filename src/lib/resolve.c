@@ -405,6 +405,17 @@ static void list_containers(struct pe_error *err,
 		      names[0] ? names : "none");
 }
 
+/* The caller's copy of the chosen record, which the scan's list owns. */
+static int copy_out(struct pe_container *out, const struct pe_container *c,
+		    struct pe_error *err)
+{
+	if (pe_container_copy(out, c) < 0)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+				    "copying the record of %s",
+				    c->container_id ? c->container_id : "?");
+	return 0;
+}
+
 static int stale_error(const struct pe_container *c, struct pe_error *err)
 {
 	if (c->pid_state == PE_PID_GONE)
@@ -702,11 +713,7 @@ static int resolve_pod(const struct pe_hostroot *hr, const struct pe_target *t,
 	chosen = choose_container(hr, &l, pods[0], o, note, err);
 	if (!chosen)
 		goto out;
-	if (pe_container_copy(out, chosen) < 0) {
-		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copying record");
-		goto out;
-	}
-	r = 0;
+	r = copy_out(out, chosen, err);
 out:
 	pe_list_free(&l);
 	return r;
@@ -786,11 +793,7 @@ static int resolve_id(const struct pe_hostroot *hr, const struct pe_target *t,
 			stale_error(match, err);
 		goto out;
 	}
-	if (pe_container_copy(out, match) < 0) {
-		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copying record");
-		goto out;
-	}
-	r = 0;
+	r = copy_out(out, match, err);
 out:
 	pe_list_free(&l);
 	return r;
