@@ -117,6 +117,15 @@ plugin --node node-b sniff web -w /tmp/x.pcapng --count 1
 t_expect_match "sniff -w FILE: the file is written on the node side, said" "$T_ERR" "-w - streams the capture to this machine"
 t_expect_match "sniff: --node passes the pattern through" "$CALLS" "podenter --host-root /host sniff web -w /tmp/x.pcapng --count 1 $"
 
+plugin sniff -A 'qos-*' -w -
+t_expect_match "sniff -A: the pattern is looked up in every namespace" "$CALLS" "^get pods -A -o "
+t_expect_match "sniff -A: the node of the matches" "$CALLS" "^exec -n podenter -i podenter-q9w4d .* sniff -A qos-\\\\\\* -w - $"
+plugin -A inspect ledger-api-5f7c9d8b4-qm2xz
+t_expect_rc "-A: a pod name in any namespace" 0
+t_expect_match "-A: found in its namespace, sent exactly" "$CALLS" "podenter --host-root /host -A inspect payments/ledger-api-5f7c9d8b4-qm2xz $"
+plugin -A inspect no-such-pod
+t_expect_match "-A: not found anywhere, said" "$T_ERR" "no pod 'no-such-pod' in any namespace"
+
 plugin payments/nope -- true
 t_expect_rc "no such pod: 125" 125
 t_expect_match "no such pod: said, with a way to look" "$T_ERR" "no pod 'nope' in namespace 'payments'"
