@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "podenter/audit.h"
 #include "podenter/exec.h"
 #include "podenter/nsjoin.h"
 #include "podenter/pty.h"
@@ -49,6 +50,7 @@ enum {
 	OPT_CAP_DROP,
 	OPT_SECCOMP,
 	OPT_NO_TTY,
+	OPT_AUDIT_LOG,
 };
 
 #define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "NPMUae:t"
@@ -75,6 +77,7 @@ struct enter_opts {
 	struct pe_sandbox sandbox;
 	bool force_tty; /* -t: a pty even when stdin is no terminal */
 	bool no_tty; /* --no-tty: never a pty */
+	const char *audit_log; /* --audit-log FILE (JSON lines) */
 };
 
 /* What the steps before fork decided, for the child. */
@@ -164,6 +167,10 @@ void cmd_enter_usage(FILE *out)
 	    "                          terminal)\n"
 	    "      --no-tty            no pty: pipes, no controlling "
 	    "terminal\n\n"
+	    "Audit (always to syslog, LOG_AUTHPRIV):\n"
+	    "      --audit-log FILE    also append JSON lines to FILE; the "
+	    "session does\n"
+	    "                          not start if it cannot be written\n\n"
 	    "Inside:\n"
 	    "      --user SPEC         run as 'target' (its uid, gid, groups), "
 	    "UID or\n"
@@ -225,6 +232,7 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 		{ "tty", no_argument, NULL, 't' },
 		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
+		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ NULL, 0, NULL, 0 }
 	};
 
@@ -319,6 +327,9 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		case OPT_NO_TTY:
 			o->no_tty = true;
 			o->force_tty = false;
+			continue;
+		case OPT_AUDIT_LOG:
+			o->audit_log = optarg;
 			continue;
 		case OPT_CAP_ADD:
 		case OPT_CAP_DROP: {
@@ -750,6 +761,64 @@ static int io_run(struct session_io *io, pid_t child, const sigset_t *waitset)
 	return exit_code_of(status);
 }
 
+/* The session's record (audit.h), written before any namespace is joined:
+ * when a configured audit log cannot be written, nothing starts. */
+static int audit_start(const struct enter_opts *o, const struct pe_container *c,
+		       const struct enter_plan *plan,
+		       const struct session_io *io, struct pe_audit *a,
+		       struct pe_audit_record *r, struct pe_error *err)
+{
+	static char *const shell[] = { (char *)default_shell, NULL };
+	size_t used = 0;
+
+	memset(r, 0, sizeof(*r));
+	pe_audit_fill_caller(r);
+	r->namespace = c->namespace;
+	r->pod = c->pod;
+	r->container = c->container;
+	r->container_id = c->container_id;
+	r->runtime = pe_runtime_name(c->runtime);
+	r->target_pid = c->pid;
+	for (int t = 0; t < PE_NS_COUNT; t++) {
+		if (!(plan->join & PE_NS_BIT(t)) &&
+		    !(t == PE_NS_USER && plan->join_user))
+			continue;
+		used += (size_t)snprintf(
+		    r->namespaces + used, sizeof(r->namespaces) - used, "%s%s",
+		    used ? "," : "", pe_ns_name((enum pe_ns_type)t));
+		if (used >= sizeof(r->namespaces))
+			break;
+	}
+	r->view = plan->view_active ? pe_view_name(plan->view.kind) : "none";
+	r->tools = o->tools;
+	r->profile = pe_profile_name(o->sandbox.profile);
+	pe_capset_format(o->sandbox.caps, r->capabilities,
+			 sizeof(r->capabilities));
+	r->seccomp =
+	    o->sandbox.seccomp == PE_SECCOMP_FILE ? o->sandbox.seccomp_file
+	    : o->sandbox.seccomp == PE_SECCOMP_UNCONFINED ? "unconfined"
+							  : "runtime-default";
+	r->no_new_privs = o->sandbox.no_new_privs;
+	r->user =
+	    o->user ? o->user : (o->sandbox.run_as_nonroot ? "65534" : "0");
+	r->tty_allocated = io->use_pty;
+	r->command = o->command ? o->command : shell;
+	if (pe_audit_open(a, o->audit_log, err) < 0)
+		return -1;
+	return pe_audit_start(a, r, err);
+}
+
+static void audit_end(struct pe_audit *a, const struct pe_audit_record *r,
+		      bool started, int rc)
+{
+	struct pe_error err;
+
+	pe_error_clear(&err);
+	if (started && pe_audit_end(a, r, rc, &err) < 0)
+		cli_print_error(&err);
+	pe_audit_close(a);
+}
+
 /* In the forked child, inside the namespaces. Never returns. */
 static void __attribute__((noreturn))
 run_child(const struct enter_opts *o, const struct enter_plan *plan,
@@ -886,6 +955,9 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 	struct pe_env env = { 0 };
 	struct enter_plan plan;
 	struct session_io io;
+	struct pe_audit audit;
+	struct pe_audit_record record;
+	bool audited = false;
 	struct pe_pin pin;
 	struct pe_error err;
 	sigset_t waitset, oldmask;
@@ -894,6 +966,7 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 
 	pe_error_clear(&err);
 	io_init(&io);
+	pe_audit_init(&audit);
 	test_pause_at("before-pin");
 	if (pe_pin_target(hr, c, &pin, &err) < 0) {
 		cli_print_error(&err);
@@ -903,6 +976,9 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 	    view_step(o, c, hr, &pin, &plan, &err) < 0 ||
 	    io_setup(o, &io, &err) < 0)
 		goto fail;
+	if (audit_start(o, c, &plan, &io, &audit, &record, &err) < 0)
+		goto fail;
+	audited = true;
 	test_pause_at("after-pin");
 	/* HOSTNAME is the target's: the environment is built after joining
 	 * its UTS namespace */
@@ -931,16 +1007,17 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 		run_child(o, &plan, &pin, &env, self, &oldmask, &io);
 	pe_pin_release(&pin);
 	pe_env_free(&env);
-	if (io.proxy) {
+	if (io.proxy)
 		rc = io_run(&io, child, &waitset);
-		io_release(&io);
-		return rc;
-	}
+	else
+		rc = forward_and_wait(child, &waitset);
 	io_release(&io);
-	return forward_and_wait(child, &waitset);
+	audit_end(&audit, &record, audited, rc);
+	return rc;
 fail:
 	cli_print_error(&err);
 	io_release(&io);
+	audit_end(&audit, &record, audited, rc);
 	pe_pin_release(&pin);
 	pe_env_free(&env);
 	return rc;

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Session records: every field, hostile strings, both sinks, failures. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "podenter/audit.h"
+
+static char *const command[] = { "sh", "-c", "echo \"hi\"\n", NULL };
+
+static void sample(struct pe_audit_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	pe_audit_fill_caller(r);
+	r->namespace = "shop";
+	r->pod = "web-0";
+	/* annotations are the pod author's: anything may be in them */
+	r->container = "app\"\n{\"event\":\"forged\"}";
+	r->container_id = "4f3a";
+	r->runtime = "containerd";
+	r->target_pid = 4242;
+	snprintf(r->namespaces, sizeof(r->namespaces), "net,pid,mnt");
+	r->view = "tools";
+	r->profile = "general";
+	r->seccomp = "runtime-default";
+	r->no_new_privs = true;
+	snprintf(r->capabilities, sizeof(r->capabilities),
+		 "CAP_CHOWN,CAP_SYS_PTRACE");
+	r->command = command;
+}
+
+static const char *get(struct json_object *o, const char *path)
+{
+	char copy[128], *save = NULL;
+	struct json_object *cur = o;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	for (char *k = strtok_r(copy, ".", &save); k;
+	     k = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(cur, k, &cur))
+			return NULL;
+	return json_object_get_string(cur);
+}
+
+static void record_has_every_field(void **state)
+{
+	struct pe_audit a;
+	struct pe_audit_record r;
+	struct json_object *o, *arr;
+	char *json;
+
+	(void)state;
+	pe_audit_init(&a);
+	sample(&r);
+	json = pe_audit_json(&a, &r, "session-end", 130, 1500);
+	assert_non_null(json);
+	assert_null(strchr(json, '\n')); /* one line, whatever the input */
+	o = json_tokener_parse(json);
+	assert_non_null(o);
+	assert_string_equal(get(o, "event"), "session-end");
+	assert_int_equal(strlen(get(o, "session")), 32);
+	assert_non_null(get(o, "time"));
+	assert_string_equal(get(o, "target.namespace"), "shop");
+	assert_string_equal(get(o, "target.pod"), "web-0");
+	assert_string_equal(get(o, "target.container"), r.container);
+	assert_string_equal(get(o, "target.container_id"), "4f3a");
+	assert_string_equal(get(o, "target.pid"), "4242");
+	assert_string_equal(get(o, "target.runtime"), "containerd");
+	assert_string_equal(get(o, "view"), "tools");
+	assert_string_equal(get(o, "profile"), "general");
+	assert_string_equal(get(o, "seccomp"), "runtime-default");
+	assert_string_equal(get(o, "no_new_privs"), "true");
+	assert_string_equal(get(o, "capabilities"), "CAP_CHOWN,CAP_SYS_PTRACE");
+	assert_string_equal(get(o, "exit_status"), "130");
+	assert_string_equal(get(o, "duration_ms"), "1500");
+	assert_non_null(get(o, "uid"));
+	assert_non_null(get(o, "loginuid"));
+	assert_non_null(get(o, "podenter_pid"));
+	assert_true(json_object_object_get_ex(o, "namespaces", &arr));
+	assert_int_equal(json_object_array_length(arr), 3);
+	assert_string_equal(
+	    json_object_get_string(json_object_array_get_idx(arr, 1)), "pid");
+	assert_true(json_object_object_get_ex(o, "command", &arr));
+	assert_int_equal(json_object_array_length(arr), 3);
+	assert_string_equal(
+	    json_object_get_string(json_object_array_get_idx(arr, 2)),
+	    "echo \"hi\"\n");
+	json_object_put(o);
+	free(json);
+	/* the start record has no outcome yet */
+	json = pe_audit_json(&a, &r, "session-start", -1, -1);
+	assert_null(strstr(json, "exit_status"));
+	assert_null(strstr(json, "duration_ms"));
+	free(json);
+}
+
+static void file_and_syslog_both_get_records(void **state)
+{
+	char dir[] = "/tmp/test_audit.XXXXXX", path[256], sock[256];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct pe_audit_record r;
+	struct pe_audit a;
+	struct pe_error err;
+	char buf[8192], *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	struct stat st;
+	FILE *f;
+	int s, lines = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/audit.jsonl", dir);
+	snprintf(sock, sizeof(sock), "%s/log", dir);
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock);
+	assert_int_equal(bind(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	setenv("PODENTER_TEST_SYSLOG", sock, 1);
+
+	pe_audit_init(&a);
+	sample(&r);
+	assert_int_equal(pe_audit_open(&a, path, &err), 0);
+	assert_int_equal(pe_audit_start(&a, &r, &err), 0);
+	assert_int_equal(pe_audit_end(&a, &r, 3, &err), 0);
+	pe_audit_close(&a);
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		struct json_object *o = json_tokener_parse(line);
+
+		assert_non_null(o);
+		assert_string_equal(get(o, "event"),
+				    lines ? "session-end" : "session-start");
+		json_object_put(o);
+		lines++;
+	}
+	free(line);
+	fclose(f);
+	assert_int_equal(lines, 2);
+
+	/* LOG_AUTHPRIV | LOG_NOTICE = 85 */
+	n = recv(s, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_int_equal(strncmp(buf, "<85>podenter[", 13), 0);
+	assert_non_null(strstr(buf, "\"event\":\"session-start\""));
+	n = recv(s, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\"exit_status\":3"));
+	close(s);
+	unsetenv("PODENTER_TEST_SYSLOG");
+	unlink(sock);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void unwritable_log_stops_the_session(void **state)
+{
+	char dir[] = "/tmp/test_audit.XXXXXX", link[256];
+	struct pe_audit_record r;
+	struct pe_audit a;
+	struct pe_error err;
+
+	(void)state;
+	sample(&r);
+	/* a full disk: the start record fails, so must the session */
+	pe_audit_init(&a);
+	setenv("PODENTER_TEST_SYSLOG", "/nonexistent/log", 1);
+	assert_int_equal(pe_audit_open(&a, "/dev/full", &err), 0);
+	pe_error_clear(&err);
+	assert_int_equal(pe_audit_start(&a, &r, &err), -1);
+	assert_int_equal(err.errnum, ENOSPC);
+	assert_non_null(strstr(err.msg, "audit log"));
+	pe_audit_close(&a);
+	/* no such directory */
+	assert_int_equal(pe_audit_open(&a, "/nonexistent/dir/audit.log", &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "/nonexistent/dir/audit.log"));
+	/* never through a symlink (someone may point it at /etc/shadow) */
+	assert_non_null(mkdtemp(dir));
+	snprintf(link, sizeof(link), "%s/audit.log", dir);
+	assert_int_equal(symlink("/dev/null", link), 0);
+	assert_int_equal(pe_audit_open(&a, link, &err), -1);
+	assert_int_equal(err.errnum, ELOOP);
+	unlink(link);
+	rmdir(dir);
+	/* no file configured: syslog only, and a missing syslog socket does
+	 * not stop anything */
+	pe_audit_init(&a);
+	assert_int_equal(pe_audit_open(&a, NULL, &err), 0);
+	assert_int_equal(pe_audit_start(&a, &r, &err), 0);
+	unsetenv("PODENTER_TEST_SYSLOG");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(record_has_every_field),
+		cmocka_unit_test(file_and_syslog_both_get_records),
+		cmocka_unit_test(unwritable_log_stops_the_session),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
