@@ -177,13 +177,15 @@ void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
 		c->pid_state = PE_PID_STALE;
 	free(cg);
 	if (c->pid_state == PE_PID_VERIFIED) {
-		char pidstr[16];
-		int procfd = pe_host_open(hr, "/proc", O_PATH | O_DIRECTORY);
+		char state;
 
-		snprintf(pidstr, sizeof(pidstr), "%d", (int)c->pid);
-		if (procfd >= 0) {
-			c->start_time = pe_proc_start_time_at(procfd, pidstr);
-			close(procfd);
+		c->start_time = pe_proc_stat_at(pfd, ".", &state);
+		/* a zombie keeps its cgroup line but no namespaces: it has
+		 * exited, whoever has yet to reap it */
+		if (state == 'Z' || state == 'X') {
+			c->pid_state = PE_PID_GONE;
+			close(pfd);
+			return;
 		}
 		for (int t = 0; t < PE_NS_COUNT; t++)
 			c->ns_inode[t] =

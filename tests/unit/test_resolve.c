@@ -191,6 +191,11 @@ static void test_stale_and_gone_pids_refused(void **state)
 				 "app", false, &c, &err),
 			 -1);
 	assert_non_null(strstr(err.msg, "no longer exists"));
+	/* a zombie still names its cgroup, but it has exited */
+	assert_int_equal(resolve("containerd2-systemd-v2",
+				 "payments/zombie-pod", "app", false, &c, &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "no longer exists"));
 }
 
 static void test_containerd2_sandbox_controller(void **state)
@@ -205,7 +210,7 @@ static void test_containerd2_sandbox_controller(void **state)
 	assert_int_equal(pe_node_scan(&hr, NULL, &l, NULL, &err), 0);
 	for (size_t i = 0; i < l.len; i++)
 		sandboxes += l.items[i].is_sandbox;
-	assert_int_equal(sandboxes, 5);
+	assert_int_equal(sandboxes, 6);
 	pe_list_free(&l);
 	pe_hostroot_close(&hr);
 }

@@ -20,17 +20,21 @@
 #include "podenter/cgroup.h"
 #include "runtime/sources.h"
 
-unsigned long long pe_proc_start_time_at(int procfd, const char *pid)
+unsigned long long pe_proc_stat_at(int procfd, const char *pid, char *state)
 {
 	char path[64], *buf = NULL, *p;
 	unsigned long long v = 0;
 	int field = 2;
 
+	if (state)
+		*state = '?';
 	snprintf(path, sizeof(path), "%s/stat", pid);
 	if (pe_read_file_at(procfd, path, 4096, &buf) < 0)
 		return 0;
 	/* comm may hold spaces and ')': start after the last ')' */
 	p = strrchr(buf, ')');
+	if (p && p[1] == ' ' && state)
+		*state = p[2];
 	while (p && *p) {
 		if (*p == ' ') {
 			field++;
@@ -43,6 +47,11 @@ unsigned long long pe_proc_start_time_at(int procfd, const char *pid)
 	}
 	free(buf);
 	return v;
+}
+
+unsigned long long pe_proc_start_time_at(int procfd, const char *pid)
+{
+	return pe_proc_stat_at(procfd, pid, NULL);
 }
 
 int pe_scan_proc(const struct pe_hostroot *hr, struct pe_container_list *out,
@@ -80,7 +89,13 @@ int pe_scan_proc(const struct pe_hostroot *hr, struct pe_container_list *out,
 			continue;
 		}
 		free(buf);
-		st = pe_proc_start_time_at(dirfd(d), de->d_name);
+		{
+			char state;
+
+			st = pe_proc_stat_at(dirfd(d), de->d_name, &state);
+			if (state == 'Z' || state == 'X')
+				continue; /* exited, not yet reaped */
+		}
 		c = pe_list_find_id(out, info.container_id);
 		if (c) {
 			if (c->source == PE_SRC_PROC_CGROUP && st &&

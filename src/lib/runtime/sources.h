@@ -66,6 +66,8 @@ const char *pe_json_str(struct json_object *obj, const char *key);
 pid_t pe_read_pidfile_at(int dirfd, const char *name);
 /* Field 22 of /proc/<pid>/stat under an open /proc dir fd; 0 if unreadable. */
 unsigned long long pe_proc_start_time_at(int procfd, const char *pid);
+/* The same, and field 3 (R, S, D, Z, X...) into *state ('?' if unreadable). */
+unsigned long long pe_proc_stat_at(int procfd, const char *pid, char *state);
 /* Take a copy of s (NULL stays NULL); on allocation failure returns -1. */
 int pe_strdup_into(char **dst, const char *s);
 
