@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "podenter/audit.h"
+#include "podenter/cgroupjoin.h"
 #include "podenter/exec.h"
 #include "podenter/nsjoin.h"
 #include "podenter/pty.h"
@@ -51,6 +52,7 @@ enum {
 	OPT_SECCOMP,
 	OPT_NO_TTY,
 	OPT_AUDIT_LOG,
+	OPT_JOIN_CGROUP,
 };
 
 #define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "NPMUae:t"
@@ -78,6 +80,7 @@ struct enter_opts {
 	bool force_tty; /* -t: a pty even when stdin is no terminal */
 	bool no_tty; /* --no-tty: never a pty */
 	const char *audit_log; /* --audit-log FILE (JSON lines) */
+	enum pe_cgroup_place cgroup_place; /* --join-cgroup */
 };
 
 /* What the steps before fork decided, for the child. */
@@ -167,6 +170,12 @@ void cmd_enter_usage(FILE *out)
 	    "                          terminal)\n"
 	    "      --no-tty            no pty: pipes, no controlling "
 	    "terminal\n\n"
+	    "      --join-cgroup WHERE pod, container or host (default): "
+	    "charge the\n"
+	    "                          session to the pod's or container's "
+	    "cgroups\n"
+	    "                          (its limits apply) or keep podenter's "
+	    "own\n\n"
 	    "Audit (always to syslog, LOG_AUTHPRIV):\n"
 	    "      --audit-log FILE    also append JSON lines to FILE; the "
 	    "session does\n"
@@ -233,6 +242,7 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "tty", no_argument, NULL, 't' },
 		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
+		{ "join-cgroup", required_argument, NULL, OPT_JOIN_CGROUP },
 		{ NULL, 0, NULL, 0 }
 	};
 
@@ -331,6 +341,16 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		case OPT_AUDIT_LOG:
 			o->audit_log = optarg;
 			continue;
+		case OPT_JOIN_CGROUP: {
+			struct pe_error err;
+
+			if (pe_cgroup_place_parse(optarg, &o->cgroup_place,
+						  &err) < 0) {
+				cli_print_error(&err);
+				return PE_EXIT_FAILURE;
+			}
+			continue;
+		}
 		case OPT_CAP_ADD:
 		case OPT_CAP_DROP: {
 			struct pe_error err;
@@ -761,6 +781,29 @@ static int io_run(struct session_io *io, pid_t child, const sigset_t *waitset)
 	return exit_code_of(status);
 }
 
+/* --join-cgroup: podenter moves itself into the target's cgroups while it
+ * still sees the host's cgroup mounts; the session it forks is born there. */
+static int cgroup_step(const struct enter_opts *o, const struct pe_container *c,
+		       const struct pe_pin *pin, struct pe_error *err)
+{
+	struct pe_cgroup_join cj;
+	char *mountinfo = NULL;
+	int rc;
+
+	if (o->cgroup_place == PE_CGROUP_HOST)
+		return 0;
+	if (pe_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1u << 22,
+			    &mountinfo) < 0)
+		return pe_error_errno(err, "reading /proc/self/mountinfo");
+	rc = pe_cgroup_join_prepare(pin->procfd, mountinfo, o->cgroup_place,
+				    c->pod_uid, &cj, err);
+	free(mountinfo);
+	if (rc == 0)
+		rc = pe_cgroup_join_apply(&cj, 0, err);
+	pe_cgroup_join_release(&cj);
+	return rc;
+}
+
 /* The session's record (audit.h), written before any namespace is joined:
  * when a configured audit log cannot be written, nothing starts. */
 static int audit_start(const struct enter_opts *o, const struct pe_container *c,
@@ -802,6 +845,7 @@ static int audit_start(const struct enter_opts *o, const struct pe_container *c,
 	r->user =
 	    o->user ? o->user : (o->sandbox.run_as_nonroot ? "65534" : "0");
 	r->tty_allocated = io->use_pty;
+	r->cgroup = pe_cgroup_place_name(o->cgroup_place);
 	r->command = o->command ? o->command : shell;
 	if (pe_audit_open(a, o->audit_log, err) < 0)
 		return -1;
@@ -972,7 +1016,9 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 		cli_print_error(&err);
 		return PE_EXIT_FAILURE;
 	}
-	if (make_plan(o, c, &pin, &plan, &err) < 0 ||
+	/* (before any view or namespace: the host's cgroup mounts) */
+	if (cgroup_step(o, c, &pin, &err) < 0 ||
+	    make_plan(o, c, &pin, &plan, &err) < 0 ||
 	    view_step(o, c, hr, &pin, &plan, &err) < 0 ||
 	    io_setup(o, &io, &err) < 0)
 		goto fail;

@@ -31,6 +31,7 @@ struct pe_audit_record {
 	char capabilities[1024];
 	bool no_new_privs;
 	bool tty_allocated;
+	const char *cgroup; /* --join-cgroup: pod, container, host */
 	char *const *command; /* NULL-terminated */
 };
 

@@ -140,6 +140,7 @@ char *pe_audit_json(const struct pe_audit *a, const struct pe_audit_record *r,
 	json_object_object_add(o, "no_new_privs",
 			       json_object_new_boolean(r->no_new_privs));
 	put_str(o, "user", r->user);
+	put_str(o, "cgroup", r->cgroup);
 	json_object_object_add(o, "pty",
 			       json_object_new_boolean(r->tty_allocated));
 	cmd = json_object_new_array();

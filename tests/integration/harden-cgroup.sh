@@ -1,0 +1,99 @@
+#!/bin/bash
+# --join-cgroup: the session is charged to the container's or the pod's
+# cgroups (every v1 hierarchy and v2), or stays in podenter's own (the
+# default); checked through /proc/<pid>/cgroup of the session's process and
+# of podenter, read on the host. The pod is a containerd task tree under a
+# host root, for real processes in real kubepods cgroups.
+source "$TESTLIB"
+source "$(dirname "$0")/enter-common.sh"
+t_require_root
+[ -n "$(t_cgroup_dirs)" ] || t_skip_all "no cgroup hierarchy is mounted"
+
+# unique per run: several copies of the suite may share the machine
+uid=7c4d5e6f-1a2b-4c3d-8e9f-$(printf '%012x' $$)
+sb=5c$(printf '%062x' $$)
+ct=c8$(printf '%062x' $$)
+POD=kubepods/besteffort/pod$uid
+t_make_cgroup "$POD/$ct"
+t_make_cgroup "$POD/$sb"
+e_make_target cg
+T=$E_PID
+pausepid=$(pgrep -P "$T" -x sleep | head -1)
+t_join_cgroup "$T" "$POD/$ct"
+t_join_cgroup "$pausepid" "$POD/$sb"
+t_cleanup "t_join_cgroup $T ."
+t_cleanup "t_join_cgroup $pausepid ."
+grep -q "$POD/$ct" /proc/$T/cgroup || { echo "could not place the target in $POD/$ct" >&2; exit 1; }
+
+node=$T_TMP/node
+tasks=$node/run/containerd/io.containerd.runtime.v2.task/k8s.io
+mkdir -p "$tasks/$sb" "$tasks/$ct" "$node/proc"
+bundle() { # dir type name pid
+	cat >"$1/config.json" <<JSON
+{"ociVersion":"1.0.2","annotations":{
+ "io.kubernetes.cri.container-type":"$2",
+ "io.kubernetes.cri.sandbox-id":"$sb",
+ "io.kubernetes.cri.sandbox-name":"cg-0",
+ "io.kubernetes.cri.sandbox-namespace":"harden",
+ "io.kubernetes.cri.sandbox-uid":"$uid",
+ "io.kubernetes.cri.container-name":"$3"},
+ "linux":{"cgroupsPath":"/$POD/$(basename "$1")"}}
+JSON
+	echo "$4" >"$1/init.pid"
+}
+bundle "$tasks/$sb" sandbox "" "$pausepid"
+bundle "$tasks/$ct" container app "$T"
+mount --bind /proc "$node/proc" || { echo "cannot bind /proc" >&2; exit 1; }
+t_cleanup "umount -l $node/proc"
+P=(--host-root "$node" -n harden --view none)
+
+# The hierarchies the target really is in (cpuset needs cpus set to join).
+in_ct() { printf '%s\n' "$1" | grep -E ":/$POD/$ct\$" | cut -d: -f1-2 | sort | tr '\n' ' '; }
+in_pod() { printf '%s\n' "$1" | grep -E ":/$POD\$" | cut -d: -f1-2 | sort | tr '\n' ' '; }
+want=$(in_ct "$(cat /proc/$T/cgroup)")
+
+session_cgroups() { # podenter args...: SESSION_CG, PODENTER_CG from the host
+	"$PODENTER" "${P[@]}" "$@" cg-0 -- sleep 1313 </dev/null >"$T_TMP/out" 2>"$T_TMP/err" &
+	local pe=$! sp
+	t_cleanup "kill -9 $pe"
+	SESSION_CG="(no session: $(cat "$T_TMP/err"))" PODENTER_CG=""
+	if t_wait_for 400 pgrep -x -f 'sleep 1313' >/dev/null; then
+		sp=$(pgrep -x -f 'sleep 1313')
+		SESSION_CG=$(cat /proc/$sp/cgroup)
+		PODENTER_CG=$(cat /proc/$pe/cgroup)
+	fi
+	kill -9 "$pe" 2>/dev/null
+	wait "$pe" 2>/dev/null
+	t_wait_for 400 sh -c "! pgrep -x -f 'sleep 1313' >/dev/null"
+}
+
+session_cgroups --join-cgroup container
+t_expect_eq "container: in the container's cgroup in each hierarchy the target is" "$(in_ct "$SESSION_CG")" "$want"
+t_expect_match "container: cgroup v2" "$SESSION_CG" "(^|$(printf '\n'))0::/$POD/$ct"
+t_expect_match "container: v1 memory (limits apply)" "$SESSION_CG" ":memory:/$POD/$ct"
+t_expect_match "container: v1 pids" "$SESSION_CG" ":pids:/$POD/$ct"
+t_expect_eq "container: podenter charged alike" "$(in_ct "$PODENTER_CG")" "$want"
+
+session_cgroups --join-cgroup pod
+t_expect_eq "pod: in the pod's cgroup in each of those hierarchies" "$(in_pod "$SESSION_CG")" "$want"
+t_expect_nomatch "pod: not in the container's" "$SESSION_CG" "$ct"
+
+session_cgroups --join-cgroup host
+t_expect_nomatch "host: the session stays out of the pod" "$SESSION_CG" "pod$uid"
+t_expect_eq "host: where the caller is (memory)" \
+	"$(printf '%s\n' "$SESSION_CG" | grep ':memory:')" "$(grep ':memory:' /proc/self/cgroup)"
+session_cgroups
+t_expect_nomatch "default: host" "$SESSION_CG" "pod$uid"
+
+# bad values and impossible placements: 125, nothing started
+t_podenter "${P[@]}" --join-cgroup node cg-0 -- true
+t_expect_rc "unknown placement: 125" 125
+t_expect_match "unknown placement: says which are known" "$T_ERR" "pod, container or host"
+t_podenter --join-cgroup pod pid:$$ -- true
+t_expect_rc "pod placement for a process in no pod: 125" 125
+t_expect_match "pod placement for a process in no pod: says why" "$T_ERR" "pod"
+t_expect_eq "after all this, the test shell is where it was" \
+	"$(grep ':memory:' /proc/self/cgroup)" "$(grep ':memory:' /proc/$$/cgroup)"
+
+echo "$T_PASSED passed, $T_FAILED failed"
+[ "$T_FAILED" = 0 ]
