@@ -508,7 +508,7 @@ static bool arch_is_native(const char *name)
 		char lower[32];
 		size_t n = 0;
 
-		for (; s[n] && n < sizeof(lower) - 1; n++)
+		for (; n < sizeof(lower) - 1 && s[n]; n++)
 			lower[n] = (char)tolower((unsigned char)s[n]);
 		lower[n] = '\0';
 		arch = seccomp_arch_resolve_name(lower);
@@ -524,7 +524,7 @@ static uint32_t arch_from_name(const char *name)
 
 	if (strncmp(s, "SCMP_ARCH_", 10) == 0)
 		s += 10;
-	for (; s[n] && n < sizeof(lower) - 1; n++)
+	for (; n < sizeof(lower) - 1 && s[n]; n++)
 		lower[n] = (char)tolower((unsigned char)s[n]);
 	lower[n] = '\0';
 	return seccomp_arch_resolve_name(lower);
