@@ -190,7 +190,7 @@ _podenter() {
 			mapfile -t COMPREPLY < <(compgen -W "table wide json name" -- "$cur")
 			;;
 		--view)
-			mapfile -t COMPREPLY < <(compgen -W "tools merged container" -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W "tools merged container none" -- "$cur")
 			;;
 		--tools)
 			mapfile -t COMPREPLY < <(compgen -W "host builtin image:" -- "$cur"; compgen -d -- "$cur"; compgen -f -X '!*.tar' -- "$cur")
