@@ -219,6 +219,9 @@ _podenter() {
 		--format)
 			mapfile -t COMPREPLY < <(compgen -W "pcapng pcap" -- "$cur")
 			;;
+		--join-cgroup)
+			mapfile -t COMPREPLY < <(compgen -W "pod container host" -- "$cur")
+			;;
 		-i | --interface)
 			mapfile -t COMPREPLY < <(compgen -W "any eth0" -- "$cur")
 			;;
