@@ -53,6 +53,7 @@ enum {
 	OPT_NO_TTY,
 	OPT_AUDIT_LOG,
 	OPT_JOIN_CGROUP,
+	OPT_FOLLOW_CONTEXT,
 };
 
 #define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "NPMUae:t"
@@ -81,6 +82,7 @@ struct enter_opts {
 	bool no_tty; /* --no-tty: never a pty */
 	const char *audit_log; /* --audit-log FILE (JSON lines) */
 	enum pe_cgroup_place cgroup_place; /* --join-cgroup */
+	bool follow_context; /* --follow-context: the target's LSM label */
 };
 
 /* What the steps before fork decided, for the child. */
@@ -176,6 +178,10 @@ void cmd_enter_usage(FILE *out)
 	    "cgroups\n"
 	    "                          (its limits apply) or keep podenter's "
 	    "own\n\n"
+	    "      --follow-context    run with the target's AppArmor profile "
+	    "or SELinux\n"
+	    "                          label (set through the host's "
+	    "verified procfs)\n\n"
 	    "Audit (always to syslog, LOG_AUTHPRIV):\n"
 	    "      --audit-log FILE    also append JSON lines to FILE; the "
 	    "session does\n"
@@ -243,6 +249,7 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ "join-cgroup", required_argument, NULL, OPT_JOIN_CGROUP },
+		{ "follow-context", no_argument, NULL, OPT_FOLLOW_CONTEXT },
 		{ NULL, 0, NULL, 0 }
 	};
 
@@ -340,6 +347,9 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 			continue;
 		case OPT_AUDIT_LOG:
 			o->audit_log = optarg;
+			continue;
+		case OPT_FOLLOW_CONTEXT:
+			o->follow_context = true;
 			continue;
 		case OPT_JOIN_CGROUP: {
 			struct pe_error err;
@@ -657,6 +667,7 @@ struct session_io {
 	struct pe_pty pty;
 	int child_fds[3]; /* what the child's 0-2 become (-1: inherited) */
 	int parent_fds[3]; /* podenter's ends of those pipes */
+	int lsm_procfd; /* --follow-context: the host's /proc */
 };
 
 static void io_init(struct session_io *io)
@@ -665,6 +676,7 @@ static void io_init(struct session_io *io)
 	pe_pty_init(&io->pty);
 	for (int i = 0; i < 3; i++)
 		io->child_fds[i] = io->parent_fds[i] = -1;
+	io->lsm_procfd = -1;
 }
 
 static void io_close_child_ends(struct session_io *io)
@@ -683,6 +695,9 @@ static void io_release(struct session_io *io)
 {
 	io_close_child_ends(io);
 	pe_pty_close(&io->pty);
+	if (io->lsm_procfd >= 0)
+		close(io->lsm_procfd);
+	io->lsm_procfd = -1;
 	for (int i = 0; i < 3; i++) {
 		if (io->parent_fds[i] >= 0)
 			close(io->parent_fds[i]);
@@ -693,6 +708,14 @@ static void io_release(struct session_io *io)
 static int io_setup(const struct enter_opts *o, struct session_io *io,
 		    struct pe_error *err)
 {
+	/* podenter's own /proc, opened while it is the host's: the label is
+	 * written through it, never through the container's /proc */
+	if (o->follow_context) {
+		io->lsm_procfd =
+		    open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (io->lsm_procfd < 0)
+			return pe_error_errno(err, "opening /proc");
+	}
 	io->use_pty = o->force_tty || (!o->no_tty && isatty(STDIN_FILENO));
 	if (io->use_pty) {
 		io->proxy = true;
@@ -912,7 +935,12 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 			     "session user is root");
 		goto fail;
 	}
-	/* bounding set before the uid change, capabilities after it */
+	/* the LSM label first (it applies at execve), then the bounding
+	 * set before the uid change, capabilities after it */
+	if (o->follow_context &&
+	    pe_sandbox_set_exec_label(pin->procfd, io->lsm_procfd, NULL, 0,
+				      &err) < 0)
+		goto fail;
 	if (pe_sandbox_drop_bounding(&o->sandbox, &err) < 0 ||
 	    pe_identity_apply(&id, &err) < 0 ||
 	    pe_sandbox_set_caps(&o->sandbox, &err) < 0)

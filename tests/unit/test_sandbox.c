@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -466,6 +468,70 @@ static void caps_are_applied(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* --follow-context writes only through a procfs that is one, at its root;
+ * unconfined targets and machines without an LSM need nothing. */
+static void exec_label_needs_a_real_procfs(void **state)
+{
+	char dir[] = "/tmp/test_sandbox_lsm.XXXXXX", path[256], label[64];
+	struct pe_error err;
+	int tmpfd, procfd, selffd;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/attr", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/attr/current", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("cri-containerd.apparmor.d (enforce)\n", f);
+	fclose(f);
+	tmpfd = open(dir, O_RDONLY | O_DIRECTORY);
+	procfd = open("/proc", O_RDONLY | O_DIRECTORY);
+	selffd = open("/proc/self", O_RDONLY | O_DIRECTORY);
+	assert_true(tmpfd >= 0 && procfd >= 0 && selffd >= 0);
+
+	/* a directory posing as /proc (the container's could be anything) */
+	pe_error_clear(&err);
+	assert_int_equal(
+	    pe_sandbox_set_exec_label(tmpfd, tmpfd, label, sizeof(label), &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "not procfs"));
+	/* procfs, but not its root */
+	pe_error_clear(&err);
+	assert_int_equal(pe_sandbox_set_exec_label(tmpfd, selffd, label,
+						   sizeof(label), &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "not its root"));
+	/* the real /proc and a confined target: the write is attempted and
+	 * fails here when no LSM takes it (or succeeds where AppArmor runs) */
+	pe_error_clear(&err);
+	if (pe_sandbox_set_exec_label(tmpfd, procfd, label, sizeof(label),
+				      &err) == 0)
+		assert_string_equal(label, "cri-containerd.apparmor.d");
+	else
+		assert_non_null(strstr(err.msg, "cri-containerd.apparmor.d"));
+	/* unconfined: nothing to do */
+	f = fopen(path, "w");
+	fputs("unconfined\n", f);
+	fclose(f);
+	assert_int_equal(pe_sandbox_set_exec_label(tmpfd, procfd, label,
+						   sizeof(label), &err),
+			 0);
+	assert_string_equal(label, "");
+	/* a real process on a machine without an LSM: EINVAL, nothing */
+	assert_int_equal(pe_sandbox_set_exec_label(selffd, procfd, label,
+						   sizeof(label), &err),
+			 0);
+	close(tmpfd);
+	close(procfd);
+	close(selffd);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/attr", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +546,7 @@ int main(void)
 		cmocka_unit_test(bad_profiles_are_refused_with_a_reason),
 		cmocka_unit_test(prepare_reads_the_file),
 		cmocka_unit_test(caps_are_applied),
+		cmocka_unit_test(exec_label_needs_a_real_procfs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
