@@ -17,7 +17,8 @@ export KUBECTL=$FAKE_DIR/kubectl
 export FAKE_NODE_ROOTS="node-a=$FIXTURES/containerd2-systemd-v2 node-b=$FIXTURES/containerd-real node-local=/"
 export KUBECTL_PODENTER_START_TIMEOUT=3
 unset KUBECTL_PODENTER_IMAGE KUBECTL_PODENTER_METHOD KUBECTL_PODENTER_DAEMONSET_NAMESPACE \
-	KUBECTL_PODENTER_DEBUG_NAMESPACE FAKE_DS_PODS FAKE_DEBUG_START FAKE_API_DOWN FAKE_ATTACH_FORBIDDEN
+	KUBECTL_PODENTER_DEBUG_NAMESPACE FAKE_DS_PODS FAKE_DEBUG_START FAKE_API_DOWN FAKE_ATTACH_FORBIDDEN \
+	FAKE_OLD_KUBECTL
 
 ALL_CALLS=$T_TMP/all-calls
 
@@ -197,6 +198,11 @@ t_expect_match "attach refused: kubectl's reason is shown" "$T_ERR" "cannot crea
 t_expect_match "attach refused: said" "$T_ERR" "cannot attach to pod node-debugger-node-local-"
 expect_no_debug_pod_left "attach refused"
 
+FAKE_OLD_KUBECTL=1 plugin --node node-local "pid:$sleeper" -- true
+t_expect_rc "debug with a kubectl before 1.27: 125" 125
+t_expect_match "debug with an old kubectl: said, with the way out" "$T_ERR" "no --profile"
+t_expect_nomatch "debug with an old kubectl: no pod is made" "$CALLS" "^debug node/"
+
 plugin --debug-namespace ops --node node-local "pid:$sleeper" -- true
 t_expect_rc "debug pod in another namespace" 0
 t_expect_match "debug pod created in --debug-namespace" "$CALLS" "^debug -n ops node/node-local"
@@ -274,15 +280,23 @@ if command -v kubectl >/dev/null 2>&1 && [ "$(command -v kubectl)" != "$KUBECTL"
 	bad=0 checked=0
 	while IFS= read -r line; do
 		eval "args=($line)"
-		err=$(KUBECONFIG=$T_TMP/kubeconfig timeout 20 kubectl --request-timeout=2s "${args[@]}" </dev/null 2>&1 >/dev/null)
 		checked=$((checked + 1))
+		if [[ " $line " == *" --help "* ]]; then
+			# the plugin's version probe: help, no server
+			if ! KUBECONFIG=$T_TMP/kubeconfig kubectl "${args[@]}" 2>&1 | grep -q -- '--profile='; then
+				bad=$((bad + 1))
+				echo "  real kubectl: no --profile= in: kubectl $line"
+			fi
+			continue
+		fi
+		err=$(KUBECONFIG=$T_TMP/kubeconfig timeout 20 kubectl --request-timeout=2s "${args[@]}" </dev/null 2>&1 >/dev/null)
 		if ! grep -q 'connect: connection refused\|was refused' <<<"$err"; then
 			bad=$((bad + 1))
 			echo "  real kubectl refused: kubectl $line"
 			echo "$err" | grep -v memcache.go | head -3 | sed 's/^/    /'
 		fi
 	done < <(sort -u "$ALL_CALLS")
-	t_expect_eq "real kubectl parses all $checked command lines (fails only at connecting)" "$bad" 0
+	t_expect_eq "real kubectl parses all $checked command lines (fails only at connecting; --help has --profile)" "$bad" 0
 
 	# the jsonpath the plugin reads a pod's node with, evaluated by real kubectl
 	cat >"$T_TMP/pod.json" <<-'EOF'
