@@ -199,8 +199,8 @@ t_expect_match "attach refused: said" "$T_ERR" "cannot attach to pod node-debugg
 expect_no_debug_pod_left "attach refused"
 
 FAKE_OLD_KUBECTL=1 plugin --node node-local "pid:$sleeper" -- true
-t_expect_rc "debug with a kubectl before 1.27: 125" 125
-t_expect_match "debug with an old kubectl: said, with the way out" "$T_ERR" "no --profile"
+t_expect_rc "debug with a kubectl before 1.30: 125" 125
+t_expect_match "debug with an old kubectl: said, with the way out" "$T_ERR" "no --profile=sysadmin.*1.30"
 t_expect_nomatch "debug with an old kubectl: no pod is made" "$CALLS" "^debug node/"
 
 plugin --debug-namespace ops --node node-local "pid:$sleeper" -- true
@@ -283,9 +283,9 @@ if command -v kubectl >/dev/null 2>&1 && [ "$(command -v kubectl)" != "$KUBECTL"
 		checked=$((checked + 1))
 		if [[ " $line " == *" --help "* ]]; then
 			# the plugin's version probe: help, no server
-			if ! KUBECONFIG=$T_TMP/kubeconfig kubectl "${args[@]}" 2>&1 | grep -q -- '--profile='; then
+			if ! KUBECONFIG=$T_TMP/kubeconfig kubectl "${args[@]}" 2>&1 | grep -q '"sysadmin"'; then
 				bad=$((bad + 1))
-				echo "  real kubectl: no --profile= in: kubectl $line"
+				echo "  real kubectl: no sysadmin profile in: kubectl $line"
 			fi
 			continue
 		fi
@@ -296,7 +296,7 @@ if command -v kubectl >/dev/null 2>&1 && [ "$(command -v kubectl)" != "$KUBECTL"
 			echo "$err" | grep -v memcache.go | head -3 | sed 's/^/    /'
 		fi
 	done < <(sort -u "$ALL_CALLS")
-	t_expect_eq "real kubectl parses all $checked command lines (fails only at connecting; --help has --profile)" "$bad" 0
+	t_expect_eq "real kubectl parses all $checked command lines (fails only at connecting; debug --help names sysadmin)" "$bad" 0
 
 	# the jsonpath the plugin reads a pod's node with, evaluated by real kubectl
 	cat >"$T_TMP/pod.json" <<-'EOF'
