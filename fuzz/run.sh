@@ -70,22 +70,42 @@ for d in "$srcdir"/fuzz/seeds/*/; do
 	seed "fuzz_$(basename "$d")" "${f[@]}"
 done
 
-status=0
+# Build every harness, then run them two at a time (the machine's share).
+names=()
 for harness in "$srcdir"/fuzz/fuzz_*.c; do
 	name=$(basename "$harness" .c)
-	bin=$out/$name
 	$FUZZ_CC $CFLAGS -fsanitize=fuzzer $CPPFLAGS "$harness" \
-		"$out/libpodenter-fuzz.a" ${FUZZ_LIBS:-} -o "$bin"
+		"$out/libpodenter-fuzz.a" ${FUZZ_LIBS:-} -o "$out/$name"
 	mkdir -p "$out/corpus/$name" "$out/seeds/$name"
-	echo "fuzz: $name for ${FUZZ_SECONDS}s ($(find "$out/seeds/$name" -type f | wc -l) seeds)"
-	if ! "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="$out/crashes/$name-" -print_final_stats=1 \
-		"$out/corpus/$name" "$out/seeds/$name" >"$out/$name.log" 2>&1; then
+	names+=("$name")
+done
+
+run_one() { # name
+	local name=$1
+	mkdir -p "$out/tmp/$name"
+	if ! TMPDIR=$out/tmp/$name "$out/$name" -max_total_time="$FUZZ_SECONDS" \
+		-timeout=10 -rss_limit_mb=2048 -artifact_prefix="$out/crashes/$name-" \
+		-print_final_stats=1 "$out/corpus/$name" "$out/seeds/$name" \
+		>"$out/$name.log" 2>&1; then
 		echo "fuzz: $name FAILED; input in $out/crashes/, log $out/$name.log" >&2
 		grep -E 'ERROR|SUMMARY|runtime error' "$out/$name.log" | head -20 >&2
-		status=1
-	else
-		grep -E '^stat::number_of_executed_units' "$out/$name.log" | sed "s/^/fuzz: $name /"
+		return 1
 	fi
+	echo "fuzz: $name: $(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$name.log") runs in ${FUZZ_SECONDS}s, $(find "$out/seeds/$name" -type f | wc -l) seeds"
+}
+
+rm -rf "$out/tmp"
+status=0
+for ((i = 0; i < ${#names[@]}; i += 2)); do
+	run_one "${names[$i]}" &
+	a=$!
+	b=
+	if ((i + 1 < ${#names[@]})); then
+		run_one "${names[$((i + 1))]}" &
+		b=$!
+	fi
+	wait "$a" || status=1
+	[ -z "$b" ] || wait "$b" || status=1
 done
+rm -rf "$out/tmp"
 exit $status
