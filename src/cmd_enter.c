@@ -406,7 +406,8 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 	return 0;
 }
 
-/* Test-only hook (PODENTER_TEST_PAUSE_AT=before-pin|after-pin): stop here
+/* Test-only hook (PODENTER_TEST_PAUSE_AT=before-pin|after-pin|
+ * child-attached): stop here
  * so a test can kill or replace the target at a precise point. */
 static void test_pause_at(const char *point)
 {
@@ -950,6 +951,8 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != (plan->pid_joined ? 0 : parent))
 		_exit(PE_EXIT_FAILURE);
+	/* (tests: the child fully attached, still holding podenter's fds) */
+	test_pause_at("child-attached");
 	if (pe_close_fds_from(3) < 0) {
 		pe_error_errno(&err, "closing inherited file descriptors");
 		goto fail;
