@@ -511,13 +511,16 @@ static int spawn_tcpdump(const struct sniff_cli *sc,
 	return 0;
 }
 
-static void relay_lines(struct tcpdump_child *ch, const char *label, bool eof)
+/* Print complete lines prefixed by the pod; false when stdout is gone. */
+static bool relay_lines(struct tcpdump_child *ch, const char *label, bool eof)
 {
 	char *start = ch->partial, *nl;
 
 	while ((nl = memchr(start, '\n',
 			    ch->plen - (size_t)(start - ch->partial)))) {
-		printf("%s: %.*s\n", label, (int)(nl - start), start);
+		/* tcpdump prints a bare newline when it stops */
+		if (nl > start)
+			printf("%s: %.*s\n", label, (int)(nl - start), start);
 		start = nl + 1;
 	}
 	ch->plen -= (size_t)(start - ch->partial);
@@ -526,7 +529,7 @@ static void relay_lines(struct tcpdump_child *ch, const char *label, bool eof)
 		printf("%s: %.*s\n", label, (int)ch->plen, ch->partial);
 		ch->plen = 0;
 	}
-	fflush(stdout);
+	return fflush(stdout) == 0 && !ferror(stdout);
 }
 
 static int run_tcpdump(struct sniff_cli *sc, int sigfd, const sigset_t *oldmask)
@@ -618,8 +621,18 @@ static int run_tcpdump(struct sniff_cli *sc, int sigfd, const sigset_t *oldmask)
 
 				if (r > 0) {
 					ch[k].plen += (size_t)r;
-					relay_lines(&ch[k], sc->pods[k].label,
-						    false);
+					if (!relay_lines(&ch[k],
+							 sc->pods[k].label,
+							 false) &&
+					    !stopping) {
+						/* the reader left (| head):
+						 * a normal end */
+						stopping = true;
+						for (size_t j = 0; j < n; j++)
+							if (!ch[j].done)
+								kill(ch[j].pid,
+								     SIGINT);
+					}
 				} else {
 					relay_lines(&ch[k], sc->pods[k].label,
 						    true);
