@@ -534,7 +534,8 @@ static bool relay_lines(struct tcpdump_child *ch, const char *label, bool eof)
 
 static int run_tcpdump(struct sniff_cli *sc, int sigfd, const sigset_t *oldmask)
 {
-	size_t n = sc->npods, nfds = 1 + 2 * n;
+	/* the last slot is stdout, polled for POLLERR: its reader left */
+	size_t n = sc->npods, nfds = 1 + 2 * n + 1;
 	struct tcpdump_child *ch = calloc(n, sizeof(*ch));
 	struct pollfd *fds = calloc(nfds, sizeof(*fds));
 	bool prefix = n > 1, stopping = false;
@@ -567,6 +568,8 @@ static int run_tcpdump(struct sniff_cli *sc, int sigfd, const sigset_t *oldmask)
 		running++;
 	}
 	fds[0].fd = sigfd;
+	fds[nfds - 1].fd = prefix ? STDOUT_FILENO : -1;
+	fds[nfds - 1].events = 0;
 	fds[0].events = POLLIN;
 	for (size_t k = 0; k < n; k++) {
 		fds[1 + k].fd = ch[k].done ? -1 : sc->pods[k].pidfd;
@@ -597,6 +600,14 @@ static int run_tcpdump(struct sniff_cli *sc, int sigfd, const sigset_t *oldmask)
 		}
 		if (poll(fds, nfds, timeout) < 0 && errno != EINTR)
 			break;
+		if ((fds[nfds - 1].revents & POLLERR) && !stopping) {
+			/* the reader left (| head): a normal end */
+			stopping = true;
+			fds[nfds - 1].fd = -1;
+			for (size_t k = 0; k < n; k++)
+				if (!ch[k].done)
+					kill(ch[k].pid, SIGINT);
+		}
 		if (timeout == 0 && !stopping) {
 			stopping = true;
 			for (size_t k = 0; k < n; k++)

@@ -880,7 +880,9 @@ static int write_stats(struct pe_sniff *s, int fd, struct pe_error *err)
 int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 		 const struct pe_sniff_events *ev, struct pe_error *err)
 {
-	size_t nfds = 1 + s->npods + s->nifaces;
+	/* the last slot is the output: a pipe whose reader left reports
+	 * POLLERR at once, without waiting for the next packet to fail */
+	size_t nfds = 1 + s->npods + s->nifaces + 1;
 	struct pollfd *fds = calloc(nfds, sizeof(*fds));
 	uint64_t *end_at = calloc(s->npods ? s->npods : 1, sizeof(*end_at));
 	uint64_t deadline = 0;
@@ -898,6 +900,8 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 	if (write_headers(s, out_fd, err) < 0)
 		goto out;
 	fds[0].fd = stop_fd;
+	fds[nfds - 1].fd = out_fd;
+	fds[nfds - 1].events = 0;
 	fds[0].events = POLLIN;
 	for (size_t p = 0; p < s->npods; p++) {
 		fds[1 + p].fd = s->pods[p].pidfd;
@@ -935,6 +939,10 @@ int pe_sniff_run(struct pe_sniff *s, int out_fd, int stop_fd,
 				continue;
 			pe_error_errno(err, "poll");
 			goto out;
+		}
+		if (fds[nfds - 1].revents & POLLERR) {
+			s->reader_gone = true;
+			break;
 		}
 		if (fds[0].revents) {
 			stopping = true;

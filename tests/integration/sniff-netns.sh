@@ -219,11 +219,8 @@ touch "$T_TMP/head.err"
 headp=$!
 t_cleanup "kill -9 $headp"
 t_wait_for 200 sh -c "[ \$(grep -c 'listening on' '$T_TMP/head.err') -ge 2 ]"
-for _ in 1 2 3 4 5; do
-	[ -s "$T_TMP/head.rc" ] && break
-	s_ping 1 1
-	s_ping 2 1
-done
+# one exchange: head takes a line and leaves; no later line is needed
+s_ping 1 1
 t_wait_for 100 test -s "$T_TMP/head.rc"
 t_expect_eq "--tcpdump: reader gone, podenter ends with status 0" "$(cat "$T_TMP/head.rc" 2>/dev/null)" 0
 
@@ -276,11 +273,8 @@ touch "$T_TMP/pipe.err"
 pipe=$!
 t_cleanup "kill -9 $pipe"
 t_wait_for 200 grep -q "capturing on" "$T_TMP/pipe.err"
-# head leaves after the header; the next packets meet a closed pipe
-for _ in 1 2 3 4 5; do
-	[ -s "$T_TMP/pipe.rc" ] && break
-	s_ping 1 1
-done
+# head leaves after the header; with no traffic at all podenter must see
+# the closed pipe (POLLERR), not wait for a packet's write to fail
 t_wait_for 100 test -s "$T_TMP/pipe.rc"
 t_expect_eq "reader gone: podenter ends with status 0" "$(cat "$T_TMP/pipe.rc" 2>/dev/null)" 0
 
