@@ -1289,8 +1289,8 @@ static int plan_docker(int layout, const char *what, struct image_plan *p,
 		goto out;
 	}
 	if (json_object_array_length(man) > 1) {
-		pe_error_set(err, PE_ERR_USAGE, EINVAL, "%s holds %zu images",
-			     what, json_object_array_length(man));
+		pe_error_set(err, PE_ERR_USAGE, 0, "%s holds %zu images", what,
+			     json_object_array_length(man));
 		pe_error_hint(err, "save one image per tarball");
 		goto out;
 	}
@@ -1582,7 +1582,7 @@ int pe_image_from_runtime(const char *ref, const struct pe_image_opts *o,
 
 	memset(res, 0, sizeof(*res));
 	if (!ref[0] || ref[0] == '-')
-		return pe_error_set(err, PE_ERR_USAGE, EINVAL,
+		return pe_error_set(err, PE_ERR_USAGE, 0,
 				    "bad image reference '%s'", ref);
 	if (mkdir_p(cache_dir, 0700) < 0)
 		return pe_error_errno(err, "creating the cache %s", cache_dir);

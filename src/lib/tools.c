@@ -376,7 +376,7 @@ int pe_tools_resolve(const char *source, const struct pe_hostroot *hr,
 		t->cached = res.reused;
 		return check_shell(t, err);
 	}
-	return pe_error_set(err, PE_ERR_USAGE, EINVAL,
+	return pe_error_set(err, PE_ERR_USAGE, 0,
 			    "tools source '%s' is neither a directory nor a "
 			    "file",
 			    source);

@@ -72,7 +72,7 @@ int pe_view_parse(const char *name, enum pe_view_kind *out,
 			return 0;
 		}
 	}
-	pe_error_set(err, PE_ERR_USAGE, EINVAL, "unknown view '%s'", name);
+	pe_error_set(err, PE_ERR_USAGE, 0, "unknown view '%s'", name);
 	pe_error_hint(err, "views: tools (default), merged, container");
 	return -1;
 }
@@ -859,14 +859,14 @@ int pe_view_enter(const struct pe_view_opts *o,
 	v->rw = o->rw;
 	v->has_tools = tools;
 	if (o->kind == PE_VIEW_MERGED && o->rw) {
-		pe_error_set(err, PE_ERR_USAGE, EINVAL,
+		pe_error_set(err, PE_ERR_USAGE, 0,
 			     "--rw does not apply to --view merged");
 		pe_error_hint(err, "writes in the merged view always vanish; "
 				   "use --view tools --rw to write to /target");
 		return -1;
 	}
 	if (o->kind != PE_VIEW_TOOLS && !tools) {
-		pe_error_set(err, PE_ERR_USAGE, EINVAL,
+		pe_error_set(err, PE_ERR_USAGE, 0,
 			     "--view %s needs a tools source",
 			     pe_view_name(o->kind));
 		return -1;
