@@ -973,7 +973,7 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 		pe_error_hint(&err,
 			      "give a COMMAND that exists in it, use "
 			      "--net-only for the node's tools, or a tools "
-			      "view (--view tools) once available");
+			      "view (--view tools)");
 	} else if (err.kind == PE_ERR_NOT_FOUND && !strchr(argv[0], '/')) {
 		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
 			     "%s: command not found in the target", argv[0]);

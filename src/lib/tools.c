@@ -122,12 +122,12 @@ int pe_config_load(const char *path, struct pe_config *c, struct pe_error *err)
 			snprintf(c->tools, sizeof(c->tools), "%s", val);
 		} else if (!strcmp(key, "view")) {
 			if (strcmp(val, "tools") && strcmp(val, "merged") &&
-			    strcmp(val, "container")) {
+			    strcmp(val, "container") && strcmp(val, "none")) {
 				pe_error_set(err, PE_ERR_PARSE, 0,
 					     "%s:%d: unknown view '%s'", path,
 					     lineno, val);
 				pe_error_hint(err, "views: tools, merged, "
-						   "container");
+						   "container, none");
 				goto out;
 			}
 			snprintf(c->view, sizeof(c->view), "%s", val);

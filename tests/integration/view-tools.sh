@@ -74,6 +74,9 @@ printf '# site defaults\ntools = builtin\nview = tools\n' >"$PODENTER_CONFIG"
 t_podenter pid:"$BB_PID" -- sh -c 'ls /target/bin/busybox; readlink /bin/sh'
 t_expect_match "config: view tools by default" "$T_OUT" "^/target/bin/busybox$"
 t_expect_match "config: builtin tools" "$T_ERR" "tools: builtin .*set in $PODENTER_CONFIG"
+printf 'view = none\n' >"$PODENTER_CONFIG"
+t_podenter pid:"$BB_PID" -- sh -c '[ -d /target ] && echo view || echo own-files'
+t_expect_eq "config: view none keeps the container's own files" "$T_OUT" "own-files"
 printf 'colour = blue\n' >"$PODENTER_CONFIG"
 t_podenter pid:"$BB_PID" -- true
 t_expect_rc "a bad config line: 125" 125
