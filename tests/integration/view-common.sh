@@ -122,13 +122,14 @@ v_snap() { # PID NAME
 v_expect_unchanged() { # what PID NAME
 	local what=$1 pid=$2 name=$3
 	local d
-	# Other engineers' tests share this machine and may mount and unmount
-	# their own things meanwhile: a difference counts as ours when it names
-	# this test's files, a tools tree, an overlay or podenter's staging.
+	# Other tests share this machine and may mount and unmount their own
+	# things meanwhile: a difference counts as ours when it names this
+	# test's files, a tools tree, or what a view is built from (a mount on
+	# podenter's staging points /tmp, /mnt, /run, or a view's overlay).
 	d=$(v_mounts /proc/self/mountinfo | diff "$T_TMP/$name.host" - | grep '^[<>]')
 	if [ -z "$d" ]; then
 		t_pass "$what: the host's mount table is unchanged"
-	elif ! grep -qE "$T_TMP|toolbox|overlay|podenter|^[<>] /(tmp|mnt|run) " <<<"$d"; then
+	elif ! grep -qE "$T_TMP|toolbox|lowerdir=/(tmp|mnt|run)/(target|tools)|^[<>] /(tmp|mnt|run)(/(target|tools|root|dev|proc|sys))? " <<<"$d"; then
 		t_pass "$what: the host's mount table has no mount of ours"
 		echo "# (unrelated mounts changed meanwhile on this shared machine:)"
 		sed 's/^/#   /' <<<"$d" | head -5
