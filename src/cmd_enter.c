@@ -528,6 +528,8 @@ static int view_step(const struct enter_opts *o, const struct pe_container *c,
 	}
 	vo.tools_dir = tools.dir;
 	vo.rw = o->rw;
+	vo.has_procfd = true;
+	vo.procfd = pin->procfd;
 	if (pe_view_enter(&vo, c, pin->pidfd, &plan->view, err) < 0)
 		return -1;
 	plan->view_active = true;

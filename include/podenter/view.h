@@ -45,11 +45,13 @@ struct pe_view_opts {
 	/* Directory holding the tools tree, as this process sees it now
 	 * (before any namespace change). NULL: no tools (only /target). */
 	const char *tools_dir;
-	/* Clone the tools directory with its submounts (the host's "/"). */
-	bool tools_recursive;
 	/* Writes to the container's files go through (tools and container
 	 * views); refused for merged, whose writes always vanish. */
 	bool rw;
+	/* The pinned target's /proc/PID directory (O_PATH is enough), used
+	 * instead of this process's /proc when has_procfd. */
+	bool has_procfd;
+	int procfd;
 };
 
 struct pe_view {

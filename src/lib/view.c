@@ -207,7 +207,7 @@ static __attribute__((noreturn)) void helper_main(int sock, int nsfd,
 }
 
 static int clone_target_root(const struct pe_container *t, int pidfd,
-			     struct pe_error *err)
+			     int procfd, struct pe_error *err)
 {
 	char path[64];
 	int nsfd = -1, rootfd = -1, sv[2] = { -1, -1 }, tree = -1, status;
@@ -218,12 +218,17 @@ static int clone_target_root(const struct pe_container *t, int pidfd,
 	if (t->pid <= 0)
 		return pe_error_set(err, PE_ERR_NOT_FOUND, ESRCH,
 				    "the target has no running process");
+	/* Through the caller's /proc/PID directory when it has one (the host
+	 * root's procfs, e.g. /host/proc from a pod), else this /proc. */
 	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)t->pid);
-	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	nsfd = procfd >= 0 ? openat(procfd, "ns/mnt", O_RDONLY | O_CLOEXEC)
+			   : open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return pe_error_errno(err, "opening %s", path);
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)t->pid);
-	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	rootfd = procfd >= 0
+		     ? openat(procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC)
+		     : open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
 		pe_error_errno(err, "opening %s", path);
 		goto fail;
@@ -882,7 +887,8 @@ int pe_view_enter(const struct pe_view_opts *o,
 		close(probe);
 	}
 
-	ctrfd = clone_target_root(target, pidfd, err);
+	ctrfd = clone_target_root(target, pidfd, o->has_procfd ? o->procfd : -1,
+				  err);
 	if (ctrfd < 0)
 		return -1;
 	/* The container view keeps the container's own nosuid/nodev choices
