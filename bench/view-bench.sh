@@ -42,7 +42,7 @@ echo "target: pid $PID, 5000 files of 4 KiB under /tree"
 echo "== 1. time to a ready command (-- true), $RUNS runs each"
 hyperfine -N -w 3 -r "$RUNS" --export-markdown "$T/ready.md" \
 	-n "nsenter -a (no tools)" "nsenter -t $PID -a /bin/busybox true" \
-	-n "podenter, container's own files" "$PODENTER pid:$PID -q -- /bin/busybox true" \
+	-n "podenter --view none (own files)" "$PODENTER pid:$PID -q --view none -- /bin/busybox true" \
 	-n "podenter --view tools (host)" "$PODENTER pid:$PID -q --view tools --tools host -- true" \
 	-n "podenter --view tools (builtin)" "$PODENTER pid:$PID -q --view tools --tools builtin -- true" \
 	-n "podenter --view merged" "$PODENTER pid:$PID -q --view merged --tools builtin -- true" \
