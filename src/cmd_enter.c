@@ -1107,8 +1107,17 @@ fail:
 static int sandbox_setup(struct enter_opts *o, struct pe_error *err)
 {
 	enum pe_profile profile = PE_PROFILE_GENERAL;
+	const char *name = o->profile;
+	struct pe_config cfg;
 
-	if (o->profile && pe_profile_parse(o->profile, &profile, err) < 0)
+	/* no --profile: podenter.conf's, if it names one */
+	if (!name) {
+		if (pe_config_load(NULL, &cfg, err) < 0)
+			return -1;
+		if (cfg.profile[0])
+			name = cfg.profile;
+	}
+	if (name && pe_profile_parse(name, &profile, err) < 0)
 		return -1;
 	pe_sandbox_init(&o->sandbox, profile);
 	pe_sandbox_cap_add(&o->sandbox, o->cap_add);

@@ -77,6 +77,12 @@ t_expect_match "config: builtin tools" "$T_ERR" "tools: builtin .*set in $PODENT
 printf 'view = none\n' >"$PODENTER_CONFIG"
 t_podenter pid:"$BB_PID" -- sh -c '[ -d /target ] && echo view || echo own-files'
 t_expect_eq "config: view none keeps the container's own files" "$T_OUT" "own-files"
+printf 'profile = restricted\n' >"$PODENTER_CONFIG"
+t_podenter pid:"$BB_PID" -- sh -c 'grep -E "^(Uid|CapEff)" /proc/self/status'
+t_expect_match "config: profile restricted (no capabilities)" "$T_OUT" "CapEff:.0000000000000000"
+t_expect_match "config: profile restricted (not root)" "$T_OUT" "^Uid:.65534"
+t_podenter pid:"$BB_PID" --profile sysadmin -- sh -c 'grep -E "^Uid" /proc/self/status'
+t_expect_match "--profile wins over the config" "$T_OUT" "^Uid:.0"
 printf 'colour = blue\n' >"$PODENTER_CONFIG"
 t_podenter pid:"$BB_PID" -- true
 t_expect_rc "a bad config line: 125" 125
