@@ -20,7 +20,12 @@ T_TMP=$(mktemp -d "/tmp/podenter-${T_NAME}.XXXXXX")
 t_cleanup() { T_CLEANUPS+=("$*"); }
 
 t_run_cleanups() {
-	local i
+	local i pid
+	if [ -f "$T_TMP/spawned-pids" ]; then
+		while read -r pid; do
+			kill -9 "$pid" 2>/dev/null || true
+		done <"$T_TMP/spawned-pids"
+	fi
 	for ((i = ${#T_CLEANUPS[@]} - 1; i >= 0; i--)); do
 		eval "${T_CLEANUPS[$i]}" >/dev/null 2>&1 || true
 	done
@@ -118,11 +123,13 @@ t_join_cgroup() { # pid relative-path
 	done
 }
 
-# Start a background process; registers a kill. Prints its PID.
+# Start a background process; prints its PID and kills it at exit. Callers
+# use pid=$(t_spawn ...), a subshell, so the PID goes to a file the exit
+# trap reads rather than to T_CLEANUPS, which the subshell cannot change.
 t_spawn() {
 	"$@" >/dev/null 2>&1 &
 	local pid=$!
-	t_cleanup "kill -9 $pid"
+	echo "$pid" >>"$T_TMP/spawned-pids"
 	echo "$pid"
 }
 
