@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -34,6 +33,7 @@
 #include <zlib.h>
 
 #include "podenter/image.h"
+#include "sha256.h"
 #include "syscalls.h"
 
 extern char **environ;
@@ -918,38 +918,27 @@ int pe_image_apply_tar(int rootfd, const char *tar_path, enum pe_tar_mode mode,
 /* --- digests ----------------------------------------------------------------
  */
 
-static void hex_of(const unsigned char *d, unsigned n, char *out)
-{
-	for (unsigned i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
 static int sha256_file(int dirfd, const char *rel, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[32], buf[65536];
+	struct pe_sha256 ctx;
 	int fd = open_in_root(dirfd, rel, O_RDONLY, RESOLVE_NO_SYMLINKS);
 	ssize_t n;
-	int rc = -1;
 
-	if (!ctx || fd < 0 || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		goto out;
+	if (fd < 0)
+		return -1;
+	pe_sha256_init(&ctx);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		pe_sha256_update(&ctx, buf, (size_t)n);
+	close(fd);
 	if (n < 0)
-		goto out;
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	hex_of(md, mdlen, out);
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	EVP_MD_CTX_free(ctx);
-	return rc;
+		return -1;
+	pe_sha256_final(&ctx, md);
+	pe_sha256_hex(md, out);
+	return 0;
 }
 
-static int digest_walk(EVP_MD_CTX *ctx, int dfd, const char *prefix)
+static int digest_walk(struct pe_sha256 *ctx, int dfd, const char *prefix)
 {
 	struct dirent **list = NULL;
 	char path[PATH_MAX];
@@ -1011,7 +1000,7 @@ static int digest_walk(EVP_MD_CTX *ctx, int dfd, const char *prefix)
 			 (unsigned)st.st_gid,
 			 S_ISREG(st.st_mode) ? (long long)st.st_size : 0LL,
 			 link);
-		EVP_DigestUpdate(ctx, line, strlen(line));
+		pe_sha256_update(ctx, line, strlen(line));
 		if (S_ISDIR(st.st_mode)) {
 			int sub = openat(dirfd(d), nm,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -1029,28 +1018,18 @@ static int digest_walk(EVP_MD_CTX *ctx, int dfd, const char *prefix)
 
 int pe_image_tree_digest(int dirfd, char out[65], struct pe_error *err)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[32];
+	struct pe_sha256 ctx;
 	int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = -1;
 
-	if (!ctx || dfd < 0 || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		if (dfd >= 0)
-			close(dfd);
-		pe_error_errno(err, "digesting an unpacked tree");
-		goto out;
-	}
-	if (digest_walk(ctx, dfd, "") < 0) {
-		pe_error_errno(err, "digesting an unpacked tree");
-		goto out;
-	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	hex_of(md, mdlen, out);
-	rc = 0;
-out:
-	EVP_MD_CTX_free(ctx);
-	return rc;
+	if (dfd < 0)
+		return pe_error_errno(err, "digesting an unpacked tree");
+	pe_sha256_init(&ctx);
+	if (digest_walk(&ctx, dfd, "") < 0)
+		return pe_error_errno(err, "digesting an unpacked tree");
+	pe_sha256_final(&ctx, md);
+	pe_sha256_hex(md, out);
+	return 0;
 }
 
 /* --- the image formats ------------------------------------------------------

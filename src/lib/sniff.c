@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pcapload.h"
 #include "podenter/sniff.h"
 #include "runtime/sources.h"
 #include "syscalls.h"
@@ -235,6 +236,8 @@ int pe_sniff_check_filter(const char *filter, uint32_t snaplen,
 
 	if (!filter || !*filter)
 		return 0;
+	if (pe_pcap_load(err) < 0)
+		return -1;
 	dead = pcap_open_dead(DLT_EN10MB, (int)snaplen);
 	if (!dead)
 		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "libpcap");
@@ -524,6 +527,8 @@ int pe_sniff_open(struct pe_sniff **out, struct pe_sniff_pod *pods,
 	int home;
 
 	*out = NULL;
+	if (pe_pcap_load(err) < 0)
+		return -1;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "capture");
