@@ -1024,6 +1024,19 @@ static int forward_and_wait(pid_t child, const sigset_t *waitset)
 	}
 }
 
+/*
+ * Once the target is pinned, podenter ends with _exit(): exit handlers
+ * (library destructors, a sanitizer's leak check) must not run inside the
+ * target's namespaces. They could touch the container's files, and
+ * LeakSanitizer's stop-the-world tracer, forked into the target's PID
+ * namespace, can never attach to its parent and spins forever.
+ */
+static void __attribute__((noreturn)) leave(int rc)
+{
+	fflush(NULL);
+	_exit(rc);
+}
+
 static int enter(const struct enter_opts *o, const struct pe_container *c,
 		 const struct pe_hostroot *hr)
 {
@@ -1092,14 +1105,14 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 		rc = forward_and_wait(child, &waitset);
 	io_release(&io);
 	audit_end(&audit, &record, audited, rc);
-	return rc;
+	leave(rc);
 fail:
 	cli_print_error(&err);
 	io_release(&io);
 	audit_end(&audit, &record, audited, rc);
 	pe_pin_release(&pin);
 	pe_env_free(&env);
-	return rc;
+	leave(rc);
 }
 
 /* The session's limits, decided and checked before the target is touched
