@@ -71,6 +71,15 @@ for lib in $needed; do
 	[ -n "$pkg" ] || continue
 	t_expect_match "Depends names $pkg (the binary needs $lib)" "$fields" "(^| )$pkg( |,|$)"
 done
+# libraries podenter dlopen()s (sonames in the binary that are not NEEDED):
+# shlibs cannot see them, the package must declare them
+for lib in $(strings "$T_TMP/podenter.bin" | grep -oE '^lib[a-z0-9_.+-]+\.so\.[0-9.]+$' | sort -u); do
+	grep -qx -- "$lib" <<<"$needed" && continue
+	path=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
+	pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n1 | cut -d: -f1)
+	[ -n "$pkg" ] || continue
+	t_expect_match "Depends names $pkg (podenter dlopens $lib)" "$fields" "(^| )$pkg( |,|$)"
+done
 t_expect_match "Built-Using records the embedded busybox" "$fields" "Built-Using: busybox \(= "
 x=$T_TMP/x
 dpkg-deb -x "$deb" "$x"
