@@ -62,6 +62,17 @@ copy_libs() { # elf
 	done
 }
 copy_libs "$sbin"
+# and those it loads with dlopen() (libpcap, for sniff): sonames named in
+# the binary that this machine has, with their own libraries
+for soname in $(strings "$sbin" | grep -oE '^lib[a-z0-9_.+-]+\.so\.[0-9.]+$' | sort -u); do
+	lib=$(ldconfig -p | awk -v l="$soname" '$1 == l { print $NF; exit }')
+	[ -n "$lib" ] || continue
+	if [ ! -e "$out$lib" ]; then
+		mkdir -p "$out$(dirname "$lib")"
+		cp -L "$lib" "$out$lib"
+	fi
+	copy_libs "$lib"
+done
 
 # A static busybox for /bin: sleep (the DaemonSet), sh (debugging the image).
 busybox=$(sed -n 's/^BUSYBOX_PATH = //p' "$builddir/Makefile")

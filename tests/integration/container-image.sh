@@ -43,6 +43,10 @@ t_cleanup "umount '$rootfs/host'"
 list=$(chroot "$rootfs" /bin/sh -c 'PODENTER_HOST_ROOT=/host podenter list -A -o name' 2>&1)
 t_expect_match "podenter in the image lists the node at /host" "$list" \
 	"^payments/ledger-api-5f7c9d8b4-qm2xz$"
+# sniff's libpcap, loaded with dlopen(), is in the image: a bad filter is
+# refused by libpcap's own compiler, not for want of the library
+out=$(chroot "$rootfs" /bin/sh -c 'podenter sniff --host-root /host -n payments ledger-api-5f7c9d8b4-qm2xz -w /dev/null -- "port ((("' 2>&1)
+t_expect_match "podenter sniff in the image loads libpcap" "$out" "bad capture filter"
 umount "$rootfs/host"
 
 # --- the Containerfile, with a real engine ------------------------------------
