@@ -82,9 +82,31 @@ static void mark_unnamed_sandboxes(struct pe_container_list *l)
 	}
 }
 
+/* Kubelet's names when the caller has listed them already (the index
+ * fast path); NULL means list /var/log/containers. */
+struct kubelet_names {
+	const struct pe_kubelet_log_name *names;
+	size_t n;
+};
+
+static int node_scan(const struct pe_hostroot *hr,
+		     const struct pe_scan_filter *f,
+		     const struct kubelet_names *listed,
+		     struct pe_container_list *out,
+		     struct pe_scan_report *report, struct pe_error *err);
+
 int pe_node_scan(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 		 struct pe_container_list *out, struct pe_scan_report *report,
 		 struct pe_error *err)
+{
+	return node_scan(hr, f, NULL, out, report, err);
+}
+
+static int node_scan(const struct pe_hostroot *hr,
+		     const struct pe_scan_filter *f,
+		     const struct kubelet_names *listed,
+		     struct pe_container_list *out,
+		     struct pe_scan_report *report, struct pe_error *err)
 {
 	struct pe_scan_report local;
 
@@ -106,7 +128,9 @@ int pe_node_scan(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 		if (!any_state && pe_scan_proc(hr, out, report, err) < 0)
 			return -1;
 	}
-	if (pe_scan_kubelet_logs(hr, f, out, report, err) < 0)
+	if (listed ? pe_kubelet_merge_names(hr, listed->names, listed->n, f,
+					    out, err) < 0
+		   : pe_scan_kubelet_logs(hr, f, out, report, err) < 0)
 		return -1;
 	if (inherit_from_sandboxes(out) < 0)
 		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
@@ -584,8 +608,9 @@ static int scan_pod_by_kubelet_index(const struct pe_hostroot *hr,
 		struct pe_scan_filter f = { .literal = literal,
 					    .ids = ids,
 					    .nids = nids };
+		struct kubelet_names listed = { names, nnames };
 
-		if (pe_node_scan(hr, &f, l, rep, err) < 0) {
+		if (node_scan(hr, &f, &listed, l, rep, err) < 0) {
 			r = -1;
 			goto out;
 		}
@@ -609,9 +634,11 @@ static int scan_pod_by_kubelet_index(const struct pe_hostroot *hr,
 		goto out;
 	{
 		struct pe_scan_filter f = { .ids = sbids, .nids = nsb };
+		struct kubelet_names none = { NULL,
+					      0 }; /* sandboxes never log */
 		struct pe_scan_report sbrep;
 
-		if (pe_node_scan(hr, &f, &sandboxes, &sbrep, err) < 0 ||
+		if (node_scan(hr, &f, &none, &sandboxes, &sbrep, err) < 0 ||
 		    list_append(l, &sandboxes) < 0) {
 			r = err->kind ? -1
 				      : pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,

@@ -255,6 +255,35 @@ static int name_by_pod_dirs(const struct pe_hostroot *hr,
 	return 0;
 }
 
+int pe_kubelet_merge_names(const struct pe_hostroot *hr,
+			   const struct pe_kubelet_log_name *names, size_t n,
+			   const struct pe_scan_filter *f,
+			   struct pe_container_list *out, struct pe_error *err)
+{
+	int fd;
+
+	if (n == 0)
+		return 0;
+	fd = pe_host_opendir_fd(hr, LOG_CONTAINERS);
+	if (fd < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char entry[600];
+
+		if (!pe_filter_wants_id(f, names[i].id))
+			continue;
+		snprintf(entry, sizeof(entry), "%s_%s_%s-%s.log", names[i].pod,
+			 names[i].namespace, names[i].container, names[i].id);
+		if (merge_log_link(fd, entry, &names[i], f, out) < 0) {
+			close(fd);
+			return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+					    "reading %s", LOG_CONTAINERS);
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 int pe_scan_kubelet_logs(const struct pe_hostroot *hr,
 			 const struct pe_scan_filter *f,
 			 struct pe_container_list *out,

@@ -44,6 +44,12 @@ bool pe_kubelet_parse_log_name(const char *name,
  * A directory listing, no file opened: the cheap index from pod to ids. */
 int pe_kubelet_log_names(const struct pe_hostroot *hr,
 			 struct pe_kubelet_log_name **out, size_t *n);
+/* Merge names already listed (pe_kubelet_log_names) into the records, as
+ * pe_scan_kubelet_logs does, without listing the directory again. */
+int pe_kubelet_merge_names(const struct pe_hostroot *hr,
+			   const struct pe_kubelet_log_name *names, size_t n,
+			   const struct pe_scan_filter *f,
+			   struct pe_container_list *out, struct pe_error *err);
 /* Split a /var/log/pods directory "<ns>_<pod>_<uid>". */
 bool pe_kubelet_parse_pod_dir(const char *name, char *ns, size_t nssz,
 			      char *pod, size_t podsz, char *uid, size_t uidsz);
