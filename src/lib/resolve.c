@@ -155,15 +155,28 @@ static unsigned long ns_inode_of(int pfd, const char *name)
 	return lb ? strtoul(lb + 1, NULL, 10) : 0;
 }
 
+/*
+ * The node's user namespace: PID 1's. Where its links are closed to us (a
+ * PID 1 holding capabilities we lack, as in some sandboxes), podenter's own
+ * is the node's when it reads the node through "/": a tool run as root on
+ * the node, or from a hostPID pod that shares it, is in the initial one.
+ */
 static unsigned long host_user_ns(const struct pe_hostroot *hr)
 {
 	int fd = pe_host_open(hr, "/proc/1", O_PATH | O_DIRECTORY);
-	unsigned long ino;
+	unsigned long ino = 0;
 
-	if (fd < 0)
-		return 0;
-	ino = ns_inode_of(fd, "user");
-	close(fd);
+	if (fd >= 0) {
+		ino = ns_inode_of(fd, "user");
+		close(fd);
+	}
+	if (ino == 0 && hr->is_slash) {
+		fd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			ino = ns_inode_of(fd, "user");
+			close(fd);
+		}
+	}
 	return ino;
 }
 
