@@ -124,9 +124,14 @@ if (cd "$ASAN_DIR" && autoreconf -fi && ./configure -q CC=clang \
 	# the leak check spins at exit), so the whole suite runs under ASan and
 	# UBSan, and the leak check runs over every test that stays on the
 	# host's side: the unit tests and list/inspect on the node trees.
+	# Packaging tests build a .deb, an image root or an install tree: what
+	# they check is packaging, and an instrumented binary inside a root
+	# with no /proc only adds sanitizer chatter. Everything else runs.
+	ASAN_TESTS=$(make -s -C "$ASAN_DIR" print-tests | tr ' ' '\n' |
+		grep -v -e debian-package -e container-image -e '/install\.sh' | tr '\n' ' ')
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=99 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		make -C "$ASAN_DIR" check >asan-check.log 2>&1
+		make -C "$ASAN_DIR" check TESTS="$ASAN_TESTS" >asan-check.log 2>&1
 	grep -E '^(PASS|FAIL|SKIP|ERROR):' asan-check.log | sed 's/^/asan: /'
 	count_automake "$ASAN_DIR" "make check under ASan+UBSan"
 	LSAN_TESTS=$(cd "$ASAN_DIR" && ls tests/unit/test_*.c | sed 's/\.c$//' | tr '\n' ' ')
