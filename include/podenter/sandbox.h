@@ -57,6 +57,8 @@ struct pe_sandbox {
 	enum pe_seccomp_mode seccomp;
 	const char *seccomp_file; /* PE_SECCOMP_FILE */
 	void *filter; /* built libseccomp filter (scmp_filter_ctx), or NULL */
+	void *bpf; /* or the same as compiled BPF (struct sock_filter[]), */
+	size_t bpf_len; /* from the cache or exported once (bpfcache.c) */
 };
 
 /* "general", ... -> profile; USAGE error with the list otherwise. */

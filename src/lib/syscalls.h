@@ -43,6 +43,9 @@
 #ifndef __NR_close_range
 #define __NR_close_range 436
 #endif
+#if !defined(__NR_seccomp) && defined(__x86_64__)
+#define __NR_seccomp 317 /* per-arch, unlike the calls from 424 on */
+#endif
 #ifndef __NR_openat2
 #define __NR_openat2 437
 #endif
@@ -128,6 +131,19 @@ static inline int pe_sys_pidfd_open(pid_t pid, unsigned int flags)
 static inline int pe_sys_pidfd_send_signal(int pidfd, int sig)
 {
 	return (int)syscall(__NR_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* glibc has no seccomp(2) wrapper */
+static inline int pe_sys_seccomp(unsigned int op, unsigned int flags,
+				 void *args)
+{
+#ifdef __NR_seccomp
+	return (int)syscall(__NR_seccomp, op, flags, args);
+#else
+	(void)op, (void)flags, (void)args;
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 static inline int pe_sys_openat2(int dirfd, const char *path,
