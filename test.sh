@@ -27,7 +27,9 @@ PACKAGES=(autoconf automake libtool pkg-config gcc make libc6-dev clang
 	util-linux iproute2 procps psmisc busybox-static tcpdump hyperfine
 	containerd runc containernetworking-plugins iptables python3-grpcio python3-protobuf)
 # man page check, zsh completion, deploy manifests, node image build (issue 9)
-PACKAGES+=(groff-base man-db zsh python3-yaml buildah)
+PACKAGES+=(groff-base man-db zsh python3-yaml buildah dpkg-dev debhelper)
+# configure requires zlib (image tarballs); nothing above pulls it in on a bare machine
+PACKAGES+=(zlib1g-dev)
 
 stage() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
 
