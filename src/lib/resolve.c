@@ -628,7 +628,13 @@ static int scan_pod_by_kubelet_index(const struct pe_hostroot *hr,
 			goto out;
 		}
 	}
-	/* found only in the logs: nothing running that the index knows */
+	/* No runtime state at all, so the scan walked /proc: that found
+	 * every container with its sandbox, and a full scan would only walk
+	 * it again. */
+	if (rep->used_proc_scan) {
+		r = 1;
+		goto out;
+	}
 	sbids = calloc(l->len + 1, sizeof(*sbids));
 	if (!sbids) {
 		r = pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "indexing");
