@@ -873,8 +873,6 @@ static int audit_start(const struct enter_opts *o, const struct pe_container *c,
 	r->tty_allocated = io->use_pty;
 	r->cgroup = pe_cgroup_place_name(o->cgroup_place);
 	r->command = o->command ? o->command : shell;
-	if (pe_audit_open(a, o->audit_log, err) < 0)
-		return -1;
 	return pe_audit_start(a, r, err);
 }
 
@@ -1062,8 +1060,11 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 		cli_print_error(&err);
 		return PE_EXIT_FAILURE;
 	}
-	/* (before any view or namespace: the host's cgroup mounts) */
-	if (cgroup_step(o, c, &pin, &err) < 0 ||
+	/* The audit sinks are the node's: open them while podenter still
+	 * sees the node's files, before a view or namespace changes what a
+	 * path names. (The cgroup step, too, needs the host's mounts.) */
+	if (pe_audit_open(&audit, o->audit_log, &err) < 0 ||
+	    cgroup_step(o, c, &pin, &err) < 0 ||
 	    make_plan(o, c, &pin, &plan, &err) < 0 ||
 	    view_step(o, c, hr, &pin, &plan, &err) < 0 ||
 	    io_setup(o, &io, &err) < 0)

@@ -37,6 +37,7 @@ struct pe_audit_record {
 
 struct pe_audit {
 	int fd; /* the --audit-log file, -1 when none */
+	int syslog_fd; /* connected to the node's syslog socket, or -1 */
 	char session[33];
 	struct timespec started; /* CLOCK_MONOTONIC */
 	char start_time[40]; /* RFC 3339, UTC */
@@ -46,8 +47,11 @@ struct pe_audit {
 void pe_audit_init(struct pe_audit *a);
 /* The caller's identity: uid, login uid, tty, pid. */
 void pe_audit_fill_caller(struct pe_audit_record *r);
-/* Open the JSON lines file (append, created 0600, never through a
- * symlink). NULL or "" means no file. */
+/* Open the sinks while podenter still sees the node's files (before any
+ * view or mount namespace): connect to the syslog socket (none is fine)
+ * and open the JSON lines file (append, created 0600, never through a
+ * symlink; NULL or "" means no file). The records go through these fds
+ * later, from wherever podenter is by then. */
 int pe_audit_open(struct pe_audit *a, const char *path, struct pe_error *err);
 /* The start record; fails only when the file cannot be written. */
 int pe_audit_start(struct pe_audit *a, const struct pe_audit_record *r,

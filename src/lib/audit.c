@@ -24,6 +24,7 @@ void pe_audit_init(struct pe_audit *a)
 
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
+	a->syslog_fd = -1;
 	if (getrandom(raw, sizeof(raw), GRND_NONBLOCK) != (ssize_t)sizeof(raw))
 		memset(raw, 0, sizeof(raw));
 	for (size_t i = 0; i < sizeof(raw); i++)
@@ -67,8 +68,30 @@ void pe_audit_fill_caller(struct pe_audit_record *r)
 	}
 }
 
+/* A datagram socket connected to the syslog socket, or -1: a node
+ * without a syslog daemon still gets the file record. */
+static int connect_syslog(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -1;
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int pe_audit_open(struct pe_audit *a, const char *path, struct pe_error *err)
 {
+	if (a->syslog_fd < 0)
+		a->syslog_fd = connect_syslog(a->syslog_path);
 	if (!path || !*path)
 		return 0;
 	a->fd = open(path,
@@ -89,6 +112,9 @@ void pe_audit_close(struct pe_audit *a)
 	if (a->fd >= 0)
 		close(a->fd);
 	a->fd = -1;
+	if (a->syslog_fd >= 0)
+		close(a->syslog_fd);
+	a->syslog_fd = -1;
 }
 
 static void put_str(struct json_object *o, const char *key, const char *v)
@@ -164,28 +190,18 @@ char *pe_audit_json(const struct pe_audit *a, const struct pe_audit_record *r,
  * result: journald or rsyslog read /dev/log. */
 static int send_syslog(const struct pe_audit *a, const char *msg)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char line[8192];
-	int fd, n, r;
+	int n;
 
-	if (strlen(a->syslog_path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
+	if (a->syslog_fd < 0)
 		return -1;
-	}
-	strcpy(sun.sun_path, a->syslog_path);
 	n = snprintf(line, sizeof(line), "<%d>podenter[%d]: %s",
 		     LOG_AUTHPRIV | LOG_NOTICE, (int)getpid(), msg);
 	if (n < 0)
 		return -1;
 	if ((size_t)n >= sizeof(line))
 		n = (int)sizeof(line) - 1;
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	r = (int)sendto(fd, line, (size_t)n, MSG_NOSIGNAL,
-			(struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
-	return r < 0 ? -1 : 0;
+	return send(a->syslog_fd, line, (size_t)n, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
 static int write_record(struct pe_audit *a, const char *json,

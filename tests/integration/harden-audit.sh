@@ -94,5 +94,24 @@ t_podenter --audit-log "$T_TMP/link.log" pid:$T -- touch "$T_TMP/ran"
 t_expect_rc "audit log is a symlink: refused (125)" 125
 [ -e "$T_TMP/ran" ] && t_fail "audit log symlink: the command ran" || t_pass "audit log symlink: the command did not run"
 
+# A container target gets the tools view by default, a private mount
+# namespace with other files at the same paths: the records must still land
+# in the node's file and syslog, not in the view.
+e_make_target audited-view
+CT=$E_PID
+cid=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64)
+cg="kubepods/besteffort/pod$(cat /proc/sys/kernel/random/uuid)/$cid"
+t_make_cgroup "$cg"
+t_join_cgroup "$CT" "$cg"
+VLOG=$T_TMP/view-audit.jsonl
+before=$(wc -l <"$T_TMP/syslog.txt")
+t_podenter --audit-log "$VLOG" --tools builtin pid:$CT -- sh -c 'test -d /target'
+t_expect_rc "a session in the tools view runs" 0
+t_expect_match "the session was in a view" "$T_ERR" "tools: builtin"
+t_expect_eq "the view session's file records are on the node" "$(wc -l <"$VLOG" 2>/dev/null)" 2
+t_wait_for 100 test "$(wc -l <"$T_TMP/syslog.txt")" -ge "$((before + 2))"
+t_expect_eq "the view session's syslog records reached the node's socket" \
+	"$(($(wc -l <"$T_TMP/syslog.txt") - before))" 2
+
 echo "$T_PASSED passed, $T_FAILED failed"
 [ "$T_FAILED" = 0 ]
