@@ -35,7 +35,8 @@ static void serve_one(int conn, const struct sockaddr_in *peer)
 	printf("hello-server: %s \"%s\"\n", host, req);
 	fflush(stdout);
 
-	body_len = snprintf(body, sizeof(body), "hello from a distroless pod\n");
+	body_len =
+	    snprintf(body, sizeof(body), "hello from a distroless pod\n");
 	resp_len = snprintf(resp, sizeof(resp),
 			    "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
 			    "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
@@ -48,7 +49,8 @@ int main(int argc, char **argv)
 {
 	int port = argc > 1 ? atoi(argv[1]) : 8080;
 	struct sigaction term = { .sa_handler = on_terminate };
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY) };
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_ANY) };
 	int one = 1;
 	int lsock;
 
@@ -63,7 +65,8 @@ int main(int argc, char **argv)
 	}
 	setsockopt(lsock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	addr.sin_port = htons((unsigned short)port);
-	if (bind(lsock, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(lsock, 16) < 0) {
+	if (bind(lsock, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(lsock, 16) < 0) {
 		perror("hello-server: bind/listen");
 		return 1;
 	}

@@ -23,11 +23,13 @@ static void on_child(int sig)
 int main(void)
 {
 	struct sigaction term = { .sa_handler = on_terminate };
-	struct sigaction chld = { .sa_handler = on_child, .sa_flags = SA_NOCLDSTOP };
+	struct sigaction chld = { .sa_handler = on_child,
+				  .sa_flags = SA_NOCLDSTOP };
 
 	if (getpid() != 1)
 		fprintf(stderr, "pause: warning: not running as PID 1\n");
-	if (sigaction(SIGINT, &term, NULL) < 0 || sigaction(SIGTERM, &term, NULL) < 0 ||
+	if (sigaction(SIGINT, &term, NULL) < 0 ||
+	    sigaction(SIGTERM, &term, NULL) < 0 ||
 	    sigaction(SIGCHLD, &chld, NULL) < 0) {
 		perror("pause: sigaction");
 		return 1;
