@@ -23,7 +23,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libmount.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -39,6 +38,7 @@
 #include <unistd.h>
 
 #include "podenter/image.h"
+#include "mntload.h"
 #include "podenter/view.h"
 #include "syscalls.h"
 
@@ -877,6 +877,9 @@ int pe_view_enter(const struct pe_view_opts *o,
 		return -1;
 	}
 
+	/* libmount, like the tools, comes from the node's root, now. */
+	if (o->kind == PE_VIEW_MERGED && pe_mnt_load(err) < 0)
+		return -1;
 	/* Tools are opened by path while the host is still our root. */
 	if (tools) {
 		int probe =
