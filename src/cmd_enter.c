@@ -547,7 +547,7 @@ static int make_plan(const struct enter_opts *o, const struct pe_container *c,
 		     const struct pe_pin *pin, struct enter_plan *plan,
 		     struct pe_error *err)
 {
-	unsigned long self[PE_NS_COUNT];
+	const unsigned long *self = pin->self_ns_inode;
 	pe_ns_set want;
 
 	memset(plan, 0, sizeof(*plan));
@@ -557,7 +557,6 @@ static int make_plan(const struct enter_opts *o, const struct pe_container *c,
 
 		/* resolution compares with PID 1's user namespace, which may
 		 * be unreadable; compare with ours */
-		pe_ns_self_inodes(self);
 		tmp.user_namespaced =
 		    c->user_namespaced ||
 		    (self[PE_NS_USER] && pin->ns_inode[PE_NS_USER] &&

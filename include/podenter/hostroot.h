@@ -19,6 +19,7 @@ struct pe_hostroot {
 	int dirfd; /* O_PATH|O_DIRECTORY fd of the host root */
 	char path[4096]; /* as given, for messages */
 	bool is_slash; /* the host root is this process's "/" */
+	unsigned long user_ns; /* the node's user namespace inode, 0 unknown */
 };
 
 int pe_hostroot_open(struct pe_hostroot *hr, const char *path,

@@ -43,6 +43,7 @@ struct pe_pin {
 	int procfd; /* /proc/PID of the host root: ESRCH once the target dies */
 	unsigned long long start_time;
 	unsigned long ns_inode[PE_NS_COUNT]; /* read through procfd */
+	unsigned long self_ns_inode[PE_NS_COUNT]; /* podenter's, when pinned */
 };
 
 void pe_pin_init(struct pe_pin *pin);
@@ -62,8 +63,9 @@ int pe_pin_target(const struct pe_hostroot *hr,
  * live pidfd means the verification applied to the process it pins). */
 int pe_pin_check_alive(const struct pe_pin *pin, struct pe_error *err);
 
-/* Drop from set every namespace the caller already shares with the target
- * (setns into one's own user namespace fails; the others are no-ops). */
+/* Drop from set every namespace the caller shared with the target when it
+ * was pinned (setns into one's own user namespace fails; the others are
+ * no-ops). */
 pe_ns_set pe_ns_drop_shared(const struct pe_pin *pin, pe_ns_set set);
 
 /*

@@ -50,6 +50,13 @@ int pe_node_scan(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
  */
 void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c);
 
+/*
+ * The identity half of pe_verify_pid() through an already open (pinned)
+ * /proc/PID directory: pid_state, start_time and cgroup; ns_inode[] and
+ * user_namespaced are left as they are.
+ */
+void pe_verify_pid_at(int procfd, struct pe_container *c);
+
 struct pe_resolve_opts {
 	const char *container; /* -c NAME, NULL for the default */
 	bool any; /* several pods match: take the first */

@@ -23,6 +23,45 @@
 /* -1 unknown, 0 missing, 1 works; probed once per process */
 static int openat2_state = -1;
 
+static unsigned long user_ns_inode_at(int procfd)
+{
+	char buf[64];
+	ssize_t n = readlinkat(procfd, "ns/user", buf, sizeof(buf) - 1);
+	const char *lb;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	lb = strchr(buf, '[');
+	return lb ? strtoul(lb + 1, NULL, 10) : 0;
+}
+
+/*
+ * The node's user namespace: PID 1's, read once here because resolution
+ * compares every container's with it. Where PID 1's links are closed to us
+ * (a PID 1 holding capabilities we lack, as in some sandboxes), podenter's
+ * own is the node's when it reads the node through "/": a tool run as root
+ * on the node, or from a hostPID pod that shares it, is in the initial one.
+ */
+static unsigned long node_user_ns(const struct pe_hostroot *hr)
+{
+	int fd = pe_host_open(hr, "/proc/1", O_PATH | O_DIRECTORY);
+	unsigned long ino = 0;
+
+	if (fd >= 0) {
+		ino = user_ns_inode_at(fd);
+		close(fd);
+	}
+	if (ino == 0 && hr->is_slash) {
+		fd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			ino = user_ns_inode_at(fd);
+			close(fd);
+		}
+	}
+	return ino;
+}
+
 int pe_hostroot_open(struct pe_hostroot *hr, const char *path,
 		     struct pe_error *err)
 {
@@ -48,6 +87,7 @@ int pe_hostroot_open(struct pe_hostroot *hr, const char *path,
 		return -1;
 	}
 	hr->is_slash = realpath(path, real) && strcmp(real, "/") == 0;
+	hr->user_ns = node_user_ns(hr);
 	return 0;
 }
 

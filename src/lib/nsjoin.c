@@ -151,14 +151,14 @@ int pe_pin_target(const struct pe_hostroot *hr,
 		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copying the target");
 		goto out;
 	}
-	pe_verify_pid(hr, &now);
+	/* through the pinned directory: the process resolution saw, or
+	 * another one that got its PID */
+	pe_verify_pid_at(pin->procfd, &now);
 	if (now.pid_state == PE_PID_GONE) {
 		stale(err, target->pid, "exited");
 		goto out;
 	}
-	/* through the pinned directory: the process resolution saw, or
-	 * another one that got its PID */
-	if (pe_proc_start_time_at(pin->procfd, ".") != target->start_time) {
+	if (now.start_time != target->start_time) {
 		stale(err, target->pid,
 		      "was replaced by another process with the same PID");
 		goto out;
@@ -174,6 +174,7 @@ int pe_pin_target(const struct pe_hostroot *hr,
 	for (int t = 0; t < PE_NS_COUNT; t++)
 		pin->ns_inode[t] =
 		    ns_inode_at(pin->procfd, pe_ns_name((enum pe_ns_type)t));
+	pe_ns_self_inodes(pin->self_ns_inode);
 	if (pe_pin_check_alive(pin, err) < 0)
 		goto out;
 	r = 0;
@@ -205,9 +206,8 @@ int pe_pin_check_alive(const struct pe_pin *pin, struct pe_error *err)
 
 pe_ns_set pe_ns_drop_shared(const struct pe_pin *pin, pe_ns_set set)
 {
-	unsigned long self[PE_NS_COUNT];
+	const unsigned long *self = pin->self_ns_inode;
 
-	pe_ns_self_inodes(self);
 	for (int t = 0; t < PE_NS_COUNT; t++)
 		if ((set & PE_NS_BIT(t)) && self[t] &&
 		    self[t] == pin->ns_inode[t])

@@ -156,47 +156,17 @@ static unsigned long ns_inode_of(int pfd, const char *name)
 }
 
 /*
- * The node's user namespace: PID 1's. Where its links are closed to us (a
- * PID 1 holding capabilities we lack, as in some sandboxes), podenter's own
- * is the node's when it reads the node through "/": a tool run as root on
- * the node, or from a hostPID pod that shares it, is in the initial one.
+ * The identity half of verification, through an open /proc/PID directory:
+ * cgroup (container id, pod UID), start time, zombie state.
  */
-static unsigned long host_user_ns(const struct pe_hostroot *hr)
+static void verify_identity_at(int pfd, struct pe_container *c)
 {
-	int fd = pe_host_open(hr, "/proc/1", O_PATH | O_DIRECTORY);
-	unsigned long ino = 0;
-
-	if (fd >= 0) {
-		ino = ns_inode_of(fd, "user");
-		close(fd);
-	}
-	if (ino == 0 && hr->is_slash) {
-		fd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			ino = ns_inode_of(fd, "user");
-			close(fd);
-		}
-	}
-	return ino;
-}
-
-void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
-{
-	char path[64], *cg = NULL, cgpath[4096];
+	char *cg = NULL, cgpath[4096];
 	struct pe_cgroup_info info;
-	int pfd;
+	char state;
 
-	if (c->pid <= 0) {
-		c->pid_state = PE_PID_UNKNOWN;
-		return;
-	}
-	snprintf(path, sizeof(path), "/proc/%d", (int)c->pid);
-	pfd = pe_host_open(hr, path, O_PATH | O_DIRECTORY);
-	if (pfd < 0 ||
-	    pe_read_file_at(pfd, "cgroup", CGROUP_FILE_MAX, &cg) < 0) {
+	if (pe_read_file_at(pfd, "cgroup", CGROUP_FILE_MAX, &cg) < 0) {
 		c->pid_state = PE_PID_GONE;
-		if (pfd >= 0)
-			close(pfd);
 		return;
 	}
 	c->pid_state = PE_PID_VERIFIED;
@@ -213,26 +183,46 @@ void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
 	    strcmp(info.pod_uid, c->pod_uid) != 0)
 		c->pid_state = PE_PID_STALE;
 	free(cg);
-	if (c->pid_state == PE_PID_VERIFIED) {
-		char state;
+	if (c->pid_state != PE_PID_VERIFIED)
+		return;
+	c->start_time = pe_proc_stat_at(pfd, ".", &state);
+	/* a zombie keeps its cgroup line but no namespaces: it has exited,
+	 * whoever has yet to reap it */
+	if (state == 'Z' || state == 'X')
+		c->pid_state = PE_PID_GONE;
+}
 
-		c->start_time = pe_proc_stat_at(pfd, ".", &state);
-		/* a zombie keeps its cgroup line but no namespaces: it has
-		 * exited, whoever has yet to reap it */
-		if (state == 'Z' || state == 'X') {
-			c->pid_state = PE_PID_GONE;
-			close(pfd);
-			return;
-		}
+void pe_verify_pid_at(int procfd, struct pe_container *c)
+{
+	if (c->pid <= 0) {
+		c->pid_state = PE_PID_UNKNOWN;
+		return;
+	}
+	verify_identity_at(procfd, c);
+}
+
+void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
+{
+	char path[64];
+	int pfd;
+
+	if (c->pid <= 0) {
+		c->pid_state = PE_PID_UNKNOWN;
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d", (int)c->pid);
+	pfd = pe_host_open(hr, path, O_PATH | O_DIRECTORY);
+	if (pfd < 0) {
+		c->pid_state = PE_PID_GONE;
+		return;
+	}
+	verify_identity_at(pfd, c);
+	if (c->pid_state == PE_PID_VERIFIED) {
 		for (int t = 0; t < PE_NS_COUNT; t++)
 			c->ns_inode[t] =
 			    ns_inode_of(pfd, pe_ns_name((enum pe_ns_type)t));
-		if (c->ns_inode[PE_NS_USER]) {
-			unsigned long host = host_user_ns(hr);
-
-			c->user_namespaced =
-			    host && host != c->ns_inode[PE_NS_USER];
-		}
+		c->user_namespaced = c->ns_inode[PE_NS_USER] && hr->user_ns &&
+				     hr->user_ns != c->ns_inode[PE_NS_USER];
 	}
 	close(pfd);
 }
