@@ -309,6 +309,27 @@ static int seccomp_fail(struct pe_error *err, int rc, const char *what)
 	return pe_error_set(err, PE_ERR_SYSTEM, -rc, "seccomp: %s", what);
 }
 
+/*
+ * Attributes every filter of ours gets. no_new_privs is the profile's
+ * decision, not libseccomp's. The rules are laid out as a binary tree of
+ * system call numbers rather than a list: when a filter is loaded, the
+ * kernel runs it once for every system call number to find those it
+ * always allows (its action cache), so a list of ~100 denied calls cost
+ * about 0.2 ms per session in seccomp() alone, as much as joining all the
+ * namespaces. The tree makes each of those walks a few comparisons.
+ */
+static int set_filter_attrs(scmp_filter_ctx ctx)
+{
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 5)
+	/* an optimisation: a libseccomp that refuses it builds the list */
+	if (rc == 0)
+		(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+#endif
+	return rc;
+}
+
 /* The architectures whose system calls can reach this kernel from this
  * machine's binaries: without them a 32-bit call would fall to the "bad
  * architecture" action (kill) rather than to the rules. */
@@ -353,8 +374,7 @@ int pe_seccomp_runtime_default(pe_capset caps, void **filter,
 	if (!ctx)
 		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
 				    "seccomp: building the filter");
-	/* no_new_privs is the profile's decision, not libseccomp's */
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	rc = set_filter_attrs(ctx);
 	if (rc == 0)
 		rc = add_native_arches(ctx);
 	for (size_t i = 0; rc == 0 && i < sizeof(runtime_default_denied) /
@@ -855,7 +875,7 @@ int pe_seccomp_from_json(const char *buf, const char *origin, pe_capset caps,
 		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "%s", jp.origin);
 		goto fail;
 	}
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	rc = set_filter_attrs(ctx);
 	if (rc < 0) {
 		seccomp_fail(err, rc, "setting filter attributes");
 		goto fail;
