@@ -58,16 +58,24 @@ const char *pe_profile_name(enum pe_profile p)
 	return p < PE_PROFILE_COUNT ? profile_names[p] : "?";
 }
 
+/*
+ * How many capabilities the running kernel knows, which may be more or
+ * fewer than our headers. libcap probes it once when it loads; asking the
+ * kernel about each capability again (CAP_IS_SUPPORTED) cost a session
+ * about 130 prctl() calls.
+ */
+static int kernel_cap_count(void)
+{
+	int n = (int)cap_max_bits();
+
+	return n < 1 ? CAP_LAST_CAP + 1 : n > 64 ? 64 : n;
+}
+
 pe_capset pe_capset_all(void)
 {
-	int last = CAP_LAST_CAP;
+	int n = kernel_cap_count();
 
-	/* the running kernel may know more (or fewer) than our headers */
-	while (last < 63 && CAP_IS_SUPPORTED(last + 1))
-		last++;
-	while (last > 0 && !CAP_IS_SUPPORTED(last))
-		last--;
-	return last >= 63 ? ~(pe_capset)0 : (PE_CAP_BIT(last + 1) - 1);
+	return n >= 64 ? ~(pe_capset)0 : (PE_CAP_BIT(n) - 1);
 }
 
 /* The capability set container runtimes give a container by default
@@ -1121,8 +1129,10 @@ int pe_sandbox_set_exec_label(int target_procfd, int host_procfd, char *label,
 
 int pe_sandbox_drop_bounding(const struct pe_sandbox *sb, struct pe_error *err)
 {
-	for (int c = 0; c <= 63; c++) {
-		if (!CAP_IS_SUPPORTED(c) || (sb->caps & PE_CAP_BIT(c)))
+	int n = kernel_cap_count();
+
+	for (int c = 0; c < n; c++) {
+		if (sb->caps & PE_CAP_BIT(c))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
 			return pe_error_errno(err,
@@ -1139,14 +1149,15 @@ int pe_sandbox_drop_bounding(const struct pe_sandbox *sb, struct pe_error *err)
 int pe_sandbox_set_caps(const struct pe_sandbox *sb, struct pe_error *err)
 {
 	cap_value_t list[64];
-	int n = 0, namb = 0;
+	int n = 0, namb = 0, known = kernel_cap_count();
 	pe_capset ambient = getuid() != 0 ? (sb->ambient & sb->caps) : 0;
 	cap_t caps = cap_init();
 
 	if (!caps)
 		return pe_error_errno(err, "allocating capabilities");
-	for (int c = 0; c < 64; c++) {
-		if ((sb->caps & PE_CAP_BIT(c)) && CAP_IS_SUPPORTED(c) &&
+	/* what the bounding set still holds: podenter's own may lack some */
+	for (int c = 0; c < known; c++) {
+		if ((sb->caps & PE_CAP_BIT(c)) &&
 		    prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
 			list[n++] = c;
 	}
