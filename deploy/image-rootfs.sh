@@ -65,7 +65,9 @@ copy_libs "$sbin"
 # and those it loads with dlopen() (libpcap, for sniff): sonames named in
 # the binary that this machine has, with their own libraries
 for soname in $(strings "$sbin" | grep -oE '^lib[a-z0-9_.+-]+\.so\.[0-9.]+$' | sort -u); do
-	lib=$(ldconfig -p | awk -v l="$soname" '$1 == l { print $NF; exit }')
+	# (awk reads to the end: leaving early would kill ldconfig with
+	# SIGPIPE, and pipefail would end this script without a word)
+	lib=$(ldconfig -p | awk -v l="$soname" '$1 == l && !found { print $NF; found = 1 }')
 	[ -n "$lib" ] || continue
 	if [ ! -e "$out$lib" ]; then
 		mkdir -p "$out$(dirname "$lib")"
