@@ -1,0 +1,41 @@
+#!/usr/bin/python3
+"""Interleaved medians: compare commands (e.g. builds of podenter at several
+commits) on a machine whose speed drifts. Each round runs every command once,
+in order, so drift hits all of them alike; hyperfine runs one command's runs
+back to back instead. Not part of `make bench`; for finding where time went.
+
+Usage: bench/interleave.py RUNS 'CMD1 ARGS' 'CMD2 ARGS' ... 'BASELINE ARGS'
+Prints the median wall time of each and its ratio to the last command.
+"""
+import os
+import shlex
+import statistics
+import sys
+import time
+
+WARMUP = 20
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    runs = int(sys.argv[1])
+    cmds = [shlex.split(c) for c in sys.argv[2:]]
+    times = [[] for _ in cmds]
+    devnull = os.open("/dev/null", os.O_RDWR)
+    actions = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)]
+    for i in range(runs + WARMUP):
+        for k, cmd in enumerate(cmds):
+            t = time.perf_counter_ns()
+            pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=actions)
+            os.waitpid(pid, 0)
+            if i >= WARMUP:
+                times[k].append((time.perf_counter_ns() - t) / 1e6)
+    base = statistics.median(times[-1])
+    for arg, t in zip(sys.argv[2:], times):
+        m = statistics.median(t)
+        print("%7.3f ms  x%.2f  %s" % (m, m / base, arg))
+
+
+if __name__ == "__main__":
+    main()
