@@ -206,6 +206,22 @@ static __attribute__((noreturn)) void helper_main(int sock, int nsfd,
 	_exit(0);
 }
 
+/*
+ * vfork(): the helper shares podenter's memory while podenter waits, so
+ * neither copies page tables nor takes copy-on-write faults afterwards
+ * (0.1 ms of a view). The helper only makes system calls and _exit()s; it
+ * has its own file table, so closing fds does not touch podenter's.
+ */
+static __attribute__((noinline)) pid_t spawn_helper(int sock, int nsfd,
+						   int rootfd)
+{
+	pid_t child = vfork();
+
+	if (child == 0)
+		helper_main(sock, nsfd, rootfd);
+	return child;
+}
+
 static int clone_target_root(const struct pe_container *t, int pidfd,
 			     int procfd, struct pe_error *err)
 {
@@ -251,13 +267,11 @@ static int clone_target_root(const struct pe_container *t, int pidfd,
 		pe_error_errno(err, "socketpair");
 		goto fail;
 	}
-	child = fork();
+	child = spawn_helper(sv[1], nsfd, rootfd);
 	if (child < 0) {
 		pe_error_errno(err, "fork");
 		goto fail;
 	}
-	if (child == 0)
-		helper_main(sv[1], nsfd, rootfd);
 	close_fd(&sv[1]);
 	close_fd(&nsfd);
 	close_fd(&rootfd);
