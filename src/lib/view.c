@@ -569,6 +569,55 @@ static int copy_etc_file(int ctrfd, int etcfd, const char *name,
 	return 0;
 }
 
+/*
+ * The fast way to give the view the pod's etc/NAME: bind the container's
+ * own file (from the read-only, nosuid, nodev clone) over the view's, when
+ * the container has a regular file there and the view already has a
+ * regular file to mount on. Writing a copy into the overlay instead makes
+ * it copy /etc up and create whiteouts, which cost a view about 0.2 ms.
+ * 1 when bound, 0 when the caller must copy, -1 + error.
+ */
+static int bind_etc_file(int ctrfd, int etcfd, const char *name,
+			 struct pe_error *err)
+{
+	char rel[64];
+	struct stat st;
+	int src, tree, dst, rc = 0;
+
+	snprintf(rel, sizeof(rel), "etc/%s", name);
+	/* symlinks resolve inside the container (resolv.conf often is one) */
+	src = open_in_root(ctrfd, rel, O_PATH, 0);
+	if (src < 0)
+		return 0;
+	if (fstat(src, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(src);
+		return 0;
+	}
+	dst = open_in_root(etcfd, name, O_PATH,
+			   RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV);
+	if (dst < 0 || fstat(dst, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (dst >= 0)
+			close(dst);
+		close(src);
+		return 0;
+	}
+	tree = pe_sys_open_tree(src, "",
+				OPEN_TREE_CLONE | AT_EMPTY_PATH |
+				    OPEN_TREE_CLOEXEC);
+	if (tree < 0 || attach_fd(tree, dst) < 0) {
+		pe_error_errno(err, "mounting the pod's /etc/%s in the view",
+			       name);
+		rc = -1;
+	} else {
+		rc = 1;
+	}
+	if (tree >= 0)
+		close(tree);
+	close(dst);
+	close(src);
+	return rc;
+}
+
 static int copy_pod_etc(int rootfd, int ctrfd, struct pe_error *err)
 {
 	static const char *const files[] = { "hosts", "resolv.conf",
@@ -582,10 +631,14 @@ static int copy_pod_etc(int rootfd, int ctrfd, struct pe_error *err)
 			     RESOLVE_NO_SYMLINKS);
 	if (etcfd < 0)
 		return pe_error_errno(err, "opening /etc in the view");
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && rc == 0; i++)
-		rc = copy_etc_file(ctrfd, etcfd, files[i], err);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && rc >= 0;
+	     i++) {
+		rc = bind_etc_file(ctrfd, etcfd, files[i], err);
+		if (rc == 0)
+			rc = copy_etc_file(ctrfd, etcfd, files[i], err);
+	}
 	close(etcfd);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Would a session mount its own file system at this container path? */

@@ -42,6 +42,16 @@ done
 t_podenter pid:"$BB_PID" --view tools --tools builtin -- cat /etc/resolv.conf /etc/hosts
 t_expect_match "resolv.conf is the pod's" "$T_OUT" "nameserver 10.96.0.10"
 t_expect_match "hosts is the pod's" "$T_OUT" "10.244.1.7 pod-bb"
+# Bound from the container's own files, not copied into the view's overlay
+# (no copy-up, no whiteouts): the very inode, read-only.
+for tools in host builtin; do
+	t_podenter pid:"$BB_PID" --view tools --tools $tools -- sh -c \
+		'stat -c %i /etc/hosts /etc/resolv.conf; echo x >>/etc/hosts 2>&1'
+	t_expect_eq "$tools: /etc/hosts and resolv.conf are the container's files" \
+		"$(printf '%s\n' "$T_OUT" | head -n2)" \
+		"$(stat -c %i "$BB_ROOT/etc/hosts" "$BB_ROOT/etc/resolv.conf")"
+	t_expect_match "$tools: the pod's /etc/hosts is read-only in the view" "$T_ERR$T_OUT" "Read-only file system"
+done
 t_podenter pid:"$DL_PID" --view tools --tools host -- cat /etc/resolv.conf
 t_expect_rc "a pod without resolv.conf: an empty one" 0
 t_expect_eq "no node resolver settings leak in" "$T_OUT" ""
