@@ -5,6 +5,8 @@
 #   - the CRI round trips a client needs for a container's PID
 #     (bench/cri-bench.py: one warm client, gRPC calls only), and
 #   - `podenter inspect -q -o json POD` as a whole process (hyperfine -N),
+#   - attaching by name (`podenter POD -- true`, each view) against
+#     `nsenter -t PID -a true`,
 # then the same podenter call with containerd frozen (SIGSTOP), where every
 # CRI call would hang until its deadline. Tears the node down.
 #   bench/cri-bench.sh [RUNS]        (root; prints a Markdown table)
@@ -12,6 +14,7 @@ set -euo pipefail
 RUNS=${1:-100}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 PODENTER=${PODENTER:-$HERE/podenter}
+export PODENTER_TOOLBOX=${PODENTER_TOOLBOX:-$HERE/toolbox}
 NODE=(bash "$HERE/tests/node/node.sh")
 OUT=$HERE/bench/out
 mkdir -p "$OUT"
@@ -27,6 +30,15 @@ pod=$("$PODENTER" list -o name nginx-deployment | head -1 | cut -d/ -f2)
 read -r cri_med cri_p90 cri_pid < <(/usr/bin/python3 "$HERE/bench/cri-bench.py" default "$pod" "$RUNS")
 hyperfine -N -w 5 -r "$RUNS" --export-json "$OUT/cri-podenter.json" \
 	"$PODENTER inspect -q -o json default/$pod" >/dev/null 2>&1
+# Attaching by pod name on the real node (issue 8's goal: the tools view
+# within 1.5x of nsenter -a), every way, in one hyperfine run.
+pid=$("$PODENTER" inspect -q -o json "default/$pod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+PODENTER_CONFIG=/nonexistent/podenter.conf hyperfine -N -w 10 -r "$RUNS" --export-json "$OUT/attach-pod.json" \
+	"nsenter -t $pid -a true" \
+	"$PODENTER -q default/$pod -- true" \
+	"$PODENTER -q default/$pod --view tools --tools builtin -- true" \
+	"$PODENTER -q default/$pod --view none -- true" \
+	"$PODENTER -q pid:$pid --view none -- true" >/dev/null 2>&1
 "${NODE[@]}" freeze >/dev/null
 hyperfine -N -w 5 -r "$RUNS" --export-json "$OUT/cri-podenter-frozen.json" \
 	"$PODENTER inspect -q -o json default/$pod" >/dev/null 2>&1
@@ -42,3 +54,20 @@ echo "|---|---:|---:|---:|"
 echo "| CRI: ListPodSandbox + ListContainers + ContainerStatus(verbose), warm client, calls only | $cri_med | $cri_p90 | $cri_pid |"
 echo "| \`podenter inspect\`, whole process, from the node's files | $pe_med | $pe_p90 | $pe_pid |"
 echo "| \`podenter inspect\` with containerd frozen (CRI calls hang) | $fr_med | $fr_p90 | $pe_pid |"
+echo
+echo "Attaching to the same replica by name (\`-- true\`), against \`nsenter -t PID -a true\`, one hyperfine run, $RUNS runs each:"
+echo
+/usr/bin/python3 - "$OUT/attach-pod.json" "$pod" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+names = ["`nsenter -t PID -a true`",
+         "`podenter POD -- true` (default: tools view, the node's tools)",
+         "`podenter POD --view tools --tools builtin -- true`",
+         "`podenter POD --view none -- true` (the container's own files)",
+         "`podenter pid:PID --view none -- true`"]
+base = res[0]["median"]
+print("| command | median ms | min ms | ratio to nsenter |")
+print("|---|---:|---:|---:|")
+for n, r in zip(names, res):
+    print("| %s | %.2f | %.2f | %.2f |" % (n, r["median"] * 1e3, r["min"] * 1e3, r["median"] / base))
+PY
