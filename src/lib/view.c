@@ -213,7 +213,7 @@ static __attribute__((noreturn)) void helper_main(int sock, int nsfd,
  * has its own file table, so closing fds does not touch podenter's.
  */
 static __attribute__((noinline)) pid_t spawn_helper(int sock, int nsfd,
-						   int rootfd)
+						    int rootfd)
 {
 	pid_t child = vfork();
 
@@ -601,9 +601,8 @@ static int bind_etc_file(int ctrfd, int etcfd, const char *name,
 		close(src);
 		return 0;
 	}
-	tree = pe_sys_open_tree(src, "",
-				OPEN_TREE_CLONE | AT_EMPTY_PATH |
-				    OPEN_TREE_CLOEXEC);
+	tree = pe_sys_open_tree(
+	    src, "", OPEN_TREE_CLONE | AT_EMPTY_PATH | OPEN_TREE_CLOEXEC);
 	if (tree < 0 || attach_fd(tree, dst) < 0) {
 		pe_error_errno(err, "mounting the pod's /etc/%s in the view",
 			       name);
