@@ -69,6 +69,12 @@ int cli_exit_code(const struct pe_error *err);
 void cli_usage(FILE *out, const char *subcommand);
 void cli_version(void);
 
+/* The process's original command line (main's argv), and a way to wipe
+ * it: a process left in a pod's PID namespace must not show the node's
+ * paths and options in /proc/PID/cmdline, which anyone there may read. */
+void cli_remember_cmdline(int argc, char **argv);
+void cli_hide_cmdline(const char *title);
+
 /* output.c */
 void output_table(FILE *out, const struct pe_container_list *l, bool wide,
 		  bool include_sandboxes);

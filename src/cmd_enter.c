@@ -29,6 +29,7 @@
 #include "podenter/exec.h"
 #include "podenter/nsjoin.h"
 #include "podenter/pty.h"
+#include "podenter/reaper.h"
 #include "podenter/sandbox.h"
 #include "podenter/tools.h"
 #include "podenter/view.h"
@@ -886,35 +887,46 @@ static void audit_end(struct pe_audit *a, const struct pe_audit_record *r,
 	pe_audit_close(a);
 }
 
-/* In the forked child, inside the namespaces. Never returns. */
-static void __attribute__((noreturn))
-run_child(const struct enter_opts *o, const struct enter_plan *plan,
-	  const struct pe_pin *pin, struct pe_env *env, pid_t parent,
-	  const sigset_t *oldmask, const struct session_io *io)
+/* The reaper stays in the target's PID namespace for the whole session:
+ * what the pod can read of it must not be podenter's command line. */
+static void hide_cmdline(void)
 {
-	char *shell_argv[] = { (char *)default_shell, NULL };
-	char *const *argv = o->command ? o->command : shell_argv;
+	cli_hide_cmdline("podenter: session");
+}
+
+/* What the session's command needs, handed from run_child() to it. */
+struct session_cmd {
+	const struct enter_opts *o;
+	const struct enter_plan *plan;
+	const struct pe_pin *pin;
+	struct pe_env *env;
+	const sigset_t *oldmask;
+	const struct session_io *io;
+	char *const *argv;
+};
+
+/*
+ * The command's process, a child of the reaper (which waits, suspended,
+ * until it executes: see reaper.h). Never returns.
+ */
+static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
+{
+	const struct session_cmd *sc = arg;
+	const struct enter_opts *o = sc->o;
+	const struct enter_plan *plan = sc->plan;
+	const struct pe_pin *pin = sc->pin;
+	const struct session_io *io = sc->io;
+	char *const *argv = sc->argv;
 	struct pe_identity id = { 0 };
 	struct pe_error err;
 
 	pe_error_clear(&err);
-	/* the child must not outlive podenter (nor start after it died) */
+	/* it dies with the reaper (and so with podenter) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-	    getppid() != (plan->pid_joined ? 0 : parent))
+	    getppid() != reaper)
 		_exit(PE_EXIT_FAILURE);
 	if (io_child(io, &err) < 0)
 		goto fail;
-	if (plan->view_active) {
-		if (pe_view_finish_in_child(&plan->view, &err) < 0)
-			goto fail;
-		/* a distroless container's own tree: the tools' shell */
-		if (plan->view.kind == PE_VIEW_CONTAINER && !o->command &&
-		    access(default_shell, X_OK) != 0)
-			shell_argv[0] = (char *)PE_VIEW_TOOLS_MOUNT "/bin/sh";
-	} else if (plan->pid_joined && plan->private_mnt &&
-		   pe_ns_mount_fresh_proc(&err) < 0) {
-		goto fail;
-	}
 	if (plan->join_user && pe_ns_join_user(pin, &err) < 0)
 		goto fail;
 	if (pe_chdir_checked(plan->wd, &err) < 0)
@@ -946,9 +958,9 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 	    pe_sandbox_set_caps(&o->sandbox, &err) < 0)
 		goto fail;
 	/* a uid or gid change cleared the parent-death signal: arm it again,
-	 * then check podenter did not die in between */
+	 * then check the reaper did not die in between */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-	    getppid() != (plan->pid_joined ? 0 : parent))
+	    getppid() != reaper)
 		_exit(PE_EXIT_FAILURE);
 	/* (tests: the child fully attached, still holding podenter's fds) */
 	test_pause_at("child-attached");
@@ -956,7 +968,7 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 		pe_error_errno(&err, "closing inherited file descriptors");
 		goto fail;
 	}
-	if (sigprocmask(SIG_SETMASK, oldmask, NULL) < 0) {
+	if (sigprocmask(SIG_SETMASK, sc->oldmask, NULL) < 0) {
 		pe_error_errno(&err, "restoring the signal mask");
 		goto fail;
 	}
@@ -964,7 +976,7 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 	if (pe_sandbox_set_no_new_privs(&o->sandbox, &err) < 0 ||
 	    pe_sandbox_load_seccomp(&o->sandbox, &err) < 0)
 		goto fail;
-	pe_exec_command(argv, env->v, &err);
+	pe_exec_command(argv, sc->env->v, &err);
 	if (err.kind == PE_ERR_NOT_FOUND && !o->command) {
 		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
 			     "the target has no %s (a distroless image?)",
@@ -977,11 +989,57 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
 			     "%s: command not found in the target", argv[0]);
 		pe_error_hint(&err, "searched PATH=%s inside the target",
-			      pe_env_get(env, "PATH") ? pe_env_get(env, "PATH")
-						      : PE_DEFAULT_PATH);
+			      pe_env_get(sc->env, "PATH")
+				  ? pe_env_get(sc->env, "PATH")
+				  : PE_DEFAULT_PATH);
 	}
 	cli_print_error(&err);
 	_exit(child_exit_for(&err));
+fail:
+	cli_print_error(&err);
+	_exit(PE_EXIT_FAILURE);
+}
+
+/*
+ * In the forked child, inside the namespaces. Never returns. The mounts it
+ * makes are shared with the command; then it becomes the session's reaper
+ * (reaper.h) and the command runs in a child of it (run_command).
+ */
+static void __attribute__((noreturn))
+run_child(const struct enter_opts *o, const struct enter_plan *plan,
+	  const struct pe_pin *pin, struct pe_env *env, pid_t parent,
+	  const sigset_t *oldmask, const sigset_t *forwarded,
+	  const struct session_io *io)
+{
+	char *shell_argv[] = { (char *)default_shell, NULL };
+	struct session_cmd sc = {
+		.o = o,
+		.plan = plan,
+		.pin = pin,
+		.env = env,
+		.oldmask = oldmask,
+		.io = io,
+		.argv = o->command ? o->command : shell_argv,
+	};
+	struct pe_error err;
+
+	pe_error_clear(&err);
+	/* the child must not outlive podenter (nor start after it died) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != (plan->pid_joined ? 0 : parent))
+		_exit(PE_EXIT_FAILURE);
+	if (plan->view_active) {
+		if (pe_view_finish_in_child(&plan->view, &err) < 0)
+			goto fail;
+		/* a distroless container's own tree: the tools' shell */
+		if (plan->view.kind == PE_VIEW_CONTAINER && !o->command &&
+		    access(default_shell, X_OK) != 0)
+			shell_argv[0] = (char *)PE_VIEW_TOOLS_MOUNT "/bin/sh";
+	} else if (plan->pid_joined && plan->private_mnt &&
+		   pe_ns_mount_fresh_proc(&err) < 0) {
+		goto fail;
+	}
+	pe_reaper_run(forwarded, hide_cmdline, run_command, &sc, &err);
 fail:
 	cli_print_error(&err);
 	_exit(PE_EXIT_FAILURE);
@@ -1096,7 +1154,7 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 		goto fail;
 	}
 	if (child == 0)
-		run_child(o, &plan, &pin, &env, self, &oldmask, &io);
+		run_child(o, &plan, &pin, &env, self, &oldmask, &waitset, &io);
 	pe_pin_release(&pin);
 	pe_env_free(&env);
 	if (io.proxy)

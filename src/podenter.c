@@ -299,8 +299,31 @@ static void hoist_subcommand(int argc, char **argv)
 	}
 }
 
+static char *cmdline_start, *cmdline_end;
+
+void cli_remember_cmdline(int argc, char **argv)
+{
+	/* the kernel lays the arguments out end to end */
+	if (argc < 1 || !argv[0])
+		return;
+	cmdline_start = argv[0];
+	cmdline_end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+}
+
+void cli_hide_cmdline(const char *title)
+{
+	size_t room;
+
+	if (!cmdline_start || cmdline_end <= cmdline_start)
+		return;
+	room = (size_t)(cmdline_end - cmdline_start);
+	memset(cmdline_start, 0, room);
+	snprintf(cmdline_start, room, "%s", title);
+}
+
 int main(int argc, char **argv)
 {
+	cli_remember_cmdline(argc, argv);
 	hoist_subcommand(argc, argv);
 	if (argc >= 2) {
 		if (strcmp(argv[1], "list") == 0)

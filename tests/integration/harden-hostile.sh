@@ -3,7 +3,9 @@
 # the test hook right before it closes podenter's fds and executes), a root
 # process in the container without CAP_SYS_PTRACE, as a default container
 # runs, tries to ptrace it and to open its /proc/<pid>/{exe,fd,root,environ}:
-# all must fail. (2) A container root whose /proc, /dev/null, /etc/passwd,
+# all must fail; the same against the session's reaper, which stays in the
+# pod's PID namespace all along, holds no fd and shows no command line of
+# the node's. (2) A container root whose /proc, /dev/null, /etc/passwd,
 # /etc/resolv.conf and /tmp are symlinks to host canaries: the canaries are
 # never touched, and each session works or fails closed with a message.
 source "$TESTLIB"
@@ -13,32 +15,28 @@ command -v setpriv >/dev/null || t_skip_all "setpriv (util-linux) is not install
 PY=/usr/bin/python3
 [ -x $PY ] || t_skip_all "python3 is not installed (the attacker is a python script)"
 
-# --- (1) attacks on the attached child ---------------------------------------
+# --- (1) attacks on the attached child and on the session's reaper ---------
 e_make_target victim
 T=$E_PID
 PODENTER_TEST_PAUSE_AT=child-attached "$PODENTER" --profile baseline pid:$T -- true </dev/null >"$T_TMP/s.out" 2>&1 &
 pe=$!
 t_cleanup "kill -9 $pe"
-child=
+# podenter -> the reaper (reaper.h) -> the command's process, paused
+child= reaper=
 for _ in $(seq 400); do
-	child=$(pgrep -P "$pe" | head -1)
+	reaper=$(pgrep -P "$pe" | head -1)
+	child=${reaper:+$(pgrep -P "$reaper" | head -1)}
 	[ -n "$child" ] && grep -q '^State:.*stopped' /proc/$child/status 2>/dev/null && break
 	child=
 	sleep 0.05
 done
-if [ -z "$child" ]; then
-	t_fail "the attached child never paused"
-else
-	inner=$(sed -n 's/^NSpid:.*\t//p' /proc/$child/status)
-	t_expect_match "the child is in the target's PID namespace" "$inner" '^[0-9]+$'
-	# the attacker: root in all the target's namespaces, the capabilities
-	# a container runtime gives by default (no SYS_PTRACE, no SYS_ADMIN):
-	# the session's own set under --profile baseline, so the kernel's
-	# capability-subset rule does not stop it and only podenter's
-	# non-dumpable state does
-	out=$(nsenter -t "$T" -m -p -n -i -u -C \
-		setpriv --bounding-set -all,+chown,+dac_override,+fowner,+fsetid,+kill,+setgid,+setuid,+setpcap,+net_bind_service,+net_raw,+sys_chroot,+mknod,+audit_write,+setfcap \
-		--inh-caps -all $PY - "$inner" <<'PY' 2>&1
+
+# the attacker: root in all the target's namespaces, the capabilities a
+# container runtime gives by default (no SYS_PTRACE, no SYS_ADMIN): the
+# session's own set under --profile baseline, so the kernel's
+# capability-subset rule does not stop it and only podenter's non-dumpable
+# state does
+cat >"$T_TMP/attack.py" <<'PY'
 import ctypes, errno, os, sys
 pid = int(sys.argv[1])
 libc = ctypes.CDLL(None, use_errno=True)
@@ -49,6 +47,7 @@ def res(fn):
     except OSError as e:
         return errno.errorcode.get(e.errno, str(e.errno))
 print("visible", "yes" if os.path.exists("/proc/%d" % pid) else "no")
+print("cmdline", open("/proc/%d/cmdline" % pid, "rb").read().replace(b"\0", b" ").decode().strip())
 r = libc.ptrace(16, pid, None, None)  # PTRACE_ATTACH
 print("ptrace-attach", "ok" if r == 0 else errno.errorcode[ctypes.get_errno()])
 r = libc.ptrace(0x4206, pid, None, None)  # PTRACE_SEIZE
@@ -57,16 +56,29 @@ print("exe-readlink", res(lambda: os.readlink("/proc/%d/exe" % pid)))
 print("exe-open", res(lambda: os.close(os.open("/proc/%d/exe" % pid, os.O_RDONLY))))
 # root with DAC_OVERRIDE may list the fd numbers; none may be followed
 fds = sorted(os.listdir("/proc/%d/fd" % pid), key=int)
-print("fds-held", "yes" if len(fds) > 3 else "no")
-print("fd-readlink", " ".join(sorted(set(res(lambda: os.readlink("/proc/%d/fd/%s" % (pid, f))) for f in fds))))
-print("fd-open", " ".join(sorted(set(res(lambda: os.close(os.open("/proc/%d/fd/%s" % (pid, f), os.O_RDONLY))) for f in fds))))
+print("fds-held", "yes" if len(fds) > 3 else "none" if not fds else "no")
+print("fd-readlink", " ".join(sorted(set(res(lambda: os.readlink("/proc/%d/fd/%s" % (pid, f))) for f in fds))) or "EACCES")
+print("fd-open", " ".join(sorted(set(res(lambda: os.close(os.open("/proc/%d/fd/%s" % (pid, f), os.O_RDONLY))) for f in fds))) or "EACCES")
 print("root-list", res(lambda: os.listdir("/proc/%d/root/" % pid)))
 print("cwd-readlink", res(lambda: os.readlink("/proc/%d/cwd" % pid)))
 print("environ-read", res(lambda: open("/proc/%d/environ" % pid, "rb").read()))
 print("mem-open", res(lambda: os.close(os.open("/proc/%d/mem" % pid, os.O_RDONLY))))
 PY
-)
-	get() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
+attack() { # host PID of the victim process
+	local inner
+	inner=$(sed -n 's/^NSpid:.*\t//p' /proc/$1/status)
+	t_expect_match "$who is in the target's PID namespace" "$inner" '^[0-9]+$'
+	out=$(nsenter -t "$T" -m -p -n -i -u -C \
+		setpriv --bounding-set -all,+chown,+dac_override,+fowner,+fsetid,+kill,+setgid,+setuid,+setpcap,+net_bind_service,+net_raw,+sys_chroot,+mknod,+audit_write,+setfcap \
+		--inh-caps -all $PY "$T_TMP/attack.py" "$inner" 2>&1)
+}
+get() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
+
+if [ -z "$child" ]; then
+	t_fail "the attached child never paused"
+else
+	who="the child"
+	attack "$child"
 	t_expect_eq "the attacker sees the child (so the checks mean something)" "$(get visible)" yes
 	for probe in ptrace-attach ptrace-seize; do
 		t_expect_eq "container root cannot $probe podenter's child" "$(get $probe)" EPERM
@@ -76,9 +88,33 @@ PY
 		t_expect_match "container root cannot $probe of podenter's child" "$(get $probe)" '^(EACCES|EPERM)$'
 	done
 	[ -n "$(get ptrace-attach)" ] || printf '%s\n' "$out" | sed 's/^/  | /'
+
 	kill -CONT "$child"
 	wait "$pe"
 	t_expect_eq "after the attacks, the session still runs to the end" "$?" 0
+
+	# the reaper lives as long as the session, in the pod's PID namespace
+	"$PODENTER" --profile baseline pid:$T -- sleep 1213 </dev/null >/dev/null 2>&1 &
+	pe=$!
+	t_cleanup "kill -9 $pe"
+	cmd=
+	t_wait_for 400 pgrep -x -f 'sleep 1213' >/dev/null && cmd=$(pgrep -x -f 'sleep 1213')
+	reaper=$(ps -o ppid= -p "${cmd:-0}" | tr -d ' ')
+	who="the reaper"
+	attack "${reaper:-0}"
+	t_expect_eq "the attacker sees the reaper" "$(get visible)" yes
+	t_expect_eq "the reaper's command line shows nothing of the node's" "$(get cmdline)" "podenter: session"
+	t_expect_eq "the reaper holds no fd at all" "$(get fds-held)" none
+	for probe in ptrace-attach ptrace-seize; do
+		t_expect_eq "container root cannot $probe the reaper" "$(get $probe)" EPERM
+	done
+	for probe in exe-readlink exe-open root-list cwd-readlink environ-read mem-open; do
+		t_expect_match "container root cannot $probe of the reaper" "$(get $probe)" '^(EACCES|EPERM)$'
+	done
+	[ -n "$(get ptrace-attach)" ] || printf '%s\n' "$out" | sed 's/^/  | /'
+	kill -TERM "$pe"
+	wait "$pe"
+	t_expect_eq "after the attacks, the session ends as asked (SIGTERM)" "$?" 143
 fi
 
 # --- (2) a rootfs of symlinks to host canaries ---------------------------------

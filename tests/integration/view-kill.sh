@@ -38,12 +38,13 @@ for view in tools merged container; do
 	"$PODENTER" pid:"$KL_PID" --view $view --tools builtin -- sleep 777 >/dev/null 2>&1 &
 	pe=$!
 	t_cleanup "kill -9 $pe"
-	session() { pgrep -f -P "$1" 'sleep 777' >/dev/null; }
-	if ! t_wait_for 600 session $pe; then
+	# the command runs under the session's reaper (a child of podenter)
+	session() { pgrep -x -f 'sleep 777' >/dev/null; }
+	if ! t_wait_for 600 session; then
 		t_fail "$view: the session did not start"
 		continue
 	fi
-	child=$(pgrep -f -P $pe 'sleep 777')
+	child=$(pgrep -x -f 'sleep 777')
 	v_expect_unchanged "$view, during the session" "$KL_PID" before
 	kill -9 $pe
 	wait $pe 2>/dev/null
