@@ -42,9 +42,10 @@ void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void),
 
 /*
  * Kill every descendant of the calling process and reap them: SIGKILL to
- * each child listed in /proc/thread-self/children, again as orphans are
- * re-parented, until none is left. Returns how many were killed, -1 when
- * the list cannot be read (no /proc).
+ * each child listed in thread-self/children of a procfs instance of its
+ * own (not the session's /proc, which may be the container's), again as
+ * orphans are re-parented, until none is left. Returns how many were
+ * killed, -1 when the list cannot be read.
  */
 int pe_reaper_kill_descendants(void);
 

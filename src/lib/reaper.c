@@ -13,6 +13,7 @@
 
 #include "podenter/exec.h"
 #include "podenter/reaper.h"
+#include "syscalls.h"
 
 /* podenter's own failure (cli.h's PE_EXIT_FAILURE), for a reaper that
  * cannot follow its command */
@@ -21,46 +22,78 @@
 /* Most children listed per round; more are found in the next one. */
 #define CHILDREN_BUF 8192
 
+/*
+ * A procfs of our own, never attached anywhere: the /proc the session sees
+ * may be the container's (the container view), and a container could plant
+ * a list of its own processes there for a privileged reaper to kill. A new
+ * instance shows the reaper's PID namespace as the kernel has it.
+ */
+static int open_own_procfs(void)
+{
+	int fs = pe_sys_fsopen("proc", FSOPEN_CLOEXEC), mnt;
+
+	if (fs < 0)
+		return -1;
+	if (pe_sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		close(fs);
+		return -1;
+	}
+	mnt = pe_sys_fsmount(fs, FSMOUNT_CLOEXEC,
+			     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				 MOUNT_ATTR_NOEXEC);
+	close(fs);
+	return mnt;
+}
+
+/* Kill and reap the children listed in buf; how many were listed. */
+static int kill_listed(char *buf)
+{
+	int listed = 0;
+
+	for (char *p = buf, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid <= 0)
+			continue;
+		kill((pid_t)pid, SIGKILL);
+		listed++;
+		while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	return listed;
+}
+
 int pe_reaper_kill_descendants(void)
 {
 	static char buf[CHILDREN_BUF];
-	int killed = 0;
+	int killed = 0, procfd = open_own_procfs();
 
 	/* Each round kills the children listed; their own children are then
 	 * re-parented to us (we are their subreaper) and listed next. */
-	for (int round = 0; round < 4096; round++) {
-		int fd =
-		    open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
-		ssize_t n;
-		int listed = 0;
+	for (int round = 0; procfd >= 0 && round < 4096; round++) {
+		int fd = openat(procfd, "thread-self/children",
+				O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		int listed;
 
-		if (fd < 0) {
-			while (waitpid(-1, NULL, WNOHANG) > 0)
-				;
-			return killed ? killed : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n < 0) {
+			killed = killed ? killed : -1;
+			break;
 		}
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n < 0)
-			return killed ? killed : -1;
 		buf[n] = '\0';
-		for (char *p = buf, *end; *p; p = end) {
-			long pid = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			if (pid <= 0)
-				continue;
-			kill((pid_t)pid, SIGKILL);
-			killed++;
-			listed++;
-			while (waitpid((pid_t)pid, NULL, 0) < 0 &&
-			       errno == EINTR)
-				;
-		}
+		listed = kill_listed(buf);
 		if (listed == 0)
 			break;
+		killed += listed;
 	}
+	if (procfd >= 0)
+		close(procfd);
+	else
+		killed = -1;
 	/* zombies the list no longer shows */
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;

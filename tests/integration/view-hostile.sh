@@ -71,4 +71,38 @@ timeout 60 "$PODENTER" pid:"$EVIL_PID" --view tools --tools builtin -- cat /etc/
 	>"$T_TMP/out" 2>"$T_TMP/err" || T_RC=$?
 t_expect_rc "a FIFO as /etc/hosts: copied as empty, no hang" 0
 
+# A /proc planted by the container (a tmpfs whose thread-self/children names
+# one of its own processes), seen as is in the container view: the session's
+# reaper, which runs with the node's privileges, must not take from it the
+# list of what to kill. It kills what the session left, and only that.
+FR=$T_TMP/root-fakeproc
+mkdir -p "$FR/bin" "$FR/tmp" "$FR/dev"
+mknod -m 666 "$FR/dev/null" c 1 3
+cp "$V_BUSYBOX" "$FR/bin/busybox"
+for a in sh sleep mount umount mkdir cat; do ln -sf busybox "$FR/bin/$a"; done
+V_READY_COMM=sleep v_start fakeproc "$FR" /bin/sh -c \
+	'umount -l /old; sleep 1002 & p=$!; mount -t tmpfs fake /proc &&
+	 mkdir /proc/thread-self && echo $p >/proc/thread-self/children; exec sleep 1000'
+t_cleanup "pkill -9 -f '^sleep 406[12]\$'"
+t_wait_for 100 pgrep -f '^sleep 1002$' >/dev/null &&
+	t_pass "planted /proc: the pod process it names runs (so the check means something)" ||
+	t_fail "planted /proc: the pod process it names does not run"
+"$PODENTER" pid:"$V_PID" --view container -- sh -c \
+	'cat /proc/thread-self/children; sleep 4061 & exec sleep 4062' \
+	</dev/null >"$T_TMP/fp.out" 2>&1 &
+pe=$!
+t_cleanup "kill -9 $pe"
+if t_wait_for 400 pgrep -f '^sleep 4062$' >/dev/null && t_wait_for 400 pgrep -f '^sleep 4061$' >/dev/null; then
+	t_expect_match "planted /proc: the session sees the container's /proc" "$(cat "$T_TMP/fp.out")" '^[0-9]+$'
+	kill -TERM $pe
+	wait $pe 2>/dev/null
+	t_wait_for 100 sh -c "! pgrep -f '^sleep 406[12]\$' >/dev/null" &&
+		t_pass "planted /proc: what the session left was killed" ||
+		t_fail "planted /proc: the session's sleep 4061 survived"
+	pgrep -f '^sleep 1002$' >/dev/null && t_pass "planted /proc: the pod process it named is untouched" ||
+		t_fail "planted /proc: the reaper killed the pod process the container named"
+else
+	t_fail "planted /proc: the session did not start"; sed 's/^/  | /' "$T_TMP/fp.out"
+fi
+
 t_done
