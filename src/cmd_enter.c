@@ -840,8 +840,7 @@ static int audit_start(const struct enter_opts *o, const struct pe_container *c,
 	static char *const shell[] = { (char *)default_shell, NULL };
 	size_t used = 0;
 
-	memset(r, 0, sizeof(*r));
-	pe_audit_fill_caller(r);
+	/* r's caller part (uid, login uid, tty) was filled by enter() */
 	r->namespace = c->namespace;
 	r->pod = c->pod;
 	r->container = c->container;
@@ -1119,7 +1118,11 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 	}
 	/* The audit sinks are the node's: open them while podenter still
 	 * sees the node's files, before a view or namespace changes what a
-	 * path names. (The cgroup step, too, needs the host's mounts.) */
+	 * path names; the caller's login uid and terminal are read from the
+	 * node's /proc now too (a view has none). (The cgroup step, too,
+	 * needs the host's mounts.) */
+	memset(&record, 0, sizeof(record));
+	pe_audit_fill_caller(&record);
 	if (pe_audit_open(&audit, o->audit_log, &err) < 0 ||
 	    cgroup_step(o, c, &pin, &err) < 0 ||
 	    make_plan(o, c, &pin, &plan, &err) < 0 ||

@@ -105,10 +105,19 @@ t_make_cgroup "$cg"
 t_join_cgroup "$CT" "$cg"
 VLOG=$T_TMP/view-audit.jsonl
 before=$(wc -l <"$T_TMP/syslog.txt")
-t_podenter --audit-log "$VLOG" --tools builtin pid:$CT -- sh -c 'test -d /target'
+# (with a login uid of its own: the view has no /proc of the node's, so the
+# caller is read before it is built)
+T_RC=0
+sh -c 'echo 4242 >/proc/self/loginuid && exec "$@"' sh \
+	"$PODENTER" --audit-log "$VLOG" --tools builtin pid:$CT -- sh -c 'test -d /target' \
+	>"$T_TMP/out" 2>"$T_TMP/err" || T_RC=$?
+T_ERR=$(cat "$T_TMP/err")
 t_expect_rc "a session in the tools view runs" 0
 t_expect_match "the session was in a view" "$T_ERR" "tools: builtin"
 t_expect_eq "the view session's file records are on the node" "$(wc -l <"$VLOG" 2>/dev/null)" 2
+LOG=$VLOG
+t_expect_eq "the view session's record names the caller's login uid" "$(jget 1 loginuid)" 4242
+t_expect_eq "the view session's end record too" "$(jget 2 loginuid)" 4242
 t_wait_for 100 test "$(wc -l <"$T_TMP/syslog.txt")" -ge "$((before + 2))"
 t_expect_eq "the view session's syslog records reached the node's socket" \
 	"$(($(wc -l <"$T_TMP/syslog.txt") - before))" 2
