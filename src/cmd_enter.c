@@ -708,17 +708,21 @@ static void io_release(struct session_io *io)
 	}
 }
 
+/* podenter's own /proc, opened while it is the host's (before a view
+ * replaces it): the label is written through it, never through the
+ * container's /proc */
+static int io_open_lsm_proc(const struct enter_opts *o, struct session_io *io,
+			    struct pe_error *err)
+{
+	if (!o->follow_context)
+		return 0;
+	io->lsm_procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return io->lsm_procfd < 0 ? pe_error_errno(err, "opening /proc") : 0;
+}
+
 static int io_setup(const struct enter_opts *o, struct session_io *io,
 		    struct pe_error *err)
 {
-	/* podenter's own /proc, opened while it is the host's: the label is
-	 * written through it, never through the container's /proc */
-	if (o->follow_context) {
-		io->lsm_procfd =
-		    open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (io->lsm_procfd < 0)
-			return pe_error_errno(err, "opening /proc");
-	}
 	io->use_pty = o->force_tty || (!o->no_tty && isatty(STDIN_FILENO));
 	if (io->use_pty) {
 		io->proxy = true;
@@ -1126,6 +1130,7 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 	if (pe_audit_open(&audit, o->audit_log, &err) < 0 ||
 	    cgroup_step(o, c, &pin, &err) < 0 ||
 	    make_plan(o, c, &pin, &plan, &err) < 0 ||
+	    io_open_lsm_proc(o, &io, &err) < 0 ||
 	    view_step(o, c, hr, &pin, &plan, &err) < 0 ||
 	    io_setup(o, &io, &err) < 0)
 		goto fail;
