@@ -52,6 +52,36 @@ for tools in host builtin; do
 		"$(stat -c %i "$BB_ROOT/etc/hosts" "$BB_ROOT/etc/resolv.conf")"
 	t_expect_match "$tools: the pod's /etc/hosts is read-only in the view" "$T_ERR$T_OUT" "Read-only file system"
 done
+# The view is built in a mount namespace the root-cloning helper made from
+# the target's small one (view.c, make_small_ns), not in a copy of the
+# node's mount table, whose size would set the cost; the copy remains the
+# fallback (PODENTER_TEST_NO_SMALL_NS=1). Both give the same view.
+if command -v strace >/dev/null; then
+	for mode in small copy; do
+		env=PODENTER_TEST_NO_SMALL_NS=0
+		[ $mode = copy ] && env=PODENTER_TEST_NO_SMALL_NS=1
+		T_RC=0
+		env "$env" strace -f -qq -e trace=setns,unshare -o "$T_TMP/st.$mode" \
+			"$PODENTER" pid:"$BB_PID" --view tools --tools builtin -- sh -c \
+			'ls /target; cat /etc/hosts; hostname' >"$T_TMP/out" 2>&1 || T_RC=$?
+		T_OUT=$(cat "$T_TMP/out")
+		t_expect_rc "$mode namespace: the view works" 0
+		t_expect_match "$mode namespace: /target is the container's" "$T_OUT" "^bin$"
+		t_expect_match "$mode namespace: the pod's hosts and hostname" "$T_OUT" "10.244.1.7 pod-bb"
+		joins=$(grep -cE 'setns\([0-9]+, CLONE_NEWNS\) += 0' "$T_TMP/st.$mode")
+		copies=$(grep -cE 'unshare\(CLONE_NEWNS\) += 0' "$T_TMP/st.$mode")
+		if [ $mode = small ]; then
+			t_expect_eq "small namespace: the helper's one is joined (two mount-ns setns)" "$joins" 2
+			t_expect_eq "small namespace: one copy, of the target's table (the helper's)" "$copies" 1
+		else
+			t_expect_eq "copy (fallback): only the helper's setns" "$joins" 1
+			t_expect_eq "copy (fallback): podenter copies the node's table too" "$copies" 2
+		fi
+	done
+else
+	t_fail "strace is needed to tell the namespaces apart (apt-get install strace)"
+fi
+
 t_podenter pid:"$DL_PID" --view tools --tools host -- cat /etc/resolv.conf
 t_expect_rc "a pod without resolv.conf: an empty one" 0
 t_expect_eq "no node resolver settings leak in" "$T_OUT" ""
