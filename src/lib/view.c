@@ -11,8 +11,13 @@
  *     cannot use it to reach back into the host.
  *  2. The clone is made read-only/nosuid/nodev and private while still
  *     detached, so no write or propagation reaches the container.
- *  3. unshare(CLONE_NEWNS) and "/" recursively private: nothing below is
- *     ever visible outside this process and its children.
+ *  3. A private mount namespace: the helper, still in the target's (small)
+ *     namespace, unshares there, pivots into an empty tmpfs of ours and
+ *     detaches the copy; podenter clones the tools while the node's paths
+ *     are its own, then joins that namespace (make_small_ns). Copying the
+ *     node's namespace instead would cost O(the node's mounts). Fallback:
+ *     unshare(CLONE_NEWNS) and "/" recursively private. Either way nothing
+ *     below is ever visible outside this process and its children.
  *  4. A staging tmpfs holds the pieces; the view's root is built there and
  *     pivot_root()ed into, and the old root detached, so nothing of the host
  *     stays reachable. Paths inside trees we do not own are resolved with
