@@ -166,6 +166,12 @@ static inline int pe_sys_move_mount(int from_dirfd, const char *from_path,
 			    to_path, flags);
 }
 
+/* glibc has no wrapper for pivot_root(2) */
+static inline int pe_sys_pivot_root(const char *new_root, const char *put_old)
+{
+	return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
 static inline int pe_sys_mount_setattr(int dirfd, const char *path,
 				       unsigned int flags,
 				       struct pe_mount_attr *attr)

@@ -213,7 +213,7 @@ static int make_small_ns(void)
 	/* on top of the root; the cwd (through the fd) is the new tmpfs */
 	if (pe_sys_move_mount(mnt, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) <
 		0 ||
-	    fchdir(mnt) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+	    fchdir(mnt) < 0 || pe_sys_pivot_root(".", ".") < 0 ||
 	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
 		close(mnt);
 		return -1;
@@ -1015,7 +1015,7 @@ static int enter_root(const char *path, struct pe_error *err)
 	test_pause_at("view-staged");
 	if (chdir(path) < 0)
 		return pe_error_errno(err, "entering %s", path);
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
+	if (pe_sys_pivot_root(".", ".") < 0)
 		return pe_error_errno(err, "pivot_root into the view");
 	/* The old root now sits on top of the new one: detach it so nothing
 	 * of the host stays reachable from the session. */
