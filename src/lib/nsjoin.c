@@ -22,6 +22,7 @@
 
 #include "podenter/nsjoin.h"
 #include "podenter/resolve.h"
+#include "fsmount.h"
 #include "runtime/sources.h"
 #include "syscalls.h"
 
@@ -391,25 +392,19 @@ int pe_ns_private_host_mounts(bool remount_sys, struct pe_error *err)
  * redirect it. */
 static int mount_proc_fd(int dirfd)
 {
-	int fs, mnt, r;
+	int mnt = pe_fs_new_detached("proc", NULL,
+				     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					 MOUNT_ATTR_NOEXEC);
+	int r, saved;
 
-	fs = pe_sys_fsopen("proc", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return -1;
-	if (pe_sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-		close(fs);
-		return -1;
-	}
-	mnt = pe_sys_fsmount(fs, FSMOUNT_CLOEXEC,
-			     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				 MOUNT_ATTR_NOEXEC);
-	close(fs);
 	if (mnt < 0)
 		return -1;
 	r = pe_sys_move_mount(mnt, "", dirfd, "",
 			      MOVE_MOUNT_F_EMPTY_PATH |
 				  MOVE_MOUNT_T_EMPTY_PATH);
+	saved = errno;
 	close(mnt);
+	errno = saved;
 	return r;
 }
 

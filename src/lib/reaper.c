@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "podenter/exec.h"
+#include "fsmount.h"
 #include "podenter/reaper.h"
 #include "syscalls.h"
 
@@ -30,19 +31,9 @@
  */
 static int open_own_procfs(void)
 {
-	int fs = pe_sys_fsopen("proc", FSOPEN_CLOEXEC), mnt;
-
-	if (fs < 0)
-		return -1;
-	if (pe_sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-		close(fs);
-		return -1;
-	}
-	mnt = pe_sys_fsmount(fs, FSMOUNT_CLOEXEC,
-			     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				 MOUNT_ATTR_NOEXEC);
-	close(fs);
-	return mnt;
+	return pe_fs_new_detached("proc", NULL,
+				  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				      MOUNT_ATTR_NOEXEC);
 }
 
 /* Kill and reap the children listed in buf; how many were listed. */

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "podenter/image.h"
+#include "fsmount.h"
 #include "mntload.h"
 #include "podenter/view.h"
 #include "syscalls.h"
@@ -192,22 +193,14 @@ static void sort3(int *a)
  */
 static int make_small_ns(void)
 {
-	int fs, mnt, procfs, nsfd;
+	static const char *const tmpfs_opts[] = { "mode=0755", NULL };
+	int mnt, procfs, nsfd;
 
 	if (unshare(CLONE_NEWNS) < 0 ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
-	fs = pe_sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return -1;
-	if (pe_sys_fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
-	    pe_sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-		close(fs);
-		return -1;
-	}
-	mnt = pe_sys_fsmount(fs, FSMOUNT_CLOEXEC,
-			     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-	close(fs);
+	mnt = pe_fs_new_detached("tmpfs", tmpfs_opts,
+				 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (mnt < 0)
 		return -1;
 	/* on top of the root; the cwd (through the fd) is the new tmpfs */
@@ -219,15 +212,7 @@ static int make_small_ns(void)
 		return -1;
 	}
 	close(mnt);
-	fs = pe_sys_fsopen("proc", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return -1;
-	if (pe_sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-		close(fs);
-		return -1;
-	}
-	procfs = pe_sys_fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID);
-	close(fs);
+	procfs = pe_fs_new_detached("proc", NULL, MOUNT_ATTR_NOSUID);
 	if (procfs < 0)
 		return -1;
 	nsfd = openat(procfs, "thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
@@ -436,10 +421,10 @@ static int attach_fd(int mntfd, int target_fd)
 static int mount_fresh(const char *fstype, const char *const *opts,
 		       unsigned int attrs, int target_fd)
 {
-	int fsfd = pe_sys_fsopen(fstype, FSOPEN_CLOEXEC);
-	int mfd, rc, saved;
+	int mfd = pe_fs_new_detached(fstype, opts, attrs);
+	int rc, saved;
 
-	if (fsfd < 0 && errno == ENOSYS) {
+	if (mfd < 0 && errno == ENOSYS) {
 		/* Kernels before 5.2: the old call, onto the fd. */
 		char data[512] = "", target[64];
 		unsigned long flags = 0;
@@ -461,39 +446,13 @@ static int mount_fresh(const char *fstype, const char *const *opts,
 		snprintf(target, sizeof(target), "/proc/self/fd/%d", target_fd);
 		return mount(fstype, target, fstype, flags, data);
 	}
-	if (fsfd < 0)
-		return -1;
-	for (size_t i = 0; opts && opts[i]; i++) {
-		char key[64];
-		const char *eq = strchr(opts[i], '=');
-		if (!eq) {
-			rc = pe_sys_fsconfig(fsfd, FSCONFIG_SET_FLAG, opts[i],
-					     NULL, 0);
-		} else {
-			snprintf(key, sizeof(key), "%.*s", (int)(eq - opts[i]),
-				 opts[i]);
-			rc = pe_sys_fsconfig(fsfd, FSCONFIG_SET_STRING, key,
-					     eq + 1, 0);
-		}
-		if (rc < 0)
-			goto fail;
-	}
-	if (pe_sys_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		goto fail;
-	mfd = pe_sys_fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
 	if (mfd < 0)
-		goto fail;
-	close(fsfd);
+		return -1;
 	rc = attach_fd(mfd, target_fd);
 	saved = errno;
 	close(mfd);
 	errno = saved;
 	return rc;
-fail:
-	saved = errno;
-	close(fsfd);
-	errno = saved;
-	return -1;
 }
 
 static int mount_fresh_at(int dirfd, const char *name, mode_t mode,
