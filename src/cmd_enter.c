@@ -755,15 +755,6 @@ static int io_child(const struct session_io *io, struct pe_error *err)
 	return pe_stdio_attach_child(io->child_fds, err);
 }
 
-static int exit_code_of(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return PE_EXIT_FAILURE;
-}
-
 /* The parent's side when there is something to copy. */
 static int io_run(struct session_io *io, pid_t child, const sigset_t *waitset)
 {
@@ -808,7 +799,7 @@ static int io_run(struct session_io *io, pid_t child, const sigset_t *waitset)
 		cli_print_error(&err);
 		return PE_EXIT_FAILURE;
 	}
-	return exit_code_of(status);
+	return pe_exit_code_of(status);
 }
 
 /* --join-cgroup: podenter moves itself into the target's cgroups while it
@@ -1075,10 +1066,8 @@ static int forward_and_wait(pid_t child, const sigset_t *waitset)
 			continue;
 		if (r < 0)
 			return PE_EXIT_FAILURE;
-		if (WIFEXITED(status))
-			return WEXITSTATUS(status);
-		if (WIFSIGNALED(status))
-			return 128 + WTERMSIG(status);
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			return pe_exit_code_of(status);
 	}
 }
 

@@ -49,4 +49,9 @@ void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void),
  */
 int pe_reaper_kill_descendants(void);
 
+/* A wait status as a shell's exit code: the exit status, 128+N for signal
+ * N, 125 (podenter's own failure) for anything else. The reaper exits with
+ * it and podenter passes it on. */
+int pe_exit_code_of(int status);
+
 #endif

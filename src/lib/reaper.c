@@ -91,7 +91,7 @@ int pe_reaper_kill_descendants(void)
 	return killed;
 }
 
-static int exit_code_of(int status)
+int pe_exit_code_of(int status)
 {
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
@@ -153,7 +153,7 @@ reaper_run(pid_t cmd, pid_t parent, const sigset_t *forward, int parent_died)
 end:
 	if (orphans)
 		pe_reaper_kill_descendants();
-	_exit(exit_code_of(status));
+	_exit(pe_exit_code_of(status));
 }
 
 /*
