@@ -2,26 +2,23 @@
 #define PE_PCAPLOAD_IMPL
 #include "config.h"
 
-#include <dlfcn.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dlload.h"
 #include "pcapload.h"
 
 struct pe_pcap_api pe_pcap;
 
 /* Sonames by distribution: Debian/Ubuntu 0.8, upstream and others 1. */
 static const char *const sonames[] = { "libpcap.so.0.8", "libpcap.so.1",
-				       "libpcap.so" };
+				       "libpcap.so", NULL };
 
 #define SYMBOL(field, name)                                                    \
 	{                                                                      \
 		offsetof(struct pe_pcap_api, field), name                      \
 	}
-static const struct {
-	size_t offset;
-	const char *name;
-} symbols[] = {
+static const struct pe_dl_symbol symbols[] = {
 	SYMBOL(create, "pcap_create"),
 	SYMBOL(activate, "pcap_activate"),
 	SYMBOL(breakloop, "pcap_breakloop"),
@@ -46,37 +43,20 @@ static const struct {
 	SYMBOL(stats, "pcap_stats"),
 };
 
+static const struct pe_dl_library library = {
+	.name = "libpcap",
+	.sonames = sonames,
+	.symbols = symbols,
+	.nsymbols = sizeof(symbols) / sizeof(symbols[0]),
+	.hint = "install libpcap (Debian: apt-get install libpcap0.8)",
+};
+
 int pe_pcap_load(struct pe_error *err)
 {
 	static bool loaded;
-	void *lib = NULL;
 
-	if (loaded)
-		return 0;
-	for (size_t i = 0; i < sizeof(sonames) / sizeof(sonames[0]) && !lib;
-	     i++)
-		lib = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		pe_error_set(err, PE_ERR_UNSUPPORTED, 0,
-			     "cannot load libpcap (%s)", dlerror());
-		pe_error_hint(err, "install libpcap (Debian: apt-get install "
-				   "libpcap0.8)");
+	if (!loaded && pe_dl_load(&library, &pe_pcap, err) < 0)
 		return -1;
-	}
-	for (size_t i = 0; i < sizeof(symbols) / sizeof(symbols[0]); i++) {
-		void *fn = dlsym(lib, symbols[i].name);
-
-		if (!fn) {
-			pe_error_set(err, PE_ERR_UNSUPPORTED, 0,
-				     "libpcap lacks %s: too old?",
-				     symbols[i].name);
-			dlclose(lib);
-			return -1;
-		}
-		/* POSIX makes object and function pointers interchangeable
-		 * for dlsym(); the table holds them as functions */
-		*(void **)((char *)&pe_pcap + symbols[i].offset) = fn;
-	}
 	loaded = true;
 	return 0;
 }

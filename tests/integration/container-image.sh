@@ -47,6 +47,13 @@ t_expect_match "podenter in the image lists the node at /host" "$list" \
 # refused by libpcap's own compiler, not for want of the library
 out=$(chroot "$rootfs" /bin/sh -c 'podenter sniff --host-root /host -n payments ledger-api-5f7c9d8b4-qm2xz -w /dev/null -- "port ((("' 2>&1)
 t_expect_match "podenter sniff in the image loads libpcap" "$out" "bad capture filter"
+# without the library: a clear error naming it and how to install it, 125
+find "$rootfs" -name 'libpcap.so*' -delete
+T_RC=0
+out=$(chroot "$rootfs" /bin/sh -c 'podenter sniff --host-root /host -n payments ledger-api-5f7c9d8b4-qm2xz -w /dev/null -- "port 80"' 2>&1) || T_RC=$?
+t_expect_rc "sniff without libpcap: podenter's own failure" 125
+t_expect_match "sniff without libpcap: says which library" "$out" "cannot load libpcap"
+t_expect_match "sniff without libpcap: and how to install it" "$out" "apt-get install libpcap0.8"
 umount "$rootfs/host"
 
 # --- the Containerfile, with a real engine ------------------------------------
