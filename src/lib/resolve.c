@@ -159,13 +159,18 @@ static unsigned long ns_inode_of(int pfd, const char *name)
  * The identity half of verification, through an open /proc/PID directory:
  * cgroup (container id, pod UID), start time, zombie state.
  */
-static void verify_identity_at(int pfd, struct pe_container *c)
+/*
+ * The identity half of verification, from the process's cgroup file (cg,
+ * NULL when it could not be read: the process is gone) and its open
+ * /proc/PID directory: container id, pod UID, start time, zombie state.
+ */
+static void verify_identity(int pfd, const char *cg, struct pe_container *c)
 {
-	char *cg = NULL, cgpath[4096];
+	char cgpath[4096];
 	struct pe_cgroup_info info;
 	char state;
 
-	if (pe_read_file_at(pfd, "cgroup", CGROUP_FILE_MAX, &cg) < 0) {
+	if (!cg) {
 		c->pid_state = PE_PID_GONE;
 		return;
 	}
@@ -182,7 +187,6 @@ static void verify_identity_at(int pfd, struct pe_container *c)
 	    pe_cgroup_parse_file(cg, &info) && info.pod_uid[0] &&
 	    strcmp(info.pod_uid, c->pod_uid) != 0)
 		c->pid_state = PE_PID_STALE;
-	free(cg);
 	if (c->pid_state != PE_PID_VERIFIED)
 		return;
 	c->start_time = pe_proc_stat_at(pfd, ".", &state);
@@ -192,39 +196,66 @@ static void verify_identity_at(int pfd, struct pe_container *c)
 		c->pid_state = PE_PID_GONE;
 }
 
+/* Identity, then the namespaces (verify_identity's arguments). */
+static void verify_with(const struct pe_hostroot *hr, int pfd, const char *cg,
+			struct pe_container *c)
+{
+	verify_identity(pfd, cg, c);
+	if (c->pid_state != PE_PID_VERIFIED)
+		return;
+	for (int t = 0; t < PE_NS_COUNT; t++)
+		c->ns_inode[t] =
+		    ns_inode_of(pfd, pe_ns_name((enum pe_ns_type)t));
+	c->user_namespaced = c->ns_inode[PE_NS_USER] && hr->user_ns &&
+			     hr->user_ns != c->ns_inode[PE_NS_USER];
+}
+
+/* The cgroup file through an open /proc/PID directory; NULL when gone. */
+static char *read_cgroup_at(int pfd)
+{
+	char *cg = NULL;
+
+	if (pfd < 0 || pe_read_file_at(pfd, "cgroup", CGROUP_FILE_MAX, &cg) < 0)
+		return NULL;
+	return cg;
+}
+
+static int open_proc_pid(const struct pe_hostroot *hr, pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	return pe_host_open(hr, path, O_PATH | O_DIRECTORY);
+}
+
 void pe_verify_pid_at(int procfd, struct pe_container *c)
 {
+	char *cg;
+
 	if (c->pid <= 0) {
 		c->pid_state = PE_PID_UNKNOWN;
 		return;
 	}
-	verify_identity_at(procfd, c);
+	cg = read_cgroup_at(procfd);
+	verify_identity(procfd, cg, c);
+	free(cg);
 }
 
 void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
 {
-	char path[64];
+	char *cg;
 	int pfd;
 
 	if (c->pid <= 0) {
 		c->pid_state = PE_PID_UNKNOWN;
 		return;
 	}
-	snprintf(path, sizeof(path), "/proc/%d", (int)c->pid);
-	pfd = pe_host_open(hr, path, O_PATH | O_DIRECTORY);
-	if (pfd < 0) {
-		c->pid_state = PE_PID_GONE;
-		return;
-	}
-	verify_identity_at(pfd, c);
-	if (c->pid_state == PE_PID_VERIFIED) {
-		for (int t = 0; t < PE_NS_COUNT; t++)
-			c->ns_inode[t] =
-			    ns_inode_of(pfd, pe_ns_name((enum pe_ns_type)t));
-		c->user_namespaced = c->ns_inode[PE_NS_USER] && hr->user_ns &&
-				     hr->user_ns != c->ns_inode[PE_NS_USER];
-	}
-	close(pfd);
+	pfd = open_proc_pid(hr, c->pid);
+	cg = read_cgroup_at(pfd);
+	verify_with(hr, pfd, cg, c);
+	free(cg);
+	if (pfd >= 0)
+		close(pfd);
 }
 
 bool pe_pod_name_matches(const char *pattern, bool is_glob, const char *pod)
@@ -842,13 +873,16 @@ static int resolve_pid(const struct pe_hostroot *hr, const struct pe_target *t,
 {
 	struct pe_container_list l = { 0 };
 	struct pe_cgroup_info info;
-	char path[64], *cg = NULL;
-	int r = -1;
+	int pfd = open_proc_pid(hr, t->pid), r = -1;
+	char *cg = read_cgroup_at(pfd);
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)t->pid);
-	if (pe_host_read_file(hr, path, CGROUP_FILE_MAX, &cg) < 0)
-		return pe_error_set(err, PE_ERR_NOT_FOUND, errno,
-				    "no process with PID %d", (int)t->pid);
+	if (!cg) {
+		pe_error_set(err, PE_ERR_NOT_FOUND, errno,
+			     "no process with PID %d", (int)t->pid);
+		if (pfd >= 0)
+			close(pfd);
+		return -1;
+	}
 	memset(out, 0, sizeof(*out));
 	out->attempt = -1;
 	if (pe_cgroup_parse_file(cg, &info) && info.container_id[0]) {
@@ -878,7 +912,8 @@ static int resolve_pid(const struct pe_hostroot *hr, const struct pe_target *t,
 	}
 	out->pid = t->pid;
 	out->running = true;
-	pe_verify_pid(hr, out);
+	/* the cgroup read above, through the same /proc/PID */
+	verify_with(hr, pfd, cg, out);
 	if (out->pid_state != PE_PID_VERIFIED) {
 		pe_error_set(err, PE_ERR_STALE, ESRCH, "process %d went away",
 			     (int)t->pid);
@@ -887,6 +922,7 @@ static int resolve_pid(const struct pe_hostroot *hr, const struct pe_target *t,
 	}
 	r = 0;
 out:
+	close(pfd);
 	free(cg);
 	pe_list_free(&l);
 	return r;
