@@ -11,6 +11,18 @@ top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=$(cd "$(dirname "$PODENTER")" && pwd)
 rootfs=$T_TMP/rootfs
 
+# What podenter loads at start: never libmount or libpcap (loaded with
+# dlopen() by the merged view and sniff only), and none of json-c, libcap,
+# libseccomp or zlib when configure linked them in (PE_DEP_LIBS).
+needed=$(objdump -p "$PODENTER" | awk '/NEEDED/ { print $2 }')
+t_expect_nomatch "start-up loads neither libmount nor libpcap" "$needed" "libmount|libpcap"
+if grep -q '^PE_DEP_LIBS = -Wl,-Bstatic' "$builddir/Makefile"; then
+	t_expect_nomatch "static deps: json-c, libcap, libseccomp, zlib linked in" "$needed" \
+		"libjson-c|libcap|libseccomp|libz"
+else
+	echo "# json-c, libcap, libseccomp and zlib are shared in this build (--disable-static-deps or no archives)"
+fi
+
 if ! out=$("$top/deploy/image-rootfs.sh" "$rootfs" "$builddir" 2>&1); then
 	t_fail "image-rootfs.sh assembles the root file system"
 	printf '%s\n' "$out" | tail -20 | sed 's/^/  | /'
