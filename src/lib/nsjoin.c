@@ -130,8 +130,18 @@ int pe_pin_target(const struct pe_hostroot *hr,
 	if (target->pid <= 0)
 		return pe_error_set(err, PE_ERR_NOT_FOUND, 0,
 				    "the target has no running process");
-	snprintf(path, sizeof(path), "/proc/%d", (int)target->pid);
-	pin->procfd = pe_host_open(hr, path, O_PATH | O_DIRECTORY);
+	snprintf(path, sizeof(path), "%d", (int)target->pid);
+	/* every handle comes through this fd: a real procfs only */
+	pin->procfd = pe_host_open_procfs(hr, path, O_PATH | O_DIRECTORY);
+	if (pin->procfd < 0 && errno == EMEDIUMTYPE) {
+		pe_error_set(err, PE_ERR_UNSUPPORTED, EMEDIUMTYPE,
+			     "%s/proc is not a procfs; nothing was joined",
+			     hr->is_slash ? "" : hr->path);
+		pe_error_hint(err, "--host-root must be the node's root with "
+				   "its /proc mounted (e.g. a hostPath of / "
+				   "with hostPID)");
+		return -1;
+	}
 	if (pin->procfd < 0)
 		return stale(err, target->pid, "exited");
 	pin->pidfd = pe_sys_pidfd_open(target->pid, 0);
