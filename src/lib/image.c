@@ -640,6 +640,31 @@ out:
 	return rc;
 }
 
+static const char *whiteout_of(const char *name)
+{
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	return strncmp(base, ".wh.", 4) == 0 ? base : NULL;
+}
+
+/*
+ * A whiteout ".wh.NAME" removes NAME from the layers below, in the same
+ * directory. NAME must be a plain entry name: "" and "." would remove the
+ * directory itself and ".." its parent, which for a top-level whiteout is
+ * outside the tree being unpacked (the cache). ".wh..wh..opq" is the one
+ * marker with a ".wh." name; other ".wh..wh.*" names are aufs bookkeeping
+ * that no image should carry.
+ */
+static bool whiteout_target_ok(const char *wh)
+{
+	const char *target = wh + 4;
+
+	if (strcmp(wh, ".wh..wh..opq") == 0)
+		return true;
+	return target[0] != '\0' && strcmp(target, ".") != 0 &&
+	       strcmp(target, "..") != 0 && strncmp(target, ".wh.", 4) != 0;
+}
+
 /* Check an entry before anything of it is written. */
 static int vet_entry(const struct tar_reader *r, struct tar_entry *e,
 		     enum pe_tar_mode mode, const struct pe_image_opts *o,
@@ -650,6 +675,11 @@ static int vet_entry(const struct tar_reader *r, struct tar_entry *e,
 	snprintf(shown, sizeof(shown), "%s", e->name);
 	if (pe_image_clean_name(e->name) < 0)
 		return refuse(err, r->path, "entry '%s' leaves the root",
+			      shown);
+	if (mode == PE_TAR_LAYER && whiteout_of(e->name) &&
+	    !whiteout_target_ok(whiteout_of(e->name)))
+		return refuse(err, r->path,
+			      "whiteout '%s' names no entry of its directory",
 			      shown);
 	if (mode == PE_TAR_LAYOUT && e->type != '0' && e->type != '7' &&
 	    e->type != '5')
@@ -677,13 +707,6 @@ static int vet_entry(const struct tar_reader *r, struct tar_entry *e,
 		return -1;
 	}
 	return 0;
-}
-
-static const char *whiteout_of(const char *name)
-{
-	const char *base = strrchr(name, '/');
-	base = base ? base + 1 : name;
-	return strncmp(base, ".wh.", 4) == 0 ? base : NULL;
 }
 
 /* Pass 1 of a layer: what it removes from the layers below. */
