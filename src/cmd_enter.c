@@ -96,6 +96,7 @@ struct enter_plan {
 	char wd[PATH_MAX];
 	bool view_active; /* the session's files are a view (view.c) */
 	struct pe_view view;
+	struct pe_proc_guard guard; /* a fresh /proc's (no view) */
 };
 
 static const char default_shell[] = "/bin/sh";
@@ -1030,7 +1031,8 @@ run_child(const struct enter_opts *o, const struct enter_plan *plan,
 		    access(default_shell, X_OK) != 0)
 			shell_argv[0] = (char *)PE_VIEW_TOOLS_MOUNT "/bin/sh";
 	} else if (plan->pid_joined && plan->private_mnt &&
-		   pe_ns_mount_fresh_proc(&err) < 0) {
+		   (pe_ns_mount_fresh_proc(&plan->guard, &err) < 0 ||
+		    pe_ns_guard_sys(&plan->guard, false, &err) < 0)) {
 		goto fail;
 	}
 	pe_reaper_run(forwarded, hide_cmdline, run_command, &sc, &err);
@@ -1129,7 +1131,9 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 	test_pause_at("after-pin");
 	/* HOSTNAME is the target's: the environment is built after joining
 	 * its UTS namespace */
-	if (pe_ns_join(&pin, plan.join, NULL, &err) < 0 ||
+	if ((!plan.view_active && plan.pid_joined && plan.private_mnt &&
+	     pe_proc_guard_read(pin.procfd, &plan.guard, &err) < 0) ||
+	    pe_ns_join(&pin, plan.join, NULL, &err) < 0 ||
 	    mount_step_after_join(o, &plan, &err) < 0 ||
 	    build_env(o, &plan, &pin, &env, &err) < 0)
 		goto fail;
