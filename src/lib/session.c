@@ -244,6 +244,7 @@ struct session {
 	struct pe_session_plan plan;
 	struct pe_pin pin;
 	struct pe_view view; /* PE_MOUNT_VIEW, once entered */
+	struct pe_proc_guard guard; /* a fresh /proc's masks (no view) */
 	char wd[PATH_MAX]; /* the plan's, or the target's own cwd */
 	struct session_io io;
 	struct pe_audit audit;
@@ -741,7 +742,8 @@ static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
 			s->argv = s->shell_argv;
 		}
 	} else if (plan->pid_joined && plan->mount != PE_MOUNT_NONE &&
-		   pe_ns_mount_fresh_proc(&err) < 0) {
+		   (pe_ns_mount_fresh_proc(&s->guard, &err) < 0 ||
+		    pe_ns_guard_sys(&s->guard, false, &err) < 0)) {
 		goto fail;
 	}
 	pe_reaper_run(&s->waitset, s->o->hide_cmdline, run_command, s, &err);
@@ -845,7 +847,10 @@ int pe_session_run(const struct pe_session_opts *o,
 	 * on the node, non-dumpable. HOSTNAME is the target's: the
 	 * environment is built after joining its UTS namespace.
 	 */
-	if (pe_ns_join(&s->pin, s->plan.join, NULL, err) < 0 ||
+	if ((s->plan.mount != PE_MOUNT_VIEW &&
+	     s->plan.mount != PE_MOUNT_NONE && s->plan.pid_joined &&
+	     pe_proc_guard_read(s->pin.procfd, &s->guard, err) < 0) ||
+	    pe_ns_join(&s->pin, s->plan.join, NULL, err) < 0 ||
 	    mount_step_after_join(s, err) < 0 || build_env(s, &s->env, err) < 0)
 		goto fail;
 
