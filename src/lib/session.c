@@ -847,8 +847,8 @@ int pe_session_run(const struct pe_session_opts *o,
 	 * on the node, non-dumpable. HOSTNAME is the target's: the
 	 * environment is built after joining its UTS namespace.
 	 */
-	if ((s->plan.mount != PE_MOUNT_VIEW &&
-	     s->plan.mount != PE_MOUNT_NONE && s->plan.pid_joined &&
+	if ((s->plan.mount != PE_MOUNT_VIEW && s->plan.mount != PE_MOUNT_NONE &&
+	     s->plan.pid_joined &&
 	     pe_proc_guard_read(s->pin.procfd, &s->guard, err) < 0) ||
 	    pe_ns_join(&s->pin, s->plan.join, NULL, err) < 0 ||
 	    mount_step_after_join(s, err) < 0 || build_env(s, &s->env, err) < 0)
