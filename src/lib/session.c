@@ -223,8 +223,8 @@ int pe_session_plan(const struct pe_session_opts *o,
 /* ---- the run: state and helpers ------------------------------------------ */
 
 /*
- * The session's stdio (pty.h). With a terminal: a fresh pty from the host's
- * /dev/ptmx. Without one: the command gets the caller's fds unless one of
+ * The session's stdio (pty.h). With a terminal: a fresh pty from the node's
+ * /dev/ptmx, opened before any view or namespace. Without one: the command gets the caller's fds unless one of
  * them is a terminal, which is replaced by a pipe podenter copies through.
  * Either way the command runs in a session of its own, with the caller's
  * terminal out of reach.
@@ -820,19 +820,23 @@ int pe_session_run(const struct pe_session_opts *o,
 	 * node's files (a view or namespace changes what a path names): the
 	 * audit sinks, the caller's login uid and terminal from the node's
 	 * /proc, the cgroup move (needs the host's mounts), the host /proc
-	 * for an LSM label. The pod still reaches nothing of ours.
+	 * for an LSM label, and the stdio: a pty always from the node's
+	 * /dev/ptmx (after a view, /dev/ptmx would be the pod's: it would
+	 * read the operator's keys, or have a planted node opened by root).
+	 * The pod still reaches nothing of ours.
 	 */
 	pe_audit_fill_caller(&s->record);
 	if (pe_audit_open(&s->audit, o->audit_log, err) < 0 ||
-	    cgroup_step(s, err) < 0 || io_open_lsm_proc(s, err) < 0)
+	    cgroup_step(s, err) < 0 || io_open_lsm_proc(s, err) < 0 ||
+	    io_setup(s, err) < 0)
 		goto fail;
 
 	/*
 	 * Phase 5, the view: podenter moves into a private mount namespace
 	 * built from the pod's files and the tools (the node's files are
-	 * unreachable from here on). Then the stdio: a pty or pipes.
+	 * unreachable from here on).
 	 */
-	if (view_step(s, err) < 0 || io_setup(s, err) < 0)
+	if (view_step(s, err) < 0)
 		goto fail;
 
 	/* The record, before any namespace is joined. */
