@@ -240,9 +240,11 @@ int pe_sandbox_set_seccomp(struct pe_sandbox *sb, const char *spec,
  * denied until this table names it.
  *
  * Names are resolved by libseccomp when the filter is built. A name it does
- * not know is skipped and so stays denied, as runc does (Debian 12's
+ * not know is skipped, as runtimes skip it, and so gets EPERM (Debian 12's
  * libseccomp 2.5.4 knows none of statmount, listmount, mseal, the *xattrat
- * calls, uretprobe, riscv_hwprobe or lsm_*); one that exists only on
+ * calls, uretprobe, riscv_hwprobe or lsm_*; runc would answer ENOSYS for
+ * calls numbered above all it knows, podenter keeps EPERM for every call
+ * it does not allow but clone3); one that exists only on
  * another architecture (the profile's arch-conditional arch_prctl,
  * modify_ldt, arm's cacheflush, s390's s390_*...) adds nothing there, which
  * is what the profile's per-architecture "includes" amount to.
