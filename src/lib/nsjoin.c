@@ -429,6 +429,7 @@ static int guard_add(struct pe_proc_guard *g, const char *path, bool mask)
 
 void pe_proc_guard_defaults(struct pe_proc_guard *g)
 {
+	g->proc_readonly = false;
 	g->n = 0;
 	for (size_t i = 0; i < sizeof(default_readonly) / sizeof(char *); i++)
 		guard_add(g, default_readonly[i], false);
@@ -488,11 +489,17 @@ static int guard_from_line(struct pe_proc_guard *g, char *line)
 	     (field[5][2] == ',' || field[5][2] == '\0');
 	rlen = strlen(field[3]);
 	if (strcmp(fstype, "proc") == 0 || strcmp(fstype, "sysfs") == 0) {
-		/* a read-only bind of the tree itself (or the whole tree
-		 * mounted read-only) */
 		if (!ro)
 			return 0;
-		mask = false;
+		/* the whole tree read-only: the session's /sys always is; a
+		 * read-only /proc is mounted so (a bind over the root would
+		 * hide the guards made below it) */
+		if (!strchr(rel, '/')) {
+			if (strcmp(rel, "proc") == 0)
+				g->proc_readonly = true;
+			return 0;
+		}
+		mask = false; /* a read-only bind of a part of it */
 	} else if (rlen >= 5 && strcmp(field[3] + rlen - 5, "/null") == 0) {
 		mask = true; /* a file covered by a null device */
 	} else if (strcmp(fstype, "tmpfs") == 0 && ro &&
@@ -571,8 +578,8 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 		const struct pe_proc_guard_entry *e = &g->entry[i];
 		size_t k = n++;
 
-		if (strncmp(e->path, top, tlen) != 0 ||
-		    (e->path[tlen] != '/' && e->path[tlen] != '\0')) {
+		if (strncmp(e->path, top, tlen) != 0 || e->path[tlen] != '/' ||
+		    e->path[tlen + 1] == '\0') {
 			n--;
 			continue;
 		}
@@ -592,7 +599,7 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 		if (order[i]->mask && nullfd < 0 &&
 		    (nullfd = open_null_device(err)) < 0)
 			return -1;
-		if (pe_fs_guard_path(rootfd, rel[0] ? rel + 1 : ".",
+		if (pe_fs_guard_path(rootfd, rel + 1,
 				     order[i]->mask ? PE_FS_MASK
 						    : PE_FS_READONLY,
 				     nullfd) < 0)
@@ -609,10 +616,11 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 /* A fresh procfs through the new mount API, attached onto a verified
  * directory fd: a /proc symlink planted in the container's root cannot
  * redirect it. */
-static int mount_proc_fd(int dirfd)
+static int mount_proc_fd(int dirfd, bool readonly)
 {
 	int mnt = pe_fs_new_detached("proc", NULL,
-				     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				     (readonly ? MOUNT_ATTR_RDONLY : 0) |
+					 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 					 MOUNT_ATTR_NOEXEC);
 	int r, saved;
 
@@ -641,13 +649,15 @@ int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, struct pe_error *err)
 			      "nothing was mounted");
 		return -1;
 	}
-	r = mount_proc_fd(dirfd);
+	r = mount_proc_fd(dirfd, g->proc_readonly);
 	if (r < 0 && errno == ENOSYS) {
 		char fdpath[64];
 
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", dirfd);
 		r = mount("proc", fdpath, "proc",
-			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+			  (g->proc_readonly ? MS_RDONLY : 0) | MS_NOSUID |
+			      MS_NODEV | MS_NOEXEC,
+			  NULL);
 	}
 	close(dirfd);
 	if (r < 0)
