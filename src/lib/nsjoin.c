@@ -455,12 +455,28 @@ static void unescape_octal(char *s)
 	*out = '\0';
 }
 
+/* Reading a mount table: the read-only tmpfs mounts taken for directory
+ * masks, to drop again those with mounts below them (a mask is empty: a
+ * read-only tmpfs holding cgroup mounts at /sys/fs/cgroup is not one). */
+struct guard_parse {
+	struct pe_proc_guard *g;
+	unsigned int n_dirs;
+	struct {
+		long id;
+		unsigned int entry;
+		bool has_children;
+	} dirs[PE_PROC_GUARD_MAX];
+};
+
 /* One mountinfo line: is it a guard under /proc or /sys, and which? */
-static int guard_from_line(struct pe_proc_guard *g, char *line)
+static int guard_from_line(struct guard_parse *p, char *line)
 {
+	struct pe_proc_guard *g = p->g;
 	char *field[6], *sep, *fstype, *save = NULL;
 	const char *rel;
-	bool ro, mask;
+	bool ro, mask, dir_mask = false;
+	unsigned int before = g->n;
+	long parent;
 	size_t rlen;
 
 	sep = strstr(line, " - ");
@@ -476,6 +492,10 @@ static int guard_from_line(struct pe_proc_guard *g, char *line)
 	}
 	if (!fstype)
 		return 0;
+	parent = strtol(field[1], NULL, 10);
+	for (unsigned int k = 0; k < p->n_dirs; k++)
+		if (p->dirs[k].id == parent)
+			p->dirs[k].has_children = true;
 	unescape_octal(field[4]);
 	if (strncmp(field[4], "/proc", 5) == 0 &&
 	    (field[4][5] == '/' || field[4][5] == '\0'))
@@ -504,16 +524,24 @@ static int guard_from_line(struct pe_proc_guard *g, char *line)
 		mask = true; /* a file covered by a null device */
 	} else if (strcmp(fstype, "tmpfs") == 0 && ro &&
 		   strcmp(field[3], "/") == 0 && strchr(rel, '/')) {
-		mask = true; /* a directory covered by an empty tmpfs */
+		mask = dir_mask = true; /* a directory under an empty tmpfs */
 	} else {
 		return 0;
 	}
-	return guard_add(g, rel, mask);
+	if (guard_add(g, rel, mask) < 0)
+		return -1;
+	if (dir_mask && g->n > before) {
+		p->dirs[p->n_dirs].id = strtol(field[0], NULL, 10);
+		p->dirs[p->n_dirs].entry = g->n - 1;
+		p->dirs[p->n_dirs++].has_children = false;
+	}
+	return 0;
 }
 
 int pe_proc_guard_read(int procfd, struct pe_proc_guard *g,
 		       struct pe_error *err)
 {
+	struct guard_parse p = { .g = g };
 	char *line = NULL;
 	size_t cap = 0;
 	FILE *f;
@@ -528,7 +556,7 @@ int pe_proc_guard_read(int procfd, struct pe_proc_guard *g,
 	}
 	errno = 0;
 	while (rc == 0 && getline(&line, &cap, f) >= 0)
-		rc = guard_from_line(g, line);
+		rc = guard_from_line(&p, line);
 	if (rc == 0 && ferror(f))
 		rc = pe_error_errno(err, "reading the target's mount table");
 	else if (rc < 0)
@@ -538,12 +566,44 @@ int pe_proc_guard_read(int procfd, struct pe_proc_guard *g,
 			     PE_PROC_GUARD_MAX);
 	free(line);
 	fclose(f);
+	/* newest first, so the entry indexes stay valid */
+	for (unsigned int k = p.n_dirs; rc == 0 && k-- > 0;) {
+		if (!p.dirs[k].has_children)
+			continue;
+		memmove(&g->entry[p.dirs[k].entry],
+			&g->entry[p.dirs[k].entry + 1],
+			(g->n - p.dirs[k].entry - 1) * sizeof(g->entry[0]));
+		g->n--;
+	}
 	return rc;
 }
 
-/* The session's own /dev/null, as the source of file masks: opened without
+/* A null device of our own when the session's tree has none we can trust:
+ * made in a detached tmpfs (read-only once made) that only this process
+ * holds. Binding from a detached mount needs Linux 6.15 or so; before, the
+ * error says why. */
+static int private_null_device(void)
+{
+	static const char *const opts[] = { "mode=0755", "size=4k", NULL };
+	struct pe_mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	int mnt, fd = -1;
+
+	mnt = pe_fs_new_detached("tmpfs", opts,
+				 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	if (mnt < 0)
+		return -1;
+	if (mknodat(mnt, "null", S_IFCHR | 0666, makedev(1, 3)) == 0 &&
+	    fchmodat(mnt, "null", 0666, 0) == 0 &&
+	    pe_sys_mount_setattr(mnt, "", AT_EMPTY_PATH, &ro) == 0)
+		fd = openat(mnt, "null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	close(mnt);
+	return fd;
+}
+
+/* The source of file masks: the session's /dev/null, opened without
  * following a link and checked to be the null device (CVE-2025-31133: a
- * /dev/null swapped for something else turns a mask into a bind of it). */
+ * /dev/null swapped for something else turns a mask into a bind of it);
+ * else a private one. */
 static int open_null_device(struct pe_error *err)
 {
 	struct stat st;
@@ -554,11 +614,13 @@ static int open_null_device(struct pe_error *err)
 		return fd;
 	if (fd >= 0)
 		close(fd);
-	pe_error_set(err, PE_ERR_SYSTEM, ENODEV,
-		     "the session's /dev/null is not the null device (char "
-		     "1:3); /proc cannot be masked with it");
-	pe_error_hint(err, "the target replaced its /dev/null; a view "
-			   "(--view tools) brings its own");
+	fd = private_null_device();
+	if (fd >= 0)
+		return fd;
+	pe_error_errno(err, "making a null device to mask /proc with");
+	pe_error_hint(err, "the session's /dev/null is missing or not the "
+			   "null device (char 1:3); a view (--view tools) "
+			   "brings its own");
 	return -1;
 }
 
@@ -745,7 +807,17 @@ int pe_ns_guard_sys(const struct pe_proc_guard *g, bool fresh,
 			return -1;
 		}
 	}
-	r = apply_guards(g, "sys", fd, err);
+	/* the container's own /sys already has its runtime's masks (this is
+	 * a copy of its mount table): kubelet's defaults, for a pod that has
+	 * none (privileged) */
+	if (!fresh) {
+		struct pe_proc_guard defaults;
+
+		pe_proc_guard_defaults(&defaults);
+		r = apply_guards(&defaults, "sys", fd, err);
+	} else {
+		r = apply_guards(g, "sys", fd, err);
+	}
 	close(fd);
 	return r;
 }

@@ -314,8 +314,9 @@ static void test_proc_guard_from_mountinfo(void **state)
 	    "1254 1235 0:53 /null /proc/my\\040file rw,nosuid - devtmpfs udev "
 	    "rw\n"
 	    "1255 1240 0:61 / /sys/firmware ro,relatime - tmpfs tmpfs ro\n"
-	    "1256 1234 0:62 / /etc/app ro - tmpfs tmpfs ro\n"
-	    "1257 1240 0:63 / /sys/fs/cgroup/cpu ro - cgroup cgroup ro,cpu\n"
+	    "1262 1234 0:67 / /etc/app ro - tmpfs tmpfs ro\n"
+	    "1256 1240 0:62 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro\n"
+	    "1257 1256 0:63 / /sys/fs/cgroup/cpu ro - cgroup cgroup ro,cpu\n"
 	    "1258 1235 0:52 /pressure /proc/pressure ro,relatime shared:5 - "
 	    "proc proc rw\n"
 	    "1259 1235 0:64 / /proc/sys/fs/binfmt_misc rw - binfmt_misc b rw\n"
@@ -350,6 +351,8 @@ static void test_proc_guard_from_mountinfo(void **state)
 	/* not guards: other file systems, paths outside /proc and /sys, the
 	 * trees themselves */
 	assert_null(guard_find(&g, "sys/fs/cgroup/cpu"));
+	/* a read-only tmpfs with mounts below it is not an (empty) mask */
+	assert_null(guard_find(&g, "sys/fs/cgroup"));
 	assert_null(guard_find(&g, "proc/sys/fs/binfmt_misc"));
 	assert_null(guard_find(&g, "etc/app"));
 	assert_null(guard_find(&g, "processes"));
