@@ -206,6 +206,7 @@ for d in /proc/acpi /sys/firmware; do
 	[ -d "$d" ] || continue
 	if [ -z "$(ls -A "$d")" ]; then echo "ok empty $d"; else echo "BAD visible $d"; fi
 done
+echo "sys-cgroup=$(ls /sys/fs/cgroup 2>/dev/null | wc -l)"
 echo guard-script-done'
 
 expect_guarded() { # WHAT: OUT holds GUARD_SCRIPT's report
@@ -227,6 +228,10 @@ check_session_proc_guarded_in_every_view() {
 		[[ $view == merged || $view == container ]] && tools=(--tools builtin)
 		podenter "$replica" -c nginx --view "$view" "${tools[@]}" -- sh -c "$GUARD_SCRIPT" || { bad=1; continue; }
 		expect_guarded "--view $view" || bad=1
+		# the container's own /sys keeps its cgroup mounts (no mask over them)
+		if [[ $view == none || $view == container ]]; then
+			expect_not_contains "--view $view: /sys/fs/cgroup" "$OUT" "sys-cgroup=0" || bad=1
+		fi
 	done
 	return "$bad"
 }
