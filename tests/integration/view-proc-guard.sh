@@ -37,7 +37,7 @@ awk "\$5 == \"/proc/pressure\" { o = \$6 } END { print \"pressure=\" o }" /proc/
 echo guard-done'
 
 # the checks only mean something where the node's own are there to guard
-[ -e /proc/sys/kernel/core_pattern ] && [ -s /proc/keys ] ||
+[ -e /proc/sys/kernel/core_pattern ] && [ "$(head -c 64 /proc/keys | wc -c)" -gt 0 ] ||
 	t_skip_all "this kernel has no core_pattern or /proc/keys to guard"
 [ "$(head -c 64 /proc/cmdline | wc -c)" -gt 0 ] && [ -n "$(ls -A /proc/driver)" ] ||
 	t_skip_all "the node's /proc/cmdline or /proc/driver is empty"
