@@ -5,7 +5,7 @@
 # /proc/sys/kernel/core_pattern for writing (node root). Targets:
 #  bare    its own plain /proc and no /dev, like a privileged pod: kubelet's
 #          defaults still apply;
-#  masks   a runtime that masked /proc/cmdline (a null device) and /proc/driver
+#  masks   a runtime that masked /proc/cmdline (a null device) and /proc/tty
 #          (a read-only tmpfs) and made /proc/pressure read-only: the session
 #          has the same;
 #  hostile its /dev/null is a symlink to core_pattern (CVE-2025-31133): the
@@ -32,15 +32,15 @@ for d in /proc/acpi /sys/firmware; do
 	if [ -z "$(ls -A "$d")" ]; then echo "ok empty $d"; else echo "BAD visible $d"; fi
 done
 n=$(head -c 64 /proc/cmdline 2>/dev/null | wc -c); echo "cmdline=$n"
-echo "driver=$(ls -A /proc/driver 2>/dev/null | wc -l)"
+echo "tty=$(ls -A /proc/tty 2>/dev/null | wc -l)"
 awk "\$5 == \"/proc/pressure\" { o = \$6 } END { print \"pressure=\" o }" /proc/self/mountinfo
 echo guard-done'
 
 # the checks only mean something where the node's own are there to guard
 [ -e /proc/sys/kernel/core_pattern ] && [ "$(head -c 64 /proc/keys | wc -c)" -gt 0 ] ||
 	t_skip_all "this kernel has no core_pattern or /proc/keys to guard"
-[ "$(head -c 64 /proc/cmdline | wc -c)" -gt 0 ] && [ -n "$(ls -A /proc/driver)" ] ||
-	t_skip_all "the node's /proc/cmdline or /proc/driver is empty"
+[ "$(head -c 64 /proc/cmdline | wc -c)" -gt 0 ] && [ -n "$(ls -A /proc/tty)" ] ||
+	t_skip_all "the node's /proc/cmdline or /proc/tty is empty"
 
 # g_make NAME INIT-SCRIPT [dev-null-kind]: a busybox root, /dev/null a null
 # device ("node"), a symlink to core_pattern ("hostile") or absent ("").
@@ -81,7 +81,7 @@ for profile in baseline netadmin general; do
 done
 v_expect_unchanged "bare" "$BARE_PID" before-bare
 
-g_make masks "mount -o bind /dev/null /proc/cmdline && mount -t tmpfs -o ro tmpfs /proc/driver &&
+g_make masks "mount -o bind /dev/null /proc/cmdline && mount -t tmpfs -o ro tmpfs /proc/tty &&
 	mount -o bind /proc/pressure /proc/pressure && mount -o remount,bind,ro /proc/pressure &&" node
 MASKS_PID=$V_PID
 grep -q ' /proc/pressure ro' "/proc/$MASKS_PID/mountinfo" ||
@@ -90,7 +90,7 @@ for view in none tools; do
 	t_podenter pid:"$MASKS_PID" --view "$view" --tools builtin -- sh -c "$GUARD"
 	expect_guarded "masks, --view $view"
 	t_expect_match "masks, --view $view: the target's masked file" "$T_OUT" "^cmdline=0$"
-	t_expect_match "masks, --view $view: the target's masked directory" "$T_OUT" "^driver=0$"
+	t_expect_match "masks, --view $view: the target's masked directory" "$T_OUT" "^tty=0$"
 	t_expect_match "masks, --view $view: the target's read-only path" "$T_OUT" "^pressure=ro"
 done
 

@@ -262,21 +262,21 @@ check_session_proc_guarded_nonroot_distroless() {
 
 # What the target's runtime guards beyond kubelet's list is guarded in the
 # session too: masked-extra's runtime masked /proc/cmdline (a file) and
-# /proc/driver (a directory) and made /proc/pressure read-only.
+# /proc/tty (a directory) and made /proc/pressure read-only.
 check_session_reproduces_target_masks() {
 	local view bad=0 script
 	# shellcheck disable=SC2016 # expanded by the session's shell
 	script='n=$(head -c 64 /proc/cmdline 2>/dev/null | wc -c); echo "cmdline=$n"
-		echo "driver=$(ls -A /proc/driver 2>/dev/null | wc -l)"
+		echo "tty=$(ls -A /proc/tty 2>/dev/null | wc -l)"
 		awk "\$5 == \"/proc/pressure\" { o = \$6 } END { print \"pressure=\" o }" /proc/self/mountinfo'
 	for view in none tools; do
 		podenter masked-extra --view "$view" -- sh -c "$script" || { bad=1; continue; }
 		expect_contains "--view $view: /proc/cmdline masked" "$OUT" "cmdline=0" || bad=1
-		expect_contains "--view $view: /proc/driver masked" "$OUT" "driver=0" || bad=1
+		expect_contains "--view $view: /proc/tty masked" "$OUT" "tty=0" || bad=1
 		expect_contains "--view $view: /proc/pressure read-only" "$OUT" "pressure=ro" || bad=1
 	done
 	# the node's own are not masked: the test could not fail otherwise
-	[[ $(head -c 64 /proc/cmdline | wc -c) -gt 0 && -n $(ls -A /proc/driver) ]] || { say "FAILED: the node's /proc/cmdline or /proc/driver is empty"; bad=1; }
+	[[ $(head -c 64 /proc/cmdline | wc -c) -gt 0 && -n $(ls -A /proc/tty) ]] || { say "FAILED: the node's /proc/cmdline or /proc/tty is empty"; bad=1; }
 	return "$bad"
 }
 
