@@ -580,41 +580,50 @@ int pe_proc_guard_read(int procfd, struct pe_proc_guard *g,
 
 /* A null device of our own when the session's tree has none we can trust:
  * made in a detached tmpfs (read-only once made) that only this process
- * holds. Binding from a detached mount needs Linux 6.15 or so; before, the
+ * holds. *mnt keeps that tmpfs alive (closing it dissolves the detached
+ * tree, and a node in it can no longer be bound): close it after the last
+ * bind. Binding from a detached mount needs Linux 6.15 or so; before, the
  * error says why. */
-static int private_null_device(void)
+static int private_null_device(int *mnt)
 {
 	static const char *const opts[] = { "mode=0755", "size=4k", NULL };
 	struct pe_mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
-	int mnt, fd = -1;
+	int fd = -1;
 
-	mnt = pe_fs_new_detached("tmpfs", opts,
-				 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-	if (mnt < 0)
+	*mnt = pe_fs_new_detached("tmpfs", opts,
+				  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	if (*mnt < 0)
 		return -1;
-	if (mknodat(mnt, "null", S_IFCHR | 0666, makedev(1, 3)) == 0 &&
-	    fchmodat(mnt, "null", 0666, 0) == 0 &&
-	    pe_sys_mount_setattr(mnt, "", AT_EMPTY_PATH, &ro) == 0)
-		fd = openat(mnt, "null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	close(mnt);
+	if (mknodat(*mnt, "null", S_IFCHR | 0666, makedev(1, 3)) == 0 &&
+	    fchmodat(*mnt, "null", 0666, 0) == 0 &&
+	    pe_sys_mount_setattr(*mnt, "", AT_EMPTY_PATH, &ro) == 0)
+		fd = openat(*mnt, "null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int saved = errno;
+
+		close(*mnt);
+		*mnt = -1;
+		errno = saved;
+	}
 	return fd;
 }
 
 /* The source of file masks: the session's /dev/null, opened without
  * following a link and checked to be the null device (CVE-2025-31133: a
  * /dev/null swapped for something else turns a mask into a bind of it);
- * else a private one. */
-static int open_null_device(struct pe_error *err)
+ * else a private one (*hold: see private_null_device()). */
+static int open_null_device(int *hold, struct pe_error *err)
 {
 	struct stat st;
 	int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
+	*hold = -1;
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
 	    st.st_rdev == makedev(1, 3))
 		return fd;
 	if (fd >= 0)
 		close(fd);
-	fd = private_null_device();
+	fd = private_null_device(hold);
 	if (fd >= 0)
 		return fd;
 	pe_error_errno(err, "making a null device to mask /proc with");
@@ -634,7 +643,7 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 {
 	const struct pe_proc_guard_entry *order[PE_PROC_GUARD_MAX];
 	size_t tlen = strlen(top), n = 0;
-	int nullfd = -1, rc = 0;
+	int nullfd = -1, hold = -1, rc = 0;
 
 	for (unsigned int i = 0; i < g->n; i++) {
 		const struct pe_proc_guard_entry *e = &g->entry[i];
@@ -659,7 +668,7 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 		const char *rel = order[i]->path + tlen;
 
 		if (order[i]->mask && nullfd < 0 &&
-		    (nullfd = open_null_device(err)) < 0)
+		    (nullfd = open_null_device(&hold, err)) < 0)
 			return -1;
 		if (pe_fs_guard_path(rootfd, rel + 1,
 				     order[i]->mask ? PE_FS_MASK
@@ -672,6 +681,8 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 	}
 	if (nullfd >= 0)
 		close(nullfd);
+	if (hold >= 0)
+		close(hold);
 	return rc;
 }
 
