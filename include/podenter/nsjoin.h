@@ -114,6 +114,7 @@ int pe_ns_private_host_mounts(bool remount_sys, struct pe_error *err);
 #define PE_PROC_GUARD_MAX 64
 #define PE_PROC_GUARD_PATH 128
 struct pe_proc_guard {
+	bool proc_readonly; /* the target's whole /proc is read-only */
 	unsigned int n;
 	struct pe_proc_guard_entry {
 		char path[PE_PROC_GUARD_PATH];

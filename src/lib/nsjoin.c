@@ -439,6 +439,7 @@ static int guard_add(struct pe_proc_guard *g, const char *path, bool mask)
 
 void pe_proc_guard_defaults(struct pe_proc_guard *g)
 {
+	g->proc_readonly = false;
 	g->n = 0;
 	for (size_t i = 0; i < sizeof(default_readonly) / sizeof(char *); i++)
 		guard_add(g, default_readonly[i], false);
@@ -464,12 +465,28 @@ static void unescape_octal(char *s)
 	*out = '\0';
 }
 
+/* Reading a mount table: the read-only tmpfs mounts taken for directory
+ * masks, to drop again those with mounts below them (a mask is empty: a
+ * read-only tmpfs holding cgroup mounts at /sys/fs/cgroup is not one). */
+struct guard_parse {
+	struct pe_proc_guard *g;
+	unsigned int n_dirs;
+	struct {
+		long id;
+		unsigned int entry;
+		bool has_children;
+	} dirs[PE_PROC_GUARD_MAX];
+};
+
 /* One mountinfo line: is it a guard under /proc or /sys, and which? */
-static int guard_from_line(struct pe_proc_guard *g, char *line)
+static int guard_from_line(struct guard_parse *p, char *line)
 {
+	struct pe_proc_guard *g = p->g;
 	char *field[6], *sep, *fstype, *save = NULL;
 	const char *rel;
-	bool ro, mask;
+	bool ro, mask, dir_mask = false;
+	unsigned int before = g->n;
+	long parent;
 	size_t rlen;
 
 	sep = strstr(line, " - ");
@@ -485,6 +502,10 @@ static int guard_from_line(struct pe_proc_guard *g, char *line)
 	}
 	if (!fstype)
 		return 0;
+	parent = strtol(field[1], NULL, 10);
+	for (unsigned int k = 0; k < p->n_dirs; k++)
+		if (p->dirs[k].id == parent)
+			p->dirs[k].has_children = true;
 	unescape_octal(field[4]);
 	if (strncmp(field[4], "/proc", 5) == 0 &&
 	    (field[4][5] == '/' || field[4][5] == '\0'))
@@ -498,25 +519,39 @@ static int guard_from_line(struct pe_proc_guard *g, char *line)
 	     (field[5][2] == ',' || field[5][2] == '\0');
 	rlen = strlen(field[3]);
 	if (strcmp(fstype, "proc") == 0 || strcmp(fstype, "sysfs") == 0) {
-		/* a read-only bind of the tree itself (or the whole tree
-		 * mounted read-only) */
 		if (!ro)
 			return 0;
-		mask = false;
+		/* the whole tree read-only: the session's /sys always is; a
+		 * read-only /proc is mounted so (a bind over the root would
+		 * hide the guards made below it) */
+		if (!strchr(rel, '/')) {
+			if (strcmp(rel, "proc") == 0)
+				g->proc_readonly = true;
+			return 0;
+		}
+		mask = false; /* a read-only bind of a part of it */
 	} else if (rlen >= 5 && strcmp(field[3] + rlen - 5, "/null") == 0) {
 		mask = true; /* a file covered by a null device */
 	} else if (strcmp(fstype, "tmpfs") == 0 && ro &&
 		   strcmp(field[3], "/") == 0 && strchr(rel, '/')) {
-		mask = true; /* a directory covered by an empty tmpfs */
+		mask = dir_mask = true; /* a directory under an empty tmpfs */
 	} else {
 		return 0;
 	}
-	return guard_add(g, rel, mask);
+	if (guard_add(g, rel, mask) < 0)
+		return -1;
+	if (dir_mask && g->n > before) {
+		p->dirs[p->n_dirs].id = strtol(field[0], NULL, 10);
+		p->dirs[p->n_dirs].entry = g->n - 1;
+		p->dirs[p->n_dirs++].has_children = false;
+	}
+	return 0;
 }
 
 int pe_proc_guard_read(int procfd, struct pe_proc_guard *g,
 		       struct pe_error *err)
 {
+	struct guard_parse p = { .g = g };
 	char *line = NULL;
 	size_t cap = 0;
 	FILE *f;
@@ -531,7 +566,7 @@ int pe_proc_guard_read(int procfd, struct pe_proc_guard *g,
 	}
 	errno = 0;
 	while (rc == 0 && getline(&line, &cap, f) >= 0)
-		rc = guard_from_line(g, line);
+		rc = guard_from_line(&p, line);
 	if (rc == 0 && ferror(f))
 		rc = pe_error_errno(err, "reading the target's mount table");
 	else if (rc < 0)
@@ -541,27 +576,70 @@ int pe_proc_guard_read(int procfd, struct pe_proc_guard *g,
 			     PE_PROC_GUARD_MAX);
 	free(line);
 	fclose(f);
+	/* newest first, so the entry indexes stay valid */
+	for (unsigned int k = p.n_dirs; rc == 0 && k-- > 0;) {
+		if (!p.dirs[k].has_children)
+			continue;
+		memmove(&g->entry[p.dirs[k].entry],
+			&g->entry[p.dirs[k].entry + 1],
+			(g->n - p.dirs[k].entry - 1) * sizeof(g->entry[0]));
+		g->n--;
+	}
 	return rc;
 }
 
-/* The session's own /dev/null, as the source of file masks: opened without
+/* A null device of our own when the session's tree has none we can trust:
+ * made in a detached tmpfs (read-only once made) that only this process
+ * holds. *mnt keeps that tmpfs alive (closing it dissolves the detached
+ * tree, and a node in it can no longer be bound): close it after the last
+ * bind. Binding from a detached mount needs Linux 6.15 or so; before, the
+ * error says why. */
+static int private_null_device(int *mnt)
+{
+	static const char *const opts[] = { "mode=0755", "size=4k", NULL };
+	struct pe_mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	int fd = -1;
+
+	*mnt = pe_fs_new_detached("tmpfs", opts,
+				  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	if (*mnt < 0)
+		return -1;
+	if (mknodat(*mnt, "null", S_IFCHR | 0666, makedev(1, 3)) == 0 &&
+	    fchmodat(*mnt, "null", 0666, 0) == 0 &&
+	    pe_sys_mount_setattr(*mnt, "", AT_EMPTY_PATH, &ro) == 0)
+		fd = openat(*mnt, "null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int saved = errno;
+
+		close(*mnt);
+		*mnt = -1;
+		errno = saved;
+	}
+	return fd;
+}
+
+/* The source of file masks: the session's /dev/null, opened without
  * following a link and checked to be the null device (CVE-2025-31133: a
- * /dev/null swapped for something else turns a mask into a bind of it). */
-static int open_null_device(struct pe_error *err)
+ * /dev/null swapped for something else turns a mask into a bind of it);
+ * else a private one (*hold: see private_null_device()). */
+static int open_null_device(int *hold, struct pe_error *err)
 {
 	struct stat st;
 	int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
+	*hold = -1;
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
 	    st.st_rdev == makedev(1, 3))
 		return fd;
 	if (fd >= 0)
 		close(fd);
-	pe_error_set(err, PE_ERR_SYSTEM, ENODEV,
-		     "the session's /dev/null is not the null device (char "
-		     "1:3); /proc cannot be masked with it");
-	pe_error_hint(err, "the target replaced its /dev/null; a view "
-			   "(--view tools) brings its own");
+	fd = private_null_device(hold);
+	if (fd >= 0)
+		return fd;
+	pe_error_errno(err, "making a null device to mask /proc with");
+	pe_error_hint(err, "the session's /dev/null is missing or not the "
+			   "null device (char 1:3); a view (--view tools) "
+			   "brings its own");
 	return -1;
 }
 
@@ -575,14 +653,14 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 {
 	const struct pe_proc_guard_entry *order[PE_PROC_GUARD_MAX];
 	size_t tlen = strlen(top), n = 0;
-	int nullfd = -1, rc = 0;
+	int nullfd = -1, hold = -1, rc = 0;
 
 	for (unsigned int i = 0; i < g->n; i++) {
 		const struct pe_proc_guard_entry *e = &g->entry[i];
 		size_t k = n++;
 
-		if (strncmp(e->path, top, tlen) != 0 ||
-		    (e->path[tlen] != '/' && e->path[tlen] != '\0')) {
+		if (strncmp(e->path, top, tlen) != 0 || e->path[tlen] != '/' ||
+		    e->path[tlen + 1] == '\0') {
 			n--;
 			continue;
 		}
@@ -600,9 +678,9 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 		const char *rel = order[i]->path + tlen;
 
 		if (order[i]->mask && nullfd < 0 &&
-		    (nullfd = open_null_device(err)) < 0)
+		    (nullfd = open_null_device(&hold, err)) < 0)
 			return -1;
-		if (pe_fs_guard_path(rootfd, rel[0] ? rel + 1 : ".",
+		if (pe_fs_guard_path(rootfd, rel + 1,
 				     order[i]->mask ? PE_FS_MASK
 						    : PE_FS_READONLY,
 				     nullfd) < 0)
@@ -613,16 +691,19 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 	}
 	if (nullfd >= 0)
 		close(nullfd);
+	if (hold >= 0)
+		close(hold);
 	return rc;
 }
 
 /* A fresh procfs through the new mount API, attached onto a verified
  * directory fd: a /proc symlink planted in the container's root cannot
  * redirect it. */
-static int mount_proc_fd(int dirfd)
+static int mount_proc_fd(int dirfd, bool readonly)
 {
 	int mnt = pe_fs_new_detached("proc", NULL,
-				     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				     (readonly ? MOUNT_ATTR_RDONLY : 0) |
+					 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 					 MOUNT_ATTR_NOEXEC);
 	int r, saved;
 
@@ -651,13 +732,15 @@ int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, struct pe_error *err)
 			      "nothing was mounted");
 		return -1;
 	}
-	r = mount_proc_fd(dirfd);
+	r = mount_proc_fd(dirfd, g->proc_readonly);
 	if (r < 0 && errno == ENOSYS) {
 		char fdpath[64];
 
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", dirfd);
 		r = mount("proc", fdpath, "proc",
-			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+			  (g->proc_readonly ? MS_RDONLY : 0) | MS_NOSUID |
+			      MS_NODEV | MS_NOEXEC,
+			  NULL);
 	}
 	close(dirfd);
 	if (r < 0)
@@ -745,7 +828,17 @@ int pe_ns_guard_sys(const struct pe_proc_guard *g, bool fresh,
 			return -1;
 		}
 	}
-	r = apply_guards(g, "sys", fd, err);
+	/* the container's own /sys already has its runtime's masks (this is
+	 * a copy of its mount table): kubelet's defaults, for a pod that has
+	 * none (privileged) */
+	if (!fresh) {
+		struct pe_proc_guard defaults;
+
+		pe_proc_guard_defaults(&defaults);
+		r = apply_guards(&defaults, "sys", fd, err);
+	} else {
+		r = apply_guards(g, "sys", fd, err);
+	}
 	close(fd);
 	return r;
 }
