@@ -756,8 +756,10 @@ static int io_child(const struct session_io *io, struct pe_error *err)
 }
 
 /* The parent's side when there is something to copy. */
-static int io_run(struct session_io *io, pid_t child, const sigset_t *waitset)
+static int io_run(struct session_io *io, struct pe_reaper_watch *watch,
+		  const sigset_t *waitset)
 {
+	pid_t child = watch->reaper;
 	struct pe_term term = { .fd = -1 };
 	struct pe_proxy px;
 	struct pe_error err;
@@ -772,6 +774,7 @@ static int io_run(struct session_io *io, pid_t child, const sigset_t *waitset)
 		return PE_EXIT_FAILURE;
 	}
 	pe_proxy_init(&px, sigfd, child);
+	px.watch = watch;
 	if (io->use_pty) {
 		/* the operator's keys go to the session's terminal as typed:
 		 * ^C, ^Z and ^\ become signals there, not here */
@@ -1039,38 +1042,6 @@ fail:
 	_exit(PE_EXIT_FAILURE);
 }
 
-static int forward_and_wait(pid_t child, const sigset_t *waitset)
-{
-	for (;;) {
-		siginfo_t info;
-		int sig = sigwaitinfo(waitset, &info);
-		int status;
-		pid_t r;
-
-		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			kill(child, SIGKILL);
-			return PE_EXIT_FAILURE;
-		}
-		if (sig != SIGCHLD) {
-			/* the terminal already signalled the whole foreground
-			 * process group, the child included */
-			/* the child has a session of its own (io_child): no
-			 * terminal signals it; this is the only way */
-			kill(child, sig);
-			continue;
-		}
-		r = waitpid(child, &status, WNOHANG);
-		if (r == 0 || (r < 0 && errno == EINTR))
-			continue;
-		if (r < 0)
-			return PE_EXIT_FAILURE;
-		if (WIFEXITED(status) || WIFSIGNALED(status))
-			return pe_exit_code_of(status);
-	}
-}
-
 /*
  * Once the target is pinned, podenter ends with _exit(): exit handlers
  * (library destructors, a sanitizer's leak check) must not run inside the
@@ -1096,6 +1067,7 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 	struct pe_audit_record record;
 	bool audited = false;
 	struct pe_pin pin;
+	struct pe_reaper_watch watch = PE_REAPER_WATCH_INIT;
 	struct pe_error err;
 	sigset_t waitset, oldmask;
 	pid_t child, self = getpid();
@@ -1141,6 +1113,8 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 		pe_error_errno(&err, "blocking signals");
 		goto fail;
 	}
+	if (pe_reaper_watch_open(&watch, &err) < 0)
+		goto fail;
 	fflush(NULL);
 	child = fork();
 	if (child < 0) {
@@ -1152,17 +1126,24 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 	}
 	if (child == 0)
 		run_child(o, &plan, &pin, &env, self, &oldmask, &waitset, &io);
+	pe_reaper_watch_started(&watch, child);
 	pe_pin_release(&pin);
 	pe_env_free(&env);
 	if (io.proxy)
-		rc = io_run(&io, child, &waitset);
+		rc = io_run(&io, &watch, &waitset);
 	else
-		rc = forward_and_wait(child, &waitset);
+		rc = pe_reaper_wait(&watch, &waitset, &err);
+	if (rc < 0) {
+		cli_print_error(&err);
+		rc = PE_EXIT_FAILURE;
+	}
+	pe_reaper_watch_close(&watch);
 	io_release(&io);
 	audit_end(&audit, &record, audited, rc);
 	leave(rc);
 fail:
 	cli_print_error(&err);
+	pe_reaper_watch_close(&watch);
 	io_release(&io);
 	audit_end(&audit, &record, audited, rc);
 	pe_pin_release(&pin);
