@@ -330,8 +330,10 @@ int pe_proxy_run(struct pe_proxy *px, int *status, struct pe_error *err)
 				return 0;
 			}
 		}
-		if (px->watch &&
-		    (px->watch_event || fds[1].revents || ready == 0)) {
+		/* with a deadline armed, every round: a flood of output
+		 * must not keep the bound from being checked */
+		if (px->watch && (px->watch_event || fds[1].revents ||
+				  ready == 0 || px->watch->deadline)) {
 			int rc = pe_reaper_watch_check(px->watch, status, err);
 
 			px->watch_event = false;
