@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "podenter/error.h"
+#include "podenter/hostroot.h"
 
 #define PE_IMAGE_CACHE_DEFAULT "/var/cache/podenter"
 
@@ -73,14 +74,7 @@ int pe_image_apply_tar(int rootfd, const char *tar_path, enum pe_tar_mode mode,
  * targets): what the cache records to notice a damaged copy. */
 int pe_image_tree_digest(int dirfd, char out[65], struct pe_error *err);
 
-/*
- * Open rel inside the tree rootfd as if rootfd were "/": symlinks (unless
- * RESOLVE_NO_SYMLINKS is in resolve) and ".." never leave it. openat2 with
- * RESOLVE_IN_ROOT when the kernel has it, else a component walk. For every
- * tree podenter does not trust (container roots, archives being unpacked).
- * PODENTER_TEST_NO_OPENAT2=1 forces the walk (tests of the fallback).
- */
-int pe_open_in_root(int rootfd, const char *rel, int flags, uint64_t resolve);
+/* pe_open_in_root(), the safe open inside a tree, is in hostroot.h. */
 
 /* Remove name under dirfd and everything below it, never following links. */
 int pe_image_remove_tree(int dirfd, const char *name);

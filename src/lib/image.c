@@ -418,142 +418,6 @@ truncated:
 /* --- writing entries ---------------------------------------------------------
  */
 
-/*
- * Without openat2 (Linux < 5.6, or a seccomp filter that hides it) the
- * same resolution is done one component at a time: every step is an
- * O_PATH|O_NOFOLLOW open relative to the previous directory fd, a symlink
- * is read through its own fd and restarted from the root (absolute) or the
- * current directory (relative), and ".." pops the stack of directories
- * already opened, so no lookup ever leaves the root. A component swapped
- * for a link mid-walk makes the final O_NOFOLLOW open fail, never escape.
- */
-#define WALK_DEPTH_MAX 128
-#define WALK_LINKS_MAX 40
-
-static int open_walk(int rootfd, const char *path, int flags, bool no_symlinks)
-{
-	char *buf = malloc(2 * PATH_MAX), *tmp = malloc(2 * PATH_MAX), *p;
-	int stack[WALK_DEPTH_MAX], depth = 0, links = 0, fd = -1, saved;
-
-	if (!buf || !tmp) {
-		free(buf);
-		free(tmp);
-		errno = ENOMEM;
-		return -1;
-	}
-	snprintf(buf, 2 * PATH_MAX, "%s", path);
-	stack[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
-	if (stack[0] < 0)
-		goto out;
-	p = buf;
-	for (;;) {
-		char comp[NAME_MAX + 1];
-		size_t n;
-		struct stat st;
-		int next;
-
-		while (*p == '/')
-			p++;
-		if (*p == '\0') {
-			fd = openat(stack[depth], ".", flags | O_CLOEXEC);
-			goto out;
-		}
-		n = strcspn(p, "/");
-		if (n > NAME_MAX) {
-			errno = ENAMETOOLONG;
-			goto out;
-		}
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		p += n;
-		while (*p == '/')
-			p++;
-		if (!strcmp(comp, "."))
-			continue;
-		if (!strcmp(comp, "..")) {
-			if (depth > 0)
-				close(stack[depth--]);
-			continue;
-		}
-		next =
-		    openat(stack[depth], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0)
-			goto out;
-		if (fstat(next, &st) < 0) {
-			close(next);
-			goto out;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			ssize_t l;
-
-			if (no_symlinks || ++links > WALK_LINKS_MAX) {
-				close(next);
-				errno = ELOOP;
-				goto out;
-			}
-			l = readlinkat(next, "", tmp, PATH_MAX);
-			close(next);
-			if (l < 0 || l >= PATH_MAX) {
-				errno = l < 0 ? errno : ENAMETOOLONG;
-				goto out;
-			}
-			tmp[l] = '\0';
-			if (tmp[0] == '/')
-				while (depth > 0)
-					close(stack[depth--]);
-			snprintf(tmp + l, 2 * PATH_MAX - (size_t)l, "/%s", p);
-			memcpy(buf, tmp, 2 * PATH_MAX);
-			p = buf;
-			continue;
-		}
-		if (*p == '\0') {
-			close(next);
-			fd = openat(stack[depth], comp,
-				    flags | O_NOFOLLOW | O_CLOEXEC);
-			goto out;
-		}
-		if (!S_ISDIR(st.st_mode) || depth + 1 >= WALK_DEPTH_MAX) {
-			close(next);
-			errno = S_ISDIR(st.st_mode) ? ENAMETOOLONG : ENOTDIR;
-			goto out;
-		}
-		stack[++depth] = next;
-	}
-out:
-	saved = errno;
-	for (int i = 0; i <= depth; i++)
-		if (stack[i] >= 0)
-			close(stack[i]);
-	free(buf);
-	free(tmp);
-	errno = saved;
-	return fd;
-}
-
-int pe_open_in_root(int rootfd, const char *rel, int flags, uint64_t resolve)
-{
-	static int have_openat2 = -1;
-	struct pe_open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
-	};
-	int fd;
-
-	if (rel[0] == '\0')
-		rel = ".";
-	if (have_openat2 != 0 && !getenv("PODENTER_TEST_NO_OPENAT2")) {
-		do
-			fd = pe_sys_openat2(rootfd, rel, &how);
-		while (fd < 0 && errno == EAGAIN);
-		if (fd >= 0 || errno != ENOSYS) {
-			have_openat2 = 1;
-			return fd;
-		}
-		have_openat2 = 0;
-	}
-	return open_walk(rootfd, rel, flags, resolve & RESOLVE_NO_SYMLINKS);
-}
-
 static int open_in_root(int rootfd, const char *rel, int flags, uint64_t extra)
 {
 	return pe_open_in_root(rootfd, rel, flags, extra);
@@ -776,6 +640,31 @@ out:
 	return rc;
 }
 
+static const char *whiteout_of(const char *name)
+{
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	return strncmp(base, ".wh.", 4) == 0 ? base : NULL;
+}
+
+/*
+ * A whiteout ".wh.NAME" removes NAME from the layers below, in the same
+ * directory. NAME must be a plain entry name: "" and "." would remove the
+ * directory itself and ".." its parent, which for a top-level whiteout is
+ * outside the tree being unpacked (the cache). ".wh..wh..opq" is the one
+ * marker with a ".wh." name; other ".wh..wh.*" names are aufs bookkeeping
+ * that no image should carry.
+ */
+static bool whiteout_target_ok(const char *wh)
+{
+	const char *target = wh + 4;
+
+	if (strcmp(wh, ".wh..wh..opq") == 0)
+		return true;
+	return target[0] != '\0' && strcmp(target, ".") != 0 &&
+	       strcmp(target, "..") != 0 && strncmp(target, ".wh.", 4) != 0;
+}
+
 /* Check an entry before anything of it is written. */
 static int vet_entry(const struct tar_reader *r, struct tar_entry *e,
 		     enum pe_tar_mode mode, const struct pe_image_opts *o,
@@ -786,6 +675,11 @@ static int vet_entry(const struct tar_reader *r, struct tar_entry *e,
 	snprintf(shown, sizeof(shown), "%s", e->name);
 	if (pe_image_clean_name(e->name) < 0)
 		return refuse(err, r->path, "entry '%s' leaves the root",
+			      shown);
+	if (mode == PE_TAR_LAYER && whiteout_of(e->name) &&
+	    !whiteout_target_ok(whiteout_of(e->name)))
+		return refuse(err, r->path,
+			      "whiteout '%s' names no entry of its directory",
 			      shown);
 	if (mode == PE_TAR_LAYOUT && e->type != '0' && e->type != '7' &&
 	    e->type != '5')
@@ -813,13 +707,6 @@ static int vet_entry(const struct tar_reader *r, struct tar_entry *e,
 		return -1;
 	}
 	return 0;
-}
-
-static const char *whiteout_of(const char *name)
-{
-	const char *base = strrchr(name, '/');
-	base = base ? base + 1 : name;
-	return strncmp(base, ".wh.", 4) == 0 ? base : NULL;
 }
 
 /* Pass 1 of a layer: what it removes from the layers below. */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <grp.h>
@@ -31,6 +32,9 @@
 #endif
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC 0x9fa0
+#endif
+#ifndef SYSFS_MAGIC
+#define SYSFS_MAGIC 0x62656572
 #endif
 
 static const int clone_flag_of[PE_NS_COUNT] = {
@@ -130,8 +134,18 @@ int pe_pin_target(const struct pe_hostroot *hr,
 	if (target->pid <= 0)
 		return pe_error_set(err, PE_ERR_NOT_FOUND, 0,
 				    "the target has no running process");
-	snprintf(path, sizeof(path), "/proc/%d", (int)target->pid);
-	pin->procfd = pe_host_open(hr, path, O_PATH | O_DIRECTORY);
+	snprintf(path, sizeof(path), "%d", (int)target->pid);
+	/* every handle comes through this fd: a real procfs only */
+	pin->procfd = pe_host_open_procfs(hr, path, O_PATH | O_DIRECTORY);
+	if (pin->procfd < 0 && errno == EMEDIUMTYPE) {
+		pe_error_set(err, PE_ERR_UNSUPPORTED, EMEDIUMTYPE,
+			     "%s/proc is not a procfs; nothing was joined",
+			     hr->is_slash ? "" : hr->path);
+		pe_error_hint(err, "--host-root must be the node's root with "
+				   "its /proc mounted (e.g. a hostPath of / "
+				   "with hostPID)");
+		return -1;
+	}
 	if (pin->procfd < 0)
 		return stale(err, target->pid, "exited");
 	pin->pidfd = pe_sys_pidfd_open(target->pid, 0);
@@ -379,12 +393,227 @@ int pe_ns_private_host_mounts(bool remount_sys, struct pe_error *err)
 	if (umount2("/sys", MNT_DETACH) < 0 && errno != EINVAL &&
 	    errno != ENOENT)
 		return pe_error_errno(err, "unmounting /sys");
-	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  NULL) < 0)
+	if (mount("sysfs", "/sys", "sysfs",
+		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return pe_error_errno(err,
 				      "mounting /sys for the pod's network "
 				      "namespace");
 	return 0;
+}
+
+/* --- the session's /proc and /sys ---------------------------------------- */
+
+/* Kubelet's defaults for a container that is not privileged
+ * (pkg/securitycontext: defaultMaskedPaths, defaultReadonlyPaths). */
+static const char *const default_masked[] = {
+	"proc/acpi",
+	"proc/asound",
+	"proc/kcore",
+	"proc/keys",
+	"proc/latency_stats",
+	"proc/timer_list",
+	"proc/timer_stats",
+	"proc/sched_debug",
+	"proc/scsi",
+	"sys/firmware",
+	"sys/devices/virtual/powercap",
+};
+static const char *const default_readonly[] = {
+	"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
+};
+
+/* Add path (a mask wins over read-only); -1 when the table is full. */
+static int guard_add(struct pe_proc_guard *g, const char *path, bool mask)
+{
+	for (unsigned int i = 0; i < g->n; i++)
+		if (strcmp(g->entry[i].path, path) == 0) {
+			g->entry[i].mask |= mask;
+			return 0;
+		}
+	if (g->n >= PE_PROC_GUARD_MAX || strlen(path) >= PE_PROC_GUARD_PATH)
+		return -1;
+	snprintf(g->entry[g->n].path, PE_PROC_GUARD_PATH, "%s", path);
+	g->entry[g->n++].mask = mask;
+	return 0;
+}
+
+void pe_proc_guard_defaults(struct pe_proc_guard *g)
+{
+	g->n = 0;
+	for (size_t i = 0; i < sizeof(default_readonly) / sizeof(char *); i++)
+		guard_add(g, default_readonly[i], false);
+	for (size_t i = 0; i < sizeof(default_masked) / sizeof(char *); i++)
+		guard_add(g, default_masked[i], true);
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+					(s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* One mountinfo line: is it a guard under /proc or /sys, and which? */
+static int guard_from_line(struct pe_proc_guard *g, char *line)
+{
+	char *field[6], *sep, *fstype, *save = NULL;
+	const char *rel;
+	bool ro, mask;
+	size_t rlen;
+
+	sep = strstr(line, " - ");
+	if (!sep)
+		return 0;
+	*sep = '\0';
+	fstype = strtok_r(sep + 3, " \n", &save);
+	save = NULL;
+	for (int i = 0; i < 6; i++) {
+		field[i] = strtok_r(i ? NULL : line, " ", &save);
+		if (!field[i])
+			return 0;
+	}
+	if (!fstype)
+		return 0;
+	unescape_octal(field[4]);
+	if (strncmp(field[4], "/proc", 5) == 0 &&
+	    (field[4][5] == '/' || field[4][5] == '\0'))
+		rel = field[4] + 1;
+	else if (strncmp(field[4], "/sys", 4) == 0 &&
+		 (field[4][4] == '/' || field[4][4] == '\0'))
+		rel = field[4] + 1;
+	else
+		return 0;
+	ro = strncmp(field[5], "ro", 2) == 0 &&
+	     (field[5][2] == ',' || field[5][2] == '\0');
+	rlen = strlen(field[3]);
+	if (strcmp(fstype, "proc") == 0 || strcmp(fstype, "sysfs") == 0) {
+		/* a read-only bind of the tree itself (or the whole tree
+		 * mounted read-only) */
+		if (!ro)
+			return 0;
+		mask = false;
+	} else if (rlen >= 5 && strcmp(field[3] + rlen - 5, "/null") == 0) {
+		mask = true; /* a file covered by a null device */
+	} else if (strcmp(fstype, "tmpfs") == 0 && ro &&
+		   strcmp(field[3], "/") == 0 && strchr(rel, '/')) {
+		mask = true; /* a directory covered by an empty tmpfs */
+	} else {
+		return 0;
+	}
+	return guard_add(g, rel, mask);
+}
+
+int pe_proc_guard_read(int procfd, struct pe_proc_guard *g,
+		       struct pe_error *err)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int fd, rc = 0;
+
+	pe_proc_guard_defaults(g);
+	fd = openat(procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !(f = fdopen(fd, "re"))) {
+		if (fd >= 0)
+			close(fd);
+		return pe_error_errno(err, "reading the target's mount table");
+	}
+	errno = 0;
+	while (rc == 0 && getline(&line, &cap, f) >= 0)
+		rc = guard_from_line(g, line);
+	if (rc == 0 && ferror(f))
+		rc = pe_error_errno(err, "reading the target's mount table");
+	else if (rc < 0)
+		pe_error_set(err, PE_ERR_SYSTEM, E2BIG,
+			     "the target guards more than %d paths under "
+			     "/proc and /sys",
+			     PE_PROC_GUARD_MAX);
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+/* The session's own /dev/null, as the source of file masks: opened without
+ * following a link and checked to be the null device (CVE-2025-31133: a
+ * /dev/null swapped for something else turns a mask into a bind of it). */
+static int open_null_device(struct pe_error *err)
+{
+	struct stat st;
+	int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == makedev(1, 3))
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	pe_error_set(err, PE_ERR_SYSTEM, ENODEV,
+		     "the session's /dev/null is not the null device (char "
+		     "1:3); /proc cannot be masked with it");
+	pe_error_hint(err, "the target replaced its /dev/null; a view "
+			   "(--view tools) brings its own");
+	return -1;
+}
+
+/*
+ * Apply g's entries under top ("proc" or "sys") to the tree rootfd: the
+ * read-only binds first, shorter paths first (a bind is a copy of what is
+ * below it), then the masks on top.
+ */
+static int apply_guards(const struct pe_proc_guard *g, const char *top,
+			int rootfd, struct pe_error *err)
+{
+	const struct pe_proc_guard_entry *order[PE_PROC_GUARD_MAX];
+	size_t tlen = strlen(top), n = 0;
+	int nullfd = -1, rc = 0;
+
+	for (unsigned int i = 0; i < g->n; i++) {
+		const struct pe_proc_guard_entry *e = &g->entry[i];
+		size_t k = n++;
+
+		if (strncmp(e->path, top, tlen) != 0 ||
+		    (e->path[tlen] != '/' && e->path[tlen] != '\0')) {
+			n--;
+			continue;
+		}
+		/* insertion sort: read-only before masks, shorter first */
+		while (k > 0 &&
+		       (order[k - 1]->mask > e->mask ||
+			(order[k - 1]->mask == e->mask &&
+			 strlen(order[k - 1]->path) > strlen(e->path)))) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = e;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *rel = order[i]->path + tlen;
+
+		if (order[i]->mask && nullfd < 0 &&
+		    (nullfd = open_null_device(err)) < 0)
+			return -1;
+		if (pe_fs_guard_path(rootfd, rel[0] ? rel + 1 : ".",
+				     order[i]->mask ? PE_FS_MASK
+						    : PE_FS_READONLY,
+				     nullfd) < 0)
+			rc = pe_error_errno(err, "%s /%s in the session",
+					    order[i]->mask ? "masking"
+							   : "making read-only",
+					    order[i]->path);
+	}
+	if (nullfd >= 0)
+		close(nullfd);
+	return rc;
 }
 
 /* A fresh procfs through the new mount API, attached onto a verified
@@ -408,7 +637,7 @@ static int mount_proc_fd(int dirfd)
 	return r;
 }
 
-int pe_ns_mount_fresh_proc(struct pe_error *err)
+int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, struct pe_error *err)
 {
 	struct stat st;
 	struct statfs sfs;
@@ -433,9 +662,90 @@ int pe_ns_mount_fresh_proc(struct pe_error *err)
 	close(dirfd);
 	if (r < 0)
 		return pe_error_errno(err, "mounting a fresh /proc");
-	if (statfs("/proc", &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC ||
-	    stat("/proc", &st) < 0 || st.st_ino != 1)
+	/* the new mount, as the guards will see it */
+	dirfd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0 || fstatfs(dirfd, &sfs) < 0 ||
+	    sfs.f_type != PROC_SUPER_MAGIC || fstat(dirfd, &st) < 0 ||
+	    st.st_ino != 1) {
+		if (dirfd >= 0)
+			close(dirfd);
 		return pe_error_set(err, PE_ERR_SYSTEM, EIO,
 				    "the fresh /proc is not a procfs root");
-	return 0;
+	}
+	r = apply_guards(g, "proc", dirfd, err);
+	close(dirfd);
+	return r;
+}
+
+int pe_ns_guard_sys(const struct pe_proc_guard *g, bool fresh,
+		    struct pe_error *err)
+{
+	struct pe_mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	struct statfs sfs;
+	int fd, r;
+
+	fd = open("/sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && !fresh && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return pe_error_errno(err, "opening /sys in the session");
+	if (fresh) {
+		int mnt = pe_fs_new_detached(
+		    "sysfs", NULL,
+		    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			MOUNT_ATTR_NOEXEC);
+		char fdpath[64];
+
+		if (mnt >= 0) {
+			r = pe_sys_move_mount(mnt, "", fd, "",
+					      MOVE_MOUNT_F_EMPTY_PATH |
+						  MOVE_MOUNT_T_EMPTY_PATH);
+			close(mnt);
+		} else if (errno == ENOSYS) {
+			snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d",
+				 fd);
+			r = mount("sysfs", fdpath, "sysfs",
+				  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				  NULL);
+		} else {
+			r = -1;
+		}
+		close(fd);
+		if (r < 0)
+			return pe_error_errno(err, "mounting /sys for the "
+						   "pod's network namespace");
+		fd =
+		    open("/sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return pe_error_errno(err, "opening the new /sys");
+	}
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != SYSFS_MAGIC) {
+		close(fd);
+		if (fresh)
+			return pe_error_set(err, PE_ERR_SYSTEM, EIO,
+					    "the fresh /sys is not a sysfs");
+		return 0; /* no sysfs here: nothing of it to guard */
+	}
+	if (!fresh && pe_sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
+					   &ro) < 0) {
+		char fdpath[64];
+
+		r = -1;
+		if (errno == ENOSYS) {
+			snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d",
+				 fd);
+			r = mount(NULL, fdpath, NULL,
+				  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
+				      MS_NODEV | MS_NOEXEC,
+				  NULL);
+		}
+		if (r < 0) {
+			pe_error_errno(err, "making /sys read-only");
+			close(fd);
+			return -1;
+		}
+	}
+	r = apply_guards(g, "sys", fd, err);
+	close(fd);
+	return r;
 }

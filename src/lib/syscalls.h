@@ -228,4 +228,17 @@ static inline int pe_sys_close_range(unsigned int first, unsigned int last,
 	return (int)syscall(__NR_close_range, first, last, flags);
 }
 
+/* getpid through the x32 ABI: fails with ENOSYS when the kernel runs no x32
+ * code (x86_64 only; ENOSYS elsewhere). Only for a process under no seccomp
+ * filter: a filter that leaves x32 out kills the caller instead. */
+static inline long pe_sys_x32_getpid(void)
+{
+#if defined(__x86_64__) && defined(__NR_getpid)
+	return syscall(0x40000000 /* __X32_SYSCALL_BIT */ | __NR_getpid);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 #endif

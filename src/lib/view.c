@@ -1024,6 +1024,14 @@ int pe_view_enter(const struct pe_view_opts *o,
 		return -1;
 	}
 
+	/* the target's guards of /proc and /sys, while its /proc/PID is
+	 * ours to read */
+	if (o->has_procfd) {
+		if (pe_proc_guard_read(o->procfd, &v->guard, err) < 0)
+			return -1;
+	} else {
+		pe_proc_guard_defaults(&v->guard);
+	}
 	/* libmount, like the tools, comes from the node's root, now. */
 	if (o->kind == PE_VIEW_MERGED && pe_mnt_load(err) < 0)
 		return -1;
@@ -1243,36 +1251,11 @@ out:
 
 int pe_view_finish_in_child(const struct pe_view *v, struct pe_error *err)
 {
-	static const char *const proc_opts[] = { NULL };
-	int fd;
-
-	if (v->kind == PE_VIEW_CONTAINER)
-		return 0;
-	fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return pe_error_errno(err, "opening /proc in the view");
-	if (mount_fresh("proc", proc_opts,
-			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			    MOUNT_ATTR_NOEXEC,
-			fd) < 0) {
-		pe_error_errno(err,
-			       "mounting /proc for the pod's PID namespace");
-		close(fd);
+	/* the container view too: its /proc is the container's procfs,
+	 * which a container with CAP_SYS_ADMIN may have rearranged, and
+	 * whose guards a privileged pod lacks */
+	if (pe_ns_mount_fresh_proc(&v->guard, err) < 0 ||
+	    pe_ns_guard_sys(&v->guard, v->kind != PE_VIEW_CONTAINER, err) < 0)
 		return -1;
-	}
-	close(fd);
-	fd = open("/sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return pe_error_errno(err, "opening /sys in the view");
-	if (mount_fresh("sysfs", proc_opts,
-			MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-			    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-			fd) < 0) {
-		pe_error_errno(err, "mounting /sys for the pod's network "
-				    "namespace");
-		close(fd);
-		return -1;
-	}
-	close(fd);
 	return 0;
 }

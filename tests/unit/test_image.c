@@ -332,6 +332,52 @@ static void test_refusals(void **state)
 	assert_false(exists(s->rootfd, "blobs"));
 }
 
+/* Whiteouts naming "", "." or ".." would remove the directory they sit
+ * in or its parent: at the top level, that is outside the tree (the cache
+ * holding it). Each is refused, and nothing next to the tree is touched. */
+static void test_whiteout_escapes_refused(void **state)
+{
+	static const char *const names[] = {
+		".wh..", ".wh...",    "etc/.wh..", "etc/.wh...",
+		".wh.",	 "etc/.wh./", ".wh..wh.x", "a/b/.wh...",
+	};
+	struct scratch *s = *state;
+	char sentinel[128];
+	FILE *f;
+
+	snprintf(sentinel, sizeof(sentinel), "%s/sentinel", s->dir);
+	f = fopen(sentinel, "w");
+	assert_non_null(f);
+	fputs("outside\n", f);
+	fclose(f);
+	f = fopen(s->tar, "w");
+	put_file(f, "etc/kept", "1\n");
+	put_file(f, "a/b/kept", "1\n");
+	put_end(f);
+	{
+		struct pe_error err;
+		assert_int_equal(apply(s, &err), 0);
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		f = fopen(s->tar, "w");
+		put_header(f, names[i], '0', NULL, 0, 0644);
+		put_end(f);
+		expect_refused(s, "names no entry of its directory");
+		assert_string_equal(slurp(AT_FDCWD, sentinel), "outside\n");
+		assert_true(exists(s->rootfd, "etc/kept"));
+		assert_true(exists(s->rootfd, "a/b/kept"));
+	}
+	/* "..." is an ordinary name: its whiteout is fine */
+	f = fopen(s->tar, "w");
+	put_header(f, ".wh....", '0', NULL, 0, 0644);
+	put_end(f);
+	{
+		struct pe_error err;
+		assert_int_equal(apply(s, &err), 0);
+	}
+	assert_string_equal(slurp(AT_FDCWD, sentinel), "outside\n");
+}
+
 static void test_damaged_archives(void **state)
 {
 	struct scratch *s = *state;
@@ -447,6 +493,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_replace_never_writes_through, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whiteout_escapes_refused,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_archives, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tree_digest, setup,
