@@ -252,6 +252,7 @@ struct session {
 	bool audited;
 	struct pe_env env;
 	sigset_t waitset, oldmask;
+	struct pe_reaper_watch watch; /* the reaper, from podenter's side */
 	char *shell_argv[2];
 	char *const *argv;
 };
@@ -375,8 +376,9 @@ static int io_child(const struct session *s, struct pe_error *err)
 }
 
 /* The parent's side when there is something to copy. */
-static int io_run(struct session *s, pid_t child, struct pe_error *err)
+static int io_run(struct session *s, struct pe_error *err)
 {
+	pid_t child = s->watch.reaper;
 	struct session_io *io = &s->io;
 	struct pe_term term = { .fd = -1 };
 	struct pe_proxy px;
@@ -390,6 +392,7 @@ static int io_run(struct session *s, pid_t child, struct pe_error *err)
 		return pe_error_errno(err, "signalfd");
 	}
 	pe_proxy_init(&px, sigfd, child);
+	px.watch = &s->watch;
 	if (s->plan.stdio == PE_STDIO_PTY) {
 		/* the operator's keys go to the session's terminal as typed:
 		 * ^C, ^Z and ^\ become signals there, not here */
@@ -417,37 +420,6 @@ static int io_run(struct session *s, pid_t child, struct pe_error *err)
 		return -1;
 	}
 	return pe_exit_code_of(status);
-}
-
-static int forward_and_wait(struct session *s, pid_t child,
-			    struct pe_error *err)
-{
-	for (;;) {
-		siginfo_t info;
-		int sig = sigwaitinfo(&s->waitset, &info);
-		int status;
-		pid_t r;
-
-		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			kill(child, SIGKILL);
-			return pe_error_errno(err, "waiting for the session");
-		}
-		if (sig != SIGCHLD) {
-			/* the child has a session of its own (io_child): no
-			 * terminal signals it; this is the only way */
-			kill(child, sig);
-			continue;
-		}
-		r = waitpid(child, &status, WNOHANG);
-		if (r == 0 || (r < 0 && errno == EINTR))
-			continue;
-		if (r < 0)
-			return pe_error_errno(err, "waiting for the session");
-		if (WIFEXITED(status) || WIFSIGNALED(status))
-			return pe_exit_code_of(status);
-	}
 }
 
 /* --join-cgroup: podenter moves itself into the target's cgroups while it
@@ -718,7 +690,11 @@ fail:
 /*
  * In the forked child, inside the namespaces. Never returns. The mounts it
  * makes are shared with the command; then it becomes the session's reaper
- * (reaper.h) and the command runs in a child of it (run_command).
+ * (reaper.h) and the command runs in a child of it (run_command). Once the
+ * command executed, the reaper executes the tiny reaper from a sealed memfd
+ * with CAP_KILL alone, no_new_privs and seccomp: from then on a pod process
+ * that takes it over gains nothing; until then it is podenter's code, as
+ * non-dumpable as the rest.
  */
 static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
 {
@@ -755,6 +731,7 @@ fail:
 
 static void session_release(struct session *s, int rc)
 {
+	pe_reaper_watch_close(&s->watch);
 	io_release(&s->io);
 	audit_end(s, rc);
 	pe_pin_release(&s->pin);
@@ -781,6 +758,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	pe_pin_init(&s->pin);
 	io_init(&s->io);
 	pe_audit_init(&s->audit);
+	s->watch = (struct pe_reaper_watch)PE_REAPER_WATCH_INIT;
 
 	/*
 	 * Phase 1, on the node, nothing of the pod held yet. podenter is
@@ -871,6 +849,10 @@ int pe_session_run(const struct pe_session_opts *o,
 		pe_error_errno(err, "blocking signals");
 		goto fail;
 	}
+	/* the channel on which the reaper sends podenter the command's
+	 * pidfd: podenter then bounds its wait on the reaper (reaper.h) */
+	if (pe_reaper_watch_open(&s->watch, err) < 0)
+		goto fail;
 	fflush(NULL);
 	child = fork();
 	if (child < 0) {
@@ -885,14 +867,17 @@ int pe_session_run(const struct pe_session_opts *o,
 
 	/*
 	 * Phase 8, the parent: forward signals, copy the stdio, pass the
-	 * exit status through.
+	 * exit status through. The pod can stop or take over the reaper: the
+	 * wait on it is bounded (pe_reaper_watch: the command's pidfd, a
+	 * stopped reaper resumed, PE_REAPER_GRACE_MS after the command ended).
 	 */
+	pe_reaper_watch_started(&s->watch, child);
 	pe_pin_release(&s->pin);
 	pe_env_free(&s->env);
 	if (s->io.proxy)
-		rc = io_run(s, child, err);
+		rc = io_run(s, err);
 	else
-		rc = forward_and_wait(s, child, err);
+		rc = pe_reaper_wait(&s->watch, &s->waitset, err);
 	session_release(s, rc < 0 ? SESSION_FAILED : rc);
 	free(s);
 	return rc;

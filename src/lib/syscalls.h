@@ -206,6 +206,22 @@ static inline long pe_sys_clone3(struct pe_clone_args *args)
  * close_range(2) with a fallback that walks /proc/self/fd is in
  * pe_close_fds_from() (nsjoin.c); this is the raw call.
  */
+/* glibc's fexecve() goes through /proc/self/fd when the kernel lacks
+ * execveat (before 3.19); the reaper's seccomp filter allows this call
+ * alone to execute, on one fd number */
+static inline int pe_sys_execveat(int dirfd, const char *path,
+				  char *const argv[], char *const envp[],
+				  int flags)
+{
+#ifdef __NR_execveat
+	return (int)syscall(__NR_execveat, dirfd, path, argv, envp, flags);
+#else
+	(void)dirfd, (void)path, (void)argv, (void)envp, (void)flags;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 static inline int pe_sys_close_range(unsigned int first, unsigned int last,
 				     unsigned int flags)
 {
