@@ -353,6 +353,9 @@ static void run(size_t i)
 		printf("%s %s\n", probes[i].name,
 		       strerrorname_np(errno) ? strerrorname_np(errno)
 					      : "unknown");
+	/* line by line: a probe the kernel kills (int $0x80 without IA32
+	 * emulation) loses nothing printed before it */
+	fflush(stdout);
 }
 
 int main(int argc, char **argv)

@@ -38,13 +38,16 @@ t_expect_match "general: ps lists the target's processes" "$T_OUT" "sleep 1001"
 
 in_session pid:$T -- strace -f -qq -e trace=execve -o /dev/stdout sh -c 'sh -c "exit 0"; exit 0'
 t_expect_rc "general: strace -f runs" 0
-t_expect_match "general: strace -f follows the child's execve" "$T_OUT" '^[0-9]+ +execve\("/bin/sh", \["sh", "-c", "exit 0"\]'
+t_expect_match "general: strace -f follows the child's execve" "$T_OUT" '^[0-9]+ +execve\("[^"]*/sh", \["sh", "-c", "exit 0"\]'
 
 # gdb attaches to a process of the target (its "sleep 1001") and reads it
 in_session pid:$T -- sh -c 'exec gdb -q -nx -batch -p "$(pgrep -xf "sleep 1001")" -ex "info registers rip" -ex detach'
 t_expect_rc "general: gdb attach runs" 0
 t_expect_match "general: gdb attached and read registers" "$T_OUT" "^rip +0x"
-t_expect_nomatch "general: gdb was not refused" "$T_OUT$T_ERR" "Operation not permitted"
+t_expect_nomatch "general: gdb's ptrace was not refused" "$T_OUT$T_ERR" "ptrace: Operation not permitted"
+# (gdb may warn that it cannot open "target:/usr/bin/sleep": the session's
+# mount namespace is its own copy, and gdb's setns into the target's needs
+# SYS_ADMIN, without seccomp too; `set sysroot /` reads it from the view)
 
 # --- netadmin ----------------------------------------------------------------
 in_session --profile netadmin pid:$T -- ip link set lo up
