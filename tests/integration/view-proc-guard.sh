@@ -3,8 +3,8 @@
 # (issue 13, hole 1), in every view: a fresh procfs used to be read-write with
 # nothing masked, so container code the session ran could open
 # /proc/sys/kernel/core_pattern for writing (node root). Targets:
-#  bare    its own plain /proc and no /dev, like a privileged pod: kubelet's
-#          defaults still apply;
+#  bare    its own plain /proc, a read-write /sys and no /dev, like a
+#          privileged pod: kubelet's defaults still apply;
 #  masks   a runtime that masked /proc/cmdline (a null device) and /proc/tty
 #          (a read-only tmpfs) and made /proc/pressure read-only: the session
 #          has the same;
@@ -47,7 +47,7 @@ echo guard-done'
 g_make() {
 	local name=$1 init=$2 null=${3:-} a
 	V_ROOT=$T_TMP/root-$name
-	mkdir -p "$V_ROOT/bin" "$V_ROOT/etc" "$V_ROOT/tmp" "$V_ROOT/dev"
+	mkdir -p "$V_ROOT/bin" "$V_ROOT/etc" "$V_ROOT/tmp" "$V_ROOT/dev" "$V_ROOT/sys"
 	cp "$V_BUSYBOX" "$V_ROOT/bin/busybox"
 	for a in sh sleep ls cat mount umount head wc awk; do ln -sf busybox "$V_ROOT/bin/$a"; done
 	case $null in
@@ -55,7 +55,7 @@ g_make() {
 	hostile) ln -s /proc/sys/kernel/core_pattern "$V_ROOT/dev/null" ;;
 	esac
 	V_READY_COMM=sleep v_start "$name" "$V_ROOT" /bin/sh -c \
-		"mount -t proc proc /proc && $init umount -l /old; sleep 1001 & exec sleep 1000"
+		"mount -t proc proc /proc && mount -t sysfs sysfs /sys && $init umount -l /old; sleep 1001 & exec sleep 1000"
 }
 
 expect_guarded() { # WHAT
