@@ -375,7 +375,7 @@ int pe_reaper_watch_open(struct pe_reaper_watch *w, struct pe_error *err)
 	w->channel = w->cmd_pidfd = -1;
 	w->cmd_ended = false;
 	w->stops = 0;
-	w->deadline = 0;
+	w->deadline = w->start_deadline = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return pe_error_errno(err, "creating the session's channel");
 	w->channel = sv[0];
@@ -386,6 +386,7 @@ int pe_reaper_watch_open(struct pe_reaper_watch *w, struct pe_error *err)
 void pe_reaper_watch_started(struct pe_reaper_watch *w, pid_t reaper)
 {
 	w->reaper = reaper;
+	w->start_deadline = now_ms() + PE_REAPER_START_MS;
 	if (reaper_channel >= 0)
 		close(reaper_channel);
 	reaper_channel = -1;
@@ -412,11 +413,14 @@ int pe_reaper_watch_fd(const struct pe_reaper_watch *w)
 
 int pe_reaper_watch_timeout(const struct pe_reaper_watch *w)
 {
-	long long left;
+	long long left, until = w->deadline;
 
-	if (!w->deadline)
+	if (w->channel >= 0 && w->start_deadline &&
+	    (!until || w->start_deadline < until))
+		until = w->start_deadline;
+	if (!until)
 		return -1;
-	left = w->deadline - now_ms();
+	left = until - now_ms();
 	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
@@ -477,13 +481,20 @@ static int give_up(struct pe_reaper_watch *w, struct pe_error *err)
 	/* SIGKILL ends even a stopped or traced reaper; still, bounded */
 	while (waitpid(w->reaper, &status, WNOHANG) == 0 && now_ms() < until)
 		poll(NULL, 0, 10);
-	pe_error_set(err, PE_ERR_SYSTEM, ETIMEDOUT,
-		     "the session's reaper in the pod did not finish within "
-		     "%d ms %s (stopped or taken over from inside the pod); "
-		     "podenter killed it",
-		     PE_REAPER_GRACE_MS,
-		     w->cmd_ended ? "after the command ended"
-				  : "while the pod kept stopping it");
+	if (w->channel >= 0)
+		pe_error_set(err, PE_ERR_SYSTEM, ETIMEDOUT,
+			     "the session's command did not start within %d "
+			     "ms (its processes stopped or taken over from "
+			     "inside the pod); podenter killed the session",
+			     PE_REAPER_START_MS);
+	else
+		pe_error_set(err, PE_ERR_SYSTEM, ETIMEDOUT,
+			     "the session's reaper in the pod did not finish "
+			     "within %d ms %s (stopped or taken over from "
+			     "inside the pod); podenter killed it",
+			     PE_REAPER_GRACE_MS,
+			     w->cmd_ended ? "after the command ended"
+					  : "while the pod kept stopping it");
 	pe_error_hint(err, "processes the session left in the pod may "
 			   "survive it; the pod is hostile or broken");
 	return -1;
@@ -521,7 +532,8 @@ int pe_reaper_watch_check(struct pe_reaper_watch *w, int *status,
 		*status = st;
 		return 1;
 	}
-	if (w->deadline && now_ms() >= w->deadline)
+	if ((w->deadline && now_ms() >= w->deadline) ||
+	    (w->channel >= 0 && now_ms() >= w->start_deadline))
 		return give_up(w, err);
 	return 0;
 }
