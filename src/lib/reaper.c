@@ -7,6 +7,7 @@
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/magic.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,22 +74,67 @@ int pe_exit_code_of(int status)
 
 /* --- the reaper, in the target's PID namespace ---------------------------- */
 
+/* fd's file system is a procfs */
+static bool on_procfs(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
 /*
- * The list of the reaper's children, from a procfs of our own never
- * attached anywhere: the /proc the session sees may be the container's
- * (the container view), and a container could plant a list of its own
- * processes there for the reaper to kill. Only the file is kept: the
- * procfs instance itself (unmasked, /proc/sys included) must never be
- * reachable through the reaper's fds. The file stays bound to this task
- * across execve.
+ * The session's /proc, when it is what the session mounted (a fresh procfs
+ * for the reaper's PID namespace, pe_ns_mount_fresh_proc): its
+ * thread-self directory is a procfs one whose "stat" names this thread by
+ * the number this PID namespace gives it, and "children" in the same
+ * directory is a procfs file (no bind over it). Everything is opened
+ * beneath that one directory fd. -1 otherwise (the caller makes its own).
+ */
+static int open_session_children_list(void)
+{
+	char buf[64];
+	ssize_t n;
+	int dir, fd, children = -1;
+
+	dir = open("/proc/thread-self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	fd = on_procfs(dir) ? openat(dir, "stat", O_RDONLY | O_CLOEXEC) : -1;
+	n = fd >= 0 && on_procfs(fd) ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		if (strtol(buf, NULL, 10) == (long)gettid())
+			children = openat(dir, "children",
+					  O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	close(dir);
+	if (children >= 0 && !on_procfs(children)) {
+		close(children);
+		children = -1;
+	}
+	return children;
+}
+
+/*
+ * The list of the reaper's children. Never a procfs the pod could have
+ * arranged (the container's own /proc: a planted list of its processes
+ * for the reaper to kill): the session's fresh /proc, checked, or else a
+ * procfs instance of our own never attached anywhere (about 70 us more).
+ * Only the file is kept: a procfs itself (unmasked, /proc/sys included)
+ * must never be reachable through the reaper's fds. The file stays bound
+ * to this task across execve.
  */
 static int open_children_list(struct pe_error *err)
 {
-	int procfd = pe_fs_new_detached("proc", NULL,
-					MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-					    MOUNT_ATTR_NOEXEC);
-	int fd;
+	int procfd, fd = open_session_children_list();
 
+	if (fd >= 0)
+		return fd;
+	procfd = pe_fs_new_detached("proc", NULL,
+				    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					MOUNT_ATTR_NOEXEC);
 	if (procfd < 0)
 		return pe_error_errno(err, "mounting a procfs for the reaper");
 	fd = openat(procfd, "thread-self/children",
