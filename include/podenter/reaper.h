@@ -70,6 +70,10 @@ int pe_exit_code_of(int status);
 /* Stops of the reaper resumed before podenter, not knowing yet whether
  * the command still runs, starts the same grace. */
 #define PE_REAPER_MAX_STOPS 16
+/* How long the command may take from the fork to its execve (podenter's
+ * own setup: the pod can only make it longer by stopping or tracing the
+ * session's processes); past it the session is killed. */
+#define PE_REAPER_START_MS 30000
 
 struct pe_reaper_watch {
 	pid_t reaper; /* podenter's child */
@@ -78,6 +82,7 @@ struct pe_reaper_watch {
 	bool cmd_ended;
 	unsigned int stops; /* of the reaper, each resumed */
 	long long deadline; /* CLOCK_MONOTONIC ms, 0: none */
+	long long start_deadline; /* for the command's pidfd to arrive */
 };
 
 #define PE_REAPER_WATCH_INIT                                                   \

@@ -7,6 +7,7 @@
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/magic.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,22 +74,67 @@ int pe_exit_code_of(int status)
 
 /* --- the reaper, in the target's PID namespace ---------------------------- */
 
+/* fd's file system is a procfs */
+static bool on_procfs(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
 /*
- * The list of the reaper's children, from a procfs of our own never
- * attached anywhere: the /proc the session sees may be the container's
- * (the container view), and a container could plant a list of its own
- * processes there for the reaper to kill. Only the file is kept: the
- * procfs instance itself (unmasked, /proc/sys included) must never be
- * reachable through the reaper's fds. The file stays bound to this task
- * across execve.
+ * The session's /proc, when it is what the session mounted (a fresh procfs
+ * for the reaper's PID namespace, pe_ns_mount_fresh_proc): its
+ * thread-self directory is a procfs one whose "stat" names this thread by
+ * the number this PID namespace gives it, and "children" in the same
+ * directory is a procfs file (no bind over it). Everything is opened
+ * beneath that one directory fd. -1 otherwise (the caller makes its own).
+ */
+static int open_session_children_list(void)
+{
+	char buf[64];
+	ssize_t n;
+	int dir, fd, children = -1;
+
+	dir = open("/proc/thread-self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	fd = on_procfs(dir) ? openat(dir, "stat", O_RDONLY | O_CLOEXEC) : -1;
+	n = fd >= 0 && on_procfs(fd) ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		if (strtol(buf, NULL, 10) == (long)gettid())
+			children = openat(dir, "children",
+					  O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	close(dir);
+	if (children >= 0 && !on_procfs(children)) {
+		close(children);
+		children = -1;
+	}
+	return children;
+}
+
+/*
+ * The list of the reaper's children. Never a procfs the pod could have
+ * arranged (the container's own /proc: a planted list of its processes
+ * for the reaper to kill): the session's fresh /proc, checked, or else a
+ * procfs instance of our own never attached anywhere (about 70 us more).
+ * Only the file is kept: a procfs itself (unmasked, /proc/sys included)
+ * must never be reachable through the reaper's fds. The file stays bound
+ * to this task across execve.
  */
 static int open_children_list(struct pe_error *err)
 {
-	int procfd = pe_fs_new_detached("proc", NULL,
-					MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-					    MOUNT_ATTR_NOEXEC);
-	int fd;
+	int procfd, fd = open_session_children_list();
 
+	if (fd >= 0)
+		return fd;
+	procfd = pe_fs_new_detached("proc", NULL,
+				    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					MOUNT_ATTR_NOEXEC);
 	if (procfd < 0)
 		return pe_error_errno(err, "mounting a procfs for the reaper");
 	fd = openat(procfd, "thread-self/children",
@@ -375,7 +422,7 @@ int pe_reaper_watch_open(struct pe_reaper_watch *w, struct pe_error *err)
 	w->channel = w->cmd_pidfd = -1;
 	w->cmd_ended = false;
 	w->stops = 0;
-	w->deadline = 0;
+	w->deadline = w->start_deadline = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return pe_error_errno(err, "creating the session's channel");
 	w->channel = sv[0];
@@ -386,6 +433,7 @@ int pe_reaper_watch_open(struct pe_reaper_watch *w, struct pe_error *err)
 void pe_reaper_watch_started(struct pe_reaper_watch *w, pid_t reaper)
 {
 	w->reaper = reaper;
+	w->start_deadline = now_ms() + PE_REAPER_START_MS;
 	if (reaper_channel >= 0)
 		close(reaper_channel);
 	reaper_channel = -1;
@@ -412,11 +460,14 @@ int pe_reaper_watch_fd(const struct pe_reaper_watch *w)
 
 int pe_reaper_watch_timeout(const struct pe_reaper_watch *w)
 {
-	long long left;
+	long long left, until = w->deadline;
 
-	if (!w->deadline)
+	if (w->channel >= 0 && w->start_deadline &&
+	    (!until || w->start_deadline < until))
+		until = w->start_deadline;
+	if (!until)
 		return -1;
-	left = w->deadline - now_ms();
+	left = until - now_ms();
 	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
@@ -477,13 +528,20 @@ static int give_up(struct pe_reaper_watch *w, struct pe_error *err)
 	/* SIGKILL ends even a stopped or traced reaper; still, bounded */
 	while (waitpid(w->reaper, &status, WNOHANG) == 0 && now_ms() < until)
 		poll(NULL, 0, 10);
-	pe_error_set(err, PE_ERR_SYSTEM, ETIMEDOUT,
-		     "the session's reaper in the pod did not finish within "
-		     "%d ms %s (stopped or taken over from inside the pod); "
-		     "podenter killed it",
-		     PE_REAPER_GRACE_MS,
-		     w->cmd_ended ? "after the command ended"
-				  : "while the pod kept stopping it");
+	if (w->channel >= 0)
+		pe_error_set(err, PE_ERR_SYSTEM, ETIMEDOUT,
+			     "the session's command did not start within %d "
+			     "ms (its processes stopped or taken over from "
+			     "inside the pod); podenter killed the session",
+			     PE_REAPER_START_MS);
+	else
+		pe_error_set(err, PE_ERR_SYSTEM, ETIMEDOUT,
+			     "the session's reaper in the pod did not finish "
+			     "within %d ms %s (stopped or taken over from "
+			     "inside the pod); podenter killed it",
+			     PE_REAPER_GRACE_MS,
+			     w->cmd_ended ? "after the command ended"
+					  : "while the pod kept stopping it");
 	pe_error_hint(err, "processes the session left in the pod may "
 			   "survive it; the pod is hostile or broken");
 	return -1;
@@ -521,7 +579,8 @@ int pe_reaper_watch_check(struct pe_reaper_watch *w, int *status,
 		*status = st;
 		return 1;
 	}
-	if (w->deadline && now_ms() >= w->deadline)
+	if ((w->deadline && now_ms() >= w->deadline) ||
+	    (w->channel >= 0 && now_ms() >= w->start_deadline))
 		return give_up(w, err);
 	return 0;
 }

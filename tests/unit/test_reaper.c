@@ -4,7 +4,8 @@
  * forked child stands for the reaper, another for the command. A stopped
  * reaper is resumed; a reaper that does not finish after the command ended
  * is killed once PE_REAPER_GRACE_MS passed; signals go to the command
- * itself, past a reaper that passes nothing on.
+ * itself, past a reaper that passes nothing on. (The start bound,
+ * PE_REAPER_START_MS, is 30 s: not tested here.)
  */
 #include "config.h"
 
@@ -104,6 +105,8 @@ static void test_reaper_held_past_the_grace(void **state)
 		waitpid(reaper, NULL, 0);
 		skip(); /* no pidfd_open before Linux 5.3 */
 	}
+	close(w.channel); /* sent */
+	w.channel = -1;
 	waitpid(cmd, &st, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(pe_reaper_wait(&w, &waitset, &err), -1);
@@ -146,6 +149,8 @@ static void test_signal_goes_to_the_command(void **state)
 		waitpid(cmd, NULL, 0);
 		skip();
 	}
+	close(w.channel); /* sent */
+	w.channel = -1;
 	kill(getpid(), SIGTERM); /* the operator's; blocked, in waitset */
 	assert_int_equal(pe_reaper_wait(&w, &waitset, &err), -1);
 	assert_int_equal(waitpid(cmd, &st, 0), cmd);
