@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "podenter/audit.h"
+#include "podenter/testhooks.h"
 #include "podenter/cgroupjoin.h"
 #include "podenter/exec.h"
 #include "podenter/nsjoin.h"
@@ -407,15 +408,12 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 	return 0;
 }
 
-/* Test-only hook (PODENTER_TEST_PAUSE_AT=before-pin|after-pin|
- * child-attached): stop here
+/* Test hook (before-pin|after-pin|child-attached, testhooks.h): stop here
  * so a test can kill or replace the target at a precise point. */
 static void test_pause_at(const char *point)
 {
-	const char *v = getenv("PODENTER_TEST_PAUSE_AT");
-
-	if (v && strcmp(v, point) == 0)
-		raise(SIGSTOP);
+	(void)point;
+	pe_test_pause_at(point);
 }
 
 /*

@@ -7,6 +7,7 @@
 source "${TESTLIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 source "$(dirname "${BASH_SOURCE[0]}")/enter-common.sh"
 t_require_root
+t_require_test_hooks
 
 ALL_NS="net pid ipc uts cgroup mnt user time"
 e_make_target tgt-ns
