@@ -50,7 +50,9 @@ stage "packages"
 install_packages || { echo "test.sh: package installation failed" >&2; exit 1; }
 
 stage "build (-Wall -Wextra -Werror)"
-{ autoreconf -fi && ./configure -q && make -j2; } >build.log 2>&1 ||
+# the test hooks (PODENTER_TEST_*) exist only in this build, never in a
+# release (configure.ac: --enable-test-hooks)
+{ autoreconf -fi && ./configure -q --enable-test-hooks && make -j2; } >build.log 2>&1 ||
 	{ cat build.log; echo "test.sh: the build failed" >&2; echo "0 passed, 1 failed"; exit 1; }
 echo "built $(./podenter --version)"
 
@@ -73,7 +75,7 @@ rm -rf "$ASAN_DIR" && mkdir -p "$ASAN_DIR"
 # configured tree): tracked files plus new ones git does not ignore
 git ls-files -co --exclude-standard -z | grep -zv '^build-asan/' |
 	tar --null -T - -cf - | tar -C "$ASAN_DIR" -xf -
-if (cd "$ASAN_DIR" && autoreconf -fi && ./configure -q CC=clang \
+if (cd "$ASAN_DIR" && autoreconf -fi && ./configure -q --enable-test-hooks CC=clang \
 	CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	LDFLAGS="-fsanitize=address,undefined" && make -j2) >asan-build.log 2>&1; then
 	# LeakSanitizer cannot run in a process that has joined another PID

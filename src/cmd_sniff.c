@@ -359,8 +359,8 @@ static int run_capture(struct sniff_cli *sc, int sigfd)
 	}
 	if (sc->write_path && strcmp(sc->write_path, "-") != 0) {
 		/* captures hold other people's traffic: owner-only */
-		out_fd = pe_open_output(sc->write_path, PE_OUTPUT_REPLACE,
-					0600, &err);
+		out_fd = pe_open_output(sc->write_path, PE_OUTPUT_REPLACE, 0600,
+					&err);
 		if (out_fd < 0) {
 			cli_print_error(&err);
 			pe_sniff_close(s);

@@ -76,7 +76,7 @@ pe_ns_set pe_ns_drop_shared(const struct pe_pin *pin, pe_ns_set set);
  * in nsenter's order. A failure before the first setns leaves the caller
  * where it was. used_pidfd tells which way was taken (may be NULL).
  *
- * The environment variable PODENTER_TEST_NO_PIDFD_SETNS=1 (for tests only)
+ * The test hook NO_PIDFD_SETNS (testhooks.h, test builds only)
  * forces the /proc/PID/ns path.
  */
 int pe_ns_join(const struct pe_pin *pin, pe_ns_set set, bool *used_pidfd,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "podenter/audit.h"
+#include "podenter/testhooks.h"
 #include "podenter/outfile.h"
 
 void pe_audit_init(struct pe_audit *a)
@@ -37,7 +38,7 @@ void pe_audit_init(struct pe_audit *a)
 		 "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 now.tv_nsec / 1000000);
-	a->syslog_path = getenv("PODENTER_TEST_SYSLOG");
+	a->syslog_path = pe_test_value("SYSLOG");
 	if (!a->syslog_path || !*a->syslog_path)
 		a->syslog_path = "/dev/log";
 }

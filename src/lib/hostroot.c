@@ -124,8 +124,10 @@ static const char *relative(const char *path)
  * is moved meanwhile. Links on a procfs are refused under
  * RESOLVE_NO_MAGICLINKS (their text, "/" for /proc/PID/root, is not where
  * they lead). A component swapped for a link after it was checked makes the
- * final O_NOFOLLOW open fail, never escape. RESOLVE_NO_XDEV compares
- * st_dev, so a bind mount of the same file system is not noticed.
+ * final O_NOFOLLOW open fail, never escape. RESOLVE_NO_XDEV compares mount
+ * ids (/proc/self/fdinfo, Linux 3.15); where /proc is not mounted, the
+ * st_dev of directories (overlayfs gives files the st_dev of the layer
+ * below), so there a bind mount of the same file system is not noticed.
  */
 #define WALK_DEPTH_MAX 128
 #define WALK_LINKS_MAX 40
@@ -137,11 +139,46 @@ static bool on_procfs(int fd)
 	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
 }
 
+static ssize_t read_all_fd(int fd, size_t max, char **out);
+
+/* The mount id of fd from /proc/self/fdinfo, 0 when it cannot be read. */
+static unsigned long mount_id_of(int fd)
+{
+	char path[64], *buf = NULL, *line;
+	unsigned long id = 0;
+	int ffd;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	ffd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ffd < 0)
+		return 0;
+	if (read_all_fd(ffd, 4096, &buf) < 0) {
+		close(ffd);
+		return 0;
+	}
+	close(ffd);
+	line = strstr(buf, "mnt_id:");
+	if (line)
+		id = strtoul(line + 7, NULL, 10);
+	free(buf);
+	return id;
+}
+
+/* RESOLVE_NO_XDEV for the walk: is next on the root's mount? */
+static bool same_mount(int next, const struct stat *st, unsigned long root_mnt,
+		       const struct stat *root_st)
+{
+	if (root_mnt)
+		return mount_id_of(next) == root_mnt;
+	return !S_ISDIR(st->st_mode) || st->st_dev == root_st->st_dev;
+}
+
 static int open_walk(int rootfd, const char *path, int flags, uint64_t resolve)
 {
 	char *buf = malloc(2 * PATH_MAX), *tmp = malloc(2 * PATH_MAX), *p;
 	int stack[WALK_DEPTH_MAX], depth = 0, links = 0, fd = -1, saved;
 	struct stat root_st;
+	unsigned long root_mnt = 0;
 
 	if (!buf || !tmp) {
 		free(buf);
@@ -153,6 +190,8 @@ static int open_walk(int rootfd, const char *path, int flags, uint64_t resolve)
 	stack[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
 	if (stack[0] < 0 || fstat(stack[0], &root_st) < 0)
 		goto out;
+	if (resolve & RESOLVE_NO_XDEV)
+		root_mnt = mount_id_of(stack[0]);
 	if (buf[0] == '/' && (resolve & RESOLVE_BENEATH)) {
 		errno = EXDEV;
 		goto out;
@@ -200,7 +239,7 @@ static int open_walk(int rootfd, const char *path, int flags, uint64_t resolve)
 			goto out;
 		}
 		if ((resolve & RESOLVE_NO_XDEV) &&
-		    st.st_dev != root_st.st_dev) {
+		    !same_mount(next, &st, root_mnt, &root_st)) {
 			close(next);
 			errno = EXDEV;
 			goto out;

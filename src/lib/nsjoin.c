@@ -22,6 +22,7 @@
 #include <grp.h>
 
 #include "podenter/nsjoin.h"
+#include "podenter/testhooks.h"
 #include "podenter/resolve.h"
 #include "fsmount.h"
 #include "runtime/sources.h"
@@ -230,11 +231,10 @@ pe_ns_set pe_ns_drop_shared(const struct pe_pin *pin, pe_ns_set set)
 	return set;
 }
 
+/* the /proc path of joining, for the tests of it (testhooks.h) */
 static bool test_forces_fallback(void)
 {
-	const char *v = getenv("PODENTER_TEST_NO_PIDFD_SETNS");
-
-	return v && strcmp(v, "1") == 0;
+	return pe_test_flag("NO_PIDFD_SETNS");
 }
 
 /* nsenter's order: the mount namespace late (paths stop resolving), the

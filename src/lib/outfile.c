@@ -27,8 +27,8 @@ static const char *type_of(mode_t m)
 
 static int refuse(struct pe_error *err, const char *path, const char *why)
 {
-	pe_error_set(err, PE_ERR_USAGE, EINVAL, "refusing to write %s: it is %s",
-		     path, why);
+	pe_error_set(err, PE_ERR_USAGE, EINVAL,
+		     "refusing to write %s: it is %s", path, why);
 	pe_error_hint(err, "name a new file or an existing regular file "
 			   "(podenter follows no link when it writes)");
 	return -1;

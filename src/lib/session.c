@@ -23,6 +23,7 @@
 #include "podenter/pty.h"
 #include "podenter/reaper.h"
 #include "podenter/session.h"
+#include "podenter/testhooks.h"
 
 /* podenter's own failure, and a command that could not be run or found
  * (as nsenter and env exit) */
@@ -257,15 +258,13 @@ struct session {
 	char *const *argv;
 };
 
-/* Test-only hook (PODENTER_TEST_PAUSE_AT=before-pin|after-pin|
- * child-attached): stop here
- * so a test can kill or replace the target at a precise point. */
+/* Test hook (before-pin|after-pin|child-attached, testhooks.h): stop here
+ * so a test can kill or replace the target at a precise point; nothing in
+ * a release build. */
 static void test_pause_at(const char *point)
 {
-	const char *v = getenv("PODENTER_TEST_PAUSE_AT");
-
-	if (v && strcmp(v, point) == 0)
-		raise(SIGSTOP);
+	(void)point;
+	pe_test_pause_at(point);
 }
 
 static void note(const struct pe_session_opts *o, const char *fmt, ...)

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "podenter/image.h"
+#include "podenter/testhooks.h"
 #include "fsmount.h"
 #include "mntload.h"
 #include "podenter/view.h"
@@ -83,15 +84,12 @@ int pe_view_parse(const char *name, enum pe_view_kind *out,
 	return -1;
 }
 
-/* Test-only hook (PODENTER_TEST_PAUSE_AT=view-cloned|view-staged|
- * view-entered): stop here so a test can SIGKILL podenter mid-build and
- * check that nothing outlives it. */
+/* Test hook (view-cloned|view-staged|view-entered, testhooks.h): stop here so a
+ * test can SIGKILL podenter mid-build and check that nothing outlives it. */
 static void test_pause_at(const char *point)
 {
-	const char *v = getenv("PODENTER_TEST_PAUSE_AT");
-
-	if (v && strcmp(v, point) == 0)
-		raise(SIGSTOP);
+	(void)point;
+	pe_test_pause_at(point);
 }
 
 static void close_fd(int *fd)
@@ -927,15 +925,14 @@ static int mount_overlay(const struct staging *s, bool with_container,
  * (make_small_ns) when it made one, with what the build needs made in its
  * empty root (a staging mount point, and for the merged view a /proc to
  * read mountinfo from); else a copy of the node's, made private.
- * PODENTER_TEST_NO_SMALL_NS=1 (tests only) forces the copy.
+ * The test hook NO_SMALL_NS (testhooks.h) forces the copy.
  */
 static int enter_view_ns(int small_ns, bool with_proc, struct pe_error *err)
 {
-	const char *test = getenv("PODENTER_TEST_NO_SMALL_NS");
 	static const char *const no_opts[] = { NULL };
 	int fd;
 
-	if (small_ns >= 0 && !(test && strcmp(test, "1") == 0) &&
+	if (small_ns >= 0 && !pe_test_flag("NO_SMALL_NS") &&
 	    setns(small_ns, CLONE_NEWNS) == 0) {
 		if (mkdir(staging_candidates[0], 0700) < 0 && errno != EEXIST)
 			return pe_error_errno(err,

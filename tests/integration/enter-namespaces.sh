@@ -7,6 +7,7 @@
 source "${TESTLIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 source "$(dirname "${BASH_SOURCE[0]}")/enter-common.sh"
 t_require_root
+t_require_test_hooks
 # shared propagation as on a systemd host, and a mount table of our own
 t_shared_propagation "$@"
 

@@ -6,6 +6,7 @@
 source "${TESTLIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 source "$(dirname "${BASH_SOURCE[0]}")/enter-common.sh"
 t_require_root
+t_require_test_hooks
 
 # wait until PID is stopped (podenter raised SIGSTOP at the hook)
 stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }

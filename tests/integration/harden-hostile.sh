@@ -11,6 +11,7 @@
 source "$TESTLIB"
 source "$(dirname "$0")/enter-common.sh"
 t_require_root
+t_require_test_hooks
 command -v setpriv >/dev/null || t_skip_all "setpriv (util-linux) is not installed"
 PY=/usr/bin/python3
 [ -x $PY ] || t_skip_all "python3 is not installed (the attacker is a python script)"

@@ -7,6 +7,10 @@ set -u
 
 : "${PODENTER:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/podenter}"
 : "${FIXTURES:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/fixtures}"
+# runs a command with openat2 and the new mount API answering ENOSYS
+: "${NO_NEW_API:=$(dirname "$PODENTER")/tests/no-new-api}"
+# words put before "$PODENTER" by t_podenter, e.g. ("$NO_NEW_API")
+T_WRAP=()
 
 T_PASSED=0
 T_FAILED=0
@@ -39,6 +43,13 @@ t_fail() { T_FAILED=$((T_FAILED + 1)); echo "not ok - $*"; }
 # Skip the whole script, loudly. Use only when the machine lacks a feature.
 t_skip_all() { echo "SKIP: $T_NAME: $*" >&2; exit 77; }
 
+# The PODENTER_TEST_* hooks exist only in a build configured with
+# --enable-test-hooks (test.sh's); a release build has none.
+t_have_test_hooks() { grep -aq 'PODENTER_TEST_' "$PODENTER"; }
+t_require_test_hooks() {
+	t_have_test_hooks || t_skip_all "needs the PODENTER_TEST_* hooks: ./configure --enable-test-hooks"
+}
+
 t_require_root() {
 	[ "$(id -u)" = 0 ] || t_skip_all "needs root (run make check as root)"
 }
@@ -47,7 +58,7 @@ t_require_root() {
 t_podenter() {
 	local out="$T_TMP/out" err="$T_TMP/err"
 	T_RC=0
-	"$PODENTER" "$@" >"$out" 2>"$err" || T_RC=$?
+	${T_WRAP[@]+"${T_WRAP[@]}"} "$PODENTER" "$@" >"$out" 2>"$err" || T_RC=$?
 	T_OUT=$(cat "$out")
 	T_ERR=$(cat "$err")
 }

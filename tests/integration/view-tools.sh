@@ -4,6 +4,7 @@
 # read-only tools and /target, and --rw writing through (and saying so).
 source "$TESTLIB"
 t_require_root
+t_require_test_hooks
 source "$(dirname "$0")/view-common.sh"
 
 v_make_distroless dl
