@@ -528,6 +528,8 @@ static int view_step(const struct enter_opts *o, const struct pe_container *c,
 				vo.kind == PE_VIEW_TOOLS ? "/target" : "/");
 	}
 	vo.tools_dir = tools.dir;
+	if (tools.kind == PE_TOOLS_HOST)
+		vo.tools_only = pe_tools_host_paths;
 	vo.rw = o->rw;
 	vo.has_procfd = true;
 	vo.procfd = pin->procfd;
