@@ -191,7 +191,8 @@ struct tar_reader {
 	bool seen_header;
 	const char *path;
 	uint64_t read; /* decompressed bytes read in this pass */
-	uint64_t limit; /* ... at most */
+	uint64_t limit; /* ... at most (what is left of the image's budget) */
+	uint64_t max_bytes; /* the image's limit, for messages */
 	bool over; /* a read went past the limit */
 };
 
@@ -208,9 +209,9 @@ static bool tar_account(struct tar_reader *r, size_t n)
 
 static int over_budget(const struct tar_reader *r, struct pe_error *err)
 {
-	pe_error_set(err, PE_ERR_PARSE, EFBIG,
+	pe_error_set(err, PE_ERR_PARSE, 0,
 		     "%s: refused: the image unpacks to more than %llu bytes",
-		     r->path, (unsigned long long)r->limit);
+		     r->path, (unsigned long long)r->max_bytes);
 	pe_error_hint(err,
 		      "a decompression bomb, or a very big image: raise "
 		      "'image-max-bytes' in podenter.conf if you trust it");
@@ -961,7 +962,9 @@ static int apply_tar_fd(int rootfd, int fd, const char *tar_path,
 			enum pe_tar_mode mode, const struct pe_image_opts *o,
 			struct unpack_budget *budget, struct pe_error *err)
 {
-	struct tar_reader r = { .path = tar_path, .limit = budget->bytes };
+	struct tar_reader r = { .path = tar_path,
+				.limit = budget->bytes,
+				.max_bytes = budget->max_bytes };
 	struct tar_entry e;
 	int k, rc = -1;
 
@@ -1502,7 +1505,7 @@ static int verify_docker_layers(int layout, const char *what,
 		if (sha256_uncompressed(layout, p->layers[i], max_bytes,
 					p->layer_digest[i]) < 0) {
 			if (errno == EFBIG) {
-				pe_error_set(err, PE_ERR_PARSE, EFBIG,
+				pe_error_set(err, PE_ERR_PARSE, 0,
 					     "%s: refused: layer %s unpacks "
 					     "to more than %llu bytes",
 					     what, p->layers[i],

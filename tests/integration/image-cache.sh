@@ -26,14 +26,14 @@ $MK oci "$T_TMP/b-oci.tar" "$V_BUSYBOX" other config-of=good
 t_expect_eq "the two OCI images share their config blob" \
 	"$(tar tf "$T_TMP/a-oci.tar" | grep -c -F -f <(tar tf "$T_TMP/b-oci.tar" | grep 'blobs/sha256/.'))" 1
 use_cache "$T_TMP/cache-shared"
-t_podenter pid:"$IMG_PID" --tools "$T_TMP/a-oci.tar" -- cat /added.txt
+t_podenter pid:"$IMG_PID" --tools "$T_TMP/a-oci.tar" -- sh -c 'cat /added.txt'
 t_expect_rc "oci a: runs" 0
 t_expect_eq "oci a: its own second layer" "$T_OUT" "from layer 2"
-t_podenter pid:"$IMG_PID" --tools "$T_TMP/b-oci.tar" -- cat /added.txt
+t_podenter pid:"$IMG_PID" --tools "$T_TMP/b-oci.tar" -- sh -c 'cat /added.txt'
 t_expect_rc "oci b (same config): runs" 0
 t_expect_eq "oci b (same config): its own layers, not a's cached tree" "$T_OUT" "from the other image"
 t_expect_nomatch "oci b: not served from a's cache entry" "$T_ERR" "cached"
-t_podenter pid:"$IMG_PID" --tools "$T_TMP/a-oci.tar" -- cat /added.txt
+t_podenter pid:"$IMG_PID" --tools "$T_TMP/a-oci.tar" -- sh -c 'cat /added.txt'
 t_expect_eq "oci a again: still its own tree" "$T_OUT" "from layer 2"
 t_expect_match "oci a again: from the cache" "$T_ERR" ", cached"
 t_expect_eq "two cache entries, one per image" "$(ls -A "$CACHE" | wc -l)" 2
@@ -43,9 +43,9 @@ t_expect_eq "two cache entries, one per image" "$(ls -A "$CACHE" | wc -l)" 2
 $MK docker "$T_TMP/a-docker.tar" "$V_BUSYBOX" good
 $MK docker "$T_TMP/b-docker.tar" "$V_BUSYBOX" other config-of=good
 use_cache "$T_TMP/cache-docker"
-t_podenter pid:"$IMG_PID" --tools "$T_TMP/a-docker.tar" -- cat /added.txt
+t_podenter pid:"$IMG_PID" --tools "$T_TMP/a-docker.tar" -- sh -c 'cat /added.txt'
 t_expect_eq "docker a: its own tree" "$T_OUT" "from layer 2"
-t_podenter pid:"$IMG_PID" --tools "$T_TMP/b-docker.tar" -- cat /added.txt
+t_podenter pid:"$IMG_PID" --tools "$T_TMP/b-docker.tar" -- sh -c 'cat /added.txt'
 t_expect_rc "docker b (layers not its config's): refused with 125" 125
 t_expect_match "docker b: the layer is named" "$T_ERR" "refused: layer l[01]/layer.tar does not match the config's diff_id"
 t_expect_nomatch "docker b: a's tree was not served" "$T_OUT" "from layer 2"
@@ -53,7 +53,7 @@ t_expect_eq "docker b: nothing added to the cache" "$(ls -A "$CACHE" | wc -l)" 1
 
 # --- a cache directory podenter did not make ------------------------------
 bad_cache() { # what message-regex
-	t_podenter pid:"$IMG_PID" --tools "$T_TMP/a-oci.tar" -- cat /added.txt
+	t_podenter pid:"$IMG_PID" --tools "$T_TMP/a-oci.tar" -- sh -c 'cat /added.txt'
 	t_expect_rc "$1: refused with 125" 125
 	t_expect_match "$1: the message says why" "$T_ERR" "$2"
 	t_expect_nomatch "$1: no tools from it" "$T_OUT" "from layer 2"
@@ -78,7 +78,7 @@ bad_cache "cache as a symlink" "refused: the cache .* is a symlink"
 t_expect_eq "cache as a symlink: nothing written behind it" "$(ls -A "$T_TMP/cache-real")" ""
 # one podenter makes itself is fine, and is 0700
 use_cache "$T_TMP/new/cache"
-t_podenter pid:"$IMG_PID" --tools "$T_TMP/a-oci.tar" -- cat /added.txt
+t_podenter pid:"$IMG_PID" --tools "$T_TMP/a-oci.tar" -- sh -c 'cat /added.txt'
 t_expect_eq "a cache podenter makes: used" "$T_OUT" "from layer 2"
 t_expect_eq "a cache podenter makes: mode 0700, root's" "$(stat -c '%a %u' "$CACHE")" "700 0"
 
@@ -100,7 +100,7 @@ bomb many "image-max-files = 100" "refused: the image holds more than 100 entrie
 bomb deep "" "refused: entry 'd/d/d.*' is more than 128 directories deep"
 # the same bomb is fine within the default limit (8 GiB)
 use_cache "$T_TMP/cache-bomb-ok"
-t_podenter pid:"$IMG_PID" --tools "$T_TMP/bomb.tar" -- stat -c %s /zeros
+t_podenter pid:"$IMG_PID" --tools "$T_TMP/bomb.tar" -- sh -c 'stat -c %s /zeros'
 t_expect_eq "bomb within the default limit: unpacked" "$T_OUT" "$((64 << 20))"
 use_cache "$T_TMP/cache-x" "image-max-bytes = -1"
 t_podenter pid:"$IMG_PID" --tools "$T_TMP/bomb.tar" -- true

@@ -86,11 +86,11 @@ for i, entries in enumerate(layers):
     raw, blob = tar_bytes(entries, compress=(i == 0))
     blobs[sha(blob)] = blob
     diff_ids.append('sha256:' + sha(raw))
-if config_of != spec:
-    diff_ids = ['sha256:' + sha(tar_bytes(e, compress=False)[0]) for e in LAYERS[config_of]]
     layer_descs.append({'mediaType': 'application/vnd.oci.image.layer.v1.tar' +
                         ('+gzip' if i == 0 else ''),
                         'digest': 'sha256:' + sha(blob), 'size': len(blob)})
+if config_of != spec:
+    diff_ids = ['sha256:' + sha(tar_bytes(e, compress=False)[0]) for e in LAYERS[config_of]]
 config = json.dumps({'architecture': 'amd64', 'os': 'linux',
                      'config': {'Cmd': ['/bin/sh']},
                      'rootfs': {'type': 'layers', 'diff_ids': diff_ids}}).encode()
