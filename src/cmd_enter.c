@@ -28,6 +28,7 @@
 #include "podenter/cgroupjoin.h"
 #include "podenter/exec.h"
 #include "podenter/nsjoin.h"
+#include "podenter/passwd.h"
 #include "podenter/pty.h"
 #include "podenter/reaper.h"
 #include "podenter/sandbox.h"
@@ -55,6 +56,7 @@ enum {
 	OPT_AUDIT_LOG,
 	OPT_JOIN_CGROUP,
 	OPT_FOLLOW_CONTEXT,
+	OPT_GROUP_ADD,
 };
 
 #define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "NPMUae:t"
@@ -65,7 +67,9 @@ struct enter_opts {
 	char **command; /* NULL: the default shell */
 	pe_ns_set chosen; /* 0: the default set for the target */
 	bool net_only;
-	const char *user; /* NULL (root), "target" or "UID[:GID]" */
+	const char *user; /* NULL (root), "target" or NAME|UID[:GROUP|GID] */
+	const char **group_add; /* --group-add GROUP|GID, in order */
+	size_t n_group_add;
 	const char *wd; /* NULL ("/"), "target" or a path */
 	bool env_from_target;
 	char **env_add; /* -e KEY=VAL, in order */
@@ -189,8 +193,16 @@ void cmd_enter_usage(FILE *out)
 	    "                          not start if it cannot be written\n\n"
 	    "Inside:\n"
 	    "      --user SPEC         run as 'target' (its uid, gid, groups), "
-	    "UID or\n"
-	    "                          UID:GID (default: root)\n"
+	    "NAME,\n"
+	    "                          UID, NAME:GROUP or UID:GID, looked up "
+	    "in the\n"
+	    "                          container's /etc/passwd and /etc/group "
+	    "(default:\n"
+	    "                          root)\n"
+	    "      --group-add GROUP   add a supplementary group (a name in "
+	    "the "
+	    "container's\n"
+	    "                          /etc/group, or a GID); may be repeated\n"
 	    "      --wd DIR            working directory: a path, or 'target' "
 	    "for the\n"
 	    "                          target's own (default /)\n"
@@ -198,10 +210,13 @@ void cmd_enter_usage(FILE *out)
 	    "the\n"
 	    "                          command runs in the target's own "
 	    "files)\n"
-	    "  -e, --env KEY=VALUE     add to the environment (PATH, TERM, "
-	    "HOME,\n"
-	    "                          HOSTNAME and LANG are set by "
-	    "default)\n\n"
+	    "  -e, --env KEY=VALUE     add to the environment (default: the "
+	    "container's\n"
+	    "                          configured one, the tools' PATH in the "
+	    "tools view,\n"
+	    "                          TERM, LANG, HOSTNAME, and HOME, USER, "
+	    "LOGNAME\n"
+	    "                          from its /etc/passwd)\n\n"
 	    "Also the common options: -n, -c, --host-root, --all (allow the "
 	    "pod\n"
 	    "sandbox), --any, -q. Options after TARGET and before '--' are "
@@ -220,6 +235,18 @@ static int add_env(struct enter_opts *o, char *kv)
 	return 0;
 }
 
+static int add_group(struct enter_opts *o, const char *group)
+{
+	const char **v =
+	    realloc(o->group_add, (o->n_group_add + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	o->group_add = v;
+	o->group_add[o->n_group_add++] = group;
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct enter_opts *o)
 {
 	static const struct option longopts[] = {
@@ -235,6 +262,7 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "time", no_argument, NULL, OPT_TIME },
 		{ "net-only", no_argument, NULL, OPT_NET_ONLY },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "group-add", required_argument, NULL, OPT_GROUP_ADD },
 		{ "wd", required_argument, NULL, OPT_WD },
 		{ "env-from-target", no_argument, NULL, OPT_ENV_FROM_TARGET },
 		{ "env", required_argument, NULL, 'e' },
@@ -309,6 +337,17 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		case OPT_USER:
 			o->user = optarg;
 			continue;
+		case OPT_GROUP_ADD: {
+			struct pe_error err;
+
+			if (pe_group_spec_check(optarg, &err) < 0) {
+				cli_print_error(&err);
+				return PE_EXIT_FAILURE;
+			}
+			if (add_group(o, optarg) < 0)
+				return cli_usage_error(NULL, "out of memory");
+			continue;
+		}
 		case OPT_WD:
 			o->wd = optarg;
 			continue;
@@ -623,16 +662,36 @@ static int make_plan(const struct enter_opts *o, const struct pe_container *c,
 	return 0;
 }
 
+/*
+ * The command's environment: the allowlist, then the container's
+ * configured one (read from its bundle before any switch, `configured`):
+ * as it is for the container's own binaries (--view none, container), and
+ * without what makes a node binary load the container's files in the tools
+ * and merged views (pe_env_unsafe_for_node); the tools view keeps the
+ * tools' PATH (the container's names its files, which are at /target). HOME,
+ * USER and LOGNAME come later, from the passwd file (session_identity).
+ */
 static int build_env(const struct enter_opts *o, const struct enter_plan *plan,
-		     const struct pe_pin *pin, struct pe_env *env,
-		     struct pe_error *err)
+		     const struct pe_pin *pin, const struct pe_env *configured,
+		     struct pe_env *env, struct pe_error *err)
 {
 	char host[256] = "";
 
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		host[0] = '\0';
-	if (pe_env_from_allowlist(env, host, "/root", err) < 0)
+	if (pe_env_from_allowlist(env, host, NULL, err) < 0)
 		return -1;
+	for (size_t i = 0; i < configured->len; i++) {
+		bool tools_view =
+		    plan->view_active && plan->view.kind == PE_VIEW_TOOLS;
+
+		if ((!plan->own_files &&
+		     pe_env_unsafe_for_node(configured->v[i])) ||
+		    (tools_view && strncmp(configured->v[i], "PATH=", 5) == 0))
+			continue;
+		if (pe_env_put(env, configured->v[i], err) < 0)
+			return -1;
+	}
 	if (o->env_from_target && pe_env_add_target(env, pin->procfd, err) < 0)
 		return -1;
 	if (plan->view_active && plan->view.path_append[0]) {
@@ -900,6 +959,46 @@ struct session_cmd {
 };
 
 /*
+ * Who the command runs as, from the passwd and group files it sees (the
+ * container's; in the tools view the container's files are at /target),
+ * read beneath that root (passwd.h), and HOME, USER and LOGNAME to match.
+ */
+static int session_identity(const struct enter_opts *o,
+			    const struct enter_plan *plan,
+			    const struct pe_pin *pin, struct pe_env *env,
+			    struct pe_identity *id, struct pe_error *err)
+{
+	const char *root = plan->view_active && plan->view.kind == PE_VIEW_TOOLS
+			       ? "/target"
+			       : "/";
+	/* restricted, no --user: nobody, with nobody's group whatever the
+	 * files say (gid 0 would be the runc default for a missing entry) */
+	const char *spec = o->user		       ? o->user
+			   : o->sandbox.run_as_nonroot ? "65534:65534"
+						       : NULL;
+	const char *const *groups = (const char *const *)o->group_add;
+	struct pe_account acct;
+	int rootfd, rc;
+
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return pe_error_errno(err, "opening %s", root);
+	if (spec && strcmp(spec, "target") == 0) {
+		rc = pe_identity_of_target(pin->procfd, id, err);
+		if (rc == 0)
+			rc = pe_identity_complete(
+			    rootfd, groups, o->n_group_add, id, &acct, err);
+	} else {
+		rc = pe_identity_resolve(rootfd, spec, groups, o->n_group_add,
+					 id, &acct, err);
+	}
+	close(rootfd);
+	if (rc == 0)
+		rc = pe_env_set_account(env, id->uid, &acct, err);
+	return rc;
+}
+
+/*
  * The command's process, a child of the reaper (which waits, suspended,
  * until it executes: see reaper.h). Never returns.
  */
@@ -927,14 +1026,8 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 		goto fail;
 	/* ids are read after joining the user namespace so they are the
 	 * namespace's own numbers */
-	if (o->user && strcmp(o->user, "target") == 0) {
-		if (pe_identity_of_target(pin->procfd, &id, &err) < 0)
-			goto fail;
-	} else if (o->user && pe_identity_parse(o->user, &id, &err) < 0) {
+	if (session_identity(o, plan, pin, sc->env, &id, &err) < 0)
 		goto fail;
-	}
-	if (o->sandbox.run_as_nonroot && !o->user)
-		id.uid = id.gid = 65534; /* restricted: nobody */
 	if (o->sandbox.run_as_nonroot && id.uid == 0) {
 		pe_error_set(&err, PE_ERR_USAGE, EPERM,
 			     "--profile restricted runs as non-root, and the "
@@ -1089,7 +1182,7 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 {
 	static const int forwarded[] = { SIGINT,   SIGTERM, SIGHUP, SIGQUIT,
 					 SIGWINCH, SIGUSR1, SIGUSR2 };
-	struct pe_env env = { 0 };
+	struct pe_env env = { 0 }, configured = { 0 };
 	struct enter_plan plan;
 	struct session_io io;
 	struct pe_audit audit;
@@ -1119,6 +1212,8 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 	if (pe_audit_open(&audit, o->audit_log, &err) < 0 ||
 	    cgroup_step(o, c, &pin, &err) < 0 ||
 	    make_plan(o, c, &pin, &plan, &err) < 0 ||
+	    (plan.own_files &&
+	     pe_env_load_configured(hr, c, &configured, &err) < 0) ||
 	    io_open_lsm_proc(o, &io, &err) < 0 ||
 	    view_step(o, c, hr, &pin, &plan, &err) < 0 ||
 	    io_setup(o, &io, &err) < 0)
@@ -1131,7 +1226,7 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 	 * its UTS namespace */
 	if (pe_ns_join(&pin, plan.join, NULL, &err) < 0 ||
 	    mount_step_after_join(o, &plan, &err) < 0 ||
-	    build_env(o, &plan, &pin, &env, &err) < 0)
+	    build_env(o, &plan, &pin, &configured, &env, &err) < 0)
 		goto fail;
 	sigemptyset(&waitset);
 	sigaddset(&waitset, SIGCHLD);
@@ -1154,6 +1249,7 @@ static int enter(const struct enter_opts *o, const struct pe_container *c,
 		run_child(o, &plan, &pin, &env, self, &oldmask, &waitset, &io);
 	pe_pin_release(&pin);
 	pe_env_free(&env);
+	pe_env_free(&configured);
 	if (io.proxy)
 		rc = io_run(&io, child, &waitset);
 	else
@@ -1167,6 +1263,7 @@ fail:
 	audit_end(&audit, &record, audited, rc);
 	pe_pin_release(&pin);
 	pe_env_free(&env);
+	pe_env_free(&configured);
 	leave(rc);
 }
 
@@ -1216,14 +1313,10 @@ int cmd_enter(int argc, char **argv)
 	rc = parse_options(argc, argv, &o);
 	if (rc != 0)
 		goto out;
-	if (o.user && strcmp(o.user, "target") != 0) {
-		struct pe_identity id;
-
-		if (pe_identity_parse(o.user, &id, &err) < 0) {
-			cli_print_error(&err);
-			rc = PE_EXIT_FAILURE;
-			goto out;
-		}
+	if (o.user && pe_user_spec_check(o.user, &err) < 0) {
+		cli_print_error(&err);
+		rc = PE_EXIT_FAILURE;
+		goto out;
 	}
 	if (sandbox_setup(&o, &err) < 0) {
 		cli_print_error(&err);
@@ -1243,5 +1336,6 @@ int cmd_enter(int argc, char **argv)
 out:
 	pe_sandbox_release(&o.sandbox);
 	free(o.env_add);
+	free(o.group_add);
 	return rc;
 }
