@@ -210,7 +210,7 @@ static void test_resolve_rules(void **state)
 	struct pe_identity id;
 	struct pe_account acct;
 	struct pe_error err;
-	struct tree t;
+	struct tree t = { .rootfd = -1 };
 
 	(void)state;
 	pe_error_clear(&err);
@@ -281,7 +281,7 @@ static void test_resolve_hostile_files(void **state)
 	struct pe_identity id;
 	struct pe_account acct;
 	struct pe_error err;
-	struct tree t;
+	struct tree t = { .rootfd = -1 };
 	char p[256], target[256];
 
 	(void)state;
