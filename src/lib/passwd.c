@@ -390,10 +390,12 @@ static int lookup_failed(struct pe_error *err, const char *what,
 				    "%s '%s': the target's /%s cannot be "
 				    "used",
 				    what, name, file);
-	return pe_error_set(err, PE_ERR_USAGE, ENOENT,
-			    "%s '%s': no such %s in the target's /%s", what,
-			    name, strcmp(file, "etc/passwd") ? "group" : "user",
-			    file);
+	pe_error_set(err, PE_ERR_USAGE, ENOENT,
+		     "%s '%s': no such %s in the target's /%s", what, name,
+		     strcmp(file, "etc/passwd") ? "group" : "user", file);
+	pe_error_hint(err, "a number needs no entry: --user UID[:GID], "
+			   "--group-add GID");
+	return -1;
 }
 
 /* A group given by name or number (--user ...:GROUP, --group-add). */
