@@ -13,13 +13,12 @@ set -euo pipefail
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NODE=(bash "$REPO_DIR/tests/node/node.sh")
 CRI=(/usr/bin/python3 "$REPO_DIR/tests/node/cri.py")
-BUILD_PACKAGES=(autoconf automake libtool pkg-config gcc make libc6-dev libcap-dev
-                libseccomp-dev libmount-dev libjson-c-dev libcmocka-dev)
 PODS=("$REPO_DIR/tests/node/pods/nginx-deployment.json"
       "$REPO_DIR/tests/node/pods/hello-distroless.json")
 KEEP=0
 STEPS_FAILED=0
 PCAP=""
+PCAPNG=""
 
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 note() { printf '   %s\n' "$*"; }
@@ -85,18 +84,17 @@ require_root_on_debian() {
 	fi
 }
 
+# What the demo installs: deps/debian.txt's build and demo sets (the one
+# list; test.sh's fresh-root stage proves the build set on a bare Debian 12).
 install_build_packages() {
-	local pkg missing=()
-	for pkg in "${BUILD_PACKAGES[@]}"; do
-		dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' ||
-			missing+=("$pkg")
-	done
+	local missing=()
+	mapfile -t missing < <("$REPO_DIR/deps/packages" --missing build demo)
 	if ((${#missing[@]} > 0)); then
 		must apt-get update -qq
 		must env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			"${missing[@]}"
 	else
-		note "build packages already installed"
+		note "the build and demo packages of deps/debian.txt are installed"
 	fi
 	must "${NODE[@]}" install
 }
@@ -123,6 +121,69 @@ print(sorted(s["pod"] for s in json.load(sys.stdin) if s["pod"].startswith("ngin
 pod_ip() {
 	"${CRI[@]}" sandboxes-json | /usr/bin/python3 -c 'import json, sys
 print([s["ip"] for s in json.load(sys.stdin) if s["pod"] == sys.argv[1]][0])' "$1"
+}
+
+replica_ips() {
+	"${CRI[@]}" sandboxes-json | /usr/bin/python3 -c 'import json, sys
+for s in sorted(json.load(sys.stdin), key=lambda s: s["pod"]):
+    if s["pod"].startswith("nginx-deployment-"):
+        print(s["ip"])'
+}
+
+# The time to a shell in the distroless pod: `podenter hello -- sh -c exit`
+# (find the pod from the node's files, pin, join, build the view, run the
+# toolbox's shell, exit), the best and the median of 7 runs.
+time_to_shell() {
+	local i t0 t1 times=()
+	printf '\n\033[36m# time %s hello -- sh -c exit    (7 runs)\033[0m\n' "$PODENTER"
+	for ((i = 0; i < 7; i++)); do
+		t0=$(date +%s%N)
+		if ! "$PODENTER" -q hello -- sh -c exit; then
+			STEPS_FAILED=$((STEPS_FAILED + 1))
+			note "(podenter hello -- sh -c exit failed)"
+			return 0
+		fi
+		t1=$(date +%s%N)
+		times+=($(((t1 - t0) / 100000)))
+	done
+	mapfile -t times < <(printf '%s\n' "${times[@]}" | sort -n)
+	note "$(printf 'a shell in the distroless pod: best %d.%d ms, median %d.%d ms' \
+		$((times[0] / 10)) $((times[0] % 10)) $((times[3] / 10)) $((times[3] % 10)))"
+}
+
+# podenter sniff on every replica at once (the owner prefix matches them
+# all), one pcapng whose interface names say which pod a packet is from.
+sniff_the_replicas() {
+	local ips=() ip capture_pid log i
+	mapfile -t ips < <(replica_ips)
+	PCAPNG=$(mktemp /tmp/podenter-demo.XXXXXX.pcapng)
+	log=$PCAPNG.log
+	local cmd=("$PODENTER" sniff nginx-deployment --count $((2 * ${#ips[@]})) -w "$PCAPNG"
+		-- 'tcp port 80 and tcp[tcpflags] & tcp-syn != 0')
+	printf '\n\033[36m# %s &\033[0m\n' "$(pretty "${cmd[@]}")"
+	timeout 30 "${cmd[@]}" >"$log" 2>&1 &
+	capture_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'capturing on' "$log" && break
+		kill -0 "$capture_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	note "a request from the host to each replica:"
+	for ip in "${ips[@]}"; do
+		if ! ip route get "$ip" | grep -q 'dev podenter0 '; then
+			echo "demo.sh: $ip is not on the node's bridge; not sending traffic there" >&2
+			return 1
+		fi
+		show busybox wget -q -O /dev/null "http://$ip/index.html"
+	done
+	if ! wait "$capture_pid"; then
+		STEPS_FAILED=$((STEPS_FAILED + 1))
+		note "(the capture failed)"
+	fi
+	sed 's/^/   /' "$log"
+	rm -f "$log"
+	note "the SYN and SYN-ACK of each request, and the pod each was captured in:"
+	show tshark -r "$PCAPNG" -T fields -e frame.interface_name -e ip.src -e ip.dst -e tcp.flags.str
 }
 
 capture_a_request() {
@@ -171,11 +232,15 @@ walk_through() {
 	show "$PODENTER" hello -- ls -l /target
 	show "$PODENTER" hello -- cat /target/etc/app-config/app.conf
 	show "$PODENTER" hello -- hostname
+	time_to_shell
 
-	bold "3. Host tcpdump in a replica's network namespace ($replica, $ip)"
+	bold "3. podenter sniff: every replica of nginx-deployment at once, one pcapng"
+	sniff_the_replicas
+
+	bold "4. Host tcpdump in a replica's network namespace ($replica, $ip)"
 	capture_a_request "$replica" "$ip"
 
-	bold "4. podenter needs no runtime daemon: containerd frozen with SIGSTOP"
+	bold "5. podenter needs no runtime daemon: containerd frozen with SIGSTOP"
 	show "${NODE[@]}" freeze
 	show "$PODENTER" list
 	show "$PODENTER" "$replica" -- ps aux
@@ -193,6 +258,7 @@ print_try_it() {
 		"$pe $replica" "a shell in the pod" \
 		"$pe hello" "a shell in the distroless pod" \
 		"$pe $replica --net-only -- tcpdump -i eth0 -nn" "host tcpdump, pod's network" \
+		"$pe sniff nginx-deployment -w - | tshark -r -" "every replica's traffic" \
 		"bash tests/node/node.sh status" "what the runtime says" \
 		"bash tests/node/node.sh down" "tear it all down"
 }
@@ -200,6 +266,7 @@ print_try_it() {
 teardown() {
 	trap - EXIT INT TERM
 	[[ -n $PCAP ]] && rm -f "$PCAP"
+	[[ -n $PCAPNG ]] && rm -f "$PCAPNG"
 	if ((KEEP)); then
 		print_try_it
 		return 0

@@ -16,77 +16,30 @@ set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")" || exit 1
 TOP=$PWD
-PASSED=0
-FAILED=0
-SKIPPED=0
-FAILED_STAGES=()
+# the counting (and its self-test, tests/integration/test-sh-counting.sh)
+source "$TOP/tests/ci/count.sh"
 
-PACKAGES=(autoconf automake libtool pkg-config gcc make libc6-dev clang
-	libcap-dev libseccomp-dev libmount-dev libjson-c-dev libcmocka-dev libpcap-dev
-	libclang-rt-14-dev clang-format cppcheck valgrind tshark
-	util-linux iproute2 procps psmisc busybox-static tcpdump hyperfine
-	containerd runc containernetworking-plugins iptables python3-grpcio python3-protobuf)
-# man page check, zsh completion, deploy manifests, node image build (issue 9)
-PACKAGES+=(groff-base man-db zsh python3-yaml buildah dpkg-dev debhelper)
-# configure requires zlib (image tarballs); nothing above pulls it in on a bare machine
-PACKAGES+=(zlib1g-dev)
+# What to install: deps/debian.txt's build and test sets (the one list).
+mapfile -t PACKAGES < <(deps/packages build test)
 
 stage() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
 
 install_packages() {
 	local missing=()
-	local p
-	for p in "${PACKAGES[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
+	mapfile -t missing < <(deps/packages --missing build test)
 	if ((${#missing[@]} == 0)); then
-		echo "all ${#PACKAGES[@]} packages present"
+		echo "all ${#PACKAGES[@]} packages of deps/debian.txt [build] [test] present"
 		return 0
 	fi
 	echo "installing: ${missing[*]}"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# Add an automake run's counts (from its test-suite.log) to the totals.
-count_automake() { # builddir label
-	local log=$1/test-suite.log p f s e
-	if [ ! -f "$log" ]; then
-		FAILED=$((FAILED + 1))
-		FAILED_STAGES+=("$2 (no test-suite.log)")
-		return
-	fi
-	p=$(sed -n 's/^# PASS: *//p' "$log")
-	f=$(sed -n 's/^# FAIL: *//p' "$log")
-	s=$(sed -n 's/^# SKIP: *//p' "$log")
-	e=$(sed -n 's/^# ERROR: *//p' "$log")
-	PASSED=$((PASSED + ${p:-0}))
-	FAILED=$((FAILED + ${f:-0} + ${e:-0}))
-	SKIPPED=$((SKIPPED + ${s:-0}))
-	if [ "${s:-0}" != 0 ]; then
-		echo "SKIPPED in $2:"
-		grep -h '^SKIP' "$1"/tests/*/*.log 2>/dev/null | sed 's/^/  /'
-	fi
-	if [ "$((${f:-0} + ${e:-0}))" != 0 ]; then
-		FAILED_STAGES+=("$2")
-		# show what failed: the log of every failing test
-		grep -l -E '^(FAIL|ERROR)' "$1"/tests/*/*.trs 2>/dev/null | while read -r trs; do
-			echo "---- ${trs%.trs}.log"
-			tail -40 "${trs%.trs}.log"
-		done
-	fi
-}
-
-run_stage() { # label command...
-	local label=$1
-	shift
-	if "$@"; then
-		PASSED=$((PASSED + 1))
-	else
-		FAILED=$((FAILED + 1))
-		FAILED_STAGES+=("$label")
-	fi
-}
+# Each test of make check runs bounded (tests/bounded.sh, automake's
+# LOG_COMPILER): PODENTER_TEST_TIMEOUT seconds, default 600.
+# A stamp made before each automake run: its test-suite.log must be newer.
+STAMP=$TOP/.test-sh-stamp
+new_stamp() { rm -f "$1"/test-suite.log; touch "$STAMP"; sleep 1; }
 
 if [ "$(id -u)" != 0 ]; then
 	echo "test.sh: run as root (the tests enter real namespaces and cgroups)" >&2
@@ -97,19 +50,23 @@ stage "packages"
 install_packages || { echo "test.sh: package installation failed" >&2; exit 1; }
 
 stage "build (-Wall -Wextra -Werror)"
-{ autoreconf -fi && ./configure -q && make -j2; } >build.log 2>&1 ||
+# the test hooks (PODENTER_TEST_*) exist only in this build, never in a
+# release (configure.ac: --enable-test-hooks)
+{ autoreconf -fi && ./configure -q --enable-test-hooks && make -j2; } >build.log 2>&1 ||
 	{ cat build.log; echo "test.sh: the build failed" >&2; echo "0 passed, 1 failed"; exit 1; }
 echo "built $(./podenter --version)"
 
 stage "make check: unit tests and integration tests on real namespaces"
 # serially: several tests compare the node's whole mount table before and
 # after, which another test's mounts would disturb
+new_stamp "$TOP"
 make check >check.log 2>&1
+check_rc=$?
 grep -E '^(PASS|FAIL|SKIP|ERROR|XFAIL|XPASS):' check.log
-count_automake "$TOP" "make check"
+count_automake "$TOP" "make check" "$STAMP" "$check_rc"
 
 stage "lint: clang-format and cppcheck"
-run_stage "lint" make lint
+run_stage "lint" timeout 900 make lint
 
 stage "ASan + UBSan + LSan build of the tests"
 ASAN_DIR=$TOP/build-asan
@@ -118,7 +75,7 @@ rm -rf "$ASAN_DIR" && mkdir -p "$ASAN_DIR"
 # configured tree): tracked files plus new ones git does not ignore
 git ls-files -co --exclude-standard -z | grep -zv '^build-asan/' |
 	tar --null -T - -cf - | tar -C "$ASAN_DIR" -xf -
-if (cd "$ASAN_DIR" && autoreconf -fi && ./configure -q CC=clang \
+if (cd "$ASAN_DIR" && autoreconf -fi && ./configure -q --enable-test-hooks CC=clang \
 	CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	LDFLAGS="-fsanitize=address,undefined" && make -j2) >asan-build.log 2>&1; then
 	# LeakSanitizer cannot run in a process that has joined another PID
@@ -131,18 +88,21 @@ if (cd "$ASAN_DIR" && autoreconf -fi && ./configure -q CC=clang \
 	# with no /proc only adds sanitizer chatter. Everything else runs.
 	ASAN_TESTS=$(make -s -C "$ASAN_DIR" print-tests | tr ' ' '\n' |
 		grep -v -e debian-package -e container-image -e '/install\.sh' | tr '\n' ' ')
+	new_stamp "$ASAN_DIR"
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=99 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		make -C "$ASAN_DIR" check TESTS="$ASAN_TESTS" >asan-check.log 2>&1
+	check_rc=$?
 	grep -E '^(PASS|FAIL|SKIP|ERROR):' asan-check.log | sed 's/^/asan: /'
-	count_automake "$ASAN_DIR" "make check under ASan+UBSan"
+	count_automake "$ASAN_DIR" "make check under ASan+UBSan" "$STAMP" "$check_rc"
 	LSAN_TESTS=$(cd "$ASAN_DIR" && ls tests/unit/test_*.c | sed 's/\.c$//' | tr '\n' ' ')
 	LSAN_TESTS="$LSAN_TESTS tests/integration/resolve-fixtures.sh tests/integration/resolve-real-cgroups.sh"
-	rm -f "$ASAN_DIR"/test-suite.log
+	new_stamp "$ASAN_DIR"
 	ASAN_OPTIONS=detect_leaks=1:exitcode=99 \
 		make -C "$ASAN_DIR" check TESTS="$LSAN_TESTS" >lsan-check.log 2>&1
+	check_rc=$?
 	grep -E '^(PASS|FAIL|SKIP|ERROR):' lsan-check.log | sed 's/^/lsan: /'
-	count_automake "$ASAN_DIR" "leak check (LSan)"
+	count_automake "$ASAN_DIR" "leak check (LSan)" "$STAMP" "$check_rc"
 else
 	cat asan-build.log
 	FAILED=$((FAILED + 1))
@@ -151,32 +111,24 @@ fi
 
 if grep -q '^fuzz:' Makefile; then
 	stage "fuzzing the parsers (short runs)"
-	run_stage "fuzz" make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+	# each fuzzer stops itself after FUZZ_SECONDS; the build and all runs are bounded
+	run_stage "fuzz" timeout -k 30 1800 make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 fi
+
+stage "a fresh Debian 12 root: deps/debian.txt's [build] set builds and runs podenter"
+# bounded inside (bootstrap 30 min, build 15 min); cached by the package list
+run_stage "fresh Debian 12 root (tests/fresh-root.sh)" bash tests/fresh-root.sh
 
 stage "end to end on a real containerd node (tests/node/e2e.sh)"
 if [ "${PODENTER_SKIP_E2E:-0}" = 1 ]; then
 	echo "SKIPPED: PODENTER_SKIP_E2E=1 was given; the containerd node suite did not run" >&2
 	SKIPPED=$((SKIPPED + 1))
+	SKIP_REASONS+=("e2e: PODENTER_SKIP_E2E=1 was given")
 else
-	PODENTER=$TOP/podenter bash tests/node/e2e.sh 2>&1 | tee e2e.log
-	e2e_rc=${PIPESTATUS[0]}
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' e2e.log | tail -1)
-	if [ -n "$line" ]; then
-		PASSED=$((PASSED + $(echo "$line" | cut -d' ' -f1)))
-		FAILED=$((FAILED + $(echo "$line" | cut -d' ' -f3)))
-	fi
-	if [ "$e2e_rc" != 0 ]; then
-		FAILED_STAGES+=("e2e (exit $e2e_rc)")
-		[ -z "$line" ] && FAILED=$((FAILED + 1))
-	fi
+	# counted by its checks and its exit status, bounded (tests/ci/count.sh)
+	PODENTER=$TOP/podenter run_e2e "e2e" e2e.log tests/node/e2e.sh
 fi
 
 stage "summary"
-((${#FAILED_STAGES[@]})) && printf 'failed: %s\n' "${FAILED_STAGES[@]}"
-if ((PASSED == 0)); then
-	echo "test.sh: no test ran" >&2
-	FAILED=$((FAILED + 1))
-fi
-echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-((FAILED == 0))
+rm -f "$STAMP"
+summary

@@ -6,6 +6,12 @@
 #
 # Called by `make fuzz` with: srcdir builddir FUZZ_CPPFLAGS FUZZ_CFLAGS_EXTRA
 # FUZZ_LIBS FUZZ_LIB_SOURCES (space-separated, relative to srcdir).
+#
+# The corpus of each harness is kept in the repository, fuzz/seeds/<name>
+# (fuzz_<name>.c): every run starts from it and, when it passes, merges into
+# it the inputs that reached new code (libFuzzer -merge=1: only those), so
+# the corpus grows run by run; commit what a run added. FUZZ_GROW=0 leaves
+# the repository untouched.
 set -euo pipefail
 
 : "${FUZZ_SECONDS:=20}"
@@ -64,6 +70,11 @@ mapfile -t f < <(find "$fx" \( -path '*/var/log/containers/*' -o -path '*/var/lo
 seed_names fuzz_kubelet_names "${f[@]}"
 mapfile -t f < <(find "$fx" -name '*.json' -path '*seccomp*' -type f)
 seed fuzz_seccomp_profile "${f[@]}"
+mapfile -t f < <(find "$fx" -name 'config.v2.json' -type f)
+seed fuzz_docker_config "${f[@]}"
+mapfile -t f < <(find "$fx" -path '*/proc/*' -name stat -type f)
+seed fuzz_proc_stat "${f[@]}"
+seed fuzz_config "$srcdir/contrib/podenter.conf.example"
 for d in "$srcdir"/fuzz/seeds/*/; do
 	[ -d "$d" ] || continue
 	mapfile -t f < <(find "$d" -type f)
@@ -91,7 +102,16 @@ run_one() { # name
 		grep -E 'ERROR|SUMMARY|runtime error' "$out/$name.log" | head -20 >&2
 		return 1
 	fi
-	echo "fuzz: $name: $(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$name.log") runs in ${FUZZ_SECONDS}s, $(find "$out/seeds/$name" -type f | wc -l) seeds"
+	local kept=$srcdir/fuzz/seeds/${name#fuzz_} before after
+	[ "${FUZZ_GROW:-1}" = 1 ] && mkdir -p "$kept"
+	before=$( (find "$kept" -type f 2>/dev/null || true) | wc -l)
+	if [ "${FUZZ_GROW:-1}" = 1 ]; then
+		TMPDIR=$out/tmp/$name timeout 300 "$out/$name" -merge=1 -timeout=10 -rss_limit_mb=2048 \
+			"$kept" "$out/corpus/$name" >"$out/$name.merge.log" 2>&1 ||
+			echo "fuzz: $name: merging into $kept failed (see $out/$name.merge.log)" >&2
+	fi
+	after=$( (find "$kept" -type f 2>/dev/null || true) | wc -l)
+	echo "fuzz: $name: $(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$name.log") runs in ${FUZZ_SECONDS}s, $(find "$out/seeds/$name" -type f | wc -l) seeds, corpus fuzz/seeds/${name#fuzz_}: $before -> $after"
 }
 
 rm -rf "$out/tmp"

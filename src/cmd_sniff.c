@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "podenter/outfile.h"
 #include "podenter/sniff.h"
 #include "podenter/target.h"
 #include "syscalls.h"
@@ -358,11 +359,10 @@ static int run_capture(struct sniff_cli *sc, int sigfd)
 	}
 	if (sc->write_path && strcmp(sc->write_path, "-") != 0) {
 		/* captures hold other people's traffic: owner-only */
-		out_fd = open(sc->write_path,
-			      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		out_fd = pe_open_output(sc->write_path, PE_OUTPUT_REPLACE, 0600,
+					&err);
 		if (out_fd < 0) {
-			fprintf(stderr, "podenter: cannot write %s: %s\n",
-				sc->write_path, strerror(errno));
+			cli_print_error(&err);
 			pe_sniff_close(s);
 			return PE_EXIT_FAILURE;
 		}

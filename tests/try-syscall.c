@@ -28,6 +28,23 @@
 #ifndef __NR_io_uring_setup
 #define __NR_io_uring_setup 425
 #endif
+#ifndef __NR_pidfd_getfd
+#define __NR_pidfd_getfd 438
+#endif
+#ifndef __NR_process_madvise
+#define __NR_process_madvise 440
+#endif
+#ifndef __NR_quotactl_fd
+#define __NR_quotactl_fd 443
+#endif
+#ifndef __NR_statmount
+#define __NR_statmount 457
+#endif
+#ifndef __NR_mseal
+#define __NR_mseal 462
+#endif
+#define AF_ALG_FAMILY 38
+#define AF_VSOCK_FAMILY 40
 
 static long probe_tiocsti(void)
 {
@@ -139,6 +156,144 @@ static long probe_getppid(void)
 	return syscall(SYS_getppid);
 }
 
+/* a number no kernel has yet: ENOSYS from the kernel when allowed */
+static long probe_unknown(void)
+{
+	return syscall(1000, 0, 0, 0);
+}
+
+static long probe_kexec_load(void)
+{
+	return syscall(SYS_kexec_load, 0, 0, NULL, ~0ul);
+}
+
+static long probe_open_by_handle_at(void)
+{
+	return syscall(SYS_open_by_handle_at, -1, NULL, 0);
+}
+
+static long probe_lookup_dcookie(void)
+{
+	return syscall(SYS_lookup_dcookie, 0, NULL, 0);
+}
+
+/* never implemented: ENOSYS when allowed */
+static long probe_vserver(void)
+{
+	return syscall(SYS_vserver);
+}
+
+/* newer than libseccomp 2.5.4's table (Linux 6.8, 6.10) */
+static long probe_statmount(void)
+{
+	return syscall(__NR_statmount, NULL, NULL, 0, ~0u);
+}
+
+static long probe_mseal(void)
+{
+	return syscall(__NR_mseal, 0, 0, ~0ul);
+}
+
+static long probe_quotactl_fd(void)
+{
+	return syscall(__NR_quotactl_fd, -1, 0, 0, NULL);
+}
+
+static long probe_process_madvise(void)
+{
+	return syscall(__NR_process_madvise, -1, NULL, 0, 0, 0);
+}
+
+static long probe_pidfd_getfd(void)
+{
+	return syscall(__NR_pidfd_getfd, -1, 0, 0);
+}
+
+/* PER_BSD, a value the profile does not allow; when allowed it changes
+ * only this probe's personality, and is put back at once */
+static long probe_personality_bsd(void)
+{
+	long r = syscall(SYS_personality, 0x0006ul);
+
+	if (r >= 0)
+		syscall(SYS_personality, (unsigned long)r);
+	return r;
+}
+
+static long probe_personality_query(void)
+{
+	return syscall(SYS_personality, 0xfffffffful);
+}
+
+static long socket_probe(unsigned long family, int type)
+{
+	long fd = syscall(SYS_socket, family, type, 0);
+
+	if (fd >= 0)
+		close((int)fd);
+	return fd;
+}
+
+static long probe_socket_alg(void)
+{
+	return socket_probe(AF_ALG_FAMILY, 5 /* SOCK_SEQPACKET */);
+}
+
+/* the kernel reads the family as an int: (1 << 32) | AF_ALG is AF_ALG */
+static long probe_socket_alg_high(void)
+{
+	return socket_probe((1ul << 32) | AF_ALG_FAMILY, 5);
+}
+
+static long probe_socket_vsock(void)
+{
+	return socket_probe(AF_VSOCK_FAMILY, 1 /* SOCK_STREAM */);
+}
+
+static long probe_socket_unix(void)
+{
+	return socket_probe(1 /* AF_UNIX */, 1);
+}
+
+#if defined(__x86_64__)
+/* 32-bit system calls from this 64-bit process (needs IA32 emulation):
+ * the filter's x86 part must be the same allowlist */
+static long int80(long nr, long a, long b)
+{
+	long ret;
+
+	__asm__ volatile("int $0x80"
+			 : "=a"(ret)
+			 : "a"(nr), "b"(a), "c"(b)
+			 : "memory");
+	if (ret < 0 && ret > -4096) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+}
+
+static long probe_x86_getpid(void)
+{
+	return int80(20, 0, 0);
+}
+
+static long probe_x86_unknown(void)
+{
+	return int80(1000, 0, 0);
+}
+
+static long probe_x86_kexec_load(void)
+{
+	return int80(283, 0, 0);
+}
+
+static long probe_x86_tiocsti(void)
+{
+	return int80(54 /* ioctl */, -1, TIOCSTI);
+}
+#endif
+
 static const struct {
 	const char *name;
 	long (*fn)(void);
@@ -162,6 +317,28 @@ static const struct {
 	{ "io_uring_setup", probe_io_uring_setup },
 	{ "open_tree", probe_open_tree },
 	{ "getppid", probe_getppid },
+	{ "unknown", probe_unknown },
+	{ "kexec_load", probe_kexec_load },
+	{ "open_by_handle_at", probe_open_by_handle_at },
+	{ "lookup_dcookie", probe_lookup_dcookie },
+	{ "vserver", probe_vserver },
+	{ "statmount", probe_statmount },
+	{ "mseal", probe_mseal },
+	{ "quotactl_fd", probe_quotactl_fd },
+	{ "process_madvise", probe_process_madvise },
+	{ "pidfd_getfd", probe_pidfd_getfd },
+	{ "personality-bsd", probe_personality_bsd },
+	{ "personality-query", probe_personality_query },
+	{ "socket-alg", probe_socket_alg },
+	{ "socket-alg-high", probe_socket_alg_high },
+	{ "socket-vsock", probe_socket_vsock },
+	{ "socket-unix", probe_socket_unix },
+#if defined(__x86_64__)
+	{ "x86-getpid", probe_x86_getpid },
+	{ "x86-unknown", probe_x86_unknown },
+	{ "x86-kexec_load", probe_x86_kexec_load },
+	{ "x86-tiocsti", probe_x86_tiocsti },
+#endif
 };
 
 static void run(size_t i)
@@ -176,6 +353,9 @@ static void run(size_t i)
 		printf("%s %s\n", probes[i].name,
 		       strerrorname_np(errno) ? strerrorname_np(errno)
 					      : "unknown");
+	/* line by line: a probe the kernel kills (int $0x80 without IA32
+	 * emulation) loses nothing printed before it */
+	fflush(stdout);
 }
 
 int main(int argc, char **argv)

@@ -41,7 +41,7 @@ struct pe_audit {
 	char session[33];
 	struct timespec started; /* CLOCK_MONOTONIC */
 	char start_time[40]; /* RFC 3339, UTC */
-	const char *syslog_path; /* /dev/log, or PODENTER_TEST_SYSLOG */
+	const char *syslog_path; /* /dev/log, or the SYSLOG test hook's */
 };
 
 void pe_audit_init(struct pe_audit *a);

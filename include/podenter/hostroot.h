@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "podenter/error.h"
@@ -26,20 +27,52 @@ int pe_hostroot_open(struct pe_hostroot *hr, const char *path,
 		     struct pe_error *err);
 void pe_hostroot_close(struct pe_hostroot *hr);
 
-/* Open a node path (absolute) read-only with O_CLOEXEC. -1 + errno. */
+/*
+ * Open rel beneath rootfd, podenter's one way into a tree it does not trust.
+ * resolve holds RESOLVE_* flags (syscalls.h) and must name RESOLVE_IN_ROOT
+ * (rootfd acts as "/": ".." and absolute links stay inside) or
+ * RESOLVE_BENEATH (leaving rootfd is an error, EXDEV). openat2 when the
+ * kernel has it; where it is missing (ENOSYS) a component walk that never
+ * lets the kernel follow a link (links on a procfs are refused under
+ * RESOLVE_NO_MAGICLINKS); any other openat2 refusal is returned as it is.
+ * O_CLOEXEC is added. -1 + errno.
+ */
+int pe_open_beneath(int rootfd, const char *rel, int flags, uint64_t resolve);
+
+/*
+ * Open rel inside the tree rootfd as if rootfd were "/": RESOLVE_IN_ROOT |
+ * RESOLVE_NO_MAGICLINKS plus resolve (RESOLVE_NO_SYMLINKS, ...). For every
+ * tree podenter does not trust (container roots, archives being unpacked).
+ */
+int pe_open_in_root(int rootfd, const char *rel, int flags, uint64_t resolve);
+
+/* Open a node path (absolute) with O_CLOEXEC, resolved inside the host
+ * root (pe_open_in_root) unless the host root is "/". -1 + errno. */
 int pe_host_open(const struct pe_hostroot *hr, const char *path, int flags);
+
+/*
+ * Open sub ("PID", "PID/ns", "." for the root) of the host root's /proc,
+ * after checking that /proc is a procfs root: EMEDIUMTYPE when it is not.
+ * For what trusts /proc with an action (pinning, joining); not needed to
+ * read names and lists. -1 + errno.
+ */
+int pe_host_open_procfs(const struct pe_hostroot *hr, const char *sub,
+			int flags);
 
 /* Open a node directory for reading entries. -1 + errno. */
 int pe_host_opendir_fd(const struct pe_hostroot *hr, const char *path);
 
 /*
  * Read a whole small file into a NUL-terminated malloc'd buffer (at most
- * max bytes, else EFBIG). Returns length or -1 + errno.
+ * max bytes, else EFBIG). Opened non-blocking; anything but a regular file
+ * (a planted FIFO or device) is refused with EINVAL before any read.
+ * Returns length or -1 + errno.
  */
 ssize_t pe_host_read_file(const struct pe_hostroot *hr, const char *path,
 			  size_t max, char **out);
 
-/* Same, relative to an open directory fd. */
+/* Same, relative to an open directory fd; a name with "/" is resolved
+ * beneath dirfd with no symlink on the way (pe_open_beneath). */
 ssize_t pe_read_file_at(int dirfd, const char *name, size_t max, char **out);
 
 /* readlink of a node path; returns length or -1 + errno. */

@@ -76,7 +76,7 @@ pe_ns_set pe_ns_drop_shared(const struct pe_pin *pin, pe_ns_set set);
  * in nsenter's order. A failure before the first setns leaves the caller
  * where it was. used_pidfd tells which way was taken (may be NULL).
  *
- * The environment variable PODENTER_TEST_NO_PIDFD_SETNS=1 (for tests only)
+ * The test hook NO_PIDFD_SETNS (testhooks.h, test builds only)
  * forces the /proc/PID/ns path.
  */
 int pe_ns_join(const struct pe_pin *pin, pe_ns_set set, bool *used_pidfd,
@@ -103,8 +103,54 @@ int pe_ns_private_mount_copy(struct pe_error *err);
  */
 int pe_ns_private_host_mounts(bool remount_sys, struct pe_error *err);
 
-/* Mount a fresh procfs on /proc for the caller's PID namespace. Call in the
- * child forked into the target's PID namespace, in a private mount ns. */
-int pe_ns_mount_fresh_proc(struct pe_error *err);
+/*
+ * What a session's /proc and /sys hide or keep read-only. A fresh procfs
+ * shows everything read-write (/proc/sys/kernel/core_pattern is node root
+ * for anyone who may write it), so the session's is guarded like the
+ * container's own: kubelet's default masked and read-only paths, plus every
+ * mask and read-only bind the target's runtime made under /proc and /sys.
+ * Paths are relative to "/" ("proc/kcore", "sys/firmware").
+ */
+#define PE_PROC_GUARD_MAX 64
+#define PE_PROC_GUARD_PATH 128
+struct pe_proc_guard {
+	bool proc_readonly; /* the target's whole /proc is read-only */
+	unsigned int n;
+	struct pe_proc_guard_entry {
+		char path[PE_PROC_GUARD_PATH];
+		bool mask; /* covered (null device, empty tmpfs); else ro */
+	} entry[PE_PROC_GUARD_MAX];
+};
+
+/* Kubelet's defaults only (a target whose mount table is not read). */
+void pe_proc_guard_defaults(struct pe_proc_guard *g);
+
+/*
+ * Kubelet's defaults plus the target's own guards under /proc and /sys, read
+ * from its mountinfo through procfd (the pinned /proc/PID): read-only binds
+ * of procfs/sysfs, read-only tmpfs over directories, binds of a null device
+ * over files. Call before the session leaves the node's side; the result is
+ * plain data for the child. An unreadable table fails (never weaker).
+ */
+int pe_proc_guard_read(int procfd, struct pe_proc_guard *g,
+		       struct pe_error *err);
+
+/*
+ * Mount a fresh procfs on /proc for the caller's PID namespace, check it is
+ * a procfs root, and guard it with g's "proc/" entries. Call in the child
+ * forked into the target's PID namespace, in a private mount ns. Masks are
+ * binds of the session's /dev/null, verified to be the null device.
+ */
+int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, struct pe_error *err);
+
+/*
+ * The session's /sys, read-only and guarded with g's "sys/" entries: with
+ * fresh, a new sysfs (of the joined network namespace) on /sys; else the
+ * sysfs already there (the container's own, in a private copy) made
+ * read-only with everything below it. Not a sysfs there: nothing to guard.
+ * Call after pe_ns_mount_fresh_proc() (the fallbacks need a /proc).
+ */
+int pe_ns_guard_sys(const struct pe_proc_guard *g, bool fresh,
+		    struct pe_error *err);
 
 #endif

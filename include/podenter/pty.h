@@ -85,7 +85,13 @@ struct pe_proxy {
 	int winsize_from; /* -1: no window size forwarding */
 	int winsize_to;
 	bool hung_up; /* out: SIGHUP ended the session */
+	/* when set (after pe_proxy_init), the child is the session's reaper
+	 * and its end is judged by the watch, with its bounds (reaper.h) */
+	struct pe_reaper_watch *watch;
+	bool watch_event; /* internal */
 };
+
+struct pe_reaper_watch;
 
 void pe_proxy_init(struct pe_proxy *px, int sigfd, pid_t child);
 int pe_proxy_add(struct pe_proxy *px, int from, int to, bool is_input,

@@ -98,9 +98,23 @@ int pe_sandbox_prepare(struct pe_sandbox *sb, struct pe_error *err);
  * scmp_filter_ctx owned by the caller (pe_seccomp_filter_free). */
 int pe_seccomp_from_json(const char *buf, const char *origin, pe_capset caps,
 			 void **filter, struct pe_error *err);
-/* podenter's runtime-default filter for a session holding caps. */
+/*
+ * podenter's runtime-default filter for a session holding caps: the
+ * container runtimes' default profile (an allowlist; anything else gets
+ * EPERM) plus the denial of ioctl TIOCSTI and TIOCLINUX.
+ */
 int pe_seccomp_runtime_default(pe_capset caps, void **filter,
 			       struct pe_error *err);
+
+/* What runtime-default's table says of one system call, by name. */
+enum pe_syscall_verdict {
+	PE_SYSCALL_DENIED = 0, /* EPERM (also any name not in the table) */
+	PE_SYSCALL_ALLOWED,
+	PE_SYSCALL_SOME_ARGS, /* allowed for some argument values only */
+	PE_SYSCALL_ENOSYS, /* clone3 without CAP_SYS_ADMIN */
+};
+enum pe_syscall_verdict pe_seccomp_runtime_default_verdict(const char *name,
+							   pe_capset caps);
 void pe_seccomp_filter_free(void *filter);
 
 void pe_sandbox_release(struct pe_sandbox *sb);

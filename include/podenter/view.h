@@ -9,7 +9,8 @@
  * Views:
  *   tools      "/" is the tools tree (read-only); the container's root, with
  *              every mount it sees, is at /target (read-only unless rw);
- *              fresh /proc, /sys, a minimal /dev, the pod's /etc/hosts,
+ *              guarded /proc, read-only /sys (see
+ *              pe_view_finish_in_child), a minimal /dev, the pod's /etc/hosts,
  *              /etc/resolv.conf and /etc/hostname copied in.
  *   merged     "/" is an overlay: the container's root above the tools tree,
  *              writes land in a tmpfs and vanish; the container's submounts
@@ -24,6 +25,7 @@
 
 #include "podenter/container.h"
 #include "podenter/error.h"
+#include "podenter/nsjoin.h"
 
 enum pe_view_kind {
 	PE_VIEW_TOOLS = 0,
@@ -45,6 +47,11 @@ struct pe_view_opts {
 	/* Directory holding the tools tree, as this process sees it now
 	 * (before any namespace change). NULL: no tools (only /target). */
 	const char *tools_dir;
+	/* NULL: all of tools_dir. Else only these paths of it (relative,
+	 * NULL-terminated; pe_tools_host_paths for the node's root): the view
+	 * builds its tools tree of clones of just these, in a tmpfs of its
+	 * own, so nothing else of tools_dir is reachable in the session. */
+	const char *const *tools_only;
 	/* Writes to the container's files go through (tools and container
 	 * views); refused for merged, whose writes always vanish. */
 	bool rw;
@@ -60,6 +67,9 @@ struct pe_view {
 	bool has_tools;
 	/* A PATH element the session should append ("" when none). */
 	char path_append[64];
+	/* How the session's /proc and /sys are guarded (the target's own
+	 * masks read from its mount table, never less than kubelet's). */
+	struct pe_proc_guard guard;
 };
 
 /*
@@ -76,8 +86,10 @@ int pe_view_enter(const struct pe_view_opts *o,
 
 /*
  * In the child, after joining the target's net and PID namespaces and
- * forking into the PID namespace: mount /proc for that PID namespace and
- * /sys for the joined network namespace (tools and merged views).
+ * forking into the PID namespace, in every view: a fresh /proc for that PID
+ * namespace, guarded like the container's own (v->guard); a read-only /sys
+ * with the same masks (tools and merged: a fresh sysfs of the joined network
+ * namespace; container: the container's own, made read-only).
  */
 int pe_view_finish_in_child(const struct pe_view *v, struct pe_error *err);
 

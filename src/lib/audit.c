@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "podenter/audit.h"
+#include "podenter/testhooks.h"
+#include "podenter/outfile.h"
 
 void pe_audit_init(struct pe_audit *a)
 {
@@ -36,7 +38,7 @@ void pe_audit_init(struct pe_audit *a)
 		 "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 now.tv_nsec / 1000000);
-	a->syslog_path = getenv("PODENTER_TEST_SYSLOG");
+	a->syslog_path = pe_test_value("SYSLOG");
 	if (!a->syslog_path || !*a->syslog_path)
 		a->syslog_path = "/dev/log";
 }
@@ -94,12 +96,9 @@ int pe_audit_open(struct pe_audit *a, const char *path, struct pe_error *err)
 		a->syslog_fd = connect_syslog(a->syslog_path);
 	if (!path || !*path)
 		return 0;
-	a->fd = open(path,
-		     O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-			 O_NOCTTY,
-		     0600);
+	a->fd = pe_open_output(path, PE_OUTPUT_APPEND, 0600, err);
 	if (a->fd < 0) {
-		pe_error_errno(err, "opening the audit log %s", path);
+		pe_error_wrap(err, "the audit log");
 		pe_error_hint(err, "the session does not start without its "
 				   "audit record");
 		return -1;

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Compiled seccomp filters, kept between sessions. Building podenter's
- * runtime-default filter with libseccomp costs about a millisecond in every
- * session (rule insertion, then BPF generation at load), while its inputs
- * (the profile, the capability set, the architecture, the library and the
- * podenter binary) rarely change. The BPF is exported once into
- * /run/podenter/seccomp/<key>.bpf (root-only directory) and later sessions
- * load it as it is. Any doubt about a cached file (owner, mode, size) means
- * the filter is built again; the cache is only ever an optimisation.
+ * runtime-default filter with libseccomp costs about 8 ms in every session
+ * (rule insertion, the binary-tree layout, BPF generation), while its inputs
+ * (the profile, the capability set, the architecture, what of the kernel
+ * the profile looks at, the library and the podenter binary) rarely change. The
+ * BPF is exported once into /run/podenter/seccomp/<key>.bpf (root-only
+ * directory) and later sessions load it as it is. Any doubt about a cached file
+ * (owner, mode, size) means the filter is built again; the cache is only ever
+ * an optimisation.
  */
 #ifndef PODENTER_BPFCACHE_H
 #define PODENTER_BPFCACHE_H

@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "podenter/cgroupjoin.h"
-#include "syscalls.h"
+#include "podenter/hostroot.h"
+#include "syscalls.h" /* RESOLVE_* */
 
 int pe_cgroup_place_parse(const char *s, enum pe_cgroup_place *out,
 			  struct pe_error *err)
@@ -174,11 +175,6 @@ static bool self_is_at(const char *self, const char *controllers,
 static int open_procs(struct pe_cgroup_join *cj, const char *mnt,
 		      const char *path, struct pe_error *err)
 {
-	struct pe_open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
 	int mfd, dfd, pfd;
 	const char *rel = path;
 
@@ -191,10 +187,11 @@ static int open_procs(struct pe_cgroup_join *cj, const char *mnt,
 		return pe_error_errno(err, "opening cgroup hierarchy %s", mnt);
 	while (*rel == '/')
 		rel++;
-	dfd = *rel ? pe_sys_openat2(mfd, rel, &how) : dup(mfd);
-	if (dfd < 0 && errno == ENOSYS)
-		dfd = openat(mfd, rel,
-			     O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	/* the path comes from the target's /proc/PID/cgroup: it must stay in
+	 * this hierarchy, through no link */
+	dfd = pe_open_beneath(mfd, rel, O_PATH | O_DIRECTORY,
+			      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+				  RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 	close(mfd);
 	if (dfd < 0)
 		return pe_error_errno(err, "opening cgroup %s",

@@ -16,11 +16,13 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <grp.h>
 
 #include "podenter/nsjoin.h"
+#include "podenter/testhooks.h"
 #include "podenter/resolve.h"
 #include "fsmount.h"
 #include "runtime/sources.h"
@@ -31,6 +33,9 @@
 #endif
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC 0x9fa0
+#endif
+#ifndef SYSFS_MAGIC
+#define SYSFS_MAGIC 0x62656572
 #endif
 
 static const int clone_flag_of[PE_NS_COUNT] = {
@@ -130,8 +135,18 @@ int pe_pin_target(const struct pe_hostroot *hr,
 	if (target->pid <= 0)
 		return pe_error_set(err, PE_ERR_NOT_FOUND, 0,
 				    "the target has no running process");
-	snprintf(path, sizeof(path), "/proc/%d", (int)target->pid);
-	pin->procfd = pe_host_open(hr, path, O_PATH | O_DIRECTORY);
+	snprintf(path, sizeof(path), "%d", (int)target->pid);
+	/* every handle comes through this fd: a real procfs only */
+	pin->procfd = pe_host_open_procfs(hr, path, O_PATH | O_DIRECTORY);
+	if (pin->procfd < 0 && errno == EMEDIUMTYPE) {
+		pe_error_set(err, PE_ERR_UNSUPPORTED, EMEDIUMTYPE,
+			     "%s/proc is not a procfs; nothing was joined",
+			     hr->is_slash ? "" : hr->path);
+		pe_error_hint(err, "--host-root must be the node's root with "
+				   "its /proc mounted (e.g. a hostPath of / "
+				   "with hostPID)");
+		return -1;
+	}
 	if (pin->procfd < 0)
 		return stale(err, target->pid, "exited");
 	pin->pidfd = pe_sys_pidfd_open(target->pid, 0);
@@ -216,11 +231,10 @@ pe_ns_set pe_ns_drop_shared(const struct pe_pin *pin, pe_ns_set set)
 	return set;
 }
 
+/* the /proc path of joining, for the tests of it (testhooks.h) */
 static bool test_forces_fallback(void)
 {
-	const char *v = getenv("PODENTER_TEST_NO_PIDFD_SETNS");
-
-	return v && strcmp(v, "1") == 0;
+	return pe_test_flag("NO_PIDFD_SETNS");
 }
 
 /* nsenter's order: the mount namespace late (paths stop resolving), the
@@ -379,21 +393,321 @@ int pe_ns_private_host_mounts(bool remount_sys, struct pe_error *err)
 	if (umount2("/sys", MNT_DETACH) < 0 && errno != EINVAL &&
 	    errno != ENOENT)
 		return pe_error_errno(err, "unmounting /sys");
-	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  NULL) < 0)
+	if (mount("sysfs", "/sys", "sysfs",
+		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return pe_error_errno(err,
 				      "mounting /sys for the pod's network "
 				      "namespace");
 	return 0;
 }
 
+/* --- the session's /proc and /sys ---------------------------------------- */
+
+/* Kubelet's defaults for a container that is not privileged
+ * (pkg/securitycontext: defaultMaskedPaths, defaultReadonlyPaths). */
+static const char *const default_masked[] = {
+	"proc/acpi",
+	"proc/asound",
+	"proc/kcore",
+	"proc/keys",
+	"proc/latency_stats",
+	"proc/timer_list",
+	"proc/timer_stats",
+	"proc/sched_debug",
+	"proc/scsi",
+	"sys/firmware",
+	"sys/devices/virtual/powercap",
+};
+static const char *const default_readonly[] = {
+	"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
+};
+
+/* Add path (a mask wins over read-only); -1 when the table is full. */
+static int guard_add(struct pe_proc_guard *g, const char *path, bool mask)
+{
+	for (unsigned int i = 0; i < g->n; i++)
+		if (strcmp(g->entry[i].path, path) == 0) {
+			g->entry[i].mask |= mask;
+			return 0;
+		}
+	if (g->n >= PE_PROC_GUARD_MAX || strlen(path) >= PE_PROC_GUARD_PATH)
+		return -1;
+	snprintf(g->entry[g->n].path, PE_PROC_GUARD_PATH, "%s", path);
+	g->entry[g->n++].mask = mask;
+	return 0;
+}
+
+void pe_proc_guard_defaults(struct pe_proc_guard *g)
+{
+	g->proc_readonly = false;
+	g->n = 0;
+	for (size_t i = 0; i < sizeof(default_readonly) / sizeof(char *); i++)
+		guard_add(g, default_readonly[i], false);
+	for (size_t i = 0; i < sizeof(default_masked) / sizeof(char *); i++)
+		guard_add(g, default_masked[i], true);
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+					(s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* Reading a mount table: the read-only tmpfs mounts taken for directory
+ * masks, to drop again those with mounts below them (a mask is empty: a
+ * read-only tmpfs holding cgroup mounts at /sys/fs/cgroup is not one). */
+struct guard_parse {
+	struct pe_proc_guard *g;
+	unsigned int n_dirs;
+	struct {
+		long id;
+		unsigned int entry;
+		bool has_children;
+	} dirs[PE_PROC_GUARD_MAX];
+};
+
+/* One mountinfo line: is it a guard under /proc or /sys, and which? */
+static int guard_from_line(struct guard_parse *p, char *line)
+{
+	struct pe_proc_guard *g = p->g;
+	char *field[6], *sep, *fstype, *save = NULL;
+	const char *rel;
+	bool ro, mask, dir_mask = false;
+	unsigned int before = g->n;
+	long parent;
+	size_t rlen;
+
+	sep = strstr(line, " - ");
+	if (!sep)
+		return 0;
+	*sep = '\0';
+	fstype = strtok_r(sep + 3, " \n", &save);
+	save = NULL;
+	for (int i = 0; i < 6; i++) {
+		field[i] = strtok_r(i ? NULL : line, " ", &save);
+		if (!field[i])
+			return 0;
+	}
+	if (!fstype)
+		return 0;
+	parent = strtol(field[1], NULL, 10);
+	for (unsigned int k = 0; k < p->n_dirs; k++)
+		if (p->dirs[k].id == parent)
+			p->dirs[k].has_children = true;
+	unescape_octal(field[4]);
+	if (strncmp(field[4], "/proc", 5) == 0 &&
+	    (field[4][5] == '/' || field[4][5] == '\0'))
+		rel = field[4] + 1;
+	else if (strncmp(field[4], "/sys", 4) == 0 &&
+		 (field[4][4] == '/' || field[4][4] == '\0'))
+		rel = field[4] + 1;
+	else
+		return 0;
+	ro = strncmp(field[5], "ro", 2) == 0 &&
+	     (field[5][2] == ',' || field[5][2] == '\0');
+	rlen = strlen(field[3]);
+	if (strcmp(fstype, "proc") == 0 || strcmp(fstype, "sysfs") == 0) {
+		if (!ro)
+			return 0;
+		/* the whole tree read-only: the session's /sys always is; a
+		 * read-only /proc is mounted so (a bind over the root would
+		 * hide the guards made below it) */
+		if (!strchr(rel, '/')) {
+			if (strcmp(rel, "proc") == 0)
+				g->proc_readonly = true;
+			return 0;
+		}
+		mask = false; /* a read-only bind of a part of it */
+	} else if (rlen >= 5 && strcmp(field[3] + rlen - 5, "/null") == 0) {
+		mask = true; /* a file covered by a null device */
+	} else if (strcmp(fstype, "tmpfs") == 0 && ro &&
+		   strcmp(field[3], "/") == 0 && strchr(rel, '/')) {
+		mask = dir_mask = true; /* a directory under an empty tmpfs */
+	} else {
+		return 0;
+	}
+	if (guard_add(g, rel, mask) < 0)
+		return -1;
+	if (dir_mask && g->n > before) {
+		p->dirs[p->n_dirs].id = strtol(field[0], NULL, 10);
+		p->dirs[p->n_dirs].entry = g->n - 1;
+		p->dirs[p->n_dirs++].has_children = false;
+	}
+	return 0;
+}
+
+int pe_proc_guard_read(int procfd, struct pe_proc_guard *g,
+		       struct pe_error *err)
+{
+	struct guard_parse p = { .g = g };
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int fd, rc = 0;
+
+	pe_proc_guard_defaults(g);
+	fd = openat(procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !(f = fdopen(fd, "re"))) {
+		if (fd >= 0)
+			close(fd);
+		return pe_error_errno(err, "reading the target's mount table");
+	}
+	errno = 0;
+	while (rc == 0 && getline(&line, &cap, f) >= 0)
+		rc = guard_from_line(&p, line);
+	if (rc == 0 && ferror(f))
+		rc = pe_error_errno(err, "reading the target's mount table");
+	else if (rc < 0)
+		pe_error_set(err, PE_ERR_SYSTEM, E2BIG,
+			     "the target guards more than %d paths under "
+			     "/proc and /sys",
+			     PE_PROC_GUARD_MAX);
+	free(line);
+	fclose(f);
+	/* newest first, so the entry indexes stay valid */
+	for (unsigned int k = p.n_dirs; rc == 0 && k-- > 0;) {
+		if (!p.dirs[k].has_children)
+			continue;
+		memmove(&g->entry[p.dirs[k].entry],
+			&g->entry[p.dirs[k].entry + 1],
+			(g->n - p.dirs[k].entry - 1) * sizeof(g->entry[0]));
+		g->n--;
+	}
+	return rc;
+}
+
+/* A null device of our own when the session's tree has none we can trust:
+ * made in a detached tmpfs (read-only once made) that only this process
+ * holds. *mnt keeps that tmpfs alive (closing it dissolves the detached
+ * tree, and a node in it can no longer be bound): close it after the last
+ * bind. Binding from a detached mount needs Linux 6.15 or so; before, the
+ * error says why. */
+static int private_null_device(int *mnt)
+{
+	static const char *const opts[] = { "mode=0755", "size=4k", NULL };
+	struct pe_mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	int fd = -1;
+
+	*mnt = pe_fs_new_detached("tmpfs", opts,
+				  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	if (*mnt < 0)
+		return -1;
+	if (mknodat(*mnt, "null", S_IFCHR | 0666, makedev(1, 3)) == 0 &&
+	    fchmodat(*mnt, "null", 0666, 0) == 0 &&
+	    pe_sys_mount_setattr(*mnt, "", AT_EMPTY_PATH, &ro) == 0)
+		fd = openat(*mnt, "null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int saved = errno;
+
+		close(*mnt);
+		*mnt = -1;
+		errno = saved;
+	}
+	return fd;
+}
+
+/* The source of file masks: the session's /dev/null, opened without
+ * following a link and checked to be the null device (CVE-2025-31133: a
+ * /dev/null swapped for something else turns a mask into a bind of it);
+ * else a private one (*hold: see private_null_device()). */
+static int open_null_device(int *hold, struct pe_error *err)
+{
+	struct stat st;
+	int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	*hold = -1;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == makedev(1, 3))
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	fd = private_null_device(hold);
+	if (fd >= 0)
+		return fd;
+	pe_error_errno(err, "making a null device to mask /proc with");
+	pe_error_hint(err, "the session's /dev/null is missing or not the "
+			   "null device (char 1:3); a view (--view tools) "
+			   "brings its own");
+	return -1;
+}
+
+/*
+ * Apply g's entries under top ("proc" or "sys") to the tree rootfd: the
+ * read-only binds first, shorter paths first (a bind is a copy of what is
+ * below it), then the masks on top.
+ */
+static int apply_guards(const struct pe_proc_guard *g, const char *top,
+			int rootfd, struct pe_error *err)
+{
+	const struct pe_proc_guard_entry *order[PE_PROC_GUARD_MAX];
+	size_t tlen = strlen(top), n = 0;
+	int nullfd = -1, hold = -1, maskdir = -1, rc = 0;
+
+	for (unsigned int i = 0; i < g->n; i++) {
+		const struct pe_proc_guard_entry *e = &g->entry[i];
+		size_t k = n++;
+
+		if (strncmp(e->path, top, tlen) != 0 || e->path[tlen] != '/' ||
+		    e->path[tlen + 1] == '\0') {
+			n--;
+			continue;
+		}
+		/* insertion sort: read-only before masks, shorter first */
+		while (k > 0 &&
+		       (order[k - 1]->mask > e->mask ||
+			(order[k - 1]->mask == e->mask &&
+			 strlen(order[k - 1]->path) > strlen(e->path)))) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = e;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *rel = order[i]->path + tlen;
+
+		if (order[i]->mask && nullfd < 0 &&
+		    (nullfd = open_null_device(&hold, err)) < 0) {
+			rc = -1;
+			break;
+		}
+		if (pe_fs_guard_path(rootfd, rel + 1,
+				     order[i]->mask ? PE_FS_MASK
+						    : PE_FS_READONLY,
+				     nullfd, &maskdir) < 0)
+			rc = pe_error_errno(err, "%s /%s in the session",
+					    order[i]->mask ? "masking"
+							   : "making read-only",
+					    order[i]->path);
+	}
+	if (nullfd >= 0)
+		close(nullfd);
+	if (hold >= 0)
+		close(hold);
+	if (maskdir >= 0)
+		close(maskdir);
+	return rc;
+}
+
 /* A fresh procfs through the new mount API, attached onto a verified
  * directory fd: a /proc symlink planted in the container's root cannot
  * redirect it. */
-static int mount_proc_fd(int dirfd)
+static int mount_proc_fd(int dirfd, bool readonly)
 {
 	int mnt = pe_fs_new_detached("proc", NULL,
-				     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				     (readonly ? MOUNT_ATTR_RDONLY : 0) |
+					 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 					 MOUNT_ATTR_NOEXEC);
 	int r, saved;
 
@@ -408,7 +722,7 @@ static int mount_proc_fd(int dirfd)
 	return r;
 }
 
-int pe_ns_mount_fresh_proc(struct pe_error *err)
+int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, struct pe_error *err)
 {
 	struct stat st;
 	struct statfs sfs;
@@ -422,20 +736,113 @@ int pe_ns_mount_fresh_proc(struct pe_error *err)
 			      "nothing was mounted");
 		return -1;
 	}
-	r = mount_proc_fd(dirfd);
+	r = mount_proc_fd(dirfd, g->proc_readonly);
 	if (r < 0 && errno == ENOSYS) {
 		char fdpath[64];
 
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", dirfd);
 		r = mount("proc", fdpath, "proc",
-			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+			  (g->proc_readonly ? MS_RDONLY : 0) | MS_NOSUID |
+			      MS_NODEV | MS_NOEXEC,
+			  NULL);
 	}
 	close(dirfd);
 	if (r < 0)
 		return pe_error_errno(err, "mounting a fresh /proc");
-	if (statfs("/proc", &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC ||
-	    stat("/proc", &st) < 0 || st.st_ino != 1)
+	/* the new mount, as the guards will see it */
+	dirfd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0 || fstatfs(dirfd, &sfs) < 0 ||
+	    sfs.f_type != PROC_SUPER_MAGIC || fstat(dirfd, &st) < 0 ||
+	    st.st_ino != 1) {
+		if (dirfd >= 0)
+			close(dirfd);
 		return pe_error_set(err, PE_ERR_SYSTEM, EIO,
 				    "the fresh /proc is not a procfs root");
-	return 0;
+	}
+	r = apply_guards(g, "proc", dirfd, err);
+	close(dirfd);
+	return r;
+}
+
+int pe_ns_guard_sys(const struct pe_proc_guard *g, bool fresh,
+		    struct pe_error *err)
+{
+	struct pe_mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	struct statfs sfs;
+	int fd, r;
+
+	fd = open("/sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && !fresh && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return pe_error_errno(err, "opening /sys in the session");
+	if (fresh) {
+		int mnt = pe_fs_new_detached(
+		    "sysfs", NULL,
+		    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			MOUNT_ATTR_NOEXEC);
+		char fdpath[64];
+
+		if (mnt >= 0) {
+			r = pe_sys_move_mount(mnt, "", fd, "",
+					      MOVE_MOUNT_F_EMPTY_PATH |
+						  MOVE_MOUNT_T_EMPTY_PATH);
+			close(mnt);
+		} else if (errno == ENOSYS) {
+			snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d",
+				 fd);
+			r = mount("sysfs", fdpath, "sysfs",
+				  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				  NULL);
+		} else {
+			r = -1;
+		}
+		close(fd);
+		if (r < 0)
+			return pe_error_errno(err, "mounting /sys for the "
+						   "pod's network namespace");
+		fd =
+		    open("/sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return pe_error_errno(err, "opening the new /sys");
+	}
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != SYSFS_MAGIC) {
+		close(fd);
+		if (fresh)
+			return pe_error_set(err, PE_ERR_SYSTEM, EIO,
+					    "the fresh /sys is not a sysfs");
+		return 0; /* no sysfs here: nothing of it to guard */
+	}
+	if (!fresh && pe_sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
+					   &ro) < 0) {
+		char fdpath[64];
+
+		r = -1;
+		if (errno == ENOSYS) {
+			snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d",
+				 fd);
+			r = mount(NULL, fdpath, NULL,
+				  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
+				      MS_NODEV | MS_NOEXEC,
+				  NULL);
+		}
+		if (r < 0) {
+			pe_error_errno(err, "making /sys read-only");
+			close(fd);
+			return -1;
+		}
+	}
+	/* the container's own /sys already has its runtime's masks (this is
+	 * a copy of its mount table): kubelet's defaults, for a pod that has
+	 * none (privileged) */
+	if (!fresh) {
+		struct pe_proc_guard defaults;
+
+		pe_proc_guard_defaults(&defaults);
+		r = apply_guards(&defaults, "sys", fd, err);
+	} else {
+		r = apply_guards(g, "sys", fd, err);
+	}
+	close(fd);
+	return r;
 }

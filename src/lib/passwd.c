@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "podenter/image.h"
+#include "podenter/hostroot.h"
 #include "podenter/passwd.h"
 
 /* passwd has 7 fields, group 4; more are tolerated, fewer are not */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "podenter/pty.h"
+#include "podenter/reaper.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -247,6 +248,10 @@ static int handle_signal(struct pe_proxy *px, int *status)
 
 	if (n != (ssize_t)sizeof(si))
 		return 0;
+	if (px->watch && si.ssi_signo == SIGCHLD) {
+		px->watch_event = true;
+		return 0;
+	}
 	switch (si.ssi_signo) {
 	case SIGCHLD:
 		r = waitpid(px->child, status, WNOHANG);
@@ -260,7 +265,10 @@ static int handle_signal(struct pe_proxy *px, int *status)
 		hang_up(px);
 		return 0;
 	default:
-		kill(px->child, (int)si.ssi_signo);
+		if (px->watch)
+			pe_reaper_watch_forward(px->watch, (int)si.ssi_signo);
+		else
+			kill(px->child, (int)si.ssi_signo);
 		return 0;
 	}
 }
@@ -268,13 +276,20 @@ static int handle_signal(struct pe_proxy *px, int *status)
 int pe_proxy_run(struct pe_proxy *px, int *status, struct pe_error *err)
 {
 	for (;;) {
-		struct pollfd fds[1 + PE_PROXY_MAX_STREAMS];
-		int map[1 + PE_PROXY_MAX_STREAMS];
+		struct pollfd fds[2 + PE_PROXY_MAX_STREAMS];
+		int map[2 + PE_PROXY_MAX_STREAMS];
 		nfds_t n = 0;
+		int ready, timeout = -1;
 
 		fds[n].fd = px->sigfd;
 		fds[n].events = POLLIN;
 		map[n++] = -1;
+		/* slot 1: the watch's fd (-1 is ignored by poll) */
+		fds[n].fd = px->watch ? pe_reaper_watch_fd(px->watch) : -1;
+		fds[n].events = POLLIN;
+		map[n++] = -1;
+		if (px->watch)
+			timeout = pe_reaper_watch_timeout(px->watch);
 		for (size_t i = 0; i < px->nstreams; i++) {
 			struct pe_proxy_stream *s = &px->streams[i];
 
@@ -289,12 +304,13 @@ int pe_proxy_run(struct pe_proxy *px, int *status, struct pe_error *err)
 			}
 			map[n++] = (int)i;
 		}
-		if (poll(fds, n, -1) < 0) {
+		ready = poll(fds, n, timeout);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			return pe_error_errno(err, "waiting for the session");
 		}
-		for (nfds_t k = 1; k < n; k++) {
+		for (nfds_t k = 2; k < n; k++) {
 			struct pe_proxy_stream *s = &px->streams[map[k]];
 
 			if (!fds[k].revents || s->done)
@@ -310,6 +326,20 @@ int pe_proxy_run(struct pe_proxy *px, int *status, struct pe_error *err)
 		}
 		if (fds[0].revents & POLLIN) {
 			if (handle_signal(px, status)) {
+				drain_outputs(px);
+				return 0;
+			}
+		}
+		/* with a deadline armed, every round: a flood of output
+		 * must not keep the bound from being checked */
+		if (px->watch && (px->watch_event || fds[1].revents ||
+				  ready == 0 || px->watch->deadline)) {
+			int rc = pe_reaper_watch_check(px->watch, status, err);
+
+			px->watch_event = false;
+			if (rc < 0)
+				return -1;
+			if (rc > 0) {
 				drain_outputs(px);
 				return 0;
 			}

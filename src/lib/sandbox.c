@@ -27,6 +27,7 @@
 #include "bpfcache.h"
 #include "podenter/sandbox.h"
 #include "sha256.h"
+#include "syscalls.h"
 
 #define SECCOMP_PROFILE_MAX (1u << 20)
 
@@ -231,86 +232,574 @@ int pe_sandbox_set_seccomp(struct pe_sandbox *sb, const char *spec,
 /* --- podenter's runtime-default filter --------------------------------- */
 
 /*
- * What Docker's default profile denies (it is an allowlist; these are the
- * calls it leaves out, and the capability that brings each back), plus what
- * it does not cover: TIOCSTI and TIOCLINUX, which let a process holding a
- * terminal type into it. Written as a denylist so every tool on the node
- * keeps working; the kernel's own checks remain behind it.
+ * The container runtimes' default seccomp profile, written down as our own
+ * table. It follows moby/profiles seccomp/v0.2.3 (May 2026), the profile
+ * Docker ships as profiles/seccomp/default.json and containerd's
+ * contrib/seccomp/seccomp_default.go tracks. It is an allowlist: whatever is
+ * not named here gets EPERM, so a system call a later kernel adds stays
+ * denied until this table names it.
+ *
+ * Names are resolved by libseccomp when the filter is built. A name it does
+ * not know is skipped, as runtimes skip it, and so gets EPERM (Debian 12's
+ * libseccomp 2.5.4 knows none of statmount, listmount, mseal, the *xattrat
+ * calls, uretprobe, riscv_hwprobe or lsm_*; runc would answer ENOSYS for
+ * calls numbered above all it knows, podenter keeps EPERM for every call
+ * it does not allow but clone3); one that exists only on
+ * another architecture (the profile's arch-conditional arch_prctl,
+ * modify_ldt, arm's cacheflush, s390's s390_*...) adds nothing there, which
+ * is what the profile's per-architecture "includes" amount to.
  */
-struct deny_rule {
-	const char *name;
-	int unless_cap; /* -1: always denied */
+static const char *const runtime_default_allowed[] = {
+	"_llseek",
+	"_newselect",
+	"accept",
+	"accept4",
+	"access",
+	"adjtimex",
+	"alarm",
+	"bind",
+	"brk",
+	"cachestat",
+	"capget",
+	"capset",
+	"chdir",
+	"chmod",
+	"chown",
+	"chown32",
+	"clock_adjtime",
+	"clock_adjtime64",
+	"clock_getres",
+	"clock_getres_time64",
+	"clock_gettime",
+	"clock_gettime64",
+	"clock_nanosleep",
+	"clock_nanosleep_time64",
+	"close",
+	"close_range",
+	"connect",
+	"copy_file_range",
+	"creat",
+	"dup",
+	"dup2",
+	"dup3",
+	"epoll_create",
+	"epoll_create1",
+	"epoll_ctl",
+	"epoll_ctl_old",
+	"epoll_pwait",
+	"epoll_pwait2",
+	"epoll_wait",
+	"epoll_wait_old",
+	"eventfd",
+	"eventfd2",
+	"execve",
+	"execveat",
+	"exit",
+	"exit_group",
+	"faccessat",
+	"faccessat2",
+	"fadvise64",
+	"fadvise64_64",
+	"fallocate",
+	"fanotify_mark",
+	"fchdir",
+	"fchmod",
+	"fchmodat",
+	"fchmodat2",
+	"fchown",
+	"fchown32",
+	"fchownat",
+	"fcntl",
+	"fcntl64",
+	"fdatasync",
+	"fgetxattr",
+	"flistxattr",
+	"flock",
+	"fork",
+	"fremovexattr",
+	"fsetxattr",
+	"fstat",
+	"fstat64",
+	"fstatat64",
+	"fstatfs",
+	"fstatfs64",
+	"fsync",
+	"ftruncate",
+	"ftruncate64",
+	"futex",
+	"futex_requeue",
+	"futex_time64",
+	"futex_wait",
+	"futex_waitv",
+	"futex_wake",
+	"futimesat",
+	"get_robust_list",
+	"get_thread_area",
+	"getcpu",
+	"getcwd",
+	"getdents",
+	"getdents64",
+	"getegid",
+	"getegid32",
+	"geteuid",
+	"geteuid32",
+	"getgid",
+	"getgid32",
+	"getgroups",
+	"getgroups32",
+	"getitimer",
+	"getpeername",
+	"getpgid",
+	"getpgrp",
+	"getpid",
+	"getppid",
+	"getpriority",
+	"getrandom",
+	"getresgid",
+	"getresgid32",
+	"getresuid",
+	"getresuid32",
+	"getrlimit",
+	"getrusage",
+	"getsid",
+	"getsockname",
+	"getsockopt",
+	"gettid",
+	"gettimeofday",
+	"getuid",
+	"getuid32",
+	"getxattr",
+	"getxattrat",
+	"inotify_add_watch",
+	"inotify_init",
+	"inotify_init1",
+	"inotify_rm_watch",
+	"io_cancel",
+	"io_destroy",
+	"io_getevents",
+	"io_pgetevents",
+	"io_pgetevents_time64",
+	"io_setup",
+	"io_submit",
+	"ioprio_get",
+	"ioprio_set",
+	"ipc",
+	"kill",
+	"landlock_add_rule",
+	"landlock_create_ruleset",
+	"landlock_restrict_self",
+	"lchown",
+	"lchown32",
+	"lgetxattr",
+	"link",
+	"linkat",
+	"listen",
+	"listmount",
+	"listxattr",
+	"listxattrat",
+	"llistxattr",
+	"lremovexattr",
+	"lseek",
+	"lsetxattr",
+	"lstat",
+	"lstat64",
+	"madvise",
+	"map_shadow_stack",
+	"membarrier",
+	"memfd_create",
+	"memfd_secret",
+	"mincore",
+	"mkdir",
+	"mkdirat",
+	"mknod",
+	"mknodat",
+	"mlock",
+	"mlock2",
+	"mlockall",
+	"mmap",
+	"mmap2",
+	"mprotect",
+	"mq_getsetattr",
+	"mq_notify",
+	"mq_open",
+	"mq_timedreceive",
+	"mq_timedreceive_time64",
+	"mq_timedsend",
+	"mq_timedsend_time64",
+	"mq_unlink",
+	"mremap",
+	"mseal",
+	"msgctl",
+	"msgget",
+	"msgrcv",
+	"msgsnd",
+	"msync",
+	"munlock",
+	"munlockall",
+	"munmap",
+	"name_to_handle_at",
+	"nanosleep",
+	"newfstatat",
+	"open",
+	"openat",
+	"openat2",
+	"pause",
+	"pidfd_open",
+	"pidfd_send_signal",
+	"pipe",
+	"pipe2",
+	"pkey_alloc",
+	"pkey_free",
+	"pkey_mprotect",
+	"poll",
+	"ppoll",
+	"ppoll_time64",
+	"prctl",
+	"pread64",
+	"preadv",
+	"preadv2",
+	"prlimit64",
+	"process_mrelease",
+	"pselect6",
+	"pselect6_time64",
+	"pwrite64",
+	"pwritev",
+	"pwritev2",
+	"read",
+	"readahead",
+	"readlink",
+	"readlinkat",
+	"readv",
+	"recv",
+	"recvfrom",
+	"recvmmsg",
+	"recvmmsg_time64",
+	"recvmsg",
+	"remap_file_pages",
+	"removexattr",
+	"removexattrat",
+	"rename",
+	"renameat",
+	"renameat2",
+	"restart_syscall",
+	"riscv_hwprobe",
+	"rmdir",
+	"rseq",
+	"rt_sigaction",
+	"rt_sigpending",
+	"rt_sigprocmask",
+	"rt_sigqueueinfo",
+	"rt_sigreturn",
+	"rt_sigsuspend",
+	"rt_sigtimedwait",
+	"rt_sigtimedwait_time64",
+	"rt_tgsigqueueinfo",
+	"sched_get_priority_max",
+	"sched_get_priority_min",
+	"sched_getaffinity",
+	"sched_getattr",
+	"sched_getparam",
+	"sched_getscheduler",
+	"sched_rr_get_interval",
+	"sched_rr_get_interval_time64",
+	"sched_setaffinity",
+	"sched_setattr",
+	"sched_setparam",
+	"sched_setscheduler",
+	"sched_yield",
+	"seccomp",
+	"select",
+	"semctl",
+	"semget",
+	"semop",
+	"semtimedop",
+	"semtimedop_time64",
+	"send",
+	"sendfile",
+	"sendfile64",
+	"sendmmsg",
+	"sendmsg",
+	"sendto",
+	"set_robust_list",
+	"set_thread_area",
+	"set_tid_address",
+	"setfsgid",
+	"setfsgid32",
+	"setfsuid",
+	"setfsuid32",
+	"setgid",
+	"setgid32",
+	"setgroups",
+	"setgroups32",
+	"setitimer",
+	"setpgid",
+	"setpriority",
+	"setregid",
+	"setregid32",
+	"setresgid",
+	"setresgid32",
+	"setresuid",
+	"setresuid32",
+	"setreuid",
+	"setreuid32",
+	"setrlimit",
+	"setsid",
+	"setsockopt",
+	"setuid",
+	"setuid32",
+	"setxattr",
+	"setxattrat",
+	"shmat",
+	"shmctl",
+	"shmdt",
+	"shmget",
+	"shutdown",
+	"sigaltstack",
+	"signalfd",
+	"signalfd4",
+	"sigprocmask",
+	"sigreturn",
+	"socketcall",
+	"socketpair",
+	"splice",
+	"stat",
+	"stat64",
+	"statfs",
+	"statfs64",
+	"statmount",
+	"statx",
+	"symlink",
+	"symlinkat",
+	"sync",
+	"sync_file_range",
+	"syncfs",
+	"sysinfo",
+	"tee",
+	"tgkill",
+	"time",
+	"timer_create",
+	"timer_delete",
+	"timer_getoverrun",
+	"timer_gettime",
+	"timer_gettime64",
+	"timer_settime",
+	"timer_settime64",
+	"timerfd_create",
+	"timerfd_gettime",
+	"timerfd_gettime64",
+	"timerfd_settime",
+	"timerfd_settime64",
+	"times",
+	"tkill",
+	"truncate",
+	"truncate64",
+	"ugetrlimit",
+	"umask",
+	"uname",
+	"unlink",
+	"unlinkat",
+	"uretprobe",
+	"utime",
+	"utimensat",
+	"utimensat_time64",
+	"utimes",
+	"vfork",
+	"vmsplice",
+	"wait4",
+	"waitid",
+	"waitpid",
+	"write",
+	"writev",
+	/* the profile's arch-conditional entries (see above) */
+	"arch_prctl",
+	"modify_ldt",
+	"arm_fadvise64_64",
+	"arm_sync_file_range",
+	"breakpoint",
+	"cacheflush",
+	"set_tls",
+	"sync_file_range2",
+	"s390_pci_mmio_read",
+	"s390_pci_mmio_write",
+	"s390_runtime_instr",
+	"swapcontext",
+	"riscv_flush_icache",
 };
 
-static const struct deny_rule runtime_default_denied[] = {
-	{ "acct", CAP_SYS_PACCT },
-	{ "add_key", -1 },
-	{ "keyctl", -1 },
-	{ "request_key", -1 },
+/* Calls the profile allows only to a container holding a capability. */
+struct cap_allowed_call {
+	const char *name;
+	int cap;
+};
+
+static const struct cap_allowed_call runtime_default_by_cap[] = {
+	{ "open_by_handle_at", CAP_DAC_READ_SEARCH },
 	{ "bpf", CAP_SYS_ADMIN },
-	{ "clock_adjtime", CAP_SYS_TIME },
-	{ "clock_settime", CAP_SYS_TIME },
-	{ "settimeofday", CAP_SYS_TIME },
-	{ "stime", CAP_SYS_TIME },
-	{ "create_module", CAP_SYS_MODULE },
+	{ "clone", CAP_SYS_ADMIN }, /* any flags; else see add_argument_rules */
+	{ "clone3", CAP_SYS_ADMIN },
+	{ "fanotify_init", CAP_SYS_ADMIN },
+	{ "fsconfig", CAP_SYS_ADMIN },
+	{ "fsmount", CAP_SYS_ADMIN },
+	{ "fsopen", CAP_SYS_ADMIN },
+	{ "fspick", CAP_SYS_ADMIN },
+	{ "lookup_dcookie", CAP_SYS_ADMIN },
+	{ "lsm_get_self_attr", CAP_SYS_ADMIN },
+	{ "lsm_list_modules", CAP_SYS_ADMIN },
+	{ "lsm_set_self_attr", CAP_SYS_ADMIN },
+	{ "mount", CAP_SYS_ADMIN },
+	{ "mount_setattr", CAP_SYS_ADMIN },
+	{ "move_mount", CAP_SYS_ADMIN },
+	{ "open_tree", CAP_SYS_ADMIN },
+	{ "perf_event_open", CAP_SYS_ADMIN },
+	{ "quotactl", CAP_SYS_ADMIN },
+	{ "quotactl_fd", CAP_SYS_ADMIN },
+	{ "setdomainname", CAP_SYS_ADMIN },
+	{ "sethostname", CAP_SYS_ADMIN },
+	{ "setns", CAP_SYS_ADMIN },
+	{ "syslog", CAP_SYS_ADMIN },
+	{ "umount", CAP_SYS_ADMIN },
+	{ "umount2", CAP_SYS_ADMIN },
+	{ "unshare", CAP_SYS_ADMIN },
+	{ "reboot", CAP_SYS_BOOT },
+	{ "chroot", CAP_SYS_CHROOT },
 	{ "delete_module", CAP_SYS_MODULE },
-	{ "finit_module", CAP_SYS_MODULE },
 	{ "init_module", CAP_SYS_MODULE },
-	{ "get_kernel_syms", CAP_SYS_MODULE },
-	{ "query_module", CAP_SYS_MODULE },
-	{ "get_mempolicy", CAP_SYS_NICE },
-	{ "mbind", CAP_SYS_NICE },
-	{ "set_mempolicy", CAP_SYS_NICE },
-	{ "move_pages", CAP_SYS_NICE },
-	{ "ioperm", CAP_SYS_RAWIO },
-	{ "iopl", CAP_SYS_RAWIO },
+	{ "finit_module", CAP_SYS_MODULE },
+	{ "acct", CAP_SYS_PACCT },
 	{ "kcmp", CAP_SYS_PTRACE },
+	{ "pidfd_getfd", CAP_SYS_PTRACE },
+	{ "process_madvise", CAP_SYS_PTRACE },
 	{ "process_vm_readv", CAP_SYS_PTRACE },
 	{ "process_vm_writev", CAP_SYS_PTRACE },
 	{ "ptrace", CAP_SYS_PTRACE },
-	{ "pidfd_getfd", CAP_SYS_PTRACE },
-	{ "kexec_file_load", CAP_SYS_BOOT },
-	{ "kexec_load", CAP_SYS_BOOT },
-	{ "reboot", CAP_SYS_BOOT },
-	{ "lookup_dcookie", CAP_SYS_ADMIN },
-	{ "mount", CAP_SYS_ADMIN },
-	{ "umount", CAP_SYS_ADMIN },
-	{ "umount2", CAP_SYS_ADMIN },
-	{ "pivot_root", CAP_SYS_ADMIN },
-	{ "setns", CAP_SYS_ADMIN },
-	{ "unshare", CAP_SYS_ADMIN },
-	{ "swapon", CAP_SYS_ADMIN },
-	{ "swapoff", CAP_SYS_ADMIN },
-	{ "quotactl", CAP_SYS_ADMIN },
-	{ "fanotify_init", CAP_SYS_ADMIN },
-	{ "name_to_handle_at", CAP_SYS_ADMIN },
-	{ "open_by_handle_at", CAP_DAC_READ_SEARCH },
-	{ "perf_event_open", CAP_SYS_ADMIN },
-	{ "fsopen", CAP_SYS_ADMIN },
-	{ "fsconfig", CAP_SYS_ADMIN },
-	{ "fsmount", CAP_SYS_ADMIN },
-	{ "fspick", CAP_SYS_ADMIN },
-	{ "move_mount", CAP_SYS_ADMIN },
-	{ "open_tree", CAP_SYS_ADMIN },
-	{ "mount_setattr", CAP_SYS_ADMIN },
-	{ "syslog", CAP_SYSLOG },
+	{ "iopl", CAP_SYS_RAWIO },
+	{ "ioperm", CAP_SYS_RAWIO },
+	{ "settimeofday", CAP_SYS_TIME },
+	{ "stime", CAP_SYS_TIME },
+	{ "clock_settime", CAP_SYS_TIME },
+	{ "clock_settime64", CAP_SYS_TIME },
 	{ "vhangup", CAP_SYS_TTY_CONFIG },
-	{ "userfaultfd", -1 },
-	{ "nfsservctl", -1 },
-	{ "sysfs", -1 },
-	{ "_sysctl", -1 },
-	{ "uselib", -1 },
-	{ "ustat", -1 },
-	{ "vm86", -1 },
-	{ "vm86old", -1 },
-	{ "io_uring_setup", -1 },
-	{ "io_uring_enter", -1 },
-	{ "io_uring_register", -1 },
+	{ "get_mempolicy", CAP_SYS_NICE },
+	{ "mbind", CAP_SYS_NICE },
+	{ "set_mempolicy", CAP_SYS_NICE },
+	{ "set_mempolicy_home_node", CAP_SYS_NICE },
+	{ "syslog", CAP_SYSLOG },
+	{ "bpf", CAP_BPF },
+	{ "perf_event_open", CAP_PERFMON },
 };
+
+/* Allowed to everyone from Linux 4.8 on, where a tracer can no longer step
+ * around the tracee's seccomp filter (the profile's minKernel 4.8 rule);
+ * the kernel's own ptrace access checks stay behind it. */
+static const char *const runtime_default_since_4_8[] = {
+	"process_vm_readv",
+	"process_vm_writev",
+	"ptrace",
+};
+
+/* Allowed for some arguments only (add_argument_rules); clone and clone3
+ * only without CAP_SYS_ADMIN, which allows them whole. */
+static const char *const runtime_default_by_argument[] = {
+	"ioctl",
+	"personality",
+	"socket",
+};
+
+/* personality(2) values the profile allows: PER_LINUX, PER_LINUX32,
+ * UNAME26, UNAME26|PER_LINUX32, and 0xffffffff (query only) */
+static const scmp_datum_t allowed_personalities[] = {
+	0x0, 0x8, 0x20000, 0x20008, 0xffffffff,
+};
+
+/* ioctl requests no session may make: typing into, or driving the console
+ * behind, a terminal the session holds */
+static const uint32_t denied_ioctls[] = { TIOCSTI, TIOCLINUX };
 
 #define NS_CLONE_FLAGS                                                         \
 	(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |           \
 	 CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* kernel_traits() */
+#define KERNEL_PTRACE_SAFE 0x1u /* Linux 4.8 or later */
+#define KERNEL_RUNS_X32 0x2u
+
+static bool kernel_at_least(const char *version)
+{
+	struct utsname u;
+	unsigned int want_major = 0, want_minor = 0, major = 0, minor = 0;
+
+	if (sscanf(version, "%u.%u", &want_major, &want_minor) < 1 ||
+	    uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) < 2)
+		return true;
+	return major > want_major ||
+	       (major == want_major && minor >= want_minor);
+}
+
+/*
+ * What of the running kernel decides the runtime-default filter (and so
+ * is part of its cache key): the profile's minKernel 4.8 rule, and whether
+ * the kernel runs x32 code at all. The profile lists x32 beside x86_64,
+ * which costs a third of the filter's length and of its load time; a
+ * kernel built without x32 (or booted with it off) answers ENOSYS to every
+ * x32 call, so there the filter leaves x32 out and libseccomp sends such a
+ * call to the bad-architecture action (kill). The probe is only safe when
+ * no filter is on us yet: one that leaves x32 out would kill podenter.
+ */
+static unsigned int kernel_traits(void)
+{
+	unsigned int traits = 0;
+
+	if (kernel_at_least("4.8"))
+		traits |= KERNEL_PTRACE_SAFE;
+	if (seccomp_arch_native() == SCMP_ARCH_X86_64 &&
+	    (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0 ||
+	     pe_sys_x32_getpid() >= 0 || errno != ENOSYS))
+		traits |= KERNEL_RUNS_X32;
+	return traits;
+}
+
+static bool name_in(const char *name, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(name, list[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool allowed_by_cap(const char *name, pe_capset caps)
+{
+	for (size_t i = 0; i < N_ELEMS(runtime_default_by_cap); i++) {
+		const struct cap_allowed_call *c = &runtime_default_by_cap[i];
+
+		if ((caps & PE_CAP_BIT(c->cap)) && strcmp(name, c->name) == 0)
+			return true;
+	}
+	return false;
+}
+
+enum pe_syscall_verdict pe_seccomp_runtime_default_verdict(const char *name,
+							   pe_capset caps)
+{
+	bool admin = caps & PE_CAP_BIT(CAP_SYS_ADMIN);
+
+	if (name_in(name, runtime_default_allowed,
+		    N_ELEMS(runtime_default_allowed)) ||
+	    allowed_by_cap(name, caps) ||
+	    (name_in(name, runtime_default_since_4_8,
+		     N_ELEMS(runtime_default_since_4_8)) &&
+	     (kernel_traits() & KERNEL_PTRACE_SAFE)))
+		return PE_SYSCALL_ALLOWED;
+	if (name_in(name, runtime_default_by_argument,
+		    N_ELEMS(runtime_default_by_argument)) ||
+	    (!admin && strcmp(name, "clone") == 0))
+		return PE_SYSCALL_SOME_ARGS;
+	if (!admin && strcmp(name, "clone3") == 0)
+		return PE_SYSCALL_ENOSYS;
+	return PE_SYSCALL_DENIED;
+}
 
 static int seccomp_fail(struct pe_error *err, int rc, const char *what)
 {
@@ -322,9 +811,9 @@ static int seccomp_fail(struct pe_error *err, int rc, const char *what)
  * decision, not libseccomp's. The rules are laid out as a binary tree of
  * system call numbers rather than a list: when a filter is loaded, the
  * kernel runs it once for every system call number to find those it
- * always allows (its action cache), so a list of ~100 denied calls cost
- * about 0.2 ms per session in seccomp() alone, as much as joining all the
- * namespaces. The tree makes each of those walks a few comparisons.
+ * always allows (its action cache), and with ~400 rules a list made that
+ * walk cost more than joining all the namespaces. The tree makes each of
+ * those walks a few comparisons.
  */
 static int set_filter_attrs(scmp_filter_ctx ctx)
 {
@@ -338,44 +827,148 @@ static int set_filter_attrs(scmp_filter_ctx ctx)
 	return rc;
 }
 
-/* The architectures whose system calls can reach this kernel from this
- * machine's binaries: without them a 32-bit call would fall to the "bad
- * architecture" action (kill) rather than to the rules. */
-static int add_native_arches(scmp_filter_ctx ctx)
+/* The architectures the profile's archMap pairs with the native one: the
+ * ones whose system calls this machine's binaries can make. Without them a
+ * 32-bit call would fall to the "bad architecture" action (kill) rather
+ * than to the rules. */
+static int add_native_arches(scmp_filter_ctx ctx, unsigned int traits)
 {
-	int rc = 0;
+	static const struct {
+		uint32_t native;
+		uint32_t sub[2];
+	} arch_map[] = {
+		{ SCMP_ARCH_X86_64, { SCMP_ARCH_X86, SCMP_ARCH_X32 } },
+		{ SCMP_ARCH_AARCH64, { SCMP_ARCH_ARM, 0 } },
+		{ SCMP_ARCH_S390X, { SCMP_ARCH_S390, 0 } },
+	};
+	uint32_t native = seccomp_arch_native();
 
-	if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
-		rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);
-		if (rc == 0 || rc == -EEXIST)
-			rc = seccomp_arch_add(ctx, SCMP_ARCH_X32);
-		if (rc == -EEXIST)
-			rc = 0;
+	for (size_t i = 0; i < N_ELEMS(arch_map); i++) {
+		if (arch_map[i].native != native)
+			continue;
+		for (size_t k = 0; k < N_ELEMS(arch_map[i].sub); k++) {
+			uint32_t sub = arch_map[i].sub[k];
+			int rc;
+
+			if (!sub || (sub == SCMP_ARCH_X32 &&
+				     !(traits & KERNEL_RUNS_X32)))
+				continue;
+			rc = seccomp_arch_add(ctx, sub);
+			if (rc < 0 && rc != -EEXIST)
+				return rc;
+		}
 	}
+	return 0;
+}
+
+static int allow_by_name(scmp_filter_ctx ctx, const char *name)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	int rc;
+
+	if (nr == __NR_SCMP_ERROR)
+		return 0; /* unknown to this libseccomp: stays denied */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+/*
+ * Allow the call when the low 32 bits of argument arg are none of except[]
+ * (the kernel truncates an int or unsigned int argument to them, so
+ * (1 << 32) | TIOCSTI is TIOCSTI). libseccomp lets an unconditional allow
+ * win over any narrower rule of the same call, so the allowed values are
+ * written as the prefixes of the binary tree of 32-bit values that hold no
+ * excepted value: at most 32 rules per excepted value.
+ */
+static int allow_low32_except(scmp_filter_ctx ctx, int nr, unsigned int arg,
+			      const uint32_t *except, size_t n, uint32_t prefix,
+			      unsigned int depth)
+{
+	uint32_t mask = depth ? 0xffffffffu << (32 - depth) : 0;
+	bool holds_excepted = false;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((except[i] & mask) == prefix)
+			holds_excepted = true;
+	}
+	if (!holds_excepted)
+		return seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, nr, 1,
+		    SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, mask, prefix));
+	if (depth == 32)
+		return 0; /* an excepted value: left to the default */
+	rc = allow_low32_except(ctx, nr, arg, except, n, prefix, depth + 1);
+	if (rc == 0)
+		rc = allow_low32_except(ctx, nr, arg, except, n,
+					prefix | (1u << (31 - depth)),
+					depth + 1);
 	return rc;
 }
 
-static int deny_terminal_injection(scmp_filter_ctx ctx)
+/* The profile's rules that look at arguments. */
+static int add_argument_rules(scmp_filter_ctx ctx, pe_capset caps)
 {
-	/* ioctl's request is an unsigned int to the kernel: compare only the
-	 * low 32 bits, or (1 << 32) | TIOCSTI gets through (CVE-2019-10063) */
-	static const unsigned long requests[] = { TIOCSTI, TIOCLINUX };
+	/* s390 passes clone's flags second */
+	unsigned int clone_flags_arg =
+	    seccomp_arch_native() == SCMP_ARCH_S390X ||
+		    seccomp_arch_native() == SCMP_ARCH_S390
+		? 1
+		: 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+	for (size_t i = 0; rc == 0 && i < N_ELEMS(allowed_personalities); i++)
 		rc = seccomp_rule_add(
-		    ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, requests[i]));
-		if (rc < 0)
-			return rc;
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1,
+		    SCMP_A0(SCMP_CMP_EQ, allowed_personalities[i]));
+	/*
+	 * socket: every family but AF_ALG (38) and AF_VSOCK (40). The profile
+	 * writes "< 38, == 39, > 40" on the whole 64-bit register, but the
+	 * kernel reads the family as an int, so "> 40" would also pass
+	 * (1 << 32) | AF_ALG. Above 40 only 41..63 are allowed here (the
+	 * kernel knows families up to 45), with the upper half zero.
+	 */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_LT, 38));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_EQ, 39));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_EQ, 41));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_MASKED_EQ, ~1ull, 42));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_MASKED_EQ, ~3ull, 44));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_MASKED_EQ, ~15ull, 48));
+	if (rc == 0 && !(caps & PE_CAP_BIT(CAP_SYS_ADMIN))) {
+		/* threads and processes, but no new namespaces */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				      SCMP_CMP(clone_flags_arg,
+					       SCMP_CMP_MASKED_EQ,
+					       NS_CLONE_FLAGS, 0));
+		/* clone3 hides its flags in memory seccomp cannot read:
+		 * ENOSYS, so libc falls back to clone */
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+					      SCMP_SYS(clone3), 0);
 	}
-	return 0;
+	if (rc == 0)
+		rc = allow_low32_except(ctx, SCMP_SYS(ioctl), 1, denied_ioctls,
+					N_ELEMS(denied_ioctls), 0, 0);
+	return rc;
 }
 
 int pe_seccomp_runtime_default(pe_capset caps, void **filter,
 			       struct pe_error *err)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	unsigned int traits = kernel_traits();
 	int rc;
 
 	*filter = NULL;
@@ -384,37 +977,21 @@ int pe_seccomp_runtime_default(pe_capset caps, void **filter,
 				    "seccomp: building the filter");
 	rc = set_filter_attrs(ctx);
 	if (rc == 0)
-		rc = add_native_arches(ctx);
-	for (size_t i = 0; rc == 0 && i < sizeof(runtime_default_denied) /
-					      sizeof(runtime_default_denied[0]);
+		rc = add_native_arches(ctx, traits);
+	for (size_t i = 0; rc == 0 && i < N_ELEMS(runtime_default_allowed); i++)
+		rc = allow_by_name(ctx, runtime_default_allowed[i]);
+	for (size_t i = 0; rc == 0 && i < N_ELEMS(runtime_default_by_cap);
 	     i++) {
-		const struct deny_rule *d = &runtime_default_denied[i];
-		int nr = seccomp_syscall_resolve_name(d->name);
-
-		if (nr == __NR_SCMP_ERROR)
-			continue; /* not a call on this architecture */
-		if (d->unless_cap >= 0 && (caps & PE_CAP_BIT(d->unless_cap)))
-			continue;
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+		if (caps & PE_CAP_BIT(runtime_default_by_cap[i].cap))
+			rc = allow_by_name(ctx, runtime_default_by_cap[i].name);
 	}
-	if (rc == 0 && !(caps & PE_CAP_BIT(CAP_SYS_ADMIN))) {
-		/* new namespaces only with SYS_ADMIN; clone3 hides its flags in
-		 * memory, so it gets ENOSYS and libc falls back to clone */
-		for (int bit = 0; rc == 0 && bit < 64; bit++) {
-			unsigned long flag = 1ul << bit;
-
-			if (!(NS_CLONE_FLAGS & flag))
-				continue;
-			rc = seccomp_rule_add(
-			    ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-			    SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
-		}
-		if (rc == 0)
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
-					      SCMP_SYS(clone3), 0);
+	if (rc == 0 && (traits & KERNEL_PTRACE_SAFE)) {
+		for (size_t i = 0;
+		     rc == 0 && i < N_ELEMS(runtime_default_since_4_8); i++)
+			rc = allow_by_name(ctx, runtime_default_since_4_8[i]);
 	}
 	if (rc == 0)
-		rc = deny_terminal_injection(ctx);
+		rc = add_argument_rules(ctx, caps);
 	if (rc < 0) {
 		seccomp_release(ctx);
 		return seccomp_fail(err, rc, "building runtime-default");
@@ -558,18 +1135,6 @@ static uint32_t arch_from_name(const char *name)
 		lower[n] = (char)tolower((unsigned char)s[n]);
 	lower[n] = '\0';
 	return seccomp_arch_resolve_name(lower);
-}
-
-static bool kernel_at_least(const char *version)
-{
-	struct utsname u;
-	unsigned int want_major = 0, want_minor = 0, major = 0, minor = 0;
-
-	if (sscanf(version, "%u.%u", &want_major, &want_minor) < 1 ||
-	    uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) < 2)
-		return true;
-	return major > want_major ||
-	       (major == want_major && minor >= want_minor);
 }
 
 /* Docker's includes/excludes: caps all held, arch listed, kernel new
@@ -1034,8 +1599,10 @@ int pe_sandbox_prepare(struct pe_sandbox *sb, struct pe_error *err)
 	case PE_SECCOMP_PROFILE_DEFAULT:
 	case PE_SECCOMP_RUNTIME_DEFAULT:
 	default:
-		snprintf(what, sizeof(what), "runtime-default caps %llx",
-			 (unsigned long long)sb->caps);
+		/* the table itself is in the binary, which the key covers */
+		snprintf(what, sizeof(what),
+			 "runtime-default caps %llx kernel %x",
+			 (unsigned long long)sb->caps, kernel_traits());
 		return prepare_cached(sb, what, NULL, NULL, err);
 	}
 }

@@ -206,10 +206,39 @@ static inline long pe_sys_clone3(struct pe_clone_args *args)
  * close_range(2) with a fallback that walks /proc/self/fd is in
  * pe_close_fds_from() (nsjoin.c); this is the raw call.
  */
+/* glibc's fexecve() goes through /proc/self/fd when the kernel lacks
+ * execveat (before 3.19); the reaper's seccomp filter allows this call
+ * alone to execute, on one fd number */
+static inline int pe_sys_execveat(int dirfd, const char *path,
+				  char *const argv[], char *const envp[],
+				  int flags)
+{
+#ifdef __NR_execveat
+	return (int)syscall(__NR_execveat, dirfd, path, argv, envp, flags);
+#else
+	(void)dirfd, (void)path, (void)argv, (void)envp, (void)flags;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 static inline int pe_sys_close_range(unsigned int first, unsigned int last,
 				     unsigned int flags)
 {
 	return (int)syscall(__NR_close_range, first, last, flags);
+}
+
+/* getpid through the x32 ABI: fails with ENOSYS when the kernel runs no x32
+ * code (x86_64 only; ENOSYS elsewhere). Only for a process under no seccomp
+ * filter: a filter that leaves x32 out kills the caller instead. */
+static inline long pe_sys_x32_getpid(void)
+{
+#if defined(__x86_64__) && defined(__NR_getpid)
+	return syscall(0x40000000 /* __X32_SYSCALL_BIT */ | __NR_getpid);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 #endif

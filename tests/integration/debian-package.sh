@@ -71,6 +71,10 @@ for lib in $needed; do
 	[ -n "$pkg" ] || continue
 	t_expect_match "Depends names $pkg (the binary needs $lib)" "$fields" "(^| )$pkg( |,|$)"
 done
+# a release build carries no test hook: no PODENTER_TEST_* name to steer it
+# (configure --enable-test-hooks is for test builds only; issue 13)
+t_expect_eq "the packaged binary has no PODENTER_TEST_ hook" \
+	"$(strings "$T_TMP/podenter.bin" | grep -c PODENTER_TEST_)" 0
 # libraries podenter dlopen()s (sonames in the binary that are not NEEDED):
 # shlibs cannot see them, the package must declare them
 for lib in $(strings "$T_TMP/podenter.bin" | grep -oE '^lib[a-z0-9_.+-]+\.so\.[0-9.]+$' | sort -u); do

@@ -59,7 +59,7 @@ for sig in TERM USR1 HUP USR2; do
 	t_wait_for 400 test -e "$T_TMP/ready" || t_fail "$sig: command did not start"
 	kill -"$sig" "$p"
 	rc=0
-	wait "$p" || rc=$?
+	t_wait_pid "$p" || rc=$?
 	t_expect_eq "SIG$sig forwarded: the command's exit code" "$rc" 3
 	t_expect_eq "SIG$sig forwarded: the command saw it" "$(cat "$T_TMP/got" 2>/dev/null)" "$sig"
 done
@@ -72,7 +72,7 @@ t_wait_for 400 test -e "$T_TMP/ready"
 t_wait_for 400 pgrep -f '^sleep 1002$' >/dev/null
 kill -TERM "$p"
 rc=0
-wait "$p" || rc=$?
+t_wait_pid "$p" || rc=$?
 t_expect_eq "SIGTERM to podenter: the command died of it, 143" "$rc" 143
 
 # podenter killed outright: its command goes with it (PR_SET_PDEATHSIG),

@@ -7,6 +7,9 @@
 source "${TESTLIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 source "$(dirname "${BASH_SOURCE[0]}")/enter-common.sh"
 t_require_root
+t_require_test_hooks
+# shared propagation as on a systemd host, and a mount table of our own
+t_shared_propagation "$@"
 
 ALL_NS="net pid ipc uts cgroup mnt user time"
 e_make_target tgt-ns
@@ -103,12 +106,6 @@ done
 t_expect_eq "ps: as many as the host sees in that namespace" \
 	"$(printf '%s\n' "$out" | grep -vcE ' (ps|podenter)$')" "$hostcount"
 
-# The fresh /proc and the private copy leave nothing in the target.
-before=$(cat "/proc/$E_PID/mountinfo" | cut -d' ' -f5 | sort)
-"$PODENTER" pid:"$E_PID" -- true
-after=$(cat "/proc/$E_PID/mountinfo" | cut -d' ' -f5 | sort)
-t_expect_eq "no mount left in the target" "$after" "$before"
-
 # node: PID 1's namespaces. Seen from inside the target's PID and mount
 # namespaces (as from a privileged pod with hostPID), PID 1 is the target's
 # init, so "node" must land in its UTS and network namespaces.
@@ -141,5 +138,25 @@ t_podenter --help-enter
 t_expect_match "--help-enter" "$T_OUT" "^Usage: podenter \\[OPTIONS\\] TARGET"
 t_podenter help enter
 t_expect_match "help enter" "$T_OUT" "--env-from-target"
+
+# The fresh /proc and the private copy leave nothing in the target, nor
+# here: checked on a target whose mounts are shared with this namespace
+# (a container with Bidirectional propagation; systemd's /), where a mount
+# that escapes the session's namespace would show on both sides.
+# (no /proc of its own: with shared propagation it would cover ours)
+unshare --fork --kill-child --pid --mount --propagation shared sleep 1313 >/dev/null 2>&1 &
+shared_outer=$!
+disown "$shared_outer"
+t_cleanup "kill -9 $shared_outer"
+shared_started() { SHARED_PID=$(pgrep -P "$shared_outer" -x sleep) && [ "$(e_ino "$SHARED_PID" mnt)" != "$(e_ino $$ mnt)" ]; }
+t_wait_for 400 shared_started || { echo "could not start the shared-propagation target" >&2; exit 1; }
+[ "$(awk '$5 == "/" { print ($7 ~ /^shared:/) }' "/proc/$SHARED_PID/mountinfo")" = 1 ] &&
+	t_pass "the target's / is shared" || t_fail "the target's / is not shared: this check would prove nothing"
+before=$(cut -d' ' -f5,9- "/proc/$SHARED_PID/mountinfo" | sort)
+before_here=$(t_all_mounts)
+"$PODENTER" pid:"$SHARED_PID" -- true
+after=$(cut -d' ' -f5,9- "/proc/$SHARED_PID/mountinfo" | sort)
+t_expect_eq "no mount left in the target" "$after" "$before"
+t_expect_eq "no mount left here (the node's side)" "$(t_all_mounts)" "$before_here"
 
 t_done

@@ -7,6 +7,8 @@
 source "${TESTLIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 source "$(dirname "${BASH_SOURCE[0]}")/enter-common.sh"
 t_require_root
+# shared propagation as on a systemd host, and a mount table of our own
+t_shared_propagation "$@"
 
 TCPDUMP=$(command -v tcpdump) || t_skip_all "tcpdump is not installed (apt-get install tcpdump)"
 command -v ip >/dev/null || t_skip_all "iproute2 is not installed"
@@ -39,7 +41,7 @@ t_wait_for 400 in_netns ||
 	{ echo "target did not enter $ns"; exit 1; }
 T=pid:$tpid
 echo host-file >"$T_TMP/on-host"
-mounts_before=$(e_host_proc_sys_mounts)
+mounts_before=$(t_all_mounts)
 
 t_podenter "$T" --net-only -- sh -c 'ls /sys/class/net | tr "\n" " "; echo
 	for n in net mnt pid; do echo "$n=$(stat -L -c %i /proc/self/ns/$n)"; done
@@ -69,7 +71,7 @@ for _ in 1 2 3 4 5 6; do
 	kill -0 "$cap" 2>/dev/null || break
 done
 rc=0
-wait "$cap" || rc=$?
+t_wait_pid "$cap" || rc=$?
 cd / || exit 1
 t_expect_eq "tcpdump exited 0 after 3 packets" "$rc" 0
 t_expect_match "the capture holds the pings sent into the pod" \
@@ -82,7 +84,8 @@ t_expect_match "and says why" "$T_ERR" "only for commands run in the target's ow
 t_podenter "$T" --net-only --pid -- true
 t_expect_rc "--net-only with another namespace: refused" 125
 
-t_expect_eq "no mount left behind on the host" "$(e_host_proc_sys_mounts)" "$mounts_before"
+t_expect_eq "no mount left behind or removed on the host (whole table, shared propagation)" \
+	"$(t_all_mounts)" "$mounts_before"
 if ls /sys/class/net | grep -qx "$hostif"; then
 	t_pass "the host's /sys is untouched"
 else

@@ -6,6 +6,7 @@
 source "${TESTLIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 source "$(dirname "${BASH_SOURCE[0]}")/enter-common.sh"
 t_require_root
+t_require_test_hooks
 
 # wait until PID is stopped (podenter raised SIGSTOP at the hook)
 stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
@@ -22,7 +23,7 @@ for point in before-pin after-pin; do
 	t_wait_for 400 gone "$E_PID" || t_fail "$point: the target did not die"
 	kill -CONT "$p"
 	rc=0
-	wait "$p" || rc=$?
+	t_wait_pid "$p" || rc=$?
 	t_expect_eq "target died at $point: exit 125" "$rc" 125
 	t_expect_match "target died at $point: says so" "$(cat "$T_TMP/err")" \
 		"process $E_PID exited between lookup and join"
@@ -50,7 +51,7 @@ wait $p
 echo rc=$?
 kill -9 $n
 INNER
-out=$(DIR=$T_TMP PODENTER=$PODENTER unshare --pid --fork --mount-proc bash "$T_TMP/reuse.sh" 2>&1)
+out=$(DIR=$T_TMP PODENTER=$PODENTER timeout -k 5 60 unshare --pid --fork --mount-proc bash "$T_TMP/reuse.sh" 2>&1)
 t_expect_match "the dead target's PID was given to another process" "$out" "^reused=yes$"
 t_expect_match "a reused PID: exit 125" "$out" "^rc=125$"
 t_expect_match "a reused PID: says so" "$(cat "$T_TMP/reuse.err")" \
@@ -76,7 +77,7 @@ t_wait_for 400 stopped "$p" || t_fail "cgroup: podenter did not pause"
 t_join_cgroup "$E_PID" .
 kill -CONT "$p"
 rc=0
-wait "$p" || rc=$?
+t_wait_pid "$p" || rc=$?
 t_expect_eq "moved out of its container's cgroup: exit 125" "$rc" 125
 t_expect_match "moved out of its container's cgroup: says so" "$(cat "$T_TMP/err")" \
 	"left its container's cgroup"

@@ -17,16 +17,38 @@ left() { pgrep -f "^sleep $1\$" >/dev/null; }
 none_left() { ! left "$1"; }
 t_cleanup "pkill -9 -f '^sleep 4[0-9]{3}\$'"
 
+# leave NAME RC "MARKERS" GATE podenter-args...: podenter in the
+# background; the session starts each marker's "sleep N" and then waits in
+# "sleep GATE". Every marker must be seen running (else "gone" would prove
+# nothing), then the gate is ended, the command exits, podenter's status
+# must be RC and every marker gone.
+leave() {
+	local name=$1 rc=$2 markers=$3 gate=$4 pe n gate_pid
+	shift 4
+	"$PODENTER" "$@" </dev/null >/dev/null 2>"$T_TMP/leave.err" &
+	pe=$!
+	t_cleanup "kill -9 $pe"
+	for n in $markers $gate; do
+		if t_wait_for 400 left "$n"; then t_pass "$name: the session's sleep $n ran"; else
+			t_fail "$name: the session's sleep $n was never seen: $(cat "$T_TMP/leave.err")"; fi
+	done
+	gate_pid=$(pgrep -f "^sleep $gate\$")
+	[ -n "$gate_pid" ] && kill "$gate_pid"
+	T_RC=0
+	t_wait_pid "$pe" || T_RC=$?
+	T_OUT="" T_ERR=$(cat "$T_TMP/leave.err")
+	t_expect_rc "$name: the command's status is podenter's" "$rc"
+	for n in $markers; do
+		if t_wait_for 100 none_left "$n"; then t_pass "$name: the session's sleep $n is gone"; else
+			t_fail "$name: sleep $n outlived the session"; fi
+	done
+}
+
 # Background processes of every kind, then the command exits: all gone,
 # and the command's status is podenter's.
 LEAVE='sleep 4001 & nohup setsid sleep 4002 >/dev/null 2>&1 &
-	(sh -c "sleep 4003 &" &) ; sleep 0.2; exit 3'
-t_podenter pid:"$T" -- sh -c "$LEAVE"
-t_expect_rc "the command's status is podenter's" 3
-for n in 4001 4002 4003; do
-	if t_wait_for 100 none_left $n; then t_pass "exit: the session's sleep $n is gone"; else
-		t_fail "exit: sleep $n outlived the session"; fi
-done
+	(sh -c "sleep 4003 &" &) ; sleep 4009; exit 3'
+leave exit 3 "4001 4002 4003" 4009 pid:"$T" -- sh -c "$LEAVE"
 
 # podenter killed with SIGKILL mid-session: the reaper hears of it.
 "$PODENTER" pid:"$T" -- sh -c 'sleep 4011 & nohup setsid sleep 4012 >/dev/null 2>&1 & exec sleep 4013' \
@@ -50,7 +72,7 @@ pe=$!
 if t_wait_for 400 left 4022 && t_wait_for 400 left 4021; then
 	kill -TERM $pe
 	T_RC=0
-	wait $pe || T_RC=$?
+	t_wait_pid "$pe" || T_RC=$?
 	t_expect_rc "SIGTERM: podenter exits 128+15" 143
 	t_wait_for 200 none_left 4021 && t_pass "SIGTERM: the background sleep is gone" ||
 		t_fail "SIGTERM: the background sleep outlived the session"
@@ -59,17 +81,13 @@ else
 fi
 
 # As another user: the reaper still kills what the session left.
-t_podenter --user 1000 pid:"$T" -- sh -c 'nohup setsid sleep 4031 >/dev/null 2>&1 & sleep 0.2'
-t_expect_rc "--user 1000: exit 0" 0
-t_wait_for 100 none_left 4031 && t_pass "--user 1000: the background sleep is gone" ||
-	t_fail "--user 1000: the background sleep outlived the session"
+leave "--user 1000" 0 4031 4039 --user 1000 pid:"$T" -- \
+	sh -c 'nohup setsid sleep 4031 >/dev/null 2>&1 & sleep 4039; exit 0' 
 
 # Without the PID namespace (network only): leftovers live in the host's
 # PID namespace and are killed all the same.
-t_podenter pid:"$T" --net-only -- sh -c 'nohup setsid sleep 4041 >/dev/null 2>&1 & sleep 0.2'
-t_expect_rc "--net-only: exit 0" 0
-t_wait_for 100 none_left 4041 && t_pass "--net-only: the background sleep is gone" ||
-	t_fail "--net-only: the background sleep outlived the session"
+leave --net-only 0 4041 4049 pid:"$T" --net-only -- \
+	sh -c 'nohup setsid sleep 4041 >/dev/null 2>&1 & sleep 4049; exit 0' 
 
 # The pod's own processes: all still there.
 t_expect_eq "the target's processes are untouched" "$(pgrep -c -f '^sleep 100[01]$')" "$pod_before"

@@ -6,6 +6,7 @@
 source "${TESTLIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
 source "$(dirname "${BASH_SOURCE[0]}")/enter-common.sh"
 t_require_root
+t_require_test_hooks
 
 case $(uname -m) in
 x86_64) nr_unshare=272 ;;

@@ -5,6 +5,7 @@
 source "$TESTLIB"
 source "$(dirname "$0")/enter-common.sh"
 t_require_root
+t_require_test_hooks
 
 e_make_target audited
 T=$E_PID

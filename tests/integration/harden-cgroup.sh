@@ -9,6 +9,13 @@ source "$(dirname "$0")/enter-common.sh"
 t_require_root
 [ -n "$(t_cgroup_dirs)" ] || t_skip_all "no cgroup hierarchy is mounted"
 
+# where the test shell is before anything: compared at the end
+SHELL_CG_BEFORE=$(cat /proc/$$/cgroup)
+# cgroup v1 controllers are checked where they are mounted; on a v2-only
+# machine (Debian 12's default) the v2 line carries every controller
+V1_MEMORY=0
+grep -q ':memory:' /proc/$$/cgroup && V1_MEMORY=1
+
 # unique per run: several copies of the suite may share the machine
 uid=7c4d5e6f-1a2b-4c3d-8e9f-$(printf '%012x' $$)
 sb=5c$(printf '%062x' $$)
@@ -70,8 +77,12 @@ session_cgroups() { # podenter args...: SESSION_CG, PODENTER_CG from the host
 session_cgroups --join-cgroup container
 t_expect_eq "container: in the container's cgroup in each hierarchy the target is" "$(in_ct "$SESSION_CG")" "$want"
 t_expect_match "container: cgroup v2" "$SESSION_CG" "(^|$(printf '\n'))0::/$POD/$ct"
-t_expect_match "container: v1 memory (limits apply)" "$SESSION_CG" ":memory:/$POD/$ct"
-t_expect_match "container: v1 pids" "$SESSION_CG" ":pids:/$POD/$ct"
+if ((V1_MEMORY)); then
+	t_expect_match "container: v1 memory (limits apply)" "$SESSION_CG" ":memory:/$POD/$ct"
+	t_expect_match "container: v1 pids" "$SESSION_CG" ":pids:/$POD/$ct"
+else
+	echo "SKIP: harden-cgroup: v1 memory/pids placement: no cgroup v1 memory hierarchy here (cgroup v2 only; the v2 line above carries the controllers)"
+fi
 t_expect_eq "container: podenter charged alike" "$(in_ct "$PODENTER_CG")" "$want"
 
 session_cgroups --join-cgroup pod
@@ -80,8 +91,8 @@ t_expect_nomatch "pod: not in the container's" "$SESSION_CG" "$ct"
 
 session_cgroups --join-cgroup host
 t_expect_nomatch "host: the session stays out of the pod" "$SESSION_CG" "pod$uid"
-t_expect_eq "host: where the caller is (memory)" \
-	"$(printf '%s\n' "$SESSION_CG" | grep ':memory:')" "$(grep ':memory:' /proc/self/cgroup)"
+t_expect_eq "host: the session is where its caller (this test shell) is, in every hierarchy" \
+	"$SESSION_CG" "$(cat /proc/$$/cgroup)"
 session_cgroups
 t_expect_nomatch "default: host" "$SESSION_CG" "pod$uid"
 
@@ -93,7 +104,7 @@ t_podenter --join-cgroup pod pid:$$ -- true
 t_expect_rc "pod placement for a process in no pod: 125" 125
 t_expect_match "pod placement for a process in no pod: says why" "$T_ERR" "pod"
 t_expect_eq "after all this, the test shell is where it was" \
-	"$(grep ':memory:' /proc/self/cgroup)" "$(grep ':memory:' /proc/$$/cgroup)"
+	"$(cat /proc/$$/cgroup)" "$SHELL_CG_BEFORE"
 
 echo "$T_PASSED passed, $T_FAILED failed"
 [ "$T_FAILED" = 0 ]

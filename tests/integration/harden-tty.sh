@@ -47,7 +47,7 @@ t_cleanup "kill -9 $sp"
 t_wait_for 400 test -e "$T_TMP/raw-started" || t_fail "raw mode: the session did not start"
 T_OUT="during=$(stty -a -F "$(cat "$T_TMP/raw-tty")" | grep -o -- '-icanon' | head -1)"
 touch "$T_TMP/raw-checked"
-wait "$sp"
+t_wait_pid "$sp"
 t_expect_eq "raw mode during the session" "$(line during)" "-icanon"
 
 # only the new pty, on 0, 1 and 2 (3 is ls's own directory)
@@ -72,7 +72,7 @@ if t_wait_for 400 test -e "$T_TMP/w-ready"; then
 else
 	t_fail "SIGWINCH: the session did not start"
 fi
-wait "$sp"
+t_wait_pid "$sp"
 
 # --no-tty at a terminal: pipes, a session of its own, no controlling tty
 in_pty "$PODENTER --no-tty pid:$T -- sh -c '$PROBE'"

@@ -75,17 +75,32 @@ n=0
 for node in "$FIXTURES"/*/; do
 	[ -d "$node" ] || continue
 	name=$(basename "$node")
-	out=$("$PODENTER" --host-root "$node" list -A --all -q -o json 2>/dev/null) || true
-	[ -n "$out" ] && [ "$out" != "[ ]" ] && [ "$out" != "[]" ] || continue
-	result "list on fixture $name" "$out"
-	first=$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); c=[x for x in d if not x["is_sandbox"] and x["pod"]]; print(c[0]["namespace"] + "/" + c[0]["pod"] + " " + c[0]["container"]) if c else None')
-	if [ -n "$first" ] && [ "$first" != None ]; then
-		out=$("$PODENTER" --host-root "$node" inspect -q -o json "${first% *}" -c "${first#* }" 2>/dev/null) || true
-		[ -n "$out" ] && result "inspect on fixture $name" "$out"
-	fi
 	n=$((n + 1))
+	# every fixture node holds running containers: list, and inspect of the
+	# first running one, must work on each (a failure is never skipped;
+	# inspect of an exited container exits 125, "not running")
+	if ! out=$("$PODENTER" --host-root "$node" list -A --all -q -o json 2>"$T_TMP/err"); then
+		t_fail "list on fixture $name: exit status not 0: $(head -3 "$T_TMP/err")"
+		continue
+	fi
+	if [ -z "$out" ] || [ "$out" = "[ ]" ] || [ "$out" = "[]" ]; then
+		t_fail "list on fixture $name shows no container"
+		continue
+	fi
+	result "list on fixture $name" "$out"
+	first=$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); c=[x for x in d if not x["is_sandbox"] and x["pod"] and x["state"] == "running"]; print(c[0]["namespace"] + "/" + c[0]["pod"] + " " + c[0]["container"]) if c else None')
+	if [ -z "$first" ] || [ "$first" = None ]; then
+		t_fail "fixture $name: list shows no running container of a pod to inspect"
+		continue
+	fi
+	if ! out=$("$PODENTER" --host-root "$node" inspect -q -o json "${first% *}" -c "${first#* }" 2>"$T_TMP/err"); then
+		t_fail "inspect $first on fixture $name: exit status not 0: $(head -3 "$T_TMP/err")"
+		continue
+	fi
+	result "inspect on fixture $name" "$out"
 done
-t_expect_match "fixture nodes with containers were checked" "$n" "^[1-9]"
+t_expect_eq "every fixture node was checked" "$n" "$(find "$FIXTURES" -mindepth 1 -maxdepth 1 -type d | wc -l)"
+t_expect_match "there are fixture nodes" "$n" "^[1-9]"
 
 # a real process: namespaces and start time from the kernel
 sleeper=$(t_spawn sleep 1000)

@@ -7,6 +7,10 @@ set -u
 
 : "${PODENTER:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/podenter}"
 : "${FIXTURES:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/fixtures}"
+# runs a command with openat2 and the new mount API answering ENOSYS
+: "${NO_NEW_API:=$(dirname "$PODENTER")/tests/no-new-api}"
+# words put before "$PODENTER" by t_podenter, e.g. ("$NO_NEW_API")
+T_WRAP=()
 
 T_PASSED=0
 T_FAILED=0
@@ -39,6 +43,13 @@ t_fail() { T_FAILED=$((T_FAILED + 1)); echo "not ok - $*"; }
 # Skip the whole script, loudly. Use only when the machine lacks a feature.
 t_skip_all() { echo "SKIP: $T_NAME: $*" >&2; exit 77; }
 
+# The PODENTER_TEST_* hooks exist only in a build configured with
+# --enable-test-hooks (test.sh's); a release build has none.
+t_have_test_hooks() { grep -aq 'PODENTER_TEST_' "$PODENTER"; }
+t_require_test_hooks() {
+	t_have_test_hooks || t_skip_all "needs the PODENTER_TEST_* hooks: ./configure --enable-test-hooks"
+}
+
 t_require_root() {
 	[ "$(id -u)" = 0 ] || t_skip_all "needs root (run make check as root)"
 }
@@ -47,7 +58,7 @@ t_require_root() {
 t_podenter() {
 	local out="$T_TMP/out" err="$T_TMP/err"
 	T_RC=0
-	"$PODENTER" "$@" >"$out" 2>"$err" || T_RC=$?
+	${T_WRAP[@]+"${T_WRAP[@]}"} "$PODENTER" "$@" >"$out" 2>"$err" || T_RC=$?
 	T_OUT=$(cat "$out")
 	T_ERR=$(cat "$err")
 }
@@ -153,4 +164,81 @@ t_done() {
 	echo "$T_PASSED passed, $T_FAILED failed"
 	[ "$T_FAILED" = 0 ]
 	exit $?
+}
+
+# Run podenter like t_podenter, as the child of a subreaper: anything it
+# leaves running (a session, a helper, a daemonized copy: orphans re-parent
+# to the subreaper, wherever they moved in the process tree) is listed in
+# T_LEFT ("pid comm" lines, empty when nothing was left) and killed.
+t_podenter_reaped() {
+	local out="$T_TMP/out" err="$T_TMP/err" left="$T_TMP/left"
+	T_RC=0
+	/usr/bin/python3 - "$left" "$PODENTER" "$@" >"$out" 2>"$err" <<'PY' || T_RC=$?
+import ctypes, os, signal, subprocess, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
+    sys.exit("t_podenter_reaped: prctl(PR_SET_CHILD_SUBREAPER) failed")
+rc = subprocess.call(sys.argv[2:], timeout=60)
+def children():
+    me, found = str(os.getpid()), []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if fields[1] == me:
+            found.append((int(pid), stat[stat.index("(") + 1:stat.rindex(")")]))
+    return found
+time.sleep(0.3)  # a forked leftover has re-parented by now
+left = children()
+with open(sys.argv[1], "w") as f:
+    f.writelines(f"{pid} {comm}\n" for pid, comm in left)
+for pid, _ in left:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+sys.exit(rc if rc >= 0 else 128 - rc)
+PY
+	T_OUT=$(cat "$out")
+	T_ERR=$(cat "$err")
+	T_LEFT=$(cat "$left" 2>/dev/null)
+}
+
+# Run the rest of this test script in a mount namespace of its own whose
+# mounts are all shared, as systemd makes the host's / (a bare `unshare -m`
+# or this machine's private / would hide leaks): a mount or unmount that
+# podenter lets escape a namespace it made from this one propagates back
+# here and shows in this test's mount table, and no other test's mounts on
+# the machine show here, so "no mount left" compares the whole table.
+# Call right after `source "$TESTLIB"`, with the script's arguments.
+t_shared_propagation() {
+	[ -n "${T_SHARED_NS:-}" ] && return 0
+	if ! unshare --mount --propagation private true 2>/dev/null; then
+		t_skip_all "cannot make a mount namespace (needs root)"
+	fi
+	trap - EXIT
+	rm -rf "$T_TMP"
+	# private first: cut from the machine's peer groups; then shared
+	# within this namespace only
+	exec env T_SHARED_NS=1 unshare --mount --propagation private -- \
+		"$BASH" -c 'mount --make-rshared / && exec "$@"' bash "$BASH" "$0" "$@"
+}
+
+# The whole mount table of this test's namespace (t_shared_propagation).
+t_all_mounts() { t_mountinfo; }
+
+# Wait for a background child of this shell, at most SECONDS (default 30):
+# returns its exit status, or kills it and returns 124 when it did not end
+# (a lost signal, a hang): a test never waits forever.
+t_wait_pid() { # pid [seconds]
+	local pid=$1 secs=${2:-30} rc=0
+	if ! timeout "$secs" tail --pid="$pid" -s 0.05 -f /dev/null; then
+		echo "t_wait_pid: process $pid did not end within ${secs} s: killed" >&2
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 124
+	fi
+	wait "$pid" || rc=$?
+	return $rc
 }

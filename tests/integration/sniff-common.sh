@@ -78,7 +78,7 @@ s_sniff_bg() { # args...
 s_sniff_stop() { # [signal]
 	kill "-${1:-INT}" "$S_SNIFF" 2>/dev/null
 	S_RC=0
-	wait "$S_SNIFF" || S_RC=$?
+	t_wait_pid "$S_SNIFF" 60 || S_RC=$?
 }
 
 # "interface-name src dst" per packet, via tshark.

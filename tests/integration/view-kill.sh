@@ -5,6 +5,7 @@
 # it. The steps are reached with the test hook PODENTER_TEST_PAUSE_AT.
 source "$TESTLIB"
 t_require_root
+t_require_test_hooks
 source "$(dirname "$0")/view-common.sh"
 
 v_make_busybox kl

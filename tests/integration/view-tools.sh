@@ -4,6 +4,7 @@
 # read-only tools and /target, and --rw writing through (and saying so).
 source "$TESTLIB"
 t_require_root
+t_require_test_hooks
 source "$(dirname "$0")/view-common.sh"
 
 v_make_distroless dl
@@ -22,12 +23,19 @@ for tools in host builtin; do
 		t_podenter pid:"$pid" --view tools --tools $tools -- sh -c \
 			'ps -e -o pid,comm; echo ---; ls /target; echo ---; cat /target/data/hello; hostname'
 		t_expect_rc "$tools/$t: the shell ran" 0
+		# the pod's second process, seen from the host: its PID in the
+		# pod's namespace (not 1: PID 1 alone must not pass the check)
+		other=$(pgrep -P "$pid" | head -1)
+		other=$(awk '/^NSpid:/ { print $NF }' "/proc/${other:-0}/status" 2>/dev/null)
+		[ -n "$other" ] && [ "$other" != 1 ] || { t_fail "$tools/$t: the target has no second process"; other=none; }
 		t_expect_match "$tools/$t: ps shows the target's init as PID 1" "$T_OUT" "^ *1 (app-ready|sleep)$"
 		if [ $t = dl ]; then
-			t_expect_match "$tools/$t: ps shows the target's other process" "$T_OUT" "app-worker"
+			t_expect_match "$tools/$t: ps shows the target's other process" "$T_OUT" "^ *$other app-worker$"
 			t_expect_match "$tools/$t: /target holds the distroless binary" "$T_OUT" "^app$"
 		else
-			t_expect_match "$tools/$t: ps shows the target's other process" "$T_OUT" "sleep"
+			# (busybox runs the backgrounded sleep in the forked sh: its
+			# name stays "sh")
+			t_expect_match "$tools/$t: ps shows the target's other process" "$T_OUT" "^ *$other (sleep|sh)$"
 			t_expect_match "$tools/$t: /target holds the container's /bin" "$T_OUT" "^bin$"
 		fi
 		t_expect_match "$tools/$t: the volume is visible under /target" "$T_OUT" "^volume of $t$"

@@ -55,12 +55,14 @@ CONTAINER_LOG_ROOT = "/var/log/containers"
 KUBELET_PODS = "/var/lib/kubelet/pods"
 CALL_TIMEOUT = 60
 
-# Kubelet's default masked and read-only paths for non-privileged containers.
-MASKED_PATHS = ["/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-                "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-                "/sys/firmware"]
-READONLY_PATHS = ["/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                  "/proc/sysrq-trigger"]
+# Kubelet's default masked and read-only paths for containers that are not
+# privileged (pkg/securitycontext: defaultMaskedPaths, defaultReadonlyPaths).
+# containerd's CRI plugin masks nothing by itself: kubelet always sends these.
+MASKED_PATHS = ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+                "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+                "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+                "/sys/devices/virtual/powercap"]
+READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
 NAMESPACE_MODE_POD, NAMESPACE_MODE_CONTAINER = 0, 1
 # Kubernetes' name generator alphabet (no vowels, no confusable digits).
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -379,6 +381,41 @@ def now_rfc3339():
     return datetime.datetime.now(datetime.timezone.utc).isoformat()
 
 
+def container_security_context(container):
+    """The CRI LinuxContainerSecurityContext kubelet sends for a container's
+    securityContext: nothing about capabilities unless the spec says (the
+    runtime's default set applies), kubelet's masked and read-only paths unless
+    privileged, runAsUser/runAsGroup as CRI Int64Values, runAsNonRoot checked by
+    kubelet itself, allowPrivilegeEscalation: false as no_new_privs. Two fields
+    Kubernetes does not have: x-runtimeMaskedPaths and x-runtimeReadonlyPaths,
+    paths a runtime (or an admission policy) guards beyond kubelet's list."""
+    sc = container.get("securityContext", {})
+    privileged = bool(sc.get("privileged", False))
+    ctx = {"namespace_options": {"network": NAMESPACE_MODE_POD,
+                                 "pid": NAMESPACE_MODE_CONTAINER,
+                                 "ipc": NAMESPACE_MODE_POD},
+           "privileged": privileged}
+    if not privileged:
+        ctx["masked_paths"] = MASKED_PATHS + sc.get("x-runtimeMaskedPaths", [])
+        ctx["readonly_paths"] = READONLY_PATHS + sc.get("x-runtimeReadonlyPaths", [])
+    if "runAsUser" in sc:
+        ctx["run_as_user"] = {"value": int(sc["runAsUser"])}
+    if "runAsGroup" in sc:
+        ctx["run_as_group"] = {"value": int(sc["runAsGroup"])}
+    if sc.get("runAsNonRoot") and int(sc.get("runAsUser", 0)) == 0:
+        die("container %s: runAsNonRoot needs a non-zero runAsUser here "
+            "(kubelet would refuse to start it)" % container["name"])
+    if sc.get("allowPrivilegeEscalation") is False:
+        ctx["no_new_privs"] = True
+    if "readOnlyRootFilesystem" in sc:
+        ctx["readonly_rootfs"] = bool(sc["readOnlyRootFilesystem"])
+    caps = sc.get("capabilities", {})
+    if caps:
+        ctx["capabilities"] = {"add_capabilities": caps.get("add", []),
+                               "drop_capabilities": caps.get("drop", [])}
+    return ctx
+
+
 class PodRunner:
     def __init__(self, cri):
         self.cri = cri
@@ -483,12 +520,7 @@ class PodRunner:
                                 "io.kubernetes.pod.terminationGracePeriod": "30"},
                 "log_path": "%s/%d.log" % (cname, attempt),
                 "linux": {"resources": container_resources(container, qos),
-                          "security_context": {
-                              "namespace_options": {"network": NAMESPACE_MODE_POD,
-                                                    "pid": NAMESPACE_MODE_CONTAINER,
-                                                    "ipc": NAMESPACE_MODE_POD},
-                              "masked_paths": MASKED_PATHS,
-                              "readonly_paths": READONLY_PATHS}},
+                          "security_context": container_security_context(container)},
             }
             os.makedirs(os.path.join(sandbox_config["log_directory"], cname), exist_ok=True)
             cid = self.cri.call("CreateContainer", {"pod_sandbox_id": sandbox_id,

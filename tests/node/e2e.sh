@@ -184,6 +184,124 @@ skip() { # NAME WHY
 }
 
 # ---------------------------------------------------------------------------
+# The session's /proc and /sys are guarded like the container's (issue 13, 1)
+# ---------------------------------------------------------------------------
+
+# Run inside a session (busybox or the node's sh): one line per guard, "ok ..."
+# or "BAD ...". Truncating a sysctl file with ": >" opens it for writing
+# without writing a value, so a failing check leaves the node unchanged.
+# shellcheck disable=SC2016 # expanded by the session's shell
+GUARD_SCRIPT='
+w() { if ( : >"$1" ) 2>/dev/null; then echo "BAD writable $1"; else echo "ok not-writable $1"; fi; }
+w /proc/sys/kernel/core_pattern
+if [ -e /proc/sysrq-trigger ]; then w /proc/sysrq-trigger; fi
+for f in /proc/kcore /proc/keys /proc/timer_list; do
+	[ -e "$f" ] || continue
+	n=$(head -c 64 "$f" 2>/dev/null | wc -c)
+	if [ "$n" -eq 0 ]; then echo "ok empty $f"; else echo "BAD readable $f"; fi
+done
+o=$(awk "\$5 == \"/sys\" { o = \$6 } END { print o }" /proc/self/mountinfo)
+case "$o" in ro | ro,*) echo "ok read-only /sys" ;; *) echo "BAD /sys mounted $o" ;; esac
+for d in /proc/acpi /sys/firmware; do
+	[ -d "$d" ] || continue
+	if [ -z "$(ls -A "$d")" ]; then echo "ok empty $d"; else echo "BAD visible $d"; fi
+done
+echo "sys-cgroup=$(ls /sys/fs/cgroup 2>/dev/null | wc -l)"
+echo guard-script-done'
+
+expect_guarded() { # WHAT: OUT holds GUARD_SCRIPT's report
+	expect_contains "$1: the guard script ran" "$OUT" "guard-script-done" || return 1
+	expect_contains "$1: core_pattern" "$OUT" "ok not-writable /proc/sys/kernel/core_pattern" || return 1
+	expect_contains "$1: /proc/keys" "$OUT" "ok empty /proc/keys" || return 1
+	expect_contains "$1: /sys" "$OUT" "ok read-only /sys" || return 1
+	expect_not_contains "$1" "$OUT" "BAD"
+}
+
+# The attack of hole 1 in every view: container code run by the session (the
+# pod's own /bin/sh for none, merged and container) must not reach node root
+# through /proc/sys/kernel/core_pattern.
+check_session_proc_guarded_in_every_view() {
+	local replica view bad=0
+	replica=$(first_replica)
+	for view in none tools merged container; do
+		local tools=()
+		[[ $view == merged || $view == container ]] && tools=(--tools builtin)
+		podenter "$replica" -c nginx --view "$view" "${tools[@]}" -- sh -c "$GUARD_SCRIPT" || { bad=1; continue; }
+		expect_guarded "--view $view" || bad=1
+		# the container's own /sys keeps its cgroup mounts (no mask over them)
+		if [[ $view == none || $view == container ]]; then
+			expect_not_contains "--view $view: /sys/fs/cgroup" "$OUT" "sys-cgroup=0" || bad=1
+		fi
+	done
+	return "$bad"
+}
+
+check_session_proc_guarded_in_profiles() {
+	local replica profile view bad=0
+	replica=$(first_replica)
+	for profile in baseline netadmin general; do
+		for view in none tools; do
+			podenter "$replica" -c nginx --view "$view" --profile "$profile" -- sh -c "$GUARD_SCRIPT" ||
+				{ bad=1; continue; }
+			expect_guarded "--profile $profile --view $view" || bad=1
+		done
+	done
+	return "$bad"
+}
+
+# The same guards for the distroless pod running as uid 65532 (tools view: it
+# has no shell of its own).
+check_session_proc_guarded_nonroot_distroless() {
+	local pid
+	pid=$(pid_of default hello-nonroot)
+	run_ok grep -E '^Uid:' "/proc/$pid/status" || return 1
+	expect_contains "the app's uid" "$OUT" "65532" || return 1
+	podenter hello-nonroot -- sh -c "$GUARD_SCRIPT" || return 1
+	expect_guarded "hello-nonroot"
+}
+
+# What the target's runtime guards beyond kubelet's list is guarded in the
+# session too: masked-extra's runtime masked /proc/cmdline (a file) and
+# /proc/tty (a directory) and made /proc/pressure read-only.
+check_session_reproduces_target_masks() {
+	local view bad=0 script
+	# shellcheck disable=SC2016 # expanded by the session's shell
+	script='n=$(head -c 64 /proc/cmdline 2>/dev/null | wc -c); echo "cmdline=$n"
+		echo "tty=$(ls -A /proc/tty 2>/dev/null | wc -l)"
+		awk "\$5 == \"/proc/pressure\" { o = \$6 } END { print \"pressure=\" o }" /proc/self/mountinfo'
+	for view in none tools; do
+		podenter masked-extra --view "$view" -- sh -c "$script" || { bad=1; continue; }
+		expect_contains "--view $view: /proc/cmdline masked" "$OUT" "cmdline=0" || bad=1
+		expect_contains "--view $view: /proc/tty masked" "$OUT" "tty=0" || bad=1
+		expect_contains "--view $view: /proc/pressure read-only" "$OUT" "pressure=ro" || bad=1
+	done
+	# the node's own are not masked: the test could not fail otherwise
+	[[ $(head -c 64 /proc/cmdline | wc -c) -gt 0 && -n $(ls -A /proc/tty) ]] || { say "FAILED: the node's /proc/cmdline or /proc/tty is empty"; bad=1; }
+	return "$bad"
+}
+
+# The pods carry what kubelet sends, as containerd's bundle shows it.
+check_node_pods_carry_kubelet_security() {
+	local id bundle bad=0
+	bundle_of() { echo "/run/containerd/io.containerd.runtime.v2.task/k8s.io/$1/config.json"; }
+	id=$(truth "one('default', '$(first_replica)')['container_id']")
+	run_ok "$PYTHON" -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+print("masked=" + ",".join(sorted(s["linux"]["maskedPaths"])))
+print("readonly=" + ",".join(sorted(s["linux"]["readonlyPaths"])))
+print("bounding=" + ",".join(sorted(s["process"]["capabilities"]["bounding"])))' "$(bundle_of "$id")" || return 1
+	expect_contains "masked" "$OUT" "masked=/proc/acpi,/proc/asound,/proc/kcore,/proc/keys,/proc/latency_stats,/proc/sched_debug,/proc/scsi,/proc/timer_list,/proc/timer_stats,/sys/devices/virtual/powercap,/sys/firmware" || bad=1
+	expect_contains "read-only" "$OUT" "readonly=/proc/bus,/proc/fs,/proc/irq,/proc/sys,/proc/sysrq-trigger" || bad=1
+	expect_contains "default capabilities" "$OUT" "bounding=CAP_AUDIT_WRITE,CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_MKNOD,CAP_NET_BIND_SERVICE,CAP_NET_RAW,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT" || bad=1
+	id=$(truth "one('default', 'hello-nonroot')['container_id']")
+	run_ok "$PYTHON" -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+print("uid=%d gid=%d nnp=%s" % (s["process"]["user"]["uid"], s["process"]["user"]["gid"], s["process"].get("noNewPrivileges", False)))' "$(bundle_of "$id")" || return 1
+	expect_contains "hello-nonroot user" "$OUT" "uid=65532 gid=65532 nnp=True" || bad=1
+	return "$bad"
+}
+
+# ---------------------------------------------------------------------------
 # What the runtime says (ground truth), gathered while containerd answers
 # ---------------------------------------------------------------------------
 
@@ -219,7 +337,7 @@ ns_of_pid() { readlink "/proc/$1/ns/$2"; }
 
 check_node_pods_as_specified() {
 	local want got
-	want='[["default", "api"], ["default", "crashloop"], ["default", "hello"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
+	want='[["default", "api"], ["default", "crashloop"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
 	got=$(truth 'sorted([x["namespace"], "nginx-deployment" if x["pod"].startswith("nginx-deployment-7848d4b86f-") else x["pod"]] for x in s if x["state"] == "ready")')
 	expect_eq "ready sandboxes" "$got" "$want" || return 1
 	got=$(truth 'sorted("%s/%s:%s#%d=%s" % (x["namespace"], x["pod"], x["container"], x["attempt"], x["state"]) for x in c if x["pod"] in ("restarted", "crashloop", "web-6c9f8d7b5-q4x2m"))')
@@ -809,6 +927,11 @@ main() {
 	check enter-exit-status-passes-through check_enter_exit_status_passes_through
 	check enter-configured-env check_enter_configured_env
 	check net-only-host-tcpdump-sees-http check_net_only_host_tcpdump_sees_http
+	check node-pods-carry-kubelet-security check_node_pods_carry_kubelet_security
+	check session-proc-guarded-in-every-view check_session_proc_guarded_in_every_view
+	check session-proc-guarded-in-profiles check_session_proc_guarded_in_profiles
+	check session-proc-guarded-nonroot-distroless check_session_proc_guarded_nonroot_distroless
+	check session-reproduces-target-masks check_session_reproduces_target_masks
 	check frozen-runtime-list-inspect check_frozen_runtime_list_inspect
 	check frozen-runtime-enter check_frozen_runtime_enter
 }

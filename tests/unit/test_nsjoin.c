@@ -236,10 +236,118 @@ static void test_join_refuses_user(void **state)
 	assert_int_equal(err.kind, PE_ERR_USAGE);
 }
 
+/* A guard entry of g, or NULL */
+static const struct pe_proc_guard_entry *
+guard_find(const struct pe_proc_guard *g, const char *path)
+{
+	for (unsigned int i = 0; i < g->n; i++)
+		if (strcmp(g->entry[i].path, path) == 0)
+			return &g->entry[i];
+	return NULL;
+}
+
+/* pe_proc_guard_read() over a directory standing in for /proc/PID */
+static int guard_of(const char *mountinfo, struct pe_proc_guard *g)
+{
+	char dir[] = "/tmp/podenter-guard.XXXXXX", path[64];
+	struct pe_error err;
+	FILE *f;
+	int fd, rc;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/mountinfo", dir);
+	if (mountinfo) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(mountinfo, f);
+		fclose(f);
+	}
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	pe_error_clear(&err);
+	rc = pe_proc_guard_read(fd, g, &err);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+	return rc;
+}
+
+/* What a runc container's mount table says is guarded, and what is not. */
+static void test_proc_guard_from_mountinfo(void **state)
+{
+	static const char runc[] =
+	    "1234 1200 0:50 / / rw,relatime - overlay overlay rw,lowerdir=/l\n"
+	    "1235 1234 0:52 / /proc rw,nosuid,nodev,noexec,relatime - proc "
+	    "proc rw\n"
+	    "1236 1234 0:53 / /dev rw,nosuid - tmpfs tmpfs rw,mode=755\n"
+	    "1240 1234 0:55 / /sys ro,nosuid,nodev,noexec,relatime - sysfs "
+	    "sysfs ro\n"
+	    "1250 1235 0:52 /bus /proc/bus ro,nosuid,relatime - proc proc rw\n"
+	    "1251 1235 0:52 /sys /proc/sys ro,relatime - proc proc rw\n"
+	    "1252 1235 0:53 /null /proc/kcore rw,nosuid - tmpfs tmpfs rw\n"
+	    "1253 1235 0:60 / /proc/acpi ro,relatime - tmpfs tmpfs ro\n"
+	    "1254 1235 0:53 /null /proc/my\\040file rw,nosuid - devtmpfs udev "
+	    "rw\n"
+	    "1255 1240 0:61 / /sys/firmware ro,relatime - tmpfs tmpfs ro\n"
+	    "1262 1234 0:67 / /etc/app ro - tmpfs tmpfs ro\n"
+	    "1256 1240 0:62 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro\n"
+	    "1257 1256 0:63 / /sys/fs/cgroup/cpu ro - cgroup cgroup ro,cpu\n"
+	    "1258 1235 0:52 /pressure /proc/pressure ro,relatime shared:5 - "
+	    "proc proc rw\n"
+	    "1259 1235 0:64 / /proc/sys/fs/binfmt_misc rw - binfmt_misc b rw\n"
+	    "1260 1234 0:65 / /processes ro - tmpfs tmpfs ro\n"
+	    "1261 1235 0:66 / /proc/tty/driver ro - tmpfs tmpfs ro\n";
+	struct pe_proc_guard g, defaults;
+	const struct pe_proc_guard_entry *e;
+
+	(void)state;
+	pe_proc_guard_defaults(&defaults);
+	/* kubelet's lists */
+	assert_non_null((e = guard_find(&defaults, "proc/sys")));
+	assert_false(e->mask);
+	assert_non_null((e = guard_find(&defaults, "proc/sysrq-trigger")));
+	assert_false(e->mask);
+	assert_non_null((e = guard_find(&defaults, "proc/kcore")));
+	assert_true(e->mask);
+	assert_non_null(
+	    (e = guard_find(&defaults, "sys/devices/virtual/powercap")));
+	assert_true(e->mask);
+	assert_int_equal(defaults.n, 16);
+
+	assert_int_equal(guard_of(runc, &g), 0);
+	assert_false(g.proc_readonly);
+	/* the target's own, beyond the defaults */
+	assert_non_null((e = guard_find(&g, "proc/pressure")));
+	assert_false(e->mask);
+	assert_non_null((e = guard_find(&g, "proc/my file")));
+	assert_true(e->mask);
+	assert_non_null((e = guard_find(&g, "proc/tty/driver")));
+	assert_true(e->mask);
+	/* not guards: other file systems, paths outside /proc and /sys, the
+	 * trees themselves */
+	assert_null(guard_find(&g, "sys/fs/cgroup/cpu"));
+	/* a read-only tmpfs with mounts below it is not an (empty) mask */
+	assert_null(guard_find(&g, "sys/fs/cgroup"));
+	assert_null(guard_find(&g, "proc/sys/fs/binfmt_misc"));
+	assert_null(guard_find(&g, "etc/app"));
+	assert_null(guard_find(&g, "processes"));
+	assert_null(guard_find(&g, "sys"));
+	assert_null(guard_find(&g, "proc"));
+	assert_int_equal(g.n, defaults.n + 3);
+
+	/* a read-only /proc as a whole */
+	assert_int_equal(
+	    guard_of("1 0 0:52 / /proc ro,nosuid - proc proc rw\n", &g), 0);
+	assert_true(g.proc_readonly);
+	/* a table that cannot be read is an error, never "no guards" */
+	assert_int_equal(guard_of(NULL, &g), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flags_and_default_set),
+		cmocka_unit_test(test_proc_guard_from_mountinfo),
 		cmocka_unit_test(test_env_allowlist),
 		cmocka_unit_test(test_env_from_target),
 		cmocka_unit_test(test_identity_of_self),

@@ -211,15 +211,20 @@ static void runtime_default_denies_tiocsti_and_namespaces(void **state)
 	pe_seccomp_filter_free(filter);
 }
 
-static int ptrace_allowed(void)
+/* pidfd_getfd is the profile's CAP_SYS_PTRACE call (ptrace itself is
+ * allowed to everyone from Linux 4.8 on, as in the profile) */
+static int pidfd_getfd_allowed(void)
 {
-	/* ESRCH: the kernel looked, so the filter let it through */
-	return errno_of(syscall(SYS_ptrace, 0x4200, 0, 0, 0)) == ESRCH ? 0 : 1;
+	/* EBADF: the kernel looked, so the filter let it through */
+	return errno_of(syscall(SYS_pidfd_getfd, -1, 0, 0)) == EBADF ? 0 : 1;
 }
 
-static int ptrace_denied(void)
+static int pidfd_getfd_denied(void)
 {
-	return errno_of(syscall(SYS_ptrace, 0x4200, 0, 0, 0)) == EPERM ? 0 : 1;
+	if (errno_of(syscall(SYS_pidfd_getfd, -1, 0, 0)) != EPERM)
+		return 1;
+	/* ptrace reaches the kernel's own checks (ESRCH: no such tracee) */
+	return errno_of(syscall(SYS_ptrace, 0x4200, 0, 0, 0)) == ESRCH ? 0 : 2;
 }
 
 static void runtime_default_follows_capabilities(void **state)
@@ -231,12 +236,268 @@ static void runtime_default_follows_capabilities(void **state)
 	assert_int_equal(pe_seccomp_runtime_default(PE_CAP_BIT(CAP_SYS_PTRACE),
 						    &filter, &err),
 			 0);
-	assert_int_equal(in_child_with(filter, ptrace_allowed), 0);
+	assert_int_equal(in_child_with(filter, pidfd_getfd_allowed), 0);
 	pe_seccomp_filter_free(filter);
 	assert_int_equal(pe_seccomp_runtime_default(0, &filter, &err), 0);
-	assert_int_equal(in_child_with(filter, ptrace_denied), 0);
+	assert_int_equal(in_child_with(filter, pidfd_getfd_denied), 0);
 	pe_seccomp_filter_free(filter);
 }
+
+/* The rule table, read through pe_seccomp_runtime_default_verdict: what the
+ * container runtimes' default profile allows, by capability. */
+static void runtime_default_table_is_the_runtime_profile(void **state)
+{
+	static const char *const always[] = {
+		"read",
+		"write",
+		"openat",
+		"execve",
+		"mmap",
+		"futex",
+		"epoll_pwait",
+		"wait4",
+		"rt_sigreturn",
+		"exit_group",
+		"getdents64",
+		"statx",
+		"prctl",
+		"seccomp",
+		"pidfd_open",
+		"mmap2",
+		"socketcall",
+		"chown32",
+		"arch_prctl",
+		"ptrace",
+		"process_vm_readv",
+		"name_to_handle_at",
+		"fchmodat2",
+		"futex_waitv",
+		"landlock_create_ruleset",
+		"kill",
+		"setuid",
+		"capset",
+		"rseq",
+	};
+	static const char *const never[] = {
+		"kexec_load",	  "kexec_file_load", "add_key",
+		"keyctl",	  "request_key",     "userfaultfd",
+		"io_uring_setup", "io_uring_enter",  "io_uring_register",
+		"nfsservctl",	  "uselib",	     "ustat",
+		"sysfs",	  "_sysctl",	     "vm86",
+		"create_module",  "get_kernel_syms", "query_module",
+		"swapon",	  "swapoff",	     "pivot_root",
+		"afs_syscall",	  "no_such_call",    "",
+	};
+	static const struct {
+		const char *name;
+		int cap;
+	} by_cap[] = {
+		{ "mount", CAP_SYS_ADMIN },
+		{ "umount2", CAP_SYS_ADMIN },
+		{ "setns", CAP_SYS_ADMIN },
+		{ "unshare", CAP_SYS_ADMIN },
+		{ "fsopen", CAP_SYS_ADMIN },
+		{ "open_tree", CAP_SYS_ADMIN },
+		{ "move_mount", CAP_SYS_ADMIN },
+		{ "mount_setattr", CAP_SYS_ADMIN },
+		{ "lookup_dcookie", CAP_SYS_ADMIN },
+		{ "quotactl_fd", CAP_SYS_ADMIN },
+		{ "sethostname", CAP_SYS_ADMIN },
+		{ "bpf", CAP_SYS_ADMIN },
+		{ "bpf", CAP_BPF },
+		{ "perf_event_open", CAP_SYS_ADMIN },
+		{ "perf_event_open", CAP_PERFMON },
+		{ "syslog", CAP_SYSLOG },
+		{ "open_by_handle_at", CAP_DAC_READ_SEARCH },
+		{ "kcmp", CAP_SYS_PTRACE },
+		{ "pidfd_getfd", CAP_SYS_PTRACE },
+		{ "process_madvise", CAP_SYS_PTRACE },
+		{ "reboot", CAP_SYS_BOOT },
+		{ "chroot", CAP_SYS_CHROOT },
+		{ "init_module", CAP_SYS_MODULE },
+		{ "finit_module", CAP_SYS_MODULE },
+		{ "acct", CAP_SYS_PACCT },
+		{ "ioperm", CAP_SYS_RAWIO },
+		{ "settimeofday", CAP_SYS_TIME },
+		{ "clock_settime", CAP_SYS_TIME },
+		{ "vhangup", CAP_SYS_TTY_CONFIG },
+		{ "mbind", CAP_SYS_NICE },
+	};
+	const pe_capset all = pe_capset_all();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++) {
+		if (pe_seccomp_runtime_default_verdict(always[i], 0) !=
+		    PE_SYSCALL_ALLOWED)
+			fail_msg("%s should be allowed", always[i]);
+	}
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		if (pe_seccomp_runtime_default_verdict(never[i], all) !=
+		    PE_SYSCALL_DENIED)
+			fail_msg("%s should be denied, even with every "
+				 "capability",
+				 never[i]);
+	}
+	for (size_t i = 0; i < sizeof(by_cap) / sizeof(by_cap[0]); i++) {
+		pe_capset cap = PE_CAP_BIT(by_cap[i].cap);
+
+		if (pe_seccomp_runtime_default_verdict(
+			by_cap[i].name, all & ~cap) != PE_SYSCALL_DENIED &&
+		    /* the calls two capabilities each allow */
+		    strcmp(by_cap[i].name, "bpf") != 0 &&
+		    strcmp(by_cap[i].name, "perf_event_open") != 0 &&
+		    strcmp(by_cap[i].name, "syslog") != 0)
+			fail_msg("%s should need capability %d", by_cap[i].name,
+				 by_cap[i].cap);
+		if (pe_seccomp_runtime_default_verdict(by_cap[i].name, cap) !=
+		    PE_SYSCALL_ALLOWED)
+			fail_msg("%s should be allowed with capability %d",
+				 by_cap[i].name, by_cap[i].cap);
+		if (pe_seccomp_runtime_default_verdict(by_cap[i].name, 0) !=
+		    PE_SYSCALL_DENIED)
+			fail_msg("%s should be denied without capabilities",
+				 by_cap[i].name);
+	}
+	/* arguments decide */
+	assert_int_equal(pe_seccomp_runtime_default_verdict("ioctl", all),
+			 PE_SYSCALL_SOME_ARGS);
+	assert_int_equal(pe_seccomp_runtime_default_verdict("socket", 0),
+			 PE_SYSCALL_SOME_ARGS);
+	assert_int_equal(pe_seccomp_runtime_default_verdict("personality", 0),
+			 PE_SYSCALL_SOME_ARGS);
+	assert_int_equal(pe_seccomp_runtime_default_verdict("clone", 0),
+			 PE_SYSCALL_SOME_ARGS);
+	assert_int_equal(pe_seccomp_runtime_default_verdict(
+			     "clone", PE_CAP_BIT(CAP_SYS_ADMIN)),
+			 PE_SYSCALL_ALLOWED);
+	/* clone3 hides its flags: ENOSYS so libc falls back to clone */
+	assert_int_equal(pe_seccomp_runtime_default_verdict("clone3", 0),
+			 PE_SYSCALL_ENOSYS);
+	assert_int_equal(pe_seccomp_runtime_default_verdict(
+			     "clone3", PE_CAP_BIT(CAP_SYS_ADMIN)),
+			 PE_SYSCALL_ALLOWED);
+}
+
+#ifndef SYS_statmount
+#define SYS_statmount 457
+#endif
+#ifndef SYS_mseal
+#define SYS_mseal 462
+#endif
+
+/* What a session under runtime-default gets from the kernel for calls the
+ * profile does not allow. Each returns its step number on failure. */
+static int allowlist_checks(void)
+{
+	static const long denied[] = {
+		1000, /* a number no kernel has yet */
+		SYS_kexec_load,
+		SYS_open_by_handle_at,
+		SYS_userfaultfd,
+		SYS_perf_event_open,
+		SYS_lookup_dcookie,
+		SYS_add_key,
+		SYS_vserver, /* unimplemented: ENOSYS when allowed */
+		SYS_statmount, /* newer than libseccomp 2.5.4's table */
+		SYS_mseal,
+	};
+	char c = 'x';
+
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		if (errno_of(syscall(denied[i], -1, 0, 0, 0, 0, 0)) != EPERM)
+			return 1 + (int)i;
+	}
+	/* personality: the profile's values only (0xffffffff queries) */
+	if (errno_of(syscall(SYS_personality, 0xffffffffUL)) != 0)
+		return 20;
+	if (errno_of(syscall(SYS_personality, 0x0006UL /* PER_BSD */)) != EPERM)
+		return 21;
+	/* socket: AF_ALG and AF_VSOCK denied, also with high bits set (the
+	 * kernel reads an int); the rest reach the kernel */
+	if (errno_of(syscall(SYS_socket, 38 /* AF_ALG */, 5, 0)) != EPERM)
+		return 22;
+	if (errno_of(syscall(SYS_socket, (1UL << 32) | 38, 5, 0)) != EPERM)
+		return 23;
+	if (errno_of(syscall(SYS_socket, 40 /* AF_VSOCK */, 1, 0)) != EPERM)
+		return 24;
+	{
+		long fd = syscall(SYS_socket, 1 /* AF_UNIX */, 1, 0);
+
+		if (fd < 0)
+			return 25;
+		close((int)fd);
+	}
+	if (errno_of(syscall(SYS_socket, 63, 1, 0)) != EAFNOSUPPORT)
+		return 26;
+	/* ioctl: TIOCSTI denied on the low 32 bits, its neighbours not */
+	if (errno_of(syscall(SYS_ioctl, -1, (1UL << 33) | TIOCSTI, &c)) !=
+	    EPERM)
+		return 27;
+	if (errno_of(syscall(SYS_ioctl, -1, TIOCSTI + 1UL, &c)) != EBADF)
+		return 28;
+	if (errno_of(syscall(SYS_ioctl, -1, TIOCLINUX - 1UL, &c)) != EBADF)
+		return 29;
+	if (errno_of(syscall(SYS_ioctl, -1, 0xffffffffUL, &c)) != EBADF)
+		return 30;
+	return 0;
+}
+
+static void runtime_default_is_an_allowlist(void **state)
+{
+	struct pe_sandbox sb;
+	struct pe_error err;
+	void *filter;
+
+	(void)state;
+	pe_sandbox_init(&sb, PE_PROFILE_GENERAL);
+	assert_int_equal(pe_seccomp_runtime_default(sb.caps, &filter, &err), 0);
+	assert_int_equal(in_child_with(filter, allowlist_checks), 0);
+	pe_seccomp_filter_free(filter);
+}
+
+#if defined(__x86_64__)
+/* A 32-bit system call from this 64-bit process (int $0x80): the filter's
+ * x86 part must be the same allowlist. */
+static long int80(long nr, long a, long b)
+{
+	long ret;
+
+	__asm__ volatile("int $0x80"
+			 : "=a"(ret)
+			 : "a"(nr), "b"(a), "c"(b)
+			 : "memory");
+	return ret;
+}
+
+static int x86_checks(void)
+{
+	if (int80(20 /* getpid */, 0, 0) != getpid())
+		return 1;
+	if (int80(283 /* kexec_load */, 0, 0) != -EPERM)
+		return 2;
+	if (int80(1000, 0, 0) != -EPERM)
+		return 3;
+	if (int80(54 /* ioctl */, -1, TIOCSTI) != -EPERM)
+		return 4;
+	if (int80(54 /* ioctl */, -1, TIOCGWINSZ) != -EBADF)
+		return 5;
+	return 0;
+}
+
+static void runtime_default_covers_32bit_calls(void **state)
+{
+	struct pe_error err;
+	void *filter;
+
+	(void)state;
+	/* a kernel without IA32 emulation has no 32-bit calls to filter */
+	if (int80(20, 0, 0) != getpid())
+		skip();
+	assert_int_equal(pe_seccomp_runtime_default(0, &filter, &err), 0);
+	assert_int_equal(in_child_with(filter, x86_checks), 0);
+	pe_seccomp_filter_free(filter);
+}
+#endif
 
 static const char oci_profile[] =
     "{\"defaultAction\":\"SCMP_ACT_ALLOW\","
@@ -548,6 +809,11 @@ int main(void)
 		cmocka_unit_test(cap_add_and_drop),
 		cmocka_unit_test(runtime_default_denies_tiocsti_and_namespaces),
 		cmocka_unit_test(runtime_default_follows_capabilities),
+		cmocka_unit_test(runtime_default_table_is_the_runtime_profile),
+		cmocka_unit_test(runtime_default_is_an_allowlist),
+#if defined(__x86_64__)
+		cmocka_unit_test(runtime_default_covers_32bit_calls),
+#endif
 		cmocka_unit_test(oci_profile_loads_and_applies),
 		cmocka_unit_test(docker_profile_loads_and_applies),
 		cmocka_unit_test(bad_profiles_are_refused_with_a_reason),

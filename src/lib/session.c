@@ -1,0 +1,962 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A debug session (see include/podenter/session.h): the plan, then the run
+ * in privilege phases. Read pe_session_run() top to bottom for the attach
+ * path; each phase says what the pod can reach at that point.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "podenter/audit.h"
+#include "podenter/passwd.h"
+#include "podenter/pty.h"
+#include "podenter/reaper.h"
+#include "podenter/session.h"
+#include "podenter/testhooks.h"
+
+/* podenter's own failure, and a command that could not be run or found
+ * (as nsenter and env exit) */
+#define SESSION_FAILED 125
+#define SESSION_CANNOT_EXEC 126
+#define SESSION_NOT_FOUND 127
+
+/* ---- the plan ------------------------------------------------------------ */
+
+/* The namespaces: the caller's choice or the default set, each one checked
+ * to exist, minus those the caller already shares with the target. */
+static int plan_namespaces(const struct pe_session_opts *o,
+			   const struct pe_container *c,
+			   const struct pe_pin *pin,
+			   struct pe_session_plan *plan, struct pe_error *err)
+{
+	const unsigned long *self = pin->self_ns_inode;
+	pe_ns_set want = o->chosen;
+
+	if (!want) {
+		struct pe_container tmp = *c;
+
+		/* resolution compares with PID 1's user namespace, which may
+		 * be unreadable; compare with ours */
+		tmp.user_namespaced =
+		    c->user_namespaced ||
+		    (self[PE_NS_USER] && pin->ns_inode[PE_NS_USER] &&
+		     self[PE_NS_USER] != pin->ns_inode[PE_NS_USER]);
+		want = pe_ns_default_set(&tmp);
+	}
+	/* --all-ns takes what the kernel has; anything else must be there */
+	for (int t = 0; t < PE_NS_COUNT; t++) {
+		if (!(want & PE_NS_BIT(t)) || pin->ns_inode[t])
+			continue;
+		if (o->chosen == PE_NS_ALL) {
+			want &= ~PE_NS_BIT(t);
+			continue;
+		}
+		pe_error_set(err, PE_ERR_UNSUPPORTED, ENOENT,
+			     "cannot read /proc/%d/ns/%s", (int)pin->pid,
+			     pe_ns_name((enum pe_ns_type)t));
+		pe_error_hint(err, "the kernel lacks it, or the target holds "
+				   "privileges podenter lacks (ptrace access "
+				   "check): run podenter with all "
+				   "capabilities");
+		return -1;
+	}
+	want = pe_ns_drop_shared(pin, want);
+	plan->join_user = want & PE_NS_BIT(PE_NS_USER);
+	plan->join = want & ~PE_NS_BIT(PE_NS_USER);
+	plan->pid_joined = plan->join & PE_NS_BIT(PE_NS_PID);
+	/* without a view: the container's own mount namespace, joined in the
+	 * same setns() as the others, then a private copy of it */
+	plan->own_files = plan->join & PE_NS_BIT(PE_NS_MNT);
+	if (plan->own_files)
+		plan->mount = PE_MOUNT_OWN_COPY;
+	else if (plan->join & (PE_NS_BIT(PE_NS_NET) | PE_NS_BIT(PE_NS_PID)))
+		plan->mount = PE_MOUNT_HOST_COPY;
+	else
+		plan->mount = PE_MOUNT_NONE;
+	return 0;
+}
+
+static bool wd_is_target(const struct pe_session_opts *o)
+{
+	return o->wd && strcmp(o->wd, "target") == 0;
+}
+
+/*
+ * A view (--view, --tools or podenter.conf): the tools beside the
+ * container's files, in a mount namespace view.c builds; the target's mount
+ * namespace is then not joined.
+ */
+static int plan_view(const struct pe_session_opts *o,
+		     const struct pe_container *c, struct pe_session_plan *plan,
+		     struct pe_error *err)
+{
+	const struct pe_config *cfg = o->config;
+	const char *name = o->view;
+
+	if (!name && cfg && cfg->view[0])
+		name = cfg->view;
+	if (!name && (o->tools || o->rw))
+		name = "tools";
+	/* A container's own files may hold no tools at all (distroless), so
+	 * by default the session gets tools beside them. The node and plain
+	 * host processes are entered as they are, and so is a container when
+	 * the session asks for its own environment or working directory. */
+	if (!name && c->container_id && !o->env_from_target && !wd_is_target(o))
+		name = "tools";
+	if (!name || strcmp(name, "none") == 0)
+		return 0;
+	if (!(plan->join & PE_NS_BIT(PE_NS_MNT))) {
+		if (!o->view && !o->tools && !o->rw)
+			return 0; /* a config default; this session has no
+				     mount namespace to view */
+		pe_error_set(err, PE_ERR_USAGE, 0,
+			     "--view, --tools and --rw need the target's mount "
+			     "namespace");
+		pe_error_hint(err, "drop --net-only/-N or add -M");
+		return -1;
+	}
+	if (pe_view_parse(name, &plan->view, err) < 0)
+		return -1;
+	if (plan->view != PE_VIEW_CONTAINER &&
+	    (o->env_from_target || wd_is_target(o)))
+		return pe_error_set(err, PE_ERR_USAGE, 0,
+				    "--env-from-target and --wd target need "
+				    "--view container");
+	/* the container's own tree runs what it has: only static tools work
+	 * beside it, so the automatic choice is the builtin toolbox */
+	plan->tools =
+	    o->tools ? o->tools
+	    : (plan->view == PE_VIEW_CONTAINER && !(cfg && cfg->tools[0]))
+		? "builtin"
+		: NULL;
+	plan->mount = PE_MOUNT_VIEW;
+	plan->join &= ~PE_NS_BIT(PE_NS_MNT);
+	plan->own_files = plan->view == PE_VIEW_CONTAINER;
+	return 0;
+}
+
+static int plan_user(const struct pe_session_opts *o,
+		     struct pe_session_plan *plan, struct pe_error *err)
+{
+	bool nonroot = o->sandbox && o->sandbox->run_as_nonroot;
+
+	plan->user_spec = NULL;
+	if (o->user && strcmp(o->user, "target") == 0) {
+		plan->user = PE_USER_TARGET; /* checked when read */
+		return 0;
+	}
+	if (o->user) {
+		if (pe_user_spec_check(o->user, err) < 0)
+			return -1;
+		plan->user = PE_USER_SPEC;
+		plan->user_spec = o->user;
+	} else if (nonroot) {
+		/* restricted: nobody, with nobody's group whatever the files
+		 * say (a missing entry would mean gid 0) */
+		plan->user = PE_USER_NOBODY;
+		plan->user_spec = "65534:65534";
+	} else {
+		plan->user = PE_USER_ROOT;
+	}
+	/* a name that is root's is refused when run */
+	if (nonroot && plan->user_spec &&
+	    strtoul(plan->user_spec, NULL, 10) == 0 &&
+	    plan->user_spec[0] == '0')
+		return pe_error_set(err, PE_ERR_USAGE, EPERM,
+				    "--profile restricted runs as non-root, "
+				    "and the session user is root");
+	return 0;
+}
+
+int pe_session_plan(const struct pe_session_opts *o,
+		    const struct pe_container *c, const struct pe_pin *pin,
+		    struct pe_session_plan *plan, struct pe_error *err)
+{
+	static char *const shell[] = { (char *)PE_SESSION_SHELL, NULL };
+
+	memset(plan, 0, sizeof(*plan));
+	plan->argv = o->command && o->command[0] ? o->command : shell;
+	if (plan_namespaces(o, c, pin, plan, err) < 0)
+		return -1;
+	if (o->env_from_target && !plan->own_files) {
+		pe_error_set(
+		    err, PE_ERR_USAGE, 0,
+		    "--env-from-target is only for commands run in the "
+		    "target's own files");
+		pe_error_hint(err, "the target's environment (LD_PRELOAD, ...) "
+				   "must not reach the node's binaries; "
+				   "add single settings with -e KEY=VALUE");
+		return -1;
+	}
+	plan->env_from_target = o->env_from_target;
+	if (wd_is_target(o)) {
+		if (!plan->own_files)
+			return pe_error_set(err, PE_ERR_USAGE, 0,
+					    "--wd target needs the target's "
+					    "mount namespace");
+		plan->wd_target = true;
+	} else if (o->wd) {
+		snprintf(plan->wd, sizeof(plan->wd), "%s", o->wd);
+	} else {
+		/* the node's files: stay where the caller is, so that
+		 * "-w out.pcap" lands there (as with ip netns exec) */
+		snprintf(plan->wd, sizeof(plan->wd), "%s",
+			 plan->own_files ? "/" : ".");
+	}
+	if (plan_view(o, c, plan, err) < 0)
+		return -1;
+	/* a view starts at its own root */
+	if (plan->mount == PE_MOUNT_VIEW && !o->wd)
+		snprintf(plan->wd, sizeof(plan->wd), "/");
+	if (plan_user(o, plan, err) < 0)
+		return -1;
+	plan->stdio = o->force_tty || (!o->no_tty && o->stdin_is_tty)
+			  ? PE_STDIO_PTY
+			  : PE_STDIO_INHERIT;
+	return 0;
+}
+
+/* ---- the run: state and helpers ------------------------------------------ */
+
+/*
+ * The session's stdio (pty.h). With a terminal: a fresh pty from the node's
+ * /dev/ptmx, opened before any view or namespace. Without one: the command gets
+ * the caller's fds unless one of them is a terminal, which is replaced by a
+ * pipe podenter copies through. Either way the command runs in a session of its
+ * own, with the caller's terminal out of reach.
+ */
+struct session_io {
+	bool proxy;
+	struct pe_pty pty;
+	int child_fds[3]; /* what the child's 0-2 become (-1: inherited) */
+	int parent_fds[3]; /* podenter's ends of those pipes */
+	int lsm_procfd; /* --follow-context: the host's /proc */
+};
+
+struct session {
+	const struct pe_session_opts *o;
+	const struct pe_container *c;
+	const struct pe_hostroot *hr;
+	struct pe_session_plan plan;
+	struct pe_pin pin;
+	struct pe_view view; /* PE_MOUNT_VIEW, once entered */
+	struct pe_proc_guard guard; /* a fresh /proc's masks (no view) */
+	char wd[PATH_MAX]; /* the plan's, or the target's own cwd */
+	struct session_io io;
+	struct pe_audit audit;
+	struct pe_audit_record record;
+	bool audited;
+	struct pe_env env;
+	struct pe_env configured; /* the container's, from its bundle */
+	sigset_t waitset, oldmask;
+	struct pe_reaper_watch watch; /* the reaper, from podenter's side */
+	char *shell_argv[2];
+	char *const *argv;
+};
+
+/* Test hook (before-pin|after-pin|child-attached, testhooks.h): stop here
+ * so a test can kill or replace the target at a precise point; nothing in
+ * a release build. */
+static void test_pause_at(const char *point)
+{
+	(void)point;
+	pe_test_pause_at(point);
+}
+
+static void note(const struct pe_session_opts *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void note(const struct pe_session_opts *o, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!o->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o->note(msg);
+}
+
+/* An error in a process that never returns to the caller. */
+static void __attribute__((noreturn))
+child_fail(const struct pe_session_opts *o, const struct pe_error *err,
+	   int code)
+{
+	if (o->report)
+		o->report(err);
+	_exit(code);
+}
+
+static void io_init(struct session_io *io)
+{
+	memset(io, 0, sizeof(*io));
+	pe_pty_init(&io->pty);
+	for (int i = 0; i < 3; i++)
+		io->child_fds[i] = io->parent_fds[i] = -1;
+	io->lsm_procfd = -1;
+}
+
+static void io_close_child_ends(struct session_io *io)
+{
+	if (io->pty.peer >= 0)
+		close(io->pty.peer);
+	io->pty.peer = -1;
+	for (int i = 0; i < 3; i++) {
+		if (io->child_fds[i] >= 0)
+			close(io->child_fds[i]);
+		io->child_fds[i] = -1;
+	}
+}
+
+static void io_release(struct session_io *io)
+{
+	io_close_child_ends(io);
+	pe_pty_close(&io->pty);
+	if (io->lsm_procfd >= 0)
+		close(io->lsm_procfd);
+	io->lsm_procfd = -1;
+	for (int i = 0; i < 3; i++) {
+		if (io->parent_fds[i] >= 0)
+			close(io->parent_fds[i]);
+		io->parent_fds[i] = -1;
+	}
+}
+
+/* podenter's own /proc, opened while it is the host's (before a view
+ * replaces it): the label is written through it, never through the
+ * container's /proc */
+static int io_open_lsm_proc(struct session *s, struct pe_error *err)
+{
+	if (!s->o->follow_context)
+		return 0;
+	s->io.lsm_procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return s->io.lsm_procfd < 0 ? pe_error_errno(err, "opening /proc") : 0;
+}
+
+static int io_setup(struct session *s, struct pe_error *err)
+{
+	struct session_io *io = &s->io;
+
+	if (s->plan.stdio == PE_STDIO_PTY) {
+		io->proxy = true;
+		if (pe_pty_open(&io->pty, STDIN_FILENO, err) < 0)
+			return -1;
+		return fcntl(io->pty.master, F_SETFL, O_NONBLOCK) < 0
+			   ? pe_error_errno(err, "setting up the pty")
+			   : 0;
+	}
+	for (int fd = 0; fd < 3; fd++) {
+		int p[2];
+
+		if (!isatty(fd))
+			continue;
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return pe_error_errno(err, "creating a pipe");
+		io->proxy = true;
+		io->child_fds[fd] = fd == 0 ? p[0] : p[1];
+		io->parent_fds[fd] = fd == 0 ? p[1] : p[0];
+		if (fcntl(io->parent_fds[fd], F_SETFL, O_NONBLOCK) < 0)
+			return pe_error_errno(err, "setting up a pipe");
+	}
+	return 0;
+}
+
+static int io_child(const struct session *s, struct pe_error *err)
+{
+	if (s->plan.stdio == PE_STDIO_PTY)
+		return pe_pty_attach_child(s->io.pty.peer, err);
+	return pe_stdio_attach_child(s->io.child_fds, err);
+}
+
+/* The parent's side when there is something to copy. */
+static int io_run(struct session *s, struct pe_error *err)
+{
+	pid_t child = s->watch.reaper;
+	struct session_io *io = &s->io;
+	struct pe_term term = { .fd = -1 };
+	struct pe_proxy px;
+	struct pe_error ignored;
+	int sigfd, status = 0, rc;
+
+	io_close_child_ends(io);
+	sigfd = signalfd(-1, &s->waitset, SFD_CLOEXEC);
+	if (sigfd < 0) {
+		kill(child, SIGKILL);
+		return pe_error_errno(err, "signalfd");
+	}
+	pe_proxy_init(&px, sigfd, child);
+	px.watch = &s->watch;
+	if (s->plan.stdio == PE_STDIO_PTY) {
+		/* the operator's keys go to the session's terminal as typed:
+		 * ^C, ^Z and ^\ become signals there, not here */
+		if (isatty(STDIN_FILENO))
+			pe_term_raw(&term, STDIN_FILENO, &ignored);
+		pe_proxy_add(&px, STDIN_FILENO, io->pty.master, true, false);
+		pe_proxy_add(&px, io->pty.master, STDOUT_FILENO, false, false);
+		px.winsize_from = STDIN_FILENO;
+		px.winsize_to = io->pty.master;
+	} else {
+		if (io->parent_fds[0] >= 0)
+			pe_proxy_add(&px, STDIN_FILENO, io->parent_fds[0], true,
+				     true);
+		for (int fd = 1; fd < 3; fd++) {
+			if (io->parent_fds[fd] >= 0)
+				pe_proxy_add(&px, io->parent_fds[fd], fd, false,
+					     false);
+		}
+	}
+	rc = pe_proxy_run(&px, &status, err);
+	pe_term_restore(&term);
+	close(sigfd);
+	if (rc < 0) {
+		kill(child, SIGKILL);
+		return -1;
+	}
+	return pe_exit_code_of(status);
+}
+
+/* --join-cgroup: podenter moves itself into the target's cgroups while it
+ * still sees the host's cgroup mounts; the session it forks is born there. */
+static int cgroup_step(struct session *s, struct pe_error *err)
+{
+	struct pe_cgroup_join cj;
+	char *mountinfo = NULL;
+	int rc;
+
+	if (s->o->cgroup_place == PE_CGROUP_HOST)
+		return 0;
+	if (pe_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1u << 22,
+			    &mountinfo) < 0)
+		return pe_error_errno(err, "reading /proc/self/mountinfo");
+	rc =
+	    pe_cgroup_join_prepare(s->pin.procfd, mountinfo, s->o->cgroup_place,
+				   s->c->pod_uid, &cj, err);
+	free(mountinfo);
+	if (rc == 0)
+		rc = pe_cgroup_join_apply(&cj, 0, err);
+	pe_cgroup_join_release(&cj);
+	return rc;
+}
+
+/*
+ * The view: the tools are found while the node's files are still
+ * reachable, then view.c builds the private mount namespace and moves
+ * podenter into it.
+ */
+static int view_step(struct session *s, struct pe_error *err)
+{
+	const struct pe_session_opts *o = s->o;
+	struct pe_config none;
+	struct pe_view_opts vo = { 0 };
+	struct pe_tools tools;
+
+	if (s->plan.mount != PE_MOUNT_VIEW)
+		return 0;
+	memset(&none, 0, sizeof(none));
+	vo.kind = s->plan.view;
+	if (pe_tools_resolve(s->plan.tools, s->hr,
+			     o->config ? o->config : &none, &tools, err) < 0)
+		return -1;
+	if (vo.kind == PE_VIEW_CONTAINER && !tools.is_static) {
+		pe_error_set(err, PE_ERR_USAGE, 0,
+			     "--view container needs static tools; %s (%s) "
+			     "needs its own libraries",
+			     tools.given, tools.dir);
+		pe_error_hint(err, "use --tools builtin or a static tools "
+				   "image");
+		return -1;
+	}
+	note(o, "tools: %s (%s)%s%s%s", tools.given, tools.dir,
+	     tools.why[0] ? ": " : "", tools.why,
+	     tools.cached ? ", cached" : "");
+	if (o->rw && vo.kind != PE_VIEW_MERGED)
+		note(o,
+		     "--rw: writes to the container's files (%s) go through "
+		     "to the container",
+		     vo.kind == PE_VIEW_TOOLS ? "/target" : "/");
+	vo.tools_dir = tools.dir;
+	if (tools.kind == PE_TOOLS_HOST)
+		vo.tools_only = pe_tools_host_paths;
+	vo.rw = o->rw;
+	vo.has_procfd = true;
+	vo.procfd = s->pin.procfd;
+	return pe_view_enter(&vo, s->c, s->pin.pidfd, &s->view, err);
+}
+
+static int mount_step_after_join(const struct session *s, struct pe_error *err)
+{
+	switch (s->plan.mount) {
+	case PE_MOUNT_OWN_COPY:
+		return pe_ns_private_mount_copy(err);
+	case PE_MOUNT_HOST_COPY:
+		return pe_ns_private_host_mounts(
+		    s->plan.join & PE_NS_BIT(PE_NS_NET), err);
+	case PE_MOUNT_VIEW: /* built before the join (view_step) */
+	case PE_MOUNT_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* The session's record (audit.h), written before any namespace is joined:
+ * when a configured audit log cannot be written, nothing starts. */
+static int audit_start(struct session *s, struct pe_error *err)
+{
+	const struct pe_session_opts *o = s->o;
+	const struct pe_container *c = s->c;
+	struct pe_audit_record *r = &s->record;
+	size_t used = 0;
+
+	/* r's caller part (uid, login uid, tty) was filled before */
+	r->namespace = c->namespace;
+	r->pod = c->pod;
+	r->container = c->container;
+	r->container_id = c->container_id;
+	r->runtime = pe_runtime_name(c->runtime);
+	r->target_pid = c->pid;
+	for (int t = 0; t < PE_NS_COUNT; t++) {
+		if (!(s->plan.join & PE_NS_BIT(t)) &&
+		    !(t == PE_NS_USER && s->plan.join_user))
+			continue;
+		used += (size_t)snprintf(
+		    r->namespaces + used, sizeof(r->namespaces) - used, "%s%s",
+		    used ? "," : "", pe_ns_name((enum pe_ns_type)t));
+		if (used >= sizeof(r->namespaces))
+			break;
+	}
+	r->view = s->plan.mount == PE_MOUNT_VIEW ? pe_view_name(s->plan.view)
+						 : "none";
+	r->tools = o->tools;
+	r->profile = pe_profile_name(o->sandbox->profile);
+	pe_capset_format(o->sandbox->caps, r->capabilities,
+			 sizeof(r->capabilities));
+	r->seccomp =
+	    o->sandbox->seccomp == PE_SECCOMP_FILE ? o->sandbox->seccomp_file
+	    : o->sandbox->seccomp == PE_SECCOMP_UNCONFINED ? "unconfined"
+							   : "runtime-default";
+	r->no_new_privs = o->sandbox->no_new_privs;
+	r->user =
+	    o->user ? o->user : (o->sandbox->run_as_nonroot ? "65534" : "0");
+	r->tty_allocated = s->plan.stdio == PE_STDIO_PTY;
+	r->cgroup = pe_cgroup_place_name(o->cgroup_place);
+	r->command = s->plan.argv;
+	if (pe_audit_start(&s->audit, r, err) < 0)
+		return -1;
+	s->audited = true;
+	return 0;
+}
+
+/* The audit end record; an error there is reported, the session's exit
+ * code stands. */
+static void audit_end(struct session *s, int rc)
+{
+	struct pe_error err;
+
+	pe_error_clear(&err);
+	if (s->audited && pe_audit_end(&s->audit, &s->record, rc, &err) < 0 &&
+	    s->o->report)
+		s->o->report(&err);
+	pe_audit_close(&s->audit);
+}
+
+/*
+ * The command's environment: the allowlist, then the container's
+ * configured one (read from its bundle before the view, s->configured): as
+ * it is for the container's own binaries (--view none, container), and
+ * without what makes a node binary load the container's files in the tools
+ * and merged views (pe_env_unsafe_for_node); the tools view keeps the
+ * tools' PATH (the container's names its files, which are at /target).
+ * HOME, USER and LOGNAME come when run, from the passwd file
+ * (session_identity).
+ */
+static int build_env(const struct session *s, struct pe_env *env,
+		     struct pe_error *err)
+{
+	const struct pe_session_opts *o = s->o;
+	bool tools_view =
+	    s->plan.mount == PE_MOUNT_VIEW && s->plan.view == PE_VIEW_TOOLS;
+	char host[256] = "";
+
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	if (pe_env_from_allowlist(env, host, NULL, err) < 0)
+		return -1;
+	for (size_t i = 0; i < s->configured.len; i++) {
+		const char *kv = s->configured.v[i];
+
+		if ((!s->plan.own_files && pe_env_unsafe_for_node(kv)) ||
+		    (tools_view && strncmp(kv, "PATH=", 5) == 0))
+			continue;
+		if (pe_env_put(env, kv, err) < 0)
+			return -1;
+	}
+	if (s->plan.env_from_target &&
+	    pe_env_add_target(env, s->pin.procfd, err) < 0)
+		return -1;
+	if (s->plan.mount == PE_MOUNT_VIEW && s->view.path_append[0]) {
+		char path[PATH_MAX];
+		const char *cur = pe_env_get(env, "PATH");
+
+		snprintf(path, sizeof(path), "%s:%s",
+			 cur ? cur : PE_DEFAULT_PATH, s->view.path_append);
+		if (pe_env_set(env, "PATH", path, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < o->n_env_add; i++)
+		if (pe_env_put(env, o->env_add[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static int child_exit_for(const struct pe_error *err)
+{
+	if (err->kind == PE_ERR_NOT_FOUND)
+		return SESSION_NOT_FOUND;
+	return SESSION_CANNOT_EXEC;
+}
+
+/* ---- the run: the command's process -------------------------------------- */
+
+/*
+ * Who the command runs as, from the passwd and group files it sees (the
+ * container's; in the tools view the container's files are at /target),
+ * read beneath that root (passwd.h), and HOME, USER and LOGNAME to match.
+ */
+static int session_identity(const struct session *s, struct pe_env *env,
+			    struct pe_identity *id, struct pe_error *err)
+{
+	const struct pe_session_opts *o = s->o;
+	const struct pe_session_plan *plan = &s->plan;
+	const char *root =
+	    plan->mount == PE_MOUNT_VIEW && plan->view == PE_VIEW_TOOLS
+		? "/target"
+		: "/";
+	struct pe_account acct;
+	int rootfd, rc;
+
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return pe_error_errno(err, "opening %s", root);
+	if (plan->user == PE_USER_TARGET) {
+		rc = pe_identity_of_target(s->pin.procfd, id, err);
+		if (rc == 0)
+			rc = pe_identity_complete(rootfd, o->group_add,
+						  o->n_group_add, id, &acct,
+						  err);
+	} else {
+		rc = pe_identity_resolve(rootfd, plan->user_spec, o->group_add,
+					 o->n_group_add, id, &acct, err);
+	}
+	close(rootfd);
+	if (rc == 0)
+		rc = pe_env_set_account(env, id->uid, &acct, err);
+	return rc;
+}
+
+/*
+ * The command's process, a child of the reaper (which waits, suspended,
+ * until it executes: see reaper.h). Never returns.
+ */
+static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
+{
+	const struct session *s = arg;
+	const struct pe_session_opts *o = s->o;
+	const struct pe_session_plan *plan = &s->plan;
+	struct pe_identity id = { 0 };
+	struct pe_env env = { 0 };
+	struct pe_error err;
+
+	pe_error_clear(&err);
+	/* it dies with the reaper (and so with podenter) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != reaper)
+		_exit(SESSION_FAILED);
+	if (io_child(s, &err) < 0)
+		goto fail;
+	if (plan->join_user && pe_ns_join_user(&s->pin, &err) < 0)
+		goto fail;
+	if (pe_chdir_checked(s->wd, &err) < 0)
+		goto fail;
+	/* ids are read after joining the user namespace so they are the
+	 * namespace's own numbers; the environment gets HOME, USER and
+	 * LOGNAME to match (this process's own copy of it) */
+	for (size_t i = 0; i < s->env.len; i++)
+		if (pe_env_put(&env, s->env.v[i], &err) < 0)
+			goto fail;
+	if (session_identity(s, &env, &id, &err) < 0)
+		goto fail;
+	if (o->sandbox->run_as_nonroot && id.uid == 0) {
+		pe_error_set(&err, PE_ERR_USAGE, EPERM,
+			     "--profile restricted runs as non-root, "
+			     "and the session user is root");
+		goto fail;
+	}
+	/* the LSM label first (it applies at execve), then the bounding
+	 * set before the uid change, capabilities after it */
+	if (o->follow_context &&
+	    pe_sandbox_set_exec_label(s->pin.procfd, s->io.lsm_procfd, NULL, 0,
+				      &err) < 0)
+		goto fail;
+	if (pe_sandbox_drop_bounding(o->sandbox, &err) < 0 ||
+	    pe_identity_apply(&id, &err) < 0 ||
+	    pe_sandbox_set_caps(o->sandbox, &err) < 0)
+		goto fail;
+	/* a uid or gid change cleared the parent-death signal: arm it again,
+	 * then check the reaper did not die in between */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != reaper)
+		_exit(SESSION_FAILED);
+	/* (tests: the child fully attached, still holding podenter's fds) */
+	test_pause_at("child-attached");
+	if (pe_close_fds_from(3) < 0) {
+		pe_error_errno(&err, "closing inherited file descriptors");
+		goto fail;
+	}
+	if (sigprocmask(SIG_SETMASK, &s->oldmask, NULL) < 0) {
+		pe_error_errno(&err, "restoring the signal mask");
+		goto fail;
+	}
+	/* seccomp last: nothing of podenter's own runs under it but execve */
+	if (pe_sandbox_set_no_new_privs(o->sandbox, &err) < 0 ||
+	    pe_sandbox_load_seccomp(o->sandbox, &err) < 0)
+		goto fail;
+	pe_exec_command(s->argv, env.v, &err);
+	if (err.kind == PE_ERR_NOT_FOUND && !(o->command && o->command[0])) {
+		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
+			     "the target has no %s (a distroless image?)",
+			     PE_SESSION_SHELL);
+		pe_error_hint(&err,
+			      "give a COMMAND that exists in it, use "
+			      "--net-only for the node's tools, or a tools "
+			      "view (--view tools)");
+	} else if (err.kind == PE_ERR_NOT_FOUND && !strchr(s->argv[0], '/')) {
+		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
+			     "%s: command not found in the target", s->argv[0]);
+		pe_error_hint(&err, "searched PATH=%s inside the target",
+			      pe_env_get(&env, "PATH")
+				  ? pe_env_get(&env, "PATH")
+				  : PE_DEFAULT_PATH);
+	}
+	child_fail(o, &err, child_exit_for(&err));
+fail:
+	child_fail(o, &err, SESSION_FAILED);
+}
+
+/*
+ * In the forked child, inside the namespaces. Never returns. The mounts it
+ * makes are shared with the command; then it becomes the session's reaper
+ * (reaper.h) and the command runs in a child of it (run_command). Once the
+ * command executed, the reaper executes the tiny reaper from a sealed memfd
+ * with CAP_KILL alone, no_new_privs and seccomp: from then on a pod process
+ * that takes it over gains nothing; until then it is podenter's code, as
+ * non-dumpable as the rest.
+ */
+static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
+{
+	const struct pe_session_plan *plan = &s->plan;
+	struct pe_error err;
+
+	pe_error_clear(&err);
+	/* the child must not outlive podenter (nor start after it died) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != (plan->pid_joined ? 0 : parent))
+		_exit(SESSION_FAILED);
+	if (plan->mount == PE_MOUNT_VIEW) {
+		if (pe_view_finish_in_child(&s->view, &err) < 0)
+			goto fail;
+		/* a distroless container's own tree: the tools' shell */
+		if (plan->view == PE_VIEW_CONTAINER &&
+		    !(s->o->command && s->o->command[0]) &&
+		    access(PE_SESSION_SHELL, X_OK) != 0) {
+			s->shell_argv[0] =
+			    (char *)PE_VIEW_TOOLS_MOUNT "/bin/sh";
+			s->argv = s->shell_argv;
+		}
+	} else if (plan->pid_joined && plan->mount != PE_MOUNT_NONE &&
+		   (pe_ns_mount_fresh_proc(&s->guard, &err) < 0 ||
+		    pe_ns_guard_sys(&s->guard, false, &err) < 0)) {
+		goto fail;
+	}
+	pe_reaper_run(&s->waitset, s->o->hide_cmdline, run_command, s, &err);
+fail:
+	child_fail(s->o, &err, SESSION_FAILED);
+}
+
+/* ---- the run: phases in order -------------------------------------------- */
+
+static void session_release(struct session *s, int rc)
+{
+	pe_reaper_watch_close(&s->watch);
+	io_release(&s->io);
+	audit_end(s, rc);
+	pe_pin_release(&s->pin);
+	pe_env_free(&s->env);
+	pe_env_free(&s->configured);
+}
+
+int pe_session_run(const struct pe_session_opts *o,
+		   const struct pe_container *c, const struct pe_hostroot *hr,
+		   struct pe_error *err)
+{
+	static const int forwarded[] = { SIGINT,   SIGTERM, SIGHUP, SIGQUIT,
+					 SIGWINCH, SIGUSR1, SIGUSR2 };
+	struct session *s;
+	pid_t child, self = getpid();
+	int rc = SESSION_FAILED;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+				    "allocating the session");
+	s->o = o;
+	s->c = c;
+	s->hr = hr;
+	pe_pin_init(&s->pin);
+	io_init(&s->io);
+	pe_audit_init(&s->audit);
+	s->watch = (struct pe_reaper_watch)PE_REAPER_WATCH_INIT;
+
+	/*
+	 * Phase 1, on the node, nothing of the pod held yet. podenter is
+	 * non-dumpable from here on: no process of the pod can ptrace it or
+	 * open its /proc/PID/fd.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		pe_error_errno(err, "prctl(PR_SET_DUMPABLE)");
+		goto fail;
+	}
+	test_pause_at("before-pin");
+
+	/*
+	 * Phase 2, pin: a pidfd and /proc/PID of the target, then its
+	 * identity re-checked (start time, cgroup), so a reused PID is
+	 * refused. The pod can reach nothing of ours: we are in none of its
+	 * namespaces.
+	 */
+	if (pe_pin_target(hr, c, &s->pin, err) < 0)
+		goto fail;
+
+	/*
+	 * Phase 3, the plan, decided once from the options and the pin.
+	 */
+	if (pe_session_plan(o, c, &s->pin, &s->plan, err) < 0)
+		goto fail;
+	s->argv = s->plan.argv;
+	s->shell_argv[0] = (char *)PE_SESSION_SHELL;
+	if (s->plan.wd_target &&
+	    pe_target_cwd(s->pin.procfd, s->wd, sizeof(s->wd), err) < 0)
+		goto fail;
+	if (!s->plan.wd_target)
+		snprintf(s->wd, sizeof(s->wd), "%s", s->plan.wd);
+
+	/*
+	 * Phase 4, host-side handles, opened while podenter still sees the
+	 * node's files (a view or namespace changes what a path names): the
+	 * audit sinks, the caller's login uid and terminal from the node's
+	 * /proc, the cgroup move (needs the host's mounts), the host /proc
+	 * for an LSM label, and the stdio: a pty always from the node's
+	 * /dev/ptmx (after a view, /dev/ptmx would be the pod's: it would
+	 * read the operator's keys, or have a planted node opened by root).
+	 * The pod still reaches nothing of ours.
+	 */
+	pe_audit_fill_caller(&s->record);
+	if (pe_audit_open(&s->audit, o->audit_log, err) < 0 ||
+	    cgroup_step(s, err) < 0 || io_open_lsm_proc(s, err) < 0 ||
+	    io_setup(s, err) < 0)
+		goto fail;
+
+	/*
+	 * Phase 5, the view: podenter moves into a private mount namespace
+	 * built from the pod's files and the tools (the node's files are
+	 * unreachable from here on).
+	 */
+	if ((s->plan.own_files || s->plan.mount == PE_MOUNT_VIEW) &&
+	    pe_env_load_configured(s->hr, s->c, &s->configured, err) < 0)
+		goto fail;
+	if (view_step(s, err) < 0)
+		goto fail;
+
+	/* The record, before any namespace is joined. */
+	if (audit_start(s, err) < 0)
+		goto fail;
+	test_pause_at("after-pin");
+
+	/*
+	 * Phase 6, join: setns(pidfd, mask) into every namespace but the
+	 * user namespace, then the mount step. podenter itself is now in the
+	 * pod's network, IPC, UTS, cgroup (and mount) namespaces, still root
+	 * on the node, non-dumpable. HOSTNAME is the target's: the
+	 * environment is built after joining its UTS namespace.
+	 */
+	if ((s->plan.mount != PE_MOUNT_VIEW && s->plan.mount != PE_MOUNT_NONE &&
+	     s->plan.pid_joined &&
+	     pe_proc_guard_read(s->pin.procfd, &s->guard, err) < 0) ||
+	    pe_ns_join(&s->pin, s->plan.join, NULL, err) < 0 ||
+	    mount_step_after_join(s, err) < 0 || build_env(s, &s->env, err) < 0)
+		goto fail;
+
+	/*
+	 * Phase 7, fork: the child is born in the pod's PID namespace
+	 * (setns does not move the caller). From here a pod process whose
+	 * privileges cover the child's may look at it through /proc.
+	 */
+	sigemptyset(&s->waitset);
+	sigaddset(&s->waitset, SIGCHLD);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&s->waitset, forwarded[i]);
+	if (sigprocmask(SIG_BLOCK, &s->waitset, &s->oldmask) < 0) {
+		pe_error_errno(err, "blocking signals");
+		goto fail;
+	}
+	/* the channel on which the reaper sends podenter the command's
+	 * pidfd: podenter then bounds its wait on the reaper (reaper.h) */
+	if (pe_reaper_watch_open(&s->watch, err) < 0)
+		goto fail;
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		pe_error_errno(err, "forking into the target");
+		if (errno == ENOMEM && s->plan.pid_joined)
+			pe_error_hint(err, "the target's PID namespace may "
+					   "have no init any more");
+		goto fail;
+	}
+	if (child == 0)
+		run_child(s, self);
+
+	/*
+	 * Phase 8, the parent: forward signals, copy the stdio, pass the
+	 * exit status through. The pod can stop or take over the reaper: the
+	 * wait on it is bounded (pe_reaper_watch: the command's pidfd, a
+	 * stopped reaper resumed, PE_REAPER_GRACE_MS after the command ended).
+	 */
+	pe_reaper_watch_started(&s->watch, child);
+	pe_pin_release(&s->pin);
+	pe_env_free(&s->env);
+	pe_env_free(&s->configured);
+	if (s->io.proxy)
+		rc = io_run(s, err);
+	else
+		rc = pe_reaper_wait(&s->watch, &s->waitset, err);
+	session_release(s, rc < 0 ? SESSION_FAILED : rc);
+	free(s);
+	return rc;
+fail:
+	session_release(s, rc);
+	free(s);
+	return -1;
+}

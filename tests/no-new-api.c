@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Run a command as if on a kernel without openat2 and the new mount API
+ * (Linux < 5.2/5.6, or under a container runtime's seccomp profile that
+ * hides them): a seccomp filter makes openat2, open_tree, move_mount,
+ * fsopen, fsconfig, fsmount, fspick and mount_setattr fail with ENOSYS,
+ * for the command and everything it starts. podenter's fallbacks (the
+ * component walk of pe_open_beneath, mount(2) onto /proc/self/fd/N) are
+ * then what runs; the product has no switch for this.
+ *
+ *   no-new-api [--openat2-only] COMMAND [ARG...]
+ *
+ * --openat2-only hides openat2 alone: Linux 5.2 to 5.5, which have the new
+ * mount API (the views need open_tree) but not openat2.
+ *
+ * Before exec it checks that each call really answers ENOSYS, and exits
+ * 125 if not, so a test can never pass by running the new API after all.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const char *const hidden[] = {
+	"openat2",  "open_tree", "move_mount", "fsopen",
+	"fsconfig", "fsmount",	 "fspick",     "mount_setattr",
+};
+
+int main(int argc, char **argv)
+{
+	size_t nhidden = sizeof(hidden) / sizeof(hidden[0]);
+	scmp_filter_ctx ctx;
+
+	if (argc > 1 && strcmp(argv[1], "--openat2-only") == 0) {
+		nhidden = 1; /* hidden[0] */
+		argv++, argc--;
+	}
+	if (argc < 2) {
+		fprintf(
+		    stderr,
+		    "usage: no-new-api [--openat2-only] COMMAND [ARG...]\n");
+		return 125;
+	}
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx) {
+		fprintf(stderr, "no-new-api: seccomp_init failed\n");
+		return 125;
+	}
+	for (size_t i = 0; i < nhidden; i++) {
+		int nr = seccomp_syscall_resolve_name(hidden[i]);
+
+		if (nr == __NR_SCMP_ERROR ||
+		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0) < 0) {
+			fprintf(stderr, "no-new-api: cannot filter %s\n",
+				hidden[i]);
+			return 125;
+		}
+	}
+	/* seccomp_load sets no_new_privs first (root needs none, but it
+	 * keeps the filter loadable without CAP_SYS_ADMIN) */
+	if (seccomp_load(ctx) < 0) {
+		fprintf(stderr, "no-new-api: loading the filter failed\n");
+		return 125;
+	}
+	seccomp_release(ctx);
+	for (size_t i = 0; i < nhidden; i++) {
+		long r = syscall(seccomp_syscall_resolve_name(hidden[i]), -1,
+				 NULL, 0, 0, 0);
+
+		if (r != -1 || errno != ENOSYS) {
+			fprintf(stderr, "no-new-api: %s still answers (%s)\n",
+				hidden[i], r == -1 ? strerror(errno) : "ok");
+			return 125;
+		}
+	}
+	execvp(argv[1], argv + 1);
+	fprintf(stderr, "no-new-api: %s: %s\n", argv[1], strerror(errno));
+	return 127;
+}
