@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "podenter/cgroupjoin.h"
 #include "podenter/nsjoin.h"
+#include "podenter/passwd.h"
 #include "podenter/sandbox.h"
 #include "podenter/session.h"
 #include "podenter/tools.h"
@@ -42,6 +43,7 @@ enum {
 	OPT_AUDIT_LOG,
 	OPT_JOIN_CGROUP,
 	OPT_FOLLOW_CONTEXT,
+	OPT_GROUP_ADD,
 };
 
 #define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "NPMUae:t"
@@ -52,7 +54,9 @@ struct enter_opts {
 	char **command; /* NULL: the default shell */
 	pe_ns_set chosen; /* 0: the default set for the target */
 	bool net_only;
-	const char *user; /* NULL (root), "target" or "UID[:GID]" */
+	const char *user; /* NULL (root), "target" or NAME|UID[:GROUP|GID] */
+	const char **group_add; /* --group-add GROUP|GID, in order */
+	size_t n_group_add;
 	const char *wd; /* NULL ("/"), "target" or a path */
 	bool env_from_target;
 	char **env_add; /* -e KEY=VAL, in order */
@@ -162,8 +166,16 @@ void cmd_enter_usage(FILE *out)
 	    "                          not start if it cannot be written\n\n"
 	    "Inside:\n"
 	    "      --user SPEC         run as 'target' (its uid, gid, groups), "
-	    "UID or\n"
-	    "                          UID:GID (default: root)\n"
+	    "NAME,\n"
+	    "                          UID, NAME:GROUP or UID:GID, looked up "
+	    "in the\n"
+	    "                          container's /etc/passwd and /etc/group "
+	    "(default:\n"
+	    "                          root)\n"
+	    "      --group-add GROUP   add a supplementary group (a name in "
+	    "the "
+	    "container's\n"
+	    "                          /etc/group, or a GID); may be repeated\n"
 	    "      --wd DIR            working directory: a path, or 'target' "
 	    "for the\n"
 	    "                          target's own (default /)\n"
@@ -171,10 +183,13 @@ void cmd_enter_usage(FILE *out)
 	    "the\n"
 	    "                          command runs in the target's own "
 	    "files)\n"
-	    "  -e, --env KEY=VALUE     add to the environment (PATH, TERM, "
-	    "HOME,\n"
-	    "                          HOSTNAME and LANG are set by "
-	    "default)\n\n"
+	    "  -e, --env KEY=VALUE     add to the environment (default: the "
+	    "container's\n"
+	    "                          configured one, the tools' PATH in the "
+	    "tools view,\n"
+	    "                          TERM, LANG, HOSTNAME, and HOME, USER, "
+	    "LOGNAME\n"
+	    "                          from its /etc/passwd)\n\n"
 	    "Also the common options: -n, -c, --host-root, --all (allow the "
 	    "pod\n"
 	    "sandbox), --any, -q. Options after TARGET and before '--' are "
@@ -193,6 +208,18 @@ static int add_env(struct enter_opts *o, char *kv)
 	return 0;
 }
 
+static int add_group(struct enter_opts *o, const char *group)
+{
+	const char **v =
+	    realloc(o->group_add, (o->n_group_add + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	o->group_add = v;
+	o->group_add[o->n_group_add++] = group;
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct enter_opts *o)
 {
 	static const struct option longopts[] = {
@@ -208,6 +235,7 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "time", no_argument, NULL, OPT_TIME },
 		{ "net-only", no_argument, NULL, OPT_NET_ONLY },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "group-add", required_argument, NULL, OPT_GROUP_ADD },
 		{ "wd", required_argument, NULL, OPT_WD },
 		{ "env-from-target", no_argument, NULL, OPT_ENV_FROM_TARGET },
 		{ "env", required_argument, NULL, 'e' },
@@ -282,6 +310,17 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		case OPT_USER:
 			o->user = optarg;
 			continue;
+		case OPT_GROUP_ADD: {
+			struct pe_error err;
+
+			if (pe_group_spec_check(optarg, &err) < 0) {
+				cli_print_error(&err);
+				return PE_EXIT_FAILURE;
+			}
+			if (add_group(o, optarg) < 0)
+				return cli_usage_error(NULL, "out of memory");
+			continue;
+		}
 		case OPT_WD:
 			o->wd = optarg;
 			continue;
@@ -434,6 +473,8 @@ static int enter(const struct enter_opts *o, const struct pe_config *cfg,
 		.chosen = o->chosen,
 		.net_only = o->net_only,
 		.user = o->user,
+		.group_add = o->group_add,
+		.n_group_add = o->n_group_add,
 		.wd = o->wd,
 		.env_from_target = o->env_from_target,
 		.env_add = o->env_add,
@@ -504,5 +545,6 @@ int cmd_enter(int argc, char **argv)
 out:
 	pe_sandbox_release(&o.sandbox);
 	free(o.env_add);
+	free(o.group_add);
 	return rc;
 }

@@ -40,7 +40,9 @@
 struct pe_session_opts {
 	pe_ns_set chosen; /* 0: the default set for the target */
 	bool net_only; /* only the network namespace, the node's files */
-	const char *user; /* NULL (root), "target" or "UID[:GID]" */
+	const char *user; /* NULL (root), "target" or NAME|UID[:GROUP|GID] */
+	const char *const *group_add; /* --group-add GROUP|GID, in order */
+	size_t n_group_add;
 	const char *wd; /* NULL (default), "target" or a path */
 	bool env_from_target;
 	char *const *env_add; /* -e KEY=VAL, in order */
@@ -78,9 +80,9 @@ enum pe_mount_mode {
 };
 
 enum pe_session_user {
-	PE_USER_ROOT = 0, /* uid and gid 0 (no --user) */
-	PE_USER_NOBODY, /* --profile restricted without --user: 65534 */
-	PE_USER_IDS, /* --user UID[:GID]: plan.id */
+	PE_USER_ROOT = 0, /* uid 0 (no --user) */
+	PE_USER_NOBODY, /* --profile restricted without --user: 65534:65534 */
+	PE_USER_SPEC, /* --user NAME|UID[:GROUP|GID]: plan.user_spec */
 	PE_USER_TARGET, /* --user target: the target's, read when run */
 };
 
@@ -101,12 +103,16 @@ struct pe_session_plan {
 	const char *tools; /* tools source to resolve (NULL: automatic) */
 	/* who */
 	enum pe_session_user user;
-	struct pe_identity id; /* PE_USER_IDS, PE_USER_NOBODY */
+	/* resolved when run, in the passwd and group files the command sees
+	 * (passwd.h); NULL: root */
+	const char *user_spec;
 	/* where: wd, or the target's own cwd when wd_target */
 	bool wd_target;
 	char wd[PATH_MAX];
-	/* the environment: the allowlist, then the target's (only in its
-	 * own files), the view's PATH element, then -e settings */
+	/* the environment: the allowlist, the container's configured one
+	 * (without loader variables for node binaries), the target's (only
+	 * in its own files), the view's PATH element, then -e settings;
+	 * HOME, USER, LOGNAME from the passwd file when run */
 	bool env_from_target;
 	enum pe_session_stdio stdio;
 	char *const *argv; /* the command */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "podenter/audit.h"
+#include "podenter/passwd.h"
 #include "podenter/pty.h"
 #include "podenter/reaper.h"
 #include "podenter/session.h"
@@ -151,22 +152,28 @@ static int plan_user(const struct pe_session_opts *o,
 {
 	bool nonroot = o->sandbox && o->sandbox->run_as_nonroot;
 
-	memset(&plan->id, 0, sizeof(plan->id));
+	plan->user_spec = NULL;
 	if (o->user && strcmp(o->user, "target") == 0) {
 		plan->user = PE_USER_TARGET; /* checked when read */
 		return 0;
 	}
 	if (o->user) {
-		if (pe_identity_parse(o->user, &plan->id, err) < 0)
+		if (pe_user_spec_check(o->user, err) < 0)
 			return -1;
-		plan->user = PE_USER_IDS;
+		plan->user = PE_USER_SPEC;
+		plan->user_spec = o->user;
 	} else if (nonroot) {
-		plan->user = PE_USER_NOBODY; /* restricted: nobody */
-		plan->id.uid = plan->id.gid = 65534;
+		/* restricted: nobody, with nobody's group whatever the files
+		 * say (a missing entry would mean gid 0) */
+		plan->user = PE_USER_NOBODY;
+		plan->user_spec = "65534:65534";
 	} else {
 		plan->user = PE_USER_ROOT;
 	}
-	if (nonroot && plan->id.uid == 0)
+	/* a name that is root's is refused when run */
+	if (nonroot && plan->user_spec &&
+	    strtoul(plan->user_spec, NULL, 10) == 0 &&
+	    plan->user_spec[0] == '0')
 		return pe_error_set(err, PE_ERR_USAGE, EPERM,
 				    "--profile restricted runs as non-root, "
 				    "and the session user is root");
@@ -225,10 +232,10 @@ int pe_session_plan(const struct pe_session_opts *o,
 
 /*
  * The session's stdio (pty.h). With a terminal: a fresh pty from the node's
- * /dev/ptmx, opened before any view or namespace. Without one: the command gets the caller's fds unless one of
- * them is a terminal, which is replaced by a pipe podenter copies through.
- * Either way the command runs in a session of its own, with the caller's
- * terminal out of reach.
+ * /dev/ptmx, opened before any view or namespace. Without one: the command gets
+ * the caller's fds unless one of them is a terminal, which is replaced by a
+ * pipe podenter copies through. Either way the command runs in a session of its
+ * own, with the caller's terminal out of reach.
  */
 struct session_io {
 	bool proxy;
@@ -252,6 +259,7 @@ struct session {
 	struct pe_audit_record record;
 	bool audited;
 	struct pe_env env;
+	struct pe_env configured; /* the container's, from its bundle */
 	sigset_t waitset, oldmask;
 	struct pe_reaper_watch watch; /* the reaper, from podenter's side */
 	char *shell_argv[2];
@@ -565,16 +573,37 @@ static void audit_end(struct session *s, int rc)
 	pe_audit_close(&s->audit);
 }
 
+/*
+ * The command's environment: the allowlist, then the container's
+ * configured one (read from its bundle before the view, s->configured): as
+ * it is for the container's own binaries (--view none, container), and
+ * without what makes a node binary load the container's files in the tools
+ * and merged views (pe_env_unsafe_for_node); the tools view keeps the
+ * tools' PATH (the container's names its files, which are at /target).
+ * HOME, USER and LOGNAME come when run, from the passwd file
+ * (session_identity).
+ */
 static int build_env(const struct session *s, struct pe_env *env,
 		     struct pe_error *err)
 {
 	const struct pe_session_opts *o = s->o;
+	bool tools_view =
+	    s->plan.mount == PE_MOUNT_VIEW && s->plan.view == PE_VIEW_TOOLS;
 	char host[256] = "";
 
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		host[0] = '\0';
-	if (pe_env_from_allowlist(env, host, "/root", err) < 0)
+	if (pe_env_from_allowlist(env, host, NULL, err) < 0)
 		return -1;
+	for (size_t i = 0; i < s->configured.len; i++) {
+		const char *kv = s->configured.v[i];
+
+		if ((!s->plan.own_files && pe_env_unsafe_for_node(kv)) ||
+		    (tools_view && strncmp(kv, "PATH=", 5) == 0))
+			continue;
+		if (pe_env_put(env, kv, err) < 0)
+			return -1;
+	}
 	if (s->plan.env_from_target &&
 	    pe_env_add_target(env, s->pin.procfd, err) < 0)
 		return -1;
@@ -603,6 +632,42 @@ static int child_exit_for(const struct pe_error *err)
 /* ---- the run: the command's process -------------------------------------- */
 
 /*
+ * Who the command runs as, from the passwd and group files it sees (the
+ * container's; in the tools view the container's files are at /target),
+ * read beneath that root (passwd.h), and HOME, USER and LOGNAME to match.
+ */
+static int session_identity(const struct session *s, struct pe_env *env,
+			    struct pe_identity *id, struct pe_error *err)
+{
+	const struct pe_session_opts *o = s->o;
+	const struct pe_session_plan *plan = &s->plan;
+	const char *root =
+	    plan->mount == PE_MOUNT_VIEW && plan->view == PE_VIEW_TOOLS
+		? "/target"
+		: "/";
+	struct pe_account acct;
+	int rootfd, rc;
+
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return pe_error_errno(err, "opening %s", root);
+	if (plan->user == PE_USER_TARGET) {
+		rc = pe_identity_of_target(s->pin.procfd, id, err);
+		if (rc == 0)
+			rc = pe_identity_complete(rootfd, o->group_add,
+						  o->n_group_add, id, &acct,
+						  err);
+	} else {
+		rc = pe_identity_resolve(rootfd, plan->user_spec, o->group_add,
+					 o->n_group_add, id, &acct, err);
+	}
+	close(rootfd);
+	if (rc == 0)
+		rc = pe_env_set_account(env, id->uid, &acct, err);
+	return rc;
+}
+
+/*
  * The command's process, a child of the reaper (which waits, suspended,
  * until it executes: see reaper.h). Never returns.
  */
@@ -611,7 +676,8 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 	const struct session *s = arg;
 	const struct pe_session_opts *o = s->o;
 	const struct pe_session_plan *plan = &s->plan;
-	struct pe_identity id = plan->id;
+	struct pe_identity id = { 0 };
+	struct pe_env env = { 0 };
 	struct pe_error err;
 
 	pe_error_clear(&err);
@@ -626,16 +692,18 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 	if (pe_chdir_checked(s->wd, &err) < 0)
 		goto fail;
 	/* ids are read after joining the user namespace so they are the
-	 * namespace's own numbers */
-	if (plan->user == PE_USER_TARGET) {
-		if (pe_identity_of_target(s->pin.procfd, &id, &err) < 0)
+	 * namespace's own numbers; the environment gets HOME, USER and
+	 * LOGNAME to match (this process's own copy of it) */
+	for (size_t i = 0; i < s->env.len; i++)
+		if (pe_env_put(&env, s->env.v[i], &err) < 0)
 			goto fail;
-		if (o->sandbox->run_as_nonroot && id.uid == 0) {
-			pe_error_set(&err, PE_ERR_USAGE, EPERM,
-				     "--profile restricted runs as non-root, "
-				     "and the session user is root");
-			goto fail;
-		}
+	if (session_identity(s, &env, &id, &err) < 0)
+		goto fail;
+	if (o->sandbox->run_as_nonroot && id.uid == 0) {
+		pe_error_set(&err, PE_ERR_USAGE, EPERM,
+			     "--profile restricted runs as non-root, "
+			     "and the session user is root");
+		goto fail;
 	}
 	/* the LSM label first (it applies at execve), then the bounding
 	 * set before the uid change, capabilities after it */
@@ -666,7 +734,7 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 	if (pe_sandbox_set_no_new_privs(o->sandbox, &err) < 0 ||
 	    pe_sandbox_load_seccomp(o->sandbox, &err) < 0)
 		goto fail;
-	pe_exec_command(s->argv, s->env.v, &err);
+	pe_exec_command(s->argv, env.v, &err);
 	if (err.kind == PE_ERR_NOT_FOUND && !(o->command && o->command[0])) {
 		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
 			     "the target has no %s (a distroless image?)",
@@ -679,8 +747,8 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
 			     "%s: command not found in the target", s->argv[0]);
 		pe_error_hint(&err, "searched PATH=%s inside the target",
-			      pe_env_get(&s->env, "PATH")
-				  ? pe_env_get(&s->env, "PATH")
+			      pe_env_get(&env, "PATH")
+				  ? pe_env_get(&env, "PATH")
 				  : PE_DEFAULT_PATH);
 	}
 	child_fail(o, &err, child_exit_for(&err));
@@ -737,6 +805,7 @@ static void session_release(struct session *s, int rc)
 	audit_end(s, rc);
 	pe_pin_release(&s->pin);
 	pe_env_free(&s->env);
+	pe_env_free(&s->configured);
 }
 
 int pe_session_run(const struct pe_session_opts *o,
@@ -815,6 +884,9 @@ int pe_session_run(const struct pe_session_opts *o,
 	 * built from the pod's files and the tools (the node's files are
 	 * unreachable from here on).
 	 */
+	if ((s->plan.own_files || s->plan.mount == PE_MOUNT_VIEW) &&
+	    pe_env_load_configured(s->hr, s->c, &s->configured, err) < 0)
+		goto fail;
 	if (view_step(s, err) < 0)
 		goto fail;
 
@@ -875,6 +947,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	pe_reaper_watch_started(&s->watch, child);
 	pe_pin_release(&s->pin);
 	pe_env_free(&s->env);
+	pe_env_free(&s->configured);
 	if (s->io.proxy)
 		rc = io_run(s, err);
 	else

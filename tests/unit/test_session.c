@@ -177,11 +177,15 @@ static void test_user(void **state)
 	setup(true);
 	f.o.user = "4242:4343";
 	assert_int_equal(plan(), 0);
-	assert_int_equal(f.plan.user, PE_USER_IDS);
-	assert_int_equal(f.plan.id.uid, 4242);
-	assert_int_equal(f.plan.id.gid, 4343);
+	assert_int_equal(f.plan.user, PE_USER_SPEC);
+	assert_string_equal(f.plan.user_spec, "4242:4343");
+	/* a name is looked up when run, in the files the command sees */
 	setup(true);
 	f.o.user = "nobody";
+	assert_int_equal(plan(), 0);
+	assert_string_equal(f.plan.user_spec, "nobody");
+	setup(true);
+	f.o.user = "a/b";
 	assert_int_equal(plan(), -1);
 	setup(true);
 	f.o.user = "target";
@@ -192,7 +196,7 @@ static void test_user(void **state)
 	pe_sandbox_init(&f.sb, PE_PROFILE_RESTRICTED);
 	assert_int_equal(plan(), 0);
 	assert_int_equal(f.plan.user, PE_USER_NOBODY);
-	assert_int_equal(f.plan.id.uid, 65534);
+	assert_string_equal(f.plan.user_spec, "65534:65534");
 	f.o.user = "0";
 	assert_int_equal(plan(), -1);
 	assert_int_equal(f.err.kind, PE_ERR_USAGE);
