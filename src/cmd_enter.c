@@ -461,7 +461,7 @@ static int enter(const struct enter_opts *o, const struct pe_config *cfg,
 	rc = pe_session_run(&so, c, hr, &err);
 	if (rc < 0) {
 		cli_print_error(&err);
-		rc = cli_exit_code(&err);
+		rc = pe_error_exit_code(&err, 0);
 	}
 	leave(rc);
 }

@@ -208,12 +208,6 @@ int cli_usage_error(const char *subcommand, const char *fmt, ...)
 	return PE_EXIT_FAILURE;
 }
 
-int cli_exit_code(const struct pe_error *err)
-{
-	(void)err;
-	return PE_EXIT_FAILURE;
-}
-
 int cli_resolve_target(const struct cli_common *co,
 		       const struct pe_hostroot *hr, const char *text,
 		       struct pe_container *out)
@@ -229,7 +223,7 @@ int cli_resolve_target(const struct cli_common *co,
 	if (pe_target_parse(text, co->namespace, &t, &err) < 0 ||
 	    pe_resolve(hr, &t, &ro, out, &note, &err) < 0) {
 		cli_print_error(&err);
-		return cli_exit_code(&err);
+		return pe_error_exit_code(&err, 0);
 	}
 	if (co->quiet)
 		return 0;

@@ -86,6 +86,12 @@ int pe_ns_join(const struct pe_pin *pin, pe_ns_set set, bool *used_pidfd,
  * (uid/gid 0 and no supplementary groups) as nsenter does. */
 int pe_ns_join_user(const struct pe_pin *pin, struct pe_error *err);
 
+/* The same in two steps, for a process that must not hold the pin: a
+ * handle on the target's user namespace (checked to be the pinned
+ * process's), and the join through it. */
+int pe_ns_open_user(const struct pe_pin *pin, struct pe_error *err);
+int pe_ns_join_user_fd(int fd, struct pe_error *err);
+
 /*
  * The mount step for "the container's own files": after the target's mount
  * namespace was joined, continue in a private copy of it (unshare +

@@ -84,9 +84,11 @@ enum pe_session_user {
 	PE_USER_TARGET, /* --user target: the target's, read when run */
 };
 
-/* How the command's fds 0-2 are made. */
+/* How the command's fds 0-2 are made. Never the caller's own: a pod
+ * process could reopen them through /proc/<session>/fd (the operator's
+ * output file, for writing). */
 enum pe_session_stdio {
-	PE_STDIO_INHERIT = 0, /* the caller's fds, unless a terminal */
+	PE_STDIO_PIPES = 0, /* pipes podenter copies through */
 	PE_STDIO_PTY, /* a fresh pty from the node's devpts, proxied */
 };
 

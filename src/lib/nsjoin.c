@@ -310,13 +310,30 @@ int pe_ns_join(const struct pe_pin *pin, pe_ns_set set, bool *used_pidfd,
 	return join_through_proc(pin, set, err);
 }
 
+/* Once in a user namespace: root inside it, with no groups, as nsenter. */
+static int become_ns_root(struct pe_error *err)
+{
+	/* setgroups is denied in user namespaces whose setgroups file says
+	 * "deny"; there are no groups to drop then */
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		return pe_error_errno(err,
+				      "clearing groups in the user namespace");
+	if (setgid(0) < 0 || setuid(0) < 0) {
+		pe_error_errno(err, "becoming root in the target's user "
+				    "namespace");
+		pe_error_hint(err, "the namespace maps no uid/gid 0");
+		return -1;
+	}
+	return 0;
+}
+
 int pe_ns_join_user(const struct pe_pin *pin, struct pe_error *err)
 {
 	int fd;
 
 	if (pin->pidfd >= 0 && !test_forces_fallback()) {
 		if (setns(pin->pidfd, CLONE_NEWUSER) == 0)
-			goto become_root;
+			return become_ns_root(err);
 		if (errno == ESRCH)
 			return stale(err, pin->pid, "exited");
 		if (errno != EINVAL)
@@ -324,33 +341,41 @@ int pe_ns_join_user(const struct pe_pin *pin, struct pe_error *err)
 			    err, "joining the user namespace of %d",
 			    (int)pin->pid);
 	}
-	fd = openat(pin->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+	fd = pe_ns_open_user(pin, err);
+	if (fd < 0)
+		return -1;
+	if (pe_ns_join_user_fd(fd, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int pe_ns_open_user(const struct pe_pin *pin, struct pe_error *err)
+{
+	int fd = openat(pin->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+
 	if (fd < 0) {
 		if (errno == ESRCH || errno == ENOENT)
 			return stale(err, pin->pid, "exited");
 		return pe_error_errno(err, "opening /proc/%d/ns/user",
 				      (int)pin->pid);
 	}
-	if (setns(fd, CLONE_NEWUSER) < 0) {
-		pe_error_errno(err, "joining the user namespace of %d",
-			       (int)pin->pid);
+	/* the handle is the pinned process's only if it is still alive */
+	if (pe_pin_check_alive(pin, err) < 0) {
 		close(fd);
 		return -1;
 	}
-	close(fd);
-become_root:
-	/* setgroups is denied in user namespaces whose setgroups file says
-	 * "deny"; there are no groups to drop then */
-	if (setgroups(0, NULL) < 0 && errno != EPERM)
+	return fd;
+}
+
+int pe_ns_join_user_fd(int fd, struct pe_error *err)
+{
+	if (setns(fd, CLONE_NEWUSER) < 0)
 		return pe_error_errno(err,
-				      "clearing groups in the user namespace");
-	if (setgid(0) < 0 || setuid(0) < 0) {
-		pe_error_errno(err, "becoming root in the user namespace of %d",
-			       (int)pin->pid);
-		pe_error_hint(err, "the namespace maps no uid/gid 0");
-		return -1;
-	}
-	return 0;
+				      "joining the target's user namespace");
+	return become_ns_root(err);
 }
 
 int pe_ns_private_mount_copy(struct pe_error *err)

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,12 +24,11 @@
 #include "podenter/pty.h"
 #include "podenter/reaper.h"
 #include "podenter/session.h"
+#include "fsmount.h"
+#include "syscalls.h"
 
-/* podenter's own failure, and a command that could not be run or found
- * (as nsenter and env exit) */
-#define SESSION_FAILED 125
-#define SESSION_CANNOT_EXEC 126
-#define SESSION_NOT_FOUND 127
+/* podenter's own failure (error.h) */
+#define SESSION_FAILED PE_EXIT_FAILURE
 
 /* ---- the plan ------------------------------------------------------------ */
 
@@ -216,7 +216,7 @@ int pe_session_plan(const struct pe_session_opts *o,
 		return -1;
 	plan->stdio = o->force_tty || (!o->no_tty && o->stdin_is_tty)
 			  ? PE_STDIO_PTY
-			  : PE_STDIO_INHERIT;
+			  : PE_STDIO_PIPES;
 	return 0;
 }
 
@@ -224,17 +224,15 @@ int pe_session_plan(const struct pe_session_opts *o,
 
 /*
  * The session's stdio (pty.h). With a terminal: a fresh pty from the node's
- * /dev/ptmx, opened before any view or namespace. Without one: the command gets the caller's fds unless one of
- * them is a terminal, which is replaced by a pipe podenter copies through.
- * Either way the command runs in a session of its own, with the caller's
- * terminal out of reach.
+ * /dev/ptmx, opened before any view or namespace. Without one: pipes podenter
+ * copies through, never the caller's own fds. Either way the command runs in
+ * a session of its own, with the caller's terminal out of reach.
  */
 struct session_io {
 	bool proxy;
 	struct pe_pty pty;
 	int child_fds[3]; /* what the child's 0-2 become (-1: inherited) */
 	int parent_fds[3]; /* podenter's ends of those pipes */
-	int lsm_procfd; /* --follow-context: the host's /proc */
 };
 
 struct session {
@@ -253,6 +251,14 @@ struct session {
 	sigset_t waitset, oldmask;
 	char *shell_argv[2];
 	char *const *argv;
+	/* podenter's own children list (host /proc, opened before a view):
+	 * how it learns the session's PID from the stage */
+	int children_fd;
+	/* What the session's process needs from the host side, prepared by
+	 * the stage so that the process itself holds no host handle: */
+	int userns_fd; /* the target's user namespace (join_user) */
+	struct pe_identity target_id; /* PE_USER_TARGET, in its numbers */
+	char label[4096]; /* --follow-context: for attr/exec, "" none */
 };
 
 /* Test-only hook (PODENTER_TEST_PAUSE_AT=before-pin|after-pin|
@@ -298,7 +304,6 @@ static void io_init(struct session_io *io)
 	pe_pty_init(&io->pty);
 	for (int i = 0; i < 3; i++)
 		io->child_fds[i] = io->parent_fds[i] = -1;
-	io->lsm_procfd = -1;
 }
 
 static void io_close_child_ends(struct session_io *io)
@@ -317,9 +322,6 @@ static void io_release(struct session_io *io)
 {
 	io_close_child_ends(io);
 	pe_pty_close(&io->pty);
-	if (io->lsm_procfd >= 0)
-		close(io->lsm_procfd);
-	io->lsm_procfd = -1;
 	for (int i = 0; i < 3; i++) {
 		if (io->parent_fds[i] >= 0)
 			close(io->parent_fds[i]);
@@ -327,41 +329,34 @@ static void io_release(struct session_io *io)
 	}
 }
 
-/* podenter's own /proc, opened while it is the host's (before a view
- * replaces it): the label is written through it, never through the
- * container's /proc */
-static int io_open_lsm_proc(struct session *s, struct pe_error *err)
-{
-	if (!s->o->follow_context)
-		return 0;
-	s->io.lsm_procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return s->io.lsm_procfd < 0 ? pe_error_errno(err, "opening /proc") : 0;
-}
-
 static int io_setup(struct session *s, struct pe_error *err)
 {
 	struct session_io *io = &s->io;
 
+	io->proxy = true;
 	if (s->plan.stdio == PE_STDIO_PTY) {
-		io->proxy = true;
 		if (pe_pty_open(&io->pty, STDIN_FILENO, err) < 0)
 			return -1;
 		return fcntl(io->pty.master, F_SETFL, O_NONBLOCK) < 0
 			   ? pe_error_errno(err, "setting up the pty")
 			   : 0;
 	}
+	/* a pipe for each of 0-2: the session never holds the caller's own
+	 * fds (a file on the node, a socket); one the caller has closed is a
+	 * pipe with no other end */
 	for (int fd = 0; fd < 3; fd++) {
 		int p[2];
 
-		if (!isatty(fd))
-			continue;
 		if (pipe2(p, O_CLOEXEC) < 0)
 			return pe_error_errno(err, "creating a pipe");
-		io->proxy = true;
 		io->child_fds[fd] = fd == 0 ? p[0] : p[1];
 		io->parent_fds[fd] = fd == 0 ? p[1] : p[0];
-		if (fcntl(io->parent_fds[fd], F_SETFL, O_NONBLOCK) < 0)
+		if (fcntl(fd, F_GETFD) < 0) {
+			close(io->parent_fds[fd]);
+			io->parent_fds[fd] = -1;
+		} else if (fcntl(io->parent_fds[fd], F_SETFL, O_NONBLOCK) < 0) {
 			return pe_error_errno(err, "setting up a pipe");
+		}
 	}
 	return 0;
 }
@@ -619,18 +614,13 @@ static int build_env(const struct session *s, struct pe_env *env,
 	return 0;
 }
 
-static int child_exit_for(const struct pe_error *err)
-{
-	if (err->kind == PE_ERR_NOT_FOUND)
-		return SESSION_NOT_FOUND;
-	return SESSION_CANNOT_EXEC;
-}
-
 /* ---- the run: the command's process -------------------------------------- */
 
 /*
  * The command's process, a child of the reaper (which waits, suspended,
- * until it executes: see reaper.h). Never returns.
+ * until it executes: see reaper.h), in the pod's PID namespace. It holds
+ * its stdio (a pipe or the pty's peer on 0-2) and the user namespace
+ * handle, nothing of the node's. Never returns.
  */
 static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 {
@@ -639,6 +629,7 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 	const struct pe_session_plan *plan = &s->plan;
 	struct pe_identity id = plan->id;
 	struct pe_error err;
+	int label_procfd = -1;
 
 	pe_error_clear(&err);
 	/* it dies with the reaper (and so with podenter) */
@@ -647,15 +638,25 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 		_exit(SESSION_FAILED);
 	if (io_child(s, &err) < 0)
 		goto fail;
-	if (plan->join_user && pe_ns_join_user(&s->pin, &err) < 0)
+	/* the label is written through a procfs instance of our own (of the
+	 * pod's PID namespace, attached nowhere, so nothing of the pod's can
+	 * stand in for it), made while we may still make one */
+	if (s->label[0]) {
+		label_procfd = pe_fs_new_detached(
+		    "proc", NULL,
+		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		if (label_procfd < 0) {
+			pe_error_errno(&err, "making a procfs for the LSM "
+					     "label");
+			goto fail;
+		}
+	}
+	if (plan->join_user && pe_ns_join_user_fd(s->userns_fd, &err) < 0)
 		goto fail;
 	if (pe_chdir_checked(s->wd, &err) < 0)
 		goto fail;
-	/* ids are read after joining the user namespace so they are the
-	 * namespace's own numbers */
 	if (plan->user == PE_USER_TARGET) {
-		if (pe_identity_of_target(s->pin.procfd, &id, &err) < 0)
-			goto fail;
+		id = s->target_id;
 		if (o->sandbox->run_as_nonroot && id.uid == 0) {
 			pe_error_set(&err, PE_ERR_USAGE, EPERM,
 				     "--profile restricted runs as non-root, "
@@ -665,9 +666,8 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 	}
 	/* the LSM label first (it applies at execve), then the bounding
 	 * set before the uid change, capabilities after it */
-	if (o->follow_context &&
-	    pe_sandbox_set_exec_label(s->pin.procfd, s->io.lsm_procfd, NULL, 0,
-				      &err) < 0)
+	if (s->label[0] &&
+	    pe_sandbox_write_exec_label(label_procfd, s->label, &err) < 0)
 		goto fail;
 	if (pe_sandbox_drop_bounding(o->sandbox, &err) < 0 ||
 	    pe_identity_apply(&id, &err) < 0 ||
@@ -678,7 +678,7 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != reaper)
 		_exit(SESSION_FAILED);
-	/* (tests: the child fully attached, still holding podenter's fds) */
+	/* (tests: the child fully attached, before it closes its fds) */
 	test_pause_at("child-attached");
 	if (pe_close_fds_from(3) < 0) {
 		pe_error_errno(&err, "closing inherited file descriptors");
@@ -709,15 +709,16 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 				  ? pe_env_get(&s->env, "PATH")
 				  : PE_DEFAULT_PATH);
 	}
-	child_fail(o, &err, child_exit_for(&err));
+	child_fail(o, &err, pe_error_exit_code(&err, 1));
 fail:
 	child_fail(o, &err, SESSION_FAILED);
 }
 
 /*
- * In the forked child, inside the namespaces. Never returns. The mounts it
- * makes are shared with the command; then it becomes the session's reaper
- * (reaper.h) and the command runs in a child of it (run_command).
+ * The session's process, born in the pod's PID namespace as a child of
+ * podenter (CLONE_PARENT). Never returns. The mounts it makes are shared
+ * with the command; then it becomes the session's reaper (reaper.h) and
+ * the command runs in a child of it (run_command).
  */
 static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
 {
@@ -749,6 +750,227 @@ fail:
 	child_fail(s->o, &err, SESSION_FAILED);
 }
 
+/* ---- the run: the stage ----------------------------------------------------
+ */
+
+/* A host uid or gid as a user namespace numbers it (its uid_map or gid_map
+ * read through the pin), the overflow id 65534 when unmapped. */
+static int map_into_userns(int procfd, const char *mapfile, unsigned *id,
+			   struct pe_error *err)
+{
+	char *map = NULL;
+	unsigned long in, out, count, host = *id;
+
+	if (pe_read_file_at(procfd, mapfile, 1u << 16, &map) < 0)
+		return pe_error_errno(err, "reading the target's %s", mapfile);
+	*id = 65534;
+	for (char *line = map, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "%lu %lu %lu", &in, &out, &count) == 3 &&
+		    host >= out && host - out < count) {
+			*id = (unsigned)(in + (host - out));
+			break;
+		}
+	}
+	free(map);
+	return 0;
+}
+
+/* --user target: the target's ids, read on the host side and numbered as
+ * its user namespace numbers them when that is joined */
+static int read_target_identity(struct session *s, struct pe_error *err)
+{
+	struct pe_identity *id = &s->target_id;
+	unsigned v;
+
+	if (pe_identity_of_target(s->pin.procfd, id, err) < 0)
+		return -1;
+	if (!s->plan.join_user)
+		return 0;
+	v = id->uid;
+	if (map_into_userns(s->pin.procfd, "uid_map", &v, err) < 0)
+		return -1;
+	id->uid = v;
+	v = id->gid;
+	if (map_into_userns(s->pin.procfd, "gid_map", &v, err) < 0)
+		return -1;
+	id->gid = v;
+	for (size_t i = 0; i < id->ngroups; i++) {
+		v = id->groups[i];
+		if (map_into_userns(s->pin.procfd, "gid_map", &v, err) < 0)
+			return -1;
+		id->groups[i] = v;
+	}
+	return 0;
+}
+
+/* Move fd onto target (closing the original); -1 on failure. */
+static int move_fd(int fd, int target)
+{
+	if (fd == target)
+		return 0;
+	if (dup2(fd, target) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Close every fd >= first, without relying on a /proc that may be the
+ * pod's by now (a planted /proc/self/fd would list nothing). */
+static void close_fds_from(int first)
+{
+	long max;
+
+	if (pe_sys_close_range((unsigned)first, ~0U, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 1 << 20)
+		max = 1 << 20;
+	for (int fd = first; fd < max; fd++)
+		close(fd);
+}
+
+/*
+ * What the session's process will hold, and nothing else: its stdio on
+ * 0-2 (the pty's peer, or the pipes' ends) and, when the user namespace
+ * is joined, that namespace's handle on fd 3. Everything else the stage
+ * holds (the pin, the host root, the audit sinks, the caller's own stdio)
+ * is closed before the fork that enters the pod's PID namespace.
+ */
+static int keep_only_session_fds(struct session *s, struct pe_error *err)
+{
+	int first_free = 3;
+
+	if (s->plan.stdio == PE_STDIO_PTY) {
+		for (int fd = 0; fd < 3; fd++)
+			if (s->io.pty.peer != fd &&
+			    dup2(s->io.pty.peer, fd) < 0)
+				return pe_error_errno(err, "attaching the pty");
+		if (s->io.pty.peer > 2)
+			close(s->io.pty.peer);
+		s->io.pty.peer = 0;
+	} else {
+		for (int fd = 0; fd < 3; fd++) {
+			if (move_fd(s->io.child_fds[fd], fd) < 0)
+				return pe_error_errno(err, "attaching stdio");
+			s->io.child_fds[fd] = -1;
+		}
+	}
+	if (s->userns_fd >= 0) {
+		if (move_fd(s->userns_fd, first_free) < 0)
+			return pe_error_errno(err,
+					      "keeping the user namespace");
+		s->userns_fd = first_free++;
+		/* inherited by the session (close-on-exec all the same) */
+	}
+	close_fds_from(first_free);
+	s->pin.pidfd = s->pin.procfd = -1; /* closed just now */
+	return 0;
+}
+
+/*
+ * The stage: a child of podenter in the node's PID namespace, where no
+ * process of the pod can see it. It joins the pod's namespaces, prepares
+ * what the session's process needs, drops every host handle, then forks
+ * that process (a sibling, so podenter is its parent) into the pod's PID
+ * namespace, and exits. Never returns.
+ */
+static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
+{
+	struct pe_error err;
+	pid_t child;
+
+	pe_error_clear(&err);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != parent)
+		_exit(SESSION_FAILED);
+	/* podenter's own ends stay with podenter */
+	pe_audit_close(&s->audit);
+	if (s->io.pty.master >= 0)
+		close(s->io.pty.master);
+	s->io.pty.master = -1;
+	for (int i = 0; i < 3; i++) {
+		if (s->io.parent_fds[i] >= 0)
+			close(s->io.parent_fds[i]);
+		s->io.parent_fds[i] = -1;
+	}
+	close(s->children_fd);
+
+	/*
+	 * Phase 7, join: setns(pidfd, mask) into every namespace but the
+	 * user namespace, then the mount step. The stage is now in the pod's
+	 * network, IPC, UTS, cgroup (and mount) namespaces, still root on
+	 * the node and non-dumpable, but in the node's PID namespace: the pod
+	 * cannot see it. HOSTNAME is the target's: the environment is built
+	 * after joining its UTS namespace.
+	 */
+	if (pe_ns_join(&s->pin, s->plan.join, NULL, &err) < 0 ||
+	    mount_step_after_join(s, &err) < 0 ||
+	    build_env(s, &s->env, &err) < 0)
+		goto fail;
+
+	/*
+	 * Phase 8, read on the host side what the session's process needs
+	 * (the user namespace handle, the target's ids and LSM label), then
+	 * close every host handle: the pin, the host root, the audit sinks,
+	 * the caller's stdio.
+	 */
+	if (s->plan.join_user) {
+		s->userns_fd = pe_ns_open_user(&s->pin, &err);
+		if (s->userns_fd < 0)
+			goto fail;
+	}
+	if (s->plan.user == PE_USER_TARGET && read_target_identity(s, &err) < 0)
+		goto fail;
+	if (s->o->follow_context &&
+	    pe_sandbox_read_label(s->pin.procfd, s->label, sizeof(s->label),
+				  &err) < 0)
+		goto fail;
+	if (pe_pin_check_alive(&s->pin, &err) < 0 ||
+	    keep_only_session_fds(s, &err) < 0)
+		goto fail;
+
+	/*
+	 * Phase 9, fork into the pod's PID namespace (setns does not move
+	 * the caller): from here a pod process whose privileges cover the
+	 * session's may look at it through /proc; it holds its stdio and
+	 * the pod's own user namespace, nothing of the node's.
+	 */
+	child = pe_sys_fork_flags(CLONE_PARENT);
+	if (child < 0) {
+		pe_error_errno(&err, "forking into the target");
+		if (errno == ENOMEM && s->plan.pid_joined)
+			pe_error_hint(&err, "the target's PID namespace may "
+					    "have no init any more");
+		goto fail;
+	}
+	if (child == 0)
+		run_child(s, parent);
+	_exit(0);
+fail:
+	child_fail(s->o, &err, SESSION_FAILED);
+}
+
+/* The session's PID: podenter's only child once the stage is gone. */
+static pid_t session_pid(const struct session *s, struct pe_error *err)
+{
+	char buf[64];
+	ssize_t n = pread(s->children_fd, buf, sizeof(buf) - 1, 0);
+	long pid;
+
+	if (n <= 0)
+		return pe_error_set(err, PE_ERR_SYSTEM, n < 0 ? errno : ESRCH,
+				    "finding the session's process");
+	buf[n] = '\0';
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 0)
+		return pe_error_set(err, PE_ERR_SYSTEM, ESRCH,
+				    "finding the session's process");
+	return (pid_t)pid;
+}
+
 /* ---- the run: phases in order -------------------------------------------- */
 
 static void session_release(struct session *s, int rc)
@@ -757,6 +979,9 @@ static void session_release(struct session *s, int rc)
 	audit_end(s, rc);
 	pe_pin_release(&s->pin);
 	pe_env_free(&s->env);
+	if (s->children_fd >= 0)
+		close(s->children_fd);
+	s->children_fd = -1;
 }
 
 int pe_session_run(const struct pe_session_opts *o,
@@ -766,8 +991,8 @@ int pe_session_run(const struct pe_session_opts *o,
 	static const int forwarded[] = { SIGINT,   SIGTERM, SIGHUP, SIGQUIT,
 					 SIGWINCH, SIGUSR1, SIGUSR2 };
 	struct session *s;
-	pid_t child, self = getpid();
-	int rc = SESSION_FAILED;
+	pid_t stage, child, self = getpid();
+	int rc = SESSION_FAILED, status;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -776,6 +1001,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	s->o = o;
 	s->c = c;
 	s->hr = hr;
+	s->children_fd = s->userns_fd = -1;
 	pe_pin_init(&s->pin);
 	io_init(&s->io);
 	pe_audit_init(&s->audit);
@@ -817,17 +1043,22 @@ int pe_session_run(const struct pe_session_opts *o,
 	 * Phase 4, host-side handles, opened while podenter still sees the
 	 * node's files (a view or namespace changes what a path names): the
 	 * audit sinks, the caller's login uid and terminal from the node's
-	 * /proc, the cgroup move (needs the host's mounts), the host /proc
-	 * for an LSM label, and the stdio: a pty always from the node's
+	 * /proc, the cgroup move (needs the host's mounts), podenter's own
+	 * children list, and the stdio: a pty always from the node's
 	 * /dev/ptmx (after a view, /dev/ptmx would be the pod's: it would
 	 * read the operator's keys, or have a planted node opened by root).
 	 * The pod still reaches nothing of ours.
 	 */
 	pe_audit_fill_caller(&s->record);
 	if (pe_audit_open(&s->audit, o->audit_log, err) < 0 ||
-	    cgroup_step(s, err) < 0 || io_open_lsm_proc(s, err) < 0 ||
-	    io_setup(s, err) < 0)
+	    cgroup_step(s, err) < 0 || io_setup(s, err) < 0)
 		goto fail;
+	s->children_fd =
+	    open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
+	if (s->children_fd < 0) {
+		pe_error_errno(err, "opening /proc/thread-self/children");
+		goto fail;
+	}
 
 	/*
 	 * Phase 5, the view: podenter moves into a private mount namespace
@@ -843,20 +1074,10 @@ int pe_session_run(const struct pe_session_opts *o,
 	test_pause_at("after-pin");
 
 	/*
-	 * Phase 6, join: setns(pidfd, mask) into every namespace but the
-	 * user namespace, then the mount step. podenter itself is now in the
-	 * pod's network, IPC, UTS, cgroup (and mount) namespaces, still root
-	 * on the node, non-dumpable. HOSTNAME is the target's: the
-	 * environment is built after joining its UTS namespace.
-	 */
-	if (pe_ns_join(&s->pin, s->plan.join, NULL, err) < 0 ||
-	    mount_step_after_join(s, err) < 0 || build_env(s, &s->env, err) < 0)
-		goto fail;
-
-	/*
-	 * Phase 7, fork: the child is born in the pod's PID namespace
-	 * (setns does not move the caller). From here a pod process whose
-	 * privileges cover the child's may look at it through /proc.
+	 * Phase 6, the stage (run_stage, phases 7 to 9) is forked while
+	 * podenter is still in the node's PID namespace; podenter keeps the
+	 * host side: the audit sinks, the pty's master or the pipes' ends,
+	 * the caller's stdio. It joins nothing itself.
 	 */
 	sigemptyset(&s->waitset);
 	sigaddset(&s->waitset, SIGCHLD);
@@ -867,23 +1088,35 @@ int pe_session_run(const struct pe_session_opts *o,
 		goto fail;
 	}
 	fflush(NULL);
-	child = fork();
-	if (child < 0) {
-		pe_error_errno(err, "forking into the target");
-		if (errno == ENOMEM && s->plan.pid_joined)
-			pe_error_hint(err, "the target's PID namespace may "
-					   "have no init any more");
+	stage = fork();
+	if (stage < 0) {
+		pe_error_errno(err, "forking the session's stage");
 		goto fail;
 	}
-	if (child == 0)
-		run_child(s, self);
+	if (stage == 0)
+		run_stage(s, self);
+	pe_pin_release(&s->pin);
+	io_close_child_ends(&s->io);
+	while (waitpid(stage, &status, 0) < 0)
+		if (errno != EINTR) {
+			pe_error_errno(err, "waiting for the session's stage");
+			goto fail;
+		}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		/* the stage reported its error (the report hook) */
+		rc = pe_exit_code_of(status);
+		session_release(s, rc);
+		free(s);
+		return rc;
+	}
+	child = session_pid(s, err);
+	if (child < 0)
+		goto fail;
 
 	/*
-	 * Phase 8, the parent: forward signals, copy the stdio, pass the
-	 * exit status through.
+	 * Phase 10, podenter: forward signals, copy the stdio, pass the exit
+	 * status through.
 	 */
-	pe_pin_release(&s->pin);
-	pe_env_free(&s->env);
 	if (s->io.proxy)
 		rc = io_run(s, child, err);
 	else

@@ -72,7 +72,7 @@ static void test_container_gets_tools_view(void **state)
 	assert_null(f.plan.tools);
 	assert_int_equal(f.plan.user, PE_USER_ROOT);
 	assert_string_equal(f.plan.argv[0], PE_SESSION_SHELL);
-	assert_int_equal(f.plan.stdio, PE_STDIO_INHERIT);
+	assert_int_equal(f.plan.stdio, PE_STDIO_PIPES);
 }
 
 static void test_pid_target_own_files(void **state)
@@ -237,7 +237,7 @@ static void test_stdio_and_command(void **state)
 	assert_string_equal(f.plan.argv[0], "true");
 	f.o.no_tty = true;
 	assert_int_equal(plan(), 0);
-	assert_int_equal(f.plan.stdio, PE_STDIO_INHERIT);
+	assert_int_equal(f.plan.stdio, PE_STDIO_PIPES);
 	f.o.no_tty = false;
 	f.o.stdin_is_tty = false;
 	f.o.force_tty = true;
