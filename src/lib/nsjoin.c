@@ -33,34 +33,48 @@
 #define PROC_SUPER_MAGIC 0x9fa0
 #endif
 
-static const int clone_flag_of[PE_NS_COUNT] = {
-	[PE_NS_USER] = CLONE_NEWUSER, [PE_NS_CGROUP] = CLONE_NEWCGROUP,
-	[PE_NS_IPC] = CLONE_NEWIPC,   [PE_NS_UTS] = CLONE_NEWUTS,
-	[PE_NS_NET] = CLONE_NEWNET,   [PE_NS_PID] = CLONE_NEWPID,
-	[PE_NS_MNT] = CLONE_NEWNS,    [PE_NS_TIME] = CLONE_NEWTIME,
+/*
+ * The namespaces, one row each, in the order they are joined one by one
+ * (nsenter's): the mount namespace late (paths stop resolving after it),
+ * the user namespace last and never by pe_ns_join() (pe_ns_join_user()).
+ */
+const struct pe_ns_info pe_ns_table[PE_NS_COUNT] = {
+	{ PE_NS_CGROUP, CLONE_NEWCGROUP, true, 0, "cgroup" },
+	{ PE_NS_IPC, CLONE_NEWIPC, true, 0, "ipc" },
+	{ PE_NS_UTS, CLONE_NEWUTS, true, 0, "uts" },
+	{ PE_NS_NET, CLONE_NEWNET, true, 'N', "net" },
+	{ PE_NS_PID, CLONE_NEWPID, true, 'P', "pid" },
+	{ PE_NS_TIME, CLONE_NEWTIME, false, 0, "time" },
+	{ PE_NS_MNT, CLONE_NEWNS, true, 'M', "mount" },
+	/* joined when the target is user-namespaced */
+	{ PE_NS_USER, CLONE_NEWUSER, false, 'U', "userns" },
 };
 
 int pe_ns_clone_flag(enum pe_ns_type t)
 {
-	return (t >= 0 && t < PE_NS_COUNT) ? clone_flag_of[t] : 0;
+	for (size_t i = 0; i < PE_NS_COUNT; i++)
+		if (pe_ns_table[i].type == t)
+			return pe_ns_table[i].clone_flag;
+	return 0;
 }
 
 int pe_ns_clone_flags(pe_ns_set set)
 {
 	int flags = 0;
 
-	for (int t = 0; t < PE_NS_COUNT; t++)
-		if (set & PE_NS_BIT(t))
-			flags |= clone_flag_of[t];
+	for (size_t i = 0; i < PE_NS_COUNT; i++)
+		if (set & PE_NS_BIT(pe_ns_table[i].type))
+			flags |= pe_ns_table[i].clone_flag;
 	return flags;
 }
 
 pe_ns_set pe_ns_default_set(const struct pe_container *target)
 {
-	pe_ns_set set = PE_NS_BIT(PE_NS_NET) | PE_NS_BIT(PE_NS_PID) |
-			PE_NS_BIT(PE_NS_IPC) | PE_NS_BIT(PE_NS_UTS) |
-			PE_NS_BIT(PE_NS_CGROUP) | PE_NS_BIT(PE_NS_MNT);
+	pe_ns_set set = 0;
 
+	for (size_t i = 0; i < PE_NS_COUNT; i++)
+		if (pe_ns_table[i].by_default)
+			set |= PE_NS_BIT(pe_ns_table[i].type);
 	if (target && target->user_namespaced)
 		set |= PE_NS_BIT(PE_NS_USER);
 	return set;
@@ -223,13 +237,6 @@ static bool test_forces_fallback(void)
 	return v && strcmp(v, "1") == 0;
 }
 
-/* nsenter's order: the mount namespace late (paths stop resolving), the
- * user namespace never here (see pe_ns_join_user). */
-static const enum pe_ns_type join_order[] = {
-	PE_NS_CGROUP, PE_NS_IPC,  PE_NS_UTS, PE_NS_NET,
-	PE_NS_PID,    PE_NS_TIME, PE_NS_MNT,
-};
-
 static int join_through_proc(const struct pe_pin *pin, pe_ns_set set,
 			     struct pe_error *err)
 {
@@ -241,11 +248,11 @@ static int join_through_proc(const struct pe_pin *pin, pe_ns_set set,
 		fds[i] = -1;
 	/* every handle before the first setns: afterwards /proc may be the
 	 * target's, or the process gone */
-	for (i = 0; i < sizeof(join_order) / sizeof(join_order[0]); i++) {
-		enum pe_ns_type t = join_order[i];
+	for (i = 0; i < PE_NS_COUNT; i++) {
+		enum pe_ns_type t = pe_ns_table[i].type;
 		char rel[32];
 
-		if (!(set & PE_NS_BIT(t)))
+		if (!(set & PE_NS_BIT(t)) || t == PE_NS_USER)
 			continue;
 		snprintf(rel, sizeof(rel), "ns/%s", pe_ns_name(t));
 		fds[t] = openat(pin->procfd, rel, O_RDONLY | O_CLOEXEC);
@@ -261,12 +268,12 @@ static int join_through_proc(const struct pe_pin *pin, pe_ns_set set,
 	/* the fds belong to the pinned process only if it is still alive */
 	if (pe_pin_check_alive(pin, err) < 0)
 		goto out;
-	for (i = 0; i < sizeof(join_order) / sizeof(join_order[0]); i++) {
-		enum pe_ns_type t = join_order[i];
+	for (i = 0; i < PE_NS_COUNT; i++) {
+		enum pe_ns_type t = pe_ns_table[i].type;
 
 		if (fds[t] < 0)
 			continue;
-		if (setns(fds[t], clone_flag_of[t]) < 0) {
+		if (setns(fds[t], pe_ns_table[i].clone_flag) < 0) {
 			pe_error_errno(err, "joining the %s namespace of %d",
 				       pe_ns_name(t), (int)pin->pid);
 			goto out;
