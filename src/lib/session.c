@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A debug session (see include/podenter/session.h): the plan, then the run
- * in privilege phases. Read pe_session_run() top to bottom for the attach
- * path; each phase says what the pod can reach at that point.
+ * in privilege phases, numbered in the order they happen: read
+ * pe_session_run() (phases 1-6 and 10, podenter on the node), then
+ * run_stage() (7-9, in the node's PID namespace), run_child() (11) and
+ * run_command() (12, in the pod's PID namespace), top to bottom. Each phase
+ * says what the pod can reach at that point. The order is that of
+ * shared/notes/security.md: non-dumpable, pin and re-verify, every handle
+ * opened before the first setns, cgroup from the host side, setns, fork,
+ * then in the child: chdir, LSM label, bounding set, groups and uid/gid,
+ * capabilities, fds closed, no_new_privs, seccomp last (so that nothing of
+ * podenter's runs under the filter but execve), exec. (The environment is
+ * built by the stage, from the allowlist, after joining the UTS namespace.)
  */
 #include "config.h"
 
@@ -614,145 +623,6 @@ static int build_env(const struct session *s, struct pe_env *env,
 	return 0;
 }
 
-/* ---- the run: the command's process -------------------------------------- */
-
-/*
- * The command's process, a child of the reaper (which waits, suspended,
- * until it executes: see reaper.h), in the pod's PID namespace. It holds
- * its stdio (a pipe or the pty's peer on 0-2) and the user namespace
- * handle, nothing of the node's. Never returns.
- */
-static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
-{
-	const struct session *s = arg;
-	const struct pe_session_opts *o = s->o;
-	const struct pe_session_plan *plan = &s->plan;
-	struct pe_identity id = plan->id;
-	struct pe_error err;
-	int label_procfd = -1;
-
-	pe_error_clear(&err);
-	/* it dies with the reaper (and so with podenter) */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-	    getppid() != reaper)
-		_exit(SESSION_FAILED);
-	if (io_child(s, &err) < 0)
-		goto fail;
-	/* the label is written through a procfs instance of our own (of the
-	 * pod's PID namespace, attached nowhere, so nothing of the pod's can
-	 * stand in for it), made while we may still make one */
-	if (s->label[0]) {
-		label_procfd = pe_fs_new_detached(
-		    "proc", NULL,
-		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-		if (label_procfd < 0) {
-			pe_error_errno(&err, "making a procfs for the LSM "
-					     "label");
-			goto fail;
-		}
-	}
-	if (plan->join_user && pe_ns_join_user_fd(s->userns_fd, &err) < 0)
-		goto fail;
-	if (pe_chdir_checked(s->wd, &err) < 0)
-		goto fail;
-	if (plan->user == PE_USER_TARGET) {
-		id = s->target_id;
-		if (o->sandbox->run_as_nonroot && id.uid == 0) {
-			pe_error_set(&err, PE_ERR_USAGE, EPERM,
-				     "--profile restricted runs as non-root, "
-				     "and the session user is root");
-			goto fail;
-		}
-	}
-	/* the LSM label first (it applies at execve), then the bounding
-	 * set before the uid change, capabilities after it */
-	if (s->label[0] &&
-	    pe_sandbox_write_exec_label(label_procfd, s->label, &err) < 0)
-		goto fail;
-	if (pe_sandbox_drop_bounding(o->sandbox, &err) < 0 ||
-	    pe_identity_apply(&id, &err) < 0 ||
-	    pe_sandbox_set_caps(o->sandbox, &err) < 0)
-		goto fail;
-	/* a uid or gid change cleared the parent-death signal: arm it again,
-	 * then check the reaper did not die in between */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-	    getppid() != reaper)
-		_exit(SESSION_FAILED);
-	/* (tests: the child fully attached, before it closes its fds) */
-	test_pause_at("child-attached");
-	if (pe_close_fds_from(3) < 0) {
-		pe_error_errno(&err, "closing inherited file descriptors");
-		goto fail;
-	}
-	if (sigprocmask(SIG_SETMASK, &s->oldmask, NULL) < 0) {
-		pe_error_errno(&err, "restoring the signal mask");
-		goto fail;
-	}
-	/* seccomp last: nothing of podenter's own runs under it but execve */
-	if (pe_sandbox_set_no_new_privs(o->sandbox, &err) < 0 ||
-	    pe_sandbox_load_seccomp(o->sandbox, &err) < 0)
-		goto fail;
-	pe_exec_command(s->argv, s->env.v, &err);
-	if (err.kind == PE_ERR_NOT_FOUND && !(o->command && o->command[0])) {
-		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
-			     "the target has no %s (a distroless image?)",
-			     PE_SESSION_SHELL);
-		pe_error_hint(&err,
-			      "give a COMMAND that exists in it, use "
-			      "--net-only for the node's tools, or a tools "
-			      "view (--view tools)");
-	} else if (err.kind == PE_ERR_NOT_FOUND && !strchr(s->argv[0], '/')) {
-		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
-			     "%s: command not found in the target", s->argv[0]);
-		pe_error_hint(&err, "searched PATH=%s inside the target",
-			      pe_env_get(&s->env, "PATH")
-				  ? pe_env_get(&s->env, "PATH")
-				  : PE_DEFAULT_PATH);
-	}
-	child_fail(o, &err, pe_error_exit_code(&err, 1));
-fail:
-	child_fail(o, &err, SESSION_FAILED);
-}
-
-/*
- * The session's process, born in the pod's PID namespace as a child of
- * podenter (CLONE_PARENT). Never returns. The mounts it makes are shared
- * with the command; then it becomes the session's reaper (reaper.h) and
- * the command runs in a child of it (run_command).
- */
-static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
-{
-	const struct pe_session_plan *plan = &s->plan;
-	struct pe_error err;
-
-	pe_error_clear(&err);
-	/* the child must not outlive podenter (nor start after it died) */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-	    getppid() != (plan->pid_joined ? 0 : parent))
-		_exit(SESSION_FAILED);
-	if (plan->mount == PE_MOUNT_VIEW) {
-		if (pe_view_finish_in_child(&s->view, &err) < 0)
-			goto fail;
-		/* a distroless container's own tree: the tools' shell */
-		if (plan->view == PE_VIEW_CONTAINER &&
-		    !(s->o->command && s->o->command[0]) &&
-		    access(PE_SESSION_SHELL, X_OK) != 0) {
-			s->shell_argv[0] =
-			    (char *)PE_VIEW_TOOLS_MOUNT "/bin/sh";
-			s->argv = s->shell_argv;
-		}
-	} else if (plan->pid_joined && plan->mount != PE_MOUNT_NONE &&
-		   pe_ns_mount_fresh_proc(&err) < 0) {
-		goto fail;
-	}
-	pe_reaper_run(&s->waitset, s->o->hide_cmdline, run_command, s, &err);
-fail:
-	child_fail(s->o, &err, SESSION_FAILED);
-}
-
-/* ---- the run: the stage ----------------------------------------------------
- */
-
 /* A host uid or gid as a user namespace numbers it (its uid_map or gid_map
  * read through the pin), the overflow id 65534 when unmapped. */
 static int map_into_userns(int procfd, const char *mapfile, unsigned *id,
@@ -870,89 +740,6 @@ static int keep_only_session_fds(struct session *s, struct pe_error *err)
 	return 0;
 }
 
-/*
- * The stage: a child of podenter in the node's PID namespace, where no
- * process of the pod can see it. It joins the pod's namespaces, prepares
- * what the session's process needs, drops every host handle, then forks
- * that process (a sibling, so podenter is its parent) into the pod's PID
- * namespace, and exits. Never returns.
- */
-static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
-{
-	struct pe_error err;
-	pid_t child;
-
-	pe_error_clear(&err);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-	    getppid() != parent)
-		_exit(SESSION_FAILED);
-	/* podenter's own ends stay with podenter */
-	pe_audit_close(&s->audit);
-	if (s->io.pty.master >= 0)
-		close(s->io.pty.master);
-	s->io.pty.master = -1;
-	for (int i = 0; i < 3; i++) {
-		if (s->io.parent_fds[i] >= 0)
-			close(s->io.parent_fds[i]);
-		s->io.parent_fds[i] = -1;
-	}
-	close(s->children_fd);
-
-	/*
-	 * Phase 7, join: setns(pidfd, mask) into every namespace but the
-	 * user namespace, then the mount step. The stage is now in the pod's
-	 * network, IPC, UTS, cgroup (and mount) namespaces, still root on
-	 * the node and non-dumpable, but in the node's PID namespace: the pod
-	 * cannot see it. HOSTNAME is the target's: the environment is built
-	 * after joining its UTS namespace.
-	 */
-	if (pe_ns_join(&s->pin, s->plan.join, NULL, &err) < 0 ||
-	    mount_step_after_join(s, &err) < 0 ||
-	    build_env(s, &s->env, &err) < 0)
-		goto fail;
-
-	/*
-	 * Phase 8, read on the host side what the session's process needs
-	 * (the user namespace handle, the target's ids and LSM label), then
-	 * close every host handle: the pin, the host root, the audit sinks,
-	 * the caller's stdio.
-	 */
-	if (s->plan.join_user) {
-		s->userns_fd = pe_ns_open_user(&s->pin, &err);
-		if (s->userns_fd < 0)
-			goto fail;
-	}
-	if (s->plan.user == PE_USER_TARGET && read_target_identity(s, &err) < 0)
-		goto fail;
-	if (s->o->follow_context &&
-	    pe_sandbox_read_label(s->pin.procfd, s->label, sizeof(s->label),
-				  &err) < 0)
-		goto fail;
-	if (pe_pin_check_alive(&s->pin, &err) < 0 ||
-	    keep_only_session_fds(s, &err) < 0)
-		goto fail;
-
-	/*
-	 * Phase 9, fork into the pod's PID namespace (setns does not move
-	 * the caller): from here a pod process whose privileges cover the
-	 * session's may look at it through /proc; it holds its stdio and
-	 * the pod's own user namespace, nothing of the node's.
-	 */
-	child = pe_sys_fork_flags(CLONE_PARENT);
-	if (child < 0) {
-		pe_error_errno(&err, "forking into the target");
-		if (errno == ENOMEM && s->plan.pid_joined)
-			pe_error_hint(&err, "the target's PID namespace may "
-					    "have no init any more");
-		goto fail;
-	}
-	if (child == 0)
-		run_child(s, parent);
-	_exit(0);
-fail:
-	child_fail(s->o, &err, SESSION_FAILED);
-}
-
 /* The session's PID: podenter's only child once the stage is gone. */
 static pid_t session_pid(const struct session *s, struct pe_error *err)
 {
@@ -970,6 +757,12 @@ static pid_t session_pid(const struct session *s, struct pe_error *err)
 				    "finding the session's process");
 	return (pid_t)pid;
 }
+
+static void __attribute__((noreturn))
+run_stage(struct session *s, pid_t parent);
+static void __attribute__((noreturn))
+run_child(struct session *s, pid_t parent);
+static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper);
 
 /* ---- the run: phases in order -------------------------------------------- */
 
@@ -1128,4 +921,229 @@ fail:
 	session_release(s, rc);
 	free(s);
 	return -1;
+}
+
+/* ---- the stage, in the node's PID namespace ----------------------------- */
+
+/*
+ * The stage: a child of podenter in the node's PID namespace, where no
+ * process of the pod can see it. It joins the pod's namespaces, prepares
+ * what the session's process needs, drops every host handle, then forks
+ * that process (a sibling, so podenter is its parent) into the pod's PID
+ * namespace, and exits. Never returns.
+ */
+static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
+{
+	struct pe_error err;
+	pid_t child;
+
+	pe_error_clear(&err);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != parent)
+		_exit(SESSION_FAILED);
+	/* podenter's own ends stay with podenter */
+	pe_audit_close(&s->audit);
+	if (s->io.pty.master >= 0)
+		close(s->io.pty.master);
+	s->io.pty.master = -1;
+	for (int i = 0; i < 3; i++) {
+		if (s->io.parent_fds[i] >= 0)
+			close(s->io.parent_fds[i]);
+		s->io.parent_fds[i] = -1;
+	}
+	close(s->children_fd);
+
+	/*
+	 * Phase 7, join: setns(pidfd, mask) into every namespace but the
+	 * user namespace, then the mount step. The stage is now in the pod's
+	 * network, IPC, UTS, cgroup (and mount) namespaces, still root on
+	 * the node and non-dumpable, but in the node's PID namespace: the pod
+	 * cannot see it. HOSTNAME is the target's: the environment is built
+	 * after joining its UTS namespace.
+	 */
+	if (pe_ns_join(&s->pin, s->plan.join, NULL, &err) < 0 ||
+	    mount_step_after_join(s, &err) < 0 ||
+	    build_env(s, &s->env, &err) < 0)
+		goto fail;
+
+	/*
+	 * Phase 8, read on the host side what the session's process needs
+	 * (the user namespace handle, the target's ids and LSM label), then
+	 * close every host handle: the pin, the host root, the audit sinks,
+	 * the caller's stdio.
+	 */
+	if (s->plan.join_user) {
+		s->userns_fd = pe_ns_open_user(&s->pin, &err);
+		if (s->userns_fd < 0)
+			goto fail;
+	}
+	if (s->plan.user == PE_USER_TARGET && read_target_identity(s, &err) < 0)
+		goto fail;
+	if (s->o->follow_context &&
+	    pe_sandbox_read_label(s->pin.procfd, s->label, sizeof(s->label),
+				  &err) < 0)
+		goto fail;
+	if (pe_pin_check_alive(&s->pin, &err) < 0 ||
+	    keep_only_session_fds(s, &err) < 0)
+		goto fail;
+
+	/*
+	 * Phase 9, fork into the pod's PID namespace (setns does not move
+	 * the caller): from here a pod process whose privileges cover the
+	 * session's may look at it through /proc; it holds its stdio and
+	 * the pod's own user namespace, nothing of the node's.
+	 */
+	child = pe_sys_fork_flags(CLONE_PARENT);
+	if (child < 0) {
+		pe_error_errno(&err, "forking into the target");
+		if (errno == ENOMEM && s->plan.pid_joined)
+			pe_error_hint(&err, "the target's PID namespace may "
+					    "have no init any more");
+		goto fail;
+	}
+	if (child == 0)
+		run_child(s, parent);
+	_exit(0);
+fail:
+	child_fail(s->o, &err, SESSION_FAILED);
+}
+
+/* ---- in the pod's PID namespace ------------------------------------------ */
+
+/*
+ * Phase 11, the session's process, born in the pod's PID namespace as a
+ * child of podenter (CLONE_PARENT), holding its stdio and at most the
+ * pod's user namespace. Never returns. The mounts it makes (a fresh /proc)
+ * are shared with the command; then it becomes the session's reaper
+ * (reaper.h) and the command runs in a child of it (run_command).
+ */
+static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
+{
+	const struct pe_session_plan *plan = &s->plan;
+	struct pe_error err;
+
+	pe_error_clear(&err);
+	/* the child must not outlive podenter (nor start after it died) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != (plan->pid_joined ? 0 : parent))
+		_exit(SESSION_FAILED);
+	if (plan->mount == PE_MOUNT_VIEW) {
+		if (pe_view_finish_in_child(&s->view, &err) < 0)
+			goto fail;
+		/* a distroless container's own tree: the tools' shell */
+		if (plan->view == PE_VIEW_CONTAINER &&
+		    !(s->o->command && s->o->command[0]) &&
+		    access(PE_SESSION_SHELL, X_OK) != 0) {
+			s->shell_argv[0] =
+			    (char *)PE_VIEW_TOOLS_MOUNT "/bin/sh";
+			s->argv = s->shell_argv;
+		}
+	} else if (plan->pid_joined && plan->mount != PE_MOUNT_NONE &&
+		   pe_ns_mount_fresh_proc(&err) < 0) {
+		goto fail;
+	}
+	pe_reaper_run(&s->waitset, s->o->hide_cmdline, run_command, s, &err);
+fail:
+	child_fail(s->o, &err, SESSION_FAILED);
+}
+
+/*
+ * Phase 12, the command's process, a child of the reaper (which waits,
+ * suspended, until it executes: see reaper.h), in the pod's PID namespace.
+ * It holds its stdio (a pipe or the pty's peer on 0-2) and the user
+ * namespace handle, nothing of the node's. In order: its own session and
+ * terminal, the user namespace, the working directory, the identity, the
+ * LSM label, the bounding set, uid/gid, capabilities, fds closed,
+ * no_new_privs, seccomp, exec. Never returns.
+ */
+static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
+{
+	const struct session *s = arg;
+	const struct pe_session_opts *o = s->o;
+	const struct pe_session_plan *plan = &s->plan;
+	struct pe_identity id = plan->id;
+	struct pe_error err;
+	int label_procfd = -1;
+
+	pe_error_clear(&err);
+	/* it dies with the reaper (and so with podenter) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != reaper)
+		_exit(SESSION_FAILED);
+	if (io_child(s, &err) < 0)
+		goto fail;
+	/* the label is written through a procfs instance of our own (of the
+	 * pod's PID namespace, attached nowhere, so nothing of the pod's can
+	 * stand in for it), made while we may still make one */
+	if (s->label[0]) {
+		label_procfd = pe_fs_new_detached(
+		    "proc", NULL,
+		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		if (label_procfd < 0) {
+			pe_error_errno(&err, "making a procfs for the LSM "
+					     "label");
+			goto fail;
+		}
+	}
+	if (plan->join_user && pe_ns_join_user_fd(s->userns_fd, &err) < 0)
+		goto fail;
+	if (pe_chdir_checked(s->wd, &err) < 0)
+		goto fail;
+	if (plan->user == PE_USER_TARGET) {
+		id = s->target_id;
+		if (o->sandbox->run_as_nonroot && id.uid == 0) {
+			pe_error_set(&err, PE_ERR_USAGE, EPERM,
+				     "--profile restricted runs as non-root, "
+				     "and the session user is root");
+			goto fail;
+		}
+	}
+	/* the LSM label first (it applies at execve), then the bounding
+	 * set before the uid change, capabilities after it */
+	if (s->label[0] &&
+	    pe_sandbox_write_exec_label(label_procfd, s->label, &err) < 0)
+		goto fail;
+	if (pe_sandbox_drop_bounding(o->sandbox, &err) < 0 ||
+	    pe_identity_apply(&id, &err) < 0 ||
+	    pe_sandbox_set_caps(o->sandbox, &err) < 0)
+		goto fail;
+	/* a uid or gid change cleared the parent-death signal: arm it again,
+	 * then check the reaper did not die in between */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != reaper)
+		_exit(SESSION_FAILED);
+	/* (tests: the child fully attached, before it closes its fds) */
+	test_pause_at("child-attached");
+	if (pe_close_fds_from(3) < 0) {
+		pe_error_errno(&err, "closing inherited file descriptors");
+		goto fail;
+	}
+	if (sigprocmask(SIG_SETMASK, &s->oldmask, NULL) < 0) {
+		pe_error_errno(&err, "restoring the signal mask");
+		goto fail;
+	}
+	/* seccomp last: nothing of podenter's own runs under it but execve */
+	if (pe_sandbox_set_no_new_privs(o->sandbox, &err) < 0 ||
+	    pe_sandbox_load_seccomp(o->sandbox, &err) < 0)
+		goto fail;
+	pe_exec_command(s->argv, s->env.v, &err);
+	if (err.kind == PE_ERR_NOT_FOUND && !(o->command && o->command[0])) {
+		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
+			     "the target has no %s (a distroless image?)",
+			     PE_SESSION_SHELL);
+		pe_error_hint(&err,
+			      "give a COMMAND that exists in it, use "
+			      "--net-only for the node's tools, or a tools "
+			      "view (--view tools)");
+	} else if (err.kind == PE_ERR_NOT_FOUND && !strchr(s->argv[0], '/')) {
+		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
+			     "%s: command not found in the target", s->argv[0]);
+		pe_error_hint(&err, "searched PATH=%s inside the target",
+			      pe_env_get(&s->env, "PATH")
+				  ? pe_env_get(&s->env, "PATH")
+				  : PE_DEFAULT_PATH);
+	}
+	child_fail(o, &err, pe_error_exit_code(&err, 1));
+fail:
+	child_fail(o, &err, SESSION_FAILED);
 }
