@@ -238,7 +238,6 @@ int pe_session_plan(const struct pe_session_opts *o,
  * a session of its own, with the caller's terminal out of reach.
  */
 struct session_io {
-	bool proxy;
 	struct pe_pty pty;
 	int child_fds[3]; /* what the child's 0-2 become (-1: inherited) */
 	int parent_fds[3]; /* podenter's ends of those pipes */
@@ -342,7 +341,6 @@ static int io_setup(struct session *s, struct pe_error *err)
 {
 	struct session_io *io = &s->io;
 
-	io->proxy = true;
 	if (s->plan.stdio == PE_STDIO_PTY) {
 		if (pe_pty_open(&io->pty, STDIN_FILENO, err) < 0)
 			return -1;
@@ -377,7 +375,8 @@ static int io_child(const struct session *s, struct pe_error *err)
 	return pe_stdio_attach_child(s->io.child_fds, err);
 }
 
-/* The parent's side when there is something to copy. */
+/* podenter's side: copy the stdio, forward signals (the session has a
+ * session of its own: no terminal signals it), wait for it. */
 static int io_run(struct session *s, pid_t child, struct pe_error *err)
 {
 	struct session_io *io = &s->io;
@@ -420,37 +419,6 @@ static int io_run(struct session *s, pid_t child, struct pe_error *err)
 		return -1;
 	}
 	return pe_exit_code_of(status);
-}
-
-static int forward_and_wait(struct session *s, pid_t child,
-			    struct pe_error *err)
-{
-	for (;;) {
-		siginfo_t info;
-		int sig = sigwaitinfo(&s->waitset, &info);
-		int status;
-		pid_t r;
-
-		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			kill(child, SIGKILL);
-			return pe_error_errno(err, "waiting for the session");
-		}
-		if (sig != SIGCHLD) {
-			/* the child has a session of its own (io_child): no
-			 * terminal signals it; this is the only way */
-			kill(child, sig);
-			continue;
-		}
-		r = waitpid(child, &status, WNOHANG);
-		if (r == 0 || (r < 0 && errno == EINTR))
-			continue;
-		if (r < 0)
-			return pe_error_errno(err, "waiting for the session");
-		if (WIFEXITED(status) || WIFSIGNALED(status))
-			return pe_exit_code_of(status);
-	}
 }
 
 /* --join-cgroup: podenter moves itself into the target's cgroups while it
@@ -910,10 +878,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	 * Phase 10, podenter: forward signals, copy the stdio, pass the exit
 	 * status through.
 	 */
-	if (s->io.proxy)
-		rc = io_run(s, child, err);
-	else
-		rc = forward_and_wait(s, child, err);
+	rc = io_run(s, child, err);
 	session_release(s, rc < 0 ? SESSION_FAILED : rc);
 	free(s);
 	return rc;
