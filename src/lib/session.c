@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -728,6 +729,48 @@ static pid_t session_pid(const struct session *s, struct pe_error *err)
 
 static void __attribute__((noreturn))
 run_stage(struct session *s, pid_t parent);
+
+struct stage_start {
+	const struct session *s;
+	pid_t parent;
+};
+
+/* The stage works on a copy of the session: it shares podenter's memory
+ * until it exits (below), and what it closes or moves must stay open in
+ * podenter's own record. */
+static int stage_main(void *arg)
+{
+	const struct stage_start *start = arg;
+	struct session copy = *start->s;
+
+	run_stage(&copy, start->parent);
+}
+
+/*
+ * Start the stage as posix_spawn starts a child: on a stack of its own,
+ * sharing podenter's memory (no page tables copied), podenter suspended
+ * until it exits; its own fd table and namespaces all the same. The
+ * session's process it forks gets a copy of that memory as it is then.
+ * Returns the stage's PID once it has exited (reap it), -1 on failure.
+ */
+static pid_t spawn_stage(const struct session *s, pid_t parent)
+{
+	const size_t size = 512 * 1024;
+	struct stage_start start = { .s = s, .parent = parent };
+	void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	pid_t pid;
+	int saved;
+
+	if (stack == MAP_FAILED)
+		return -1;
+	pid = clone(stage_main, (char *)stack + size,
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+	saved = errno;
+	munmap(stack, size);
+	errno = saved;
+	return pid;
+}
 static void __attribute__((noreturn))
 run_child(struct session *s, pid_t parent);
 static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper);
@@ -849,13 +892,11 @@ int pe_session_run(const struct pe_session_opts *o,
 		goto fail;
 	}
 	fflush(NULL);
-	stage = fork();
+	stage = spawn_stage(s, self);
 	if (stage < 0) {
-		pe_error_errno(err, "forking the session's stage");
+		pe_error_errno(err, "starting the session's stage");
 		goto fail;
 	}
-	if (stage == 0)
-		run_stage(s, self);
 	pe_pin_release(&s->pin);
 	io_close_child_ends(&s->io);
 	while (waitpid(stage, &status, 0) < 0)
