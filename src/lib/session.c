@@ -752,16 +752,25 @@ static int stage_main(void *arg)
  * until it exits; its own fd table and namespaces all the same. The
  * session's process it forks gets a copy of that memory as it is then.
  * Returns the stage's PID once it has exited (reap it), -1 on failure.
+ * A time namespace is joined only by a process that shares its memory
+ * with no other (setns: EUSERS): then the stage is an ordinary fork.
  */
 static pid_t spawn_stage(const struct session *s, pid_t parent)
 {
 	const size_t size = 512 * 1024;
 	struct stage_start start = { .s = s, .parent = parent };
-	void *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	void *stack;
 	pid_t pid;
 	int saved;
 
+	if (s->plan.join & PE_NS_BIT(PE_NS_TIME)) {
+		pid = fork();
+		if (pid == 0)
+			stage_main(&start);
+		return pid;
+	}
+	stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		return -1;
 	pid = clone(stage_main, (char *)stack + size,
@@ -960,23 +969,11 @@ static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
 	close(s->children_fd);
 
 	/*
-	 * Phase 7, join: setns(pidfd, mask) into every namespace but the
-	 * user namespace, then the mount step. The stage is now in the pod's
-	 * network, IPC, UTS, cgroup (and mount) namespaces, still root on
-	 * the node and non-dumpable, but in the node's PID namespace: the pod
-	 * cannot see it. HOSTNAME is the target's: the environment is built
-	 * after joining its UTS namespace.
-	 */
-	if (pe_ns_join(&s->pin, s->plan.join, NULL, &err) < 0 ||
-	    mount_step_after_join(s, &err) < 0 ||
-	    build_env(s, &s->env, &err) < 0)
-		goto fail;
-
-	/*
-	 * Phase 8, read on the host side what the session's process needs
-	 * (the user namespace handle, the target's ids and LSM label), then
-	 * close every host handle: the pin, the host root, the audit sinks,
-	 * the caller's stdio.
+	 * Phase 7, every handle and fact the session needs from the target,
+	 * read through the pin before the first setns: the user namespace
+	 * handle (checked to be the pinned process's), the target's ids, its
+	 * LSM label. The stage is in the node's PID namespace: the pod
+	 * cannot see it.
 	 */
 	if (s->plan.join_user) {
 		s->userns_fd = pe_ns_open_user(&s->pin, &err);
@@ -989,7 +986,20 @@ static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
 	    pe_sandbox_read_label(s->pin.procfd, s->label, sizeof(s->label),
 				  &err) < 0)
 		goto fail;
-	if (pe_pin_check_alive(&s->pin, &err) < 0 ||
+
+	/*
+	 * Phase 8, join: setns(pidfd, mask) into every namespace but the
+	 * user namespace, then the mount step; the stage is now in the pod's
+	 * network, IPC, UTS, cgroup (and mount) namespaces, still root on
+	 * the node, non-dumpable, unseen by the pod. HOSTNAME is the
+	 * target's: the environment is built after joining its UTS
+	 * namespace. Then every host handle is closed: the pin, the host
+	 * root, the audit sinks, the caller's stdio.
+	 */
+	if (pe_ns_join(&s->pin, s->plan.join, NULL, &err) < 0 ||
+	    mount_step_after_join(s, &err) < 0 ||
+	    build_env(s, &s->env, &err) < 0 ||
+	    pe_pin_check_alive(&s->pin, &err) < 0 ||
 	    keep_only_session_fds(s, &err) < 0)
 		goto fail;
 
