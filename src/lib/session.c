@@ -1127,9 +1127,9 @@ fail:
 /*
  * Phase 12, the command's process, a child of the reaper (which waits,
  * suspended, until it executes: see reaper.h), in the pod's PID namespace.
- * It holds its stdio (a pipe or the pty's peer on 0-2), the user
- * namespace handle and, until it closes its fds, the reaper's end of the
- * watch's channel: nothing of the node's. In order: its own session and
+ * It holds its stdio (a pipe or the pty's peer on 0-2) and the user
+ * namespace handle, nothing of the node's (the reaper's end of the
+ * watch's channel, inherited, is closed first). In order: its own session and
  * terminal, the user namespace, the working directory, the identity, the
  * LSM label, the bounding set, uid/gid, capabilities, fds closed,
  * no_new_privs, seccomp, exec. Never returns.
@@ -1144,6 +1144,10 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 	int label_procfd = -1;
 
 	pe_error_clear(&err);
+	/* the reaper reports us on the channel; we have no use for it (our
+	 * own fd table: closing it here leaves the reaper's open) */
+	if (s->watch.reaper_end >= 0)
+		close(s->watch.reaper_end);
 	/* it dies with the reaper (and so with podenter) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != reaper)

@@ -5,10 +5,10 @@
 # fds), root in the pod with every capability lists and follows their fds:
 # none may be a handle of the node's (the pinned /proc/PID, the pidfd, the
 # audit log, the syslog socket, a host /proc for --follow-context), only
-# the session's pipes. (2) hole 3, stdio: the session's fd 1 must not be
-# the operator's output file on the node: a pod process reopening
-# /proc/<session>/fd/1 for reading and writing (O_TRUNC) must neither read
-# nor truncate that file.
+# the session's pipes and, in the reaper, its end of podenter's watch.
+# (2) hole 3, stdio: the session's fd 1 must not be the operator's output
+# file on the node: a pod process reopening /proc/<session>/fd/1 for
+# reading and writing (O_TRUNC) must neither read nor truncate that file.
 source "$TESTLIB"
 source "$(dirname "$0")/enter-common.sh"
 t_require_root
@@ -55,9 +55,20 @@ else
 	t_expect_nomatch "no pidfd in the session" "$scan" "pidfd"
 	t_expect_nomatch "no audit log in the session" "$scan" "audit.log"
 	t_expect_nomatch "no /proc handle in the session" "$scan" " /proc"
-	t_expect_nomatch "no socket (syslog) in the session" "$scan" "socket:"
-	t_expect_eq "only pipes: the session's stdio" \
-		"$(printf '%s\n' "$scan" | awk '$3 !~ /^pipe:/' | wc -l)" 0
+	# One socket is the session's by design: until the command executed,
+	# the reaper holds its end of podenter's watch (reaper.h), a
+	# socketpair whose other end is podenter's (never a syslog socket,
+	# whose peer is the node's logger). The command holds none.
+	t_expect_nomatch "no socket in the command" "$scan" "^$(pod_pid "$child") [0-9]+ socket:"
+	own=" $(ls -l "/proc/$pe/fd" | sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p' | tr '\n' ' ')"
+	bad=
+	for ino in $(printf '%s\n' "$scan" | sed -n 's/.* socket:\[\([0-9]*\)\]$/\1/p' | sort -u); do
+		peer=$(ss -xn | awk -v i="$ino" '$6 == i { print $8 }')
+		case "$own" in *" $peer "*) [ -n "$peer" ] || bad="$bad $ino" ;; *) bad="$bad $ino" ;; esac
+	done
+	t_expect_eq "no socket in the session but the watch's channel to podenter" "$bad" ""
+	t_expect_eq "only pipes (and that channel): the session's stdio" \
+		"$(printf '%s\n' "$scan" | awk '$3 !~ /^pipe:/ && $3 !~ /^socket:/' | wc -l)" 0
 fi
 kill -CONT "$child" 2>/dev/null
 t_wait_for 200 bash -c "! kill -0 $pe 2>/dev/null"
