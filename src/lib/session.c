@@ -649,6 +649,39 @@ static int read_target_identity(struct session *s, struct pe_error *err)
 	return 0;
 }
 
+/* A read through the pin failed: when the target died meanwhile, the
+ * pin's own error is the one to report ("exited between lookup and join",
+ * exit 125 as ever), not the read's (ESRCH from a dead process's file). */
+static void target_gone_or(const struct pe_pin *pin, struct pe_error *err)
+{
+	struct pe_error gone;
+
+	pe_error_clear(&gone);
+	if (pe_pin_check_alive(pin, &gone) < 0 && gone.kind == PE_ERR_STALE)
+		*err = gone;
+}
+
+/* Phase 7's reads (run_stage), in the stage, through the pin. */
+static int read_target_facts(struct session *s, struct pe_error *err)
+{
+	if (s->plan.join_user) {
+		s->userns_fd = pe_ns_open_user(&s->pin, err);
+		if (s->userns_fd < 0)
+			return -1;
+	}
+	if (s->plan.user == PE_USER_TARGET && read_target_identity(s, err) < 0)
+		return -1;
+	if (s->o->follow_context &&
+	    pe_sandbox_read_label(s->pin.procfd, s->label, sizeof(s->label),
+				  err) < 0)
+		return -1;
+	if (s->plan.mount != PE_MOUNT_VIEW && s->plan.mount != PE_MOUNT_NONE &&
+	    s->plan.pid_joined &&
+	    pe_proc_guard_read(s->pin.procfd, &s->guard, err) < 0)
+		return -1;
+	return 0;
+}
+
 /* Move *fd onto target (closing the original; close-on-exec above
  * stdio); -1 on failure. */
 static int move_fd(int *fd, int target)
@@ -915,8 +948,10 @@ int pe_session_run(const struct pe_session_opts *o,
 	 * built from the pod's files and the tools (the node's files are
 	 * unreachable from here on).
 	 */
-	if (view_step(s, err) < 0)
+	if (view_step(s, err) < 0) {
+		target_gone_or(&s->pin, err);
 		goto fail;
+	}
 
 	/* The record, before any namespace is joined. */
 	if (audit_start(s, err) < 0)
@@ -1023,21 +1058,10 @@ static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
 	 * read them in phase 5). The stage is in the node's PID namespace:
 	 * the pod cannot see it.
 	 */
-	if (s->plan.join_user) {
-		s->userns_fd = pe_ns_open_user(&s->pin, &err);
-		if (s->userns_fd < 0)
-			goto fail;
+	if (read_target_facts(s, &err) < 0) {
+		target_gone_or(&s->pin, &err);
+		goto fail;
 	}
-	if (s->plan.user == PE_USER_TARGET && read_target_identity(s, &err) < 0)
-		goto fail;
-	if (s->o->follow_context &&
-	    pe_sandbox_read_label(s->pin.procfd, s->label, sizeof(s->label),
-				  &err) < 0)
-		goto fail;
-	if (s->plan.mount != PE_MOUNT_VIEW && s->plan.mount != PE_MOUNT_NONE &&
-	    s->plan.pid_joined &&
-	    pe_proc_guard_read(s->pin.procfd, &s->guard, &err) < 0)
-		goto fail;
 
 	/*
 	 * Phase 8, join: setns(pidfd, mask) into every namespace but the
