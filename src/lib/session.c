@@ -241,8 +241,8 @@ int pe_session_plan(const struct pe_session_opts *o,
  */
 struct session_io {
 	struct pe_pty pty;
-	int child_fds[3]; /* what the child's 0-2 become (-1: inherited) */
-	int parent_fds[3]; /* podenter's ends of those pipes */
+	int child_fds[3]; /* the session's ends of the pipes, for its 0-2 */
+	int parent_fds[3]; /* podenter's ends (-1: the caller's fd is closed) */
 };
 
 struct session {
@@ -375,6 +375,23 @@ static int io_child(const struct session *s, struct pe_error *err)
 	if (s->plan.stdio == PE_STDIO_PTY)
 		return pe_pty_attach_child(s->io.pty.peer, err);
 	return pe_stdio_attach_child(s->io.child_fds, err);
+}
+
+/* What a stage that failed wrote into the session's pipes (its message,
+ * once its own stderr was the pipe): copied out, nothing waited for. */
+static void io_pass_on_leftovers(struct session_io *io)
+{
+	char buf[4096];
+
+	for (int fd = 1; fd < 3; fd++) {
+		ssize_t n;
+
+		if (io->parent_fds[fd] < 0)
+			continue;
+		while ((n = read(io->parent_fds[fd], buf, sizeof(buf))) > 0)
+			if (write(fd, buf, (size_t)n) != n)
+				break;
+	}
 }
 
 /* podenter's side: copy the stdio, forward signals (the session has a
@@ -990,7 +1007,9 @@ int pe_session_run(const struct pe_session_opts *o,
 			goto fail;
 		}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		/* the stage reported its error (the report hook) */
+		/* the stage reported its error (the report hook), late ones
+		 * into the session's stderr pipe: pass them on */
+		io_pass_on_leftovers(&s->io);
 		rc = pe_exit_code_of(status);
 		session_release(s, rc);
 		free(s);
