@@ -19,8 +19,22 @@
 
 #define PE_IMAGE_CACHE_DEFAULT "/var/cache/podenter"
 
+/*
+ * Limits on what one image may unpack to (decompression bombs): bytes
+ * decompressed from all its archives, entries written, components in an
+ * entry's name. Over a limit the image is refused and nothing of it kept.
+ */
+#define PE_IMAGE_MAX_BYTES_DEFAULT (8ULL << 30)
+#define PE_IMAGE_MAX_FILES_DEFAULT 1000000ULL
+#define PE_IMAGE_MAX_DEPTH 128
+
 struct pe_image_opts {
-	const char *cache_dir; /* NULL: PE_IMAGE_CACHE_DEFAULT */
+	/* NULL: PE_IMAGE_CACHE_DEFAULT. It must be a directory (not a
+	 * symlink) owned by podenter's user and writable by no one else;
+	 * podenter makes it so when it creates it, and refuses it otherwise. */
+	const char *cache_dir;
+	uint64_t max_bytes; /* 0: PE_IMAGE_MAX_BYTES_DEFAULT */
+	uint64_t max_files; /* 0: PE_IMAGE_MAX_FILES_DEFAULT */
 	bool allow_device_nodes; /* root said so in podenter.conf */
 	/* "unix:///path" or a socket path for ctr's --address; NULL: default */
 	const char *containerd_address;
@@ -28,7 +42,10 @@ struct pe_image_opts {
 
 struct pe_image_result {
 	char rootfs[4096]; /* the unpacked tree */
-	char key[72]; /* sha256 of the image config, hex */
+	/* the cache key, hex: sha256 over the manifest's, the config's and
+	 * every layer's digest (two images sharing a config but not their
+	 * layers never share a tree) */
+	char key[72];
 	bool reused; /* found complete in the cache */
 	bool rebuilt; /* a corrupt cached copy was replaced */
 };
@@ -66,7 +83,7 @@ enum pe_tar_mode {
 };
 
 /* Apply one (optionally gzip-compressed) tar stream onto the directory
- * rootfd. */
+ * rootfd, within the limits of o (max_bytes, max_files, depth). */
 int pe_image_apply_tar(int rootfd, const char *tar_path, enum pe_tar_mode mode,
 		       const struct pe_image_opts *o, struct pe_error *err);
 

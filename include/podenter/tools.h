@@ -4,7 +4,8 @@
  * defaults (/etc/podenter.conf).
  *
  * SOURCE is one of:
- *   host        the node's own root file system (the host root), read-only
+ *   host        the node's programs and what they need from the host root
+ *               (pe_tools_host_paths), read-only: never the whole root
  *   builtin     the static busybox toolbox installed with podenter
  *   image:REF   an image already on the node, from its runtime
  *   PATH        a directory holding a root file system, or an OCI layout /
@@ -32,6 +33,9 @@ struct pe_config {
 	char profile[64]; /* "" = the sandbox's default */
 	char cache_dir[PATH_MAX]; /* "" = /var/cache/podenter */
 	bool allow_device_nodes; /* image archives may create device nodes */
+	/* limits on what one image unpacks to (0: the defaults of image.h) */
+	unsigned long long image_max_bytes;
+	unsigned long long image_max_files;
 	char path[PATH_MAX]; /* the file read, "" when none existed */
 };
 
@@ -70,6 +74,16 @@ struct pe_tools {
 int pe_tools_resolve(const char *source, const struct pe_hostroot *hr,
 		     const struct pe_config *cfg, struct pe_tools *out,
 		     struct pe_error *err);
+
+/*
+ * What of the host root the host tools source shows (relative paths,
+ * NULL-terminated): the node's programs and libraries and the few files
+ * they need to run, never its secrets or state. A session's root is
+ * reachable by any pod process with the session's uid and capabilities
+ * (/proc/<session>/root), so what is not here must never be in a view.
+ * A view builds its tools tree from exactly these (pe_view_opts.tools_only).
+ */
+extern const char *const pe_tools_host_paths[];
 
 /* The builtin toolbox directory (PODENTER_TOOLBOX or PE_TOOLBOX_DIR). */
 const char *pe_tools_builtin_dir(void);

@@ -47,6 +47,11 @@ struct pe_view_opts {
 	/* Directory holding the tools tree, as this process sees it now
 	 * (before any namespace change). NULL: no tools (only /target). */
 	const char *tools_dir;
+	/* NULL: all of tools_dir. Else only these paths of it (relative,
+	 * NULL-terminated; pe_tools_host_paths for the node's root): the view
+	 * builds its tools tree of clones of just these, in a tmpfs of its
+	 * own, so nothing else of tools_dir is reachable in the session. */
+	const char *const *tools_only;
 	/* Writes to the container's files go through (tools and container
 	 * views); refused for merged, whose writes always vanish. */
 	bool rw;

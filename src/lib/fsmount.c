@@ -57,20 +57,6 @@ out:
 
 static const char *const mask_tmpfs_opts[] = { "mode=0555", NULL };
 
-/* Attach the detached mount mnt onto dstfd and close it. */
-static int attach_and_close(int mnt, int dstfd)
-{
-	int rc, saved;
-
-	rc = pe_sys_move_mount(mnt, "", dstfd, "",
-			       MOVE_MOUNT_F_EMPTY_PATH |
-				   MOVE_MOUNT_T_EMPTY_PATH);
-	saved = errno;
-	close(mnt);
-	errno = saved;
-	return rc;
-}
-
 /* The same guard with mount(2), for kernels before 5.2 (no open_tree). The
  * remount must name the new bind: rel is resolved again, which crosses onto
  * the mount just made. */
@@ -100,12 +86,12 @@ static int legacy_guard(int rootfd, const char *rel, int dstfd, bool dir,
 }
 
 int pe_fs_guard_path(int rootfd, const char *rel, enum pe_fs_guard_kind kind,
-		     int nullfd)
+		     int nullfd, int *maskdir)
 {
 	struct pe_mount_attr ro = { .attr_set = GUARD_ATTRS };
 	struct stat st;
 	int dstfd, mnt, rc = -1, saved;
-	bool dir;
+	bool dir = false, new_tmpfs = false;
 
 	/* no symlink is followed: a guard lands on the path named, or on
 	 * nothing */
@@ -113,16 +99,25 @@ int pe_fs_guard_path(int rootfd, const char *rel, enum pe_fs_guard_kind kind,
 				RESOLVE_NO_SYMLINKS);
 	if (dstfd < 0)
 		return errno == ENOENT ? 1 : -1;
-	if (fstat(dstfd, &st) < 0)
-		goto out;
-	dir = S_ISDIR(st.st_mode);
-	if (kind == PE_FS_MASK && dir)
+	if (kind == PE_FS_MASK) {
+		if (fstat(dstfd, &st) < 0)
+			goto out;
+		dir = S_ISDIR(st.st_mode);
+	}
+	if (dir && *maskdir >= 0) {
+		/* one empty tmpfs for every masked directory */
+		mnt = pe_sys_open_tree(*maskdir, "",
+				       OPEN_TREE_CLONE | AT_EMPTY_PATH |
+					   OPEN_TREE_CLOEXEC);
+	} else if (dir) {
 		mnt = pe_fs_new_detached("tmpfs", mask_tmpfs_opts, GUARD_ATTRS);
-	else
+		new_tmpfs = true;
+	} else {
 		/* recursive: a guard made below it earlier stays in place */
 		mnt = pe_sys_open_tree(kind == PE_FS_MASK ? nullfd : dstfd, "",
 				       OPEN_TREE_CLONE | AT_EMPTY_PATH |
 					   AT_RECURSIVE | OPEN_TREE_CLOEXEC);
+	}
 	if (mnt < 0) {
 		if (errno == ENOSYS)
 			rc =
@@ -141,7 +136,17 @@ int pe_fs_guard_path(int rootfd, const char *rel, enum pe_fs_guard_kind kind,
 			    legacy_guard(rootfd, rel, dstfd, dir, kind, nullfd);
 		goto out;
 	}
-	rc = attach_and_close(mnt, dstfd);
+	rc = pe_sys_move_mount(mnt, "", dstfd, "",
+			       MOVE_MOUNT_F_EMPTY_PATH |
+				   MOVE_MOUNT_T_EMPTY_PATH);
+	saved = errno;
+	/* attached now: the fd names a mount of ours to clone the next
+	 * directory masks from */
+	if (rc == 0 && new_tmpfs)
+		*maskdir = mnt;
+	else
+		close(mnt);
+	errno = saved;
 out:
 	saved = errno;
 	close(dstfd);

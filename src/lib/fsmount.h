@@ -27,11 +27,12 @@ int pe_fs_new_detached(const char *fstype, const char *const *opts,
  * namespace; the caller verifies it). rootfd is an fd of the tree's root in
  * the caller's mount namespace. The new mount API when the kernel has it,
  * else mount(2) onto /proc/self/fd/N (a /proc of the caller's must be
- * mounted then). Returns 0, 1 when rel does not exist (nothing to guard),
- * or -1 with errno.
+ * mounted then). *maskdir (start with -1; the caller closes it) keeps the
+ * first directory mask's tmpfs, which later ones are cloned from. Returns 0,
+ * 1 when rel does not exist (nothing to guard), or -1 with errno.
  */
 enum pe_fs_guard_kind { PE_FS_READONLY, PE_FS_MASK };
 int pe_fs_guard_path(int rootfd, const char *rel, enum pe_fs_guard_kind kind,
-		     int nullfd);
+		     int nullfd, int *maskdir);
 
 #endif

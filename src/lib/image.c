@@ -3,9 +3,11 @@
  * OCI layout and docker-save tarballs unpacked into a cache of tools trees.
  *
  * The cache: <cache>/<key>/rootfs and <cache>/<key>/tree.sha256, where key
- * is the sha256 of the image's config blob (its image ID) and tree.sha256
- * records the unpacked tree's shape. A copy whose shape no longer matches
- * is removed and unpacked again. New copies are built under a temporary
+ * is a sha256 over the digests of the image's manifest, config and every
+ * layer (each layer checked against its digest first: a config shared by
+ * two images with other layers must not make them share a tree), and
+ * tree.sha256 records the unpacked tree's shape. A copy whose shape no longer
+ * matches is removed and unpacked again. New copies are built under a temporary
  * name and renamed into place, so an interrupted unpack is never reused.
  *
  * Every file operation inside a tree being built is relative to its
@@ -166,17 +168,62 @@ struct tar_entry {
 	unsigned int dev_major, dev_minor;
 };
 
+/* What is left of an image's limits while its archives are applied. */
+struct unpack_budget {
+	uint64_t bytes; /* decompressed bytes */
+	uint64_t files; /* entries written */
+	uint64_t max_bytes, max_files; /* for messages */
+};
+
+static void budget_init(struct unpack_budget *b, const struct pe_image_opts *o)
+{
+	b->max_bytes =
+	    o && o->max_bytes ? o->max_bytes : PE_IMAGE_MAX_BYTES_DEFAULT;
+	b->max_files =
+	    o && o->max_files ? o->max_files : PE_IMAGE_MAX_FILES_DEFAULT;
+	b->bytes = b->max_bytes;
+	b->files = b->max_files;
+}
+
 struct tar_reader {
 	gzFile gz;
 	uint64_t skip; /* data + padding of the current entry left unread */
 	bool seen_header;
 	const char *path;
+	uint64_t read; /* decompressed bytes read in this pass */
+	uint64_t limit; /* ... at most (what is left of the image's budget) */
+	uint64_t max_bytes; /* the image's limit, for messages */
+	bool over; /* a read went past the limit */
 };
+
+/* Count n more decompressed bytes; false (and r->over) past the limit. */
+static bool tar_account(struct tar_reader *r, size_t n)
+{
+	if (r->read + n > r->limit) {
+		r->over = true;
+		return false;
+	}
+	r->read += n;
+	return true;
+}
+
+static int over_budget(const struct tar_reader *r, struct pe_error *err)
+{
+	pe_error_set(err, PE_ERR_PARSE, 0,
+		     "%s: refused: the image unpacks to more than %llu bytes",
+		     r->path, (unsigned long long)r->max_bytes);
+	pe_error_hint(err,
+		      "a decompression bomb, or a very big image: raise "
+		      "'image-max-bytes' in podenter.conf if you trust it");
+	return -1;
+}
 
 static int tar_read(struct tar_reader *r, void *buf, size_t n)
 {
 	size_t got = 0;
 
+	if (!tar_account(r, n))
+		return -1;
 	while (got < n) {
 		int k = gzread(
 		    r->gz, (char *)buf + got,
@@ -317,7 +364,11 @@ static int tar_next(struct tar_reader *r, struct tar_entry *e,
 		if (gzeof(r->gz))
 			return 0;
 		{
-			int k = gzread(r->gz, b, sizeof(b));
+			int k;
+
+			if (!tar_account(r, sizeof(b)))
+				goto truncated;
+			k = gzread(r->gz, b, sizeof(b));
 			if (k == 0)
 				return 0;
 			if (k != (int)sizeof(b) && !r->seen_header)
@@ -411,6 +462,8 @@ static int tar_next(struct tar_reader *r, struct tar_entry *e,
 		return 1;
 	}
 truncated:
+	if (r->over)
+		return over_budget(r, err);
 	return pe_error_set(err, PE_ERR_PARSE, 0, "%s: truncated archive",
 			    r->path);
 }
@@ -566,7 +619,11 @@ static int extract_entry(int rootfd, struct tar_reader *r, struct tar_entry *e,
 		    pfd, base,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 || write_data(r, fd, e->size) < 0) {
-			pe_error_errno(err, "%s: writing %s", r->path, e->name);
+			if (r->over)
+				over_budget(r, err);
+			else
+				pe_error_errno(err, "%s: writing %s", r->path,
+					       e->name);
 			if (fd >= 0)
 				close(fd);
 			goto out;
@@ -676,6 +733,20 @@ static int vet_entry(const struct tar_reader *r, struct tar_entry *e,
 	if (pe_image_clean_name(e->name) < 0)
 		return refuse(err, r->path, "entry '%s' leaves the root",
 			      shown);
+	{
+		unsigned depth = 1;
+
+		for (const char *c = e->name; *c; c++)
+			depth += *c == '/';
+		if (depth > PE_IMAGE_MAX_DEPTH)
+			return refuse(err, r->path,
+				      "entry '%.64s...' is more than %d "
+				      "directories deep",
+				      shown, PE_IMAGE_MAX_DEPTH);
+	}
+	/* the declared size, before a byte of it is written */
+	if (e->size > r->limit - r->read)
+		return over_budget(r, err);
 	if (mode == PE_TAR_LAYER && whiteout_of(e->name) &&
 	    !whiteout_target_ok(whiteout_of(e->name)))
 		return refuse(err, r->path,
@@ -753,9 +824,11 @@ static int apply_whiteouts(int rootfd, struct tar_reader *r,
 /* Apply the tar stream on fd (consumed); tar_path names it in messages. */
 static int apply_tar_fd(int rootfd, int fd, const char *tar_path,
 			enum pe_tar_mode mode, const struct pe_image_opts *o,
-			struct pe_error *err)
+			struct unpack_budget *budget, struct pe_error *err)
 {
-	struct tar_reader r = { .path = tar_path };
+	struct tar_reader r = { .path = tar_path,
+				.limit = budget->bytes,
+				.max_bytes = budget->max_bytes };
 	struct tar_entry e;
 	int k, rc = -1;
 
@@ -776,17 +849,28 @@ static int apply_tar_fd(int rootfd, int fd, const char *tar_path,
 		}
 		r.skip = 0;
 		r.seen_header = false;
+		r.read = 0;
 	}
 	while ((k = tar_next(&r, &e, err)) == 1) {
 		if (vet_entry(&r, &e, mode, o, err) < 0)
 			goto out;
 		if (e.name[0] == '\0' || whiteout_of(e.name))
 			continue;
+		if (budget->files == 0) {
+			refuse(err, tar_path,
+			       "the image holds more than %llu entries",
+			       (unsigned long long)budget->max_files);
+			pe_error_hint(err, "raise 'image-max-files' in "
+					   "podenter.conf if you trust it");
+			goto out;
+		}
+		budget->files--;
 		if (extract_entry(rootfd, &r, &e, mode, o, err) < 0)
 			goto out;
 	}
 	if (k == 0)
 		rc = 0;
+	budget->bytes -= r.read;
 out:
 	gzclose(r.gz);
 	return rc;
@@ -795,11 +879,13 @@ out:
 int pe_image_apply_tar(int rootfd, const char *tar_path, enum pe_tar_mode mode,
 		       const struct pe_image_opts *o, struct pe_error *err)
 {
+	struct unpack_budget budget;
 	int fd = open(tar_path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return pe_error_errno(err, "opening %s", tar_path);
-	return apply_tar_fd(rootfd, fd, tar_path, mode, o, err);
+	budget_init(&budget, o);
+	return apply_tar_fd(rootfd, fd, tar_path, mode, o, &budget, err);
 }
 
 /* --- digests ----------------------------------------------------------------
@@ -820,6 +906,47 @@ static int sha256_file(int dirfd, const char *rel, char out[65])
 	close(fd);
 	if (n < 0)
 		return -1;
+	pe_sha256_final(&ctx, md);
+	pe_sha256_hex(md, out);
+	return 0;
+}
+
+/* sha256 of rel's content after gzip decompression (as is when it is not
+ * gzip): a docker-save layer's diff_id. At most *budget bytes are read
+ * (a bomb); -1 with errno EFBIG past it. */
+static int sha256_uncompressed(int dirfd, const char *rel, uint64_t budget,
+			       char out[65])
+{
+	unsigned char md[32], buf[65536];
+	struct pe_sha256 ctx;
+	int fd = open_in_root(dirfd, rel, O_RDONLY, RESOLVE_NO_SYMLINKS);
+	uint64_t total = 0;
+	gzFile gz;
+	int n;
+
+	if (fd < 0)
+		return -1;
+	gz = gzdopen(fd, "rb");
+	if (!gz) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	pe_sha256_init(&ctx);
+	while ((n = gzread(gz, buf, sizeof(buf))) > 0) {
+		total += (uint64_t)n;
+		if (total > budget) {
+			gzclose(gz);
+			errno = EFBIG;
+			return -1;
+		}
+		pe_sha256_update(&ctx, buf, (size_t)n);
+	}
+	gzclose(gz);
+	if (n < 0) {
+		errno = EIO;
+		return -1;
+	}
 	pe_sha256_final(&ctx, md);
 	pe_sha256_hex(md, out);
 	return 0;
@@ -1016,6 +1143,10 @@ struct image_plan {
 	char config[128]; /* relative path of the config blob */
 	char *layers[LAYERS_MAX]; /* relative paths, in order */
 	size_t n_layers;
+	char manifest[72]; /* OCI: "sha256:<hex>" of the manifest, else "" */
+	/* each layer's checked digest: OCI the blob's, docker-save the
+	 * uncompressed tar's (its diff_id) */
+	char layer_digest[LAYERS_MAX][65];
 };
 
 static void plan_free(struct image_plan *p)
@@ -1094,6 +1225,7 @@ static int plan_oci(int layout, const char *what, struct image_plan *p,
 	json_object_put(index);
 	if (!man)
 		return -1;
+	snprintf(p->manifest, sizeof(p->manifest), "%s", digest);
 	if (!json_object_object_get_ex(man, "config", &cfg) ||
 	    verify_blob(layout, jstr(cfg, "digest"), err, what) < 0) {
 		if (!err->msg[0])
@@ -1125,6 +1257,9 @@ static int plan_oci(int layout, const char *what, struct image_plan *p,
 		    verify_blob(layout, jstr(l, "digest"), err, what) < 0)
 			goto out;
 		blob_path(jstr(l, "digest"), rel, sizeof(rel));
+		snprintf(p->layer_digest[p->n_layers],
+			 sizeof(p->layer_digest[0]), "%s",
+			 jstr(l, "digest") + 7);
 		p->layers[p->n_layers] = strdup(rel);
 		if (!p->layers[p->n_layers])
 			goto out;
@@ -1202,6 +1337,70 @@ out:
 	return rc;
 }
 
+/*
+ * docker-save names its layers by path: each layer's uncompressed content
+ * must be what the config's rootfs.diff_ids says it is, in order, so the
+ * layers are the ones the config (whose digest is checked) describes.
+ */
+static int verify_docker_layers(int layout, const char *what,
+				struct image_plan *p, uint64_t max_bytes,
+				struct pe_error *err)
+{
+	struct json_object *cfg = read_json(layout, p->config, what, err);
+	struct json_object *rootfs, *ids;
+	int rc = -1;
+
+	if (!cfg)
+		return -1;
+	if (!json_object_object_get_ex(cfg, "rootfs", &rootfs) ||
+	    !json_object_object_get_ex(rootfs, "diff_ids", &ids) ||
+	    !json_object_is_type(ids, json_type_array) ||
+	    json_object_array_length(ids) != p->n_layers) {
+		pe_error_set(err, PE_ERR_PARSE, 0,
+			     "%s: refused: the config's rootfs.diff_ids do not "
+			     "list the %zu layers of manifest.json",
+			     what, p->n_layers);
+		goto out;
+	}
+	for (size_t i = 0; i < p->n_layers; i++) {
+		const char *want =
+		    json_object_get_string(json_object_array_get_idx(ids, i));
+
+		if (sha256_uncompressed(layout, p->layers[i], max_bytes,
+					p->layer_digest[i]) < 0) {
+			if (errno == EFBIG) {
+				pe_error_set(err, PE_ERR_PARSE, 0,
+					     "%s: refused: layer %s unpacks "
+					     "to more than %llu bytes",
+					     what, p->layers[i],
+					     (unsigned long long)max_bytes);
+				pe_error_hint(err, "a decompression bomb, or a "
+						   "very big image: raise "
+						   "'image-max-bytes' in "
+						   "podenter.conf if you "
+						   "trust it");
+			} else {
+				pe_error_errno(err, "%s: reading layer %s",
+					       what, p->layers[i]);
+			}
+			goto out;
+		}
+		if (!want || strncmp(want, "sha256:", 7) != 0 ||
+		    strcmp(want + 7, p->layer_digest[i]) != 0) {
+			pe_error_set(err, PE_ERR_PARSE, 0,
+				     "%s: refused: layer %s does not match "
+				     "the config's diff_id %s",
+				     what, p->layers[i],
+				     want ? want : "(none)");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	json_object_put(cfg);
+	return rc;
+}
+
 /* --- the cache -------------------------------------------------------------
  */
 
@@ -1219,6 +1418,77 @@ static int mkdir_p(const char *path, mode_t mode)
 		*p = '/';
 	}
 	return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/*
+ * Open the cache directory, making it (0700) when it is missing. One that
+ * exists must look like podenter made it: a directory, not a symlink,
+ * owned by this user and writable by no one else; anyone else who can
+ * write there could plant a tree that sessions would run as tools.
+ */
+static int open_cache(const char *cache_dir, struct pe_error *err)
+{
+	struct stat st;
+	int fd;
+
+	if (mkdir_p(cache_dir, 0700) < 0)
+		return pe_error_errno(err, "creating the cache %s", cache_dir);
+	fd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR) {
+			pe_error_set(err, PE_ERR_USAGE, errno,
+				     "refused: the cache %s is a symlink or "
+				     "not a directory",
+				     cache_dir);
+			pe_error_hint(err, "point cache-dir in podenter.conf "
+					   "at a directory of root's");
+			return -1;
+		}
+		return pe_error_errno(err, "opening the cache %s", cache_dir);
+	}
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return pe_error_errno(err, "opening the cache %s", cache_dir);
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		close(fd);
+		pe_error_set(err, PE_ERR_USAGE, EPERM,
+			     "refused: the cache %s is %s (owner uid %u, mode "
+			     "%04o), not podenter's own",
+			     cache_dir,
+			     st.st_uid != geteuid() ? "owned by another user"
+						    : "writable by others",
+			     (unsigned)st.st_uid,
+			     (unsigned)(st.st_mode & 07777));
+		pe_error_hint(err, "remove it (podenter makes it, mode 0700), "
+				   "or point cache-dir in podenter.conf "
+				   "elsewhere");
+		return -1;
+	}
+	return fd;
+}
+
+/* The cache key: what makes the tree, every piece by its checked digest. */
+static void cache_key(const struct image_plan *p, const char *cfg_digest,
+		      char out[65])
+{
+	struct pe_sha256 ctx;
+	unsigned char md[32];
+	char line[128];
+
+	pe_sha256_init(&ctx);
+	snprintf(line, sizeof(line), "podenter image cache 2\nmanifest %s\n",
+		 p->manifest);
+	pe_sha256_update(&ctx, line, strlen(line));
+	snprintf(line, sizeof(line), "config sha256:%s\n", cfg_digest);
+	pe_sha256_update(&ctx, line, strlen(line));
+	for (size_t i = 0; i < p->n_layers; i++) {
+		snprintf(line, sizeof(line), "layer sha256:%s\n",
+			 p->layer_digest[i]);
+		pe_sha256_update(&ctx, line, strlen(line));
+	}
+	pe_sha256_final(&ctx, md);
+	pe_sha256_hex(md, out);
 }
 
 /* A cached copy is usable when its recorded shape matches what is there. */
@@ -1253,12 +1523,17 @@ static bool cache_valid(int cachefd, const char *key)
 }
 
 static int unpack_layout(int layout, const char *what, const char *cache_dir,
-			 const struct pe_image_opts *o,
+			 int cachefd, const struct pe_image_opts *o,
+			 struct unpack_budget *budget,
 			 struct pe_image_result *res, struct pe_error *err)
 {
-	struct image_plan plan = { .n_layers = 0 };
-	char cfg_digest[65], tmpname[128] = "", digest[65];
-	int cachefd = -1, tmpfd = -1, rootfd = -1, fd, rc = -1;
+	struct image_plan *plan_mem = calloc(1, sizeof(*plan_mem));
+	char cfg_digest[65], tmpname[128] = "", digest[65], key[65];
+	int tmpfd = -1, rootfd = -1, fd, rc = -1;
+
+	if (!plan_mem)
+		return pe_error_errno(err, "planning %s", what);
+#define plan (*plan_mem)
 
 	if (plan_oci(layout, what, &plan, err) < 0) {
 		struct pe_error first = *err;
@@ -1270,7 +1545,9 @@ static int unpack_layout(int layout, const char *what, const char *cache_dir,
 		close(fd_json);
 		plan_free(&plan);
 		pe_error_clear(err);
-		if (plan_docker(layout, what, &plan, err) < 0)
+		if (plan_docker(layout, what, &plan, err) < 0 ||
+		    verify_docker_layers(layout, what, &plan, budget->bytes,
+					 err) < 0)
 			goto out;
 	}
 	if (sha256_file(layout, plan.config, cfg_digest) < 0) {
@@ -1278,25 +1555,16 @@ static int unpack_layout(int layout, const char *what, const char *cache_dir,
 			       plan.config);
 		goto out;
 	}
-	snprintf(res->key, sizeof(res->key), "%s", cfg_digest);
-	if (mkdir_p(cache_dir, 0700) < 0) {
-		pe_error_errno(err, "creating the cache %s", cache_dir);
-		goto out;
-	}
-	cachefd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cachefd < 0) {
-		pe_error_errno(err, "opening the cache %s", cache_dir);
-		goto out;
-	}
+	cache_key(&plan, cfg_digest, key);
+	snprintf(res->key, sizeof(res->key), "%s", key);
 	snprintf(res->rootfs, sizeof(res->rootfs), "%s/%s/rootfs", cache_dir,
-		 cfg_digest);
-	if (cache_valid(cachefd, cfg_digest)) {
+		 key);
+	if (cache_valid(cachefd, key)) {
 		res->reused = true;
 		rc = 0;
 		goto out;
 	}
-	snprintf(tmpname, sizeof(tmpname), ".unpack-%s-%d", cfg_digest,
-		 (int)getpid());
+	snprintf(tmpname, sizeof(tmpname), ".unpack-%s-%d", key, (int)getpid());
 	(void)pe_image_remove_tree(cachefd, tmpname);
 	if (mkdirat(cachefd, tmpname, 0700) < 0 ||
 	    (tmpfd = openat(cachefd, tmpname,
@@ -1318,7 +1586,7 @@ static int unpack_layout(int layout, const char *what, const char *cache_dir,
 			goto out;
 		}
 		if (apply_tar_fd(rootfd, lfd, plan.layers[i], PE_TAR_LAYER, o,
-				 err) < 0) {
+				 budget, err) < 0) {
 			pe_error_wrap(err, "%s: layer %zu", what, i + 1);
 			goto out;
 		}
@@ -1336,23 +1604,22 @@ static int unpack_layout(int layout, const char *what, const char *cache_dir,
 	close(fd);
 	/* Replace a damaged copy (or lose a race to another podenter that
 	 * unpacked the same image: then use its copy). */
-	if (faccessat(cachefd, cfg_digest, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (faccessat(cachefd, key, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		char old[160];
-		snprintf(old, sizeof(old), ".old-%s-%d", cfg_digest,
-			 (int)getpid());
-		if (cache_valid(cachefd, cfg_digest)) {
+		snprintf(old, sizeof(old), ".old-%s-%d", key, (int)getpid());
+		if (cache_valid(cachefd, key)) {
 			res->reused = true;
 			rc = 0;
 			goto out;
 		}
-		if (renameat(cachefd, cfg_digest, cachefd, old) == 0)
+		if (renameat(cachefd, key, cachefd, old) == 0)
 			(void)pe_image_remove_tree(cachefd, old);
 		res->rebuilt = true;
 	}
-	if (renameat(cachefd, tmpname, cachefd, cfg_digest) < 0) {
+	if (renameat(cachefd, tmpname, cachefd, key) < 0) {
 		/* another podenter renamed its copy in meanwhile: use it */
 		if ((errno == ENOTEMPTY || errno == EEXIST) &&
-		    cache_valid(cachefd, cfg_digest)) {
+		    cache_valid(cachefd, key)) {
 			res->reused = true;
 			rc = 0;
 			goto out;
@@ -1370,8 +1637,9 @@ out:
 		(void)pe_image_remove_tree(cachefd, tmpname);
 	close_fd(&rootfd);
 	close_fd(&tmpfd);
-	close_fd(&cachefd);
 	plan_free(&plan);
+#undef plan
+	free(plan_mem);
 	return rc;
 }
 
@@ -1381,35 +1649,40 @@ int pe_image_from_tarball(const char *tarball, const struct pe_image_opts *o,
 	const char *cache_dir =
 	    o->cache_dir ? o->cache_dir : PE_IMAGE_CACHE_DEFAULT;
 	char scratch[PATH_MAX];
-	int sfd = -1, rc = -1;
+	struct unpack_budget budget;
+	int sfd = -1, rc = -1, cachefd, tfd;
 
 	memset(res, 0, sizeof(*res));
-	if (mkdir_p(cache_dir, 0700) < 0)
-		return pe_error_errno(err, "creating the cache %s", cache_dir);
+	budget_init(&budget, o);
+	cachefd = open_cache(cache_dir, err);
+	if (cachefd < 0)
+		return -1;
 	/* The outer archive is unpacked (files only) into scratch space in
 	 * the cache's file system, then its layers are applied. */
 	snprintf(scratch, sizeof(scratch), "%s/.layout-XXXXXX", cache_dir);
-	if (!mkdtemp(scratch))
+	if (!mkdtemp(scratch)) {
+		close(cachefd);
 		return pe_error_errno(err, "creating scratch space in %s",
 				      cache_dir);
+	}
 	sfd = open(scratch, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0) {
 		pe_error_errno(err, "opening %s", scratch);
 		goto out;
 	}
-	if (pe_image_apply_tar(sfd, tarball, PE_TAR_LAYOUT, o, err) < 0)
+	tfd = open(tarball, O_RDONLY | O_CLOEXEC);
+	if (tfd < 0) {
+		pe_error_errno(err, "opening %s", tarball);
 		goto out;
-	rc = unpack_layout(sfd, tarball, cache_dir, o, res, err);
+	}
+	if (apply_tar_fd(sfd, tfd, tarball, PE_TAR_LAYOUT, o, &budget, err) < 0)
+		goto out;
+	rc = unpack_layout(sfd, tarball, cache_dir, cachefd, o, &budget, res,
+			   err);
 out:
 	close_fd(&sfd);
-	{
-		int cfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cfd >= 0) {
-			(void)pe_image_remove_tree(cfd,
-						   strrchr(scratch, '/') + 1);
-			close(cfd);
-		}
-	}
+	(void)pe_image_remove_tree(cachefd, strrchr(scratch, '/') + 1);
+	close(cachefd);
 	return rc;
 }
 
@@ -1450,8 +1723,10 @@ int pe_image_from_runtime(const char *ref, const struct pe_image_opts *o,
 	if (!ref[0] || ref[0] == '-')
 		return pe_error_set(err, PE_ERR_USAGE, 0,
 				    "bad image reference '%s'", ref);
-	if (mkdir_p(cache_dir, 0700) < 0)
-		return pe_error_errno(err, "creating the cache %s", cache_dir);
+	logfd = open_cache(cache_dir, err);
+	if (logfd < 0)
+		return -1;
+	close(logfd);
 	snprintf(out, sizeof(out), "%s/.export-%d.tar", cache_dir,
 		 (int)getpid());
 	snprintf(log, sizeof(log), "%s/.export-%d.log", cache_dir,

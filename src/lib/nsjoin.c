@@ -685,7 +685,7 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 {
 	const struct pe_proc_guard_entry *order[PE_PROC_GUARD_MAX];
 	size_t tlen = strlen(top), n = 0;
-	int nullfd = -1, hold = -1, rc = 0;
+	int nullfd = -1, hold = -1, maskdir = -1, rc = 0;
 
 	for (unsigned int i = 0; i < g->n; i++) {
 		const struct pe_proc_guard_entry *e = &g->entry[i];
@@ -710,12 +710,14 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 		const char *rel = order[i]->path + tlen;
 
 		if (order[i]->mask && nullfd < 0 &&
-		    (nullfd = open_null_device(&hold, err)) < 0)
-			return -1;
+		    (nullfd = open_null_device(&hold, err)) < 0) {
+			rc = -1;
+			break;
+		}
 		if (pe_fs_guard_path(rootfd, rel + 1,
 				     order[i]->mask ? PE_FS_MASK
 						    : PE_FS_READONLY,
-				     nullfd) < 0)
+				     nullfd, &maskdir) < 0)
 			rc = pe_error_errno(err, "%s /%s in the session",
 					    order[i]->mask ? "masking"
 							   : "making read-only",
@@ -725,6 +727,8 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 		close(nullfd);
 	if (hold >= 0)
 		close(hold);
+	if (maskdir >= 0)
+		close(maskdir);
 	return rc;
 }
 

@@ -503,6 +503,8 @@ static int view_step(struct session *s, struct pe_error *err)
 		     "to the container",
 		     vo.kind == PE_VIEW_TOOLS ? "/target" : "/");
 	vo.tools_dir = tools.dir;
+	if (tools.kind == PE_TOOLS_HOST)
+		vo.tools_only = pe_tools_host_paths;
 	vo.rw = o->rw;
 	vo.has_procfd = true;
 	vo.procfd = s->pin.procfd;

@@ -150,12 +150,32 @@ int pe_config_load(const char *path, struct pe_config *c, struct pe_error *err)
 					     path, lineno);
 				goto out;
 			}
+		} else if (!strcmp(key, "image-max-bytes") ||
+			   !strcmp(key, "image-max-files")) {
+			char *end;
+			unsigned long long num;
+
+			errno = 0;
+			num = strtoull(val, &end, 10);
+			if (errno || end == val || *end || num == 0 ||
+			    val[0] == '-') {
+				pe_error_set(err, PE_ERR_PARSE, 0,
+					     "%s:%d: %s wants a positive "
+					     "number",
+					     path, lineno, key);
+				goto out;
+			}
+			if (!strcmp(key, "image-max-bytes"))
+				c->image_max_bytes = num;
+			else
+				c->image_max_files = num;
 		} else {
 			pe_error_set(err, PE_ERR_PARSE, 0,
 				     "%s:%d: unknown setting '%s'", path,
 				     lineno, key);
 			pe_error_hint(err, "settings: tools, view, profile, "
-					   "cache-dir, allow-device-nodes");
+					   "cache-dir, allow-device-nodes, "
+					   "image-max-bytes, image-max-files");
 			goto out;
 		}
 	}
@@ -238,6 +258,67 @@ out:
 	return ok;
 }
 
+/* --- what the host tools source shows ----------------------------------------
+ */
+
+/*
+ * The one allowlist of the host root for --tools host. Each entry is taken
+ * as it is on the node: a directory or file is cloned (read-only, nosuid,
+ * nodev), a symlink is copied (merged /usr: /bin -> usr/bin); a missing one
+ * is left out. Everything else of the node's root is absent from a view:
+ * /etc/shadow and gshadow, /root, /home, /var (kubelet's credentials under
+ * /var/lib/kubelet, runtime state under /var/lib/containerd), /run,
+ * /etc/kubernetes, ssh host keys, /etc/ssl/private and /etc/pki/tls/private.
+ * Add an entry only with a reason, and never a directory that holds
+ * secrets or state.
+ */
+const char *const pe_tools_host_paths[] = {
+	/* the programs and their libraries (dirs, or merged-/usr links) */
+	"usr",
+	"bin",
+	"sbin",
+	"lib",
+	"lib32",
+	"lib64",
+	"libx32",
+	/* the dynamic loader's search cache and configuration */
+	"etc/ld.so.cache",
+	"etc/ld.so.conf",
+	"etc/ld.so.conf.d",
+	/* Debian's program alternatives (/usr/bin/awk -> /etc/alternatives) */
+	"etc/alternatives",
+	/* name lookups: nsswitch says "files"; passwd and group hold no
+	 * secrets (0644, hashes are in shadow) and tools need them: ps and ls
+	 * show names, tcpdump drops privileges to its user by name */
+	"etc/nsswitch.conf",
+	"etc/passwd",
+	"etc/group",
+	/* the resolver's own settings (hosts and resolv.conf are the pod's) */
+	"etc/host.conf",
+	"etc/gai.conf",
+	/* port, protocol and ethertype names: ss, netstat, tcpdump, ip */
+	"etc/services",
+	"etc/protocols",
+	"etc/ethertypes",
+	/* iproute2's tables (route table and realm names) */
+	"etc/iproute2",
+	/* the node's time zone, for timestamps in tool output */
+	"etc/localtime",
+	"etc/timezone",
+	/* public CA certificates and TLS settings (curl, openssl): the
+	 * certificates only, never the private key directories */
+	"etc/ssl/certs",
+	"etc/ssl/openssl.cnf",
+	"etc/pki/tls/certs",
+	"etc/pki/tls/openssl.cnf",
+	"etc/pki/ca-trust",
+	/* terminal descriptions (less, top, vi) */
+	"etc/terminfo",
+	/* which distribution the tools come from */
+	"etc/os-release",
+	NULL,
+};
+
 /* --- sources -----------------------------------------------------------------
  */
 
@@ -288,6 +369,8 @@ static void image_opts(const struct pe_hostroot *hr,
 	memset(io, 0, sizeof(*io));
 	io->cache_dir = cfg && cfg->cache_dir[0] ? cfg->cache_dir : NULL;
 	io->allow_device_nodes = cfg && cfg->allow_device_nodes;
+	io->max_bytes = cfg ? cfg->image_max_bytes : 0;
+	io->max_files = cfg ? cfg->image_max_files : 0;
 	if (hr && !hr->is_slash) {
 		/* Reach the node's containerd through the host root. */
 		snprintf(addr, addr_size, "%s/run/containerd/containerd.sock",

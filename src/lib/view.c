@@ -648,7 +648,11 @@ static int bind_etc_file(int ctrfd, int etcfd, const char *name,
 	return rc;
 }
 
-static int copy_pod_etc(int rootfd, int ctrfd, struct pe_error *err)
+/* may_write: false when the view's /etc is read-only already and holds
+ * empty files to bind onto (a tools tree of chosen paths): a file the pod
+ * lacks then stays empty. */
+static int copy_pod_etc(int rootfd, int ctrfd, bool may_write,
+			struct pe_error *err)
 {
 	static const char *const files[] = { "hosts", "resolv.conf",
 					     "hostname" };
@@ -664,7 +668,7 @@ static int copy_pod_etc(int rootfd, int ctrfd, struct pe_error *err)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && rc >= 0;
 	     i++) {
 		rc = bind_etc_file(ctrfd, etcfd, files[i], err);
-		if (rc == 0)
+		if (rc == 0 && may_write)
 			rc = copy_etc_file(ctrfd, etcfd, files[i], err);
 	}
 	close(etcfd);
@@ -883,6 +887,387 @@ static int staging_dir(const struct staging *s, const char *name, int *fd,
 	return 0;
 }
 
+/* --- a tools tree of chosen paths (pe_view_opts.tools_only) ----------------
+ */
+
+/* One path of the tools source: a detached clone of a directory or file
+ * (with what is mounted below it), or a symlink's target, to copy. */
+struct tools_piece {
+	const char *rel;
+	mode_t type; /* S_IFDIR, S_IFREG or S_IFLNK; 0: absent */
+	int clone;
+	char *link;
+};
+
+struct tools_pieces {
+	struct tools_piece *v;
+	size_t n;
+};
+
+static void free_tools_pieces(struct tools_pieces *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		close_fd(&p->v[i].clone);
+		free(p->v[i].link);
+	}
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+/* Clone t->rel of the tools source (or read its link); absent: type 0. */
+static int take_tools_piece(int rootfd, const char *dir, struct tools_piece *t,
+			    struct pe_error *err)
+{
+	char link[PATH_MAX];
+	struct stat st;
+	ssize_t len;
+	int fd = open_in_root(rootfd, t->rel, O_PATH | O_NOFOLLOW, 0);
+
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		goto fail;
+	if (S_ISLNK(st.st_mode)) {
+		len = readlinkat(fd, "", link, sizeof(link) - 1);
+		if (len < 0)
+			goto fail;
+		link[len] = '\0';
+		t->link = strdup(link);
+		if (!t->link)
+			goto fail;
+		t->type = S_IFLNK;
+	} else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+		t->clone =
+		    pe_sys_open_tree(fd, "",
+				     OPEN_TREE_CLONE | AT_RECURSIVE |
+					 AT_EMPTY_PATH | OPEN_TREE_CLOEXEC);
+		if (t->clone < 0)
+			goto fail;
+		/* read-only, nosuid, nodev with the whole tree, once it is
+		 * built (build_tools_tree); until then it is reachable only
+		 * through this fd */
+		t->type = st.st_mode & S_IFMT;
+	}
+	close(fd);
+	return 0;
+fail:
+	pe_error_errno(err, "taking %s/%s for the tools tree", dir, t->rel);
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/*
+ * While the tools source's paths are still ours: clone each chosen path
+ * (with what is mounted below it) or read its link. Paths resolve inside the
+ * source, as if it were "/". A path the source lacks is left out.
+ */
+static int collect_tools_pieces(const char *dir, const char *const *only,
+				struct tools_pieces *p, struct pe_error *err)
+{
+	int rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	size_t count = 0;
+
+	if (rootfd < 0)
+		return pe_error_errno(err, "opening the tools tree %s", dir);
+	while (only[count])
+		count++;
+	p->v = calloc(count ? count : 1, sizeof(*p->v));
+	if (!p->v) {
+		close(rootfd);
+		return pe_error_errno(err, "allocating the tools tree");
+	}
+	for (p->n = 0; p->n < count; p->n++) {
+		p->v[p->n].rel = only[p->n];
+		p->v[p->n].clone = -1;
+		if (take_tools_piece(rootfd, dir, &p->v[p->n], err) < 0) {
+			p->n++;
+			close(rootfd);
+			free_tools_pieces(p);
+			return -1;
+		}
+	}
+	close(rootfd);
+	return 0;
+}
+
+/* The parent directory of rel under rootfd, made as needed (0755); *base
+ * is the last component (pointing into buf). */
+static int make_parent_dirs(int rootfd, const char *rel, char *buf, size_t size,
+			    const char **base)
+{
+	char *slash, *p;
+	int fd = dup(rootfd);
+
+	snprintf(buf, size, "%s", rel);
+	slash = strrchr(buf, '/');
+	*base = slash ? slash + 1 : buf;
+	if (!slash)
+		return fd;
+	*slash = '\0';
+	for (p = buf; fd >= 0 && p && *p;) {
+		char *next = strchr(p, '/');
+		int sub;
+
+		if (next)
+			*next = '\0';
+		sub = ensure_dir(fd, p, 0755);
+		close(fd);
+		fd = sub;
+		if (next)
+			*next = '/';
+		p = next ? next + 1 : NULL;
+	}
+	*slash = '/';
+	return fd;
+}
+
+/*
+ * Lay the pieces out in treefd (a fresh tmpfs of ours): links copied,
+ * clones mounted on a directory or an empty file made for them. The
+ * clones are used up.
+ */
+static int place_tools_pieces(int treefd, struct tools_pieces *p,
+			      struct pe_error *err)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct tools_piece *t = &p->v[i];
+		char buf[PATH_MAX];
+		const char *base;
+		int pfd, dst = -1, rc = 0;
+
+		if (!t->type)
+			continue;
+		pfd = make_parent_dirs(treefd, t->rel, buf, sizeof(buf), &base);
+		if (pfd < 0)
+			return pe_error_errno(err,
+					      "preparing /%s in the tools "
+					      "tree",
+					      t->rel);
+		if (t->type == S_IFLNK) {
+			rc = symlinkat(t->link, pfd, base);
+		} else {
+			if (t->type == S_IFDIR)
+				rc = mkdirat(pfd, base, 0755);
+			else {
+				dst = openat(pfd, base,
+					     O_CREAT | O_EXCL | O_WRONLY |
+						 O_CLOEXEC,
+					     0644);
+				rc = dst < 0 ? -1 : 0;
+				close_fd(&dst);
+			}
+			if (rc == 0)
+				dst = openat(pfd, base,
+					     O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			rc = dst < 0 ? -1 : attach_fd(t->clone, dst);
+			close_fd(&dst);
+			close_fd(&t->clone);
+		}
+		close(pfd);
+		if (rc < 0)
+			return pe_error_errno(
+			    err, "placing /%s in the tools tree", t->rel);
+	}
+	return 0;
+}
+
+/*
+ * The tools tree from the pieces: a tmpfs on staging/tools with the pieces
+ * laid out, and with what the tools view adds to "/" prepared while it is
+ * still writable: mount points and empty files for the pod's /etc files.
+ * Then read-only, nosuid and nodev, all of it.
+ */
+static int build_tools_tree(const struct staging *s, struct tools_pieces *p,
+			    bool tools_view, struct pe_error *err)
+{
+	static const char *const opts[] = { "mode=0755", NULL };
+	static const char *const dirs[] = { "target", "tmp",  "run",
+					    "dev",    "proc", "sys" };
+	static const char *const etc_files[] = { "hosts", "resolv.conf",
+						 "hostname" };
+	int dirfd = -1, treefd = -1, rc = -1;
+
+	if (staging_dir(s, "tools", &dirfd, err) < 0)
+		return -1;
+	if (mount_fresh("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+			dirfd) < 0) {
+		pe_error_errno(err, "mounting the tools tree");
+		goto out;
+	}
+	treefd = open_in_root(s->fd, "tools", O_RDONLY | O_DIRECTORY,
+			      RESOLVE_NO_SYMLINKS);
+	if (treefd < 0) {
+		pe_error_errno(err, "opening the tools tree");
+		goto out;
+	}
+	if (place_tools_pieces(treefd, p, err) < 0)
+		goto out;
+	for (size_t i = 0; tools_view && i < sizeof(dirs) / sizeof(dirs[0]);
+	     i++) {
+		int fd = ensure_dir(treefd, dirs[i], 0755);
+		if (fd < 0) {
+			pe_error_errno(err, "preparing /%s in the view",
+				       dirs[i]);
+			goto out;
+		}
+		close(fd);
+	}
+	for (size_t i = 0;
+	     tools_view && i < sizeof(etc_files) / sizeof(etc_files[0]); i++) {
+		int etcfd = ensure_dir(treefd, "etc", 0755), fd = -1;
+
+		if (etcfd >= 0)
+			fd = openat(etcfd, etc_files[i],
+				    O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+				    0644);
+		if (etcfd >= 0)
+			close(etcfd);
+		if (fd < 0) {
+			pe_error_errno(err, "preparing /etc/%s in the view",
+				       etc_files[i]);
+			goto out;
+		}
+		close(fd);
+	}
+	close_fd(&dirfd);
+	dirfd = open_in_root(s->fd, "tools", O_PATH | O_DIRECTORY,
+			     RESOLVE_NO_SYMLINKS);
+	if (dirfd < 0) {
+		pe_error_errno(err, "opening the tools tree");
+		goto out;
+	}
+	rc = set_tree_attrs(
+	    dirfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	    true, err, "the tools tree");
+out:
+	close_fd(&dirfd);
+	close_fd(&treefd);
+	return rc;
+}
+
+/*
+ * The merged view over a tools tree of pieces: overlayfs shows no mounts
+ * of a lower layer, so each piece's directory or file is brought in again
+ * where the container has nothing, and where both have a directory, an
+ * overlay of the two (the container's above) takes its place, its writes
+ * vanishing like the rest of the view's. Where the container has
+ * something else (a file, a link), the container's stays.
+ */
+static int merge_tools_pieces(const struct staging *s, int rootfd, int ctrfd,
+			      const struct tools_pieces *p,
+			      struct pe_error *err)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct tools_piece *t = &p->v[i];
+		char name[32], lower[PATH_MAX + 32], upper[96], work[96];
+		const char *opts[4] = { lower, upper, work, NULL };
+		int at, fd, src, rc;
+		struct stat st;
+
+		if (t->type != S_IFDIR && t->type != S_IFREG)
+			continue;
+		at = open_in_root(rootfd, t->rel, O_PATH | O_NOFOLLOW,
+				  RESOLVE_NO_SYMLINKS);
+		if (at < 0)
+			continue; /* a link of the container's on the way */
+		fd = open_in_root(ctrfd, t->rel, O_PATH | O_NOFOLLOW,
+				  RESOLVE_NO_SYMLINKS);
+		if (fd >= 0 && (t->type != S_IFDIR || fstat(fd, &st) < 0 ||
+				!S_ISDIR(st.st_mode))) {
+			close(fd);
+			close(at);
+			continue; /* the container's own stays */
+		}
+		if (fd < 0 && errno != ENOENT) {
+			close(at);
+			continue;
+		}
+		if (fd >= 0) {
+			close(fd);
+			snprintf(name, sizeof(name), "upper-%zu", i);
+			if (staging_dir(s, name, &fd, err) < 0) {
+				close(at);
+				return -1;
+			}
+			close(fd);
+			snprintf(name, sizeof(name), "work-%zu", i);
+			if (staging_dir(s, name, &fd, err) < 0) {
+				close(at);
+				return -1;
+			}
+			close(fd);
+			snprintf(lower, sizeof(lower),
+				 "lowerdir=%s/target/%s:%s/tools/%s", s->path,
+				 t->rel, s->path, t->rel);
+			snprintf(upper, sizeof(upper), "upperdir=%s/upper-%zu",
+				 s->path, i);
+			snprintf(work, sizeof(work), "workdir=%s/work-%zu",
+				 s->path, i);
+			rc = mount_fresh("overlay", opts,
+					 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+					 at);
+		} else {
+			src = open_in_root(s->fd, "tools", O_PATH | O_DIRECTORY,
+					   RESOLVE_NO_SYMLINKS);
+			fd = src < 0
+				 ? -1
+				 : pe_sys_open_tree(src, t->rel,
+						    OPEN_TREE_CLONE |
+							AT_RECURSIVE |
+							AT_SYMLINK_NOFOLLOW |
+							OPEN_TREE_CLOEXEC);
+			if (src >= 0)
+				close(src);
+			rc = fd < 0 ? -1 : attach_fd(fd, at);
+			if (fd >= 0)
+				close(fd);
+		}
+		close(at);
+		if (rc < 0)
+			return pe_error_errno(err,
+					      "bringing the tools' /%s into "
+					      "the merged view",
+					      t->rel);
+	}
+	return 0;
+}
+
+/*
+ * What the tools view adds to its root (rootfd): the container at /target,
+ * the pod's /etc files (may_write: see copy_pod_etc), fresh /tmp and /run.
+ */
+static int finish_tools_root(const struct staging *s, int rootfd, int ctrfd,
+			     bool may_write, struct pe_error *err)
+{
+	static const char *const tmp_opts[] = { "mode=1777", NULL };
+	static const char *const run_opts[] = { "mode=0755", NULL };
+	int src = pe_sys_open_tree(s->fd, "target",
+				   OPEN_TREE_CLONE | AT_RECURSIVE |
+				       OPEN_TREE_CLOEXEC);
+	int dirfd = ensure_dir(rootfd, "target", 0755);
+
+	if (src < 0 || dirfd < 0 || attach_fd(src, dirfd) < 0) {
+		pe_error_errno(err, "mounting the container at /target");
+		if (src >= 0)
+			close(src);
+		if (dirfd >= 0)
+			close(dirfd);
+		return -1;
+	}
+	close(src);
+	close(dirfd);
+	if (copy_pod_etc(rootfd, ctrfd, may_write, err) < 0)
+		return -1;
+	if (mount_fresh_at(rootfd, "tmp", 01777, "tmpfs", tmp_opts,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err) < 0 ||
+	    mount_fresh_at(rootfd, "run", 0755, "tmpfs", run_opts,
+			   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int mount_overlay(const struct staging *s, bool with_container,
 			 bool with_tools, struct pe_error *err)
 {
@@ -995,13 +1380,14 @@ int pe_view_enter(const struct pe_view_opts *o,
 		  const struct pe_container *target, int pidfd,
 		  struct pe_view *v, struct pe_error *err)
 {
-	static const char *const tmp_opts[] = { "mode=1777", NULL };
-	static const char *const run_opts[] = { "mode=0755", NULL };
 	struct staging s = { .fd = -1 };
 	int ctrfd = -1, toolsfd = -1, rootfd = -1, dirfd = -1, rc = -1;
 	int small_ns = -1;
 	uint64_t ctr_attrs;
 	bool tools = o->tools_dir != NULL;
+	/* only the chosen paths of the tools source, in a tree of our own */
+	bool chosen = tools && o->tools_only;
+	struct tools_pieces pieces = { NULL, 0 };
 
 	memset(v, 0, sizeof(*v));
 	v->kind = o->kind;
@@ -1059,7 +1445,11 @@ int pe_view_enter(const struct pe_view_opts *o,
 	test_pause_at("view-cloned");
 
 	/* the tools are cloned while the node's paths are ours */
-	if (tools) {
+	if (chosen) {
+		if (collect_tools_pieces(o->tools_dir, o->tools_only, &pieces,
+					 err) < 0)
+			goto out;
+	} else if (tools) {
 		toolsfd = pe_sys_open_tree(
 		    AT_FDCWD, o->tools_dir,
 		    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
@@ -1096,7 +1486,11 @@ int pe_view_enter(const struct pe_view_opts *o,
 		pe_error_errno(err, "opening the attached container tree");
 		goto out;
 	}
-	if (tools) {
+	if (chosen) {
+		if (build_tools_tree(&s, &pieces, o->kind == PE_VIEW_TOOLS,
+				     err) < 0)
+			goto out;
+	} else if (tools) {
 		if (staging_dir(&s, "tools", &dirfd, err) < 0)
 			goto out;
 		if (attach_fd(toolsfd, dirfd) < 0) {
@@ -1153,7 +1547,25 @@ int pe_view_enter(const struct pe_view_opts *o,
 		goto out;
 	}
 
-	{
+	if (chosen && o->kind == PE_VIEW_TOOLS) {
+		/* The tools tree is ours and holds the mount points: it is the
+		 * view's root as it is, no overlay needed. */
+		char root[128];
+
+		snprintf(root, sizeof(root), "%s/tools", s.path);
+		rootfd = open_in_root(s.fd, "tools", O_RDONLY | O_DIRECTORY,
+				      RESOLVE_NO_SYMLINKS);
+		if (rootfd < 0) {
+			pe_error_errno(err, "opening %s", root);
+			goto out;
+		}
+		if (finish_tools_root(&s, rootfd, ctrfd, false, err) < 0 ||
+		    build_dev(rootfd, err) < 0 || enter_root(root, err) < 0 ||
+		    set_root_attrs(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				       MOUNT_ATTR_NODEV,
+				   err) < 0)
+			goto out;
+	} else {
 		char root[128];
 		int fd;
 
@@ -1180,34 +1592,16 @@ int pe_view_enter(const struct pe_view_opts *o,
 			goto out;
 		}
 		if (o->kind == PE_VIEW_TOOLS) {
-			int src = pe_sys_open_tree(
-			    s.fd, "target",
-			    OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
-			dirfd = ensure_dir(rootfd, "target", 0755);
-			if (src < 0 || dirfd < 0 || attach_fd(src, dirfd) < 0) {
-				pe_error_errno(err, "mounting the container at "
-						    "/target");
-				if (src >= 0)
-					close(src);
-				goto out;
-			}
-			close(src);
-			close_fd(&dirfd);
-			if (copy_pod_etc(rootfd, ctrfd, err) < 0)
-				goto out;
-			if (mount_fresh_at(rootfd, "tmp", 01777, "tmpfs",
-					   tmp_opts,
-					   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-					   err) < 0 ||
-			    mount_fresh_at(
-				rootfd, "run", 0755, "tmpfs", run_opts,
-				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err) < 0)
+			if (finish_tools_root(&s, rootfd, ctrfd, true, err) < 0)
 				goto out;
 		} else {
 			char ctr_path[128];
 
 			snprintf(ctr_path, sizeof(ctr_path), "%s/target",
 				 s.path);
+			if (chosen && merge_tools_pieces(&s, rootfd, ctrfd,
+							 &pieces, err) < 0)
+				goto out;
 			if (rebind_submounts(ctr_path, rootfd, err) < 0)
 				goto out;
 		}
@@ -1237,6 +1631,7 @@ int pe_view_enter(const struct pe_view_opts *o,
 	rc = 0;
 	test_pause_at("view-entered");
 out:
+	free_tools_pieces(&pieces);
 	close_fd(&small_ns);
 	close_fd(&ctrfd);
 	close_fd(&toolsfd);

@@ -3,7 +3,10 @@
 with layers given as a small description language, including hostile ones.
 
 usage: image-mkimage.py FORMAT OUT BUSYBOX SPEC
-FORMAT: oci | docker. SPEC names a layer set (see LAYERS below)."""
+FORMAT: oci | docker. SPEC names a layer set (see LAYERS below).
+A fifth argument: outer-symlink | outer-dotdot (a hostile outer archive), or
+config-of=SPEC2: the image config (its rootfs.diff_ids) of SPEC2's layers,
+with SPEC's layers (two images sharing one config, different layers)."""
 import gzip, hashlib, io, json, sys, tarfile
 
 fmt, out, busybox, spec = sys.argv[1:5]
@@ -50,6 +53,14 @@ LAYERS = {
     # an absolute symlink to "/" then a file through it: must land inside
     'through-link': [BASE + [entry('up', 'sym', target='/'),
                              entry('up/through-link-file', data=b'inside\n')]],
+    # 'good' with another second layer
+    'other': [BASE + [entry('etc', 'dir'), entry('etc/kept.txt', data=b'kept\n')],
+              [entry('added.txt', data=b'from the other image\n')]],
+    # decompression bombs: 64 MiB of zeros (a 64 KiB gzip layer), many
+    # entries, a deep path
+    'bomb': [BASE + [entry('zeros', data=bytes(64 << 20))]],
+    'many': [BASE + [entry('f%d' % i) for i in range(300)]],
+    'deep': [BASE + [entry('/'.join(['d'] * 200) + '/f', data=b'x\n')]],
 }
 layers = LAYERS[spec]
 
@@ -67,6 +78,9 @@ def sha(b):
     return hashlib.sha256(b).hexdigest()
 
 
+config_of = spec
+if len(sys.argv) > 5 and sys.argv[5].startswith('config-of='):
+    config_of = sys.argv[5][len('config-of='):]
 blobs, layer_descs, diff_ids = {}, [], []
 for i, entries in enumerate(layers):
     raw, blob = tar_bytes(entries, compress=(i == 0))
@@ -75,6 +89,8 @@ for i, entries in enumerate(layers):
     layer_descs.append({'mediaType': 'application/vnd.oci.image.layer.v1.tar' +
                         ('+gzip' if i == 0 else ''),
                         'digest': 'sha256:' + sha(blob), 'size': len(blob)})
+if config_of != spec:
+    diff_ids = ['sha256:' + sha(tar_bytes(e, compress=False)[0]) for e in LAYERS[config_of]]
 config = json.dumps({'architecture': 'amd64', 'os': 'linux',
                      'config': {'Cmd': ['/bin/sh']},
                      'rootfs': {'type': 'layers', 'diff_ids': diff_ids}}).encode()

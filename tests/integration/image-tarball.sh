@@ -37,7 +37,7 @@ for fmt in oci docker; do
 	check_tools "$fmt"
 	t_expect_nomatch "$fmt: first use unpacks" "$T_ERR" "cached"
 	key=$(ls "$CACHE")
-	t_expect_match "$fmt: the cache is keyed by the config's sha256" "$key" "^[0-9a-f]{64}$"
+	t_expect_match "$fmt: the cache is keyed by a sha256 (manifest, config, layers)" "$key" "^[0-9a-f]{64}$"
 	t_expect_eq "$fmt: nothing but the unpacked image in the cache" \
 		"$(ls -A "$CACHE" "$CACHE/$key" | tr '\n' ' ')" "$CACHE: $key  $CACHE/$key: rootfs tree.sha256 "
 

@@ -48,14 +48,19 @@ t_expect_match "bb: the container's resolv.conf" "$T_OUT" "nameserver 10.96.0.10
 t_expect_match "bb: the container's own busybox" "$T_OUT" "^ *$(stat -c %i "$BB_ROOT/bin/busybox") /bin/busybox$"
 
 # These targets' roots are directories of the host's own file system, so
-# the host root as tools would hold the container's root: overlayfs
-# refuses that, and podenter says why (on a real node the container's root
-# is its own overlay mount and this works). Nothing is left behind.
+# a tools directory holding the whole host root (--tools /) would hold the
+# container's root: overlayfs refuses that, and podenter says why (on a
+# real node the container's root is its own overlay mount and this works).
+# Nothing is left behind. --tools host is not the host root but a tree of
+# its programs (view-host-tools.sh), which holds no container root.
 v_snap "$BB_PID" before-host
-t_podenter pid:"$BB_PID" --view merged --tools host -- true
-t_expect_rc "host tools over a root inside them: 125" 125
+t_podenter pid:"$BB_PID" --view merged --tools / -- true
+t_expect_rc "a tools tree holding the container's root: 125" 125
 t_expect_match "the overlap is explained" "$T_ERR" "the container's root lies inside the tools tree"
 v_expect_unchanged "refused merged view" "$BB_PID" before-host
+t_podenter pid:"$BB_PID" --view merged --tools host -- sh -c 'ls /usr/bin/ps >/dev/null && echo host-ok'
+t_expect_rc "host tools merged with a root on the host's file system: works" 0
+t_expect_match "host tools merged: the node's ps is there" "$T_OUT" "^host-ok$"
 
 # --rw has no meaning here: refused, nothing happens.
 t_podenter pid:"$BB_PID" --view merged --rw -- true

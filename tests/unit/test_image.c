@@ -378,6 +378,49 @@ static void test_whiteout_escapes_refused(void **state)
 	assert_string_equal(slurp(AT_FDCWD, sentinel), "outside\n");
 }
 
+/* Decompression bombs: a declared size past the byte limit is refused
+ * before a byte is written; so are too many entries and too deep names. */
+static void test_limits(void **state)
+{
+	struct scratch *s = *state;
+	struct pe_image_opts small = { .max_bytes = 64 * 1024, .max_files = 3 };
+	char deep[4096] = "";
+	struct pe_error err;
+	FILE *f;
+
+	f = fopen(s->tar, "w");
+	put_header(f, "big", '0', NULL, 1024 * 1024, 0644);
+	put_end(f);
+	pe_error_clear(&err);
+	assert_int_equal(
+	    pe_image_apply_tar(s->rootfd, s->tar, PE_TAR_LAYER, &small, &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "unpacks to more than 65536 bytes"));
+	assert_false(exists(s->rootfd, "big"));
+
+	f = fopen(s->tar, "w");
+	for (int i = 0; i < 5; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "f%d", i);
+		put_file(f, name, "x");
+	}
+	put_end(f);
+	pe_error_clear(&err);
+	assert_int_equal(
+	    pe_image_apply_tar(s->rootfd, s->tar, PE_TAR_LAYER, &small, &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "more than 3 entries"));
+
+	for (int i = 0; i <= PE_IMAGE_MAX_DEPTH; i++)
+		strcat(deep, "d/");
+	strcat(deep, "f");
+	f = fopen(s->tar, "w");
+	put_long_name(f, deep, "x");
+	put_end(f);
+	expect_refused(s, "directories deep");
+	assert_false(exists(s->rootfd, "d"));
+}
+
 static void test_damaged_archives(void **state)
 {
 	struct scratch *s = *state;
@@ -493,6 +536,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whiteout_escapes_refused,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_archives, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tree_digest, setup,
