@@ -23,11 +23,9 @@
 #include "podenter/tools.h"
 
 enum {
-	OPT_IPC = OPT_COMMON_LAST,
-	OPT_UTS,
-	OPT_CGROUP,
-	OPT_TIME,
-	OPT_NET_ONLY,
+	/* --ipc, --uts, ... (pe_ns_table): OPT_NS + the namespace type */
+	OPT_NS = OPT_COMMON_LAST,
+	OPT_NET_ONLY = OPT_NS + PE_NS_COUNT,
 	OPT_USER,
 	OPT_WD,
 	OPT_ENV_FROM_TARGET,
@@ -46,7 +44,7 @@ enum {
 	OPT_GROUP_ADD,
 };
 
-#define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "NPMUae:t"
+#define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "ae:t"
 
 struct enter_opts {
 	struct cli_common common;
@@ -208,6 +206,37 @@ static int add_env(struct enter_opts *o, char *kv)
 	return 0;
 }
 
+/* The namespace options come from the namespace table (nsjoin.h): -N/--net,
+ * --ipc, ... Which namespace an option value selects, -1 for none. */
+static int ns_of_option(int opt)
+{
+	for (size_t i = 0; i < PE_NS_COUNT; i++)
+		if (opt == (pe_ns_table[i].short_opt
+				? pe_ns_table[i].short_opt
+				: OPT_NS + (int)pe_ns_table[i].type))
+			return (int)pe_ns_table[i].type;
+	return -1;
+}
+
+/* getopt_long's tables: the namespace table's options, then enter's. */
+static void ns_options(struct option *longopts, char *shortopts, size_t size)
+{
+	size_t used = strlen(shortopts);
+
+	for (size_t i = 0; i < PE_NS_COUNT; i++) {
+		const struct pe_ns_info *ns = &pe_ns_table[i];
+
+		longopts[i] =
+		    (struct option){ ns->long_opt, no_argument, NULL,
+				     ns->short_opt ? ns->short_opt
+						   : OPT_NS + (int)ns->type };
+		if (ns->short_opt && used + 1 < size) {
+			shortopts[used++] = ns->short_opt;
+			shortopts[used] = '\0';
+		}
+	}
+}
+
 static int add_group(struct enter_opts *o, const char *group)
 {
 	const char **v =
@@ -222,17 +251,9 @@ static int add_group(struct enter_opts *o, const char *group)
 
 static int parse_options(int argc, char **argv, struct enter_opts *o)
 {
-	static const struct option longopts[] = {
+	static const struct option enter_longopts[] = {
 		CLI_COMMON_LONGOPTS,
-		{ "net", no_argument, NULL, 'N' },
-		{ "pid", no_argument, NULL, 'P' },
-		{ "mount", no_argument, NULL, 'M' },
-		{ "userns", no_argument, NULL, 'U' },
 		{ "all-ns", no_argument, NULL, 'a' },
-		{ "ipc", no_argument, NULL, OPT_IPC },
-		{ "uts", no_argument, NULL, OPT_UTS },
-		{ "cgroup", no_argument, NULL, OPT_CGROUP },
-		{ "time", no_argument, NULL, OPT_TIME },
 		{ "net-only", no_argument, NULL, OPT_NET_ONLY },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "group-add", required_argument, NULL, OPT_GROUP_ADD },
@@ -254,11 +275,15 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "follow-context", no_argument, NULL, OPT_FOLLOW_CONTEXT },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct option longopts[PE_NS_COUNT + sizeof(enter_longopts) /
+						 sizeof(enter_longopts[0])];
+	char shortopts[64] = ENTER_SHORTOPTS;
 
+	ns_options(longopts, shortopts, sizeof(shortopts));
+	memcpy(&longopts[PE_NS_COUNT], enter_longopts, sizeof(enter_longopts));
 	for (;;) {
 		int before = optind;
-		int opt =
-		    getopt_long(argc, argv, ENTER_SHORTOPTS, longopts, NULL);
+		int opt = getopt_long(argc, argv, shortopts, longopts, NULL);
 		bool dashdash;
 		int r;
 
@@ -276,33 +301,13 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 			o->command = &argv[optind];
 			break;
 		}
+		if (ns_of_option(opt) >= 0) {
+			o->chosen |= PE_NS_BIT(ns_of_option(opt));
+			continue;
+		}
 		switch (opt) {
-		case 'N':
-			o->chosen |= PE_NS_BIT(PE_NS_NET);
-			continue;
-		case 'P':
-			o->chosen |= PE_NS_BIT(PE_NS_PID);
-			continue;
-		case 'M':
-			o->chosen |= PE_NS_BIT(PE_NS_MNT);
-			continue;
-		case 'U':
-			o->chosen |= PE_NS_BIT(PE_NS_USER);
-			continue;
 		case 'a':
 			o->chosen |= PE_NS_ALL;
-			continue;
-		case OPT_IPC:
-			o->chosen |= PE_NS_BIT(PE_NS_IPC);
-			continue;
-		case OPT_UTS:
-			o->chosen |= PE_NS_BIT(PE_NS_UTS);
-			continue;
-		case OPT_CGROUP:
-			o->chosen |= PE_NS_BIT(PE_NS_CGROUP);
-			continue;
-		case OPT_TIME:
-			o->chosen |= PE_NS_BIT(PE_NS_TIME);
 			continue;
 		case OPT_NET_ONLY:
 			o->net_only = true;
@@ -502,7 +507,7 @@ static int enter(const struct enter_opts *o, const struct pe_config *cfg,
 	rc = pe_session_run(&so, c, hr, &err);
 	if (rc < 0) {
 		cli_print_error(&err);
-		rc = cli_exit_code(&err);
+		rc = pe_error_exit_code(&err, 0);
 	}
 	leave(rc);
 }

@@ -48,14 +48,17 @@ typedef void (*pe_session_command)(void *arg, pid_t reaper);
  * Become the session's reaper and start command(arg) in a child of it.
  * The caller has `forward` blocked (the signals podenter passes on,
  * SIGCHLD among them): they stay blocked across execve and are the tiny
- * reaper's wait set. in_reaper, when not NULL, runs in the reaper once
- * the command has executed or exited. Returns only on failure (err set;
- * the command, if it started, was killed); otherwise the process becomes
- * the tiny reaper, which exits with the command's exit status, 128+N
- * when the command died of signal N.
+ * reaper's wait set. channel is the reaper's end of the watch's channel
+ * (pe_reaper_watch_open's reaper_end, -1: nobody watches): the command's
+ * pidfd is sent on it, then it is closed. in_reaper, when not NULL, runs
+ * in the reaper once the command has executed or exited. Returns only on
+ * failure (err set; the command, if it started, was killed); otherwise
+ * the process becomes the tiny reaper, which exits with the command's
+ * exit status, 128+N when the command died of signal N.
  */
 void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void),
-		   pe_session_command command, void *arg, struct pe_error *err);
+		   int channel, pe_session_command command, void *arg,
+		   struct pe_error *err);
 
 /* A wait status as a shell's exit code: the exit status, 128+N for signal
  * N, 125 (podenter's own failure) for anything else. The reaper exits with
@@ -78,6 +81,9 @@ int pe_exit_code_of(int status);
 struct pe_reaper_watch {
 	pid_t reaper; /* podenter's child */
 	int channel; /* until the reaper sent the command's pidfd */
+	/* the reaper's end of the channel: handed down to the reaper
+	 * (pe_reaper_run), closed in podenter once it started */
+	int reaper_end;
 	int cmd_pidfd; /* the command, -1 when unknown */
 	bool cmd_ended;
 	unsigned int stops; /* of the reaper, each resumed */
@@ -87,12 +93,14 @@ struct pe_reaper_watch {
 
 #define PE_REAPER_WATCH_INIT                                                   \
 	{                                                                      \
-		.reaper = -1, .channel = -1, .cmd_pidfd = -1                   \
+		.reaper = -1, .channel = -1, .reaper_end = -1, .cmd_pidfd = -1 \
 	}
 
-/* Before the fork: the channel the reaper reports the command on. */
+/* Before the session's process is forked: the channel the reaper reports
+ * the command on (w->reaper_end is the reaper's end). */
 int pe_reaper_watch_open(struct pe_reaper_watch *w, struct pe_error *err);
-/* After the fork, in podenter: reaper is the forked child. */
+/* In podenter, once the reaper exists: reaper is its PID (podenter's
+ * child); podenter's copy of the reaper's end is closed. */
 void pe_reaper_watch_started(struct pe_reaper_watch *w, pid_t reaper);
 void pe_reaper_watch_close(struct pe_reaper_watch *w);
 

@@ -9,8 +9,12 @@
  * the command runs as, where, with which environment and which stdio. The
  * plan is made once and never rewritten. pe_session_run() then carries it
  * out in privilege phases, in the order of the trusted runtimes (see
- * session.c): pin, host-side handles, cgroup, view, join, fork into the
- * PID namespace, drop, exec.
+ * session.c and the security notes): non-dumpable, pin, host-side handles
+ * (audit, cgroup, the pty), view, then a stage in the node's PID namespace
+ * joins, reads what the session needs and drops every host handle before
+ * forking the session into the pod's PID namespace, which drops its
+ * privileges and executes; podenter copies the stdio and passes the exit
+ * status through.
  *
  * The library prints nothing: errors come back in a struct pe_error, or,
  * from processes that never return to the caller (the session's child),
@@ -86,9 +90,11 @@ enum pe_session_user {
 	PE_USER_TARGET, /* --user target: the target's, read when run */
 };
 
-/* How the command's fds 0-2 are made. */
+/* How the command's fds 0-2 are made. Never the caller's own: a pod
+ * process could reopen them through /proc/<session>/fd (the operator's
+ * output file, for writing). */
 enum pe_session_stdio {
-	PE_STDIO_INHERIT = 0, /* the caller's fds, unless a terminal */
+	PE_STDIO_PIPES = 0, /* pipes podenter copies through */
 	PE_STDIO_PTY, /* a fresh pty from the node's devpts, proxied */
 };
 
@@ -131,9 +137,10 @@ int pe_session_plan(const struct pe_session_opts *o,
 /*
  * Enter target (resolved, not yet pinned) and run the command there until
  * it ends. Returns its exit code (0-255, 128+N for signal N), or -1 with
- * err when podenter itself failed before the command ran. The caller must
- * leave with _exit() afterwards: its process may be in the target's
- * namespaces.
+ * err when podenter itself failed before the command ran (errors of the
+ * stage or the session's process went to the report hook; their exit code
+ * is returned). The caller must leave with _exit() afterwards: its process
+ * may be in a view's mount namespace.
  */
 int pe_session_run(const struct pe_session_opts *o,
 		   const struct pe_container *target,

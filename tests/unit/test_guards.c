@@ -363,6 +363,7 @@ static int unverified_proc_is_refused(void)
 
 	if (!ctx)
 		return 5;
+	pe_proc_guard_defaults(&guard);
 	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
 		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
 				 seccomp_syscall_resolve_name(hidden[i]), 0);
