@@ -87,13 +87,13 @@ else
 fi
 
 # ps lists exactly the target's PID namespace (its two sleeps) plus the
-# session: the command itself and its reaper (podenter, reaper.h).
+# session: the command itself and its reaper (podenter-reaper, reaper.h).
 T_RC=0
 out=$("$PODENTER" pid:"$E_PID" -- ps -eo pid=,comm=) || T_RC=$?
 t_expect_rc "ps: exit 0" 0
 t_expect_eq "ps: the target's processes and ps" \
 	"$(printf '%s\n' "$out" | awk '{print $2}' | sort | tr '\n' ' ')" \
-	"podenter ps sleep sleep "
+	"podenter-reaper ps sleep sleep "
 t_expect_match "ps: the target's init is PID 1" "$out" "^ *1 sleep$"
 hostcount=0
 for p in /proc/[0-9]*; do
@@ -101,7 +101,7 @@ for p in /proc/[0-9]*; do
 		hostcount=$((hostcount + 1))
 done
 t_expect_eq "ps: as many as the host sees in that namespace" \
-	"$(printf '%s\n' "$out" | grep -vcE ' (ps|podenter)$')" "$hostcount"
+	"$(printf '%s\n' "$out" | grep -vcE ' (ps|podenter-reaper)$')" "$hostcount"
 
 # The fresh /proc and the private copy leave nothing in the target.
 before=$(cat "/proc/$E_PID/mountinfo" | cut -d' ' -f5 | sort)

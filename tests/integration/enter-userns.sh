@@ -47,7 +47,7 @@ for mode in 0 1; do
 		p=$(ps -eo comm=); echo $p
 		touch '"$T_TMP"'/made-inside'
 	t_expect_rc "$label: exit 0" 0
-	exp="0 0 $(e_ino "$tpid" user) $(e_ino "$tpid" pid) uns 0 100000 65536 sleep podenter sh ps "
+	exp="0 0 $(e_ino "$tpid" user) $(e_ino "$tpid" pid) uns 0 100000 65536 sleep podenter-reaper sh ps "
 	t_expect_eq "$label: root in the target's user namespace, its pid ns and hostname" \
 		"$(printf '%s\n' "$T_OUT" | tr '\n' ' ')" "$exp"
 	t_expect_eq "$label: files made inside belong to the mapped uid" \
