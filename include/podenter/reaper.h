@@ -77,6 +77,9 @@ int pe_exit_code_of(int status);
  * own setup: the pod can only make it longer by stopping or tracing the
  * session's processes); past it the session is killed. */
 #define PE_REAPER_START_MS 30000
+/* How often podenter looks at the command and the bounds while nothing
+ * happens (it sees the command's end at most this late). */
+#define PE_REAPER_TICK_MS 500
 
 struct pe_reaper_watch {
 	pid_t reaper; /* podenter's child */
@@ -89,6 +92,7 @@ struct pe_reaper_watch {
 	unsigned int stops; /* of the reaper, each resumed */
 	long long deadline; /* CLOCK_MONOTONIC ms, 0: none */
 	long long start_deadline; /* for the command's pidfd to arrive */
+	long long next_tick; /* the next look at the command */
 };
 
 #define PE_REAPER_WATCH_INIT                                                   \
@@ -104,10 +108,11 @@ int pe_reaper_watch_open(struct pe_reaper_watch *w, struct pe_error *err);
 void pe_reaper_watch_started(struct pe_reaper_watch *w, pid_t reaper);
 void pe_reaper_watch_close(struct pe_reaper_watch *w);
 
-/* For a caller's own poll loop (the pty proxy): an fd to poll for POLLIN
- * (-1: none) and the poll timeout in ms (-1: none); call
- * pe_reaper_watch_check() after each SIGCHLD, readable fd or timeout. */
-int pe_reaper_watch_fd(const struct pe_reaper_watch *w);
+/* For a caller's own poll loop (the pty proxy): the poll timeout in ms,
+ * 0 when a check is due; call pe_reaper_watch_check() after each SIGCHLD
+ * and whenever one is due. Nothing of
+ * the watch wakes podenter but SIGCHLD (the reaper exited or stopped) and
+ * a tick: an attach costs no more wake-ups than before. */
 int pe_reaper_watch_timeout(const struct pe_reaper_watch *w);
 /* 1: the reaper exited, its wait status in *status; 0: go on; -1: the
  * reaper was stopped or held past the bound and killed (err says so). */

@@ -419,7 +419,7 @@ int pe_reaper_watch_open(struct pe_reaper_watch *w, struct pe_error *err)
 	w->channel = w->reaper_end = w->cmd_pidfd = -1;
 	w->cmd_ended = false;
 	w->stops = 0;
-	w->deadline = w->start_deadline = 0;
+	w->deadline = w->start_deadline = w->next_tick = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return pe_error_errno(err, "creating the session's channel");
 	w->channel = sv[0];
@@ -440,6 +440,7 @@ void pe_reaper_watch_started(struct pe_reaper_watch *w, pid_t reaper)
 {
 	w->reaper = reaper;
 	w->start_deadline = now_ms() + PE_REAPER_START_MS;
+	w->next_tick = now_ms() + PE_REAPER_TICK_MS;
 	close_reaper_end(w);
 }
 
@@ -453,24 +454,17 @@ void pe_reaper_watch_close(struct pe_reaper_watch *w)
 	close_reaper_end(w);
 }
 
-int pe_reaper_watch_fd(const struct pe_reaper_watch *w)
-{
-	if (w->channel >= 0)
-		return w->channel;
-	return w->cmd_ended ? -1 : w->cmd_pidfd;
-}
-
 int pe_reaper_watch_timeout(const struct pe_reaper_watch *w)
 {
-	long long left, until = w->deadline;
+	long long until = w->next_tick, left;
 
-	if (w->channel >= 0 && w->start_deadline &&
-	    (!until || w->start_deadline < until))
-		until = w->start_deadline;
-	if (!until)
-		return -1;
+	/* the next tick, or an armed deadline before it */
+	if (w->deadline && w->deadline < until)
+		until = w->deadline;
 	left = until - now_ms();
-	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
+	if (left <= 0)
+		return 0;
+	return left > PE_REAPER_TICK_MS ? PE_REAPER_TICK_MS : (int)left;
 }
 
 void pe_reaper_watch_forward(struct pe_reaper_watch *w, int sig)
@@ -556,6 +550,7 @@ int pe_reaper_watch_check(struct pe_reaper_watch *w, int *status,
 	int st;
 	pid_t r;
 
+	w->next_tick = now_ms() + PE_REAPER_TICK_MS;
 	receive_command(w);
 	if (w->cmd_pidfd >= 0 && !w->cmd_ended) {
 		pfd.fd = w->cmd_pidfd;
@@ -598,12 +593,10 @@ int pe_reaper_wait(struct pe_reaper_watch *w, const sigset_t *waitset,
 		return pe_error_errno(err, "waiting for the session");
 	}
 	while (rc == 0) {
-		struct pollfd fds[2] = { { .fd = sigfd, .events = POLLIN },
-					 { .fd = pe_reaper_watch_fd(w),
-					   .events = POLLIN } };
+		struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
 		struct signalfd_siginfo si;
 
-		if (poll(fds, 2, pe_reaper_watch_timeout(w)) < 0 &&
+		if (poll(&pfd, 1, pe_reaper_watch_timeout(w)) < 0 &&
 		    errno != EINTR) {
 			kill(w->reaper, SIGKILL);
 			rc = pe_error_errno(err, "waiting for the session");

@@ -109,6 +109,12 @@ done
 t_expect_eq "ps: as many as the host sees in that namespace" \
 	"$(printf '%s\n' "$out" | grep -vcE ' (ps|podenter|podenter-reaper)$')" "$hostcount"
 
+# The fresh /proc and the private copy leave nothing in the target.
+before=$(cat "/proc/$E_PID/mountinfo" | cut -d' ' -f5 | sort)
+"$PODENTER" pid:"$E_PID" -- true
+after=$(cat "/proc/$E_PID/mountinfo" | cut -d' ' -f5 | sort)
+t_expect_eq "no mount left in the target" "$after" "$before"
+
 # node: PID 1's namespaces. Seen from inside the target's PID and mount
 # namespaces (as from a privileged pod with hostPID), PID 1 is the target's
 # init, so "node" must land in its UTS and network namespaces.
