@@ -920,7 +920,7 @@ static int add_argument_rules(scmp_filter_ctx ctx, pe_capset caps)
 	for (size_t i = 0; rc == 0 && i < N_ELEMS(allowed_personalities); i++)
 		rc = seccomp_rule_add(
 		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1,
-		    SCMP_A0(SCMP_CMP_EQ, allowed_personalities[i]));
+		    SCMP_A0(SCMP_CMP_EQ, allowed_personalities[i], 0));
 	/*
 	 * socket: every family but AF_ALG (38) and AF_VSOCK (40). The profile
 	 * writes "< 38, == 39, > 40" on the whole 64-bit register, but the
@@ -930,13 +930,13 @@ static int add_argument_rules(scmp_filter_ctx ctx, pe_capset caps)
 	 */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				      SCMP_A0(SCMP_CMP_LT, 38));
+				      SCMP_A0(SCMP_CMP_LT, 38, 0));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				      SCMP_A0(SCMP_CMP_EQ, 39));
+				      SCMP_A0(SCMP_CMP_EQ, 39, 0));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				      SCMP_A0(SCMP_CMP_EQ, 41));
+				      SCMP_A0(SCMP_CMP_EQ, 41, 0));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 				      SCMP_A0(SCMP_CMP_MASKED_EQ, ~1ull, 42));

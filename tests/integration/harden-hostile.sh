@@ -189,7 +189,9 @@ session "--view tools" works '^alive$' --view tools pid:$EVIL -- sh -c 'cat /etc
 session "--view tools --user 1000" works '^1000$' --view tools --user 1000 pid:$EVIL -- id -u
 session "--view tools: the pod's resolv.conf, /tmp and /dev/null links" works '^end$' --view tools pid:$EVIL -- \
 	sh -c 'cat /etc/resolv.conf; echo y >/tmp/t; echo z >/dev/null; echo end'
-session "--view merged" refused "overlayfs refuses layers inside one another" --view merged pid:$EVIL -- sh -c 'echo alive'
+# the merged view lays the curated host tools under the pod's tree (view.c):
+# the pod's links stay its own files, the session never follows them
+session "--view merged" works '^alive$' --view merged pid:$EVIL -- sh -c 'echo alive'
 T_OUT=$(script -qec "$PODENTER pid:$EVIL -- /busybox sh -c 'echo alive-in-pty'" /dev/null </dev/null 2>&1 | tr -d '\r')
 t_expect_match "interactive session: refused at the /proc trap" "$T_OUT" "$PROC_TRAP"
 after=$(cd "$C" && find . -printf '%p %s %T@ %m\n' | sort; sha256sum null passwd resolv)
