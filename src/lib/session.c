@@ -871,6 +871,21 @@ static int stage_main(void *arg)
  * A time namespace is joined only by a process that shares its memory
  * with no other (setns: EUSERS): then the stage is an ordinary fork.
  */
+/* AddressSanitizer cannot follow a child that shares its memory on a stack
+ * of its own (its shadow of that stack is never set up: the stage dies of
+ * SEGV in ASan's own code), so a sanitizer build forks the stage, as a
+ * session joining a time namespace does. */
+#if defined(__SANITIZE_ADDRESS__)
+#define STAGE_NEEDS_FORK 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STAGE_NEEDS_FORK 1
+#endif
+#endif
+#ifndef STAGE_NEEDS_FORK
+#define STAGE_NEEDS_FORK 0
+#endif
+
 static pid_t spawn_stage(const struct session *s, pid_t parent)
 {
 	const size_t size = 512 * 1024;
@@ -879,7 +894,7 @@ static pid_t spawn_stage(const struct session *s, pid_t parent)
 	pid_t pid;
 	int saved;
 
-	if (s->plan.join & PE_NS_BIT(PE_NS_TIME)) {
+	if ((s->plan.join & PE_NS_BIT(PE_NS_TIME)) || STAGE_NEEDS_FORK) {
 		pid = fork();
 		if (pid == 0)
 			stage_main(&start);
