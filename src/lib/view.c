@@ -210,6 +210,17 @@ static int make_small_ns(void)
 		return -1;
 	}
 	close(mnt);
+	/* The namespace's fd through our own pidfd: no /proc needed. Closing
+	 * a detached procfs instead unmounts it, and every unmount waits for
+	 * an expedited RCU grace period (about 0.1 ms here, each session). */
+	procfs = pe_sys_pidfd_open(getpid(), 0);
+	if (procfs >= 0) {
+		nsfd = pe_sys_pidfd_mnt_ns(procfs);
+		close(procfs);
+		if (nsfd >= 0)
+			return nsfd;
+	}
+	/* before 6.11: a procfs of our own, never the container's /proc */
 	procfs = pe_fs_new_detached("proc", NULL, MOUNT_ATTR_NOSUID);
 	if (procfs < 0)
 		return -1;
@@ -1026,50 +1037,84 @@ static int make_parent_dirs(int rootfd, const char *rel, char *buf, size_t size,
 /*
  * Lay the pieces out in treefd (a fresh tmpfs of ours): links copied,
  * clones mounted on a directory or an empty file made for them. The
- * clones are used up.
+ * clones are used up. The list keeps a directory's pieces together (all of
+ * etc/), so the parent directory last made is reused instead of being
+ * looked up again for each piece: this runs in every tools session.
  */
 static int place_tools_pieces(int treefd, struct tools_pieces *p,
 			      struct pe_error *err)
 {
+	char parent[PATH_MAX] = "";
+	int pfd = -1;
+
 	for (size_t i = 0; i < p->n; i++) {
 		struct tools_piece *t = &p->v[i];
 		char buf[PATH_MAX];
-		const char *base;
-		int pfd, dst = -1, rc = 0;
+		const char *base, *slash = strrchr(t->rel, '/');
+		size_t plen = slash ? (size_t)(slash - t->rel) : 0;
+		int dst = -1, rc = 0;
 
 		if (!t->type)
 			continue;
-		pfd = make_parent_dirs(treefd, t->rel, buf, sizeof(buf), &base);
-		if (pfd < 0)
-			return pe_error_errno(err,
-					      "preparing /%s in the tools "
-					      "tree",
-					      t->rel);
+		if (pfd < 0 || plen >= sizeof(parent) ||
+		    strncmp(parent, t->rel, plen) != 0 || parent[plen]) {
+			close_fd(&pfd);
+			pfd = make_parent_dirs(treefd, t->rel, buf,
+					       sizeof(buf), &base);
+			if (pfd < 0)
+				return pe_error_errno(err,
+						      "preparing /%s in the "
+						      "tools tree",
+						      t->rel);
+			snprintf(parent, sizeof(parent), "%.*s", (int)plen,
+				 t->rel);
+		}
+		base = slash ? slash + 1 : t->rel;
 		if (t->type == S_IFLNK) {
 			rc = symlinkat(t->link, pfd, base);
 		} else {
+			/* the new, empty file is the mount point itself
+			 * (O_EXCL: nothing was there, not even a link) */
 			if (t->type == S_IFDIR)
-				rc = mkdirat(pfd, base, 0755);
-			else {
+				dst = mkdirat(pfd, base, 0755) < 0
+					  ? -1
+					  : openat(pfd, base,
+						   O_PATH | O_DIRECTORY |
+						       O_NOFOLLOW | O_CLOEXEC);
+			else
 				dst = openat(pfd, base,
-					     O_CREAT | O_EXCL | O_WRONLY |
-						 O_CLOEXEC,
+					     O_CREAT | O_EXCL | O_RDONLY |
+						 O_NOFOLLOW | O_CLOEXEC,
 					     0644);
-				rc = dst < 0 ? -1 : 0;
-				close_fd(&dst);
-			}
-			if (rc == 0)
-				dst = openat(pfd, base,
-					     O_PATH | O_NOFOLLOW | O_CLOEXEC);
 			rc = dst < 0 ? -1 : attach_fd(t->clone, dst);
 			close_fd(&dst);
 			close_fd(&t->clone);
 		}
-		close(pfd);
-		if (rc < 0)
-			return pe_error_errno(
-			    err, "placing /%s in the tools tree", t->rel);
+		if (rc < 0) {
+			pe_error_errno(err, "placing /%s in the tools tree",
+				       t->rel);
+			close_fd(&pfd);
+			return -1;
+		}
 	}
+	close_fd(&pfd);
+	return 0;
+}
+
+/* A directory NAME in a tree of our own making (nothing planted there):
+ * made in one call; something already there goes through ensure_dir. */
+static int make_own_dir(int dirfd, const char *name, mode_t mode)
+{
+	int fd;
+
+	if (mkdirat(dirfd, name, mode) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	fd = ensure_dir(dirfd, name, mode);
+	if (fd < 0)
+		return -1;
+	close(fd);
 	return 0;
 }
 
@@ -1087,7 +1132,7 @@ static int build_tools_tree(const struct staging *s, struct tools_pieces *p,
 					    "dev",    "proc", "sys" };
 	static const char *const etc_files[] = { "hosts", "resolv.conf",
 						 "hostname" };
-	int dirfd = -1, treefd = -1, rc = -1;
+	int dirfd = -1, treefd = -1, etcfd = -1, rc = -1;
 
 	if (staging_dir(s, "tools", &dirfd, err) < 0)
 		return -1;
@@ -1106,24 +1151,22 @@ static int build_tools_tree(const struct staging *s, struct tools_pieces *p,
 		goto out;
 	for (size_t i = 0; tools_view && i < sizeof(dirs) / sizeof(dirs[0]);
 	     i++) {
-		int fd = ensure_dir(treefd, dirs[i], 0755);
-		if (fd < 0) {
+		if (make_own_dir(treefd, dirs[i], 0755) < 0) {
 			pe_error_errno(err, "preparing /%s in the view",
 				       dirs[i]);
 			goto out;
 		}
-		close(fd);
+	}
+	etcfd = tools_view ? ensure_dir(treefd, "etc", 0755) : -1;
+	if (tools_view && etcfd < 0) {
+		pe_error_errno(err, "preparing /etc in the view");
+		goto out;
 	}
 	for (size_t i = 0;
 	     tools_view && i < sizeof(etc_files) / sizeof(etc_files[0]); i++) {
-		int etcfd = ensure_dir(treefd, "etc", 0755), fd = -1;
-
-		if (etcfd >= 0)
-			fd = openat(etcfd, etc_files[i],
-				    O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-				    0644);
-		if (etcfd >= 0)
-			close(etcfd);
+		int fd = openat(etcfd, etc_files[i],
+				O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+				0644);
 		if (fd < 0) {
 			pe_error_errno(err, "preparing /etc/%s in the view",
 				       etc_files[i]);
@@ -1142,6 +1185,7 @@ static int build_tools_tree(const struct staging *s, struct tools_pieces *p,
 	    dirfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 	    true, err, "the tools tree");
 out:
+	close_fd(&etcfd);
 	close_fd(&dirfd);
 	close_fd(&treefd);
 	return rc;
