@@ -1287,20 +1287,20 @@ static int finish_tools_root(const struct staging *s, int rootfd, int ctrfd,
 {
 	static const char *const tmp_opts[] = { "mode=1777", NULL };
 	static const char *const run_opts[] = { "mode=0755", NULL };
-	int src = pe_sys_open_tree(s->fd, "target",
-				   OPEN_TREE_CLONE | AT_RECURSIVE |
-				       OPEN_TREE_CLOEXEC);
+	/* The container's tree moves from the staging dir to /target as it
+	 * is (ctrfd: its root, attached there), with the attributes it got
+	 * while detached. A second recursive clone would copy every mount
+	 * of the container again, and the staging copy would then be
+	 * detached with the old root: both per session. */
 	int dirfd = ensure_dir(rootfd, "target", 0755);
 
-	if (src < 0 || dirfd < 0 || attach_fd(src, dirfd) < 0) {
+	(void)s;
+	if (dirfd < 0 || attach_fd(ctrfd, dirfd) < 0) {
 		pe_error_errno(err, "mounting the container at /target");
-		if (src >= 0)
-			close(src);
 		if (dirfd >= 0)
 			close(dirfd);
 		return -1;
 	}
-	close(src);
 	close(dirfd);
 	if (copy_pod_etc(rootfd, ctrfd, may_write, err) < 0)
 		return -1;
