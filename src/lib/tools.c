@@ -399,8 +399,8 @@ int pe_tools_resolve(const char *source, const struct pe_hostroot *hr,
 	if (!source || !source[0]) {
 		const char *root = hr ? hr->path : "/";
 		int dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		bool host_ok = dfd >= 0 && pe_tools_runnable(dfd, "/bin/sh",
-							     &t->is_static);
+		bool host_ok = dfd >= 0 &&
+			       pe_tools_runnable(dfd, "/bin/sh", &t->is_static);
 
 		if (dfd >= 0)
 			close(dfd);

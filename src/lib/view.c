@@ -1059,8 +1059,8 @@ static int place_tools_pieces(int treefd, struct tools_pieces *p,
 		if (pfd < 0 || plen >= sizeof(parent) ||
 		    strncmp(parent, t->rel, plen) != 0 || parent[plen]) {
 			close_fd(&pfd);
-			pfd = make_parent_dirs(treefd, t->rel, buf,
-					       sizeof(buf), &base);
+			pfd = make_parent_dirs(treefd, t->rel, buf, sizeof(buf),
+					       &base);
 			if (pfd < 0)
 				return pe_error_errno(err,
 						      "preparing /%s in the "
@@ -1164,9 +1164,9 @@ static int build_tools_tree(const struct staging *s, struct tools_pieces *p,
 	}
 	for (size_t i = 0;
 	     tools_view && i < sizeof(etc_files) / sizeof(etc_files[0]); i++) {
-		int fd = openat(etcfd, etc_files[i],
-				O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-				0644);
+		int fd =
+		    openat(etcfd, etc_files[i],
+			   O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			pe_error_errno(err, "preparing /etc/%s in the view",
 				       etc_files[i]);
