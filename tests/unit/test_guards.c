@@ -336,12 +336,14 @@ static int enter_fake_root(void)
 /* the target's /proc is a symlink to a directory */
 static int proc_symlink_is_refused(void)
 {
+	static struct pe_proc_guard guard;
 	struct pe_error err;
 	int r;
 
 	if (enter_fake_root() < 0)
 		return 5;
-	r = pe_ns_mount_fresh_proc(&err);
+	pe_proc_guard_defaults(&guard);
+	r = pe_ns_mount_fresh_proc(&guard, &err);
 	if (is_procfs("/elsewhere"))
 		return 2; /* mounted through the link */
 	return r == -1 ? 0 : 1;
@@ -355,6 +357,7 @@ static int unverified_proc_is_refused(void)
 	static const char *const hidden[] = { "fsopen", "fsconfig", "fsmount",
 					      "move_mount", "open_tree" };
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	static struct pe_proc_guard guard;
 	struct pe_error err;
 	int r;
 
@@ -365,7 +368,8 @@ static int unverified_proc_is_refused(void)
 				 seccomp_syscall_resolve_name(hidden[i]), 0);
 	if (enter_fake_root() < 0 || seccomp_load(ctx) < 0)
 		return 5;
-	r = pe_ns_mount_fresh_proc(&err);
+	pe_proc_guard_defaults(&guard);
+	r = pe_ns_mount_fresh_proc(&guard, &err);
 	if (r == 0 && !is_procfs("/proc"))
 		return 2; /* says done, yet /proc is the planted tree */
 	return r == -1 || is_procfs("/proc") ? 0 : 1;
