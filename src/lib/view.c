@@ -1124,29 +1124,18 @@ static int make_own_dir(int dirfd, const char *name, mode_t mode)
  * still writable: mount points and empty files for the pod's /etc files.
  * Then read-only, nosuid and nodev, all of it.
  */
-static int build_tools_tree(const struct staging *s, struct tools_pieces *p,
-			    bool tools_view, struct pe_error *err)
+/* Fill treefd (the root of a tmpfs of ours) with the pieces and, for the
+ * tools view, the mount points; then attrfd (an O_PATH fd of that mount)
+ * read-only, nosuid and nodev, all of it. */
+static int fill_tools_tree(int treefd, int attrfd, struct tools_pieces *p,
+			   bool tools_view, struct pe_error *err)
 {
-	static const char *const opts[] = { "mode=0755", NULL };
 	static const char *const dirs[] = { "target", "tmp",  "run",
 					    "dev",    "proc", "sys" };
 	static const char *const etc_files[] = { "hosts", "resolv.conf",
 						 "hostname" };
-	int dirfd = -1, treefd = -1, etcfd = -1, rc = -1;
+	int etcfd = -1, rc = -1;
 
-	if (staging_dir(s, "tools", &dirfd, err) < 0)
-		return -1;
-	if (mount_fresh("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-			dirfd) < 0) {
-		pe_error_errno(err, "mounting the tools tree");
-		goto out;
-	}
-	treefd = open_in_root(s->fd, "tools", O_RDONLY | O_DIRECTORY,
-			      RESOLVE_NO_SYMLINKS);
-	if (treefd < 0) {
-		pe_error_errno(err, "opening the tools tree");
-		goto out;
-	}
 	if (place_tools_pieces(treefd, p, err) < 0)
 		goto out;
 	for (size_t i = 0; tools_view && i < sizeof(dirs) / sizeof(dirs[0]);
@@ -1174,18 +1163,39 @@ static int build_tools_tree(const struct staging *s, struct tools_pieces *p,
 		}
 		close(fd);
 	}
-	close_fd(&dirfd);
-	dirfd = open_in_root(s->fd, "tools", O_PATH | O_DIRECTORY,
-			     RESOLVE_NO_SYMLINKS);
-	if (dirfd < 0) {
-		pe_error_errno(err, "opening the tools tree");
-		goto out;
-	}
 	rc = set_tree_attrs(
-	    dirfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	    attrfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 	    true, err, "the tools tree");
 out:
 	close_fd(&etcfd);
+	return rc;
+}
+
+/* The tools tree on a fresh tmpfs at staging/tools. */
+static int build_tools_tree(const struct staging *s, struct tools_pieces *p,
+			    bool tools_view, struct pe_error *err)
+{
+	static const char *const opts[] = { "mode=0755", NULL };
+	int dirfd = -1, treefd = -1, rc = -1;
+
+	if (staging_dir(s, "tools", &dirfd, err) < 0)
+		return -1;
+	if (mount_fresh("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+			dirfd) < 0) {
+		pe_error_errno(err, "mounting the tools tree");
+		goto out;
+	}
+	close_fd(&dirfd);
+	treefd = open_in_root(s->fd, "tools", O_RDONLY | O_DIRECTORY,
+			      RESOLVE_NO_SYMLINKS);
+	dirfd = open_in_root(s->fd, "tools", O_PATH | O_DIRECTORY,
+			     RESOLVE_NO_SYMLINKS);
+	if (treefd < 0 || dirfd < 0) {
+		pe_error_errno(err, "opening the tools tree");
+		goto out;
+	}
+	rc = fill_tools_tree(treefd, dirfd, p, tools_view, err);
+out:
 	close_fd(&dirfd);
 	close_fd(&treefd);
 	return rc;
@@ -1356,13 +1366,16 @@ static int mount_overlay(const struct staging *s, bool with_container,
  * read mountinfo from); else a copy of the node's, made private.
  * The test hook NO_SMALL_NS (testhooks.h) forces the copy.
  */
-static int enter_view_ns(int small_ns, bool with_proc, struct pe_error *err)
+static int enter_view_ns(int small_ns, bool with_proc, bool *joined,
+			 struct pe_error *err)
 {
 	static const char *const no_opts[] = { NULL };
 	int fd;
 
+	*joined = false;
 	if (small_ns >= 0 && !pe_test_flag("NO_SMALL_NS") &&
 	    setns(small_ns, CLONE_NEWNS) == 0) {
+		*joined = true;
 		if (mkdir(staging_candidates[0], 0700) < 0 && errno != EEXIST)
 			return pe_error_errno(err,
 					      "creating %s in the view's "
@@ -1427,6 +1440,7 @@ int pe_view_enter(const struct pe_view_opts *o,
 	struct staging s = { .fd = -1 };
 	int ctrfd = -1, toolsfd = -1, rootfd = -1, dirfd = -1, rc = -1;
 	int small_ns = -1;
+	bool in_small_ns = false;
 	uint64_t ctr_attrs;
 	bool tools = o->tools_dir != NULL;
 	/* only the chosen paths of the tools source, in a tree of our own */
@@ -1509,8 +1523,47 @@ int pe_view_enter(const struct pe_view_opts *o,
 				   true, err, "the tools tree") < 0)
 			goto out;
 	}
-	if (enter_view_ns(small_ns, o->kind == PE_VIEW_MERGED, err) < 0)
+	if (enter_view_ns(small_ns, o->kind == PE_VIEW_MERGED, &in_small_ns,
+			  err) < 0)
 		goto out;
+	if (in_small_ns && chosen && o->kind == PE_VIEW_TOOLS) {
+		/* The small namespace's root is an empty tmpfs of ours that
+		 * nothing else holds: the tools view is built on it as it is.
+		 * No staging tmpfs, no second tmpfs for the tools, no
+		 * pivot_root, and no detach of an old root (each unmount
+		 * waits for an expedited RCU grace period). The container's
+		 * detached tree is attached at /target once the tools tree
+		 * is read-only (finish_tools_root). */
+		int attrfd = -1;
+
+		rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		attrfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0 || attrfd < 0) {
+			pe_error_errno(err, "opening the view's root");
+			close_fd(&attrfd);
+			goto out;
+		}
+		rc = fill_tools_tree(rootfd, attrfd, &pieces, true, err);
+		close_fd(&attrfd);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+		if (finish_tools_root(NULL, rootfd, ctrfd, false, err) < 0 ||
+		    build_dev(rootfd, err) < 0)
+			goto out;
+		test_pause_at("view-staged");
+		if (chdir("/") < 0) {
+			pe_error_errno(err, "entering the view's root");
+			goto out;
+		}
+		if (set_root_attrs(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				       MOUNT_ATTR_NODEV,
+				   err) < 0)
+			goto out;
+		rc = 0;
+		test_pause_at("view-entered");
+		goto out;
+	}
 
 	if (mount_staging(&s, err) < 0)
 		goto out;
