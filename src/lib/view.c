@@ -21,7 +21,10 @@
  *  4. A staging tmpfs holds the pieces; the view's root is built there and
  *     pivot_root()ed into, and the old root detached, so nothing of the host
  *     stays reachable. Paths inside trees we do not own are resolved with
- *     openat2(RESOLVE_IN_ROOT) and mounts are placed onto fds.
+ *     openat2(RESOLVE_IN_ROOT) and mounts are placed onto fds. The tools
+ *     view of host tools in the small namespace needs no staging: its root
+ *     is the empty tmpfs the helper made, which no other process holds, and
+ *     the view is built on it in place (no pivot, no old root to detach).
  */
 #include "config.h"
 
