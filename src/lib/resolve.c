@@ -496,6 +496,28 @@ static int stale_error(const struct pe_container *c, struct pe_error *err)
 
 /* Pick the container of one pod: -c, else the first started app container,
  * else the sandbox (crash loops: the pod's namespaces are still there). */
+/* The pod's sandbox, a verified one first. Verified only when it is
+ * needed (no running container, or a hint): that costs a read of its
+ * cgroup, stat and namespaces in /proc, and a session that enters a
+ * running container never uses it. */
+static struct pe_container *pod_sandbox(const struct pe_hostroot *hr,
+					struct pe_container_list *l,
+					const struct pe_container *pod)
+{
+	struct pe_container *sandbox = NULL;
+
+	for (size_t i = 0; i < l->len; i++) {
+		struct pe_container *c = &l->items[i];
+
+		if (!c->is_sandbox || !same_pod(c, pod))
+			continue;
+		pe_verify_pid(hr, c);
+		if (!sandbox || c->pid_state == PE_PID_VERIFIED)
+			sandbox = c;
+	}
+	return sandbox;
+}
+
 static struct pe_container *choose_container(const struct pe_hostroot *hr,
 					     struct pe_container_list *l,
 					     const struct pe_container *pod,
@@ -508,14 +530,9 @@ static struct pe_container *choose_container(const struct pe_hostroot *hr,
 	for (size_t i = 0; i < l->len; i++) {
 		struct pe_container *c = &l->items[i];
 
-		if (!same_pod(c, pod))
+		if (c->is_sandbox || !same_pod(c, pod))
 			continue;
 		pe_verify_pid(hr, c);
-		if (c->is_sandbox) {
-			if (!sandbox || c->pid_state == PE_PID_VERIFIED)
-				sandbox = c;
-			continue;
-		}
 		if (o->container) {
 			if (same_str(c->container, o->container) &&
 			    (!named || c->pid_state == PE_PID_VERIFIED))
@@ -549,6 +566,7 @@ static struct pe_container *choose_container(const struct pe_hostroot *hr,
 				    "running (%s)",
 				    o->container, pod->namespace, pod->pod,
 				    pe_container_state(named));
+			sandbox = pod_sandbox(hr, l, pod);
 			if (sandbox && sandbox->pid_state == PE_PID_VERIFIED)
 				pe_error_hint(
 				    err, "the pod's sandbox is running: omit "
@@ -565,6 +583,7 @@ static struct pe_container *choose_container(const struct pe_hostroot *hr,
 		note_other_containers(note, l, best);
 		return best;
 	}
+	sandbox = pod_sandbox(hr, l, pod);
 	if (sandbox && sandbox->pid_state == PE_PID_VERIFIED) {
 		note->sandbox_fallback = true;
 		note_other_containers(note, l, sandbox);

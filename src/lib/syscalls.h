@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -127,6 +128,17 @@ struct pe_clone_args {
 static inline int pe_sys_pidfd_open(pid_t pid, unsigned int flags)
 {
 	return (int)syscall(__NR_pidfd_open, pid, flags);
+}
+
+/* pidfs (6.11): a process's mount namespace through its pidfd, with no
+ * /proc at all; older kernels answer ENOTTY/EINVAL, callers fall back. */
+#ifndef PIDFD_GET_MNT_NAMESPACE
+#define PIDFD_GET_MNT_NAMESPACE _IO(0xFF, 3)
+#endif
+
+static inline int pe_sys_pidfd_mnt_ns(int pidfd)
+{
+	return ioctl(pidfd, PIDFD_GET_MNT_NAMESPACE, 0);
 }
 
 static inline int pe_sys_pidfd_send_signal(int pidfd, int sig)

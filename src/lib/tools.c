@@ -399,16 +399,20 @@ int pe_tools_resolve(const char *source, const struct pe_hostroot *hr,
 	if (!source || !source[0]) {
 		const char *root = hr ? hr->path : "/";
 		int dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		bool host_ok =
-		    dfd >= 0 && pe_tools_runnable(dfd, "/bin/sh", NULL);
+		bool host_ok = dfd >= 0 &&
+			       pe_tools_runnable(dfd, "/bin/sh", &t->is_static);
 
 		if (dfd >= 0)
 			close(dfd);
 		t->automatic = true;
 		if (host_ok) {
-			source = "host";
+			/* that probe was check_shell()'s: not run twice */
+			t->kind = PE_TOOLS_HOST;
+			snprintf(t->given, sizeof(t->given), "host");
+			snprintf(t->dir, sizeof(t->dir), "%s", root);
 			snprintf(t->why, sizeof(t->why),
 				 "the host root %s has a usable /bin/sh", root);
+			return 0;
 		} else {
 			source = "builtin";
 			snprintf(t->why, sizeof(t->why),

@@ -21,7 +21,10 @@
  *  4. A staging tmpfs holds the pieces; the view's root is built there and
  *     pivot_root()ed into, and the old root detached, so nothing of the host
  *     stays reachable. Paths inside trees we do not own are resolved with
- *     openat2(RESOLVE_IN_ROOT) and mounts are placed onto fds.
+ *     openat2(RESOLVE_IN_ROOT) and mounts are placed onto fds. The tools
+ *     view of host tools in the small namespace needs no staging: its root
+ *     is the empty tmpfs the helper made, which no other process holds, and
+ *     the view is built on it in place (no pivot, no old root to detach).
  */
 #include "config.h"
 
@@ -210,6 +213,17 @@ static int make_small_ns(void)
 		return -1;
 	}
 	close(mnt);
+	/* The namespace's fd through our own pidfd: no /proc needed. Closing
+	 * a detached procfs instead unmounts it, and every unmount waits for
+	 * an expedited RCU grace period (about 0.1 ms here, each session). */
+	procfs = pe_sys_pidfd_open(getpid(), 0);
+	if (procfs >= 0) {
+		nsfd = pe_sys_pidfd_mnt_ns(procfs);
+		close(procfs);
+		if (nsfd >= 0)
+			return nsfd;
+	}
+	/* before 6.11: a procfs of our own, never the container's /proc */
 	procfs = pe_fs_new_detached("proc", NULL, MOUNT_ATTR_NOSUID);
 	if (procfs < 0)
 		return -1;
@@ -1026,50 +1040,84 @@ static int make_parent_dirs(int rootfd, const char *rel, char *buf, size_t size,
 /*
  * Lay the pieces out in treefd (a fresh tmpfs of ours): links copied,
  * clones mounted on a directory or an empty file made for them. The
- * clones are used up.
+ * clones are used up. The list keeps a directory's pieces together (all of
+ * etc/), so the parent directory last made is reused instead of being
+ * looked up again for each piece: this runs in every tools session.
  */
 static int place_tools_pieces(int treefd, struct tools_pieces *p,
 			      struct pe_error *err)
 {
+	char parent[PATH_MAX] = "";
+	int pfd = -1;
+
 	for (size_t i = 0; i < p->n; i++) {
 		struct tools_piece *t = &p->v[i];
 		char buf[PATH_MAX];
-		const char *base;
-		int pfd, dst = -1, rc = 0;
+		const char *base, *slash = strrchr(t->rel, '/');
+		size_t plen = slash ? (size_t)(slash - t->rel) : 0;
+		int dst = -1, rc = 0;
 
 		if (!t->type)
 			continue;
-		pfd = make_parent_dirs(treefd, t->rel, buf, sizeof(buf), &base);
-		if (pfd < 0)
-			return pe_error_errno(err,
-					      "preparing /%s in the tools "
-					      "tree",
-					      t->rel);
+		if (pfd < 0 || plen >= sizeof(parent) ||
+		    strncmp(parent, t->rel, plen) != 0 || parent[plen]) {
+			close_fd(&pfd);
+			pfd = make_parent_dirs(treefd, t->rel, buf, sizeof(buf),
+					       &base);
+			if (pfd < 0)
+				return pe_error_errno(err,
+						      "preparing /%s in the "
+						      "tools tree",
+						      t->rel);
+			snprintf(parent, sizeof(parent), "%.*s", (int)plen,
+				 t->rel);
+		}
+		base = slash ? slash + 1 : t->rel;
 		if (t->type == S_IFLNK) {
 			rc = symlinkat(t->link, pfd, base);
 		} else {
+			/* the new, empty file is the mount point itself
+			 * (O_EXCL: nothing was there, not even a link) */
 			if (t->type == S_IFDIR)
-				rc = mkdirat(pfd, base, 0755);
-			else {
+				dst = mkdirat(pfd, base, 0755) < 0
+					  ? -1
+					  : openat(pfd, base,
+						   O_PATH | O_DIRECTORY |
+						       O_NOFOLLOW | O_CLOEXEC);
+			else
 				dst = openat(pfd, base,
-					     O_CREAT | O_EXCL | O_WRONLY |
-						 O_CLOEXEC,
+					     O_CREAT | O_EXCL | O_RDONLY |
+						 O_NOFOLLOW | O_CLOEXEC,
 					     0644);
-				rc = dst < 0 ? -1 : 0;
-				close_fd(&dst);
-			}
-			if (rc == 0)
-				dst = openat(pfd, base,
-					     O_PATH | O_NOFOLLOW | O_CLOEXEC);
 			rc = dst < 0 ? -1 : attach_fd(t->clone, dst);
 			close_fd(&dst);
 			close_fd(&t->clone);
 		}
-		close(pfd);
-		if (rc < 0)
-			return pe_error_errno(
-			    err, "placing /%s in the tools tree", t->rel);
+		if (rc < 0) {
+			pe_error_errno(err, "placing /%s in the tools tree",
+				       t->rel);
+			close_fd(&pfd);
+			return -1;
+		}
 	}
+	close_fd(&pfd);
+	return 0;
+}
+
+/* A directory NAME in a tree of our own making (nothing planted there):
+ * made in one call; something already there goes through ensure_dir. */
+static int make_own_dir(int dirfd, const char *name, mode_t mode)
+{
+	int fd;
+
+	if (mkdirat(dirfd, name, mode) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	fd = ensure_dir(dirfd, name, mode);
+	if (fd < 0)
+		return -1;
+	close(fd);
 	return 0;
 }
 
@@ -1079,14 +1127,58 @@ static int place_tools_pieces(int treefd, struct tools_pieces *p,
  * still writable: mount points and empty files for the pod's /etc files.
  * Then read-only, nosuid and nodev, all of it.
  */
-static int build_tools_tree(const struct staging *s, struct tools_pieces *p,
-			    bool tools_view, struct pe_error *err)
+/* Fill treefd (the root of a tmpfs of ours) with the pieces and, for the
+ * tools view, the mount points; then attrfd (an O_PATH fd of that mount)
+ * read-only, nosuid and nodev, all of it. */
+static int fill_tools_tree(int treefd, int attrfd, struct tools_pieces *p,
+			   bool tools_view, struct pe_error *err)
 {
-	static const char *const opts[] = { "mode=0755", NULL };
 	static const char *const dirs[] = { "target", "tmp",  "run",
 					    "dev",    "proc", "sys" };
 	static const char *const etc_files[] = { "hosts", "resolv.conf",
 						 "hostname" };
+	int etcfd = -1, rc = -1;
+
+	if (place_tools_pieces(treefd, p, err) < 0)
+		goto out;
+	for (size_t i = 0; tools_view && i < sizeof(dirs) / sizeof(dirs[0]);
+	     i++) {
+		if (make_own_dir(treefd, dirs[i], 0755) < 0) {
+			pe_error_errno(err, "preparing /%s in the view",
+				       dirs[i]);
+			goto out;
+		}
+	}
+	etcfd = tools_view ? ensure_dir(treefd, "etc", 0755) : -1;
+	if (tools_view && etcfd < 0) {
+		pe_error_errno(err, "preparing /etc in the view");
+		goto out;
+	}
+	for (size_t i = 0;
+	     tools_view && i < sizeof(etc_files) / sizeof(etc_files[0]); i++) {
+		int fd =
+		    openat(etcfd, etc_files[i],
+			   O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			pe_error_errno(err, "preparing /etc/%s in the view",
+				       etc_files[i]);
+			goto out;
+		}
+		close(fd);
+	}
+	rc = set_tree_attrs(
+	    attrfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	    true, err, "the tools tree");
+out:
+	close_fd(&etcfd);
+	return rc;
+}
+
+/* The tools tree on a fresh tmpfs at staging/tools. */
+static int build_tools_tree(const struct staging *s, struct tools_pieces *p,
+			    bool tools_view, struct pe_error *err)
+{
+	static const char *const opts[] = { "mode=0755", NULL };
 	int dirfd = -1, treefd = -1, rc = -1;
 
 	if (staging_dir(s, "tools", &dirfd, err) < 0)
@@ -1096,51 +1188,16 @@ static int build_tools_tree(const struct staging *s, struct tools_pieces *p,
 		pe_error_errno(err, "mounting the tools tree");
 		goto out;
 	}
+	close_fd(&dirfd);
 	treefd = open_in_root(s->fd, "tools", O_RDONLY | O_DIRECTORY,
 			      RESOLVE_NO_SYMLINKS);
-	if (treefd < 0) {
-		pe_error_errno(err, "opening the tools tree");
-		goto out;
-	}
-	if (place_tools_pieces(treefd, p, err) < 0)
-		goto out;
-	for (size_t i = 0; tools_view && i < sizeof(dirs) / sizeof(dirs[0]);
-	     i++) {
-		int fd = ensure_dir(treefd, dirs[i], 0755);
-		if (fd < 0) {
-			pe_error_errno(err, "preparing /%s in the view",
-				       dirs[i]);
-			goto out;
-		}
-		close(fd);
-	}
-	for (size_t i = 0;
-	     tools_view && i < sizeof(etc_files) / sizeof(etc_files[0]); i++) {
-		int etcfd = ensure_dir(treefd, "etc", 0755), fd = -1;
-
-		if (etcfd >= 0)
-			fd = openat(etcfd, etc_files[i],
-				    O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-				    0644);
-		if (etcfd >= 0)
-			close(etcfd);
-		if (fd < 0) {
-			pe_error_errno(err, "preparing /etc/%s in the view",
-				       etc_files[i]);
-			goto out;
-		}
-		close(fd);
-	}
-	close_fd(&dirfd);
 	dirfd = open_in_root(s->fd, "tools", O_PATH | O_DIRECTORY,
 			     RESOLVE_NO_SYMLINKS);
-	if (dirfd < 0) {
+	if (treefd < 0 || dirfd < 0) {
 		pe_error_errno(err, "opening the tools tree");
 		goto out;
 	}
-	rc = set_tree_attrs(
-	    dirfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-	    true, err, "the tools tree");
+	rc = fill_tools_tree(treefd, dirfd, p, tools_view, err);
 out:
 	close_fd(&dirfd);
 	close_fd(&treefd);
@@ -1243,20 +1300,20 @@ static int finish_tools_root(const struct staging *s, int rootfd, int ctrfd,
 {
 	static const char *const tmp_opts[] = { "mode=1777", NULL };
 	static const char *const run_opts[] = { "mode=0755", NULL };
-	int src = pe_sys_open_tree(s->fd, "target",
-				   OPEN_TREE_CLONE | AT_RECURSIVE |
-				       OPEN_TREE_CLOEXEC);
+	/* The container's tree moves from the staging dir to /target as it
+	 * is (ctrfd: its root, attached there), with the attributes it got
+	 * while detached. A second recursive clone would copy every mount
+	 * of the container again, and the staging copy would then be
+	 * detached with the old root: both per session. */
 	int dirfd = ensure_dir(rootfd, "target", 0755);
 
-	if (src < 0 || dirfd < 0 || attach_fd(src, dirfd) < 0) {
+	(void)s;
+	if (dirfd < 0 || attach_fd(ctrfd, dirfd) < 0) {
 		pe_error_errno(err, "mounting the container at /target");
-		if (src >= 0)
-			close(src);
 		if (dirfd >= 0)
 			close(dirfd);
 		return -1;
 	}
-	close(src);
 	close(dirfd);
 	if (copy_pod_etc(rootfd, ctrfd, may_write, err) < 0)
 		return -1;
@@ -1312,13 +1369,16 @@ static int mount_overlay(const struct staging *s, bool with_container,
  * read mountinfo from); else a copy of the node's, made private.
  * The test hook NO_SMALL_NS (testhooks.h) forces the copy.
  */
-static int enter_view_ns(int small_ns, bool with_proc, struct pe_error *err)
+static int enter_view_ns(int small_ns, bool with_proc, bool *joined,
+			 struct pe_error *err)
 {
 	static const char *const no_opts[] = { NULL };
 	int fd;
 
+	*joined = false;
 	if (small_ns >= 0 && !pe_test_flag("NO_SMALL_NS") &&
 	    setns(small_ns, CLONE_NEWNS) == 0) {
+		*joined = true;
 		if (mkdir(staging_candidates[0], 0700) < 0 && errno != EEXIST)
 			return pe_error_errno(err,
 					      "creating %s in the view's "
@@ -1383,6 +1443,7 @@ int pe_view_enter(const struct pe_view_opts *o,
 	struct staging s = { .fd = -1 };
 	int ctrfd = -1, toolsfd = -1, rootfd = -1, dirfd = -1, rc = -1;
 	int small_ns = -1;
+	bool in_small_ns = false;
 	uint64_t ctr_attrs;
 	bool tools = o->tools_dir != NULL;
 	/* only the chosen paths of the tools source, in a tree of our own */
@@ -1465,8 +1526,47 @@ int pe_view_enter(const struct pe_view_opts *o,
 				   true, err, "the tools tree") < 0)
 			goto out;
 	}
-	if (enter_view_ns(small_ns, o->kind == PE_VIEW_MERGED, err) < 0)
+	if (enter_view_ns(small_ns, o->kind == PE_VIEW_MERGED, &in_small_ns,
+			  err) < 0)
 		goto out;
+	if (in_small_ns && chosen && o->kind == PE_VIEW_TOOLS) {
+		/* The small namespace's root is an empty tmpfs of ours that
+		 * nothing else holds: the tools view is built on it as it is.
+		 * No staging tmpfs, no second tmpfs for the tools, no
+		 * pivot_root, and no detach of an old root (each unmount
+		 * waits for an expedited RCU grace period). The container's
+		 * detached tree is attached at /target once the tools tree
+		 * is read-only (finish_tools_root). */
+		int attrfd = -1;
+
+		rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		attrfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0 || attrfd < 0) {
+			pe_error_errno(err, "opening the view's root");
+			close_fd(&attrfd);
+			goto out;
+		}
+		rc = fill_tools_tree(rootfd, attrfd, &pieces, true, err);
+		close_fd(&attrfd);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+		if (finish_tools_root(NULL, rootfd, ctrfd, false, err) < 0 ||
+		    build_dev(rootfd, err) < 0)
+			goto out;
+		test_pause_at("view-staged");
+		if (chdir("/") < 0) {
+			pe_error_errno(err, "entering the view's root");
+			goto out;
+		}
+		if (set_root_attrs(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				       MOUNT_ATTR_NODEV,
+				   err) < 0)
+			goto out;
+		rc = 0;
+		test_pause_at("view-entered");
+		goto out;
+	}
 
 	if (mount_staging(&s, err) < 0)
 		goto out;
