@@ -198,6 +198,11 @@ _podenter() {
 		--user)
 			mapfile -t COMPREPLY < <(compgen -W "target" -- "$cur")
 			;;
+		--group-add)
+			# a group of the container's /etc/group, or a GID: nothing
+			# of the node's to offer
+			COMPREPLY=()
+			;;
 		--wd)
 			mapfile -t COMPREPLY < <(compgen -W "target" -- "$cur"; compgen -d -- "$cur")
 			;;

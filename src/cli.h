@@ -13,11 +13,6 @@
 #include "podenter/hostroot.h"
 #include "podenter/resolve.h"
 
-/* podenter's own failures, before the command runs (as nsenter/env). */
-#define PE_EXIT_FAILURE 125
-#define PE_EXIT_CANNOT_EXEC 126
-#define PE_EXIT_NOT_FOUND 127
-
 enum cli_output { CLI_OUT_TABLE = 0, CLI_OUT_WIDE, CLI_OUT_JSON, CLI_OUT_NAME };
 
 /* Options every subcommand shares (the command-line contract). */
@@ -63,8 +58,6 @@ void cli_print_error(const struct pe_error *err);
 /* Print a usage error with a pointer to --help; returns PE_EXIT_FAILURE. */
 int cli_usage_error(const char *subcommand, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Map a library error to an exit code (always 125 today: podenter's own). */
-int cli_exit_code(const struct pe_error *err);
 
 void cli_usage(FILE *out, const char *subcommand);
 void cli_version(void);

@@ -17,16 +17,15 @@
 #include "cli.h"
 #include "podenter/cgroupjoin.h"
 #include "podenter/nsjoin.h"
+#include "podenter/passwd.h"
 #include "podenter/sandbox.h"
 #include "podenter/session.h"
 #include "podenter/tools.h"
 
 enum {
-	OPT_IPC = OPT_COMMON_LAST,
-	OPT_UTS,
-	OPT_CGROUP,
-	OPT_TIME,
-	OPT_NET_ONLY,
+	/* --ipc, --uts, ... (pe_ns_table): OPT_NS + the namespace type */
+	OPT_NS = OPT_COMMON_LAST,
+	OPT_NET_ONLY = OPT_NS + PE_NS_COUNT,
 	OPT_USER,
 	OPT_WD,
 	OPT_ENV_FROM_TARGET,
@@ -42,9 +41,10 @@ enum {
 	OPT_AUDIT_LOG,
 	OPT_JOIN_CGROUP,
 	OPT_FOLLOW_CONTEXT,
+	OPT_GROUP_ADD,
 };
 
-#define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "NPMUae:t"
+#define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "ae:t"
 
 struct enter_opts {
 	struct cli_common common;
@@ -52,7 +52,9 @@ struct enter_opts {
 	char **command; /* NULL: the default shell */
 	pe_ns_set chosen; /* 0: the default set for the target */
 	bool net_only;
-	const char *user; /* NULL (root), "target" or "UID[:GID]" */
+	const char *user; /* NULL (root), "target" or NAME|UID[:GROUP|GID] */
+	const char **group_add; /* --group-add GROUP|GID, in order */
+	size_t n_group_add;
 	const char *wd; /* NULL ("/"), "target" or a path */
 	bool env_from_target;
 	char **env_add; /* -e KEY=VAL, in order */
@@ -162,8 +164,16 @@ void cmd_enter_usage(FILE *out)
 	    "                          not start if it cannot be written\n\n"
 	    "Inside:\n"
 	    "      --user SPEC         run as 'target' (its uid, gid, groups), "
-	    "UID or\n"
-	    "                          UID:GID (default: root)\n"
+	    "NAME,\n"
+	    "                          UID, NAME:GROUP or UID:GID, looked up "
+	    "in the\n"
+	    "                          container's /etc/passwd and /etc/group "
+	    "(default:\n"
+	    "                          root)\n"
+	    "      --group-add GROUP   add a supplementary group (a name in "
+	    "the "
+	    "container's\n"
+	    "                          /etc/group, or a GID); may be repeated\n"
 	    "      --wd DIR            working directory: a path, or 'target' "
 	    "for the\n"
 	    "                          target's own (default /)\n"
@@ -171,10 +181,13 @@ void cmd_enter_usage(FILE *out)
 	    "the\n"
 	    "                          command runs in the target's own "
 	    "files)\n"
-	    "  -e, --env KEY=VALUE     add to the environment (PATH, TERM, "
-	    "HOME,\n"
-	    "                          HOSTNAME and LANG are set by "
-	    "default)\n\n"
+	    "  -e, --env KEY=VALUE     add to the environment (default: the "
+	    "container's\n"
+	    "                          configured one, the tools' PATH in the "
+	    "tools view,\n"
+	    "                          TERM, LANG, HOSTNAME, and HOME, USER, "
+	    "LOGNAME\n"
+	    "                          from its /etc/passwd)\n\n"
 	    "Also the common options: -n, -c, --host-root, --all (allow the "
 	    "pod\n"
 	    "sandbox), --any, -q. Options after TARGET and before '--' are "
@@ -193,21 +206,57 @@ static int add_env(struct enter_opts *o, char *kv)
 	return 0;
 }
 
+/* The namespace options come from the namespace table (nsjoin.h): -N/--net,
+ * --ipc, ... Which namespace an option value selects, -1 for none. */
+static int ns_of_option(int opt)
+{
+	for (size_t i = 0; i < PE_NS_COUNT; i++)
+		if (opt == (pe_ns_table[i].short_opt
+				? pe_ns_table[i].short_opt
+				: OPT_NS + (int)pe_ns_table[i].type))
+			return (int)pe_ns_table[i].type;
+	return -1;
+}
+
+/* getopt_long's tables: the namespace table's options, then enter's. */
+static void ns_options(struct option *longopts, char *shortopts, size_t size)
+{
+	size_t used = strlen(shortopts);
+
+	for (size_t i = 0; i < PE_NS_COUNT; i++) {
+		const struct pe_ns_info *ns = &pe_ns_table[i];
+
+		longopts[i] =
+		    (struct option){ ns->long_opt, no_argument, NULL,
+				     ns->short_opt ? ns->short_opt
+						   : OPT_NS + (int)ns->type };
+		if (ns->short_opt && used + 1 < size) {
+			shortopts[used++] = ns->short_opt;
+			shortopts[used] = '\0';
+		}
+	}
+}
+
+static int add_group(struct enter_opts *o, const char *group)
+{
+	const char **v =
+	    realloc(o->group_add, (o->n_group_add + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	o->group_add = v;
+	o->group_add[o->n_group_add++] = group;
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct enter_opts *o)
 {
-	static const struct option longopts[] = {
+	static const struct option enter_longopts[] = {
 		CLI_COMMON_LONGOPTS,
-		{ "net", no_argument, NULL, 'N' },
-		{ "pid", no_argument, NULL, 'P' },
-		{ "mount", no_argument, NULL, 'M' },
-		{ "userns", no_argument, NULL, 'U' },
 		{ "all-ns", no_argument, NULL, 'a' },
-		{ "ipc", no_argument, NULL, OPT_IPC },
-		{ "uts", no_argument, NULL, OPT_UTS },
-		{ "cgroup", no_argument, NULL, OPT_CGROUP },
-		{ "time", no_argument, NULL, OPT_TIME },
 		{ "net-only", no_argument, NULL, OPT_NET_ONLY },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "group-add", required_argument, NULL, OPT_GROUP_ADD },
 		{ "wd", required_argument, NULL, OPT_WD },
 		{ "env-from-target", no_argument, NULL, OPT_ENV_FROM_TARGET },
 		{ "env", required_argument, NULL, 'e' },
@@ -226,11 +275,15 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "follow-context", no_argument, NULL, OPT_FOLLOW_CONTEXT },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct option longopts[PE_NS_COUNT + sizeof(enter_longopts) /
+						 sizeof(enter_longopts[0])];
+	char shortopts[64] = ENTER_SHORTOPTS;
 
+	ns_options(longopts, shortopts, sizeof(shortopts));
+	memcpy(&longopts[PE_NS_COUNT], enter_longopts, sizeof(enter_longopts));
 	for (;;) {
 		int before = optind;
-		int opt =
-		    getopt_long(argc, argv, ENTER_SHORTOPTS, longopts, NULL);
+		int opt = getopt_long(argc, argv, shortopts, longopts, NULL);
 		bool dashdash;
 		int r;
 
@@ -248,33 +301,13 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 			o->command = &argv[optind];
 			break;
 		}
+		if (ns_of_option(opt) >= 0) {
+			o->chosen |= PE_NS_BIT(ns_of_option(opt));
+			continue;
+		}
 		switch (opt) {
-		case 'N':
-			o->chosen |= PE_NS_BIT(PE_NS_NET);
-			continue;
-		case 'P':
-			o->chosen |= PE_NS_BIT(PE_NS_PID);
-			continue;
-		case 'M':
-			o->chosen |= PE_NS_BIT(PE_NS_MNT);
-			continue;
-		case 'U':
-			o->chosen |= PE_NS_BIT(PE_NS_USER);
-			continue;
 		case 'a':
 			o->chosen |= PE_NS_ALL;
-			continue;
-		case OPT_IPC:
-			o->chosen |= PE_NS_BIT(PE_NS_IPC);
-			continue;
-		case OPT_UTS:
-			o->chosen |= PE_NS_BIT(PE_NS_UTS);
-			continue;
-		case OPT_CGROUP:
-			o->chosen |= PE_NS_BIT(PE_NS_CGROUP);
-			continue;
-		case OPT_TIME:
-			o->chosen |= PE_NS_BIT(PE_NS_TIME);
 			continue;
 		case OPT_NET_ONLY:
 			o->net_only = true;
@@ -282,6 +315,17 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		case OPT_USER:
 			o->user = optarg;
 			continue;
+		case OPT_GROUP_ADD: {
+			struct pe_error err;
+
+			if (pe_group_spec_check(optarg, &err) < 0) {
+				cli_print_error(&err);
+				return PE_EXIT_FAILURE;
+			}
+			if (add_group(o, optarg) < 0)
+				return cli_usage_error(NULL, "out of memory");
+			continue;
+		}
 		case OPT_WD:
 			o->wd = optarg;
 			continue;
@@ -434,6 +478,8 @@ static int enter(const struct enter_opts *o, const struct pe_config *cfg,
 		.chosen = o->chosen,
 		.net_only = o->net_only,
 		.user = o->user,
+		.group_add = o->group_add,
+		.n_group_add = o->n_group_add,
 		.wd = o->wd,
 		.env_from_target = o->env_from_target,
 		.env_add = o->env_add,
@@ -461,7 +507,7 @@ static int enter(const struct enter_opts *o, const struct pe_config *cfg,
 	rc = pe_session_run(&so, c, hr, &err);
 	if (rc < 0) {
 		cli_print_error(&err);
-		rc = cli_exit_code(&err);
+		rc = pe_error_exit_code(&err, 0);
 	}
 	leave(rc);
 }
@@ -504,5 +550,6 @@ int cmd_enter(int argc, char **argv)
 out:
 	pe_sandbox_release(&o.sandbox);
 	free(o.env_add);
+	free(o.group_add);
 	return rc;
 }

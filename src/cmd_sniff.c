@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "podenter/exec.h"
 #include "podenter/outfile.h"
 #include "podenter/sniff.h"
 #include "podenter/target.h"
@@ -411,15 +413,31 @@ struct tcpdump_child {
 	int status;
 };
 
+/*
+ * The tcpdump child gets the session's hygiene (as session.c gives the
+ * session's command): it dies with podenter, an allowlisted environment
+ * (the caller's LD_PRELOAD or anything else never reaches a node binary
+ * run as root), only fds 0-2, no_new_privs.
+ */
 static void child_exec_tcpdump(const struct sniff_cli *sc,
 			       const struct pe_sniff_pod *pod, int out_fd,
-			       int errpipe, const sigset_t *oldmask)
+			       int errpipe, const sigset_t *oldmask,
+			       pid_t parent)
 {
-	char snap[32], count[32], ifname[IFNAMSIZ];
+	char snap[32], count[32], ifname[IFNAMSIZ], host[256] = "";
 	const char *argv[16];
 	const char *iface = sc->so.iface;
+	struct pe_env env = { 0 };
+	struct pe_error err;
 	int n = 0, e;
 
+	pe_error_clear(&err);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		goto fail;
+	if (getppid() != parent) {
+		errno = ESRCH;
+		goto fail;
+	}
 	if (setns(pod->netns_fd, CLONE_NEWNET) < 0)
 		goto fail;
 	if (!iface) {
@@ -454,9 +472,27 @@ static void child_exec_tcpdump(const struct sniff_cli *sc,
 	argv[n] = NULL;
 	if (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0)
 		goto fail;
+	/* fd 3: the error pipe (close-on-exec), nothing else beyond 0-2 */
+	if ((errpipe != 3 && dup2(errpipe, 3) < 0) ||
+	    fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
+		_exit(PE_EXIT_CANNOT_EXEC);
+	errpipe = 3;
+	if (pe_close_fds_from(4) < 0)
+		goto fail;
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	if (pe_env_from_allowlist(&env, host, "/root", &err) < 0) {
+		errno = err.errnum ? err.errnum : ENOMEM;
+		goto fail;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		goto fail;
 	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	execvp("tcpdump", (char *const *)argv);
+	pe_exec_command((char *const *)argv, env.v, &err);
+	errno = err.kind == PE_ERR_NOT_FOUND ? ENOENT
+		: err.errnum		     ? err.errnum
+					     : EACCES;
 fail:
 	e = errno;
 	if (write(errpipe, &e, sizeof(e)) < 0)
@@ -470,6 +506,7 @@ static int spawn_tcpdump(const struct sniff_cli *sc,
 			 const sigset_t *oldmask)
 {
 	int errp[2], outp[2] = { -1, -1 }, e = 0;
+	pid_t self = getpid();
 	ssize_t n;
 
 	if (pipe2(errp, O_CLOEXEC) < 0)
@@ -483,7 +520,7 @@ static int spawn_tcpdump(const struct sniff_cli *sc,
 	ch->pid = fork();
 	if (ch->pid == 0) {
 		close(errp[0]);
-		child_exec_tcpdump(sc, pod, outp[1], errp[1], oldmask);
+		child_exec_tcpdump(sc, pod, outp[1], errp[1], oldmask, self);
 	}
 	close(errp[1]);
 	if (outp[1] >= 0)

@@ -21,56 +21,96 @@ void cli_version(void)
 	exit(EXIT_SUCCESS);
 }
 
+static void usage_list(FILE *out)
+{
+	fputs("Usage: podenter list [OPTIONS] [POD-PATTERN]\n\n"
+	      "List the pods and containers on this node, from the "
+	      "node's own files.\n"
+	      "POD-PATTERN: a pod name, a glob ('nginx-*') or an owner "
+	      "prefix\n"
+	      "('nginx-deployment' matches its replicas).\n\n"
+	      "Options:\n"
+	      "  -n, --namespace NS      namespace to list (default: "
+	      "default)\n"
+	      "  -A, --all-namespaces    list every namespace\n"
+	      "      --all               also show pod sandboxes "
+	      "(pause containers)\n"
+	      "  -o, --output FORMAT     table (default), wide, json "
+	      "or name\n"
+	      "      --host-root DIR     read the node through DIR "
+	      "(default /)\n"
+	      "  -q, --quiet             no notes on stderr\n"
+	      "  -h, --help              show this help\n",
+	      out);
+}
+
+static void usage_inspect(FILE *out)
+{
+	fputs("Usage: podenter inspect [OPTIONS] TARGET\n\n"
+	      "Show everything the node knows about one target.\n\n"
+	      "Options:\n"
+	      "  -n, --namespace NS      namespace of the pod "
+	      "(default: default)\n"
+	      "  -c, --container NAME    container (default: the first "
+	      "app container)\n"
+	      "      --any               several pods match: take the "
+	      "first\n"
+	      "      --all               allow the pod sandbox as a "
+	      "target\n"
+	      "  -o, --output FORMAT     table (default) or json\n"
+	      "      --host-root DIR     read the node through DIR "
+	      "(default /)\n"
+	      "  -q, --quiet             no notes on stderr\n"
+	      "  -h, --help              show this help\n",
+	      out);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	cli_usage(stdout, argc >= 2 ? argv[1] : NULL);
+	return EXIT_SUCCESS;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	cli_version();
+	return EXIT_SUCCESS;
+}
+
+/* The subcommands, written once: dispatch, hoisting and help use this.
+ * Entering a target is the default (no word); its help is "enter". */
+static const struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	void (*usage)(FILE *out);
+} commands[] = {
+	{ "list", cmd_list, usage_list },
+	{ "inspect", cmd_inspect, usage_inspect },
+	{ "sniff", cmd_sniff, cmd_sniff_usage },
+	{ "help", cmd_help, NULL },
+	{ "version", cmd_version, NULL },
+};
+
+static const struct cli_command *find_command(const char *word)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(word, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
 void cli_usage(FILE *out, const char *sub)
 {
+	const struct cli_command *cmd = sub ? find_command(sub) : NULL;
+
 	if (sub && strcmp(sub, "enter") == 0) {
 		cmd_enter_usage(out);
 		return;
 	}
-	if (sub && strcmp(sub, "list") == 0) {
-		fputs("Usage: podenter list [OPTIONS] [POD-PATTERN]\n\n"
-		      "List the pods and containers on this node, from the "
-		      "node's own files.\n"
-		      "POD-PATTERN: a pod name, a glob ('nginx-*') or an owner "
-		      "prefix\n"
-		      "('nginx-deployment' matches its replicas).\n\n"
-		      "Options:\n"
-		      "  -n, --namespace NS      namespace to list (default: "
-		      "default)\n"
-		      "  -A, --all-namespaces    list every namespace\n"
-		      "      --all               also show pod sandboxes "
-		      "(pause containers)\n"
-		      "  -o, --output FORMAT     table (default), wide, json "
-		      "or name\n"
-		      "      --host-root DIR     read the node through DIR "
-		      "(default /)\n"
-		      "  -q, --quiet             no notes on stderr\n"
-		      "  -h, --help              show this help\n",
-		      out);
-		return;
-	}
-	if (sub && strcmp(sub, "sniff") == 0) {
-		cmd_sniff_usage(out);
-		return;
-	}
-	if (sub && strcmp(sub, "inspect") == 0) {
-		fputs("Usage: podenter inspect [OPTIONS] TARGET\n\n"
-		      "Show everything the node knows about one target.\n\n"
-		      "Options:\n"
-		      "  -n, --namespace NS      namespace of the pod "
-		      "(default: default)\n"
-		      "  -c, --container NAME    container (default: the first "
-		      "app container)\n"
-		      "      --any               several pods match: take the "
-		      "first\n"
-		      "      --all               allow the pod sandbox as a "
-		      "target\n"
-		      "  -o, --output FORMAT     table (default) or json\n"
-		      "      --host-root DIR     read the node through DIR "
-		      "(default /)\n"
-		      "  -q, --quiet             no notes on stderr\n"
-		      "  -h, --help              show this help\n",
-		      out);
+	if (cmd && cmd->usage) {
+		cmd->usage(out);
 		return;
 	}
 	fputs(
@@ -208,12 +248,6 @@ int cli_usage_error(const char *subcommand, const char *fmt, ...)
 	return PE_EXIT_FAILURE;
 }
 
-int cli_exit_code(const struct pe_error *err)
-{
-	(void)err;
-	return PE_EXIT_FAILURE;
-}
-
 int cli_resolve_target(const struct cli_common *co,
 		       const struct pe_hostroot *hr, const char *text,
 		       struct pe_container *out)
@@ -229,7 +263,7 @@ int cli_resolve_target(const struct cli_common *co,
 	if (pe_target_parse(text, co->namespace, &t, &err) < 0 ||
 	    pe_resolve(hr, &t, &ro, out, &note, &err) < 0) {
 		cli_print_error(&err);
-		return cli_exit_code(&err);
+		return pe_error_exit_code(&err, 0);
 	}
 	if (co->quiet)
 		return 0;
@@ -271,12 +305,6 @@ static bool takes_value(const char *opt)
 	return false;
 }
 
-static bool is_subcommand(const char *word)
-{
-	return strcmp(word, "list") == 0 || strcmp(word, "inspect") == 0 ||
-	       strcmp(word, "help") == 0 || strcmp(word, "version") == 0;
-}
-
 /* Common options may come before the subcommand (as with kubectl): move
  * the subcommand word to argv[1], keeping the others in order. */
 static void hoist_subcommand(int argc, char **argv)
@@ -291,7 +319,7 @@ static void hoist_subcommand(int argc, char **argv)
 				i++;
 			continue;
 		}
-		if (!is_subcommand(word))
+		if (!find_command(word))
 			return; /* the TARGET of an enter */
 		memmove(&argv[2], &argv[1], (size_t)(i - 1) * sizeof(*argv));
 		argv[1] = word;
@@ -323,21 +351,15 @@ void cli_hide_cmdline(const char *title)
 
 int main(int argc, char **argv)
 {
+	const struct cli_command *cmd;
+
 	cli_remember_cmdline(argc, argv);
 	hoist_subcommand(argc, argv);
 	if (argc >= 2) {
-		if (strcmp(argv[1], "list") == 0)
-			return cmd_list(argc - 1, argv + 1);
-		if (strcmp(argv[1], "inspect") == 0)
-			return cmd_inspect(argc - 1, argv + 1);
-		if (strcmp(argv[1], "sniff") == 0)
-			return cmd_sniff(argc - 1, argv + 1);
-		if (strcmp(argv[1], "help") == 0) {
-			cli_usage(stdout, argc >= 3 ? argv[2] : NULL);
-			return EXIT_SUCCESS;
-		}
-		if (strcmp(argv[1], "version") == 0 ||
-		    strcmp(argv[1], "--version") == 0 ||
+		cmd = find_command(argv[1]);
+		if (cmd)
+			return cmd->run(argc - 1, argv + 1);
+		if (strcmp(argv[1], "--version") == 0 ||
 		    strcmp(argv[1], "-V") == 0)
 			cli_version();
 		if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||

@@ -56,4 +56,15 @@ void pe_error_hint(struct pe_error *err, const char *fmt, ...)
 
 void pe_error_clear(struct pe_error *err);
 
+/* Exit codes, as nsenter and env use them: podenter's own failure, a
+ * command that could not be run, a command that was not found. A command
+ * that ran passes its own status through (128+N for signal N). */
+#define PE_EXIT_FAILURE 125
+#define PE_EXIT_CANNOT_EXEC 126
+#define PE_EXIT_NOT_FOUND 127
+
+/* The exit code for an error: at_exec when executing the command failed
+ * (NOT_FOUND 127, anything else 126), else podenter's own failure (125). */
+int pe_error_exit_code(const struct pe_error *err, int at_exec);
+
 #endif

@@ -33,13 +33,43 @@ const char *pe_env_get(const struct pe_env *e, const char *key);
 
 /*
  * The allowlist: PATH (a standard one: the caller's names host paths),
- * TERM and LANG from the caller's environment, HOME, and HOSTNAME.
+ * TERM and LANG from the caller's environment, HOME (unless NULL: then the
+ * passwd file decides, pe_env_set_account in passwd.h), and HOSTNAME.
  */
 int pe_env_from_allowlist(struct pe_env *e, const char *hostname,
 			  const char *home, struct pe_error *err);
 
 /* Add the target's environment (/proc/PID/environ through procfd). */
 int pe_env_add_target(struct pe_env *e, int procfd, struct pe_error *err);
+
+/*
+ * A variable that must never reach a node binary (the tools, host tools)
+ * from a container: it makes the loader, libc, a shell or an interpreter
+ * load or run a file the container names (LD_*, GCONV_PATH, LOCPATH,
+ * BASH_ENV, BASH_FUNC_*, PYTHONPATH, ...). kv is "KEY=VALUE" or "KEY".
+ */
+bool pe_env_unsafe_for_node(const char *kv);
+
+/*
+ * The container's configured environment: "process.env" of an OCI
+ * config.json, or "Config.Env" of Docker's config.v2.json, as held in json.
+ * Entries without '=' are skipped. A PARSE error when json is not such a
+ * document; a missing list is an empty environment.
+ */
+int pe_env_from_config_json(struct pe_env *e, const char *json,
+			    struct pe_error *err);
+
+struct pe_hostroot;
+struct pe_container;
+/*
+ * The same, read from the container's bundle on the node (what the runtime
+ * was told to start it with; never the process's own, mutable, environ).
+ * Returns 1 when read, 0 when the record has no readable config (a PID
+ * target, a record from kubelet's logs): the caller keeps its defaults.
+ */
+int pe_env_load_configured(const struct pe_hostroot *hr,
+			   const struct pe_container *c, struct pe_env *e,
+			   struct pe_error *err);
 
 struct pe_identity {
 	uid_t uid;
@@ -48,9 +78,6 @@ struct pe_identity {
 	size_t ngroups;
 };
 
-/* "UID[:GID]" (numbers; the gid defaults to the uid). */
-int pe_identity_parse(const char *spec, struct pe_identity *id,
-		      struct pe_error *err);
 /* The target's effective uid, gid and supplementary groups. */
 int pe_identity_of_target(int procfd, struct pe_identity *id,
 			  struct pe_error *err);
@@ -71,9 +98,31 @@ int pe_close_fds_from(unsigned int first);
 /*
  * execve with a PATH search (PATH taken from envp, else PE_DEFAULT_PATH)
  * resolved in the current root. Returns only on failure: a NOT_FOUND error
- * when no such command exists (exit 127), SYSTEM otherwise (126).
+ * when no such command exists (exit 127), SYSTEM otherwise (126), whose
+ * message names the cause read from the file (pe_exec_diagnose).
  */
 int pe_exec_command(char *const argv[], char *const envp[],
 		    struct pe_error *err);
+
+/*
+ * Why execve(path) failed with errnum, in words: a missing "#!" interpreter
+ * or ELF interpreter (dynamic loader), a file that is not executable, a
+ * noexec mount, a format the kernel does not run. head holds the file's
+ * first bytes (len of them, NULL when unreadable), st its stat (NULL when
+ * unknown), noexec whether its file system is mounted noexec. Writes a
+ * sentence to msg; a pure function (unit-tested, fuzzed).
+ */
+struct stat;
+void pe_exec_explain(const char *path, int errnum, const unsigned char *head,
+		     size_t len, const struct stat *st, bool noexec,
+		     bool interp_exists, char *msg, size_t size);
+
+/*
+ * The interpreter a file asks for: the "#!" line's, or an ELF's PT_INTERP
+ * (native byte order, 32- or 64-bit), from its first len bytes. Returns 1
+ * with the path in out (kind "script" or "ELF"), 0 when it names none.
+ */
+int pe_exec_interpreter(const unsigned char *head, size_t len, char *out,
+			size_t size, const char **kind);
 
 #endif

@@ -24,6 +24,17 @@ typedef unsigned int pe_ns_set;
 #define PE_NS_BIT(t) (1u << (t))
 #define PE_NS_ALL ((1u << PE_NS_COUNT) - 1)
 
+/* What podenter knows of each namespace, in one table (nsjoin.c), in the
+ * order they are joined one by one. */
+struct pe_ns_info {
+	enum pe_ns_type type; /* its name: pe_ns_name(type) */
+	int clone_flag; /* CLONE_NEW*, setns(2)'s nstype */
+	bool by_default; /* in the default set for a container */
+	char short_opt; /* the CLI's -X for it, 0 for none */
+	const char *long_opt; /* the CLI's --X for it */
+};
+extern const struct pe_ns_info pe_ns_table[PE_NS_COUNT];
+
 /* The CLONE_NEW* flag of a namespace type (setns(2) nstype). */
 int pe_ns_clone_flag(enum pe_ns_type t);
 /* CLONE_NEW* flags of every namespace in the set, OR'ed. */
@@ -85,6 +96,12 @@ int pe_ns_join(const struct pe_pin *pin, pe_ns_set set, bool *used_pidfd,
 /* Join the target's user namespace, last, then become root inside it
  * (uid/gid 0 and no supplementary groups) as nsenter does. */
 int pe_ns_join_user(const struct pe_pin *pin, struct pe_error *err);
+
+/* The same in two steps, for a process that must not hold the pin: a
+ * handle on the target's user namespace (checked to be the pinned
+ * process's), and the join through it. */
+int pe_ns_open_user(const struct pe_pin *pin, struct pe_error *err);
+int pe_ns_join_user_fd(int fd, struct pe_error *err);
 
 /*
  * The mount step for "the container's own files": after the target's mount

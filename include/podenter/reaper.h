@@ -48,14 +48,17 @@ typedef void (*pe_session_command)(void *arg, pid_t reaper);
  * Become the session's reaper and start command(arg) in a child of it.
  * The caller has `forward` blocked (the signals podenter passes on,
  * SIGCHLD among them): they stay blocked across execve and are the tiny
- * reaper's wait set. in_reaper, when not NULL, runs in the reaper once
- * the command has executed or exited. Returns only on failure (err set;
- * the command, if it started, was killed); otherwise the process becomes
- * the tiny reaper, which exits with the command's exit status, 128+N
- * when the command died of signal N.
+ * reaper's wait set. channel is the reaper's end of the watch's channel
+ * (pe_reaper_watch_open's reaper_end, -1: nobody watches): the command's
+ * pidfd is sent on it, then it is closed. in_reaper, when not NULL, runs
+ * in the reaper once the command has executed or exited. Returns only on
+ * failure (err set; the command, if it started, was killed); otherwise
+ * the process becomes the tiny reaper, which exits with the command's
+ * exit status, 128+N when the command died of signal N.
  */
 void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void),
-		   pe_session_command command, void *arg, struct pe_error *err);
+		   int channel, pe_session_command command, void *arg,
+		   struct pe_error *err);
 
 /* A wait status as a shell's exit code: the exit status, 128+N for signal
  * N, 125 (podenter's own failure) for anything else. The reaper exits with
@@ -74,32 +77,42 @@ int pe_exit_code_of(int status);
  * own setup: the pod can only make it longer by stopping or tracing the
  * session's processes); past it the session is killed. */
 #define PE_REAPER_START_MS 30000
+/* How often podenter looks at the command and the bounds while nothing
+ * happens (it sees the command's end at most this late). */
+#define PE_REAPER_TICK_MS 500
 
 struct pe_reaper_watch {
 	pid_t reaper; /* podenter's child */
 	int channel; /* until the reaper sent the command's pidfd */
+	/* the reaper's end of the channel: handed down to the reaper
+	 * (pe_reaper_run), closed in podenter once it started */
+	int reaper_end;
 	int cmd_pidfd; /* the command, -1 when unknown */
 	bool cmd_ended;
 	unsigned int stops; /* of the reaper, each resumed */
 	long long deadline; /* CLOCK_MONOTONIC ms, 0: none */
 	long long start_deadline; /* for the command's pidfd to arrive */
+	long long next_tick; /* the next look at the command */
 };
 
 #define PE_REAPER_WATCH_INIT                                                   \
 	{                                                                      \
-		.reaper = -1, .channel = -1, .cmd_pidfd = -1                   \
+		.reaper = -1, .channel = -1, .reaper_end = -1, .cmd_pidfd = -1 \
 	}
 
-/* Before the fork: the channel the reaper reports the command on. */
+/* Before the session's process is forked: the channel the reaper reports
+ * the command on (w->reaper_end is the reaper's end). */
 int pe_reaper_watch_open(struct pe_reaper_watch *w, struct pe_error *err);
-/* After the fork, in podenter: reaper is the forked child. */
+/* In podenter, once the reaper exists: reaper is its PID (podenter's
+ * child); podenter's copy of the reaper's end is closed. */
 void pe_reaper_watch_started(struct pe_reaper_watch *w, pid_t reaper);
 void pe_reaper_watch_close(struct pe_reaper_watch *w);
 
-/* For a caller's own poll loop (the pty proxy): an fd to poll for POLLIN
- * (-1: none) and the poll timeout in ms (-1: none); call
- * pe_reaper_watch_check() after each SIGCHLD, readable fd or timeout. */
-int pe_reaper_watch_fd(const struct pe_reaper_watch *w);
+/* For a caller's own poll loop (the pty proxy): the poll timeout in ms,
+ * 0 when a check is due; call pe_reaper_watch_check() after each SIGCHLD
+ * and whenever one is due. Nothing of
+ * the watch wakes podenter but SIGCHLD (the reaper exited or stopped) and
+ * a tick: an attach costs no more wake-ups than before. */
 int pe_reaper_watch_timeout(const struct pe_reaper_watch *w);
 /* 1: the reaper exited, its wait status in *status; 0: go on; -1: the
  * reaper was stopped or held past the bound and killed (err says so). */

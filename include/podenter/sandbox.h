@@ -132,6 +132,15 @@ void pe_sandbox_release(struct pe_sandbox *sb);
 int pe_sandbox_set_exec_label(int target_procfd, int host_procfd, char *label,
 			      size_t size, struct pe_error *err);
 
+/* The two halves of it, for a caller that reads the label on the host
+ * side and writes it later in another process: the text to write to
+ * attr/exec ("" when there is none), and the write through procfd (any
+ * procfs verified to be one, e.g. a private instance). */
+int pe_sandbox_read_label(int target_procfd, char *attr, size_t size,
+			  struct pe_error *err);
+int pe_sandbox_write_exec_label(int procfd, const char *attr,
+				struct pe_error *err);
+
 /* Drop every capability outside sb->caps from the bounding set, and keep the
  * permitted set across the coming setuid (PR_SET_KEEPCAPS). */
 int pe_sandbox_drop_bounding(const struct pe_sandbox *sb, struct pe_error *err);

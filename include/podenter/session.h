@@ -9,8 +9,12 @@
  * the command runs as, where, with which environment and which stdio. The
  * plan is made once and never rewritten. pe_session_run() then carries it
  * out in privilege phases, in the order of the trusted runtimes (see
- * session.c): pin, host-side handles, cgroup, view, join, fork into the
- * PID namespace, drop, exec.
+ * session.c and the security notes): non-dumpable, pin, host-side handles
+ * (audit, cgroup, the pty), view, then a stage in the node's PID namespace
+ * joins, reads what the session needs and drops every host handle before
+ * forking the session into the pod's PID namespace, which drops its
+ * privileges and executes; podenter copies the stdio and passes the exit
+ * status through.
  *
  * The library prints nothing: errors come back in a struct pe_error, or,
  * from processes that never return to the caller (the session's child),
@@ -40,7 +44,9 @@
 struct pe_session_opts {
 	pe_ns_set chosen; /* 0: the default set for the target */
 	bool net_only; /* only the network namespace, the node's files */
-	const char *user; /* NULL (root), "target" or "UID[:GID]" */
+	const char *user; /* NULL (root), "target" or NAME|UID[:GROUP|GID] */
+	const char *const *group_add; /* --group-add GROUP|GID, in order */
+	size_t n_group_add;
 	const char *wd; /* NULL (default), "target" or a path */
 	bool env_from_target;
 	char *const *env_add; /* -e KEY=VAL, in order */
@@ -78,15 +84,17 @@ enum pe_mount_mode {
 };
 
 enum pe_session_user {
-	PE_USER_ROOT = 0, /* uid and gid 0 (no --user) */
-	PE_USER_NOBODY, /* --profile restricted without --user: 65534 */
-	PE_USER_IDS, /* --user UID[:GID]: plan.id */
+	PE_USER_ROOT = 0, /* uid 0 (no --user) */
+	PE_USER_NOBODY, /* --profile restricted without --user: 65534:65534 */
+	PE_USER_SPEC, /* --user NAME|UID[:GROUP|GID]: plan.user_spec */
 	PE_USER_TARGET, /* --user target: the target's, read when run */
 };
 
-/* How the command's fds 0-2 are made. */
+/* How the command's fds 0-2 are made. Never the caller's own: a pod
+ * process could reopen them through /proc/<session>/fd (the operator's
+ * output file, for writing). */
 enum pe_session_stdio {
-	PE_STDIO_INHERIT = 0, /* the caller's fds, unless a terminal */
+	PE_STDIO_PIPES = 0, /* pipes podenter copies through */
 	PE_STDIO_PTY, /* a fresh pty from the node's devpts, proxied */
 };
 
@@ -101,12 +109,16 @@ struct pe_session_plan {
 	const char *tools; /* tools source to resolve (NULL: automatic) */
 	/* who */
 	enum pe_session_user user;
-	struct pe_identity id; /* PE_USER_IDS, PE_USER_NOBODY */
+	/* resolved when run, in the passwd and group files the command sees
+	 * (passwd.h); NULL: root */
+	const char *user_spec;
 	/* where: wd, or the target's own cwd when wd_target */
 	bool wd_target;
 	char wd[PATH_MAX];
-	/* the environment: the allowlist, then the target's (only in its
-	 * own files), the view's PATH element, then -e settings */
+	/* the environment: the allowlist, the container's configured one
+	 * (without loader variables for node binaries), the target's (only
+	 * in its own files), the view's PATH element, then -e settings;
+	 * HOME, USER, LOGNAME from the passwd file when run */
 	bool env_from_target;
 	enum pe_session_stdio stdio;
 	char *const *argv; /* the command */
@@ -125,9 +137,10 @@ int pe_session_plan(const struct pe_session_opts *o,
 /*
  * Enter target (resolved, not yet pinned) and run the command there until
  * it ends. Returns its exit code (0-255, 128+N for signal N), or -1 with
- * err when podenter itself failed before the command ran. The caller must
- * leave with _exit() afterwards: its process may be in the target's
- * namespaces.
+ * err when podenter itself failed before the command ran (errors of the
+ * stage or the session's process went to the report hook; their exit code
+ * is returned). The caller must leave with _exit() afterwards: its process
+ * may be in a view's mount namespace.
  */
 int pe_session_run(const struct pe_session_opts *o,
 		   const struct pe_container *target,

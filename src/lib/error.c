@@ -85,6 +85,14 @@ void pe_error_hint(struct pe_error *err, const char *fmt, ...)
 	va_end(ap);
 }
 
+int pe_error_exit_code(const struct pe_error *err, int at_exec)
+{
+	if (!at_exec)
+		return PE_EXIT_FAILURE;
+	return err && err->kind == PE_ERR_NOT_FOUND ? PE_EXIT_NOT_FOUND
+						    : PE_EXIT_CANNOT_EXEC;
+}
+
 void pe_error_clear(struct pe_error *err)
 {
 	if (!err)

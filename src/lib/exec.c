@@ -8,21 +8,29 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "podenter/container.h"
 #include "podenter/exec.h"
 #include "podenter/hostroot.h"
 #include "syscalls.h"
 
 #define ENVIRON_MAX (1024 * 1024)
+/* as the runtime scans read it */
+#define CONFIG_JSON_MAX (4u << 20)
 
 void pe_env_free(struct pe_env *e)
 {
@@ -105,7 +113,7 @@ int pe_env_from_allowlist(struct pe_env *e, const char *hostname,
 	static const char *const from_caller[] = { "TERM", "LANG" };
 
 	if (pe_env_set(e, "PATH", PE_DEFAULT_PATH, err) < 0 ||
-	    pe_env_set(e, "HOME", home ? home : "/root", err) < 0)
+	    (home && pe_env_set(e, "HOME", home, err) < 0))
 		return -1;
 	for (size_t i = 0; i < sizeof(from_caller) / sizeof(from_caller[0]);
 	     i++) {
@@ -141,45 +149,144 @@ int pe_env_add_target(struct pe_env *e, int procfd, struct pe_error *err)
 	return 0;
 }
 
-static int parse_id(const char *s, unsigned long *out)
-{
-	char *end;
+/* What makes a node binary load or run a file the container chose: glibc's
+ * own list of variables it drops for setuid programs (UNSECURE_ENVVARS),
+ * the shells' start-up files and exported functions, and the interpreters'
+ * module paths. Prefixes end in '_' or are whole names followed by '='. */
+static const char *const node_unsafe_prefixes[] = { "LD_", "BASH_FUNC_",
+						    "MALLOC_" };
+static const char *const node_unsafe_names[] = {
+	"GCONV_PATH",
+	"GETCONF_DIR",
+	"GLIBC_TUNABLES",
+	"HOSTALIASES",
+	"LOCALDOMAIN",
+	"LOCPATH",
+	"NIS_PATH",
+	"NLSPATH",
+	"RESOLV_HOST_CONF",
+	"RES_OPTIONS",
+	"TMPDIR",
+	"TZDIR",
+	"ENV",
+	"BASH_ENV",
+	"SHELLOPTS",
+	"BASHOPTS",
+	"PS4",
+	"PROMPT_COMMAND",
+	"IFS",
+	"CDPATH",
+	"PYTHONPATH",
+	"PYTHONHOME",
+	"PYTHONSTARTUP",
+	"PYTHONUSERBASE",
+	"PERL5LIB",
+	"PERLLIB",
+	"PERL5OPT",
+	"RUBYLIB",
+	"RUBYOPT",
+	"NODE_OPTIONS",
+	"NODE_PATH",
+	"LUA_PATH",
+	"LUA_CPATH",
+	"LUA_INIT",
+	"GIT_EXEC_PATH",
+	"SSL_CERT_FILE",
+	"OPENSSL_CONF",
+	"OPENSSL_ENGINES",
+	"TERMINFO",
+	"TERMINFO_DIRS",
+	"TERMCAP",
+	"INPUTRC",
+	"EDITOR",
+	"VISUAL",
+	"PAGER",
+	"LESSOPEN",
+	"LESSCLOSE",
+	"MANPAGER",
+};
 
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (errno || *end || *out >= (unsigned long)UINT32_MAX)
-		return -1;
+bool pe_env_unsafe_for_node(const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+
+	for (size_t i = 0;
+	     i < sizeof(node_unsafe_prefixes) / sizeof(node_unsafe_prefixes[0]);
+	     i++)
+		if (strncmp(kv, node_unsafe_prefixes[i],
+			    strlen(node_unsafe_prefixes[i])) == 0)
+			return true;
+	for (size_t i = 0;
+	     i < sizeof(node_unsafe_names) / sizeof(node_unsafe_names[0]); i++)
+		if (strlen(node_unsafe_names[i]) == klen &&
+		    strncmp(kv, node_unsafe_names[i], klen) == 0)
+			return true;
+	return false;
+}
+
+int pe_env_from_config_json(struct pe_env *e, const char *json,
+			    struct pe_error *err)
+{
+	struct json_object *cfg = json_tokener_parse(json), *outer = NULL,
+			   *list = NULL;
+	size_t n;
+
+	if (!cfg || !json_object_is_type(cfg, json_type_object)) {
+		json_object_put(cfg);
+		return pe_error_set(err, PE_ERR_PARSE, 0,
+				    "the container's configuration is not a "
+				    "JSON object");
+	}
+	/* OCI: process.env; Docker's config.v2.json: Config.Env */
+	if (json_object_object_get_ex(cfg, "process", &outer) &&
+	    json_object_is_type(outer, json_type_object))
+		json_object_object_get_ex(outer, "env", &list);
+	else if (json_object_object_get_ex(cfg, "Config", &outer) &&
+		 json_object_is_type(outer, json_type_object))
+		json_object_object_get_ex(outer, "Env", &list);
+	n = json_object_is_type(list, json_type_array)
+		? json_object_array_length(list)
+		: 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *item = json_object_array_get_idx(list, i);
+		const char *kv;
+
+		if (!json_object_is_type(item, json_type_string))
+			continue;
+		kv = json_object_get_string(item);
+		/* "KEY" alone, "=VALUE" and embedded NULs are no settings */
+		if (key_len(kv) == 0 ||
+		    strlen(kv) != (size_t)json_object_get_string_len(item))
+			continue;
+		if (pe_env_put(e, kv, err) < 0) {
+			json_object_put(cfg);
+			return -1;
+		}
+	}
+	json_object_put(cfg);
 	return 0;
 }
 
-int pe_identity_parse(const char *spec, struct pe_identity *id,
-		      struct pe_error *err)
+int pe_env_load_configured(const struct pe_hostroot *hr,
+			   const struct pe_container *c, struct pe_env *e,
+			   struct pe_error *err)
 {
-	char buf[64], *colon;
-	unsigned long uid, gid;
+	char path[PATH_MAX];
+	char *buf = NULL;
+	int rc;
 
-	memset(id, 0, sizeof(*id));
-	if (strlen(spec) >= sizeof(buf))
-		goto bad;
-	strcpy(buf, spec);
-	colon = strchr(buf, ':');
-	if (colon)
-		*colon = '\0';
-	if (parse_id(buf, &uid) < 0)
-		goto bad;
-	gid = uid;
-	if (colon && parse_id(colon + 1, &gid) < 0)
-		goto bad;
-	id->uid = (uid_t)uid;
-	id->gid = (gid_t)gid;
-	return 0;
-bad:
-	pe_error_set(err, PE_ERR_USAGE, 0,
-		     "--user '%s': expected 'target', UID or UID:GID", spec);
-	pe_error_hint(err, "to join the user namespace, use -U/--userns");
-	return -1;
+	if (!c->bundle || !c->bundle[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", c->bundle,
+		 c->source == PE_SRC_DOCKER_CONFIG ? "config.v2.json"
+						   : "config.json");
+	if (pe_host_read_file(hr, path, CONFIG_JSON_MAX, &buf) < 0)
+		return 0;
+	rc = pe_env_from_config_json(e, buf, err);
+	free(buf);
+	if (rc < 0 && err->kind == PE_ERR_PARSE)
+		return 0; /* a bundle being rewritten: keep the defaults */
+	return rc < 0 ? -1 : 1;
 }
 
 /* The second number of a "Uid:"/"Gid:" line of /proc/PID/status. */
@@ -306,18 +413,197 @@ static const char *env_path(char *const envp[])
 	return PE_DEFAULT_PATH;
 }
 
+/* ELF program headers, read from a buffer in native byte order; class is
+ * ELFCLASS32 or ELFCLASS64. Returns 1 with the PT_INTERP path. */
+#define ELF_INTERP(Ehdr, Phdr)                                                 \
+	do {                                                                   \
+		Ehdr eh;                                                       \
+		if (len < sizeof(eh))                                          \
+			return 0;                                              \
+		memcpy(&eh, head, sizeof(eh));                                 \
+		if (eh.e_phentsize < sizeof(Phdr))                             \
+			return 0;                                              \
+		for (size_t i = 0; i < eh.e_phnum; i++) {                      \
+			uint64_t off = (uint64_t)eh.e_phoff +                  \
+				       (uint64_t)i * eh.e_phentsize;           \
+			Phdr ph;                                               \
+			if (off > len || len - off < sizeof(ph))               \
+				return 0;                                      \
+			memcpy(&ph, head + off, sizeof(ph));                   \
+			if (ph.p_type != PT_INTERP)                            \
+				continue;                                      \
+			if (ph.p_filesz == 0 || ph.p_offset > len ||           \
+			    ph.p_filesz > len - ph.p_offset)                   \
+				return 0;                                      \
+			n = strnlen((const char *)head + ph.p_offset,          \
+				    (size_t)ph.p_filesz);                      \
+			if (n == 0 || n >= size)                               \
+				return 0;                                      \
+			memcpy(out, head + ph.p_offset, n);                    \
+			out[n] = '\0';                                         \
+			*kind = "ELF";                                         \
+			return 1;                                              \
+		}                                                              \
+		return 0;                                                      \
+	} while (0)
+
+int pe_exec_interpreter(const unsigned char *head, size_t len, char *out,
+			size_t size, const char **kind)
+{
+	size_t n;
+
+	*kind = NULL;
+	if (!head || size == 0)
+		return 0;
+	if (len >= 2 && head[0] == '#' && head[1] == '!') {
+		/* as binfmt_script: blanks, then the path up to a blank */
+		size_t i = 2, start;
+
+		while (i < len && (head[i] == ' ' || head[i] == '\t'))
+			i++;
+		start = i;
+		while (i < len && head[i] != ' ' && head[i] != '\t' &&
+		       head[i] != '\n' && head[i] != '\0')
+			i++;
+		n = i - start;
+		if (n == 0 || n >= size)
+			return 0;
+		memcpy(out, head + start, n);
+		out[n] = '\0';
+		*kind = "script";
+		return 1;
+	}
+	if (len < EI_NIDENT || memcmp(head, ELFMAG, SELFMAG) != 0)
+		return 0;
+#if __BYTE_ORDER == __LITTLE_ENDIAN
+	if (head[EI_DATA] != ELFDATA2LSB)
+		return 0;
+#else
+	if (head[EI_DATA] != ELFDATA2MSB)
+		return 0;
+#endif
+	if (head[EI_CLASS] == ELFCLASS64)
+		ELF_INTERP(Elf64_Ehdr, Elf64_Phdr);
+	if (head[EI_CLASS] == ELFCLASS32)
+		ELF_INTERP(Elf32_Ehdr, Elf32_Phdr);
+	return 0;
+}
+
+void pe_exec_explain(const char *path, int errnum, const unsigned char *head,
+		     size_t len, const struct stat *st, bool noexec,
+		     bool interp_exists, char *msg, size_t size)
+{
+	char interp[PATH_MAX];
+	const char *kind = NULL;
+	bool has_interp =
+	    pe_exec_interpreter(head, len, interp, sizeof(interp), &kind) == 1;
+	bool is_elf = head && len >= SELFMAG && !memcmp(head, ELFMAG, SELFMAG);
+
+	if (st && S_ISDIR(st->st_mode)) {
+		snprintf(msg, size, "cannot run %s: it is a directory", path);
+	} else if (st && !S_ISREG(st->st_mode)) {
+		snprintf(msg, size, "cannot run %s: not a regular file", path);
+	} else if (errnum == ENOENT && has_interp && !interp_exists) {
+		if (strcmp(kind, "ELF") == 0)
+			snprintf(msg, size,
+				 "the ELF interpreter %s of %s is missing "
+				 "(a binary built for another libc or "
+				 "distribution?)",
+				 interp, path);
+		else
+			snprintf(msg, size, "interpreter %s of %s not found",
+				 interp, path);
+	} else if (errnum == ENOENT && has_interp) {
+		snprintf(msg, size,
+			 "cannot run %s: its %s interpreter %s could not be "
+			 "started (a library or loader it needs is missing)",
+			 path, kind, interp);
+	} else if (errnum == ENOENT) {
+		snprintf(msg, size,
+			 "cannot run %s: a file it needs (its interpreter or "
+			 "dynamic loader) is missing",
+			 path);
+	} else if (errnum == EACCES && st && !(st->st_mode & 0111)) {
+		snprintf(msg, size, "cannot run %s: not executable (mode %04o)",
+			 path, (unsigned)(st->st_mode & 07777));
+	} else if (errnum == EACCES && noexec) {
+		snprintf(msg, size,
+			 "cannot run %s: its file system is mounted noexec",
+			 path);
+	} else if (errnum == EACCES && has_interp && interp_exists) {
+		snprintf(msg, size,
+			 "cannot run %s: its %s interpreter %s is not "
+			 "executable",
+			 path, kind, interp);
+	} else if (errnum == EACCES) {
+		snprintf(msg, size,
+			 "cannot run %s: permission denied (no execute "
+			 "permission for this user, or a directory on the way "
+			 "is not searchable)",
+			 path);
+	} else if (errnum == ENOEXEC && is_elf) {
+		snprintf(msg, size,
+			 "cannot run %s: an ELF binary this kernel does not "
+			 "run (another architecture?)",
+			 path);
+	} else if (errnum == ENOEXEC) {
+		snprintf(msg, size,
+			 "cannot run %s: not an executable format (neither a "
+			 "\"#!\" script nor an ELF binary)",
+			 path);
+	} else {
+		snprintf(msg, size, "cannot run %s: %s", path,
+			 strerror(errnum));
+	}
+}
+
+/* After a failed execve of a file that is there: read what it is, as the
+ * command's own user (this runs after the identity change), and say why. */
+static int exec_failed(const char *path, int errnum, struct pe_error *err)
+{
+	unsigned char head[8192];
+	char interp[PATH_MAX], msg[PE_ERROR_MSG_MAX];
+	const char *kind;
+	struct stat st;
+	struct statvfs vfs;
+	bool have_st = stat(path, &st) == 0, interp_exists = false;
+	ssize_t len = -1;
+
+	if (have_st && S_ISREG(st.st_mode)) {
+		/* non-blocking, no controlling tty: nothing but reading */
+		int fd =
+		    open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			len = read(fd, head, sizeof(head));
+			close(fd);
+		}
+	}
+	if (len > 0 && pe_exec_interpreter(head, (size_t)len, interp,
+					   sizeof(interp), &kind) == 1)
+		interp_exists = access(interp, F_OK) == 0;
+	pe_exec_explain(path, errnum, len > 0 ? head : NULL,
+			len > 0 ? (size_t)len : 0, have_st ? &st : NULL,
+			statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC),
+			interp_exists, msg, sizeof(msg));
+	return pe_error_set(err, PE_ERR_SYSTEM, errnum, "%s", msg);
+}
+
 int pe_exec_command(char *const argv[], char *const envp[],
 		    struct pe_error *err)
 {
 	const char *file = argv[0], *path, *p;
 	int saved = ENOENT;
-	char full[PATH_MAX];
+	char full[PATH_MAX], failed[PATH_MAX] = "";
 
 	if (!file || !*file)
 		return pe_error_set(err, PE_ERR_USAGE, 0, "empty command");
 	if (strchr(file, '/')) {
 		execve(file, argv, envp);
 		saved = errno;
+		/* ENOENT for a file that is there: its interpreter is not */
+		if (saved != ENOENT || access(file, F_OK) == 0)
+			snprintf(failed, sizeof(failed), "%s", file);
 		goto failed;
 	}
 	path = env_path(envp);
@@ -329,15 +615,22 @@ int pe_exec_command(char *const argv[], char *const envp[],
 		if ((size_t)snprintf(full, sizeof(full), "%.*s%s%s", (int)dlen,
 				     p, dlen ? "/" : "", file) < sizeof(full)) {
 			execve(full, argv, envp);
-			/* as execvp: remember that something was there */
-			if (errno != ENOENT && errno != ENOTDIR)
+			/* as execvp: remember the first thing that was there
+			 * (a missing interpreter also reads ENOENT) */
+			if (!failed[0] &&
+			    ((errno != ENOENT && errno != ENOTDIR) ||
+			     (errno == ENOENT && access(full, F_OK) == 0))) {
 				saved = errno;
+				snprintf(failed, sizeof(failed), "%s", full);
+			}
 		}
 		if (!*end)
 			break;
 		p = end;
 	}
 failed:
+	if (failed[0])
+		return exec_failed(failed, saved, err);
 	errno = saved;
 	if (saved == ENOENT || saved == ENOTDIR)
 		return pe_error_set(err, PE_ERR_NOT_FOUND, saved, "%s", file);

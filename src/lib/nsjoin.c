@@ -38,34 +38,48 @@
 #define SYSFS_MAGIC 0x62656572
 #endif
 
-static const int clone_flag_of[PE_NS_COUNT] = {
-	[PE_NS_USER] = CLONE_NEWUSER, [PE_NS_CGROUP] = CLONE_NEWCGROUP,
-	[PE_NS_IPC] = CLONE_NEWIPC,   [PE_NS_UTS] = CLONE_NEWUTS,
-	[PE_NS_NET] = CLONE_NEWNET,   [PE_NS_PID] = CLONE_NEWPID,
-	[PE_NS_MNT] = CLONE_NEWNS,    [PE_NS_TIME] = CLONE_NEWTIME,
+/*
+ * The namespaces, one row each, in the order they are joined one by one
+ * (nsenter's): the mount namespace late (paths stop resolving after it),
+ * the user namespace last and never by pe_ns_join() (pe_ns_join_user()).
+ */
+const struct pe_ns_info pe_ns_table[PE_NS_COUNT] = {
+	{ PE_NS_CGROUP, CLONE_NEWCGROUP, true, 0, "cgroup" },
+	{ PE_NS_IPC, CLONE_NEWIPC, true, 0, "ipc" },
+	{ PE_NS_UTS, CLONE_NEWUTS, true, 0, "uts" },
+	{ PE_NS_NET, CLONE_NEWNET, true, 'N', "net" },
+	{ PE_NS_PID, CLONE_NEWPID, true, 'P', "pid" },
+	{ PE_NS_TIME, CLONE_NEWTIME, false, 0, "time" },
+	{ PE_NS_MNT, CLONE_NEWNS, true, 'M', "mount" },
+	/* joined when the target is user-namespaced */
+	{ PE_NS_USER, CLONE_NEWUSER, false, 'U', "userns" },
 };
 
 int pe_ns_clone_flag(enum pe_ns_type t)
 {
-	return (t >= 0 && t < PE_NS_COUNT) ? clone_flag_of[t] : 0;
+	for (size_t i = 0; i < PE_NS_COUNT; i++)
+		if (pe_ns_table[i].type == t)
+			return pe_ns_table[i].clone_flag;
+	return 0;
 }
 
 int pe_ns_clone_flags(pe_ns_set set)
 {
 	int flags = 0;
 
-	for (int t = 0; t < PE_NS_COUNT; t++)
-		if (set & PE_NS_BIT(t))
-			flags |= clone_flag_of[t];
+	for (size_t i = 0; i < PE_NS_COUNT; i++)
+		if (set & PE_NS_BIT(pe_ns_table[i].type))
+			flags |= pe_ns_table[i].clone_flag;
 	return flags;
 }
 
 pe_ns_set pe_ns_default_set(const struct pe_container *target)
 {
-	pe_ns_set set = PE_NS_BIT(PE_NS_NET) | PE_NS_BIT(PE_NS_PID) |
-			PE_NS_BIT(PE_NS_IPC) | PE_NS_BIT(PE_NS_UTS) |
-			PE_NS_BIT(PE_NS_CGROUP) | PE_NS_BIT(PE_NS_MNT);
+	pe_ns_set set = 0;
 
+	for (size_t i = 0; i < PE_NS_COUNT; i++)
+		if (pe_ns_table[i].by_default)
+			set |= PE_NS_BIT(pe_ns_table[i].type);
 	if (target && target->user_namespaced)
 		set |= PE_NS_BIT(PE_NS_USER);
 	return set;
@@ -237,13 +251,6 @@ static bool test_forces_fallback(void)
 	return pe_test_flag("NO_PIDFD_SETNS");
 }
 
-/* nsenter's order: the mount namespace late (paths stop resolving), the
- * user namespace never here (see pe_ns_join_user). */
-static const enum pe_ns_type join_order[] = {
-	PE_NS_CGROUP, PE_NS_IPC,  PE_NS_UTS, PE_NS_NET,
-	PE_NS_PID,    PE_NS_TIME, PE_NS_MNT,
-};
-
 static int join_through_proc(const struct pe_pin *pin, pe_ns_set set,
 			     struct pe_error *err)
 {
@@ -255,11 +262,11 @@ static int join_through_proc(const struct pe_pin *pin, pe_ns_set set,
 		fds[i] = -1;
 	/* every handle before the first setns: afterwards /proc may be the
 	 * target's, or the process gone */
-	for (i = 0; i < sizeof(join_order) / sizeof(join_order[0]); i++) {
-		enum pe_ns_type t = join_order[i];
+	for (i = 0; i < PE_NS_COUNT; i++) {
+		enum pe_ns_type t = pe_ns_table[i].type;
 		char rel[32];
 
-		if (!(set & PE_NS_BIT(t)))
+		if (!(set & PE_NS_BIT(t)) || t == PE_NS_USER)
 			continue;
 		snprintf(rel, sizeof(rel), "ns/%s", pe_ns_name(t));
 		fds[t] = openat(pin->procfd, rel, O_RDONLY | O_CLOEXEC);
@@ -275,12 +282,12 @@ static int join_through_proc(const struct pe_pin *pin, pe_ns_set set,
 	/* the fds belong to the pinned process only if it is still alive */
 	if (pe_pin_check_alive(pin, err) < 0)
 		goto out;
-	for (i = 0; i < sizeof(join_order) / sizeof(join_order[0]); i++) {
-		enum pe_ns_type t = join_order[i];
+	for (i = 0; i < PE_NS_COUNT; i++) {
+		enum pe_ns_type t = pe_ns_table[i].type;
 
 		if (fds[t] < 0)
 			continue;
-		if (setns(fds[t], clone_flag_of[t]) < 0) {
+		if (setns(fds[t], pe_ns_table[i].clone_flag) < 0) {
 			pe_error_errno(err, "joining the %s namespace of %d",
 				       pe_ns_name(t), (int)pin->pid);
 			goto out;
@@ -324,13 +331,30 @@ int pe_ns_join(const struct pe_pin *pin, pe_ns_set set, bool *used_pidfd,
 	return join_through_proc(pin, set, err);
 }
 
+/* Once in a user namespace: root inside it, with no groups, as nsenter. */
+static int become_ns_root(struct pe_error *err)
+{
+	/* setgroups is denied in user namespaces whose setgroups file says
+	 * "deny"; there are no groups to drop then */
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		return pe_error_errno(err,
+				      "clearing groups in the user namespace");
+	if (setgid(0) < 0 || setuid(0) < 0) {
+		pe_error_errno(err, "becoming root in the target's user "
+				    "namespace");
+		pe_error_hint(err, "the namespace maps no uid/gid 0");
+		return -1;
+	}
+	return 0;
+}
+
 int pe_ns_join_user(const struct pe_pin *pin, struct pe_error *err)
 {
 	int fd;
 
 	if (pin->pidfd >= 0 && !test_forces_fallback()) {
 		if (setns(pin->pidfd, CLONE_NEWUSER) == 0)
-			goto become_root;
+			return become_ns_root(err);
 		if (errno == ESRCH)
 			return stale(err, pin->pid, "exited");
 		if (errno != EINVAL)
@@ -338,33 +362,41 @@ int pe_ns_join_user(const struct pe_pin *pin, struct pe_error *err)
 			    err, "joining the user namespace of %d",
 			    (int)pin->pid);
 	}
-	fd = openat(pin->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+	fd = pe_ns_open_user(pin, err);
+	if (fd < 0)
+		return -1;
+	if (pe_ns_join_user_fd(fd, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int pe_ns_open_user(const struct pe_pin *pin, struct pe_error *err)
+{
+	int fd = openat(pin->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+
 	if (fd < 0) {
 		if (errno == ESRCH || errno == ENOENT)
 			return stale(err, pin->pid, "exited");
 		return pe_error_errno(err, "opening /proc/%d/ns/user",
 				      (int)pin->pid);
 	}
-	if (setns(fd, CLONE_NEWUSER) < 0) {
-		pe_error_errno(err, "joining the user namespace of %d",
-			       (int)pin->pid);
+	/* the handle is the pinned process's only if it is still alive */
+	if (pe_pin_check_alive(pin, err) < 0) {
 		close(fd);
 		return -1;
 	}
-	close(fd);
-become_root:
-	/* setgroups is denied in user namespaces whose setgroups file says
-	 * "deny"; there are no groups to drop then */
-	if (setgroups(0, NULL) < 0 && errno != EPERM)
+	return fd;
+}
+
+int pe_ns_join_user_fd(int fd, struct pe_error *err)
+{
+	if (setns(fd, CLONE_NEWUSER) < 0)
 		return pe_error_errno(err,
-				      "clearing groups in the user namespace");
-	if (setgid(0) < 0 || setuid(0) < 0) {
-		pe_error_errno(err, "becoming root in the user namespace of %d",
-			       (int)pin->pid);
-		pe_error_hint(err, "the namespace maps no uid/gid 0");
-		return -1;
-	}
-	return 0;
+				      "joining the target's user namespace");
+	return become_ns_root(err);
 }
 
 int pe_ns_private_mount_copy(struct pe_error *err)

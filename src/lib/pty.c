@@ -276,16 +276,12 @@ static int handle_signal(struct pe_proxy *px, int *status)
 int pe_proxy_run(struct pe_proxy *px, int *status, struct pe_error *err)
 {
 	for (;;) {
-		struct pollfd fds[2 + PE_PROXY_MAX_STREAMS];
-		int map[2 + PE_PROXY_MAX_STREAMS];
+		struct pollfd fds[1 + PE_PROXY_MAX_STREAMS];
+		int map[1 + PE_PROXY_MAX_STREAMS];
 		nfds_t n = 0;
 		int ready, timeout = -1;
 
 		fds[n].fd = px->sigfd;
-		fds[n].events = POLLIN;
-		map[n++] = -1;
-		/* slot 1: the watch's fd (-1 is ignored by poll) */
-		fds[n].fd = px->watch ? pe_reaper_watch_fd(px->watch) : -1;
 		fds[n].events = POLLIN;
 		map[n++] = -1;
 		if (px->watch)
@@ -310,7 +306,7 @@ int pe_proxy_run(struct pe_proxy *px, int *status, struct pe_error *err)
 				continue;
 			return pe_error_errno(err, "waiting for the session");
 		}
-		for (nfds_t k = 2; k < n; k++) {
+		for (nfds_t k = 1; k < n; k++) {
 			struct pe_proxy_stream *s = &px->streams[map[k]];
 
 			if (!fds[k].revents || s->done)
@@ -330,10 +326,10 @@ int pe_proxy_run(struct pe_proxy *px, int *status, struct pe_error *err)
 				return 0;
 			}
 		}
-		/* with a deadline armed, every round: a flood of output
-		 * must not keep the bound from being checked */
-		if (px->watch && (px->watch_event || fds[1].revents ||
-				  ready == 0 || px->watch->deadline)) {
+		/* when due, whatever else happened: a flood of output must
+		 * not keep the bounds from being checked */
+		if (px->watch && (px->watch_event || ready == 0 ||
+				  pe_reaper_watch_timeout(px->watch) == 0)) {
 			int rc = pe_reaper_watch_check(px->watch, status, err);
 
 			px->watch_event = false;

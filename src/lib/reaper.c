@@ -59,10 +59,6 @@
 #define MFD_EXEC 0x0010U
 #endif
 
-/* The reaper's end of the watch's channel (pe_reaper_watch_open, made
- * before the fork), -1 when nobody watches. */
-static int reaper_channel = -1;
-
 int pe_exit_code_of(int status)
 {
 	if (WIFEXITED(status))
@@ -309,9 +305,10 @@ static void exec_reaper(pid_t cmd, int parent_died, struct pe_error *err)
 	pe_error_errno(err, "executing the reaper");
 }
 
-/* The command's pidfd to podenter's watch (see pe_reaper_watch_open):
- * podenter then sees the command end without trusting the reaper. */
-static void report_command(pid_t cmd)
+/* The command's pidfd to podenter's watch on channel (the reaper's end,
+ * see pe_reaper_watch_open), which is closed then: podenter sees the
+ * command end without trusting the reaper. */
+static void report_command(int channel, pid_t cmd)
 {
 	union {
 		struct cmsghdr align;
@@ -326,7 +323,7 @@ static void report_command(pid_t cmd)
 	struct cmsghdr *cm;
 	int pidfd;
 
-	if (reaper_channel < 0)
+	if (channel < 0)
 		return;
 	pidfd = pe_sys_pidfd_open(cmd, 0);
 	if (pidfd >= 0) {
@@ -336,11 +333,10 @@ static void report_command(pid_t cmd)
 		cm->cmsg_type = SCM_RIGHTS;
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cm), &pidfd, sizeof(int));
-		(void)sendmsg(reaper_channel, &msg, MSG_NOSIGNAL);
+		(void)sendmsg(channel, &msg, MSG_NOSIGNAL);
 		close(pidfd);
 	}
-	close(reaper_channel);
-	reaper_channel = -1;
+	close(channel);
 }
 
 /*
@@ -362,7 +358,8 @@ static __attribute__((noinline)) pid_t spawn_command(pe_session_command fn,
 }
 
 void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void),
-		   pe_session_command command, void *arg, struct pe_error *err)
+		   int channel, pe_session_command command, void *arg,
+		   struct pe_error *err)
 {
 	int parent_died = SIGRTMIN;
 	pid_t self = getpid(), parent = getppid(), cmd;
@@ -394,7 +391,7 @@ void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void),
 		pe_error_errno(err, "starting the session's command");
 		return;
 	}
-	report_command(cmd);
+	report_command(channel, cmd);
 	if (in_reaper)
 		in_reaper();
 	exec_reaper(cmd, parent_died, err);
@@ -419,24 +416,32 @@ int pe_reaper_watch_open(struct pe_reaper_watch *w, struct pe_error *err)
 	int sv[2];
 
 	w->reaper = -1;
-	w->channel = w->cmd_pidfd = -1;
+	w->channel = w->reaper_end = w->cmd_pidfd = -1;
 	w->cmd_ended = false;
 	w->stops = 0;
-	w->deadline = w->start_deadline = 0;
+	w->deadline = w->start_deadline = w->next_tick = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return pe_error_errno(err, "creating the session's channel");
 	w->channel = sv[0];
-	reaper_channel = sv[1];
+	w->reaper_end = sv[1];
 	return 0;
+}
+
+/* podenter's copy of the reaper's end: once closed, the channel reads
+ * end-of-file as soon as the reaper is gone, with or without a report */
+static void close_reaper_end(struct pe_reaper_watch *w)
+{
+	if (w->reaper_end >= 0)
+		close(w->reaper_end);
+	w->reaper_end = -1;
 }
 
 void pe_reaper_watch_started(struct pe_reaper_watch *w, pid_t reaper)
 {
 	w->reaper = reaper;
 	w->start_deadline = now_ms() + PE_REAPER_START_MS;
-	if (reaper_channel >= 0)
-		close(reaper_channel);
-	reaper_channel = -1;
+	w->next_tick = now_ms() + PE_REAPER_TICK_MS;
+	close_reaper_end(w);
 }
 
 void pe_reaper_watch_close(struct pe_reaper_watch *w)
@@ -446,29 +451,20 @@ void pe_reaper_watch_close(struct pe_reaper_watch *w)
 	if (w->cmd_pidfd >= 0)
 		close(w->cmd_pidfd);
 	w->channel = w->cmd_pidfd = -1;
-	if (reaper_channel >= 0)
-		close(reaper_channel);
-	reaper_channel = -1;
-}
-
-int pe_reaper_watch_fd(const struct pe_reaper_watch *w)
-{
-	if (w->channel >= 0)
-		return w->channel;
-	return w->cmd_ended ? -1 : w->cmd_pidfd;
+	close_reaper_end(w);
 }
 
 int pe_reaper_watch_timeout(const struct pe_reaper_watch *w)
 {
-	long long left, until = w->deadline;
+	long long until = w->next_tick, left;
 
-	if (w->channel >= 0 && w->start_deadline &&
-	    (!until || w->start_deadline < until))
-		until = w->start_deadline;
-	if (!until)
-		return -1;
+	/* the next tick, or an armed deadline before it */
+	if (w->deadline && w->deadline < until)
+		until = w->deadline;
 	left = until - now_ms();
-	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
+	if (left <= 0)
+		return 0;
+	return left > PE_REAPER_TICK_MS ? PE_REAPER_TICK_MS : (int)left;
 }
 
 void pe_reaper_watch_forward(struct pe_reaper_watch *w, int sig)
@@ -554,6 +550,7 @@ int pe_reaper_watch_check(struct pe_reaper_watch *w, int *status,
 	int st;
 	pid_t r;
 
+	w->next_tick = now_ms() + PE_REAPER_TICK_MS;
 	receive_command(w);
 	if (w->cmd_pidfd >= 0 && !w->cmd_ended) {
 		pfd.fd = w->cmd_pidfd;
@@ -596,12 +593,10 @@ int pe_reaper_wait(struct pe_reaper_watch *w, const sigset_t *waitset,
 		return pe_error_errno(err, "waiting for the session");
 	}
 	while (rc == 0) {
-		struct pollfd fds[2] = { { .fd = sigfd, .events = POLLIN },
-					 { .fd = pe_reaper_watch_fd(w),
-					   .events = POLLIN } };
+		struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
 		struct signalfd_siginfo si;
 
-		if (poll(fds, 2, pe_reaper_watch_timeout(w)) < 0 &&
+		if (poll(&pfd, 1, pe_reaper_watch_timeout(w)) < 0 &&
 		    errno != EINTR) {
 			kill(w->reaper, SIGKILL);
 			rc = pe_error_errno(err, "waiting for the session");

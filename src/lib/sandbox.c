@@ -1643,17 +1643,14 @@ static int verify_procfs(int procfd, struct pe_error *err)
 	return 0;
 }
 
-int pe_sandbox_set_exec_label(int target_procfd, int host_procfd, char *label,
-			      size_t size, struct pe_error *err)
+int pe_sandbox_read_label(int target_procfd, char *attr, size_t size,
+			  struct pe_error *err)
 {
-	char cur[4096], attr[4096];
+	char cur[4096];
 	ssize_t n;
 	int fd, len;
 
-	if (label && size)
-		label[0] = '\0';
-	if (verify_procfs(host_procfd, err) < 0)
-		return -1;
+	attr[0] = '\0';
 	fd = openat(target_procfd, "attr/current", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return pe_error_errno(err, "reading the target's LSM label");
@@ -1672,25 +1669,55 @@ int pe_sandbox_set_exec_label(int target_procfd, int host_procfd, char *label,
 	/* AppArmor prints "profile (mode)"; it takes "exec profile" */
 	if (strstr(cur, " (") && cur[n - 1] == ')') {
 		*strstr(cur, " (") = '\0';
-		len = snprintf(attr, sizeof(attr), "exec %s", cur);
+		len = snprintf(attr, size, "exec %s", cur);
 	} else {
-		len = snprintf(attr, sizeof(attr), "%s", cur);
+		len = snprintf(attr, size, "%s", cur);
 	}
-	if (len < 0 || (size_t)len >= sizeof(attr))
+	if (len < 0 || (size_t)len >= size) {
+		attr[0] = '\0';
 		return pe_error_set(err, PE_ERR_SYSTEM, E2BIG,
 				    "the target's LSM label is too long");
-	fd = openat(host_procfd, "thread-self/attr/exec",
+	}
+	return 0;
+}
+
+int pe_sandbox_write_exec_label(int procfd, const char *attr,
+				struct pe_error *err)
+{
+	size_t len = strlen(attr);
+	int fd;
+
+	if (len == 0)
+		return 0;
+	if (verify_procfs(procfd, err) < 0)
+		return -1;
+	fd = openat(procfd, "thread-self/attr/exec",
 		    O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return pe_error_errno(err, "opening attr/exec");
-	if (write(fd, attr, (size_t)len) != len) {
-		pe_error_errno(err, "setting the LSM label '%s'", cur);
+	if (write(fd, attr, len) != (ssize_t)len) {
+		pe_error_errno(err, "setting the LSM label '%s'", attr);
 		close(fd);
 		return -1;
 	}
 	close(fd);
+	return 0;
+}
+
+int pe_sandbox_set_exec_label(int target_procfd, int host_procfd, char *label,
+			      size_t size, struct pe_error *err)
+{
+	char attr[4096];
+
 	if (label && size)
-		snprintf(label, size, "%s", cur);
+		label[0] = '\0';
+	if (verify_procfs(host_procfd, err) < 0 ||
+	    pe_sandbox_read_label(target_procfd, attr, sizeof(attr), err) < 0 ||
+	    pe_sandbox_write_exec_label(host_procfd, attr, err) < 0)
+		return -1;
+	if (label && size)
+		snprintf(label, size, "%s",
+			 strncmp(attr, "exec ", 5) == 0 ? attr + 5 : attr);
 	return 0;
 }
 

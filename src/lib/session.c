@@ -1,18 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A debug session (see include/podenter/session.h): the plan, then the run
- * in privilege phases. Read pe_session_run() top to bottom for the attach
- * path; each phase says what the pod can reach at that point.
+ * in privilege phases, numbered in the order they happen: read
+ * pe_session_run() (phases 1-6 and 10, podenter on the node), then
+ * run_stage() (7-9, in the node's PID namespace), run_child() (11) and
+ * run_command() (12, in the pod's PID namespace), top to bottom. Each phase
+ * says what the pod can reach at that point. The order is that of
+ * shared/notes/security.md: non-dumpable, pin and re-verify, every handle
+ * opened before the first setns, cgroup from the host side, setns, fork,
+ * then in the child: chdir, LSM label, bounding set, groups and uid/gid,
+ * capabilities, fds closed, no_new_privs, seccomp last (so that nothing of
+ * podenter's runs under the filter but execve), exec. (The environment is
+ * built by the stage, from the allowlist, after joining the UTS namespace.)
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -20,16 +31,16 @@
 #include <unistd.h>
 
 #include "podenter/audit.h"
+#include "podenter/passwd.h"
 #include "podenter/pty.h"
 #include "podenter/reaper.h"
 #include "podenter/session.h"
 #include "podenter/testhooks.h"
+#include "fsmount.h"
+#include "syscalls.h"
 
-/* podenter's own failure, and a command that could not be run or found
- * (as nsenter and env exit) */
-#define SESSION_FAILED 125
-#define SESSION_CANNOT_EXEC 126
-#define SESSION_NOT_FOUND 127
+/* podenter's own failure (error.h) */
+#define SESSION_FAILED PE_EXIT_FAILURE
 
 /* ---- the plan ------------------------------------------------------------ */
 
@@ -151,22 +162,28 @@ static int plan_user(const struct pe_session_opts *o,
 {
 	bool nonroot = o->sandbox && o->sandbox->run_as_nonroot;
 
-	memset(&plan->id, 0, sizeof(plan->id));
+	plan->user_spec = NULL;
 	if (o->user && strcmp(o->user, "target") == 0) {
 		plan->user = PE_USER_TARGET; /* checked when read */
 		return 0;
 	}
 	if (o->user) {
-		if (pe_identity_parse(o->user, &plan->id, err) < 0)
+		if (pe_user_spec_check(o->user, err) < 0)
 			return -1;
-		plan->user = PE_USER_IDS;
+		plan->user = PE_USER_SPEC;
+		plan->user_spec = o->user;
 	} else if (nonroot) {
-		plan->user = PE_USER_NOBODY; /* restricted: nobody */
-		plan->id.uid = plan->id.gid = 65534;
+		/* restricted: nobody, with nobody's group whatever the files
+		 * say (a missing entry would mean gid 0) */
+		plan->user = PE_USER_NOBODY;
+		plan->user_spec = "65534:65534";
 	} else {
 		plan->user = PE_USER_ROOT;
 	}
-	if (nonroot && plan->id.uid == 0)
+	/* a name that is root's is refused when run */
+	if (nonroot && plan->user_spec &&
+	    strtoul(plan->user_spec, NULL, 10) == 0 &&
+	    plan->user_spec[0] == '0')
 		return pe_error_set(err, PE_ERR_USAGE, EPERM,
 				    "--profile restricted runs as non-root, "
 				    "and the session user is root");
@@ -217,7 +234,7 @@ int pe_session_plan(const struct pe_session_opts *o,
 		return -1;
 	plan->stdio = o->force_tty || (!o->no_tty && o->stdin_is_tty)
 			  ? PE_STDIO_PTY
-			  : PE_STDIO_INHERIT;
+			  : PE_STDIO_PIPES;
 	return 0;
 }
 
@@ -225,17 +242,14 @@ int pe_session_plan(const struct pe_session_opts *o,
 
 /*
  * The session's stdio (pty.h). With a terminal: a fresh pty from the node's
- * /dev/ptmx, opened before any view or namespace. Without one: the command gets the caller's fds unless one of
- * them is a terminal, which is replaced by a pipe podenter copies through.
- * Either way the command runs in a session of its own, with the caller's
- * terminal out of reach.
+ * /dev/ptmx, opened before any view or namespace. Without one: pipes podenter
+ * copies through, never the caller's own fds. Either way the command runs in
+ * a session of its own, with the caller's terminal out of reach.
  */
 struct session_io {
-	bool proxy;
 	struct pe_pty pty;
-	int child_fds[3]; /* what the child's 0-2 become (-1: inherited) */
-	int parent_fds[3]; /* podenter's ends of those pipes */
-	int lsm_procfd; /* --follow-context: the host's /proc */
+	int child_fds[3]; /* the session's ends of the pipes, for its 0-2 */
+	int parent_fds[3]; /* podenter's ends (-1: the caller's fd is closed) */
 };
 
 struct session {
@@ -252,10 +266,19 @@ struct session {
 	struct pe_audit_record record;
 	bool audited;
 	struct pe_env env;
+	struct pe_env configured; /* the container's, from its bundle */
 	sigset_t waitset, oldmask;
 	struct pe_reaper_watch watch; /* the reaper, from podenter's side */
 	char *shell_argv[2];
 	char *const *argv;
+	/* podenter's own children list (host /proc, opened before a view):
+	 * how it learns the session's PID from the stage */
+	int children_fd;
+	/* What the session's process needs from the host side, prepared by
+	 * the stage so that the process itself holds no host handle: */
+	int userns_fd; /* the target's user namespace (join_user) */
+	struct pe_identity target_id; /* PE_USER_TARGET, in its numbers */
+	char label[4096]; /* --follow-context: for attr/exec, "" none */
 };
 
 /* Test hook (before-pin|after-pin|child-attached, testhooks.h): stop here
@@ -299,7 +322,6 @@ static void io_init(struct session_io *io)
 	pe_pty_init(&io->pty);
 	for (int i = 0; i < 3; i++)
 		io->child_fds[i] = io->parent_fds[i] = -1;
-	io->lsm_procfd = -1;
 }
 
 static void io_close_child_ends(struct session_io *io)
@@ -318,9 +340,6 @@ static void io_release(struct session_io *io)
 {
 	io_close_child_ends(io);
 	pe_pty_close(&io->pty);
-	if (io->lsm_procfd >= 0)
-		close(io->lsm_procfd);
-	io->lsm_procfd = -1;
 	for (int i = 0; i < 3; i++) {
 		if (io->parent_fds[i] >= 0)
 			close(io->parent_fds[i]);
@@ -328,41 +347,33 @@ static void io_release(struct session_io *io)
 	}
 }
 
-/* podenter's own /proc, opened while it is the host's (before a view
- * replaces it): the label is written through it, never through the
- * container's /proc */
-static int io_open_lsm_proc(struct session *s, struct pe_error *err)
-{
-	if (!s->o->follow_context)
-		return 0;
-	s->io.lsm_procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return s->io.lsm_procfd < 0 ? pe_error_errno(err, "opening /proc") : 0;
-}
-
 static int io_setup(struct session *s, struct pe_error *err)
 {
 	struct session_io *io = &s->io;
 
 	if (s->plan.stdio == PE_STDIO_PTY) {
-		io->proxy = true;
 		if (pe_pty_open(&io->pty, STDIN_FILENO, err) < 0)
 			return -1;
 		return fcntl(io->pty.master, F_SETFL, O_NONBLOCK) < 0
 			   ? pe_error_errno(err, "setting up the pty")
 			   : 0;
 	}
+	/* a pipe for each of 0-2: the session never holds the caller's own
+	 * fds (a file on the node, a socket); one the caller has closed is a
+	 * pipe with no other end */
 	for (int fd = 0; fd < 3; fd++) {
 		int p[2];
 
-		if (!isatty(fd))
-			continue;
 		if (pipe2(p, O_CLOEXEC) < 0)
 			return pe_error_errno(err, "creating a pipe");
-		io->proxy = true;
 		io->child_fds[fd] = fd == 0 ? p[0] : p[1];
 		io->parent_fds[fd] = fd == 0 ? p[1] : p[0];
-		if (fcntl(io->parent_fds[fd], F_SETFL, O_NONBLOCK) < 0)
+		if (fcntl(fd, F_GETFD) < 0) {
+			close(io->parent_fds[fd]);
+			io->parent_fds[fd] = -1;
+		} else if (fcntl(io->parent_fds[fd], F_SETFL, O_NONBLOCK) < 0) {
 			return pe_error_errno(err, "setting up a pipe");
+		}
 	}
 	return 0;
 }
@@ -374,7 +385,26 @@ static int io_child(const struct session *s, struct pe_error *err)
 	return pe_stdio_attach_child(s->io.child_fds, err);
 }
 
-/* The parent's side when there is something to copy. */
+/* What a stage that failed wrote into the session's pipes (its message,
+ * once its own stderr was the pipe): copied out, nothing waited for. */
+static void io_pass_on_leftovers(struct session_io *io)
+{
+	char buf[4096];
+
+	for (int fd = 1; fd < 3; fd++) {
+		ssize_t n;
+
+		if (io->parent_fds[fd] < 0)
+			continue;
+		while ((n = read(io->parent_fds[fd], buf, sizeof(buf))) > 0)
+			if (write(fd, buf, (size_t)n) != n)
+				break;
+	}
+}
+
+/* podenter's side: copy the stdio, forward signals (the session has a
+ * session of its own: no terminal signals it), wait for it with the
+ * watch's bounds (reaper.h). */
 static int io_run(struct session *s, struct pe_error *err)
 {
 	pid_t child = s->watch.reaper;
@@ -565,16 +595,37 @@ static void audit_end(struct session *s, int rc)
 	pe_audit_close(&s->audit);
 }
 
+/*
+ * The command's environment: the allowlist, then the container's
+ * configured one (read from its bundle before the view, s->configured): as
+ * it is for the container's own binaries (--view none, container), and
+ * without what makes a node binary load the container's files in the tools
+ * and merged views (pe_env_unsafe_for_node); the tools view keeps the
+ * tools' PATH (the container's names its files, which are at /target).
+ * HOME, USER and LOGNAME come when run, from the passwd file
+ * (session_identity).
+ */
 static int build_env(const struct session *s, struct pe_env *env,
 		     struct pe_error *err)
 {
 	const struct pe_session_opts *o = s->o;
+	bool tools_view =
+	    s->plan.mount == PE_MOUNT_VIEW && s->plan.view == PE_VIEW_TOOLS;
 	char host[256] = "";
 
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		host[0] = '\0';
-	if (pe_env_from_allowlist(env, host, "/root", err) < 0)
+	if (pe_env_from_allowlist(env, host, NULL, err) < 0)
 		return -1;
+	for (size_t i = 0; i < s->configured.len; i++) {
+		const char *kv = s->configured.v[i];
+
+		if ((!s->plan.own_files && pe_env_unsafe_for_node(kv)) ||
+		    (tools_view && strncmp(kv, "PATH=", 5) == 0))
+			continue;
+		if (pe_env_put(env, kv, err) < 0)
+			return -1;
+	}
 	if (s->plan.env_from_target &&
 	    pe_env_add_target(env, s->pin.procfd, err) < 0)
 		return -1;
@@ -593,140 +644,261 @@ static int build_env(const struct session *s, struct pe_env *env,
 	return 0;
 }
 
-static int child_exit_for(const struct pe_error *err)
+/* A host uid or gid as a user namespace numbers it (its uid_map or gid_map
+ * read through the pin), the overflow id 65534 when unmapped. */
+static int map_into_userns(int procfd, const char *mapfile, unsigned *id,
+			   struct pe_error *err)
 {
-	if (err->kind == PE_ERR_NOT_FOUND)
-		return SESSION_NOT_FOUND;
-	return SESSION_CANNOT_EXEC;
-}
+	char *map = NULL;
+	unsigned long in, out, count, host = *id;
 
-/* ---- the run: the command's process -------------------------------------- */
-
-/*
- * The command's process, a child of the reaper (which waits, suspended,
- * until it executes: see reaper.h). Never returns.
- */
-static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
-{
-	const struct session *s = arg;
-	const struct pe_session_opts *o = s->o;
-	const struct pe_session_plan *plan = &s->plan;
-	struct pe_identity id = plan->id;
-	struct pe_error err;
-
-	pe_error_clear(&err);
-	/* it dies with the reaper (and so with podenter) */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-	    getppid() != reaper)
-		_exit(SESSION_FAILED);
-	if (io_child(s, &err) < 0)
-		goto fail;
-	if (plan->join_user && pe_ns_join_user(&s->pin, &err) < 0)
-		goto fail;
-	if (pe_chdir_checked(s->wd, &err) < 0)
-		goto fail;
-	/* ids are read after joining the user namespace so they are the
-	 * namespace's own numbers */
-	if (plan->user == PE_USER_TARGET) {
-		if (pe_identity_of_target(s->pin.procfd, &id, &err) < 0)
-			goto fail;
-		if (o->sandbox->run_as_nonroot && id.uid == 0) {
-			pe_error_set(&err, PE_ERR_USAGE, EPERM,
-				     "--profile restricted runs as non-root, "
-				     "and the session user is root");
-			goto fail;
+	if (pe_read_file_at(procfd, mapfile, 1u << 16, &map) < 0)
+		return pe_error_errno(err, "reading the target's %s", mapfile);
+	*id = 65534;
+	for (char *line = map, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "%lu %lu %lu", &in, &out, &count) == 3 &&
+		    host >= out && host - out < count) {
+			*id = (unsigned)(in + (host - out));
+			break;
 		}
 	}
-	/* the LSM label first (it applies at execve), then the bounding
-	 * set before the uid change, capabilities after it */
-	if (o->follow_context &&
-	    pe_sandbox_set_exec_label(s->pin.procfd, s->io.lsm_procfd, NULL, 0,
-				      &err) < 0)
-		goto fail;
-	if (pe_sandbox_drop_bounding(o->sandbox, &err) < 0 ||
-	    pe_identity_apply(&id, &err) < 0 ||
-	    pe_sandbox_set_caps(o->sandbox, &err) < 0)
-		goto fail;
-	/* a uid or gid change cleared the parent-death signal: arm it again,
-	 * then check the reaper did not die in between */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-	    getppid() != reaper)
-		_exit(SESSION_FAILED);
-	/* (tests: the child fully attached, still holding podenter's fds) */
-	test_pause_at("child-attached");
-	if (pe_close_fds_from(3) < 0) {
-		pe_error_errno(&err, "closing inherited file descriptors");
-		goto fail;
+	free(map);
+	return 0;
+}
+
+/* --user target: the target's ids, read on the host side and numbered as
+ * its user namespace numbers them when that is joined */
+static int read_target_identity(struct session *s, struct pe_error *err)
+{
+	struct pe_identity *id = &s->target_id;
+	unsigned v;
+
+	if (pe_identity_of_target(s->pin.procfd, id, err) < 0)
+		return -1;
+	if (!s->plan.join_user)
+		return 0;
+	v = id->uid;
+	if (map_into_userns(s->pin.procfd, "uid_map", &v, err) < 0)
+		return -1;
+	id->uid = v;
+	v = id->gid;
+	if (map_into_userns(s->pin.procfd, "gid_map", &v, err) < 0)
+		return -1;
+	id->gid = v;
+	for (size_t i = 0; i < id->ngroups; i++) {
+		v = id->groups[i];
+		if (map_into_userns(s->pin.procfd, "gid_map", &v, err) < 0)
+			return -1;
+		id->groups[i] = v;
 	}
-	if (sigprocmask(SIG_SETMASK, &s->oldmask, NULL) < 0) {
-		pe_error_errno(&err, "restoring the signal mask");
-		goto fail;
+	return 0;
+}
+
+/* A read through the pin failed: when the target died meanwhile, the
+ * pin's own error is the one to report ("exited between lookup and join",
+ * exit 125 as ever), not the read's (ESRCH from a dead process's file). */
+static void target_gone_or(const struct pe_pin *pin, struct pe_error *err)
+{
+	struct pe_error gone;
+
+	pe_error_clear(&gone);
+	if (pe_pin_check_alive(pin, &gone) < 0 && gone.kind == PE_ERR_STALE)
+		*err = gone;
+}
+
+/* Phase 7's reads (run_stage), in the stage, through the pin. */
+static int read_target_facts(struct session *s, struct pe_error *err)
+{
+	if (s->plan.join_user) {
+		s->userns_fd = pe_ns_open_user(&s->pin, err);
+		if (s->userns_fd < 0)
+			return -1;
 	}
-	/* seccomp last: nothing of podenter's own runs under it but execve */
-	if (pe_sandbox_set_no_new_privs(o->sandbox, &err) < 0 ||
-	    pe_sandbox_load_seccomp(o->sandbox, &err) < 0)
-		goto fail;
-	pe_exec_command(s->argv, s->env.v, &err);
-	if (err.kind == PE_ERR_NOT_FOUND && !(o->command && o->command[0])) {
-		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
-			     "the target has no %s (a distroless image?)",
-			     PE_SESSION_SHELL);
-		pe_error_hint(&err,
-			      "give a COMMAND that exists in it, use "
-			      "--net-only for the node's tools, or a tools "
-			      "view (--view tools)");
-	} else if (err.kind == PE_ERR_NOT_FOUND && !strchr(s->argv[0], '/')) {
-		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
-			     "%s: command not found in the target", s->argv[0]);
-		pe_error_hint(&err, "searched PATH=%s inside the target",
-			      pe_env_get(&s->env, "PATH")
-				  ? pe_env_get(&s->env, "PATH")
-				  : PE_DEFAULT_PATH);
-	}
-	child_fail(o, &err, child_exit_for(&err));
-fail:
-	child_fail(o, &err, SESSION_FAILED);
+	if (s->plan.user == PE_USER_TARGET && read_target_identity(s, err) < 0)
+		return -1;
+	if (s->o->follow_context &&
+	    pe_sandbox_read_label(s->pin.procfd, s->label, sizeof(s->label),
+				  err) < 0)
+		return -1;
+	if (s->plan.mount != PE_MOUNT_VIEW && s->plan.mount != PE_MOUNT_NONE &&
+	    s->plan.pid_joined &&
+	    pe_proc_guard_read(s->pin.procfd, &s->guard, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Move *fd onto target (closing the original; close-on-exec above
+ * stdio); -1 on failure. */
+static int move_fd(int *fd, int target)
+{
+	if (dup3(*fd, target, target > 2 ? O_CLOEXEC : 0) < 0)
+		return -1;
+	close(*fd);
+	*fd = target;
+	return 0;
+}
+
+/* Move *fd to a number >= floor, out of the way of the fds being placed
+ * below it; -1 on failure. */
+static int lift_fd(int *fd, int floor)
+{
+	int lifted;
+
+	if (*fd < 0)
+		return 0;
+	lifted = fcntl(*fd, F_DUPFD_CLOEXEC, floor);
+	if (lifted < 0)
+		return -1;
+	close(*fd);
+	*fd = lifted;
+	return 0;
+}
+
+/* Close every fd >= first, without relying on a /proc that may be the
+ * pod's by now (a planted /proc/self/fd would list nothing). */
+static void close_fds_from(int first)
+{
+	long max;
+
+	if (pe_sys_close_range((unsigned)first, ~0U, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 1 << 20)
+		max = 1 << 20;
+	for (int fd = first; fd < max; fd++)
+		close(fd);
 }
 
 /*
- * In the forked child, inside the namespaces. Never returns. The mounts it
- * makes are shared with the command; then it becomes the session's reaper
- * (reaper.h) and the command runs in a child of it (run_command). Once the
- * command executed, the reaper executes the tiny reaper from a sealed memfd
- * with CAP_KILL alone, no_new_privs and seccomp: from then on a pod process
- * that takes it over gains nothing; until then it is podenter's code, as
- * non-dumpable as the rest.
+ * What the session's process will hold, and nothing else: its stdio on
+ * 0-2 (the pty's peer, or the pipes' ends), then from fd 3 on, each
+ * close-on-exec: the user namespace's handle when that is joined, and the
+ * reaper's end of the watch's channel (reaper.h: the reaper sends podenter
+ * the command's pidfd on it, then closes it). Everything else the stage
+ * holds (the pin, the host root, the audit sinks, the caller's own stdio,
+ * podenter's end of the channel) is closed before the fork that enters
+ * the pod's PID namespace.
  */
-static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
+static int keep_only_session_fds(struct session *s, struct pe_error *err)
 {
-	const struct pe_session_plan *plan = &s->plan;
-	struct pe_error err;
+	int *const kept[] = { &s->userns_fd, &s->watch.reaper_end };
+	const int n_kept = (int)(sizeof(kept) / sizeof(kept[0]));
+	int next = 3;
 
-	pe_error_clear(&err);
-	/* the child must not outlive podenter (nor start after it died) */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-	    getppid() != (plan->pid_joined ? 0 : parent))
-		_exit(SESSION_FAILED);
-	if (plan->mount == PE_MOUNT_VIEW) {
-		if (pe_view_finish_in_child(&s->view, &err) < 0)
-			goto fail;
-		/* a distroless container's own tree: the tools' shell */
-		if (plan->view == PE_VIEW_CONTAINER &&
-		    !(s->o->command && s->o->command[0]) &&
-		    access(PE_SESSION_SHELL, X_OK) != 0) {
-			s->shell_argv[0] =
-			    (char *)PE_VIEW_TOOLS_MOUNT "/bin/sh";
-			s->argv = s->shell_argv;
+	/* every fd to place out of the way first: no move below overwrites
+	 * one still waiting for its own place */
+	for (int i = 0; i < n_kept; i++)
+		if (lift_fd(kept[i], 3 + n_kept) < 0)
+			return pe_error_errno(err, "keeping the session's fds");
+	if (lift_fd(&s->io.pty.peer, 3 + n_kept) < 0)
+		return pe_error_errno(err, "attaching the pty");
+	for (int fd = 0; fd < 3; fd++)
+		if (lift_fd(&s->io.child_fds[fd], 3 + n_kept) < 0)
+			return pe_error_errno(err, "attaching stdio");
+
+	if (s->plan.stdio == PE_STDIO_PTY) {
+		for (int fd = 0; fd < 3; fd++)
+			if (dup2(s->io.pty.peer, fd) < 0)
+				return pe_error_errno(err, "attaching the pty");
+		close(s->io.pty.peer);
+		s->io.pty.peer = 0;
+	} else {
+		for (int fd = 0; fd < 3; fd++) {
+			if (move_fd(&s->io.child_fds[fd], fd) < 0)
+				return pe_error_errno(err, "attaching stdio");
+			s->io.child_fds[fd] = -1;
 		}
-	} else if (plan->pid_joined && plan->mount != PE_MOUNT_NONE &&
-		   (pe_ns_mount_fresh_proc(&s->guard, &err) < 0 ||
-		    pe_ns_guard_sys(&s->guard, false, &err) < 0)) {
-		goto fail;
 	}
-	pe_reaper_run(&s->waitset, s->o->hide_cmdline, run_command, s, &err);
-fail:
-	child_fail(s->o, &err, SESSION_FAILED);
+	for (int i = 0; i < n_kept; i++) {
+		if (*kept[i] < 0)
+			continue;
+		if (move_fd(kept[i], next) < 0)
+			return pe_error_errno(err, "keeping the session's fds");
+		next++;
+	}
+	close_fds_from(next);
+	s->pin.pidfd = s->pin.procfd = -1; /* closed just now */
+	s->watch.channel = -1; /* podenter's end, closed just now */
+	return 0;
 }
+
+/* The session's PID: podenter's only child once the stage is gone. */
+static pid_t session_pid(const struct session *s, struct pe_error *err)
+{
+	char buf[64];
+	ssize_t n = pread(s->children_fd, buf, sizeof(buf) - 1, 0);
+	long pid;
+
+	if (n <= 0)
+		return pe_error_set(err, PE_ERR_SYSTEM, n < 0 ? errno : ESRCH,
+				    "finding the session's process");
+	buf[n] = '\0';
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 0)
+		return pe_error_set(err, PE_ERR_SYSTEM, ESRCH,
+				    "finding the session's process");
+	return (pid_t)pid;
+}
+
+static void __attribute__((noreturn))
+run_stage(struct session *s, pid_t parent);
+
+struct stage_start {
+	const struct session *s;
+	pid_t parent;
+};
+
+/* The stage works on a copy of the session: it shares podenter's memory
+ * until it exits (below), and what it closes or moves must stay open in
+ * podenter's own record. */
+static int stage_main(void *arg)
+{
+	const struct stage_start *start = arg;
+	struct session copy = *start->s;
+
+	run_stage(&copy, start->parent);
+}
+
+/*
+ * Start the stage as posix_spawn starts a child: on a stack of its own,
+ * sharing podenter's memory (no page tables copied), podenter suspended
+ * until it exits; its own fd table and namespaces all the same. The
+ * session's process it forks gets a copy of that memory as it is then.
+ * Returns the stage's PID once it has exited (reap it), -1 on failure.
+ * A time namespace is joined only by a process that shares its memory
+ * with no other (setns: EUSERS): then the stage is an ordinary fork.
+ */
+static pid_t spawn_stage(const struct session *s, pid_t parent)
+{
+	const size_t size = 512 * 1024;
+	struct stage_start start = { .s = s, .parent = parent };
+	void *stack;
+	pid_t pid;
+	int saved;
+
+	if (s->plan.join & PE_NS_BIT(PE_NS_TIME)) {
+		pid = fork();
+		if (pid == 0)
+			stage_main(&start);
+		return pid;
+	}
+	stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return -1;
+	pid = clone(stage_main, (char *)stack + size,
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+	saved = errno;
+	munmap(stack, size);
+	errno = saved;
+	return pid;
+}
+static void __attribute__((noreturn))
+run_child(struct session *s, pid_t parent);
+static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper);
 
 /* ---- the run: phases in order -------------------------------------------- */
 
@@ -737,6 +909,10 @@ static void session_release(struct session *s, int rc)
 	audit_end(s, rc);
 	pe_pin_release(&s->pin);
 	pe_env_free(&s->env);
+	pe_env_free(&s->configured);
+	if (s->children_fd >= 0)
+		close(s->children_fd);
+	s->children_fd = -1;
 }
 
 int pe_session_run(const struct pe_session_opts *o,
@@ -746,8 +922,8 @@ int pe_session_run(const struct pe_session_opts *o,
 	static const int forwarded[] = { SIGINT,   SIGTERM, SIGHUP, SIGQUIT,
 					 SIGWINCH, SIGUSR1, SIGUSR2 };
 	struct session *s;
-	pid_t child, self = getpid();
-	int rc = SESSION_FAILED;
+	pid_t stage, child, self = getpid();
+	int rc = SESSION_FAILED, status;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -756,6 +932,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	s->o = o;
 	s->c = c;
 	s->hr = hr;
+	s->children_fd = s->userns_fd = -1;
 	pe_pin_init(&s->pin);
 	io_init(&s->io);
 	pe_audit_init(&s->audit);
@@ -798,25 +975,35 @@ int pe_session_run(const struct pe_session_opts *o,
 	 * Phase 4, host-side handles, opened while podenter still sees the
 	 * node's files (a view or namespace changes what a path names): the
 	 * audit sinks, the caller's login uid and terminal from the node's
-	 * /proc, the cgroup move (needs the host's mounts), the host /proc
-	 * for an LSM label, and the stdio: a pty always from the node's
+	 * /proc, the cgroup move (needs the host's mounts), podenter's own
+	 * children list, and the stdio: a pty always from the node's
 	 * /dev/ptmx (after a view, /dev/ptmx would be the pod's: it would
 	 * read the operator's keys, or have a planted node opened by root).
 	 * The pod still reaches nothing of ours.
 	 */
 	pe_audit_fill_caller(&s->record);
 	if (pe_audit_open(&s->audit, o->audit_log, err) < 0 ||
-	    cgroup_step(s, err) < 0 || io_open_lsm_proc(s, err) < 0 ||
-	    io_setup(s, err) < 0)
+	    cgroup_step(s, err) < 0 || io_setup(s, err) < 0)
 		goto fail;
+	s->children_fd =
+	    open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
+	if (s->children_fd < 0) {
+		pe_error_errno(err, "opening /proc/thread-self/children");
+		goto fail;
+	}
 
 	/*
 	 * Phase 5, the view: podenter moves into a private mount namespace
 	 * built from the pod's files and the tools (the node's files are
 	 * unreachable from here on).
 	 */
-	if (view_step(s, err) < 0)
+	if ((s->plan.own_files || s->plan.mount == PE_MOUNT_VIEW) &&
+	    pe_env_load_configured(s->hr, s->c, &s->configured, err) < 0)
 		goto fail;
+	if (view_step(s, err) < 0) {
+		target_gone_or(&s->pin, err);
+		goto fail;
+	}
 
 	/* The record, before any namespace is joined. */
 	if (audit_start(s, err) < 0)
@@ -824,23 +1011,12 @@ int pe_session_run(const struct pe_session_opts *o,
 	test_pause_at("after-pin");
 
 	/*
-	 * Phase 6, join: setns(pidfd, mask) into every namespace but the
-	 * user namespace, then the mount step. podenter itself is now in the
-	 * pod's network, IPC, UTS, cgroup (and mount) namespaces, still root
-	 * on the node, non-dumpable. HOSTNAME is the target's: the
-	 * environment is built after joining its UTS namespace.
-	 */
-	if ((s->plan.mount != PE_MOUNT_VIEW && s->plan.mount != PE_MOUNT_NONE &&
-	     s->plan.pid_joined &&
-	     pe_proc_guard_read(s->pin.procfd, &s->guard, err) < 0) ||
-	    pe_ns_join(&s->pin, s->plan.join, NULL, err) < 0 ||
-	    mount_step_after_join(s, err) < 0 || build_env(s, &s->env, err) < 0)
-		goto fail;
-
-	/*
-	 * Phase 7, fork: the child is born in the pod's PID namespace
-	 * (setns does not move the caller). From here a pod process whose
-	 * privileges cover the child's may look at it through /proc.
+	 * Phase 6, the stage (run_stage, phases 7 to 9) is forked while
+	 * podenter is still in the node's PID namespace; podenter keeps the
+	 * host side: the audit sinks, the pty's master or the pipes' ends,
+	 * the caller's stdio, its end of the watch's channel (on which the
+	 * reaper sends the command's pidfd: podenter then bounds its wait on
+	 * the reaper, reaper.h). It joins nothing itself.
 	 */
 	sigemptyset(&s->waitset);
 	sigaddset(&s->waitset, SIGCHLD);
@@ -850,35 +1026,42 @@ int pe_session_run(const struct pe_session_opts *o,
 		pe_error_errno(err, "blocking signals");
 		goto fail;
 	}
-	/* the channel on which the reaper sends podenter the command's
-	 * pidfd: podenter then bounds its wait on the reaper (reaper.h) */
 	if (pe_reaper_watch_open(&s->watch, err) < 0)
 		goto fail;
 	fflush(NULL);
-	child = fork();
-	if (child < 0) {
-		pe_error_errno(err, "forking into the target");
-		if (errno == ENOMEM && s->plan.pid_joined)
-			pe_error_hint(err, "the target's PID namespace may "
-					   "have no init any more");
+	stage = spawn_stage(s, self);
+	if (stage < 0) {
+		pe_error_errno(err, "starting the session's stage");
 		goto fail;
 	}
-	if (child == 0)
-		run_child(s, self);
+	pe_pin_release(&s->pin);
+	io_close_child_ends(&s->io);
+	while (waitpid(stage, &status, 0) < 0)
+		if (errno != EINTR) {
+			pe_error_errno(err, "waiting for the session's stage");
+			goto fail;
+		}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		/* the stage reported its error (the report hook), late ones
+		 * into the session's stderr pipe: pass them on */
+		io_pass_on_leftovers(&s->io);
+		rc = pe_exit_code_of(status);
+		session_release(s, rc);
+		free(s);
+		return rc;
+	}
+	child = session_pid(s, err);
+	if (child < 0)
+		goto fail;
 
 	/*
-	 * Phase 8, the parent: forward signals, copy the stdio, pass the
-	 * exit status through. The pod can stop or take over the reaper: the
-	 * wait on it is bounded (pe_reaper_watch: the command's pidfd, a
-	 * stopped reaper resumed, PE_REAPER_GRACE_MS after the command ended).
+	 * Phase 10, podenter: forward signals, copy the stdio, pass the exit
+	 * status through. The pod can stop or take over the reaper: the wait
+	 * on it is bounded (pe_reaper_watch: the command's pidfd, a stopped
+	 * reaper resumed, PE_REAPER_GRACE_MS after the command ended).
 	 */
 	pe_reaper_watch_started(&s->watch, child);
-	pe_pin_release(&s->pin);
-	pe_env_free(&s->env);
-	if (s->io.proxy)
-		rc = io_run(s, err);
-	else
-		rc = pe_reaper_wait(&s->watch, &s->waitset, err);
+	rc = io_run(s, err);
 	session_release(s, rc < 0 ? SESSION_FAILED : rc);
 	free(s);
 	return rc;
@@ -886,4 +1069,283 @@ fail:
 	session_release(s, rc);
 	free(s);
 	return -1;
+}
+
+/* ---- the stage, in the node's PID namespace ----------------------------- */
+
+/*
+ * The stage: a child of podenter in the node's PID namespace, where no
+ * process of the pod can see it. It joins the pod's namespaces, prepares
+ * what the session's process needs, drops every host handle, then forks
+ * that process (a sibling, so podenter is its parent) into the pod's PID
+ * namespace, and exits. Never returns.
+ */
+static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
+{
+	struct pe_error err;
+	pid_t child;
+
+	pe_error_clear(&err);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != parent)
+		_exit(SESSION_FAILED);
+	/* podenter's own ends stay with podenter */
+	pe_audit_close(&s->audit);
+	if (s->io.pty.master >= 0)
+		close(s->io.pty.master);
+	s->io.pty.master = -1;
+	for (int i = 0; i < 3; i++) {
+		if (s->io.parent_fds[i] >= 0)
+			close(s->io.parent_fds[i]);
+		s->io.parent_fds[i] = -1;
+	}
+	close(s->children_fd);
+	close(s->watch.channel);
+	s->watch.channel = -1;
+
+	/*
+	 * Phase 7, every handle and fact the session needs from the target,
+	 * read through the pin before the first setns: the user namespace
+	 * handle (checked to be the pinned process's), the target's ids, its
+	 * LSM label, and what its mount table masks or keeps read-only under
+	 * /proc and /sys (the guards of the session's fresh /proc; a view
+	 * read them in phase 5). The stage is in the node's PID namespace:
+	 * the pod cannot see it.
+	 */
+	if (read_target_facts(s, &err) < 0) {
+		target_gone_or(&s->pin, &err);
+		goto fail;
+	}
+
+	/*
+	 * Phase 8, join: setns(pidfd, mask) into every namespace but the
+	 * user namespace, then the mount step; the stage is now in the pod's
+	 * network, IPC, UTS, cgroup (and mount) namespaces, still root on
+	 * the node, non-dumpable, unseen by the pod. HOSTNAME is the
+	 * target's: the environment is built after joining its UTS
+	 * namespace. Then every host handle is closed: the pin, the host
+	 * root, the audit sinks, the caller's stdio, podenter's end of the
+	 * watch's channel.
+	 */
+	if (pe_ns_join(&s->pin, s->plan.join, NULL, &err) < 0 ||
+	    mount_step_after_join(s, &err) < 0 ||
+	    build_env(s, &s->env, &err) < 0 ||
+	    pe_pin_check_alive(&s->pin, &err) < 0 ||
+	    keep_only_session_fds(s, &err) < 0)
+		goto fail;
+
+	/*
+	 * Phase 9, fork into the pod's PID namespace (setns does not move
+	 * the caller): from here a pod process whose privileges cover the
+	 * session's may look at it through /proc; it holds its stdio, the
+	 * pod's own user namespace and the reaper's end of the watch's
+	 * channel, nothing of the node's.
+	 */
+	child = pe_sys_fork_flags(CLONE_PARENT);
+	if (child < 0) {
+		pe_error_errno(&err, "forking into the target");
+		if (errno == ENOMEM && s->plan.pid_joined)
+			pe_error_hint(&err, "the target's PID namespace may "
+					    "have no init any more");
+		goto fail;
+	}
+	if (child == 0)
+		run_child(s, parent);
+	_exit(0);
+fail:
+	child_fail(s->o, &err, SESSION_FAILED);
+}
+
+/* ---- in the pod's PID namespace ------------------------------------------ */
+
+/*
+ * Phase 11, the session's process, born in the pod's PID namespace as a
+ * child of podenter (CLONE_PARENT), holding its stdio, at most the pod's
+ * user namespace, and the reaper's end of the watch's channel. Never
+ * returns. The mounts it makes (a fresh /proc, guarded) are shared with
+ * the command; then it becomes the session's reaper (reaper.h) and the
+ * command runs in a child of it (run_command). Once the command executed,
+ * the reaper sends podenter its pidfd and executes the tiny reaper from a
+ * sealed memfd with CAP_KILL alone, no_new_privs and seccomp: from then on
+ * a pod process that takes it over gains nothing; until then it is
+ * podenter's code, as non-dumpable as the rest.
+ */
+static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
+{
+	const struct pe_session_plan *plan = &s->plan;
+	struct pe_error err;
+
+	pe_error_clear(&err);
+	/* the child must not outlive podenter (nor start after it died) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != (plan->pid_joined ? 0 : parent))
+		_exit(SESSION_FAILED);
+	if (plan->mount == PE_MOUNT_VIEW) {
+		if (pe_view_finish_in_child(&s->view, &err) < 0)
+			goto fail;
+		/* a distroless container's own tree: the tools' shell */
+		if (plan->view == PE_VIEW_CONTAINER &&
+		    !(s->o->command && s->o->command[0]) &&
+		    access(PE_SESSION_SHELL, X_OK) != 0) {
+			s->shell_argv[0] =
+			    (char *)PE_VIEW_TOOLS_MOUNT "/bin/sh";
+			s->argv = s->shell_argv;
+		}
+	} else if (plan->pid_joined && plan->mount != PE_MOUNT_NONE &&
+		   (pe_ns_mount_fresh_proc(&s->guard, &err) < 0 ||
+		    pe_ns_guard_sys(&s->guard, false, &err) < 0)) {
+		goto fail;
+	}
+	pe_reaper_run(&s->waitset, s->o->hide_cmdline, s->watch.reaper_end,
+		      run_command, s, &err);
+fail:
+	child_fail(s->o, &err, SESSION_FAILED);
+}
+
+/*
+ * Who the command runs as, from the passwd and group files it sees (the
+ * container's; in the tools view the container's files are at /target),
+ * read beneath that root (passwd.h), and HOME, USER and LOGNAME to match.
+ * --user target: the target's ids (read and mapped by the stage) with the
+ * groups the files give.
+ */
+static int session_identity(const struct session *s, struct pe_env *env,
+			    struct pe_identity *id, struct pe_error *err)
+{
+	const struct pe_session_opts *o = s->o;
+	const struct pe_session_plan *plan = &s->plan;
+	const char *root =
+	    plan->mount == PE_MOUNT_VIEW && plan->view == PE_VIEW_TOOLS
+		? "/target"
+		: "/";
+	struct pe_account acct;
+	int rootfd, rc;
+
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return pe_error_errno(err, "opening %s", root);
+	if (plan->user == PE_USER_TARGET) {
+		*id = s->target_id;
+		rc = pe_identity_complete(rootfd, o->group_add, o->n_group_add,
+					  id, &acct, err);
+	} else {
+		rc = pe_identity_resolve(rootfd, plan->user_spec, o->group_add,
+					 o->n_group_add, id, &acct, err);
+	}
+	close(rootfd);
+	if (rc == 0)
+		rc = pe_env_set_account(env, id->uid, &acct, err);
+	return rc;
+}
+
+/*
+ * Phase 12, the command's process, a child of the reaper (which waits,
+ * suspended, until it executes: see reaper.h), in the pod's PID namespace.
+ * It holds its stdio (a pipe or the pty's peer on 0-2) and the user
+ * namespace handle, nothing of the node's (the reaper's end of the
+ * watch's channel, inherited, is closed first). In order: its own session and
+ * terminal, the user namespace, the working directory, the identity, the
+ * LSM label, the bounding set, uid/gid, capabilities, fds closed,
+ * no_new_privs, seccomp, exec. Never returns.
+ */
+static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
+{
+	const struct session *s = arg;
+	const struct pe_session_opts *o = s->o;
+	const struct pe_session_plan *plan = &s->plan;
+	struct pe_identity id = { 0 };
+	struct pe_env env = { 0 };
+	struct pe_error err;
+	int label_procfd = -1;
+
+	pe_error_clear(&err);
+	/* the reaper reports us on the channel; we have no use for it (our
+	 * own fd table: closing it here leaves the reaper's open) */
+	if (s->watch.reaper_end >= 0)
+		close(s->watch.reaper_end);
+	/* it dies with the reaper (and so with podenter) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != reaper)
+		_exit(SESSION_FAILED);
+	if (io_child(s, &err) < 0)
+		goto fail;
+	/* the label is written through a procfs instance of our own (of the
+	 * pod's PID namespace, attached nowhere, so nothing of the pod's can
+	 * stand in for it), made while we may still make one */
+	if (s->label[0]) {
+		label_procfd = pe_fs_new_detached(
+		    "proc", NULL,
+		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+		if (label_procfd < 0) {
+			pe_error_errno(&err, "making a procfs for the LSM "
+					     "label");
+			goto fail;
+		}
+	}
+	if (plan->join_user && pe_ns_join_user_fd(s->userns_fd, &err) < 0)
+		goto fail;
+	if (pe_chdir_checked(s->wd, &err) < 0)
+		goto fail;
+	/* ids are the user namespace's own numbers (the target's were
+	 * mapped by the stage); the environment gets HOME, USER and LOGNAME
+	 * to match (this process's own copy of it) */
+	for (size_t i = 0; i < s->env.len; i++)
+		if (pe_env_put(&env, s->env.v[i], &err) < 0)
+			goto fail;
+	if (session_identity(s, &env, &id, &err) < 0)
+		goto fail;
+	if (o->sandbox->run_as_nonroot && id.uid == 0) {
+		pe_error_set(&err, PE_ERR_USAGE, EPERM,
+			     "--profile restricted runs as non-root, "
+			     "and the session user is root");
+		goto fail;
+	}
+	/* the LSM label first (it applies at execve), then the bounding
+	 * set before the uid change, capabilities after it */
+	if (s->label[0] &&
+	    pe_sandbox_write_exec_label(label_procfd, s->label, &err) < 0)
+		goto fail;
+	if (pe_sandbox_drop_bounding(o->sandbox, &err) < 0 ||
+	    pe_identity_apply(&id, &err) < 0 ||
+	    pe_sandbox_set_caps(o->sandbox, &err) < 0)
+		goto fail;
+	/* a uid or gid change cleared the parent-death signal: arm it again,
+	 * then check the reaper did not die in between */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != reaper)
+		_exit(SESSION_FAILED);
+	/* (tests: the child fully attached, before it closes its fds) */
+	test_pause_at("child-attached");
+	if (pe_close_fds_from(3) < 0) {
+		pe_error_errno(&err, "closing inherited file descriptors");
+		goto fail;
+	}
+	if (sigprocmask(SIG_SETMASK, &s->oldmask, NULL) < 0) {
+		pe_error_errno(&err, "restoring the signal mask");
+		goto fail;
+	}
+	/* seccomp last: nothing of podenter's own runs under it but execve */
+	if (pe_sandbox_set_no_new_privs(o->sandbox, &err) < 0 ||
+	    pe_sandbox_load_seccomp(o->sandbox, &err) < 0)
+		goto fail;
+	pe_exec_command(s->argv, env.v, &err);
+	if (err.kind == PE_ERR_NOT_FOUND && !(o->command && o->command[0])) {
+		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
+			     "the target has no %s (a distroless image?)",
+			     PE_SESSION_SHELL);
+		pe_error_hint(&err,
+			      "give a COMMAND that exists in it, use "
+			      "--net-only for the node's tools, or a tools "
+			      "view (--view tools)");
+	} else if (err.kind == PE_ERR_NOT_FOUND && !strchr(s->argv[0], '/')) {
+		pe_error_set(&err, PE_ERR_NOT_FOUND, 0,
+			     "%s: command not found in the target", s->argv[0]);
+		pe_error_hint(&err, "searched PATH=%s inside the target",
+			      pe_env_get(&env, "PATH")
+				  ? pe_env_get(&env, "PATH")
+				  : PE_DEFAULT_PATH);
+	}
+	child_fail(o, &err, pe_error_exit_code(&err, 1));
+fail:
+	child_fail(o, &err, SESSION_FAILED);
 }

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "pcapload.h"
+#include "podenter/nsjoin.h"
 #include "podenter/sniff.h"
 #include "runtime/sources.h"
 #include "syscalls.h"
@@ -97,13 +98,17 @@ static unsigned long inode_of_fd(int fd)
 	return fstat(fd, &st) == 0 ? (unsigned long)st.st_ino : 0;
 }
 
+/*
+ * The session's pin (nsjoin.h): pidfd, then the identity re-checked (start
+ * time and, for a container, its cgroup), then the namespace handle opened
+ * through the pinned /proc/PID and the process checked alive after it.
+ */
 int pe_sniff_pin(const struct pe_hostroot *hr, const struct pe_container *c,
 		 const char *label, struct pe_sniff_pod *pod,
 		 struct pe_error *err)
 {
-	char pidstr[16], nspath[48];
-	unsigned long long start;
-	int procfd, self;
+	struct pe_pin pin;
+	int self;
 
 	memset(pod, 0, sizeof(*pod));
 	pod->pidfd = -1;
@@ -113,54 +118,34 @@ int pe_sniff_pin(const struct pe_hostroot *hr, const struct pe_container *c,
 		return pe_error_set(err, PE_ERR_NOT_FOUND, ESRCH,
 				    "%s has no running process to capture from",
 				    label);
+	if (pe_pin_target(hr, c, &pin, err) < 0)
+		return pe_error_wrap(err, "%s", label);
 	pod->pid = c->pid;
-	pod->pidfd = pe_sys_pidfd_open(c->pid, 0);
-	if (pod->pidfd < 0) {
-		if (errno == ESRCH)
-			return pe_error_set(err, PE_ERR_STALE, ESRCH,
-					    "%s: process %d went away", label,
-					    (int)c->pid);
-		return pe_error_errno(err, "%s: pidfd_open(%d)", label,
-				      (int)c->pid);
-	}
-	procfd = pe_host_open(hr, "/proc", O_PATH | O_DIRECTORY);
-	if (procfd < 0) {
-		pe_error_errno(err, "opening the node's /proc");
-		goto fail;
-	}
-	/* the pidfd pins whatever process holds the PID now: make sure it is
-	 * still the one that was resolved before trusting /proc/PID */
-	snprintf(pidstr, sizeof(pidstr), "%d", (int)c->pid);
-	start = pe_proc_start_time_at(procfd, pidstr);
-	if (c->start_time && start != c->start_time) {
-		close(procfd);
-		pe_error_set(err, PE_ERR_STALE, ESRCH,
-			     "%s: PID %d now belongs to another process", label,
-			     (int)c->pid);
-		goto fail;
-	}
-	snprintf(nspath, sizeof(nspath), "%d/ns/net", (int)c->pid);
-	pod->netns_fd = openat(procfd, nspath, O_RDONLY | O_CLOEXEC);
-	close(procfd);
+	pod->netns_fd = openat(pin.procfd, "ns/net", O_RDONLY | O_CLOEXEC);
 	if (pod->netns_fd < 0) {
 		pe_error_errno(err, "%s: opening /proc/%d/ns/net", label,
 			       (int)c->pid);
 		goto fail;
 	}
 	pod->netns_inode = inode_of_fd(pod->netns_fd);
-	if (c->ns_inode[PE_NS_NET] &&
-	    pod->netns_inode != c->ns_inode[PE_NS_NET]) {
+	if (pod->netns_inode != pin.ns_inode[PE_NS_NET] ||
+	    (c->ns_inode[PE_NS_NET] &&
+	     pod->netns_inode != c->ns_inode[PE_NS_NET])) {
 		pe_error_set(err, PE_ERR_STALE, 0,
 			     "%s: process %d changed network namespace", label,
 			     (int)c->pid);
 		goto fail;
 	}
 	/* alive after the open: the namespace file was that process's */
-	if (pe_sys_pidfd_send_signal(pod->pidfd, 0) < 0) {
-		pe_error_set(err, PE_ERR_STALE, ESRCH,
-			     "%s: process %d went away", label, (int)c->pid);
+	if (pe_pin_check_alive(&pin, err) < 0) {
+		pe_error_wrap(err, "%s", label);
 		goto fail;
 	}
+	/* the pidfd stays (readable when the pod is gone); the /proc/PID
+	 * directory is not needed any more */
+	pod->pidfd = pin.pidfd;
+	pin.pidfd = -1;
+	pe_pin_release(&pin);
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self >= 0) {
 		pod->host_network = inode_of_fd(self) == pod->netns_inode;
@@ -168,6 +153,7 @@ int pe_sniff_pin(const struct pe_hostroot *hr, const struct pe_container *c,
 	}
 	return 0;
 fail:
+	pe_pin_release(&pin);
 	pe_sniff_pod_close(pod);
 	return -1;
 }

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -200,6 +201,25 @@ static inline int pe_sys_fsmount(int fd, unsigned int flags,
 static inline long pe_sys_clone3(struct pe_clone_args *args)
 {
 	return syscall(__NR_clone3, args, sizeof(*args));
+}
+
+/*
+ * fork(2) with extra clone flags (CLONE_PARENT: the child becomes a
+ * sibling of the caller and inherits the caller's exit signal, which
+ * clone3 then wants as 0): clone3, else clone with no new stack, which is
+ * fork's semantics. glibc's fork handlers do not run in the child.
+ */
+static inline pid_t pe_sys_fork_flags(uint64_t flags)
+{
+	struct pe_clone_args a = { .flags = flags,
+				   .exit_signal =
+				       (flags & CLONE_PARENT) ? 0 : SIGCHLD };
+	long r = pe_sys_clone3(&a);
+
+	if (r < 0 && errno == ENOSYS)
+		r = syscall(__NR_clone, (unsigned long)flags | SIGCHLD, 0UL,
+			    NULL, NULL, 0UL);
+	return (pid_t)r;
 }
 
 /*

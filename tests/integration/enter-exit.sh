@@ -16,7 +16,7 @@ t_podenter "$T" -- sh -c 'exit 7'
 t_expect_rc "exit 7 passes through" 7
 t_podenter "$T" -- /etc/passwd
 t_expect_rc "a file that cannot be run: 126" 126
-t_expect_match "126 says why" "$T_ERR" "cannot run /etc/passwd: Permission denied"
+t_expect_match "126 says why" "$T_ERR" "cannot run /etc/passwd: not executable \(mode 0644\)"
 t_podenter "$T" -- no-such-command-here
 t_expect_rc "a command that does not exist: 127" 127
 t_expect_match "127 names the command" "$T_ERR" "no-such-command-here: command not found"
@@ -28,8 +28,9 @@ t_podenter "$T" -- sh -c 'kill -TERM $$'
 t_expect_rc "killed by SIGTERM: 128+15" 143
 t_podenter pid:999999999 -- true
 t_expect_rc "no such target: 125" 125
-t_podenter "$T" --user nobody -- true
+t_podenter "$T" --user no-such-user-here -- true
 t_expect_rc "bad --user: 125" 125
+t_expect_match "bad --user: says where it looked" "$T_ERR" "no such user in the target's /etc/passwd"
 t_podenter "$T" -e NOEQUALS -- true
 t_expect_rc "bad -e: 125" 125
 

@@ -90,12 +90,15 @@ else
 fi
 
 # ps lists exactly the target's PID namespace (its two sleeps) plus the
-# session: the command itself and its reaper (podenter, reaper.h).
+# session: the command itself and its reaper (reaper.h): podenter until the
+# command executed, then podenter-reaper (the tiny reaper it executes);
+# ps may read its name either side of that exec.
 T_RC=0
 out=$("$PODENTER" pid:"$E_PID" -- ps -eo pid=,comm=) || T_RC=$?
 t_expect_rc "ps: exit 0" 0
 t_expect_eq "ps: the target's processes and ps" \
-	"$(printf '%s\n' "$out" | awk '{print $2}' | sort | tr '\n' ' ')" \
+	"$(printf '%s\n' "$out" | awk '{print $2}' |
+		sed 's/^podenter-reaper$/podenter/' | sort | tr '\n' ' ')" \
 	"podenter ps sleep sleep "
 t_expect_match "ps: the target's init is PID 1" "$out" "^ *1 sleep$"
 hostcount=0
@@ -104,7 +107,13 @@ for p in /proc/[0-9]*; do
 		hostcount=$((hostcount + 1))
 done
 t_expect_eq "ps: as many as the host sees in that namespace" \
-	"$(printf '%s\n' "$out" | grep -vcE ' (ps|podenter)$')" "$hostcount"
+	"$(printf '%s\n' "$out" | grep -vcE ' (ps|podenter|podenter-reaper)$')" "$hostcount"
+
+# The fresh /proc and the private copy leave nothing in the target.
+before=$(cat "/proc/$E_PID/mountinfo" | cut -d' ' -f5 | sort)
+"$PODENTER" pid:"$E_PID" -- true
+after=$(cat "/proc/$E_PID/mountinfo" | cut -d' ' -f5 | sort)
+t_expect_eq "no mount left in the target" "$after" "$before"
 
 # node: PID 1's namespaces. Seen from inside the target's PID and mount
 # namespaces (as from a privileged pod with hostPID), PID 1 is the target's

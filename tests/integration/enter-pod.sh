@@ -29,7 +29,7 @@ t_cleanup "t_join_cgroup $pausepid ."
 node=$T_TMP/node
 tasks=$node/run/containerd/io.containerd.runtime.v2.task/k8s.io
 mkdir -p "$tasks/$sb" "$tasks/$ct" "$node/proc"
-bundle() { # dir type name pid
+bundle() { # dir type name pid env-json-strings
 	cat >"$1/config.json" <<JSON
 {"ociVersion":"1.0.2","annotations":{
  "io.kubernetes.cri.container-type":"$2",
@@ -39,12 +39,15 @@ bundle() { # dir type name pid
  "io.kubernetes.cri.sandbox-uid":"$uid",
  "io.kubernetes.cri.container-name":"$3",
  "io.kubernetes.cri.image-name":"example/web:1"},
+ "process":{"env":[$5]},
  "linux":{"cgroupsPath":"/kubepods/besteffort/pod$uid/$(basename "$1")"}}
 JSON
 	echo "$4" >"$1/init.pid"
 }
-bundle "$tasks/$sb" sandbox "" "$pausepid"
-bundle "$tasks/$ct" container app "$ctpid"
+bundle "$tasks/$sb" sandbox "" "$pausepid" ""
+# the configured environment (the pod spec's), unlike the process's own
+bundle "$tasks/$ct" container app "$ctpid" \
+	'"PATH=/config/bin:/usr/bin:/bin","GREETING=from-config","FOO=from-config","LD_PRELOAD=/nonexistent-config.so"'
 mount --bind /proc "$node/proc" || { echo "cannot bind /proc"; exit 1; }
 t_cleanup "umount -l $node/proc"
 P=(--host-root "$node" -n enter-test)
@@ -69,7 +72,7 @@ t_podenter "${P[@]}" web-0 --user 4242:4343 -- sh -c 'id -u; id -g; id -G'
 t_expect_eq "--user UID:GID, no supplementary groups" \
 	"$(printf '%s\n' "$T_OUT" | tr '\n' ' ')" "4242 4343 4343 "
 t_podenter "${P[@]}" web-0 --user 4242 -- sh -c 'id -u; id -g'
-t_expect_eq "--user UID: gid defaults to it" "$(printf '%s\n' "$T_OUT" | tr '\n' ' ')" "4242 4242 "
+t_expect_eq "--user UID without a passwd entry: gid 0 (as runc)" "$(printf '%s\n' "$T_OUT" | tr '\n' ' ')" "4242 0 "
 t_podenter "${P[@]}" web-0 -- id -G
 t_expect_eq "default: root with no supplementary groups of the caller" "$T_OUT" "0"
 t_podenter "${P[@]}" web-0 --user target -- grep -E '^(NoNewPrivs|CapEff)' /proc/self/status
@@ -88,9 +91,9 @@ T_RC=0
 T_OUT=$(env -i SECRET=caller TERM=xterm-test LANG=C.UTF-8 MALLOC_CHECK_=3 \
 	PODENTER_TOOLBOX="${PODENTER_TOOLBOX:-}" \
 	"$PODENTER" "${P[@]}" web-0 -- env) || T_RC=$?
-t_expect_eq "environment: exactly the allowlist" \
+t_expect_eq "environment: the allowlist, the configured one without LD_PRELOAD and the tools' PATH, the passwd's HOME" \
 	"$(printf '%s\n' "$T_OUT" | sort | tr '\n' ' ')" \
-	"HOME=/root HOSTNAME=web-0 LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=xterm-test "
+	"FOO=from-config GREETING=from-config HOME=/root HOSTNAME=web-0 LANG=C.UTF-8 LOGNAME=root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=xterm-test USER=root "
 t_podenter "${P[@]}" web-0 --env-from-target -e EXTRA=1 -e FOO=overridden -- env
 t_expect_match "--env-from-target adds the target's" "$T_OUT" "^LD_PRELOAD=/nonexistent.so$"
 t_expect_match "-e wins over the target's" "$T_OUT" "^FOO=overridden$"
@@ -98,6 +101,14 @@ t_expect_match "-e adds" "$T_OUT" "^EXTRA=1$"
 t_podenter "${P[@]}" web-0 -e FOO=x -- env
 t_expect_nomatch "no --env-from-target: nothing of the target's" "$T_OUT" "LD_PRELOAD"
 t_expect_match "-e alone" "$T_OUT" "^FOO=x$"
+# the container's own files: its configured environment as it is (kubectl
+# exec), never the process's (mutable) one
+t_podenter "${P[@]}" web-0 --view none -- env
+t_expect_match "--view none: the configured environment" "$T_OUT" "^GREETING=from-config$"
+t_expect_match "--view none: the configured PATH" "$T_OUT" "^PATH=/config/bin:/usr/bin:/bin$"
+t_expect_match "--view none: the configured LD_PRELOAD (its own binaries)" "$T_OUT" "^LD_PRELOAD=/nonexistent-config.so$"
+t_expect_match "--view none: not the process's environ" "$T_OUT" "^FOO=from-config$"
+t_expect_match "--view none: HOME from its passwd" "$T_OUT" "^HOME=/root$"
 
 # the app container, not the sandbox, is the default target
 t_podenter "${P[@]}" -q web-0 -- sh -c 'cat /proc/1/cmdline | tr "\0" " "'

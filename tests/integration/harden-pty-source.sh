@@ -40,7 +40,7 @@ hostile_target() {
 
 for mode in fifo devpts; do
 	hostile_target "$mode" "$mode"
-	t_podenter -t pid:"$V_PID" --view container -- /bin/busybox stat -L -c %d /proc/self/fd/0
+	t_podenter -t pid:"$V_PID" --view container -- /bin/busybox stat -L -c %d /proc/self/fd/0 </dev/null
 	t_expect_rc "$mode: the session ran with a pty (-t)" 0
 	t_expect_eq "$mode: its pty is one of the node's devpts" \
 		"$(printf '%s' "$T_OUT" | tr -d '\r')" "$node_pts_dev"

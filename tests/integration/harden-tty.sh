@@ -83,9 +83,10 @@ t_expect_eq "--no-tty: session leader" "$(printf '%s\n' "$T_OUT" | sed -n 's/.*p
 T_OUT=$(printf 'through-the-pipe\n' | script -qec "$PODENTER --no-tty pid:$T -- sh -c 'read x; echo got=\$x'" /dev/null 2>&1 | tr -d '\r')
 t_expect_eq "--no-tty: input still flows (through a pipe)" "$(line got)" "through-the-pipe"
 
-# without any terminal: the caller's fds as they are, no controlling tty
+# without any terminal: pipes, never the caller's own fds (a pod process
+# could reopen them through /proc: harden-session-fds.sh), no controlling tty
 t_podenter pid:$T -- sh -c "$PROBE" </dev/null
-t_expect_eq "no terminal: stdin is the caller's" "$(line fd0)" "/dev/null"
+t_expect_match "no terminal: stdin is a pipe, not the caller's /dev/null" "$(line fd0)" '^pipe:'
 t_expect_match "no terminal: no controlling terminal" "$T_OUT" "ttynr=0( |$)"
 
 # lifetime: SIGHUP to podenter (a lost ssh connection) ends the session

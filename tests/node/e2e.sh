@@ -676,6 +676,24 @@ check_enter_tools_image_from_runtime() {
 	expect_contains "container root at /target" "$OUT" "hello-server"
 }
 
+# The container's configured environment (the pod spec's env, from its
+# bundle's config.json), as kubectl exec gives it: in its own files as is,
+# never the process's changed one; for the node's tools without LD_PRELOAD.
+check_enter_configured_env() {
+	podenter -n qos qos-besteffort --view none -- env || return 1
+	expect_contains "--view none: the pod spec's env" "$OUT" "GREETING=from-the-pod-spec" || return 1
+	expect_not_contains "--view none: not the process's environ" "$OUT" "changed-by-the-process" || return 1
+	expect_contains "--view none: its own LD_PRELOAD for its own binaries" "$OUT" \
+		"LD_PRELOAD=/nonexistent-preload.so" || return 1
+	expect_contains "--view none: HOME from its /etc/passwd" "$OUT" "HOME=/root" || return 1
+	podenter -n qos qos-besteffort --view tools --tools host -- env || return 1
+	expect_contains "tools view: the pod spec's env" "$OUT" "GREETING=from-the-pod-spec" || return 1
+	expect_not_contains "tools view: no LD_PRELOAD into the node's binaries" "$OUT" "LD_PRELOAD" || return 1
+	expect_contains "tools view: the tools' PATH" "$OUT" \
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" || return 1
+	expect_not_contains "tools view: the loader was not told to preload" "$ERR" "nonexistent-preload"
+}
+
 check_enter_exit_status_passes_through() {
 	run "$PODENTER" "$(first_replica)" -- sh -c 'exit 7'
 	expect_eq "exit status of the command" "$RC" 7
@@ -907,6 +925,7 @@ main() {
 	check enter-tools-dir check_enter_tools_dir
 	check enter-tools-image-from-runtime check_enter_tools_image_from_runtime
 	check enter-exit-status-passes-through check_enter_exit_status_passes_through
+	check enter-configured-env check_enter_configured_env
 	check net-only-host-tcpdump-sees-http check_net_only_host_tcpdump_sees_http
 	check node-pods-carry-kubelet-security check_node_pods_carry_kubelet_security
 	check session-proc-guarded-in-every-view check_session_proc_guarded_in_every_view

@@ -336,12 +336,14 @@ static int enter_fake_root(void)
 /* the target's /proc is a symlink to a directory */
 static int proc_symlink_is_refused(void)
 {
+	struct pe_proc_guard guard;
 	struct pe_error err;
 	int r;
 
+	pe_proc_guard_defaults(&guard);
 	if (enter_fake_root() < 0)
 		return 5;
-	r = pe_ns_mount_fresh_proc(&err);
+	r = pe_ns_mount_fresh_proc(&guard, &err);
 	if (is_procfs("/elsewhere"))
 		return 2; /* mounted through the link */
 	return r == -1 ? 0 : 1;
@@ -355,17 +357,20 @@ static int unverified_proc_is_refused(void)
 	static const char *const hidden[] = { "fsopen", "fsconfig", "fsmount",
 					      "move_mount", "open_tree" };
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	struct pe_proc_guard guard;
 	struct pe_error err;
 	int r;
 
 	if (!ctx)
 		return 5;
+	pe_proc_guard_defaults(&guard);
 	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
 		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
 				 seccomp_syscall_resolve_name(hidden[i]), 0);
+	pe_proc_guard_defaults(&guard);
 	if (enter_fake_root() < 0 || seccomp_load(ctx) < 0)
 		return 5;
-	r = pe_ns_mount_fresh_proc(&err);
+	r = pe_ns_mount_fresh_proc(&guard, &err);
 	if (r == 0 && !is_procfs("/proc"))
 		return 2; /* says done, yet /proc is the planted tree */
 	return r == -1 || is_procfs("/proc") ? 0 : 1;

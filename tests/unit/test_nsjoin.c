@@ -111,31 +111,6 @@ static void test_env_from_target(void **state)
 	pe_env_free(&e);
 }
 
-static void test_identity_parse(void **state)
-{
-	struct pe_identity id;
-	struct pe_error err;
-
-	(void)state;
-	pe_error_clear(&err);
-	assert_int_equal(pe_identity_parse("1000", &id, &err), 0);
-	assert_int_equal(id.uid, 1000);
-	assert_int_equal(id.gid, 1000);
-	assert_int_equal(id.ngroups, 0);
-	assert_int_equal(pe_identity_parse("1000:2000", &id, &err), 0);
-	assert_int_equal(id.uid, 1000);
-	assert_int_equal(id.gid, 2000);
-	assert_int_equal(pe_identity_parse("0", &id, &err), 0);
-	assert_int_equal(pe_identity_parse("nobody", &id, &err), -1);
-	assert_int_equal(err.kind, PE_ERR_USAGE);
-	assert_non_null(strstr(err.hint, "--userns"));
-	assert_int_equal(pe_identity_parse("-1", &id, &err), -1);
-	assert_int_equal(pe_identity_parse("1000:", &id, &err), -1);
-	assert_int_equal(pe_identity_parse(":1000", &id, &err), -1);
-	assert_int_equal(pe_identity_parse("4294967295", &id, &err), -1);
-	assert_int_equal(pe_identity_parse("12x", &id, &err), -1);
-}
-
 static void test_identity_of_self(void **state)
 {
 	struct pe_identity id;
@@ -375,7 +350,6 @@ int main(void)
 		cmocka_unit_test(test_proc_guard_from_mountinfo),
 		cmocka_unit_test(test_env_allowlist),
 		cmocka_unit_test(test_env_from_target),
-		cmocka_unit_test(test_identity_parse),
 		cmocka_unit_test(test_identity_of_self),
 		cmocka_unit_test(test_exec_search),
 		cmocka_unit_test(test_close_fds),

@@ -302,9 +302,22 @@ static void test_pin_checks_identity(void **state)
 	c.start_time += 1;
 	assert_int_equal(pe_sniff_pin(&hr, &c, "me", &pod, &err), -1);
 	assert_int_equal(err.kind, PE_ERR_STALE);
-	assert_non_null(strstr(err.msg, "now belongs to another process"));
+	assert_non_null(strstr(err.msg, "replaced by another process"));
 	assert_int_equal(pod.pidfd, -1);
 	assert_int_equal(pod.netns_fd, -1);
+
+	/* the session's pin: a process that left the container's cgroup
+	 * (restarted container, reused PID) is refused too */
+	c.start_time -= 1;
+	c.container_id = (char *)"0123456789abcdef0123456789abcdef"
+				 "0123456789abcdef0123456789abcdef";
+	pe_error_clear(&err);
+	assert_int_equal(pe_sniff_pin(&hr, &c, "me", &pod, &err), -1);
+	assert_int_equal(err.kind, PE_ERR_STALE);
+	assert_non_null(strstr(err.msg, "left its container's cgroup"));
+	assert_int_equal(pod.pidfd, -1);
+	c.container_id = NULL;
+	c.start_time += 1;
 
 	/* resolved with another network namespace: refused */
 	c.start_time -= 1;

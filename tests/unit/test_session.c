@@ -72,7 +72,7 @@ static void test_container_gets_tools_view(void **state)
 	assert_null(f.plan.tools);
 	assert_int_equal(f.plan.user, PE_USER_ROOT);
 	assert_string_equal(f.plan.argv[0], PE_SESSION_SHELL);
-	assert_int_equal(f.plan.stdio, PE_STDIO_INHERIT);
+	assert_int_equal(f.plan.stdio, PE_STDIO_PIPES);
 }
 
 static void test_pid_target_own_files(void **state)
@@ -177,11 +177,15 @@ static void test_user(void **state)
 	setup(true);
 	f.o.user = "4242:4343";
 	assert_int_equal(plan(), 0);
-	assert_int_equal(f.plan.user, PE_USER_IDS);
-	assert_int_equal(f.plan.id.uid, 4242);
-	assert_int_equal(f.plan.id.gid, 4343);
+	assert_int_equal(f.plan.user, PE_USER_SPEC);
+	assert_string_equal(f.plan.user_spec, "4242:4343");
+	/* a name is looked up when run, in the files the command sees */
 	setup(true);
 	f.o.user = "nobody";
+	assert_int_equal(plan(), 0);
+	assert_string_equal(f.plan.user_spec, "nobody");
+	setup(true);
+	f.o.user = "a/b";
 	assert_int_equal(plan(), -1);
 	setup(true);
 	f.o.user = "target";
@@ -192,7 +196,7 @@ static void test_user(void **state)
 	pe_sandbox_init(&f.sb, PE_PROFILE_RESTRICTED);
 	assert_int_equal(plan(), 0);
 	assert_int_equal(f.plan.user, PE_USER_NOBODY);
-	assert_int_equal(f.plan.id.uid, 65534);
+	assert_string_equal(f.plan.user_spec, "65534:65534");
 	f.o.user = "0";
 	assert_int_equal(plan(), -1);
 	assert_int_equal(f.err.kind, PE_ERR_USAGE);
@@ -237,12 +241,33 @@ static void test_stdio_and_command(void **state)
 	assert_string_equal(f.plan.argv[0], "true");
 	f.o.no_tty = true;
 	assert_int_equal(plan(), 0);
-	assert_int_equal(f.plan.stdio, PE_STDIO_INHERIT);
+	assert_int_equal(f.plan.stdio, PE_STDIO_PIPES);
 	f.o.no_tty = false;
 	f.o.stdin_is_tty = false;
 	f.o.force_tty = true;
 	assert_int_equal(plan(), 0);
 	assert_int_equal(f.plan.stdio, PE_STDIO_PTY);
+}
+
+/* The namespace table (nsjoin.h): each namespace once, the mount
+ * namespace joined after the others, the user namespace last. */
+static void test_namespace_table(void **state)
+{
+	pe_ns_set seen = 0;
+
+	(void)state;
+	for (size_t i = 0; i < PE_NS_COUNT; i++) {
+		assert_false(seen & PE_NS_BIT(pe_ns_table[i].type));
+		seen |= PE_NS_BIT(pe_ns_table[i].type);
+		assert_int_equal(pe_ns_clone_flag(pe_ns_table[i].type),
+				 pe_ns_table[i].clone_flag);
+		assert_non_null(pe_ns_table[i].long_opt);
+	}
+	assert_int_equal(seen, PE_NS_ALL);
+	assert_int_equal(pe_ns_table[PE_NS_COUNT - 1].type, PE_NS_USER);
+	assert_int_equal(pe_ns_table[PE_NS_COUNT - 2].type, PE_NS_MNT);
+	assert_int_equal(pe_ns_default_set(NULL),
+			 default_no_mnt | PE_NS_BIT(PE_NS_MNT));
 }
 
 int main(void)
@@ -258,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_namespaces),
 		cmocka_unit_test(test_stdio_and_command),
+		cmocka_unit_test(test_namespace_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

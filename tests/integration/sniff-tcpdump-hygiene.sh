@@ -1,0 +1,46 @@
+#!/bin/bash
+# sniff --tcpdump runs a node binary as root in the pod's network
+# namespace: it gets the session's hygiene (issue 13). The caller's
+# environment (FOO, LD_PRELOAD) does not reach it, nor an extra fd the
+# caller had open (fd 5); it runs with no_new_privs. (Its parent-death
+# signal is armed too, but tcpdump's own drop to its user clears it: the
+# kernel resets it on any uid change, so it is not checked here.)
+source "$TESTLIB"
+t_require_root
+source "$(dirname "${BASH_SOURCE[0]}")/sniff-common.sh"
+
+s_make_pod 1 || { t_fail "making pod 1"; t_done; }
+P1=${S_PID[1]}
+
+# a harmless LD_PRELOAD (the C library, loaded anyway) that must not reach
+# tcpdump all the same
+libc=$(ldd /bin/true | awk '/libc\.so/ { print $3 }')
+[ -e "$libc" ] || t_skip_all "cannot find the C library for a harmless LD_PRELOAD"
+: >"$T_TMP/caller-fd5"
+FOO=from-the-caller LD_PRELOAD=$libc "$PODENTER" sniff "pid:$P1" --tcpdump -- icmp \
+	>"$T_TMP/td.out" 2>"$T_TMP/td.err" 5>>"$T_TMP/caller-fd5" &
+pe=$!
+t_cleanup "kill -9 $pe"
+td=
+for _ in $(seq 200); do
+	td=$(pgrep -P "$pe" -x tcpdump | head -1)
+	[ -n "$td" ] && [ -n "$(ls "/proc/$td/fd" 2>/dev/null)" ] && break
+	td=
+	sleep 0.05
+done
+if [ -z "$td" ]; then
+	t_fail "tcpdump did not start: $(cat "$T_TMP/td.err")"
+	t_done
+fi
+env=$(tr '\0' '\n' <"/proc/$td/environ")
+t_expect_nomatch "the caller's FOO does not reach tcpdump" "$env" "^FOO="
+t_expect_nomatch "the caller's LD_PRELOAD does not reach tcpdump" "$env" "^LD_PRELOAD="
+t_expect_match "tcpdump has the standard PATH" "$env" "^PATH=/usr/local/sbin:"
+links=$(for f in /proc/$td/fd/*; do readlink "$f"; done)
+t_expect_nomatch "the caller's fd 5 is not open in tcpdump" "$links" "caller-fd5"
+t_expect_eq "tcpdump runs with no_new_privs" \
+	"$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$td/status")" 1
+kill -9 "$pe" "$td"
+wait "$pe" 2>/dev/null
+
+t_done
