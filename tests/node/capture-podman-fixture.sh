@@ -21,7 +21,7 @@ WORK=${2:?usage: capture-podman-fixture.sh DEST WORK}
 PYTHON=/usr/bin/python3
 LIB=var/lib/containers/storage/overlay-containers
 RUN=run/containers/storage/overlay-containers
-# shellcheck source=capture-fixture.sh
+# shellcheck source=tests/node/capture-fixture.sh
 source "$NODE_DIR/capture-fixture.sh" # copy_file, copy_proc (writes to DEST)
 
 rm -rf "${DEST:?}/run" "${DEST:?}/var" "${DEST:?}/proc"

@@ -316,6 +316,7 @@ inspect_as() {
 	local -n into=$1
 	shift
 	run_ok "$PODENTER" inspect -o json "$@" || return 1
+	# shellcheck disable=SC2034 # a nameref: sets the caller's variable
 	into=$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["pid"], d["container"], d["state"])')
 }
 
