@@ -129,6 +129,17 @@ else
 	PODENTER=$TOP/podenter run_e2e "e2e" e2e.log tests/node/e2e.sh
 fi
 
+stage "end to end on real podman (tests/node/podman-e2e.sh)"
+if [ "${PODENTER_SKIP_E2E:-0}" = 1 ]; then
+	echo "SKIPPED: PODENTER_SKIP_E2E=1 was given; the podman suite did not run" >&2
+	SKIPPED=$((SKIPPED + 1))
+	SKIP_REASONS+=("podman-e2e: PODENTER_SKIP_E2E=1 was given")
+else
+	# its own checks, counted like the containerd suite's; it skips (with
+	# the reason, counted) only where podman, runc or busybox-static is missing
+	PODENTER=$TOP/podenter run_e2e "podman-e2e" podman-e2e.log tests/node/podman-e2e.sh
+fi
+
 stage "summary"
 rm -f "$STAMP"
 summary

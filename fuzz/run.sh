@@ -72,6 +72,8 @@ mapfile -t f < <(find "$fx" -name '*.json' -path '*seccomp*' -type f)
 seed fuzz_seccomp_profile "${f[@]}"
 mapfile -t f < <(find "$fx" -name 'config.v2.json' -type f)
 seed fuzz_docker_config "${f[@]}"
+mapfile -t f < <(find "$fx" -name '*containers.json' -path '*overlay-containers*' -type f)
+seed fuzz_podman_index "${f[@]}"
 mapfile -t f < <(find "$fx" -path '*/proc/*' -name stat -type f)
 seed fuzz_proc_stat "${f[@]}"
 seed fuzz_config "$srcdir/contrib/podenter.conf.example"

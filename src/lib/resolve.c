@@ -196,6 +196,16 @@ static void verify_identity(int pfd, const char *cg, struct pe_container *c)
 		c->pid_state = PE_PID_GONE;
 }
 
+/* podman leaves its pidfile behind when a container stops, and its files
+ * say nothing else about the state: a PID that no longer names the
+ * container means the container exited. */
+static void podman_exited_unless_verified(struct pe_container *c)
+{
+	if (c->source == PE_SRC_PODMAN_USERDATA &&
+	    c->pid_state != PE_PID_VERIFIED)
+		c->running = false;
+}
+
 /* Identity, then the namespaces (verify_identity's arguments). */
 static void verify_with(const struct pe_hostroot *hr, int pfd, const char *cg,
 			struct pe_container *c)
@@ -238,6 +248,7 @@ void pe_verify_pid_at(int procfd, struct pe_container *c)
 	}
 	cg = read_cgroup_at(procfd);
 	verify_identity(procfd, cg, c);
+	podman_exited_unless_verified(c);
 	free(cg);
 }
 
@@ -253,6 +264,7 @@ void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
 	pfd = open_proc_pid(hr, c->pid);
 	cg = read_cgroup_at(pfd);
 	verify_with(hr, pfd, cg, c);
+	podman_exited_unless_verified(c);
 	free(cg);
 	if (pfd >= 0)
 		close(pfd);

@@ -91,4 +91,7 @@ main() {
 		"($(du -sh "$DEST" | cut -f1))"
 }
 
-main "$@"
+# sourced by capture-podman-fixture.sh for copy_file and copy_proc
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	main "$@"
+fi

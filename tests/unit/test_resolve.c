@@ -238,9 +238,9 @@ static void test_other_runtimes(void **state)
 	    -1);
 	assert_non_null(strstr(err.msg, "not running (exited)"));
 	assert_int_equal(
-	    resolve("podman", "podman/demo", NULL, false, &c, &err), 0);
+	    resolve("podman", "podman/pe-e2e-kube", NULL, false, &c, &err), 0);
 	assert_int_equal(c.runtime, PE_RT_PODMAN);
-	assert_string_equal(c.container, "web");
+	assert_string_equal(c.container, "web"); /* captured: test_podman.c */
 	pe_container_clear(&c);
 	/* k3s state root, containerd 1.5 without sandbox-uid annotations */
 	assert_int_equal(resolve("k3s", "kube-system/coredns-6799fbcd5-9xk2d",

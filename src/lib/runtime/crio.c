@@ -3,9 +3,11 @@
  * CRI-O (and podman, which shares containers/storage): one userdata
  * directory per container,
  *   /run/containers/storage/overlay-containers/<id>/userdata/{config.json,pidfile}
- * with a persistent copy under /var/lib/containers/storage. CRI-O copies
- * kubelet's labels into the annotations; io.container.manager says whether
- * CRI-O ("cri-o") or podman ("libpod") made the container.
+ * with a persistent copy under /var/lib/containers/storage. podman writes
+ * config.json only under /var/lib and the pidfile only under /run, so the
+ * pidfile is looked for in both. CRI-O copies kubelet's labels into the
+ * annotations; io.container.manager says whether CRI-O ("cri-o") or podman
+ * ("libpod") made the container.
  */
 #include "config.h"
 
@@ -20,12 +22,30 @@
 
 #include "runtime/podman.h"
 #include "runtime/sources.h"
+#include "syscalls.h"
 
 #define CONFIG_MAX (4u << 20)
 
+/* the runtime directory first: its pidfile is the live one */
+#define RUN_STORAGE "/run/containers/storage/overlay-containers"
 static const char *const storage_dirs[] = {
-	"/run/containers/storage/overlay-containers",
+	RUN_STORAGE,
 	"/var/lib/containers/storage/overlay-containers",
+};
+
+static bool made_by_libpod(struct json_object *ann)
+{
+	const char *manager = pe_json_str(ann, "io.container.manager");
+
+	return manager && strcmp(manager, "libpod") == 0;
+}
+
+/* What every record of one scan shares. */
+struct storage_scan {
+	int run_fd; /* RUN_STORAGE, -1 when missing */
+	struct pe_podman_index podman; /* names, loaded on first use */
+	bool podman_loaded;
+	const struct pe_hostroot *hr;
 };
 
 static int crio_fill(struct pe_container *c, struct json_object *ann)
@@ -57,41 +77,55 @@ static int crio_fill(struct pe_container *c, struct json_object *ann)
 int pe_crio_record_from_json(const char *buf, struct pe_container *c)
 {
 	struct json_object *cfg = json_tokener_parse(buf), *ann = NULL;
-	const char *manager;
 	int r;
 
 	if (!cfg)
 		return -1;
 	json_object_object_get_ex(cfg, "annotations", &ann);
-	manager = pe_json_str(ann, "io.container.manager");
-	if (manager && strcmp(manager, "libpod") == 0)
-		r = pe_podman_fill(c, cfg);
+	if (made_by_libpod(ann))
+		r = pe_podman_fill(c, cfg, NULL);
 	else
 		r = crio_fill(c, ann);
 	json_object_put(cfg);
 	return r;
 }
 
-static int scan_userdata(int sfd, const char *top, const char *id,
-			 const struct pe_scan_filter *f,
+/* A pidfile beside config.json (CRI-O), else under the runtime directory
+ * (podman). 0 when there is none. */
+static pid_t read_pid(const struct storage_scan *ss, int ufd, const char *id)
+{
+	char rel[4096];
+	pid_t pid = pe_read_pidfile_at(ufd, "pidfile");
+
+	if (pid > 0 || ss->run_fd < 0)
+		return pid;
+	snprintf(rel, sizeof(rel), "%s/userdata/pidfile", id);
+	return pe_read_pidfile_at(ss->run_fd, rel);
+}
+
+static int scan_userdata(struct storage_scan *ss, int sfd, const char *top,
+			 const char *id, const struct pe_scan_filter *f,
 			 struct pe_container_list *out, struct pe_error *err)
 {
 	struct json_object *cfg, *ann = NULL;
 	struct pe_container *c;
-	const char *manager;
 	char *buf = NULL;
 	char path[4096];
+	bool libpod;
 	int ufd, r;
 
 	if (pe_list_find_id(out, id))
 		return 0; /* seen under /run already */
 	snprintf(path, sizeof(path), "%s/userdata", id);
-	ufd =
-	    openat(sfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	ufd = pe_open_beneath(sfd, path, O_RDONLY | O_DIRECTORY,
+			      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	if (ufd < 0)
 		return 0;
+	/* podman's config.json holds no pod name (its name is in the storage
+	 * index), so the cheap name test cannot skip podman's files */
 	if (pe_read_file_at(ufd, "config.json", CONFIG_MAX, &buf) < 0 ||
-	    !pe_file_may_match(buf, f, id) ||
+	    (!pe_file_may_match(buf, f, id) &&
+	     !(pe_filter_wants_id(f, id) && strstr(buf, "\"libpod\""))) ||
 	    !(cfg = json_tokener_parse(buf))) {
 		free(buf);
 		close(ufd);
@@ -99,14 +133,18 @@ static int scan_userdata(int sfd, const char *top, const char *id,
 	}
 	free(buf);
 	json_object_object_get_ex(cfg, "annotations", &ann);
-	manager = pe_json_str(ann, "io.container.manager");
+	libpod = made_by_libpod(ann);
+	if (libpod && !ss->podman_loaded) {
+		pe_podman_index_load(ss->hr, &ss->podman);
+		ss->podman_loaded = true;
+	}
 	c = pe_list_add(out);
 	snprintf(path, sizeof(path), "%s/%s/userdata", top, id);
 	if (!c || pe_strdup_into(&c->container_id, id) ||
 	    pe_strdup_into(&c->bundle, path)) {
 		r = -1;
-	} else if (manager && strcmp(manager, "libpod") == 0) {
-		r = pe_podman_fill(c, cfg);
+	} else if (libpod) {
+		r = pe_podman_fill(c, cfg, &ss->podman);
 		c->source = PE_SRC_PODMAN_USERDATA;
 	} else {
 		r = crio_fill(c, ann);
@@ -118,7 +156,9 @@ static int scan_userdata(int sfd, const char *top, const char *id,
 		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "reading %s",
 				    path);
 	}
-	c->pid = pe_read_pidfile_at(ufd, "pidfile");
+	c->pid = read_pid(ss, ufd, id);
+	/* podman leaves the pidfile behind when a container stops; the PID
+	 * check (pe_verify_pid) tells a live one from a stale one */
 	c->running = c->pid > 0;
 	if (c->is_sandbox && !c->sandbox_id)
 		pe_strdup_into(&c->sandbox_id, id);
@@ -126,50 +166,58 @@ static int scan_userdata(int sfd, const char *top, const char *id,
 	return 0;
 }
 
+static int scan_storage_dir(struct storage_scan *ss, const char *top,
+			    const struct pe_scan_filter *f,
+			    struct pe_container_list *out,
+			    struct pe_scan_report *report, struct pe_error *err)
+{
+	int sfd = pe_host_opendir_fd(ss->hr, top), r = 0;
+	struct dirent *de;
+	DIR *d;
+
+	pe_report_tried(report, top, sfd >= 0);
+	if (sfd < 0)
+		return 0;
+	if (f && f->nids > 0) {
+		for (size_t j = 0; j < f->nids && r == 0; j++)
+			r = scan_userdata(ss, sfd, top, f->ids[j], f, out, err);
+		close(sfd);
+		return r;
+	}
+	d = fdopendir(sfd);
+	if (!d) {
+		close(sfd);
+		return 0;
+	}
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !pe_filter_wants_id(f, de->d_name))
+			continue;
+		r = scan_userdata(ss, dirfd(d), top, de->d_name, f, out, err);
+	}
+	closedir(d);
+	return r;
+}
+
 int pe_scan_crio(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 		 struct pe_container_list *out, struct pe_scan_report *report,
 		 struct pe_error *err)
 {
+	struct storage_scan ss = { .hr = hr };
 	size_t before = out->len;
+	int r = 0;
 
-	for (size_t i = 0; i < sizeof(storage_dirs) / sizeof(storage_dirs[0]);
-	     i++) {
-		int sfd = pe_host_opendir_fd(hr, storage_dirs[i]);
-		struct dirent *de;
-		DIR *d;
-
-		pe_report_tried(report, storage_dirs[i], sfd >= 0);
-		if (sfd < 0)
-			continue;
-		if (f && f->nids > 0) {
-			int r = 0;
-
-			for (size_t j = 0; j < f->nids && r == 0; j++)
-				r = scan_userdata(sfd, storage_dirs[i],
-						  f->ids[j], f, out, err);
-			close(sfd);
-			if (r < 0)
-				return -1;
-			continue;
-		}
-		d = fdopendir(sfd);
-		if (!d) {
-			close(sfd);
-			continue;
-		}
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			if (!pe_filter_wants_id(f, de->d_name))
-				continue;
-			if (scan_userdata(dirfd(d), storage_dirs[i], de->d_name,
-					  f, out, err) < 0) {
-				closedir(d);
-				return -1;
-			}
-		}
-		closedir(d);
-	}
+	ss.run_fd = pe_host_opendir_fd(hr, RUN_STORAGE);
+	for (size_t i = 0;
+	     i < sizeof(storage_dirs) / sizeof(storage_dirs[0]) && r == 0; i++)
+		r = scan_storage_dir(&ss, storage_dirs[i], f, out, report, err);
+	if (ss.run_fd >= 0)
+		close(ss.run_fd);
+	pe_podman_index_free(&ss.podman);
+	if (r < 0)
+		return -1;
+	if (pe_podman_link_pods(out, before) < 0)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+				    "linking podman pods");
 	if (report) {
 		for (size_t i = before; i < out->len; i++)
 			report->sources_found |= 1u << out->items[i].source;

@@ -1,0 +1,429 @@
+#!/bin/bash
+# End-to-end tests of podenter against real podman (issue 16, part 2).
+#
+# Makes, with the node's podman and runc: a `podman pod create` pod with two
+# containers, a `podman kube play` pod, a plain container and a stopped one
+# (all with --network none: no traffic anywhere), then compares
+# `podenter list -A --all -o json` with `podman ps --all` and `podman pod ps`
+# (names, PIDs, states), inspects and enters by pod name, and removes
+# everything it made, also on failure or Ctrl-C. Closes with one line:
+#   N passed, N failed[, N skipped]
+# Exit status: 0 when nothing failed.
+#
+# podman is configured only through CONTAINERS_CONF pointing at a file of this
+# test's (runc, cgroupfs, file events, equal soft/hard ulimits: this host has
+# no CAP_SYS_RESOURCE); /etc/containers is not touched. Storage is podman's
+# default (/var/lib/containers/storage), which is what podenter reads; if it
+# did not exist before, it is removed afterwards.
+#
+# Run it like the containerd suite, under the shared lock:
+#   flock -o /tmp/podenter-itest.lock bash tests/node/podman-e2e.sh
+#
+# Environment:
+#   PODENTER              podenter binary (default: ./podenter at the repo top)
+#   PODMAN_E2E_CAPTURE=DIR  also copy the node's podman files into DIR as a
+#                         fixture tree (tests/node/capture-podman-fixture.sh)
+#   E2E_CMD_TIMEOUT       seconds for each command (default 30)
+set -euo pipefail
+
+NODE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$NODE_DIR/../.." && pwd)
+PODENTER=${PODENTER:-$REPO_DIR/podenter}
+PYTHON=/usr/bin/python3
+CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-30}
+
+# Everything this test makes is named from here, and only these are removed.
+POD=pe-e2e-pod        # podman pod create; containers pe-e2e-pod-app, -side
+KPOD=pe-e2e-kube      # podman kube play; container web (pe-e2e-kube-web)
+PLAIN=pe-e2e-plain    # a container outside any pod
+STOPPED=pe-e2e-stopped # run, then stopped: a stale pidfile stays
+IMG=localhost/podenter-e2e-busybox:1
+PAUSE_IMG=localhost/podenter-e2e-pause:1
+OUR_CONTAINERS=("$POD-app" "$POD-side" "$KPOD-web" "$PLAIN" "$STOPPED")
+OUR_PODS=("$POD" "$KPOD")
+STORAGE_DIRS=(/var/lib/containers/storage /run/containers/storage /run/libpod)
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+FAILED_NAMES=()
+WORK=""
+OUT=""
+ERR=""
+RC=0
+CREATED_STORAGE=()
+
+say() { printf '%s\n' "$*"; }
+
+finish_line() {
+	if ((SKIPPED > 0)); then
+		say "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	else
+		say "$PASSED passed, $FAILED failed"
+	fi
+}
+
+skip_all() { # WHY
+	say "skip podman-e2e: $1"
+	SKIPPED=$((SKIPPED + 1))
+	finish_line
+	exit 0
+}
+
+machine_cannot_run_podman() {
+	local tool
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "not running as root (podman's root storage and cgroups need root)"
+		return 0
+	fi
+	for tool in podman runc busybox; do
+		if ! command -v "$tool" >/dev/null; then
+			echo "$tool is not installed (apt-get install ${tool/busybox/busybox-static})"
+			return 0
+		fi
+	done
+	if ! file -L "$(command -v busybox)" 2>/dev/null | grep -q 'statically linked'; then
+		echo "busybox is not statically linked (apt-get install busybox-static)"
+		return 0
+	fi
+	return 1
+}
+
+# run CMD...: run with a timeout; sets OUT, ERR and RC, and prints the command
+# and its output, which the report shows when a check fails.
+run() {
+	printf '$ %s\n' "$*"
+	set +e
+	OUT=$(timeout --kill-after=5 "$CMD_TIMEOUT" "$@" 2>"$WORK/stderr")
+	RC=$?
+	set -e
+	ERR=$(<"$WORK/stderr")
+	[[ -n $OUT ]] && printf '%s\n' "$OUT" | head -n 40 | sed 's/^/  /'
+	[[ -n $ERR ]] && printf '%s\n' "$ERR" | head -n 20 | sed 's/^/  stderr: /'
+	printf '  [exit %d]\n' "$RC"
+	return 0
+}
+
+run_ok() {
+	run "$@"
+	((RC == 0)) || { say "FAILED: exit status $RC, expected 0"; return 1; }
+}
+
+expect_eq() { # WHAT ACTUAL EXPECTED
+	[[ $2 == "$3" ]] && return 0
+	say "FAILED: $1: got '$2', expected '$3'"
+	return 1
+}
+
+expect_contains() { # WHAT HAYSTACK NEEDLE
+	[[ $2 == *"$3"* ]] && return 0
+	say "FAILED: $1: output does not contain '$3'"
+	return 1
+}
+
+check() { # NAME FUNCTION
+	local name=$1 func=$2 log
+	log="$WORK/check-$name.log"
+	if (set +e; "$func") >"$log" 2>&1; then
+		PASSED=$((PASSED + 1))
+		say "ok   $name"
+	else
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES+=("$name")
+		say "FAIL $name"
+		sed 's/^/     | /' "$log"
+	fi
+}
+
+pm() { timeout --kill-after=5 "$CMD_TIMEOUT" podman "$@"; }
+
+# ---------------------------------------------------------------------------
+# Setup and teardown
+# ---------------------------------------------------------------------------
+
+write_config() {
+	# equal soft and hard limits: runc cannot raise a hard limit without
+	# CAP_SYS_RESOURCE; crun 1.8 refuses this cgroup-v1 hybrid host
+	cat >"$WORK/containers.conf" <<-EOF
+		[containers]
+		default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+		log_driver = "k8s-file"
+		[engine]
+		runtime = "runc"
+		cgroup_manager = "cgroupfs"
+		events_logger = "file"
+		infra_image = "$PAUSE_IMG"
+		infra_command = "/pause"
+	EOF
+	export CONTAINERS_CONF=$WORK/containers.conf
+	cat >"$WORK/kube.yaml" <<-EOF
+		apiVersion: v1
+		kind: Pod
+		metadata:
+		  name: $KPOD
+		spec:
+		  containers:
+		  - name: web
+		    image: $IMG
+		    command: ["/bin/sleep", "2147483647"]
+	EOF
+}
+
+# A root with busybox-static and its applets, and /pause for the infra.
+make_image() {
+	local root=$WORK/rootfs a
+	mkdir -p "$root"/{bin,etc,proc,sys,dev,tmp}
+	cp "$(command -v busybox)" "$root/bin/busybox"
+	for a in sh sleep ps cat hostname ls true; do
+		ln -s busybox "$root/bin/$a"
+	done
+	printf '#!/bin/sh\nexec /bin/sleep 2147483647\n' >"$root/pause"
+	chmod 755 "$root/pause"
+	tar -C "$root" -cf "$WORK/rootfs.tar" .
+	pm import --quiet --change 'CMD=["/bin/sleep","2147483647"]' \
+		"$WORK/rootfs.tar" "$IMG" >/dev/null
+	pm tag "$IMG" "$PAUSE_IMG"
+}
+
+remove_ours() {
+	local c p
+	for c in "${OUR_CONTAINERS[@]}"; do
+		pm container exists "$c" 2>/dev/null && pm rm -f -t 0 "$c" >/dev/null 2>&1
+	done
+	for p in "${OUR_PODS[@]}"; do
+		pm pod exists "$p" 2>/dev/null && pm pod rm -f -t 0 "$p" >/dev/null 2>&1
+	done
+	for c in "$IMG" "$PAUSE_IMG"; do
+		pm image exists "$c" 2>/dev/null && pm rmi -f "$c" >/dev/null 2>&1
+	done
+	return 0
+}
+
+setup() {
+	local d
+	write_config
+	remove_ours # a run killed before its teardown
+	grep -c . /proc/self/mountinfo >"$WORK/mounts-before"
+	make_image
+	pm pod create --name "$POD" --network none >/dev/null
+	pm run -d --pod "$POD" --name "$POD-app" "$IMG" /bin/sleep 2147483647 >/dev/null
+	pm run -d --pod "$POD" --name "$POD-side" "$IMG" /bin/sleep 2147483646 >/dev/null
+	pm kube play --network none "$WORK/kube.yaml" >"$WORK/kube-play.log"
+	pm run -d --network none --name "$PLAIN" "$IMG" /bin/sleep 2147483647 >/dev/null
+	pm run -d --network none --name "$STOPPED" "$IMG" /bin/sleep 2147483647 >/dev/null
+	pm stop -t 0 "$STOPPED" >/dev/null 2>&1
+	# podman's own view, to compare with
+	pm ps --all --format json >"$WORK/ps.json"
+	pm pod ps --format json >"$WORK/podps.json"
+	for d in "${OUR_CONTAINERS[@]}"; do
+		pm inspect --format '{{.Id}}' "$d"
+	done >"$WORK/our-ids"
+	for d in "${OUR_PODS[@]}"; do
+		pm pod inspect --format '{{.InfraContainerID}}' "$d"
+	done >>"$WORK/our-ids"
+}
+
+teardown() {
+	local d
+	remove_ours
+	if ((${#CREATED_STORAGE[@]} > 0)) && [[ -z $(pm ps --all --quiet 2>/dev/null) ]] &&
+		[[ -z $(pm images --quiet 2>/dev/null) ]]; then
+		# this test made podman's storage: leave the machine as it was
+		pm system reset --force >/dev/null 2>&1 || true
+		for d in "${CREATED_STORAGE[@]}"; do
+			rm -rf "$d"
+		done
+	fi
+}
+
+finish() {
+	trap - EXIT INT TERM
+	if [[ -n $WORK && -f $WORK/containers.conf ]]; then
+		teardown
+		if [[ -s $WORK/our-ids ]]; then
+			check teardown-left-nothing check_teardown_left_nothing
+		fi
+	fi
+	((${#FAILED_NAMES[@]} > 0)) && say "podman-e2e: failed checks: ${FAILED_NAMES[*]}"
+	[[ -n $WORK ]] && rm -rf "$WORK"
+	finish_line
+	((FAILED == 0)) && exit 0
+	exit 1
+}
+
+# ---------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------
+
+# podenter's records of this test's containers against podman ps / pod ps.
+COMPARE_PY='
+import json, sys
+work = sys.argv[1]
+ours = set(open(work + "/our-ids").read().split())
+ps = {c["Id"]: c for c in json.load(open(work + "/ps.json")) if c["Id"] in ours}
+pods = {p["Id"]: p["Name"] for p in json.load(open(work + "/podps.json"))}
+pe = {r["container_id"]: r for r in json.loads(sys.stdin.read())
+      if r["container_id"] in ours}
+bad = []
+for cid, c in sorted(ps.items()):
+    r = pe.get(cid)
+    name = c["Names"][0]
+    if r is None:
+        bad.append("%s (%s): not listed by podenter" % (name, cid[:12]))
+        continue
+    pod = pods.get(c.get("Pod") or "", name)
+    want = {
+        "namespace": "podman",
+        "pod": pod,
+        "is_sandbox": bool(c["IsInfra"]),
+        "container": None if c["IsInfra"] else
+            (name[len(pod) + 1:] if name.startswith(pod + "-") else name),
+        "state": c["State"] if c["State"] in ("running", "exited") else "?" + c["State"],
+        "runtime": "podman",
+    }
+    if c["State"] == "running":
+        want["pid"] = c["Pid"]
+    for k, v in want.items():
+        if r.get(k) != v:
+            bad.append("%s: %s is %r, podman says %r" % (name, k, r.get(k), v))
+    print("%-22s pod=%-12s container=%-6s pid=%-7s state=%s" %
+          (name, r.get("pod"), r.get("container"), r.get("pid"), r.get("state")))
+if len(ps) != len(ours):
+    bad.append("podman ps shows %d of our %d containers" % (len(ps), len(ours)))
+for b in bad:
+    print("FAILED: " + b)
+sys.exit(1 if bad else 0)
+'
+
+check_list_matches_podman_ps() {
+	run_ok "$PODENTER" list -A --all -o json || return 1
+	printf '%s' "$OUT" | "$PYTHON" -c "$COMPARE_PY" "$WORK"
+}
+
+check_list_pods_match_pod_ps() {
+	local got want
+	run_ok "$PODENTER" list -n podman -o json || return 1
+	got=$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys
+print(" ".join(sorted({r["pod"] for r in json.load(sys.stdin) if r["pod"].startswith("pe-e2e-")})))')
+	want=$("$PYTHON" -c 'import json,sys
+names = {p["Name"] for p in json.load(open(sys.argv[1])) if p["Name"].startswith("pe-e2e-")}
+print(" ".join(sorted(names | set(sys.argv[2:]))))' "$WORK/podps.json" "$PLAIN" "$STOPPED")
+	expect_eq "pods (and plain containers) in namespace podman" "$got" "$want"
+}
+
+# inspect_as VAR TARGET-ARGS...: "PID CONTAINER STATE" from podenter inspect
+inspect_as() {
+	local -n into=$1
+	shift
+	run_ok "$PODENTER" inspect -o json "$@" || return 1
+	# shellcheck disable=SC2034 # a nameref: sets the caller's variable
+	into=$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["pid"], d["container"], d["state"])')
+}
+
+check_inspect_by_pod_name() {
+	local want got
+	want="$(pm inspect --format '{{.State.Pid}}' "$POD-app") app running"
+	inspect_as got podman/"$POD" || return 1
+	expect_eq "inspect podman/$POD (default container)" "$got" "$want" || return 1
+	want="$(pm inspect --format '{{.State.Pid}}' "$POD-side") side running"
+	inspect_as got -n podman -c side "$POD" || return 1
+	expect_eq "inspect -n podman -c side $POD" "$got" "$want"
+}
+
+check_enter_pod_by_name() {
+	local want
+	want=$(pm exec "$POD-app" cat /etc/hostname)
+	run_ok "$PODENTER" -q podman/"$POD" -- cat /etc/hostname || return 1
+	expect_eq "/etc/hostname in podman/$POD" "$OUT" "$want" || return 1
+	run_ok "$PODENTER" -q podman/"$POD" -- ps -eo args || return 1
+	expect_contains "ps in podman/$POD" "$OUT" "sleep 2147483647" || return 1
+	# the app container's PID namespace, not the side container's
+	[[ $OUT != *"sleep 2147483646"* ]] || { say "FAILED: ps shows the side container"; return 1; }
+}
+
+check_enter_kube_play_pod() {
+	run_ok "$PODENTER" -q -n podman -c web "$KPOD" -- hostname || return 1
+	expect_eq "hostname in $KPOD/web" "$OUT" "$KPOD"
+}
+
+check_enter_plain_container() {
+	local want
+	want=$(pm exec "$PLAIN" hostname)
+	run_ok "$PODENTER" -q podman/"$PLAIN" -- hostname || return 1
+	expect_eq "hostname in podman/$PLAIN" "$OUT" "$want"
+}
+
+check_stopped_stale_pidfile_is_exited() {
+	local id pidfile pid
+	id=$(pm inspect --format '{{.Id}}' "$STOPPED")
+	pidfile=/run/containers/storage/overlay-containers/$id/userdata/pidfile
+	# the premise: podman left its pidfile behind, naming a dead process
+	[[ -s $pidfile ]] || { say "FAILED: premise: no stale pidfile at $pidfile"; return 1; }
+	pid=$(<"$pidfile")
+	say "stale pidfile: $pid"
+	run "$PODENTER" -q podman/"$STOPPED" -- true
+	expect_eq "entering a stopped container: exit status" "$RC" 125 || return 1
+	expect_contains "message" "$ERR" "has no running container" || return 1
+	expect_contains "message" "$ERR" "$STOPPED (exited)" || return 1
+	run_ok "$PODENTER" list -n podman -o json "$STOPPED" || return 1
+	expect_eq "state in list" "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys
+print(" ".join(r["state"] for r in json.load(sys.stdin)))')" exited
+}
+
+check_teardown_left_nothing() {
+	local left=() id
+	for id in $(<"$WORK/our-ids"); do
+		[[ -e /var/lib/containers/storage/overlay-containers/$id ]] && left+=("storage of $id")
+		[[ -e /run/containers/storage/overlay-containers/$id ]] && left+=("run dir of $id")
+		grep -q "$id" /proc/self/mountinfo && left+=("a mount of $id")
+		find /sys/fs/cgroup -maxdepth 4 -name "libpod-$id" 2>/dev/null | grep -q . &&
+			left+=("cgroup of $id")
+	done
+	for id in "${OUR_CONTAINERS[@]}"; do
+		pm container exists "$id" 2>/dev/null && left+=("container $id")
+	done
+	for id in "${OUR_PODS[@]}"; do
+		pm pod exists "$id" 2>/dev/null && left+=("pod $id")
+	done
+	pm image exists "$IMG" 2>/dev/null && left+=("image $IMG")
+	if ((${#left[@]} > 0)); then
+		say "FAILED: left after teardown:"
+		printf '  %s\n' "${left[@]}"
+		return 1
+	fi
+	say "nothing left of: $(wc -w <"$WORK/our-ids") containers, ${#OUR_PODS[@]} pods, 2 image names"
+}
+
+main() {
+	local why
+	if why=$(machine_cannot_run_podman); then
+		skip_all "$why"
+	fi
+	[[ -x $PODENTER ]] || { say "podman-e2e: no podenter binary at $PODENTER"; exit 1; }
+	WORK=$(mktemp -d /tmp/podenter-podman-e2e.XXXXXX)
+	for why in "${STORAGE_DIRS[@]}"; do
+		[[ -e $why ]] || CREATED_STORAGE+=("$why")
+	done
+	trap finish EXIT
+	trap 'exit 130' INT TERM
+	if ! (setup) >"$WORK/setup.log" 2>&1; then
+		say "podman-e2e: setup failed:"
+		sed 's/^/  | /' "$WORK/setup.log"
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES+=(setup)
+		exit 1
+	fi
+	export CONTAINERS_CONF=$WORK/containers.conf
+	check list-matches-podman-ps check_list_matches_podman_ps
+	check list-pods-match-pod-ps check_list_pods_match_pod_ps
+	check inspect-by-pod-name check_inspect_by_pod_name
+	check enter-pod-by-name check_enter_pod_by_name
+	check enter-kube-play-pod check_enter_kube_play_pod
+	check enter-plain-container-by-name check_enter_plain_container
+	check stopped-stale-pidfile-is-exited check_stopped_stale_pidfile_is_exited
+	if [[ -n ${PODMAN_E2E_CAPTURE:-} ]]; then
+		bash "$NODE_DIR/capture-podman-fixture.sh" "$PODMAN_E2E_CAPTURE" "$WORK"
+	fi
+}
+
+main "$@"
