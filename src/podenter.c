@@ -53,6 +53,10 @@ void cli_usage(FILE *out, const char *sub)
 		cmd_sniff_usage(out);
 		return;
 	}
+	if (sub && strcmp(sub, "port-forward") == 0) {
+		cmd_portforward_usage(out);
+		return;
+	}
 	if (sub && strcmp(sub, "inspect") == 0) {
 		fputs("Usage: podenter inspect [OPTIONS] TARGET\n\n"
 		      "Show everything the node knows about one target.\n\n"
@@ -83,6 +87,8 @@ void cli_usage(FILE *out, const char *sub)
 	    "known about one target\n"
 	    "  podenter sniff   [OPTIONS] TARGET... [-- FILTER]  capture pods' "
 	    "traffic (pcapng)\n"
+	    "  podenter port-forward [OPTIONS] TARGET PORT...   forward node "
+	    "ports to a pod\n"
 	    "\n"
 	    "TARGET:  POD | NAMESPACE/POD | pid:PID | id:CONTAINER-ID-PREFIX | "
 	    "node\n"
@@ -332,6 +338,8 @@ int main(int argc, char **argv)
 			return cmd_inspect(argc - 1, argv + 1);
 		if (strcmp(argv[1], "sniff") == 0)
 			return cmd_sniff(argc - 1, argv + 1);
+		if (strcmp(argv[1], "port-forward") == 0)
+			return cmd_portforward(argc - 1, argv + 1);
 		if (strcmp(argv[1], "help") == 0) {
 			cli_usage(stdout, argc >= 3 ? argv[2] : NULL);
 			return EXIT_SUCCESS;
