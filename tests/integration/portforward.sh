@@ -22,7 +22,9 @@ start_pod() {
 pf_start() {
 	: >"$T_TMP/pf.out"
 	: >"$T_TMP/pf.err"
-	timeout 120 "$PODENTER" port-forward "$@" >"$T_TMP/pf.out" 2>"$T_TMP/pf.err" &
+	# no timeout(1) wrapper: $! must be podenter itself (for ss and the
+	# signals); the exit trap kills it
+	"$PODENTER" port-forward "$@" >"$T_TMP/pf.out" 2>"$T_TMP/pf.err" &
 	PF_PID=$!
 	echo "$PF_PID" >>"$T_TMP/spawned-pids"
 	t_wait_for 100 grep -q "Forwarding from" "$T_TMP/pf.out"
@@ -64,6 +66,7 @@ t_expect_match "prints the picked port, kubectl's way" "$(cat "$T_TMP/pf.out")" 
 	'^Forwarding from 127\.0\.0\.1:[0-9]+ -> 9000$'
 P=$(local_port 9000)
 U=$(local_port 9001/udp)
+t_expect_eq "listening as podenter while it runs" "$(listening_podenter "$PF_PID")" 2
 # a reply is only sent after the server saw our EOF: the half-close crossed
 t_expect_eq "TCP with half-close: reply after EOF" \
 	"$(timeout 20 python3 "$PEER" half "$P" 11)" ok
