@@ -88,6 +88,8 @@ int cmd_inspect(int argc, char **argv);
 int cmd_enter(int argc, char **argv);
 int cmd_sniff(int argc, char **argv);
 void cmd_sniff_usage(FILE *out);
+int cmd_portforward(int argc, char **argv);
+void cmd_portforward_usage(FILE *out);
 /* the options of entering a target (cmd_enter.c) */
 void cmd_enter_usage(FILE *out);
 

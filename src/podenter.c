@@ -89,6 +89,7 @@ static const struct cli_command {
 	{ "list", cmd_list, usage_list },
 	{ "inspect", cmd_inspect, usage_inspect },
 	{ "sniff", cmd_sniff, cmd_sniff_usage },
+	{ "port-forward", cmd_portforward, cmd_portforward_usage },
 	{ "help", cmd_help, NULL },
 	{ "version", cmd_version, NULL },
 };
@@ -123,6 +124,8 @@ void cli_usage(FILE *out, const char *sub)
 	    "known about one target\n"
 	    "  podenter sniff   [OPTIONS] TARGET... [-- FILTER]  capture pods' "
 	    "traffic (pcapng)\n"
+	    "  podenter port-forward [OPTIONS] TARGET PORT...   forward node "
+	    "ports to a pod\n"
 	    "\n"
 	    "TARGET:  POD | NAMESPACE/POD | pid:PID | id:CONTAINER-ID-PREFIX | "
 	    "node\n"

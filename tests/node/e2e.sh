@@ -864,6 +864,10 @@ run_under_node_lock() {
 	exec env PODENTER_NODE_LOCKED=1 flock -o -w 900 "$lock" bash "${BASH_SOURCE[0]}" "$@"
 }
 
+# podenter port-forward (issue 15)
+# shellcheck source=tests/node/portforward-checks.sh
+source "$NODE_DIR/portforward-checks.sh"
+
 main() {
 	local why
 	if why=$(machine_cannot_run_node); then
@@ -934,6 +938,9 @@ main() {
 	check session-reproduces-target-masks check_session_reproduces_target_masks
 	check frozen-runtime-list-inspect check_frozen_runtime_list_inspect
 	check frozen-runtime-enter check_frozen_runtime_enter
+	check portforward-http-through-pod-port check_portforward_http_through_pod_port
+	check portforward-pod-localhost-listener check_portforward_pod_localhost_listener
+	check portforward-bad-input-exit-125 check_portforward_bad_input_exit_125
 }
 
 main "$@"
