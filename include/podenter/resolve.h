@@ -57,6 +57,14 @@ void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c);
  */
 void pe_verify_pid_at(int procfd, struct pe_container *c);
 
+/*
+ * Set c->paused when the verified process's cgroup is frozen (docker pause,
+ * podman pause, ctr task pause): cgroup v1's freezer or v2's cgroup.events,
+ * read under the host root. Costs a few file reads: list and inspect call
+ * it, entering does not.
+ */
+void pe_note_paused(const struct pe_hostroot *hr, struct pe_container *c);
+
 struct pe_resolve_opts {
 	const char *container; /* -c NAME, NULL for the default */
 	bool any; /* several pods match: take the first */

@@ -270,6 +270,85 @@ void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
 		close(pfd);
 }
 
+/* Does the node file say frozen? v1 freezer.state reads the effective
+ * state ("FROZEN", also under a frozen parent); v2's cgroup.events has a
+ * line "frozen 1" likewise. */
+static bool host_file_says_frozen(const struct pe_hostroot *hr,
+				  const char *path, const char *frozen)
+{
+	char *buf = NULL;
+	bool yes;
+
+	if (pe_host_read_file(hr, path, 4096, &buf) < 0)
+		return false;
+	yes = strstr(buf, frozen) != NULL;
+	free(buf);
+	return yes;
+}
+
+/* One /proc/PID/cgroup line "N:controllers:/path": is that cgroup frozen?
+ * v1: the freezer hierarchy; v2 ("0::"): the unified tree, at
+ * /sys/fs/cgroup (v2 only) or /sys/fs/cgroup/unified (hybrid). */
+static bool cgroup_line_frozen(const struct pe_hostroot *hr, const char *line,
+			       size_t len)
+{
+	const char *c1 = memchr(line, ':', len), *c2;
+	char ctrl[256], path[4096], file[4400];
+
+	if (!c1 || !(c2 = memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line))))
+		return false;
+	if ((size_t)(c2 - c1 - 1) >= sizeof(ctrl) ||
+	    len - (size_t)(c2 + 1 - line) >= sizeof(path))
+		return false;
+	memcpy(ctrl, c1 + 1, (size_t)(c2 - c1 - 1));
+	ctrl[c2 - c1 - 1] = '\0';
+	memcpy(path, c2 + 1, len - (size_t)(c2 + 1 - line));
+	path[len - (size_t)(c2 + 1 - line)] = '\0';
+	if (path[0] != '/' || strstr(path, "/../"))
+		return false;
+	if (ctrl[0] == '\0') {
+		snprintf(file, sizeof(file), "/sys/fs/cgroup%s/cgroup.events",
+			 path);
+		if (host_file_says_frozen(hr, file, "\nfrozen 1"))
+			return true;
+		snprintf(file, sizeof(file),
+			 "/sys/fs/cgroup/unified%s/cgroup.events", path);
+		return host_file_says_frozen(hr, file, "\nfrozen 1");
+	}
+	for (char *save = NULL, *tok = strtok_r(ctrl, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		if (strcmp(tok, "freezer") == 0) {
+			snprintf(file, sizeof(file),
+				 "/sys/fs/cgroup/freezer%s/freezer.state",
+				 path);
+			return host_file_says_frozen(hr, file, "FROZEN");
+		}
+	return false;
+}
+
+void pe_note_paused(const struct pe_hostroot *hr, struct pe_container *c)
+{
+	char *cg;
+	int pfd;
+
+	c->paused = false;
+	if (c->pid_state != PE_PID_VERIFIED)
+		return;
+	pfd = open_proc_pid(hr, c->pid);
+	cg = read_cgroup_at(pfd);
+	if (pfd >= 0)
+		close(pfd);
+	for (const char *line = cg; line && *line && !c->paused;) {
+		size_t len = strcspn(line, "\n");
+
+		c->paused = cgroup_line_frozen(hr, line, len);
+		line += len;
+		if (*line == '\n')
+			line++;
+	}
+	free(cg);
+}
+
 bool pe_pod_name_matches(const char *pattern, bool is_glob, const char *pod)
 {
 	size_t len;
@@ -1028,6 +1107,7 @@ int pe_resolve_pods(const struct pe_hostroot *hr, const struct pe_target *t,
 		    !pe_pod_name_matches(t->pod, t->pod_is_glob, c->pod))
 			continue;
 		pe_verify_pid(hr, c);
+		pe_note_paused(hr, c);
 		dst = pe_list_add(out);
 		if (!dst) {
 			pe_list_free(&l);

@@ -228,15 +228,7 @@ static void test_other_runtimes(void **state)
 	assert_int_equal(c.runtime, PE_RT_CRIO);
 	assert_int_equal(c.pid, 4102);
 	pe_container_clear(&c);
-	assert_int_equal(
-	    resolve("docker", "shop-6b5d-2mxfp", NULL, false, &c, &err), 0);
-	assert_int_equal(c.runtime, PE_RT_DOCKER);
-	assert_string_equal(c.container, "shop");
-	pe_container_clear(&c);
-	assert_int_equal(
-	    resolve("docker", "shop-6b5d-2mxfp", "migrate", false, &c, &err),
-	    -1);
-	assert_non_null(strstr(err.msg, "not running (exited)"));
+	/* Docker: test_docker_captured */
 	assert_int_equal(
 	    resolve("podman", "podman/pe-e2e-kube", NULL, false, &c, &err), 0);
 	assert_int_equal(c.runtime, PE_RT_PODMAN);
@@ -249,6 +241,102 @@ static void test_other_runtimes(void **state)
 	assert_int_equal(c.pid, 3101);
 	assert_non_null(c.pod_uid);
 	pe_container_clear(&c);
+}
+
+/* tests/fixtures/docker: captured from Docker 20.10 by
+ * tests/node/docker-e2e.sh (its expected-inspect.json is docker inspect) */
+static void test_docker_captured(void **state)
+{
+	struct pe_container c;
+	struct pe_error err;
+
+	(void)state;
+	/* cri-dockerd's names: attempt 1 of app runs, attempt 0 exited */
+	assert_int_equal(
+	    resolve("docker", "default/pe-dock-web", NULL, false, &c, &err), 0);
+	assert_int_equal(c.runtime, PE_RT_DOCKER);
+	assert_string_equal(c.container, "app");
+	assert_int_equal(c.pid, 5281);
+	assert_int_equal(c.attempt, 1);
+	assert_string_equal(c.pod_uid, "0d0c4e2e-7a3b-4c55-9f10-5e2e0d0c4e2e");
+	pe_container_clear(&c);
+	assert_int_equal(
+	    resolve("docker", "pe-dock-web", "side", false, &c, &err), 0);
+	assert_int_equal(c.pid, 5333);
+	assert_int_equal(c.attempt, 0);
+	pe_container_clear(&c);
+	/* a plain container: its own pod, by its name, namespace docker */
+	assert_int_equal(
+	    resolve("docker", "docker/pe-dock-plain", NULL, false, &c, &err),
+	    0);
+	assert_int_equal(c.pid, 5383);
+	assert_string_equal(c.container, "pe-dock-plain");
+	assert_int_equal(c.attempt, -1);
+	pe_container_clear(&c);
+	assert_int_equal(
+	    resolve("docker", "docker/pe-dock-stopped", NULL, false, &c, &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "has no running container"));
+	/* a moved data root (--data-root): found through the root.path of
+	 * dockerd's containerd tasks */
+	assert_int_equal(
+	    resolve("docker-moved-root", "pe-dock-web", NULL, false, &c, &err),
+	    0);
+	assert_int_equal(c.pid, 7286);
+	assert_string_equal(c.container, "app");
+	pe_container_clear(&c);
+	assert_int_equal(resolve("docker-moved-root", "docker/pe-dock-stopped",
+				 NULL, false, &c, &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "has no running container"));
+	assert_non_null(strstr(err.hint, "pe-dock-stopped (exited)"));
+}
+
+/* docker pause froze the container's v1 freezer cgroup (captured) */
+static void test_docker_paused_is_paused(void **state)
+{
+	struct pe_container_list l = { 0 };
+	struct pe_hostroot hr;
+	struct pe_target t;
+	struct pe_error err;
+
+	(void)state;
+	open_tree("docker", &hr);
+	assert_int_equal(pe_target_parse("docker/pe-dock-*", NULL, &t, &err),
+			 0);
+	assert_int_equal(pe_resolve_pods(&hr, &t, false, &l, NULL, &err), 0);
+	assert_int_equal(l.len, 3);
+	for (size_t i = 0; i < l.len; i++) {
+		const char *want =
+		    strcmp(l.items[i].pod, "pe-dock-paused") == 0 ? "paused"
+		    : strcmp(l.items[i].pod, "pe-dock-stopped") == 0
+			? "exited"
+			: "running";
+
+		assert_string_equal(pe_container_state(&l.items[i]), want);
+	}
+	pe_list_free(&l);
+	pe_hostroot_close(&hr);
+}
+
+static void test_docker_attempt_of_name(void **state)
+{
+	(void)state;
+	assert_int_equal(pe_docker_attempt_of_name("/k8s_app_web_default_"
+						   "0d0c-uid_3"),
+			 3);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_POD_web_default_u_0"),
+			 0);
+	assert_int_equal(pe_docker_attempt_of_name("/plain"), -1);
+	assert_int_equal(pe_docker_attempt_of_name(NULL), -1);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_a_b_c_d"), -1);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_a_b_c_d_e_7"), -1);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_a_b_c_d_x"), -1);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_a_b_c_d_1x"), -1);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_a_b_c_d_"), -1);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_a_b_c_d_-1"), -1);
+	assert_int_equal(
+	    pe_docker_attempt_of_name("k8s_a_b_c_d_99999999999999999999"), -1);
 }
 
 static void test_proc_fallback(void **state)
@@ -433,6 +521,9 @@ int main(void)
 		cmocka_unit_test(test_stale_and_gone_pids_refused),
 		cmocka_unit_test(test_containerd2_sandbox_controller),
 		cmocka_unit_test(test_other_runtimes),
+		cmocka_unit_test(test_docker_captured),
+		cmocka_unit_test(test_docker_paused_is_paused),
+		cmocka_unit_test(test_docker_attempt_of_name),
 		cmocka_unit_test(test_proc_fallback),
 		cmocka_unit_test(test_id_and_pid_targets),
 		cmocka_unit_test(test_no_runtime_state),
