@@ -140,6 +140,19 @@ else
 	PODENTER=$TOP/podenter run_e2e "podman-e2e" podman-e2e.log tests/node/podman-e2e.sh
 fi
 
+stage "end to end on real Docker (tests/node/docker-e2e.sh)"
+if [ "${PODENTER_SKIP_E2E:-0}" = 1 ]; then
+	echo "SKIPPED: PODENTER_SKIP_E2E=1 was given; the Docker suite did not run" >&2
+	SKIPPED=$((SKIPPED + 1))
+	SKIP_REASONS+=("docker-e2e: PODENTER_SKIP_E2E=1 was given")
+else
+	# dockerd with its own containerd in a private mount namespace, two
+	# rounds (default and moved data root); counted like the other suites;
+	# it skips (with the reason, counted) where docker.io is missing or the
+	# machine has a Docker of its own (/var/lib/docker, /run/docker)
+	PODENTER=$TOP/podenter run_e2e "docker-e2e" docker-e2e.log tests/node/docker-e2e.sh
+fi
+
 stage "summary"
 rm -f "$STAMP"
 summary
