@@ -3,9 +3,10 @@
 #
 # Makes, with the node's podman and runc: a `podman pod create` pod with two
 # containers, a `podman kube play` pod, a plain container and a stopped one
-# (all with --network none: no traffic anywhere), then compares
+# (all with --network none: no traffic leaves a pod), then compares
 # `podenter list -A --all -o json` with `podman ps --all` and `podman pod ps`
-# (names, PIDs, states), inspects and enters by pod name, and removes
+# (names, PIDs, states), inspects, enters and sniffs (the pod's loopback) by
+# pod name, and removes
 # everything it made, also on failure or Ctrl-C. Closes with one line:
 #   N passed, N failed[, N skipped]
 # Exit status: 0 when nothing failed.
@@ -76,7 +77,7 @@ machine_cannot_run_podman() {
 		echo "not running as root (podman's root storage and cgroups need root)"
 		return 0
 	fi
-	for tool in podman runc busybox; do
+	for tool in podman runc busybox tcpdump tshark; do
 		if ! command -v "$tool" >/dev/null; then
 			echo "$tool is not installed (apt-get install ${tool/busybox/busybox-static})"
 			return 0
@@ -172,11 +173,12 @@ write_config() {
 # A root with busybox-static and its applets, and /pause for the infra.
 make_image() {
 	local root=$WORK/rootfs a
-	mkdir -p "$root"/{bin,etc,proc,sys,dev,tmp}
+	mkdir -p "$root"/{bin,etc,proc,sys,dev,tmp,www}
 	cp "$(command -v busybox)" "$root/bin/busybox"
-	for a in sh sleep ps cat hostname ls true; do
+	for a in sh sleep ps cat hostname ls true httpd wget; do
 		ln -s busybox "$root/bin/$a"
 	done
+	echo "podenter podman e2e" >"$root/www/index.html"
 	printf '#!/bin/sh\nexec /bin/sleep 2147483647\n' >"$root/pause"
 	chmod 755 "$root/pause"
 	tar -C "$root" -cf "$WORK/rootfs.tar" .
@@ -370,6 +372,34 @@ check_stopped_stale_pidfile_is_exited() {
 print(" ".join(r["state"] for r in json.load(sys.stdin)))')" exited
 }
 
+# sniff by pod name. The pods have no network (--network none): the
+# traffic is a request over the pod's own loopback, from its app container
+# to an httpd in its side container, so nothing leaves the pod.
+check_sniff_pod_by_name() {
+	local pcap=$WORK/sniff.pcapng log=$WORK/sniff.log pid i
+	pm exec -d "$POD-side" /bin/httpd -f -p 8080 -h /www
+	say "\$ $PODENTER sniff podman/$POD -i lo --count 2 -w $pcap -- 'tcp port 8080 and tcp[tcpflags] & tcp-syn != 0' &"
+	timeout --kill-after=5 20 "$PODENTER" sniff podman/"$POD" -i lo --count 2 -w "$pcap" -- \
+		'tcp port 8080 and tcp[tcpflags] & tcp-syn != 0' >"$log" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'capturing on' "$log" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	run_ok podman exec "$POD-app" wget -q -O - http://127.0.0.1:8080/index.html ||
+		{ kill "$pid" 2>/dev/null; return 1; }
+	expect_eq "the side container's answer" "$OUT" "podenter podman e2e" ||
+		{ kill "$pid" 2>/dev/null; return 1; }
+	wait "$pid" || { say "FAILED: sniff exited with $?"; sed 's/^/  /' "$log"; return 1; }
+	sed 's/^/  /' "$log"
+	run_ok tcpdump -nn -r "$pcap" || return 1
+	expect_contains "the SYN" "$OUT" "> 127.0.0.1.8080: Flags [S]" || return 1
+	expect_contains "the SYN-ACK" "$OUT" "IP 127.0.0.1.8080 > 127.0.0.1." || return 1
+	run_ok tshark -r "$pcap" -T fields -e frame.interface_name || return 1
+	expect_contains "the interface names the pod" "$OUT" "podman/$POD:lo"
+}
+
 check_teardown_left_nothing() {
 	local left=() id
 	for id in $(<"$WORK/our-ids"); do
@@ -421,6 +451,7 @@ main() {
 	check enter-kube-play-pod check_enter_kube_play_pod
 	check enter-plain-container-by-name check_enter_plain_container
 	check stopped-stale-pidfile-is-exited check_stopped_stale_pidfile_is_exited
+	check sniff-pod-by-name check_sniff_pod_by_name
 	if [[ -n ${PODMAN_E2E_CAPTURE:-} ]]; then
 		bash "$NODE_DIR/capture-podman-fixture.sh" "$PODMAN_E2E_CAPTURE" "$WORK"
 	fi
