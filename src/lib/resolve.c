@@ -270,9 +270,7 @@ void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
 		close(pfd);
 }
 
-/* Does the node file say frozen? v1 freezer.state reads the effective
- * state ("FROZEN", also under a frozen parent); v2's cgroup.events has a
- * line "frozen 1" likewise. */
+/* Does the node file hold the text that says frozen? */
 static bool host_file_says_frozen(const struct pe_hostroot *hr,
 				  const char *path, const char *frozen)
 {
@@ -286,43 +284,16 @@ static bool host_file_says_frozen(const struct pe_hostroot *hr,
 	return yes;
 }
 
-/* One /proc/PID/cgroup line "N:controllers:/path": is that cgroup frozen?
- * v1: the freezer hierarchy; v2 ("0::"): the unified tree, at
- * /sys/fs/cgroup (v2 only) or /sys/fs/cgroup/unified (hybrid). */
 static bool cgroup_line_frozen(const struct pe_hostroot *hr, const char *line,
 			       size_t len)
 {
-	const char *c1 = memchr(line, ':', len), *c2;
-	char ctrl[256], path[4096], file[4400];
+	char files[PE_CGROUP_FREEZER_FILES][4400];
+	const char *frozen;
+	size_t n = pe_cgroup_freezer_files(line, len, files, &frozen);
 
-	if (!c1 || !(c2 = memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line))))
-		return false;
-	if ((size_t)(c2 - c1 - 1) >= sizeof(ctrl) ||
-	    len - (size_t)(c2 + 1 - line) >= sizeof(path))
-		return false;
-	memcpy(ctrl, c1 + 1, (size_t)(c2 - c1 - 1));
-	ctrl[c2 - c1 - 1] = '\0';
-	memcpy(path, c2 + 1, len - (size_t)(c2 + 1 - line));
-	path[len - (size_t)(c2 + 1 - line)] = '\0';
-	if (path[0] != '/' || strstr(path, "/../"))
-		return false;
-	if (ctrl[0] == '\0') {
-		snprintf(file, sizeof(file), "/sys/fs/cgroup%s/cgroup.events",
-			 path);
-		if (host_file_says_frozen(hr, file, "\nfrozen 1"))
+	for (size_t i = 0; i < n; i++)
+		if (host_file_says_frozen(hr, files[i], frozen))
 			return true;
-		snprintf(file, sizeof(file),
-			 "/sys/fs/cgroup/unified%s/cgroup.events", path);
-		return host_file_says_frozen(hr, file, "\nfrozen 1");
-	}
-	for (char *save = NULL, *tok = strtok_r(ctrl, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save))
-		if (strcmp(tok, "freezer") == 0) {
-			snprintf(file, sizeof(file),
-				 "/sys/fs/cgroup/freezer%s/freezer.state",
-				 path);
-			return host_file_says_frozen(hr, file, "FROZEN");
-		}
 	return false;
 }
 
