@@ -2,7 +2,8 @@
 # End-to-end tests of podenter against real podman (issue 16, part 2).
 #
 # Makes, with the node's podman and runc: a `podman pod create` pod with two
-# containers, a `podman kube play` pod, a plain container and a stopped one
+# containers, a `podman kube play` pod, a plain container, a stopped one and
+# a paused one
 # (all with --network none: no traffic leaves a pod), then compares
 # `podenter list -A --all -o json` with `podman ps --all` and `podman pod ps`
 # (names, PIDs, states), inspects, enters and sniffs (the pod's loopback) by
@@ -38,9 +39,10 @@ POD=pe-e2e-pod        # podman pod create; containers pe-e2e-pod-app, -side
 KPOD=pe-e2e-kube      # podman kube play; container web (pe-e2e-kube-web)
 PLAIN=pe-e2e-plain    # a container outside any pod
 STOPPED=pe-e2e-stopped # run, then stopped: a stale pidfile stays
+PAUSED=pe-e2e-paused  # podman pause: its cgroup frozen
 IMG=localhost/podenter-e2e-busybox:1
 PAUSE_IMG=localhost/podenter-e2e-pause:1
-OUR_CONTAINERS=("$POD-app" "$POD-side" "$KPOD-web" "$PLAIN" "$STOPPED")
+OUR_CONTAINERS=("$POD-app" "$POD-side" "$KPOD-web" "$PLAIN" "$STOPPED" "$PAUSED")
 OUR_PODS=("$POD" "$KPOD")
 STORAGE_DIRS=(/var/lib/containers/storage /run/containers/storage /run/libpod)
 
@@ -190,6 +192,7 @@ make_image() {
 remove_ours() {
 	local c p
 	for c in "${OUR_CONTAINERS[@]}"; do
+		pm unpause "$c" >/dev/null 2>&1 || true
 		pm container exists "$c" 2>/dev/null && pm rm -f -t 0 "$c" >/dev/null 2>&1
 	done
 	for p in "${OUR_PODS[@]}"; do
@@ -214,6 +217,8 @@ setup() {
 	pm run -d --network none --name "$PLAIN" "$IMG" /bin/sleep 2147483647 >/dev/null
 	pm run -d --network none --name "$STOPPED" "$IMG" /bin/sleep 2147483647 >/dev/null
 	pm stop -t 0 "$STOPPED" >/dev/null 2>&1
+	pm run -d --network none --name "$PAUSED" "$IMG" /bin/sleep 2147483647 >/dev/null
+	pm pause "$PAUSED" >/dev/null
 	# podman's own view, to compare with
 	pm ps --all --format json >"$WORK/ps.json"
 	pm pod ps --format json >"$WORK/podps.json"
@@ -280,10 +285,10 @@ for cid, c in sorted(ps.items()):
         "is_sandbox": bool(c["IsInfra"]),
         "container": None if c["IsInfra"] else
             (name[len(pod) + 1:] if name.startswith(pod + "-") else name),
-        "state": c["State"] if c["State"] in ("running", "exited") else "?" + c["State"],
+        "state": c["State"] if c["State"] in ("running", "paused", "exited") else "?" + c["State"],
         "runtime": "podman",
     }
-    if c["State"] == "running":
+    if c["State"] in ("running", "paused"):
         want["pid"] = c["Pid"]
     for k, v in want.items():
         if r.get(k) != v:
@@ -309,7 +314,7 @@ check_list_pods_match_pod_ps() {
 print(" ".join(sorted({r["pod"] for r in json.load(sys.stdin) if r["pod"].startswith("pe-e2e-")})))')
 	want=$("$PYTHON" -c 'import json,sys
 names = {p["Name"] for p in json.load(open(sys.argv[1])) if p["Name"].startswith("pe-e2e-")}
-print(" ".join(sorted(names | set(sys.argv[2:]))))' "$WORK/podps.json" "$PLAIN" "$STOPPED")
+print(" ".join(sorted(names | set(sys.argv[2:]))))' "$WORK/podps.json" "$PLAIN" "$STOPPED" "$PAUSED")
 	expect_eq "pods (and plain containers) in namespace podman" "$got" "$want"
 }
 
@@ -400,6 +405,13 @@ check_sniff_pod_by_name() {
 	expect_contains "the interface names the pod" "$OUT" "podman/$POD:lo"
 }
 
+check_paused_is_paused() {
+	expect_eq "premise: podman says" "$(pm inspect --format '{{.State.Status}}' "$PAUSED")" paused || return 1
+	run_ok "$PODENTER" list -n podman -o json "$PAUSED" || return 1
+	expect_eq "state in list" "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys
+print(" ".join(r["state"] for r in json.load(sys.stdin)))')" paused
+}
+
 check_teardown_left_nothing() {
 	local left=() id
 	for id in $(<"$WORK/our-ids"); do
@@ -452,6 +464,7 @@ main() {
 	check enter-plain-container-by-name check_enter_plain_container
 	check stopped-stale-pidfile-is-exited check_stopped_stale_pidfile_is_exited
 	check sniff-pod-by-name check_sniff_pod_by_name
+	check paused-is-paused check_paused_is_paused
 	if [[ -n ${PODMAN_E2E_CAPTURE:-} ]]; then
 		bash "$NODE_DIR/capture-podman-fixture.sh" "$PODMAN_E2E_CAPTURE" "$WORK"
 	fi
