@@ -206,6 +206,11 @@ static bool data_root_of_tasks(const struct pe_hostroot *hr, char *out,
 		if (de->d_name[0] == '.')
 			continue;
 		tried++;
+		/* the usual node: the task is the default root's, no parse */
+		snprintf(rel, sizeof(rel), "%s/containers/%s/config.v2.json",
+			 DOCKER_DEFAULT_ROOT, de->d_name);
+		if (pe_host_exists(hr, rel))
+			break;
 		snprintf(rel, sizeof(rel), "%s/config.json", de->d_name);
 		if (pe_read_file_at(dirfd(d), rel, CONFIG_MAX, &buf) < 0)
 			continue;
