@@ -466,7 +466,11 @@ check_paused_is_paused() {
 	expect_eq "inspect docker/$PAUSED" "${got#* }" "$PAUSED paused None" || return 1
 	run_ok "$PODENTER" list -n docker -o json "$PAUSED" || return 1
 	expect_eq "state in list" "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys
-print(" ".join(r["state"] for r in json.load(sys.stdin)))')" paused
+print(" ".join(r["state"] for r in json.load(sys.stdin)))')" paused || return 1
+	# entering still works: the session is not in the frozen cgroup
+	run_ok "$PODENTER" -q --view none docker/"$PAUSED" -- hostname || return 1
+	expect_eq "hostname in the paused container" "$OUT" \
+		"$(dk inspect --format '{{.Config.Hostname}}' "$PAUSED")"
 }
 
 check_stopped_is_exited() {
