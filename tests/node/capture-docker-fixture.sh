@@ -9,6 +9,8 @@
 #   proc/<pid>/{cgroup,stat,status}, proc/<pid>/ns/*     the running ones
 #   sys/fs/cgroup/freezer/<path>/freezer.state           their freezer state
 #   sys/fs/cgroup/unified/<path>/cgroup.events           (v1 and v2)
+#   var/log/containers/*.log -> var/log/pods/<ns>_<pod>_<uid>/<ctr>/<n>.log
+#                                                        kubelet's log names
 #   expected-inspect.json: `docker inspect` of them (ground truth)
 #
 # Only the containers the test made (WORK/our-ids) are copied; no rootfs.
@@ -53,6 +55,17 @@ for id in $(<"$WORK/our-ids"); do
 		copy_proc "$(<"/$TASKS/$id/init.pid")"
 		copy_freezer "$(<"/$TASKS/$id/init.pid")"
 	fi
+done
+# kubelet's log names of our containers (links, as kubelet and cri-dockerd
+# make them; the log itself is Docker's json log, copied small)
+for id in $(<"$WORK/our-ids"); do
+	for link in /var/log/containers/*-"$id".log; do
+		[[ -L $link ]] || continue
+		target=$(readlink "$link")
+		mkdir -p "$DEST/var/log/containers" "$DEST/$(dirname "${target#/}")"
+		ln -sfn "$target" "$DEST/${link#/}"
+		head -c 4096 "$target" >"$DEST/${target#/}"
+	done
 done
 "$PYTHON" - "$WORK/inspect.json" "$DEST/expected-inspect.json" <<'PY'
 import json, sys

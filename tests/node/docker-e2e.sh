@@ -19,9 +19,11 @@
 #            cri-dockerd makes it (k8s_POD_<pod>_<ns>_<uid>_0 pause sandbox
 #            with kubelet's labels on our bridge, app containers
 #            k8s_<ctr>_<pod>_<ns>_<uid>_<attempt> joining its net and ipc,
-#            an exited attempt 0 of app), a plain container, a paused one
-#            and a stopped one; list/inspect/enter (views none and tools, -c)
-#            /sniff by pod name, compared with docker ps and docker inspect.
+#            an exited attempt 0 of app, and the log links cri-dockerd and
+#            kubelet make under /var/log/pods and /var/log/containers), a
+#            plain container, a paused one and a stopped one;
+#            list/inspect/enter (views none and tools, -c)/sniff by pod name,
+#            compared with docker inspect.
 #   moved    data root /var/lib/podenter-docker-e2e-moved (--data-root):
 #            podenter must find it through dockerd's containerd task bundles.
 # Everything is removed afterwards, also on failure or Ctrl-C: containers,
@@ -72,6 +74,7 @@ IMG=localhost/podenter-docker-e2e:1
 DEFAULT_ROOT=/var/lib/docker
 MOVED_ROOT=/var/lib/podenter-docker-e2e-moved
 EXEC_ROOT=/run/docker
+KUBELET_POD_LOGS=/var/log/pods/${NS}_${POD}_${POD_UID}
 
 PASSED=0
 FAILED=0
@@ -280,7 +283,7 @@ remove_ours() {
 	done
 	dk network rm "$NET" >/dev/null 2>&1 || true
 	dk rmi -f "$IMG" >/dev/null 2>&1 || true
-	return 0
+	remove_kubelet_logs
 }
 
 # ---------------------------------------------------------------------------
@@ -314,8 +317,29 @@ pod_labels() { # CONTAINER-NAME TYPE
 		--label "io.kubernetes.docker.type=$2"
 }
 
+# What cri-dockerd and kubelet make for a container's log: cri-dockerd links
+# /var/log/pods/<ns>_<pod>_<uid>/<container>/<attempt>.log to Docker's json
+# log, kubelet links /var/log/containers/<pod>_<ns>_<container>-<id>.log to
+# that. podenter's fast path reads these names.
+kubelet_log_links() { # DOCKER-NAME CONTAINER ATTEMPT
+	local id log dir
+	id=$(dk inspect --format '{{.Id}}' "$1")
+	log=$(dk inspect --format '{{.LogPath}}' "$1")
+	dir=$KUBELET_POD_LOGS/$2
+	mkdir -p "$dir" /var/log/containers
+	ln -sfn "$log" "$dir/$3.log"
+	ln -sfn "$dir/$3.log" "/var/log/containers/${POD}_${NS}_$2-$id.log"
+}
+
+remove_kubelet_logs() {
+	rm -rf "$KUBELET_POD_LOGS"
+	rm -f /var/log/containers/"${POD}_${NS}"_*.log
+	rmdir /var/log/pods /var/log/containers 2>/dev/null || true
+	return 0
+}
+
 make_containers() {
-	local sb
+	local sb name
 	# shellcheck disable=SC2046 # the labels split on purpose
 	dk run -d --name "$SANDBOX" --hostname "$POD" --network "$NET" --ipc shareable \
 		--cgroup-parent "$CGROUP_PARENT" $(pod_labels POD podsandbox) \
@@ -338,6 +362,9 @@ make_containers() {
 	dk pause "$PAUSED" >/dev/null
 	dk run -d --network none --name "$STOPPED" "$IMG" >/dev/null
 	dk stop -t 0 "$STOPPED" >/dev/null
+	for name in "$APP0:app:0" "$APP:app:1" "$SIDE:side:0"; do
+		kubelet_log_links "${name%%:*}" "$(cut -d: -f2 <<<"$name")" "${name##*:}"
+	done
 	# Docker's own view, to compare with
 	dk inspect "${OUR_CONTAINERS[@]}" >"$WORK/inspect.json"
 	"$PYTHON" -c 'import json,sys
@@ -421,6 +448,18 @@ check_inspect_by_pod_name() {
 	want="$(dk inspect --format '{{.State.Pid}}' "$SIDE") side running 0"
 	inspect_as got -c side "$POD" || return 1
 	expect_eq "inspect -c side $POD" "$got" "$want"
+}
+
+# kubelet's log names lead to the containers (podenter's fast path): the
+# record of -c side carries the log kubelet would read
+check_inspect_kubelet_log_path() {
+	local id
+	id=$(dk inspect --format '{{.Id}}' "$SIDE")
+	run_ok "$PODENTER" inspect -o json -c side "$POD" || return 1
+	expect_eq "log_path of side" "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["log_path"])')" \
+		"/var/log/containers/${POD}_${NS}_side-$id.log" || return 1
+	run_ok readlink -f "/var/log/containers/${POD}_${NS}_side-$id.log" || return 1
+	expect_eq "the link leads to Docker's json log" "$OUT" "$(dk inspect --format '{{.LogPath}}' "$SIDE")"
 }
 
 check_enter_view_none() {
@@ -530,6 +569,10 @@ check_teardown_left_nothing() {
 	pgrep -f "unix://$WORK/docker.sock" >/dev/null && left+=("a dockerd of ours")
 	for p in "${CREATED_PATHS[@]}"; do [[ -e $p ]] && left+=("$p"); done
 	ip link show "$BRIDGE" >/dev/null 2>&1 && left+=("bridge $BRIDGE")
+	[[ -e $KUBELET_POD_LOGS ]] && left+=("$KUBELET_POD_LOGS")
+	for p in /var/log/containers/"${POD}_${NS}"_*.log; do
+		[[ -L $p ]] && left+=("$p")
+	done
 	ip route | grep -q "^${SUBNET} " && left+=("a route to $SUBNET")
 	for p in "${CREATED_CGROUPS[@]}"; do [[ -d $p ]] && left+=("cgroup $p"); done
 	while read -r m; do
@@ -555,6 +598,7 @@ check_teardown_left_nothing() {
 teardown() {
 	local p i
 	stop_dockerd
+	remove_kubelet_logs
 	# deepest first; rmdir fails (and leaves it) when someone else uses it
 	for ((i = ${#CREATED_CGROUPS[@]} - 1; i >= 0; i--)); do
 		rmdir "${CREATED_CGROUPS[$i]}" 2>/dev/null || true
@@ -623,6 +667,7 @@ main() {
 	if round_or_fail default "$DEFAULT_ROOT"; then
 		check list-matches-docker-inspect check_list_matches_docker_inspect
 		check inspect-by-pod-name check_inspect_by_pod_name
+		check inspect-kubelet-log-path check_inspect_kubelet_log_path
 		check enter-view-none-by-pod-name check_enter_view_none
 		check enter-view-tools-c-side check_enter_view_tools_side
 		check enter-plain-container-by-name check_enter_plain_container_by_name
