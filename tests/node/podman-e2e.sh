@@ -348,6 +348,21 @@ check_enter_pod_by_name() {
 	[[ $OUT != *"sleep 2147483646"* ]] || { say "FAILED: ps shows the side container"; return 1; }
 }
 
+# the two views by pod name: none (the container's own files) and tools
+# (the node's tools at /, the container at /target), with -c
+check_enter_views_by_pod_name() {
+	# shellcheck disable=SC2016 # expanded by the pod's shell
+	run_ok "$PODENTER" -q --view none podman/"$POD" -- sh -c 'tr "\0" " " </proc/1/cmdline; ls /www' || return 1
+	expect_contains "view none: the app container's PID 1" "$OUT" "sleep 2147483647" || return 1
+	expect_contains "view none: the image's files at /" "$OUT" "index.html" || return 1
+	run_ok "$PODENTER" -q --view tools -c side podman/"$POD" -- /bin/sh -c \
+		'tr "\0" " " </target/proc/1/cmdline; ls /target/www; /usr/sbin/ip -o link' || return 1
+	expect_contains "view tools: the side container at /target" "$OUT" "sleep 2147483646" || return 1
+	expect_contains "view tools: its files at /target" "$OUT" "index.html" || return 1
+	expect_contains "view tools: the node's ip(8) in the pod's netns" "$OUT" "1: lo:" || return 1
+	[[ $OUT != *"eth0"* ]] || { say "FAILED: a --network none pod shows eth0"; return 1; }
+}
+
 check_enter_kube_play_pod() {
 	run_ok "$PODENTER" -q -n podman -c web "$KPOD" -- hostname || return 1
 	expect_eq "hostname in $KPOD/web" "$OUT" "$KPOD"
@@ -460,6 +475,7 @@ main() {
 	check list-pods-match-pod-ps check_list_pods_match_pod_ps
 	check inspect-by-pod-name check_inspect_by_pod_name
 	check enter-pod-by-name check_enter_pod_by_name
+	check enter-views-by-pod-name check_enter_views_by_pod_name
 	check enter-kube-play-pod check_enter_kube_play_pod
 	check enter-plain-container-by-name check_enter_plain_container
 	check stopped-stale-pidfile-is-exited check_stopped_stale_pidfile_is_exited
