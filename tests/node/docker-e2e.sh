@@ -42,6 +42,9 @@
 #                           the moved round's into DIR-moved-root, as fixture
 #                           trees (tests/node/capture-docker-fixture.sh)
 #   DOCKER_E2E_SUBNET       the test bridge's /24 (default 10.88.78.0/24)
+#   DOCKER_E2E_RUN=CMD      run CMD (bash -c, at most 600 s) while round 1's
+#                           containers are up, with DOCKER_E2E_POD and
+#                           DOCKER_E2E_APP_PID set: a benchmark, a look around
 #   E2E_CMD_TIMEOUT         seconds for each command (default 30)
 set -euo pipefail
 
@@ -676,6 +679,12 @@ main() {
 		check sniff-by-pod-name check_sniff_by_pod_name
 		if [[ -n ${DOCKER_E2E_CAPTURE:-} ]]; then
 			bash "$NODE_DIR/capture-docker-fixture.sh" "$DOCKER_E2E_CAPTURE" "$WORK" "$DEFAULT_ROOT"
+		fi
+		if [[ -n ${DOCKER_E2E_RUN:-} ]]; then
+			say "docker-e2e: running DOCKER_E2E_RUN"
+			DOCKER_E2E_POD=$POD DOCKER_E2E_APP_PID=$(dk inspect --format '{{.State.Pid}}' "$APP") \
+				timeout --kill-after=5 600 bash -c "$DOCKER_E2E_RUN" ||
+				say "docker-e2e: DOCKER_E2E_RUN exited $?"
 		fi
 	fi
 	stop_dockerd
