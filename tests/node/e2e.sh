@@ -44,8 +44,8 @@ QOS_CGROUP_LINE='^0::'
 if [[ $NODE_OCI_RUNTIME == crun && $(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]]; then
 	QOS_CGROUP_LINE=':memory:'
 fi
+# cri.py and ctr talk to it; podenter is not told (it must find it itself)
 export CRI_SOCKET=$NODE_CONTAINERD_STATE/containerd.sock
-export CONTAINERD_ADDRESS=$CRI_SOCKET
 CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-20}
 ENTER_NS_TYPES=(net pid ipc uts cgroup)
 NODE_BRIDGE=podenter0
@@ -359,7 +359,7 @@ print("uid=%d gid=%d nnp=%s" % (s["process"]["user"]["uid"], s["process"]["user"
 gather_truth() {
 	"${CRI[@]}" pods-json >"$WORK/containers.json"
 	"${CRI[@]}" sandboxes-json >"$WORK/sandboxes.json"
-	ctr -n k8s.io task ls >"$WORK/ctr-tasks.txt"
+	ctr --address "$CRI_SOCKET" -n k8s.io task ls >"$WORK/ctr-tasks.txt"
 }
 
 # truth EXPR: evaluate over the CRI container list (c) and sandbox list (s).
