@@ -79,22 +79,6 @@ t_expect_eq "UDP request/response" \
 t_expect_eq "UDP: 20 clients each get their own answer" \
 	"$(timeout 20 python3 "$PEER" udpclients "$U" 20)" 20
 
-# --- without splice (no pipe could be made): the memory path moves the same
-if t_have_test_hooks; then
-	PODENTER_TEST_PF_NO_SPLICE=1 "$PODENTER" port-forward "pid:$POD" 0:9000 >"$T_TMP/pf2.out" 2>"$T_TMP/pf2.err" &
-	pf2=$!
-	echo "$pf2" >>"$T_TMP/spawned-pids"
-	t_wait_for 100 grep -q "Forwarding from" "$T_TMP/pf2.out"
-	P2=$(sed -nE 's/.*:([0-9]+) -> 9000$/\1/p' "$T_TMP/pf2.out")
-	t_expect_eq "no splice: half-close" "$(timeout 20 python3 "$PEER" half "$P2" 11)" ok
-	t_expect_eq "no splice: 8 MiB intact" "$(timeout 30 python3 "$PEER" half "$P2" 8388608)" ok
-	t_expect_eq "no splice: 100 concurrent" "$(timeout 60 python3 "$PEER" many "$P2" 100)" 100
-	kill -TERM "$pf2"
-	timeout 10 tail --pid="$pf2" -f /dev/null
-else
-	t_pass "no splice: not checked (a build without test hooks)"
-fi
-
 # --- IPv6: a node address that is IPv6 goes to the pod's ::1 ----------------
 # the pod's server on ::1 only at 9002 (TCP) and 9003 (UDP); 127.0.0.1:9002
 # has nothing, so only a pod socket to ::1 is answered
