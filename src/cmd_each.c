@@ -109,6 +109,10 @@ int cli_each(const struct cli_common *co, const struct pe_hostroot *hr,
 	char(*prefixes)[520] = NULL;
 	struct each_ctx x = { .so = so, .hr = hr };
 	struct pe_each_opts eopts = {
+		/* on a terminal, a pod's \r or escape sequence must not
+		 * overwrite another pod's prefix */
+		.escape_controls = { !eo->no_prefix && isatty(STDOUT_FILENO),
+				     !eo->no_prefix && isatty(STDERR_FILENO) },
 		.max_parallel = eo->max_parallel,
 		.timeout_ms = eo->timeout_s * 1000U,
 		.out_fd = STDOUT_FILENO,

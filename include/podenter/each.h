@@ -44,6 +44,10 @@ struct pe_each_job {
 };
 
 struct pe_each_opts {
+	/* Show control characters of the jobs' lines as ^X (cat -v): for a
+	 * terminal, where a pod's \r or escape sequence could otherwise move
+	 * the cursor over another pod's prefix. [0] stdout, [1] stderr. */
+	bool escape_controls[2];
 	unsigned max_parallel; /* 0: PE_EACH_DEFAULT_PARALLEL */
 	unsigned timeout_ms; /* 0: none; else SIGTERM, then SIGKILL after
 				PE_EACH_KILL_GRACE_MS */
@@ -68,12 +72,15 @@ int pe_each_run(const struct pe_each_opts *o, struct pe_each_job *jobs,
  * The line splitter, on its own for tests: data of one stream appended to
  * a pending partial line; every whole line (with its '\n') is written to
  * fd with the prefix before it; a line reaching PE_EACH_LINE_MAX is
- * written as it is. pe_linebuf_finish() writes what is left as a last
- * line with a '\n' added. Both return -1 with errno when a write fails.
+ * written as a line of its own ('\n' added). pe_linebuf_finish() writes
+ * what is left as a last line with a '\n' added. Both return -1 with
+ * errno when a write fails. With escape_controls, bytes below 0x20 but
+ * '\t', and 0x7f, are written as ^X (the line's own '\n' ends it).
  */
 struct pe_linebuf {
 	char *data;
 	size_t len;
+	bool escape_controls;
 };
 
 int pe_linebuf_feed(struct pe_linebuf *lb, const char *prefix, int fd,

@@ -75,12 +75,42 @@ static void out_put(struct outbuf *b, const char *s, size_t n)
 	b->len += n;
 }
 
+/* Bytes of a line, control characters as ^X when asked. */
+static void out_text(struct outbuf *b, const char *s, size_t n, bool escape)
+{
+	size_t start = 0;
+
+	if (!escape) {
+		out_put(b, s, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		char shown[2] = { '^', (char)(ch == 0x7f ? '?' : ch + '@') };
+
+		if ((ch >= 0x20 && ch != 0x7f) || ch == '\t')
+			continue;
+		out_put(b, s + start, i - start);
+		out_put(b, shown, 2);
+		start = i + 1;
+	}
+	out_put(b, s + start, n - start);
+}
+
+/* prefix, a and c (the line's end: its '\n', or one added) */
 static void out_line(struct outbuf *b, const char *prefix, size_t plen,
-		     const char *a, size_t alen, const char *c, size_t clen)
+		     const char *a, size_t alen, const char *c, size_t clen,
+		     bool escape)
 {
 	out_put(b, prefix, plen);
-	out_put(b, a, alen);
-	out_put(b, c, clen);
+	if (clen && c[clen - 1] == '\n') {
+		out_text(b, a, alen, escape);
+		out_text(b, c, clen - 1, escape);
+		out_put(b, "\n", 1);
+		return;
+	}
+	out_text(b, a, alen, escape);
+	out_text(b, c, clen, escape);
 }
 
 static int out_flush(struct outbuf *b, int fd)
@@ -111,7 +141,7 @@ int pe_linebuf_feed(struct pe_linebuf *lb, const char *prefix, int fd,
 		if (nl && lb->len + take <= PE_EACH_LINE_MAX) {
 			/* a whole line: what was pending, then this */
 			out_line(&out, prefix, plen, lb->data ? lb->data : "",
-				 lb->len, data, take);
+				 lb->len, data, take, lb->escape_controls);
 			lb->len = 0;
 			data += take;
 			n -= take;
@@ -130,8 +160,8 @@ int pe_linebuf_feed(struct pe_linebuf *lb, const char *prefix, int fd,
 		n -= take;
 		if (lb->len == PE_EACH_LINE_MAX) {
 			/* too long to wait for its end: a line of its own */
-			out_line(&out, prefix, plen, lb->data, lb->len, "\n",
-				 1);
+			out_line(&out, prefix, plen, lb->data, lb->len, "\n", 1,
+				 lb->escape_controls);
 			lb->len = 0;
 		}
 	}
@@ -145,7 +175,7 @@ int pe_linebuf_finish(struct pe_linebuf *lb, const char *prefix, int fd)
 
 	if (lb->len)
 		out_line(&out, prefix, prefix ? strlen(prefix) : 0, lb->data,
-			 lb->len, "\n", 1);
+			 lb->len, "\n", 1, lb->escape_controls);
 	rc = out_flush(&out, fd);
 	free(lb->data);
 	lb->data = NULL;
@@ -340,6 +370,8 @@ int pe_each_run(const struct pe_each_opts *o, struct pe_each_job *jobs,
 	}
 	for (size_t i = 0; i < njobs; i++) {
 		r[i].fd[0] = r[i].fd[1] = -1;
+		r[i].lb[0].escape_controls = o->escape_controls[0];
+		r[i].lb[1].escape_controls = o->escape_controls[1];
 		jobs[i].state = PE_EACH_NOT_STARTED;
 		jobs[i].status = PE_EXIT_FAILURE;
 	}

@@ -94,6 +94,17 @@ t_expect_match "one pod: 1 pod" "$T_ERR" "^podenter: 1 pod: 1 succeeded, 0 faile
 t_podenter "${P[@]}" web --each --no-prefix -- hostname
 t_expect_eq "--no-prefix: the lines as they are" "$(printf '%s\n' "$T_OUT" | sort | tr '\n' ' ')" \
 	"web-6f7d8-a1 web-6f7d8-b2 web-6f7d8-c3 "
+# a hostile replica's \r and escape sequences: passed on as they are into a
+# pipe, shown as ^M and ^[ on a terminal, where they could otherwise move
+# the cursor over another pod's prefix and pass its lines off as theirs
+t_podenter "${P[@]}" web-6f7d8-a1 --each -- printf 'x\reach-test/web-6f7d8-b2: fine\033[1A\n'
+t_expect_eq "into a pipe: the bytes as they are" "$T_OUT" \
+	"$(printf 'each-test/web-6f7d8-a1: x\reach-test/web-6f7d8-b2: fine\033[1A')"
+T_OUT=$(PODENTER_TOOLBOX="${PODENTER_TOOLBOX:-}" timeout 60 script -qec \
+	"$PODENTER --host-root $node -n each-test web-6f7d8-a1 --each -- printf 'x\\reach-test/web-6f7d8-b2: fine\\033[1A\\n' 2>/dev/null" /dev/null | tr -d '\r')
+t_expect_eq "on a terminal: control characters shown as ^X" "$T_OUT" \
+	"each-test/web-6f7d8-a1: x^Meach-test/web-6f7d8-b2: fine^[[1A"
+
 # stdin is /dev/null for each, the caller's is never read
 T_RC=0
 T_OUT=$(echo secret | "$PODENTER" "${P[@]}" web --each -- sh -c 'cat; echo end' 2>"$T_TMP/err") || T_RC=$?

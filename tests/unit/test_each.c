@@ -99,6 +99,28 @@ static void test_long_line_split(void **state)
 	close(fd);
 }
 
+/* For a terminal: a pod's \r, escape sequences and other controls cannot
+ * move the cursor over another pod's prefix. */
+static void test_controls_escaped(void **state)
+{
+	struct pe_linebuf lb = { .escape_controls = true };
+	int fd = memfile();
+	char *got;
+
+	(void)state;
+	assert_int_equal(pe_linebuf_feed(&lb, "ns/evil: ", fd,
+					 "\rns/good: ok\x1b[1A\tx\x7f\x01\n",
+					 21),
+			 0);
+	assert_int_equal(pe_linebuf_feed(&lb, "ns/evil: ", fd, "tail\r", 5), 0);
+	assert_int_equal(pe_linebuf_finish(&lb, "ns/evil: ", fd), 0);
+	got = contents(fd);
+	assert_string_equal(got, "ns/evil: ^Mns/good: ok^[[1A\tx^?^A\n"
+				 "ns/evil: tail^M\n");
+	free(got);
+	close(fd);
+}
+
 /* ---- the runner, with plain children ------------------------------------ */
 
 struct fake {
@@ -192,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_lines_whole_and_prefixed),
 		cmocka_unit_test(test_no_prefix_and_nothing_pending),
 		cmocka_unit_test(test_long_line_split),
+		cmocka_unit_test(test_controls_escaped),
 		cmocka_unit_test(test_runner_statuses_and_streams),
 		cmocka_unit_test(test_runner_parallel_and_timeout),
 	};
