@@ -43,7 +43,8 @@ nsenter -t "$pod" -n ip route get 127.0.0.1 | grep -q ' dev lo ' ||
 	{ echo "127.0.0.1 is not on the pod's lo" >&2; exit 1; }
 
 "$PODENTER" port-forward -q "pid:$pod" "0:$port" >"$tmp/pf.out" 2>"$tmp/pf.err" &
-pids+=("$!")
+pf=$!
+pids+=("$pf")
 for _ in $(seq 100); do grep -q Forwarding "$tmp/pf.out" && break; sleep 0.05; done
 lport=$(sed -nE 's/^Forwarding from 127\.0\.0\.1:([0-9]+) .*/\1/p' "$tmp/pf.out" | head -1)
 [ -n "$lport" ] || { echo "port-forward did not start: $(cat "$tmp/pf.err")" >&2; exit 1; }
@@ -52,12 +53,17 @@ direct() { nsenter -t "$pod" -n "$tmp/pfbench" "$1" 127.0.0.1 "$port" "$2"; }
 forwarded() { "$tmp/pfbench" "$1" 127.0.0.1 "$lport" "$2"; }
 # median of the runs (alternating, so load changes hit both alike)
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# CPU time (user + system, clock ticks) of a process so far
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+pf_ticks=0
 for mode in up down; do
 	: >"$tmp/$mode.direct"
 	: >"$tmp/$mode.fwd"
 	for _ in $(seq "$repeats"); do
 		direct "$mode" "$mib" >>"$tmp/$mode.direct" || exit 1
+		before=$(ticks "$pf")
 		forwarded "$mode" "$mib" >>"$tmp/$mode.fwd" || exit 1
+		pf_ticks=$((pf_ticks + $(ticks "$pf") - before))
 	done
 done
 : >"$tmp/rtt.direct"
@@ -84,5 +90,7 @@ awk -v d="$down_d" -v f="$down_f" 'BEGIN { printf "| throughput pod -> node | %d
 awk -v d="$mean_d" -v f="$mean_f" 'BEGIN { printf "| 64-byte round trip, mean | %.1f us | %.1f us | +%.1f us | < +100 us |\n", d, f, f - d }'
 awk -v d="$med_d" -v f="$med_f" 'BEGIN { printf "| 64-byte round trip, median | %.1f us | %.1f us | +%.1f us | |\n", d, f, f - d }'
 awk -v d="$p99_d" -v f="$p99_f" 'BEGIN { printf "| 64-byte round trip, p99 | %.1f us | %.1f us | +%.1f us | |\n", d, f, f - d }'
+awk -v t="$pf_ticks" -v hz="$(getconf CLK_TCK)" -v gib="$((mib * repeats * 2))" \
+	'BEGIN { printf "| podenter'"'"'s own CPU per GiB forwarded | | %.2f s | | |\n", t / hz / (gib / 1024) }'
 echo
 echo "$mib MiB per transfer, $trips round trips, median of $repeats runs each (alternating); load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
