@@ -217,6 +217,9 @@ job_child(const struct pe_each_opts *o, size_t i, struct running *r,
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != parent)
 		_exit(PE_EXIT_FAILURE);
+	/* a process group of its own: the terminal's ^C reaches this
+	 * process's parent alone, which passes it on once to every job */
+	(void)setpgid(0, 0);
 	close(sigfd);
 	for (size_t k = 0; k < njobs; k++)
 		for (int s = 0; s < 2; s++)

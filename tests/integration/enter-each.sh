@@ -137,6 +137,11 @@ pe=$!
 t_cleanup "kill -9 $pe"
 t_wait_for 200 test "$(pgrep -fx 'sleep 31.5' | wc -l)" = 3
 t_expect_eq "three sessions running" "$(pgrep -fx 'sleep 31.5' | wc -l)" 3
+# each session in a process group of its own: a terminal's ^C reaches
+# podenter alone, which passes it on once (not twice) to every session
+pe_pgid=$(ps -o pgid= -p "$pe" | tr -d ' ')
+t_expect_eq "sessions outside podenter's process group" \
+	"$(ps -o pgid= --ppid "$pe" | tr -d ' ' | grep -cvx "$pe_pgid")" 3
 kill -TERM "$pe"
 rc=0
 timeout 10 tail --pid="$pe" -f /dev/null || rc=$?
@@ -147,6 +152,42 @@ t_expect_match "SIGTERM: summary says interrupted" "$(cat "$T_TMP/sig.err")" "3 
 t_wait_for 100 test -z "$(pgrep -fx 'sleep 31.5')"
 t_expect_eq "SIGTERM: no command left running" "$(pgrep -fx 'sleep 31.5')" ""
 t_expect_eq "SIGTERM: no podenter process left" "$(pgrep -f -- 'web --each -- sleep 31.5')" ""
+
+# ^C on the terminal: the command in each pod gets one SIGINT (podenter
+# passes it on; the sessions are not in the terminal's process group)
+T_OUT=$(timeout 60 python3 - "$PODENTER" "${P[@]}" <<'PY' 2>&1
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:] + ["web", "--each", "--", "sh", "-c",
+             "n=0; trap 'n=$((n + 1))' INT; echo ready; "
+             "while [ $n -eq 0 ]; do sleep 0.1; done; sleep 1; echo got-INT-$n; exit 7"])
+out = b""
+def read_for(seconds, until=None):
+    global out
+    end = time.time() + seconds
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                return
+            if not d:
+                return
+            out += d
+        if until and out.count(until) >= 3:
+            return
+read_for(20, b"ready")
+os.write(fd, b"\x03")
+read_for(20)
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
+print("status=%d" % os.waitstatus_to_exitcode(status))
+PY
+)
+t_expect_eq "^C: each pod's command got one SIGINT" "$(grep -c ': got-INT-1$' <<<"$T_OUT")" 3
+t_expect_match "^C: podenter exits with their status" "$T_OUT" "status=7"
 
 # bad input: a clear message, 125, nothing started
 t_podenter "${P[@]}" nosuch --each -- true
