@@ -926,6 +926,8 @@ run_under_node_lock() {
 # podenter port-forward (issue 15)
 # shellcheck source=tests/node/portforward-checks.sh
 source "$NODE_DIR/portforward-checks.sh"
+# shellcheck source=tests/node/each-checks.sh
+source "$NODE_DIR/each-checks.sh"
 
 main() {
 	local why
@@ -1001,6 +1003,10 @@ main() {
 	check portforward-http-through-pod-port check_portforward_http_through_pod_port
 	check portforward-pod-localhost-listener check_portforward_pod_localhost_listener
 	check portforward-bad-input-exit-125 check_portforward_bad_input_exit_125
+	check portforward-pod-ipv6-loopback check_portforward_pod_ipv6_loopback
+	check each-every-replica-prefixed check_each_every_replica_prefixed
+	check each-failing-replica-named check_each_failing_replica_named
+	check each-bad-input-exit-125 check_each_bad_input_exit_125
 }
 
 main "$@"
