@@ -90,6 +90,7 @@ static const struct cli_command {
 	{ "inspect", cmd_inspect, usage_inspect },
 	{ "sniff", cmd_sniff, cmd_sniff_usage },
 	{ "port-forward", cmd_portforward, cmd_portforward_usage },
+	{ "copy", cmd_copy, cmd_copy_usage },
 	{ "help", cmd_help, NULL },
 	{ "version", cmd_version, NULL },
 };
@@ -126,6 +127,9 @@ void cli_usage(FILE *out, const char *sub)
 	    "traffic (pcapng)\n"
 	    "  podenter port-forward [OPTIONS] TARGET PORT...   forward node "
 	    "ports to a pod\n"
+	    "  podenter copy    [OPTIONS] POD [-- COMMAND...]   run a copy of "
+	    "a container\n"
+	    "                                                   (crash loops)\n"
 	    "\n"
 	    "TARGET:  POD | NAMESPACE/POD | pid:PID | id:CONTAINER-ID-PREFIX | "
 	    "node\n"

@@ -1,0 +1,716 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * podenter copy (copy.h): the container's definition read and checked. The
+ * mounts are made in copyroot.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "podenter/copy.h"
+#include "syscalls.h"
+
+/* ---- paths ----------------------------------------------------------------
+ */
+
+bool pe_copy_path_ok(const char *path)
+{
+	size_t len;
+
+	if (!path || path[0] != '/')
+		return false;
+	len = strlen(path);
+	if (len > PATH_MAX - 64 || (len > 1 && path[len - 1] == '/'))
+		return false;
+	for (const char *p = path; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch < 0x20 || ch == 0x7f || ch == ',' || ch == ':' ||
+		    ch == '\\')
+			return false;
+	}
+	/* each component: not empty, not "." nor ".." */
+	for (const char *p = path; *p;) {
+		const char *c = p + 1, *end = strchr(c, '/');
+		size_t n = end ? (size_t)(end - c) : strlen(c);
+
+		if (len == 1)
+			break; /* "/" itself */
+		if (n == 0 || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		p = c + n;
+	}
+	return true;
+}
+
+/* Does path lie strictly below dir (both clean)? */
+static bool path_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1];
+}
+
+/* A single path component of letters, digits, '-', '_' and '.' (ids, UIDs). */
+static bool plain_name(const char *s)
+{
+	if (!s || !*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+		      *s == '.'))
+			return false;
+	return true;
+}
+
+enum pe_copy_source_class pe_copy_classify_source(const char *source,
+						  const char *pod_uid,
+						  const char *sandbox_id)
+{
+	char dir[PATH_MAX];
+
+	if (!pe_copy_path_ok(source))
+		return PE_COPY_SRC_OTHER;
+	if (plain_name(pod_uid)) {
+		snprintf(dir, sizeof(dir), "%s/%s", PE_COPY_KUBELET_PODS,
+			 pod_uid);
+		if (path_below(source, dir))
+			return PE_COPY_SRC_POD;
+	}
+	if (plain_name(sandbox_id)) {
+		snprintf(dir, sizeof(dir), "%s/%s/%s", PE_COPY_CONTAINERD_ROOT,
+			 PE_COPY_CRI_SANDBOXES, sandbox_id);
+		if (path_below(source, dir))
+			return PE_COPY_SRC_RUNTIME;
+		snprintf(dir, sizeof(dir), "%s/%s/%s", PE_COPY_CONTAINERD_STATE,
+			 PE_COPY_CRI_SANDBOXES, sandbox_id);
+		if (path_below(source, dir))
+			return PE_COPY_SRC_RUNTIME;
+	}
+	return PE_COPY_SRC_OTHER;
+}
+
+/* A layer: <containerd root>/io.containerd.snapshotter.v1.overlayfs/
+ * snapshots/<digits>/fs, given relative to the host root or absolute. The
+ * clean absolute form goes to *abs. */
+static bool layer_ok(const char *given, char *abs, size_t size)
+{
+	char dir[PATH_MAX];
+	const char *rest;
+	size_t n;
+
+	if (!given)
+		return false;
+	if ((size_t)snprintf(abs, size, "%s%s", given[0] == '/' ? "" : "/",
+			     given) >= size ||
+	    !pe_copy_path_ok(abs))
+		return false;
+	snprintf(dir, sizeof(dir), "%s/%s/", PE_COPY_CONTAINERD_ROOT,
+		 PE_COPY_OVERLAY_SNAPSHOTS);
+	if (strncmp(abs, dir, strlen(dir)) != 0)
+		return false;
+	rest = abs + strlen(dir);
+	n = strspn(rest, "0123456789");
+	return n > 0 && strcmp(rest + n, "/fs") == 0;
+}
+
+/* ---- the spec -------------------------------------------------------------
+ */
+
+static struct json_object *get(struct json_object *o, const char *key,
+			       enum json_type type)
+{
+	struct json_object *v = NULL;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+/* A JSON string with no NUL inside, or NULL. */
+static const char *str_of(struct json_object *v)
+{
+	const char *s;
+
+	if (!v || !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
+}
+
+static int dup_to(char **dst, const char *s, struct pe_error *err)
+{
+	*dst = strdup(s);
+	return *dst ? 0 : pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copy");
+}
+
+static bool has_option(struct json_object *opts, const char *name)
+{
+	size_t n = opts ? json_object_array_length(opts) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *s = str_of(json_object_array_get_idx(opts, i));
+
+		if (s && strcmp(s, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* What the session provides itself, whatever the spec mounts there. */
+static bool session_owned(const char *dest)
+{
+	static const char *const own[] = { "/proc", "/sys", "/dev" };
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		size_t n = strlen(own[i]);
+
+		if (strncmp(dest, own[i], n) == 0 &&
+		    (dest[n] == '\0' || dest[n] == '/') &&
+		    strcmp(dest, "/dev/shm") != 0 &&
+		    strcmp(dest, "/dev/termination-log") != 0)
+			return true;
+	}
+	return false;
+}
+
+static int parse_mount(struct json_object *m, struct pe_copy_mount *out,
+		       struct pe_error *err)
+{
+	const char *dest = str_of(get(m, "destination", json_type_string));
+	const char *type = str_of(get(m, "type", json_type_string));
+	const char *src = str_of(get(m, "source", json_type_string));
+	struct json_object *opts = get(m, "options", json_type_array);
+	bool bind = (type && strcmp(type, "bind") == 0) ||
+		    has_option(opts, "bind") || has_option(opts, "rbind");
+
+	if (!pe_copy_path_ok(dest))
+		return pe_error_set(err, PE_ERR_PARSE, 0,
+				    "the spec mounts at '%s', not a clean "
+				    "absolute path",
+				    dest ? dest : "(none)");
+	out->readonly = has_option(opts, "ro");
+	if (session_owned(dest)) {
+		out->kind = PE_COPY_MOUNT_SESSION;
+	} else if (bind) {
+		if (!pe_copy_path_ok(src))
+			return pe_error_set(err, PE_ERR_PARSE, 0,
+					    "the spec binds '%s' at %s, not "
+					    "a clean absolute path",
+					    src ? src : "(none)", dest);
+		out->kind = PE_COPY_MOUNT_BIND;
+		if (dup_to(&out->source, src, err) < 0)
+			return -1;
+	} else if (type && strcmp(type, "tmpfs") == 0) {
+		out->kind = PE_COPY_MOUNT_TMPFS;
+	} else {
+		/* mqueue, cgroup, anything else: the session's or nothing */
+		out->kind = PE_COPY_MOUNT_SESSION;
+	}
+	return dup_to(&out->dest, dest, err);
+}
+
+static int parse_process(struct json_object *proc, struct pe_copy_spec *s,
+			 struct pe_error *err)
+{
+	struct json_object *args = get(proc, "args", json_type_array);
+	struct json_object *user = get(proc, "user", json_type_object);
+	struct json_object *gids = get(user, "additionalGids", json_type_array);
+	const char *cwd = str_of(get(proc, "cwd", json_type_string));
+	size_t n = args ? json_object_array_length(args) : 0;
+
+	s->args = calloc(n + 1, sizeof(*s->args));
+	if (!s->args)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copy");
+	for (size_t i = 0; i < n; i++) {
+		const char *a = str_of(json_object_array_get_idx(args, i));
+
+		if (!a)
+			return pe_error_set(err, PE_ERR_PARSE, 0,
+					    "process.args[%zu] is not a "
+					    "string",
+					    i);
+		if (dup_to(&s->args[s->n_args++], a, err) < 0)
+			return -1;
+	}
+	if (cwd && !pe_copy_path_ok(cwd))
+		return pe_error_set(err, PE_ERR_PARSE, 0,
+				    "process.cwd '%s' is not a clean absolute "
+				    "path",
+				    cwd);
+	if (dup_to(&s->cwd, cwd ? cwd : "/", err) < 0)
+		return -1;
+	s->uid =
+	    (unsigned)json_object_get_int64(get(user, "uid", json_type_int));
+	s->gid =
+	    (unsigned)json_object_get_int64(get(user, "gid", json_type_int));
+	n = gids ? json_object_array_length(gids) : 0;
+	if (n > 1024)
+		return pe_error_set(err, PE_ERR_PARSE, 0,
+				    "%zu additional groups", n);
+	s->group_add = calloc(n + 1, sizeof(*s->group_add));
+	if (!s->group_add)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copy");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *g = json_object_array_get_idx(gids, i);
+		int64_t v = json_object_get_int64(g);
+		char num[24];
+
+		if (!json_object_is_type(g, json_type_int) || v < 0 ||
+		    v > 0xfffffffeLL)
+			return pe_error_set(err, PE_ERR_PARSE, 0,
+					    "a bad additional group id");
+		snprintf(num, sizeof(num), "%lld", (long long)v);
+		if (dup_to(&s->group_add[s->n_group_add++], num, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int pe_copy_spec_parse(const char *json, struct pe_copy_spec *s,
+		       struct pe_error *err)
+{
+	struct json_object *root = json_tokener_parse(json), *proc, *mounts;
+	const char *host;
+	size_t n;
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		pe_error_set(err, PE_ERR_PARSE, 0,
+			     "the container's spec is not a JSON object");
+		goto out;
+	}
+	proc = get(root, "process", json_type_object);
+	if (!proc) {
+		pe_error_set(err, PE_ERR_PARSE, 0,
+			     "the container's spec has no process");
+		goto out;
+	}
+	if (parse_process(proc, s, err) < 0)
+		goto out;
+	host = str_of(get(root, "hostname", json_type_string));
+	if (host && dup_to(&s->hostname, host, err) < 0)
+		goto out;
+	s->root_readonly =
+	    json_object_get_boolean(get(get(root, "root", json_type_object),
+					"readonly", json_type_boolean));
+	mounts = get(root, "mounts", json_type_array);
+	n = mounts ? json_object_array_length(mounts) : 0;
+	if (n > 4096) {
+		pe_error_set(err, PE_ERR_PARSE, 0, "%zu mounts", n);
+		goto out;
+	}
+	s->mounts = calloc(n ? n : 1, sizeof(*s->mounts));
+	if (!s->mounts) {
+		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copy");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *m = json_object_array_get_idx(mounts, i);
+
+		if (!json_object_is_type(m, json_type_object)) {
+			pe_error_set(err, PE_ERR_PARSE, 0,
+				     "mounts[%zu] is not an object", i);
+			goto out;
+		}
+		if (parse_mount(m, &s->mounts[s->n_mounts], err) < 0)
+			goto out;
+		s->n_mounts++;
+	}
+	rc = 0;
+out:
+	json_object_put(root);
+	if (rc < 0)
+		pe_copy_spec_clear(s);
+	return rc;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void pe_copy_spec_clear(struct pe_copy_spec *s)
+{
+	free_strv(s->args, s->n_args);
+	free_strv(s->group_add, s->n_group_add);
+	free(s->cwd);
+	free(s->hostname);
+	for (size_t i = 0; s->mounts && i < s->n_mounts; i++) {
+		free(s->mounts[i].dest);
+		free(s->mounts[i].source);
+	}
+	free(s->mounts);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- the definition -------------------------------------------------------
+ */
+
+int pe_copy_prepare(struct pe_copy *cp, struct pe_error *err)
+{
+	char abs[PATH_MAX];
+
+	if (!cp->def.spec_json)
+		return pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+				    "no spec of container %s was found",
+				    cp->def.id ? cp->def.id : "?");
+	if (!cp->def.n_lowerdirs)
+		return pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+				    "no image layers of container %s were "
+				    "found",
+				    cp->def.id ? cp->def.id : "?");
+	for (size_t i = 0; i < cp->def.n_lowerdirs; i++)
+		if (!layer_ok(cp->def.lowerdirs[i], abs, sizeof(abs)))
+			return pe_error_set(
+			    err, PE_ERR_PARSE, 0,
+			    "image layer '%s' is not a "
+			    "snapshot directory of containerd's "
+			    "overlay snapshotter",
+			    cp->def.lowerdirs[i]);
+	if (cp->last_run && !cp->def.upperdir) {
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+			     "the last run's writable layer of container %s "
+			     "is gone",
+			     cp->def.id ? cp->def.id : "?");
+		pe_error_hint(err, "the runtime removed it (the container was "
+				   "garbage-collected); copy without "
+				   "--last-run");
+		return -1;
+	}
+	if (cp->last_run && !layer_ok(cp->def.upperdir, abs, sizeof(abs)))
+		return pe_error_set(err, PE_ERR_PARSE, 0,
+				    "the writable layer '%s' is not a "
+				    "snapshot directory of containerd's "
+				    "overlay snapshotter",
+				    cp->def.upperdir);
+	return pe_copy_spec_parse(cp->def.spec_json, &cp->spec, err);
+}
+
+void pe_copy_clear(struct pe_copy *cp)
+{
+	pe_recovered_container_clear(&cp->def);
+	pe_copy_spec_clear(&cp->spec);
+}
+
+/* Split "a:b:c" (overlay's lowerdir) into a malloc'd vector. */
+static int split_layers(const char *s, size_t len, char ***out, size_t *n)
+{
+	char *copy = strndup(s, len), *save = NULL;
+	char **v = NULL;
+
+	*n = 0;
+	if (!copy)
+		return -1;
+	for (char *tok = strtok_r(copy, ":", &save); tok;
+	     tok = strtok_r(NULL, ":", &save)) {
+		char **nv = realloc(v, (*n + 2) * sizeof(*v));
+
+		if (!nv)
+			goto fail;
+		v = nv;
+		v[*n] = strdup(tok);
+		if (!v[*n])
+			goto fail;
+		v[++*n] = NULL;
+	}
+	free(copy);
+	*out = v;
+	return 0;
+fail:
+	free(copy);
+	free_strv(v, *n);
+	*n = 0;
+	return -1;
+}
+
+/* The value of key= in a mount's super options (",key=value,"). */
+static const char *option_value(const char *opts, const char *key, size_t *len)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = opts; p && *p;) {
+		if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			p += klen + 1;
+			*len = strcspn(p, ",");
+			return p;
+		}
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+/* The overlay mounted at mountpoint in a mountinfo text: its layers. */
+static int layers_from_mountinfo(char *mountinfo, const char *mountpoint,
+				 struct pe_recovered_container *out,
+				 struct pe_error *err)
+{
+	for (char *line = mountinfo, *next; line && *line; line = next) {
+		char *f[10] = { 0 }, *save = NULL, *tok, *dash;
+		const char *v;
+		size_t len;
+		int i = 0;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		dash = strstr(line, " - ");
+		if (!dash)
+			continue;
+		*dash = '\0';
+		for (tok = strtok_r(line, " ", &save); tok && i < 5;
+		     tok = strtok_r(NULL, " ", &save))
+			f[i++] = tok;
+		if (i < 5 || strcmp(f[4], mountpoint) != 0)
+			continue;
+		/* after " - ": fstype source superoptions */
+		save = NULL;
+		f[5] = strtok_r(dash + 3, " ", &save);
+		f[6] = strtok_r(NULL, " ", &save);
+		f[7] = strtok_r(NULL, " ", &save);
+		if (!f[5] || strcmp(f[5], "overlay") != 0 || !f[7])
+			continue;
+		v = option_value(f[7], "lowerdir", &len);
+		if (!v || split_layers(v, len, &out->lowerdirs,
+				       &out->n_lowerdirs) < 0)
+			break;
+		v = option_value(f[7], "upperdir", &len);
+		if (v && !(out->upperdir = strndup(v, len)))
+			break;
+		return 0;
+	}
+	return pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+			    "no overlay is mounted at %s on the node",
+			    mountpoint);
+}
+
+int pe_copy_def_from_running(const struct pe_hostroot *hr,
+			     const struct pe_container *c,
+			     struct pe_recovered_container *out,
+			     struct pe_error *err)
+{
+	char path[PATH_MAX];
+	char *mountinfo = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->restart_count = out->attempt = -1;
+	if (!c->bundle || c->source != PE_SRC_CONTAINERD_TASK ||
+	    !pe_copy_path_ok(c->bundle))
+		return pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+				    "container %s has no containerd bundle",
+				    c->container_id ? c->container_id : "?");
+	snprintf(path, sizeof(path), "%s/config.json", c->bundle);
+	if (pe_host_read_file(hr, path, PE_COPY_SPEC_MAX, &out->spec_json) < 0)
+		return pe_error_errno(err, "reading %s", path);
+	/* containerd mounts the root in the node's mount namespace, which
+	 * PID 1 of the host root's /proc is in */
+	if (pe_host_read_file(hr, "/proc/1/mountinfo", 1u << 24, &mountinfo) <
+	    0)
+		return pe_error_errno(err, "reading the node's mount table");
+	snprintf(path, sizeof(path), "%s/rootfs", c->bundle);
+	rc = layers_from_mountinfo(mountinfo, path, out, err);
+	free(mountinfo);
+	if (rc < 0)
+		return -1;
+	if ((c->container_id && !(out->id = strdup(c->container_id))) ||
+	    (c->sandbox_id && !(out->sandbox_id = strdup(c->sandbox_id))) ||
+	    (c->log_path && !(out->log_path = strdup(c->log_path))) ||
+	    (c->image && !(out->image = strdup(c->image))) ||
+	    (c->namespace && !(out->namespace = strdup(c->namespace))) ||
+	    (c->pod && !(out->pod = strdup(c->pod))) ||
+	    (c->pod_uid && !(out->pod_uid = strdup(c->pod_uid))) ||
+	    (c->container && !(out->container = strdup(c->container))))
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copy");
+	out->attempt = c->attempt;
+	return 0;
+}
+
+/* ---- the network ----------------------------------------------------------
+ */
+
+int pe_copy_loopback_up(struct pe_error *err)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return pe_error_errno(err, "a socket for the loopback device");
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		close(fd);
+		return pe_error_errno(err, "reading the loopback's flags");
+	}
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) {
+		close(fd);
+		return pe_error_errno(err, "bringing the loopback up");
+	}
+	close(fd);
+	return 0;
+}
+
+/* ---- the last run's log ---------------------------------------------------
+ */
+
+/* One CRI log line "TIME STREAM TAG TEXT": TEXT and whether it is partial
+ * (tag "P"); false for a line of another shape. */
+static bool cri_line(const char *line, size_t len, const char **text,
+		     size_t *tlen, bool *partial)
+{
+	const char *p = line, *end = line + len;
+	int fields = 0;
+	const char *tag = NULL;
+
+	while (p < end && fields < 3) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+
+		if (!sp)
+			return false;
+		if (fields == 2)
+			tag = p;
+		p = sp + 1;
+		fields++;
+	}
+	if (fields < 3 || !tag)
+		return false;
+	*partial = tag[0] == 'P';
+	*text = p;
+	*tlen = (size_t)(end - p);
+	return true;
+}
+
+char *pe_copy_cri_log_text(const char *buf, size_t len, size_t max_lines)
+{
+	size_t cap = len + 2, used = 0, lines = 0;
+	char *text = malloc(cap), *out;
+	const char *p = buf, *end = buf + len;
+	size_t start;
+
+	if (!text)
+		return NULL;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t llen = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *t;
+		size_t tlen;
+		bool partial;
+
+		if (cri_line(p, llen, &t, &tlen, &partial)) {
+			memcpy(text + used, t, tlen);
+			used += tlen;
+			if (!partial)
+				text[used++] = '\n';
+		}
+		p += llen + (nl ? 1 : 0);
+	}
+	if (used && text[used - 1] != '\n')
+		text[used++] = '\n';
+	text[used] = '\0';
+	/* keep the last max_lines lines */
+	start = used;
+	while (start > 0) {
+		if (text[start - 1] == '\n' && start != used &&
+		    ++lines == max_lines)
+			break;
+		start--;
+	}
+	if (max_lines == 0)
+		start = used;
+	out = strdup(text + start);
+	free(text);
+	return out;
+}
+
+int pe_copy_log_tail(const struct pe_hostroot *hr, const char *log_path,
+		     size_t max_lines, char **out, struct pe_error *err)
+{
+	const size_t window = 64 * 1024;
+	char target[PATH_MAX];
+	char *buf;
+	struct stat st;
+	off_t from;
+	ssize_t n;
+	int fd;
+
+	*out = NULL;
+	/* kubelet's /var/log/containers/NAME.log is a link to its file under
+	 * /var/log/pods: followed once, to there only */
+	if (log_path && path_below(log_path, PE_COPY_KUBELET_LOG_LINKS) &&
+	    pe_copy_path_ok(log_path)) {
+		ssize_t len =
+		    pe_host_readlink(hr, log_path, target, sizeof(target) - 1);
+
+		if (len < 0)
+			return pe_error_errno(err, "reading the link %s",
+					      log_path);
+		target[len] = '\0';
+		if (!path_below(target, PE_COPY_KUBELET_LOGS))
+			return pe_error_set(
+			    err, PE_ERR_PARSE, 0, "%s links to %s, outside %s",
+			    log_path, target, PE_COPY_KUBELET_LOGS);
+		log_path = target;
+	}
+	if (!pe_copy_path_ok(log_path))
+		return pe_error_set(err, PE_ERR_PARSE, 0,
+				    "log path '%s' is not a clean absolute "
+				    "path",
+				    log_path ? log_path : "(none)");
+	fd = pe_open_beneath(
+	    hr->dirfd, log_path + 1, O_RDONLY | O_NONBLOCK | O_NOCTTY,
+	    RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return pe_error_errno(err, "opening %s", log_path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
+				    "%s is not a regular file", log_path);
+	}
+	buf = malloc(window + 1);
+	if (!buf) {
+		close(fd);
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copy");
+	}
+	from = st.st_size > (off_t)window ? st.st_size - (off_t)window : 0;
+	n = pread(fd, buf, window, from);
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return pe_error_errno(err, "reading %s", log_path);
+	}
+	{
+		/* a window that starts mid-line: drop that piece */
+		const char *start = buf;
+		size_t len = (size_t)n;
+
+		if (from > 0) {
+			const char *nl = memchr(buf, '\n', len);
+
+			len = nl ? len - (size_t)(nl + 1 - buf) : 0;
+			start = nl ? nl + 1 : buf;
+		}
+		*out = pe_copy_cri_log_text(start, len, max_lines);
+	}
+	free(buf);
+	return *out ? 0 : pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copy");
+}
