@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "podenter/copy.h"
+#include "podenter/testhooks.h"
 #include "syscalls.h"
 #include "viewparts.h"
 
@@ -545,8 +546,11 @@ int pe_copy_enter(const struct pe_copy *cp, const struct pe_hostroot *hr,
 		goto out;
 	}
 	/* 4. and 5. */
-	if (build_root(cp, hostfd, rootfd, tools_dir, note, err) < 0 ||
-	    enter_root(root, cp->spec.root_readonly, err) < 0)
+	if (build_root(cp, hostfd, rootfd, tools_dir, note, err) < 0)
+		goto out;
+	/* (tests: every mount made, the node's root still reachable) */
+	pe_test_pause_at("copy-staged");
+	if (enter_root(root, cp->spec.root_readonly, err) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -337,7 +337,7 @@ ns_of_pid() { readlink "/proc/$1/ns/$2"; }
 
 check_node_pods_as_specified() {
 	local want got
-	want='[["default", "api"], ["default", "crashloop"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
+	want='[["default", "api"], ["default", "crashloop"], ["default", "distroless-crash"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "planter"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["default", "writer"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
 	got=$(truth 'sorted([x["namespace"], "nginx-deployment" if x["pod"].startswith("nginx-deployment-7848d4b86f-") else x["pod"]] for x in s if x["state"] == "ready")')
 	expect_eq "ready sandboxes" "$got" "$want" || return 1
 	got=$(truth 'sorted("%s/%s:%s#%d=%s" % (x["namespace"], x["pod"], x["container"], x["attempt"], x["state"]) for x in c if x["pod"] in ("restarted", "crashloop", "web-6c9f8d7b5-q4x2m"))')
@@ -867,6 +867,9 @@ run_under_node_lock() {
 # podenter port-forward (issue 15)
 # shellcheck source=tests/node/portforward-checks.sh
 source "$NODE_DIR/portforward-checks.sh"
+# podenter copy (issue 14)
+# shellcheck source=tests/node/copy-checks.sh
+source "$NODE_DIR/copy-checks.sh"
 
 main() {
 	local why
@@ -941,6 +944,20 @@ main() {
 	check portforward-http-through-pod-port check_portforward_http_through_pod_port
 	check portforward-pod-localhost-listener check_portforward_pod_localhost_listener
 	check portforward-bad-input-exit-125 check_portforward_bad_input_exit_125
+
+	check node-copy-pods-restart check_node_copy_pods_restart
+	check copy-matches-spec check_copy_matches_spec
+	check copy-last-run check_copy_last_run
+	check copy-shows-last-exit-and-log check_copy_shows_last_exit_and_log
+	check copy-distroless-gets-a-shell check_copy_distroless_gets_a_shell
+	check copy-net-none-and-share-processes check_copy_net_none_and_share_processes
+	check copy-reaches-nothing-of-the-node check_copy_reaches_nothing_of_the_node
+	check copy-hostile-last-run-layer check_copy_hostile_last_run_layer
+	check copy-running-container-beside check_copy_running_container_beside
+	check copy-audit-record check_copy_audit_record
+	check copy-bad-input-exit-125 check_copy_bad_input_exit_125
+	check copy-kill9-leaves-nothing check_copy_kill9_leaves_nothing
+	check copy-frozen-runtime check_copy_frozen_runtime
 }
 
 main "$@"

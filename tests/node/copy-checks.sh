@@ -1,0 +1,181 @@
+# shellcheck shell=bash
+# podenter copy on the real node (sourced by tests/node/e2e.sh; uses its
+# run/expect/truth helpers). The pods are tests/node/pods/copy-crashloop.json:
+#   writer            busybox as 1234:2345 in /www, env and a configMap volume;
+#                     each run writes /tmp/last-run-marker, logs two lines and
+#                     exits 3 (two attempts, both exited)
+#   distroless-crash  the distroless server as 65532, which cannot bind :80
+#   planter           busybox as root: its runs plant a device node in their
+#                     writable layer and delete /www/index.html (a whiteout)
+
+# Every crash-looping pod really ran twice: attempts 0 and 1 exited, each
+# with an id and a log of its own, in the same sandbox.
+check_node_copy_pods_restart() {
+	local got log
+	got=$(truth 'sorted("%s:%s#%d=%s" % (x["pod"], x["container"], x["attempt"], x["state"]) for x in c if x["pod"] in ("writer", "distroless-crash", "planter"))')
+	expect_eq "attempts of the crash loops" "$got" \
+		'["distroless-crash:hello#0=exited", "distroless-crash:hello#1=exited", "planter:app#0=exited", "planter:app#1=exited", "writer:app#0=exited", "writer:app#1=exited"]' || return 1
+	expect_eq "two container ids per pod" \
+		"$(truth 'sorted(len(set(x["container_id"] for x in c if x["pod"] == p)) for p in ("writer", "distroless-crash", "planter"))')" \
+		"[2, 2, 2]" || return 1
+	for log in 0 1; do
+		run_ok cat /var/log/pods/default_writer_*/app/$log.log || return 1
+		expect_contains "log of attempt $log" "$OUT" "fatal: cannot reach the database" || return 1
+	done
+}
+
+copy_matches_spec() {
+	local ip
+	ip=$(truth "sandbox('default', 'writer')['ip']")
+	# shellcheck disable=SC2016 # expanded in the copy
+	podenter copy writer --no-tty -- sh -c 'id -u; id -g; pwd; echo "$COPY_TEST_ENV"; hostname; cat /etc/app-config/app.conf; ip -4 -o addr show eth0' || return 1
+	expect_eq "uid (runAsUser)" "$(sed -n 1p <<<"$OUT")" 1234 || return 1
+	expect_eq "gid (runAsGroup)" "$(sed -n 2p <<<"$OUT")" 2345 || return 1
+	expect_eq "working directory" "$(sed -n 3p <<<"$OUT")" /www || return 1
+	expect_eq "environment" "$(sed -n 4p <<<"$OUT")" from-the-spec || return 1
+	expect_eq "hostname" "$(sed -n 5p <<<"$OUT")" writer || return 1
+	expect_eq "configMap volume" "$(sed -n 6p <<<"$OUT")" "database=db.example:5432" || return 1
+	expect_contains "the pod's IP" "$(sed -n 7p <<<"$OUT")" "inet $ip/"
+}
+
+copy_last_run() {
+	# a plain copy starts from the image: the last run's file is not there
+	run "$PODENTER" copy writer --no-tty -- cat /tmp/last-run-marker
+	((RC != 0)) || { say "FAILED: a plain copy sees the last run's file"; return 1; }
+	podenter copy writer --last-run --no-tty -- cat /tmp/last-run-marker || return 1
+	expect_eq "--last-run sees the last run's file" "$OUT" written-by-the-last-run || return 1
+	# the copy's writes vanish, and never reach the last run's layer
+	podenter copy writer --last-run --no-tty -- sh -c 'echo changed >/tmp/last-run-marker && cat /tmp/last-run-marker' || return 1
+	expect_eq "a write in the copy" "$OUT" changed || return 1
+	podenter copy writer --last-run --no-tty -- cat /tmp/last-run-marker || return 1
+	expect_eq "the last run's layer after a copy wrote" "$OUT" written-by-the-last-run
+}
+
+check_copy_matches_spec() { copy_matches_spec; }
+check_copy_last_run() { copy_last_run; }
+
+check_copy_shows_last_exit_and_log() {
+	podenter copy writer --no-tty -- true || return 1
+	expect_contains "exit code" "$ERR" "last run exited with code 3 (Error)" || return 1
+	expect_contains "restart count" "$ERR" "restart count 1" || return 1
+	expect_contains "log line (stderr)" "$ERR" "| fatal: cannot reach the database" || return 1
+	expect_contains "log line (stdout)" "$ERR" "| attempt starting in /www" || return 1
+	podenter copy writer --print-command || return 1
+	# shellcheck disable=SC2016
+	expect_eq "--print-command" "$OUT" \
+		"sh -c 'echo \"attempt starting in \$PWD\"; echo written-by-the-last-run > /tmp/last-run-marker; echo '\\''fatal: cannot reach the database'\\'' >&2; exit 3'"
+}
+
+copy_while_frozen() {
+	copy_matches_spec && copy_last_run && {
+		podenter copy writer --no-tty -- true &&
+			expect_contains "exit code while frozen" "$ERR" "last run exited with code 3"
+	}
+}
+check_copy_frozen_runtime() { with_frozen_runtime copy_while_frozen; }
+
+check_copy_distroless_gets_a_shell() {
+	run_ok "$PODENTER" copy distroless-crash --no-tty <<<'ls /; id -u' || return 1
+	expect_contains "the image's files" "$OUT" hello-server || return 1
+	expect_contains "its user" "$OUT" 65532 || return 1
+	expect_contains "why it died" "$ERR" "hello-server: bind/listen: Permission denied"
+}
+
+check_copy_net_none_and_share_processes() {
+	podenter copy writer --net none --no-tty -- cat /proc/net/dev || return 1
+	expect_contains "loopback" "$OUT" "lo:" || return 1
+	expect_not_contains "no pod interface with --net none" "$OUT" "eth0" || return 1
+	podenter copy writer --no-tty -- ps -o comm || return 1
+	expect_not_contains "a PID namespace of its own" "$OUT" pause || return 1
+	podenter copy writer --share-processes --no-tty -- ps -o comm || return 1
+	expect_contains "--share-processes sees the sandbox" "$OUT" pause
+}
+
+# The copy reaches nothing of the node's beyond the original's: its mounts
+# are its own layers, the pod's and the runtime's directories of this pod,
+# and the tools; its /proc is of its own PID namespace.
+check_copy_reaches_nothing_of_the_node() {
+	local uid sb line root bad=0
+	uid=$(truth "sandbox('default', 'writer')['pod_uid']")
+	sb=$(truth "sandbox('default', 'writer')['sandbox_id']")
+	podenter copy writer --no-tty -- cat /proc/self/mountinfo || return 1
+	while read -r line; do
+		root=$(awk '{print $4}' <<<"$line")
+		case $root in
+		/ | /null | /fs | /bus | /irq | /sys | /sysrq-trigger) ;;
+		/var/lib/kubelet/pods/"$uid"/*) ;;
+		/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/"$sb"/*) ;;
+		/run/containerd/io.containerd.grpc.v1.cri/sandboxes/"$sb"/*) ;;
+		"$PODENTER_TOOLBOX") ;;
+		*)
+			say "FAILED: the copy reaches $root: $line"
+			bad=1
+			;;
+		esac
+	done <<<"$OUT"
+	podenter copy writer --no-tty -- sh -c 'ls /proc | grep -c "^[0-9]"' || return 1
+	((OUT <= 4)) || { say "FAILED: the copy sees $OUT processes"; bad=1; }
+	return "$bad"
+}
+
+# A pod's last run planted a device node and deleted a file: the copy
+# honours the deletion and cannot use the node (nodev), as root.
+check_copy_hostile_last_run_layer() {
+	run "$PODENTER" copy planter --last-run --no-tty -- sh -c 'ls /tmp; echo x >/tmp/planted-null && echo WROTE-THROUGH-THE-DEVICE; ls /www'
+	expect_contains "the planted node is in the layer" "$OUT" planted-null || return 1
+	expect_not_contains "the planted device is usable" "$OUT" WROTE-THROUGH-THE-DEVICE || return 1
+	expect_contains "refused" "$ERR" "Permission denied" || return 1
+	expect_not_contains "the whiteout is honoured" "$OUT" index.html || return 1
+	podenter copy planter --no-tty -- ls /www || return 1
+	expect_contains "a plain copy has the image's file" "$OUT" index.html
+}
+
+check_copy_running_container_beside() {
+	local pid
+	pid=$(pid_of default hello)
+	run_ok "$PODENTER" copy hello --no-tty <<<'ls /hello-server && echo in-the-copy' || return 1
+	expect_contains "a shell beside the running container's files" "$OUT" in-the-copy || return 1
+	expect_contains "said it runs" "$ERR" "it is running; the copy is beside it" || return 1
+	run_ok kill -0 "$pid" || return 1
+	run_ok grep -q hello-server "/proc/$pid/cmdline"
+}
+
+check_copy_audit_record() {
+	local log=$WORK/copy-audit.jsonl
+	podenter copy writer --audit-log "$log" --no-tty -- true || return 1
+	run_ok cat "$log" || return 1
+	expect_contains "view" "$OUT" '"view":"copy"' || return 1
+	expect_contains "container" "$OUT" '"container":"app"'
+}
+
+check_copy_bad_input_exit_125() {
+	local before
+	before=$(sort /proc/self/mountinfo)
+	run "$PODENTER" copy no-such-pod
+	expect_eq "no such pod" "$RC" 125 || return 1
+	expect_contains "message" "$ERR" "no pod default/no-such-pod" || return 1
+	run "$PODENTER" copy -c nosuch writer
+	expect_eq "no such container" "$RC" 125 || return 1
+	run "$PODENTER" copy pid:1
+	expect_eq "not a pod" "$RC" 125 || return 1
+	expect_contains "message" "$ERR" "copy takes a pod" || return 1
+	run "$PODENTER" copy --net bogus writer
+	expect_eq "bad --net" "$RC" 125 || return 1
+	run "$PODENTER" copy --view tools writer
+	expect_eq "an option of enter only" "$RC" 125 || return 1
+	expect_eq "no mount left" "$(sort /proc/self/mountinfo)" "$before"
+}
+
+# kill -9 of podenter at each step: no mount (in a namespace whose "/" is
+# shared, as systemd makes it: a mount podenter failed to keep private would
+# show there), no process, and the last run's layer unchanged.
+check_copy_kill9_leaves_nothing() {
+	local upper id
+	id=$(truth "one('default', 'writer')['container_id']")
+	run_ok ctr -n k8s.io snapshots --snapshotter overlayfs mounts /podenter-e2e-none "$id" || return 1
+	upper=$(grep -o 'upperdir=[^,]*' <<<"$OUT" | cut -d= -f2)
+	[[ -d $upper ]] || { say "FAILED: no upper layer of $id found ($upper)"; return 1; }
+	run_ok timeout 120 unshare --mount --propagation private -- bash -c \
+		'mount --make-rshared / && exec bash "$1" "$2" "$3" "$4"' bash \
+		"$NODE_DIR/copy-kill9.sh" "$PODENTER" writer "$upper"
+}
