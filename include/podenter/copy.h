@@ -158,7 +158,8 @@ int pe_copy_loopback_up(struct pe_error *err);
 /*
  * The last max_lines lines of a CRI log file (kubelet's
  * /var/log/pods/... format: "TIME STREAM P|F TEXT"), as kubectl logs
- * prints them: partial lines joined, each line ending in '\n'. Reads at
+ * prints them: partial lines joined, each line ending in '\n', control
+ * characters but tabs (terminal escapes, NUL) shown as '?'. Reads at
  * most the file's last 64 KiB, beneath the host root, no link followed
  * but kubelet's /var/log/containers link, once, to /var/log/pods.
  * *out is malloc'd ("" when the file is empty); -1 + err when unreadable.

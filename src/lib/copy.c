@@ -617,8 +617,17 @@ char *pe_copy_cri_log_text(const char *buf, size_t len, size_t max_lines)
 		bool partial;
 
 		if (cri_line(p, llen, &t, &tlen, &partial)) {
-			memcpy(text + used, t, tlen);
-			used += tlen;
+			/* the pod wrote this: no byte of it may steer the
+			 * operator's terminal (escape sequences) or cut the
+			 * text short (NUL) */
+			for (size_t i = 0; i < tlen; i++) {
+				unsigned char ch = (unsigned char)t[i];
+
+				text[used++] =
+				    (ch < 0x20 && ch != '\t') || ch == 0x7f
+					? '?'
+					: (char)ch;
+			}
 			if (!partial)
 				text[used++] = '\n';
 		}
