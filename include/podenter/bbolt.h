@@ -56,10 +56,11 @@ uint64_t pe_bolt_txid(const struct pe_bolt *db);
  * Look up key in the bucket named by path (bucket names from the root,
  * depth of them; depth 0 is the root bucket, which holds only buckets).
  * key NULL asks whether the bucket itself exists.
- * Returns 0 and sets *val/*vlen (pointing into the handle's memory, valid
+ * Returns 0 and sets *val and *vlen (pointing into the handle's memory, valid
  * until pe_bolt_close) when found; 1 when the bucket or the key does not
  * exist, or the key names a nested bucket rather than a value (err is not
- * touched); -1 with err on a corrupt file or I/O error. val/vlen may be NULL.
+ * touched); -1 with err on a corrupt file or I/O error. val and vlen may be
+ * NULL.
  */
 int pe_bolt_get(struct pe_bolt *db, const char *const *path, size_t depth,
 		const void *key, size_t klen, const void **val, size_t *vlen,
