@@ -867,6 +867,9 @@ run_under_node_lock() {
 # podenter port-forward (issue 15)
 # shellcheck source=tests/node/portforward-checks.sh
 source "$NODE_DIR/portforward-checks.sh"
+# containers recovered from containerd's files (issue 14)
+# shellcheck source=tests/node/recover-checks.sh
+source "$NODE_DIR/recover-checks.sh"
 
 main() {
 	local why
@@ -941,6 +944,9 @@ main() {
 	check portforward-http-through-pod-port check_portforward_http_through_pod_port
 	check portforward-pod-localhost-listener check_portforward_pod_localhost_listener
 	check portforward-bad-input-exit-125 check_portforward_bad_input_exit_125
+	check recover-matches-containerd check_recover_matches_containerd
+	check recover-running-matches-its-mount check_recover_running_matches_its_mount
+	check recover-frozen-runtime check_recover_frozen_runtime
 }
 
 main "$@"
