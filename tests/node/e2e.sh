@@ -947,6 +947,7 @@ main() {
 	check recover-matches-containerd check_recover_matches_containerd
 	check recover-running-matches-its-mount check_recover_running_matches_its_mount
 	check recover-frozen-runtime check_recover_frozen_runtime
+	check recover-layer-chain check_recover_layer_chain
 }
 
 main "$@"

@@ -27,7 +27,8 @@ recover_matches() {
 	printf '%s\n' "$OUT" >"$d/mounts"
 	run_ok "${CRI[@]}" status-json "$id" || return 1
 	printf '%s\n' "$OUT" >"$d/status.json"
-	truth "[x for x in c if x['container_id'] == '$id'][0]" >"$d/row.json"
+	# CRI's row as it is now (a check may have added pods since gather_truth)
+	"${CRI[@]}" pods-json | jpy "[x for x in d if x['container_id'] == '$id'][0]" >"$d/row.json"
 	run_ok "$PYTHON" "$NODE_DIR/recover-compare.py" "$d/dump.json" "$d/info.json" \
 		"$d/mounts" "$d/status.json" "$d/row.json"
 }
@@ -81,4 +82,24 @@ check_recover_frozen_runtime() {
 		printf '%s' "$OUT" >"$WORK/recover-thawed-$id.json"
 	done
 	with_frozen_runtime recover_while_frozen
+}
+
+# A three-layer image (tests/node/images/layered-image.py), run as a
+# crash-looping pod: the lower layers come top first, as containerd's own
+# overlay mount lists them, and the exit code is the command's.
+check_recover_layer_chain() {
+	local spec=$WORK/layered-pod.json id
+	run_ok "$PYTHON" "$NODE_DIR/images/layered-image.py" "$WORK/layered.tar" || return 1
+	run_ok ctr -n k8s.io images import --snapshotter overlayfs "$WORK/layered.tar" || return 1
+	cat >"$spec" <<'JSON'
+{"kind": "Pod", "metadata": {"name": "layered", "namespace": "recover"},
+ "spec": {"containers": [{"name": "app", "image": "localhost/podenter-recover/layered:1",
+   "command": ["sh", "-c", "cat /layer3; exit 3"], "restarts": 1, "expectExit": true}]}}
+JSON
+	run_ok "${CRI[@]}" apply "$spec" || return 1
+	id=$("${CRI[@]}" pods-json | jpy '[x["container_id"] for x in d if x["pod"] == "layered" and x["attempt"] == 1][0]')
+	recover_matches "$id" || return 1
+	run_ok "$RECOVER_DUMP" "$id" || return 1
+	expect_eq "layers" "$(jpy 'len(d["lowerdirs"])' <<<"$OUT")" 3 || return 1
+	expect_eq "exit of the last run" "$(jpy '[d["exit_code"], d["restart_count"]]' <<<"$OUT")" "[3, 1]"
 }
