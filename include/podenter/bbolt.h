@@ -70,6 +70,8 @@ int pe_bolt_get(struct pe_bolt *db, const char *const *path, size_t depth,
  * Call fn for every key of the bucket named by path, in key order. For a
  * nested bucket is_bucket is true and v/vlen are NULL/0. fn returns 0 to go
  * on; any other value stops the walk and is returned by pe_bolt_foreach.
+ * fn may call pe_bolt_get, and pe_bolt_foreach on a nested bucket (never on
+ * the bucket being walked or its parents: a page seen twice is corruption).
  * Returns 0 after the last key, 1 when the bucket does not exist, -1 with
  * err on a corrupt file or I/O error.
  */

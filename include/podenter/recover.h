@@ -32,7 +32,8 @@ struct pe_recovered_container {
 	char *snapshotter; /* "overlayfs" */
 	char *snapshot_key; /* the container's snapshot (its key in meta.db) */
 	/*
-	 * Image layers, top first, as overlay's lowerdir= wants them; paths
+	 * Image layers, top first, as overlay's lowerdir= wants them (read for
+	 * the overlayfs snapshotter only: with another, none); paths
 	 * relative to the host root, e.g.
 	 * "var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/12/fs".
 	 */

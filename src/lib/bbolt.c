@@ -55,7 +55,7 @@ struct cached_page {
 	uint64_t id;
 	const uint8_t *data;
 	size_t len;
-	unsigned mark;
+	uint64_t mark;
 	bool used;
 };
 
@@ -70,7 +70,7 @@ struct pe_bolt {
 	uint64_t bytes_read;
 	struct cached_page *cache; /* open addressing, power-of-two size */
 	size_t cache_cap, cache_len;
-	unsigned walk_mark;
+	uint64_t walk_mark; /* walks started so far (nested ones too) */
 	char name[512];
 };
 
@@ -485,7 +485,7 @@ int pe_bolt_foreach(struct pe_bolt *db, const char *const *path, size_t depth,
 	const struct cached_page *pg;
 	struct bucket_ref b;
 	int top = 0;
-	unsigned mark;
+	uint64_t mark;
 	int r = bucket_at(db, path, depth, &b, err);
 
 	if (r)
@@ -532,7 +532,9 @@ int pe_bolt_foreach(struct pe_bolt *db, const char *const *path, size_t depth,
 				       n->pgid);
 		if (read_page(db, child, &pg, err))
 			return -1;
-		if (pg->mark == mark)
+		/* marked by this walk, or by a walk fn started inside it
+		 * (a nested bucket): every page belongs to one tree only */
+		if (pg->mark >= mark)
 			return corrupt(db, err,
 				       "reached twice in one walk (a cycle)",
 				       child);

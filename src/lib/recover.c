@@ -549,11 +549,10 @@ static int read_layers(const struct pe_hostroot *hr, struct open_dbs *d,
 	uint64_t id;
 	int kind, r;
 
+	/* other snapshotters keep layers their own way: the definition is
+	 * still recovered, without layers (the caller names the snapshotter) */
 	if (strcmp(c->snapshotter, "overlayfs") != 0)
-		return pe_error_set(err, PE_ERR_UNSUPPORTED, ENOTSUP,
-				    "container %s: snapshotter \"%s\": only "
-				    "overlayfs is read",
-				    c->id, c->snapshotter);
+		return 0;
 	r = get_string(d->meta, mpath, 5, "name", 4096, &name, err);
 	if (r < 0)
 		return pe_error_wrap(err, "%s/%s", d->root, META_DB);

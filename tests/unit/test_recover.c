@@ -312,6 +312,36 @@ static void test_list(void **state)
 	json_object_put(rows);
 }
 
+/* k3s keeps containerd's root under /var/lib/rancher: found without being
+ * told, and the layer paths follow it. */
+static void test_k3s_root(void **state)
+{
+	char dir[] = "/tmp/test_recover_XXXXXX", cmd[512];
+	struct pe_recovered_container c;
+	struct pe_error err = { 0 };
+	struct pe_hostroot k3s;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s/var/lib/rancher/k3s/agent && cp -a "
+		 "%s/var/lib/containerd %s/var/lib/rancher/k3s/agent/",
+		 dir, FX, dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(pe_hostroot_open(&k3s, dir, &err), 0);
+	if (pe_recover_containerd(&k3s, NULL, NULL, CRASHLOOP_0, &c, &err))
+		fail_msg("%s", err.msg);
+	assert_string_equal(c.upperdir,
+			    "var/lib/rancher/k3s/agent/containerd/"
+			    "io.containerd.snapshotter.v1.overlayfs/snapshots/"
+			    "8/fs");
+	assert_true(c.has_exit);
+	pe_recovered_container_clear(&c);
+	pe_hostroot_close(&k3s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_crashloop_by_prefix),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_k3s_root),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
