@@ -53,6 +53,14 @@ void pe_bolt_close(struct pe_bolt *db);
 uint64_t pe_bolt_txid(const struct pe_bolt *db);
 
 /*
+ * Whether what was read so far is still the tree of the meta page chosen at
+ * open: 0 while no transaction committed since (bbolt reuses a tree's
+ * pages only in the transaction after the one that replaced them), 1 when
+ * the caller must reopen and read again, -1 with err on an I/O error.
+ */
+int pe_bolt_unchanged(struct pe_bolt *db, struct pe_error *err);
+
+/*
  * Look up key in the bucket named by path (bucket names from the root,
  * depth of them; depth 0 is the root bucket, which holds only buckets).
  * key NULL asks whether the bucket itself exists.

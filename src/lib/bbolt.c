@@ -631,6 +631,28 @@ static int open_common(struct pe_bolt *db, struct pe_error *err)
 	return 0;
 }
 
+/*
+ * bbolt never writes into the pages of the tree the newest meta names: a
+ * write transaction T+1 writes pages that were free when it began, then the
+ * other meta page. The pages of tree T it replaced are only pending; the
+ * next transaction (T+2) may reuse them as it begins. So what we read of
+ * tree T is intact as long as no transaction committed since we opened.
+ */
+int pe_bolt_unchanged(struct pe_bolt *db, struct pe_error *err)
+{
+	uint8_t p[PAGE_HEADER_SIZE + META_SIZE];
+	uint64_t newest = 0;
+
+	for (uint64_t i = 0; i < 2; i++) {
+		if (read_at(db, p, sizeof(p), i * db->page_size, err))
+			return -1;
+		if (meta_valid(p, i, db->page_size) &&
+		    get64(p + PAGE_HEADER_SIZE + 48) > newest)
+			newest = get64(p + PAGE_HEADER_SIZE + 48);
+	}
+	return newest == db->txid ? 0 : 1;
+}
+
 static struct pe_bolt *bolt_new(const char *name)
 {
 	struct pe_bolt *db = calloc(1, sizeof(*db));

@@ -51,6 +51,7 @@ const char *const pe_containerd_roots[] = {
 #define STATUS_MAX (64u << 10)
 /* overlayfs takes at most 500 lower layers; a longer chain is a loop */
 #define MAX_LAYERS 500
+#define RECOVER_TRIES 3
 #define ID_MAX 76 /* containerd's identifiers.Validate */
 #define ANN "io.kubernetes.cri."
 #define KIND_ACTIVE 2 /* containerd snapshots.KindActive */
@@ -159,6 +160,21 @@ static int dbs_open(const struct pe_hostroot *hr, const char *given,
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s", d->root, META_DB);
 	return open_bolt_file(hr, path, &d->meta, err);
+}
+
+/* A live containerd may have committed twice while we read: then pages we
+ * read may have been reused. -1 with a PE_ERR_STALE error (retried). */
+static int dbs_unchanged(struct open_dbs *d, struct pe_error *err)
+{
+	int r = pe_bolt_unchanged(d->meta, err);
+
+	if (r == 0 && d->overlay)
+		r = pe_bolt_unchanged(d->overlay, err);
+	if (r > 0)
+		return pe_error_set(err, PE_ERR_STALE, EAGAIN,
+				    "containerd's metadata changed while it "
+				    "was read");
+	return r;
 }
 
 static char *dup_bytes(const void *p, size_t n)
@@ -728,6 +744,8 @@ static int recover_once(const struct pe_hostroot *hr, const char *given_root,
 		goto out;
 	if (read_cri_status(hr, d.root, c, err))
 		goto out;
+	if (dbs_unchanged(&d, err))
+		goto out;
 	r = 0;
 	goto out;
 fail_wrap:
@@ -759,8 +777,12 @@ int pe_recover_containerd(const struct pe_hostroot *hr,
 				    "no container id given");
 	pe_error_clear(err);
 	r = recover_once(hr, containerd_root, ns, id, out, err);
-	/* a live containerd may have rewritten pages under us: once more */
-	if (r < 0 && err->kind == PE_ERR_PARSE) {
+	/* a live containerd may have rewritten pages under us: again, from
+	 * its newest meta page */
+	for (int tries = 1;
+	     r < 0 && tries < RECOVER_TRIES &&
+	     (err->kind == PE_ERR_PARSE || err->kind == PE_ERR_STALE);
+	     tries++) {
 		pe_recovered_container_clear(out);
 		pe_error_clear(err);
 		r = recover_once(hr, containerd_root, ns, id, out, err);
@@ -893,10 +915,9 @@ out:
 	return r;
 }
 
-int pe_recover_list_containerd(const struct pe_hostroot *hr,
-			       const char *containerd_root, const char *ns,
-			       struct pe_container_list *out,
-			       struct pe_error *err)
+static int list_once(const struct pe_hostroot *hr, const char *containerd_root,
+		     const char *ns, struct pe_container_list *out,
+		     struct pe_error *err)
 {
 	struct id_list ids = { 0 };
 	struct open_dbs d;
@@ -919,9 +940,33 @@ int pe_recover_list_containerd(const struct pe_hostroot *hr,
 		r = 0;
 	for (size_t i = 0; r == 0 && i < ids.len; i++)
 		r = list_one(&d, ns, ids.ids[i], out, err);
+	if (r == 0)
+		r = dbs_unchanged(&d, err);
 	if (r < 0)
 		pe_error_wrap(err, "%s/%s", d.root, META_DB);
 	free(ids.ids);
 	dbs_close(&d);
 	return r < 0 ? -1 : 0;
+}
+
+int pe_recover_list_containerd(const struct pe_hostroot *hr,
+			       const char *containerd_root, const char *ns,
+			       struct pe_container_list *out,
+			       struct pe_error *err)
+{
+	size_t had = out->len;
+	int r;
+
+	pe_error_clear(err);
+	r = list_once(hr, containerd_root, ns, out, err);
+	for (int tries = 1;
+	     r < 0 && tries < RECOVER_TRIES &&
+	     (err->kind == PE_ERR_PARSE || err->kind == PE_ERR_STALE);
+	     tries++) {
+		while (out->len > had)
+			pe_container_clear(&out->items[--out->len]);
+		pe_error_clear(err);
+		r = list_once(hr, containerd_root, ns, out, err);
+	}
+	return r;
 }

@@ -531,6 +531,48 @@ static void test_bad_root(void **state)
 	free(buf);
 }
 
+static void set_meta_txid(uint8_t *meta, uint64_t txid)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	wr64(meta + 48, txid);
+	for (int i = 0; i < 56; i++) {
+		h ^= meta[i];
+		h *= 0x100000001b3ull;
+	}
+	wr64(meta + 56, h);
+}
+
+/* A commit by the daemon while we read: the caller is told to read again
+ * (bbolt may reuse the pages we read once the next one begins). */
+static void test_unchanged_until_a_commit(void **state)
+{
+	char path[] = "/tmp/test_bbolt_XXXXXX";
+	struct pe_error err = { 0 };
+	size_t size;
+	uint8_t *buf = load(META_DB, &size);
+	int fd = mkstemp(path);
+	struct pe_bolt *db;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, size), (ssize_t)size);
+	db = open_path(path);
+	assert_int_equal(pe_bolt_unchanged(db, &err), 0);
+	/* the daemon commits txid 135 into meta page 1 */
+	set_meta_txid(buf + 4096 + 16, 135);
+	assert_int_equal(pwrite(fd, buf + 4096, 4096, 4096), 4096);
+	assert_int_equal(pe_bolt_unchanged(db, &err), 1);
+	pe_bolt_close(db);
+	db = open_path(path);
+	assert_int_equal(pe_bolt_txid(db), 135);
+	assert_int_equal(pe_bolt_unchanged(db, &err), 0);
+	pe_bolt_close(db);
+	close(fd);
+	unlink(path);
+	free(buf);
+}
+
 static void test_protobuf_reader(void **state)
 {
 	static const uint8_t any[] = { 0x0a, 0x01, 'x', 0x12, 0x02, '{', '}' };
@@ -583,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_damaged_pages),
 		cmocka_unit_test(test_bad_root),
+		cmocka_unit_test(test_unchanged_until_a_commit),
 		cmocka_unit_test(test_protobuf_reader),
 	};
 
