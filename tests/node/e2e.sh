@@ -948,6 +948,7 @@ main() {
 	check recover-running-matches-its-mount check_recover_running_matches_its_mount
 	check recover-frozen-runtime check_recover_frozen_runtime
 	check recover-layer-chain check_recover_layer_chain
+	check recover-while-containerd-writes check_recover_while_containerd_writes
 }
 
 main "$@"

@@ -103,3 +103,30 @@ JSON
 	expect_eq "layers" "$(jpy 'len(d["lowerdirs"])' <<<"$OUT")" 3 || return 1
 	expect_eq "exit of the last run" "$(jpy '[d["exit_code"], d["restart_count"]]' <<<"$OUT")" "[3, 1]"
 }
+
+# containerd committing to meta.db all the while (a label set again and
+# again on another container: one bbolt transaction each): every read is
+# the same, or reads again (pe_bolt_unchanged), never torn or failed.
+check_recover_while_containerd_writes() {
+	local id other first n writer rc=0
+	id=$(truth "one('default', 'crashloop')['container_id']")
+	other=$(truth "one('default', 'restarted')['container_id']")
+	run_ok "$RECOVER_DUMP" "$id" || return 1
+	first=$OUT
+	(
+		for n in $(seq 400); do
+			timeout 5 ctr -n k8s.io containers label "$other" "podenter.test/n=$n" >/dev/null || exit 1
+		done
+	) &
+	writer=$!
+	for n in $(seq 150); do
+		run_ok "$RECOVER_DUMP" "$id" >/dev/null || { rc=1; break; }
+		[[ $OUT == "$first" ]] || { say "FAILED: read $n differs from the first"; rc=1; break; }
+		kill -0 "$writer" 2>/dev/null || break
+	done
+	say "reads done: $n"
+	wait "$writer" || { say "FAILED: the writer (ctr containers label) failed"; rc=1; }
+	run_ok ctr -n k8s.io containers info "$other" || return 1
+	expect_contains "the writer committed" "$OUT" "podenter.test/n" || return 1
+	return "$rc"
+}
