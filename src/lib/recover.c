@@ -352,6 +352,38 @@ struct cpath {
 	const char *p[4];
 };
 
+/* The pod identity from the labels CRI gives the container: 0, or 1 when
+ * they do not name a pod (not made by CRI), -1 with err. */
+static int identity_from_labels(struct pe_bolt *db, const struct cpath *cp,
+				struct identity *id, struct pe_error *err)
+{
+	const char *path[5] = { cp->p[0], cp->p[1], cp->p[2], cp->p[3],
+				"labels" };
+	char *kind = NULL;
+	int r;
+
+	r = get_string(db, path, 5, "io.kubernetes.pod.name", 256, &id->pod,
+		       err);
+	if (r)
+		return r;
+	if (get_string(db, path, 5, "io.cri-containerd.kind", 64, &kind, err) <
+		0 ||
+	    get_string(db, path, 5, "io.kubernetes.pod.namespace", 256,
+		       &id->namespace, err) < 0 ||
+	    get_string(db, path, 5, "io.kubernetes.pod.uid", 256, &id->pod_uid,
+		       err) < 0)
+		r = -1;
+	else
+		r = 0;
+	id->is_sandbox = kind && strcmp(kind, "sandbox") == 0;
+	free(kind);
+	if (r == 0 && !id->is_sandbox &&
+	    get_string(db, path, 5, "io.kubernetes.container.name", 256,
+		       &id->container, err) < 0)
+		r = -1;
+	return r;
+}
+
 static void cpath_init(struct cpath *c, const char *ns, const char *id)
 {
 	c->p[0] = "v1";
@@ -858,16 +890,23 @@ static int list_one(struct open_dbs *d, const char *ns, const char *id,
 	int r;
 
 	cpath_init(&cp, ns, id);
-	r = read_spec(d->meta, &cp, &text, &spec, err);
-	free(text);
+	r = pe_bolt_get(d->meta, cp.p, 4, "spec", 4, NULL, NULL, err);
+	if (r)
+		return r < 0 ? -1 : 0; /* no spec: nothing to run or list */
+	/* CRI's labels name the pod without parsing the spec (a list is
+	 * parsed for every container: 4 KiB of JSON each) */
+	r = identity_from_labels(d->meta, &cp, &ident, err);
+	if (r > 0) {
+		r = read_spec(d->meta, &cp, &text, &spec, err);
+		free(text);
+		if (r == 0)
+			r = identity_from_spec(spec, &ident);
+	}
 	if (r < 0)
-		return -1;
-	if (r > 0)
-		return 0; /* no spec: nothing to run, nothing to list */
+		goto out;
 	r = -1;
-	if (identity_from_spec(spec, &ident) ||
-	    get_string(d->meta, cp.p, 4, "image", 4096, &image, err) < 0 ||
-	    read_cri_meta(d->meta, &cp, &cm, err))
+	if (get_string(d->meta, cp.p, 4, "image", 4096, &image, err) < 0 ||
+	    (!ident.is_sandbox && read_cri_meta(d->meta, &cp, &cm, err)))
 		goto out;
 	rec = pe_list_add(out);
 	if (!rec)
