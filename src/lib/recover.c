@@ -1009,3 +1009,56 @@ int pe_recover_list_containerd(const struct pe_hostroot *hr,
 	}
 	return r;
 }
+
+/* Move src's string into *dst when *dst is empty. */
+static void take_if_empty(char **dst, char **src)
+{
+	if (!*dst) {
+		*dst = *src;
+		*src = NULL;
+	}
+}
+
+int pe_recover_merge_containerd(const struct pe_hostroot *hr,
+				const char *containerd_root, const char *ns,
+				struct pe_container_list *list,
+				struct pe_error *err)
+{
+	struct pe_container_list meta = { 0 };
+
+	if (pe_recover_list_containerd(hr, containerd_root, ns, &meta, err)) {
+		pe_list_free(&meta);
+		return -1;
+	}
+	for (size_t i = 0; i < meta.len; i++) {
+		struct pe_container *m = &meta.items[i];
+		struct pe_container *have =
+		    pe_list_find_id(list, m->container_id);
+		struct pe_container *rec;
+
+		if (have) {
+			take_if_empty(&have->sandbox_id, &m->sandbox_id);
+			take_if_empty(&have->namespace, &m->namespace);
+			take_if_empty(&have->pod, &m->pod);
+			take_if_empty(&have->pod_uid, &m->pod_uid);
+			take_if_empty(&have->container, &m->container);
+			take_if_empty(&have->image, &m->image);
+			take_if_empty(&have->log_path, &m->log_path);
+			if (have->attempt < 0)
+				have->attempt = m->attempt;
+			if (have->runtime == PE_RT_UNKNOWN)
+				have->runtime = PE_RT_CONTAINERD;
+			continue;
+		}
+		rec = pe_list_add(list);
+		if (!rec) {
+			pe_list_free(&meta);
+			return pe_error_errno(err, "merging containerd's "
+						   "containers");
+		}
+		*rec = *m; /* the strings move over */
+		memset(m, 0, sizeof(*m));
+	}
+	pe_list_free(&meta);
+	return 0;
+}

@@ -312,6 +312,36 @@ static void test_list(void **state)
 	json_object_put(rows);
 }
 
+/* Merged into what other sources found: a known record keeps its state and
+ * gains what it lacked; the others are added once. */
+static void test_merge(void **state)
+{
+	struct pe_container_list l = { 0 };
+	struct pe_error err = { 0 };
+	struct pe_container *c = pe_list_add(&l);
+
+	(void)state;
+	assert_non_null(c);
+	c->container_id = strdup(CRASHLOOP_0);
+	c->pod = strdup("from-logs");
+	c->running = false;
+	c->pid = 0;
+	assert_int_equal(pe_recover_merge_containerd(&hr, NULL, NULL, &l, &err),
+			 0);
+	assert_int_equal(l.len, 9);
+	c = pe_list_find_id(&l, CRASHLOOP_0);
+	assert_non_null(c);
+	assert_string_equal(c->pod, "from-logs");
+	assert_string_equal(c->container, "app");
+	assert_non_null(c->sandbox_id);
+	assert_int_equal(c->attempt, 0);
+	assert_int_equal(c->runtime, PE_RT_CONTAINERD);
+	assert_int_equal(pe_recover_merge_containerd(&hr, NULL, NULL, &l, &err),
+			 0);
+	assert_int_equal(l.len, 9);
+	pe_list_free(&l);
+}
+
 /* k3s keeps containerd's root under /var/lib/rancher: found without being
  * told, and the layer paths follow it. */
 static void test_k3s_root(void **state)
@@ -350,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_k3s_root),
+		cmocka_unit_test(test_merge),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
