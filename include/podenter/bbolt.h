@@ -49,6 +49,9 @@ int pe_bolt_open_mem(const void *data, size_t size, const char *name,
 /* NULL is ignored. Invalidates every pointer the handle gave out. */
 void pe_bolt_close(struct pe_bolt *db);
 
+/* The name given at open, for messages. */
+const char *pe_bolt_name(const struct pe_bolt *db);
+
 /* The transaction id of the meta page in use (tests, retry logic). */
 uint64_t pe_bolt_txid(const struct pe_bolt *db);
 

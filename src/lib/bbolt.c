@@ -418,6 +418,20 @@ static int bucket_seek(struct pe_bolt *db, const struct bucket_ref *b,
 	}
 }
 
+/* Prepend "in bucket a/b/c" (names shown up to 64 bytes each). */
+static int wrap_bucket(struct pe_error *err, const char *const *path,
+		       size_t depth)
+{
+	char buf[512];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < depth && used < sizeof(buf); i++)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+					 "%s%.64s", i ? "/" : "", path[i]);
+	return pe_error_wrap(err, "in bucket %s", depth ? buf : "(root)");
+}
+
 /* Follow path from the root bucket. 0 found, 1 absent, -1 error. */
 static int bucket_at(struct pe_bolt *db, const char *const *path, size_t depth,
 		     struct bucket_ref *b, struct pe_error *err)
@@ -437,11 +451,11 @@ static int bucket_at(struct pe_bolt *db, const char *const *path, size_t depth,
 				    strlen(path[i]), &v, &vlen, &lf, err);
 
 		if (r < 0)
-			return pe_error_wrap(err, "bucket \"%s\"", path[i]);
+			return wrap_bucket(err, path, i);
 		if (r > 0 || !(lf & LEAF_FLAG_BUCKET))
 			return 1;
 		if (bucket_from_value(db, v, vlen, b->root, b, err))
-			return pe_error_wrap(err, "bucket \"%s\"", path[i]);
+			return wrap_bucket(err, path, i + 1);
 	}
 	return 0;
 }
@@ -459,6 +473,8 @@ int pe_bolt_get(struct pe_bolt *db, const char *const *path, size_t depth,
 	if (r || !key)
 		return r;
 	r = bucket_seek(db, &b, key, klen, &v, &vl, &lf, err);
+	if (r < 0)
+		return wrap_bucket(err, path, depth);
 	if (r)
 		return r;
 	if (lf & LEAF_FLAG_BUCKET)
@@ -492,7 +508,7 @@ int pe_bolt_foreach(struct pe_bolt *db, const char *const *path, size_t depth,
 		return r;
 	mark = ++db->walk_mark;
 	if (bucket_root_node(db, &b, &stack[0].n, &pg, err))
-		return -1;
+		return wrap_bucket(err, path, depth);
 	if (pg) {
 		/* cache pointers are stable, but not const to us: find the slot
 		 */
@@ -515,7 +531,7 @@ int pe_bolt_foreach(struct pe_bolt *db, const char *const *path, size_t depth,
 		if (n->flags == FLAG_LEAF) {
 			if (node_elem(db, n, i, &k, &kl, &v, &vl, &lf, &child,
 				      err))
-				return -1;
+				return wrap_bucket(err, path, depth);
 			if (lf & LEAF_FLAG_BUCKET)
 				r = fn(k, kl, NULL, 0, true, arg);
 			else
@@ -525,23 +541,25 @@ int pe_bolt_foreach(struct pe_bolt *db, const char *const *path, size_t depth,
 			continue;
 		}
 		if (node_elem(db, n, i, &k, &kl, NULL, NULL, &lf, &child, err))
-			return -1;
-		if (top >= MAX_HEIGHT)
-			return corrupt(db, err,
-				       "a tree deeper than any real one",
-				       n->pgid);
+			return wrap_bucket(err, path, depth);
+		if (top >= MAX_HEIGHT) {
+			corrupt(db, err, "a tree deeper than any real one",
+				n->pgid);
+			return wrap_bucket(err, path, depth);
+		}
 		if (read_page(db, child, &pg, err))
-			return -1;
+			return wrap_bucket(err, path, depth);
 		/* marked by this walk, or by a walk fn started inside it
 		 * (a nested bucket): every page belongs to one tree only */
-		if (pg->mark >= mark)
-			return corrupt(db, err,
-				       "reached twice in one walk (a cycle)",
-				       child);
+		if (pg->mark >= mark) {
+			corrupt(db, err, "reached twice in one walk (a cycle)",
+				child);
+			return wrap_bucket(err, path, depth);
+		}
 		cache_slot(db, child)->mark = mark;
 		top++;
 		if (node_from(db, pg->data, pg->len, child, &stack[top].n, err))
-			return -1;
+			return wrap_bucket(err, path, depth);
 		stack[top].next = 0;
 	}
 	return 0;
@@ -727,6 +745,11 @@ void pe_bolt_close(struct pe_bolt *db)
 	}
 	free(db->cache);
 	free(db);
+}
+
+const char *pe_bolt_name(const struct pe_bolt *db)
+{
+	return db->name;
 }
 
 uint64_t pe_bolt_txid(const struct pe_bolt *db)

@@ -202,9 +202,10 @@ static int get_string(struct pe_bolt *db, const char *const *path, size_t depth,
 		return r;
 	if (vlen > max || memchr(v, '\0', vlen))
 		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
-				    "value \"%s\" of bucket %s: not a string "
-				    "of at most %zu bytes",
-				    key, path[depth - 1], max);
+				    "%s: value \"%s\" of bucket %s: not a "
+				    "string of at most %zu bytes",
+				    pe_bolt_name(db), key, path[depth - 1],
+				    max);
 	*out = dup_bytes(v, vlen);
 	return *out ? 0 : pe_error_errno(err, "%s", key);
 }
@@ -407,16 +408,16 @@ static int read_spec(struct pe_bolt *db, const struct cpath *cp, char **text,
 		return r;
 	if (any_value(v, vlen, &json, &jlen) || jlen > SPEC_MAX)
 		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
-				    "container %s: spec: not a protobuf Any "
-				    "holding at most %u bytes",
-				    cp->p[3], SPEC_MAX);
+				    "%s: container %s: spec: not a protobuf "
+				    "Any holding at most %u bytes",
+				    pe_bolt_name(db), cp->p[3], SPEC_MAX);
 	*parsed = parse_json(json, jlen);
 	if (!*parsed || !json_object_is_type(*parsed, json_type_object)) {
 		json_object_put(*parsed);
 		*parsed = NULL;
 		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
-				    "container %s: spec: not a JSON object",
-				    cp->p[3]);
+				    "%s: container %s: spec: not a JSON object",
+				    pe_bolt_name(db), cp->p[3]);
 	}
 	*text = dup_bytes(json, jlen);
 	if (!*text) {
@@ -463,9 +464,10 @@ static int read_cri_meta(struct pe_bolt *db, const struct cpath *cp,
 		return r < 0 ? -1 : 0;
 	if (any_value(v, vlen, &json, &jlen) || !(o = parse_json(json, jlen)))
 		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
-				    "container %s: extension %s: not an Any "
-				    "holding JSON",
-				    cp->p[3], CRI_METADATA_EXT);
+				    "%s: container %s: extension %s: not an "
+				    "Any holding JSON",
+				    pe_bolt_name(db), cp->p[3],
+				    CRI_METADATA_EXT);
 	if (pe_strdup_into(&m->sandbox_id, json_path_str(o, k_sandbox)) ||
 	    pe_strdup_into(&m->log_path, json_path_str(o, k_log))) {
 		json_object_put(o);
@@ -560,7 +562,8 @@ static int overlay_snapshot(struct pe_bolt *db, const char *name, uint64_t *id,
 		return r;
 	if (!pe_uvarint(v, vlen, id))
 		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
-				    "snapshot %s: id: not a varint", name);
+				    "%s: snapshot %s: id: not a varint",
+				    pe_bolt_name(db), name);
 	r = pe_bolt_get(db, path, 3, "kind", 4, &v, &vlen, err);
 	if (r < 0)
 		return -1;
@@ -603,7 +606,7 @@ static int read_layers(const struct pe_hostroot *hr, struct open_dbs *d,
 		return 0;
 	r = get_string(d->meta, mpath, 5, "name", 4096, &name, err);
 	if (r < 0)
-		return pe_error_wrap(err, "%s/%s", d->root, META_DB);
+		return -1;
 	if (r > 0)
 		return 0; /* the snapshot is gone: no layers to offer */
 	if (!d->overlay) {
@@ -623,9 +626,11 @@ static int read_layers(const struct pe_hostroot *hr, struct open_dbs *d,
 		name = parent;
 		parent = NULL;
 		if (n >= MAX_LAYERS) {
-			r = pe_error_set(err, PE_ERR_PARSE, ELOOP,
-					 "snapshot %s: more than %d parents",
-					 c->snapshot_key, MAX_LAYERS);
+			r = pe_error_set(
+			    err, PE_ERR_PARSE, ELOOP,
+			    "%s: snapshot %s: more than %d parents",
+			    pe_bolt_name(d->overlay), c->snapshot_key,
+			    MAX_LAYERS);
 			break;
 		}
 		r = overlay_snapshot(d->overlay, name, &id, &kind, &parent,
@@ -633,15 +638,13 @@ static int read_layers(const struct pe_hostroot *hr, struct open_dbs *d,
 		if (r > 0)
 			r = pe_error_set(
 			    err, PE_ERR_PARSE, ENOENT,
-			    "snapshot %s: its parent %s is missing",
-			    c->snapshot_key, name);
+			    "%s: snapshot %s: its parent %s is missing",
+			    pe_bolt_name(d->overlay), c->snapshot_key, name);
 		else if (r == 0 && append_layer(c, layer_path(d->root, id)))
 			r = pe_error_errno(err, "snapshot %s", name);
 	}
 	if (r > 0) /* the snapshotter lost it: no layers */
 		r = 0;
-	if (r < 0)
-		pe_error_wrap(err, "%s/%s/metadata.db", d->root, OVERLAY_DIR);
 	free(name);
 	free(parent);
 	return r;
@@ -729,7 +732,8 @@ static int recover_once(const struct pe_hostroot *hr, const char *given_root,
 		goto out;
 	if (!valid_identifier(full, strlen(full))) {
 		pe_error_set(err, PE_ERR_PARSE, EINVAL,
-			     "container key \"%s\" is not an identifier", full);
+			     "%s: container key \"%s\" is not an identifier",
+			     pe_bolt_name(d.meta), full);
 		goto out;
 	}
 	c->id = strdup(full);
@@ -741,7 +745,8 @@ static int recover_once(const struct pe_hostroot *hr, const char *given_root,
 	if (read_spec(d.meta, &cp, &c->spec_json, &spec, err)) {
 		if (err->kind == PE_ERR_NONE)
 			pe_error_set(err, PE_ERR_PARSE, ENOENT,
-				     "container %s has no spec", c->id);
+				     "%s: container %s has no spec",
+				     pe_bolt_name(d.meta), c->id);
 		goto out;
 	}
 	if (identity_from_spec(spec, &ident) ||
@@ -782,8 +787,8 @@ static int recover_once(const struct pe_hostroot *hr, const char *given_root,
 	goto out;
 fail_wrap:
 	if (err->kind == PE_ERR_NONE)
-		pe_error_errno(err, "container %s", full);
-	pe_error_wrap(err, "%s/%s", d.root, META_DB);
+		pe_error_errno(err, "%s: container %s", pe_bolt_name(d.meta),
+			       full);
 out:
 	json_object_put(spec);
 	identity_clear(&ident);
@@ -981,8 +986,6 @@ static int list_once(const struct pe_hostroot *hr, const char *containerd_root,
 		r = list_one(&d, ns, ids.ids[i], out, err);
 	if (r == 0)
 		r = dbs_unchanged(&d, err);
-	if (r < 0)
-		pe_error_wrap(err, "%s/%s", d.root, META_DB);
 	free(ids.ids);
 	dbs_close(&d);
 	return r < 0 ? -1 : 0;

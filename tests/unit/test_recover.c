@@ -7,6 +7,7 @@
  * (the overlay's upperdir and lowerdir), and CRI's ContainerStatus (exit
  * code, reason, log path, restart count) and ListContainers.
  */
+#define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -312,6 +313,56 @@ static void test_list(void **state)
 	json_object_put(rows);
 }
 
+/* A damaged meta.db: the error names the file, the bucket and the page. */
+static void test_damaged_meta_db(void **state)
+{
+	char dir[] = "/tmp/test_recover_XXXXXX", cmd[512], db[256];
+	struct pe_recovered_container c;
+	struct pe_error err = { 0 };
+	struct pe_hostroot bad;
+	unsigned char page[4096];
+	unsigned damaged = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "cp -a %s/var %s/", FX, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(db, sizeof(db),
+		 "%s/var/lib/containerd/io.containerd.metadata.v1.bolt/"
+		 "meta.db",
+		 dir);
+	f = fopen(db, "r+b");
+	assert_non_null(f);
+	/* every leaf page holding a container's keys: element count 0xffff */
+	for (long pg = 2; fseek(f, pg * 4096, SEEK_SET) == 0 &&
+			  fread(page, 1, sizeof(page), f) == sizeof(page);
+	     pg++) {
+		if (page[8] != 2 || page[9] != 0 ||
+		    !memmem(page, sizeof(page), "snapshotKey", 11))
+			continue;
+		page[10] = page[11] = 0xff;
+		assert_int_equal(fseek(f, pg * 4096, SEEK_SET), 0);
+		assert_int_equal(fwrite(page, 1, sizeof(page), f),
+				 sizeof(page));
+		damaged++;
+	}
+	fclose(f);
+	assert_true(damaged > 0);
+	assert_int_equal(pe_hostroot_open(&bad, dir, &err), 0);
+	assert_int_equal(
+	    pe_recover_containerd(&bad, NULL, NULL, CRASHLOOP_0, &c, &err), -1);
+	assert_int_equal(err.kind, PE_ERR_PARSE);
+	assert_non_null(strstr(err.msg, "meta.db"));
+	assert_non_null(
+	    strstr(err.msg, "in bucket v1/k8s.io/containers/" CRASHLOOP_0));
+	assert_non_null(strstr(err.msg, "more elements than the page holds"));
+	assert_null(c.id);
+	pe_hostroot_close(&bad);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Merged into what other sources found: a known record keeps its state and
  * gains what it lacked; the others are added once. */
 static void test_merge(void **state)
@@ -381,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_k3s_root),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_damaged_meta_db),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
