@@ -49,17 +49,29 @@ int pe_bolt_open_mem(const void *data, size_t size, const char *name,
 /* NULL is ignored. Invalidates every pointer the handle gave out. */
 void pe_bolt_close(struct pe_bolt *db);
 
+/* The name given at open, for messages. */
+const char *pe_bolt_name(const struct pe_bolt *db);
+
 /* The transaction id of the meta page in use (tests, retry logic). */
 uint64_t pe_bolt_txid(const struct pe_bolt *db);
+
+/*
+ * Whether what was read so far is still the tree of the meta page chosen at
+ * open: 0 while no transaction committed since (bbolt reuses a tree's
+ * pages only in the transaction after the one that replaced them), 1 when
+ * the caller must reopen and read again, -1 with err on an I/O error.
+ */
+int pe_bolt_unchanged(struct pe_bolt *db, struct pe_error *err);
 
 /*
  * Look up key in the bucket named by path (bucket names from the root,
  * depth of them; depth 0 is the root bucket, which holds only buckets).
  * key NULL asks whether the bucket itself exists.
- * Returns 0 and sets *val/*vlen (pointing into the handle's memory, valid
+ * Returns 0 and sets *val and *vlen (pointing into the handle's memory, valid
  * until pe_bolt_close) when found; 1 when the bucket or the key does not
  * exist, or the key names a nested bucket rather than a value (err is not
- * touched); -1 with err on a corrupt file or I/O error. val/vlen may be NULL.
+ * touched); -1 with err on a corrupt file or I/O error. val and vlen may be
+ * NULL.
  */
 int pe_bolt_get(struct pe_bolt *db, const char *const *path, size_t depth,
 		const void *key, size_t klen, const void **val, size_t *vlen,
@@ -69,6 +81,8 @@ int pe_bolt_get(struct pe_bolt *db, const char *const *path, size_t depth,
  * Call fn for every key of the bucket named by path, in key order. For a
  * nested bucket is_bucket is true and v/vlen are NULL/0. fn returns 0 to go
  * on; any other value stops the walk and is returned by pe_bolt_foreach.
+ * fn may call pe_bolt_get, and pe_bolt_foreach on a nested bucket (never on
+ * the bucket being walked or its parents: a page seen twice is corruption).
  * Returns 0 after the last key, 1 when the bucket does not exist, -1 with
  * err on a corrupt file or I/O error.
  */

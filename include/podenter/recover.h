@@ -32,7 +32,8 @@ struct pe_recovered_container {
 	char *snapshotter; /* "overlayfs" */
 	char *snapshot_key; /* the container's snapshot (its key in meta.db) */
 	/*
-	 * Image layers, top first, as overlay's lowerdir= wants them; paths
+	 * Image layers, top first, as overlay's lowerdir= wants them (read for
+	 * the overlayfs snapshotter only: with another, none); paths
 	 * relative to the host root, e.g.
 	 * "var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/12/fs".
 	 */
@@ -86,5 +87,18 @@ int pe_recover_list_containerd(const struct pe_hostroot *hr,
 			       const char *containerd_root, const char *ns,
 			       struct pe_container_list *out,
 			       struct pe_error *err);
+
+/*
+ * Add to list what meta.db knows and it does not (pe_recover_list_containerd
+ * merged by container id): records for containers no other source saw
+ * (exited, their kubelet logs gone; created, never started), and the empty
+ * fields (sandbox id, names, image, log path, attempt) of those it has. A
+ * record's running state and PID are never touched. For `copy` and
+ * `list --all`, off the live path. Returns 0 (also without a meta.db), -1.
+ */
+int pe_recover_merge_containerd(const struct pe_hostroot *hr,
+				const char *containerd_root, const char *ns,
+				struct pe_container_list *list,
+				struct pe_error *err);
 
 #endif

@@ -55,7 +55,7 @@ struct cached_page {
 	uint64_t id;
 	const uint8_t *data;
 	size_t len;
-	unsigned mark;
+	uint64_t mark;
 	bool used;
 };
 
@@ -70,7 +70,7 @@ struct pe_bolt {
 	uint64_t bytes_read;
 	struct cached_page *cache; /* open addressing, power-of-two size */
 	size_t cache_cap, cache_len;
-	unsigned walk_mark;
+	uint64_t walk_mark; /* walks started so far (nested ones too) */
 	char name[512];
 };
 
@@ -418,6 +418,20 @@ static int bucket_seek(struct pe_bolt *db, const struct bucket_ref *b,
 	}
 }
 
+/* Prepend "in bucket a/b/c" (names shown up to 64 bytes each). */
+static int wrap_bucket(struct pe_error *err, const char *const *path,
+		       size_t depth)
+{
+	char buf[512];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < depth && used < sizeof(buf); i++)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+					 "%s%.64s", i ? "/" : "", path[i]);
+	return pe_error_wrap(err, "in bucket %s", depth ? buf : "(root)");
+}
+
 /* Follow path from the root bucket. 0 found, 1 absent, -1 error. */
 static int bucket_at(struct pe_bolt *db, const char *const *path, size_t depth,
 		     struct bucket_ref *b, struct pe_error *err)
@@ -437,11 +451,11 @@ static int bucket_at(struct pe_bolt *db, const char *const *path, size_t depth,
 				    strlen(path[i]), &v, &vlen, &lf, err);
 
 		if (r < 0)
-			return pe_error_wrap(err, "bucket \"%s\"", path[i]);
+			return wrap_bucket(err, path, i);
 		if (r > 0 || !(lf & LEAF_FLAG_BUCKET))
 			return 1;
 		if (bucket_from_value(db, v, vlen, b->root, b, err))
-			return pe_error_wrap(err, "bucket \"%s\"", path[i]);
+			return wrap_bucket(err, path, i + 1);
 	}
 	return 0;
 }
@@ -459,6 +473,8 @@ int pe_bolt_get(struct pe_bolt *db, const char *const *path, size_t depth,
 	if (r || !key)
 		return r;
 	r = bucket_seek(db, &b, key, klen, &v, &vl, &lf, err);
+	if (r < 0)
+		return wrap_bucket(err, path, depth);
 	if (r)
 		return r;
 	if (lf & LEAF_FLAG_BUCKET)
@@ -485,14 +501,14 @@ int pe_bolt_foreach(struct pe_bolt *db, const char *const *path, size_t depth,
 	const struct cached_page *pg;
 	struct bucket_ref b;
 	int top = 0;
-	unsigned mark;
+	uint64_t mark;
 	int r = bucket_at(db, path, depth, &b, err);
 
 	if (r)
 		return r;
 	mark = ++db->walk_mark;
 	if (bucket_root_node(db, &b, &stack[0].n, &pg, err))
-		return -1;
+		return wrap_bucket(err, path, depth);
 	if (pg) {
 		/* cache pointers are stable, but not const to us: find the slot
 		 */
@@ -515,7 +531,7 @@ int pe_bolt_foreach(struct pe_bolt *db, const char *const *path, size_t depth,
 		if (n->flags == FLAG_LEAF) {
 			if (node_elem(db, n, i, &k, &kl, &v, &vl, &lf, &child,
 				      err))
-				return -1;
+				return wrap_bucket(err, path, depth);
 			if (lf & LEAF_FLAG_BUCKET)
 				r = fn(k, kl, NULL, 0, true, arg);
 			else
@@ -525,21 +541,25 @@ int pe_bolt_foreach(struct pe_bolt *db, const char *const *path, size_t depth,
 			continue;
 		}
 		if (node_elem(db, n, i, &k, &kl, NULL, NULL, &lf, &child, err))
-			return -1;
-		if (top >= MAX_HEIGHT)
-			return corrupt(db, err,
-				       "a tree deeper than any real one",
-				       n->pgid);
+			return wrap_bucket(err, path, depth);
+		if (top >= MAX_HEIGHT) {
+			corrupt(db, err, "a tree deeper than any real one",
+				n->pgid);
+			return wrap_bucket(err, path, depth);
+		}
 		if (read_page(db, child, &pg, err))
-			return -1;
-		if (pg->mark == mark)
-			return corrupt(db, err,
-				       "reached twice in one walk (a cycle)",
-				       child);
+			return wrap_bucket(err, path, depth);
+		/* marked by this walk, or by a walk fn started inside it
+		 * (a nested bucket): every page belongs to one tree only */
+		if (pg->mark >= mark) {
+			corrupt(db, err, "reached twice in one walk (a cycle)",
+				child);
+			return wrap_bucket(err, path, depth);
+		}
 		cache_slot(db, child)->mark = mark;
 		top++;
 		if (node_from(db, pg->data, pg->len, child, &stack[top].n, err))
-			return -1;
+			return wrap_bucket(err, path, depth);
 		stack[top].next = 0;
 	}
 	return 0;
@@ -629,6 +649,28 @@ static int open_common(struct pe_bolt *db, struct pe_error *err)
 	return 0;
 }
 
+/*
+ * bbolt never writes into the pages of the tree the newest meta names: a
+ * write transaction T+1 writes pages that were free when it began, then the
+ * other meta page. The pages of tree T it replaced are only pending; the
+ * next transaction (T+2) may reuse them as it begins. So what we read of
+ * tree T is intact as long as no transaction committed since we opened.
+ */
+int pe_bolt_unchanged(struct pe_bolt *db, struct pe_error *err)
+{
+	uint8_t p[PAGE_HEADER_SIZE + META_SIZE];
+	uint64_t newest = 0;
+
+	for (uint64_t i = 0; i < 2; i++) {
+		if (read_at(db, p, sizeof(p), i * db->page_size, err))
+			return -1;
+		if (meta_valid(p, i, db->page_size) &&
+		    get64(p + PAGE_HEADER_SIZE + 48) > newest)
+			newest = get64(p + PAGE_HEADER_SIZE + 48);
+	}
+	return newest == db->txid ? 0 : 1;
+}
+
 static struct pe_bolt *bolt_new(const char *name)
 {
 	struct pe_bolt *db = calloc(1, sizeof(*db));
@@ -703,6 +745,11 @@ void pe_bolt_close(struct pe_bolt *db)
 	}
 	free(db->cache);
 	free(db);
+}
+
+const char *pe_bolt_name(const struct pe_bolt *db)
+{
+	return db->name;
 }
 
 uint64_t pe_bolt_txid(const struct pe_bolt *db)

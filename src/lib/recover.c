@@ -51,6 +51,7 @@ const char *const pe_containerd_roots[] = {
 #define STATUS_MAX (64u << 10)
 /* overlayfs takes at most 500 lower layers; a longer chain is a loop */
 #define MAX_LAYERS 500
+#define RECOVER_TRIES 3
 #define ID_MAX 76 /* containerd's identifiers.Validate */
 #define ANN "io.kubernetes.cri."
 #define KIND_ACTIVE 2 /* containerd snapshots.KindActive */
@@ -161,6 +162,21 @@ static int dbs_open(const struct pe_hostroot *hr, const char *given,
 	return open_bolt_file(hr, path, &d->meta, err);
 }
 
+/* A live containerd may have committed twice while we read: then pages we
+ * read may have been reused. -1 with a PE_ERR_STALE error (retried). */
+static int dbs_unchanged(struct open_dbs *d, struct pe_error *err)
+{
+	int r = pe_bolt_unchanged(d->meta, err);
+
+	if (r == 0 && d->overlay)
+		r = pe_bolt_unchanged(d->overlay, err);
+	if (r > 0)
+		return pe_error_set(err, PE_ERR_STALE, EAGAIN,
+				    "containerd's metadata changed while it "
+				    "was read");
+	return r;
+}
+
 static char *dup_bytes(const void *p, size_t n)
 {
 	char *s = malloc(n + 1);
@@ -186,9 +202,10 @@ static int get_string(struct pe_bolt *db, const char *const *path, size_t depth,
 		return r;
 	if (vlen > max || memchr(v, '\0', vlen))
 		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
-				    "value \"%s\" of bucket %s: not a string "
-				    "of at most %zu bytes",
-				    key, path[depth - 1], max);
+				    "%s: value \"%s\" of bucket %s: not a "
+				    "string of at most %zu bytes",
+				    pe_bolt_name(db), key, path[depth - 1],
+				    max);
 	*out = dup_bytes(v, vlen);
 	return *out ? 0 : pe_error_errno(err, "%s", key);
 }
@@ -336,6 +353,38 @@ struct cpath {
 	const char *p[4];
 };
 
+/* The pod identity from the labels CRI gives the container: 0, or 1 when
+ * they do not name a pod (not made by CRI), -1 with err. */
+static int identity_from_labels(struct pe_bolt *db, const struct cpath *cp,
+				struct identity *id, struct pe_error *err)
+{
+	const char *path[5] = { cp->p[0], cp->p[1], cp->p[2], cp->p[3],
+				"labels" };
+	char *kind = NULL;
+	int r;
+
+	r = get_string(db, path, 5, "io.kubernetes.pod.name", 256, &id->pod,
+		       err);
+	if (r)
+		return r;
+	if (get_string(db, path, 5, "io.cri-containerd.kind", 64, &kind, err) <
+		0 ||
+	    get_string(db, path, 5, "io.kubernetes.pod.namespace", 256,
+		       &id->namespace, err) < 0 ||
+	    get_string(db, path, 5, "io.kubernetes.pod.uid", 256, &id->pod_uid,
+		       err) < 0)
+		r = -1;
+	else
+		r = 0;
+	id->is_sandbox = kind && strcmp(kind, "sandbox") == 0;
+	free(kind);
+	if (r == 0 && !id->is_sandbox &&
+	    get_string(db, path, 5, "io.kubernetes.container.name", 256,
+		       &id->container, err) < 0)
+		r = -1;
+	return r;
+}
+
 static void cpath_init(struct cpath *c, const char *ns, const char *id)
 {
 	c->p[0] = "v1";
@@ -359,16 +408,16 @@ static int read_spec(struct pe_bolt *db, const struct cpath *cp, char **text,
 		return r;
 	if (any_value(v, vlen, &json, &jlen) || jlen > SPEC_MAX)
 		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
-				    "container %s: spec: not a protobuf Any "
-				    "holding at most %u bytes",
-				    cp->p[3], SPEC_MAX);
+				    "%s: container %s: spec: not a protobuf "
+				    "Any holding at most %u bytes",
+				    pe_bolt_name(db), cp->p[3], SPEC_MAX);
 	*parsed = parse_json(json, jlen);
 	if (!*parsed || !json_object_is_type(*parsed, json_type_object)) {
 		json_object_put(*parsed);
 		*parsed = NULL;
 		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
-				    "container %s: spec: not a JSON object",
-				    cp->p[3]);
+				    "%s: container %s: spec: not a JSON object",
+				    pe_bolt_name(db), cp->p[3]);
 	}
 	*text = dup_bytes(json, jlen);
 	if (!*text) {
@@ -415,9 +464,10 @@ static int read_cri_meta(struct pe_bolt *db, const struct cpath *cp,
 		return r < 0 ? -1 : 0;
 	if (any_value(v, vlen, &json, &jlen) || !(o = parse_json(json, jlen)))
 		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
-				    "container %s: extension %s: not an Any "
-				    "holding JSON",
-				    cp->p[3], CRI_METADATA_EXT);
+				    "%s: container %s: extension %s: not an "
+				    "Any holding JSON",
+				    pe_bolt_name(db), cp->p[3],
+				    CRI_METADATA_EXT);
 	if (pe_strdup_into(&m->sandbox_id, json_path_str(o, k_sandbox)) ||
 	    pe_strdup_into(&m->log_path, json_path_str(o, k_log))) {
 		json_object_put(o);
@@ -512,7 +562,8 @@ static int overlay_snapshot(struct pe_bolt *db, const char *name, uint64_t *id,
 		return r;
 	if (!pe_uvarint(v, vlen, id))
 		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
-				    "snapshot %s: id: not a varint", name);
+				    "%s: snapshot %s: id: not a varint",
+				    pe_bolt_name(db), name);
 	r = pe_bolt_get(db, path, 3, "kind", 4, &v, &vlen, err);
 	if (r < 0)
 		return -1;
@@ -549,14 +600,13 @@ static int read_layers(const struct pe_hostroot *hr, struct open_dbs *d,
 	uint64_t id;
 	int kind, r;
 
+	/* other snapshotters keep layers their own way: the definition is
+	 * still recovered, without layers (the caller names the snapshotter) */
 	if (strcmp(c->snapshotter, "overlayfs") != 0)
-		return pe_error_set(err, PE_ERR_UNSUPPORTED, ENOTSUP,
-				    "container %s: snapshotter \"%s\": only "
-				    "overlayfs is read",
-				    c->id, c->snapshotter);
+		return 0;
 	r = get_string(d->meta, mpath, 5, "name", 4096, &name, err);
 	if (r < 0)
-		return pe_error_wrap(err, "%s/%s", d->root, META_DB);
+		return -1;
 	if (r > 0)
 		return 0; /* the snapshot is gone: no layers to offer */
 	if (!d->overlay) {
@@ -576,9 +626,11 @@ static int read_layers(const struct pe_hostroot *hr, struct open_dbs *d,
 		name = parent;
 		parent = NULL;
 		if (n >= MAX_LAYERS) {
-			r = pe_error_set(err, PE_ERR_PARSE, ELOOP,
-					 "snapshot %s: more than %d parents",
-					 c->snapshot_key, MAX_LAYERS);
+			r = pe_error_set(
+			    err, PE_ERR_PARSE, ELOOP,
+			    "%s: snapshot %s: more than %d parents",
+			    pe_bolt_name(d->overlay), c->snapshot_key,
+			    MAX_LAYERS);
 			break;
 		}
 		r = overlay_snapshot(d->overlay, name, &id, &kind, &parent,
@@ -586,15 +638,13 @@ static int read_layers(const struct pe_hostroot *hr, struct open_dbs *d,
 		if (r > 0)
 			r = pe_error_set(
 			    err, PE_ERR_PARSE, ENOENT,
-			    "snapshot %s: its parent %s is missing",
-			    c->snapshot_key, name);
+			    "%s: snapshot %s: its parent %s is missing",
+			    pe_bolt_name(d->overlay), c->snapshot_key, name);
 		else if (r == 0 && append_layer(c, layer_path(d->root, id)))
 			r = pe_error_errno(err, "snapshot %s", name);
 	}
 	if (r > 0) /* the snapshotter lost it: no layers */
 		r = 0;
-	if (r < 0)
-		pe_error_wrap(err, "%s/%s/metadata.db", d->root, OVERLAY_DIR);
 	free(name);
 	free(parent);
 	return r;
@@ -682,7 +732,8 @@ static int recover_once(const struct pe_hostroot *hr, const char *given_root,
 		goto out;
 	if (!valid_identifier(full, strlen(full))) {
 		pe_error_set(err, PE_ERR_PARSE, EINVAL,
-			     "container key \"%s\" is not an identifier", full);
+			     "%s: container key \"%s\" is not an identifier",
+			     pe_bolt_name(d.meta), full);
 		goto out;
 	}
 	c->id = strdup(full);
@@ -694,7 +745,8 @@ static int recover_once(const struct pe_hostroot *hr, const char *given_root,
 	if (read_spec(d.meta, &cp, &c->spec_json, &spec, err)) {
 		if (err->kind == PE_ERR_NONE)
 			pe_error_set(err, PE_ERR_PARSE, ENOENT,
-				     "container %s has no spec", c->id);
+				     "%s: container %s has no spec",
+				     pe_bolt_name(d.meta), c->id);
 		goto out;
 	}
 	if (identity_from_spec(spec, &ident) ||
@@ -729,12 +781,14 @@ static int recover_once(const struct pe_hostroot *hr, const char *given_root,
 		goto out;
 	if (read_cri_status(hr, d.root, c, err))
 		goto out;
+	if (dbs_unchanged(&d, err))
+		goto out;
 	r = 0;
 	goto out;
 fail_wrap:
 	if (err->kind == PE_ERR_NONE)
-		pe_error_errno(err, "container %s", full);
-	pe_error_wrap(err, "%s/%s", d.root, META_DB);
+		pe_error_errno(err, "%s: container %s", pe_bolt_name(d.meta),
+			       full);
 out:
 	json_object_put(spec);
 	identity_clear(&ident);
@@ -760,8 +814,12 @@ int pe_recover_containerd(const struct pe_hostroot *hr,
 				    "no container id given");
 	pe_error_clear(err);
 	r = recover_once(hr, containerd_root, ns, id, out, err);
-	/* a live containerd may have rewritten pages under us: once more */
-	if (r < 0 && err->kind == PE_ERR_PARSE) {
+	/* a live containerd may have rewritten pages under us: again, from
+	 * its newest meta page */
+	for (int tries = 1;
+	     r < 0 && tries < RECOVER_TRIES &&
+	     (err->kind == PE_ERR_PARSE || err->kind == PE_ERR_STALE);
+	     tries++) {
 		pe_recovered_container_clear(out);
 		pe_error_clear(err);
 		r = recover_once(hr, containerd_root, ns, id, out, err);
@@ -837,16 +895,23 @@ static int list_one(struct open_dbs *d, const char *ns, const char *id,
 	int r;
 
 	cpath_init(&cp, ns, id);
-	r = read_spec(d->meta, &cp, &text, &spec, err);
-	free(text);
+	r = pe_bolt_get(d->meta, cp.p, 4, "spec", 4, NULL, NULL, err);
+	if (r)
+		return r < 0 ? -1 : 0; /* no spec: nothing to run or list */
+	/* CRI's labels name the pod without parsing the spec (a list is
+	 * parsed for every container: 4 KiB of JSON each) */
+	r = identity_from_labels(d->meta, &cp, &ident, err);
+	if (r > 0) {
+		r = read_spec(d->meta, &cp, &text, &spec, err);
+		free(text);
+		if (r == 0)
+			r = identity_from_spec(spec, &ident);
+	}
 	if (r < 0)
-		return -1;
-	if (r > 0)
-		return 0; /* no spec: nothing to run, nothing to list */
+		goto out;
 	r = -1;
-	if (identity_from_spec(spec, &ident) ||
-	    get_string(d->meta, cp.p, 4, "image", 4096, &image, err) < 0 ||
-	    read_cri_meta(d->meta, &cp, &cm, err))
+	if (get_string(d->meta, cp.p, 4, "image", 4096, &image, err) < 0 ||
+	    (!ident.is_sandbox && read_cri_meta(d->meta, &cp, &cm, err)))
 		goto out;
 	rec = pe_list_add(out);
 	if (!rec)
@@ -894,10 +959,9 @@ out:
 	return r;
 }
 
-int pe_recover_list_containerd(const struct pe_hostroot *hr,
-			       const char *containerd_root, const char *ns,
-			       struct pe_container_list *out,
-			       struct pe_error *err)
+static int list_once(const struct pe_hostroot *hr, const char *containerd_root,
+		     const char *ns, struct pe_container_list *out,
+		     struct pe_error *err)
 {
 	struct id_list ids = { 0 };
 	struct open_dbs d;
@@ -920,9 +984,84 @@ int pe_recover_list_containerd(const struct pe_hostroot *hr,
 		r = 0;
 	for (size_t i = 0; r == 0 && i < ids.len; i++)
 		r = list_one(&d, ns, ids.ids[i], out, err);
-	if (r < 0)
-		pe_error_wrap(err, "%s/%s", d.root, META_DB);
+	if (r == 0)
+		r = dbs_unchanged(&d, err);
 	free(ids.ids);
 	dbs_close(&d);
 	return r < 0 ? -1 : 0;
+}
+
+int pe_recover_list_containerd(const struct pe_hostroot *hr,
+			       const char *containerd_root, const char *ns,
+			       struct pe_container_list *out,
+			       struct pe_error *err)
+{
+	size_t had = out->len;
+	int r;
+
+	pe_error_clear(err);
+	r = list_once(hr, containerd_root, ns, out, err);
+	for (int tries = 1;
+	     r < 0 && tries < RECOVER_TRIES &&
+	     (err->kind == PE_ERR_PARSE || err->kind == PE_ERR_STALE);
+	     tries++) {
+		while (out->len > had)
+			pe_container_clear(&out->items[--out->len]);
+		pe_error_clear(err);
+		r = list_once(hr, containerd_root, ns, out, err);
+	}
+	return r;
+}
+
+/* Move src's string into *dst when *dst is empty. */
+static void take_if_empty(char **dst, char **src)
+{
+	if (!*dst) {
+		*dst = *src;
+		*src = NULL;
+	}
+}
+
+int pe_recover_merge_containerd(const struct pe_hostroot *hr,
+				const char *containerd_root, const char *ns,
+				struct pe_container_list *list,
+				struct pe_error *err)
+{
+	struct pe_container_list meta = { 0 };
+
+	if (pe_recover_list_containerd(hr, containerd_root, ns, &meta, err)) {
+		pe_list_free(&meta);
+		return -1;
+	}
+	for (size_t i = 0; i < meta.len; i++) {
+		struct pe_container *m = &meta.items[i];
+		struct pe_container *have =
+		    pe_list_find_id(list, m->container_id);
+		struct pe_container *rec;
+
+		if (have) {
+			take_if_empty(&have->sandbox_id, &m->sandbox_id);
+			take_if_empty(&have->namespace, &m->namespace);
+			take_if_empty(&have->pod, &m->pod);
+			take_if_empty(&have->pod_uid, &m->pod_uid);
+			take_if_empty(&have->container, &m->container);
+			take_if_empty(&have->image, &m->image);
+			take_if_empty(&have->log_path, &m->log_path);
+			if (have->attempt < 0)
+				have->attempt = m->attempt;
+			if (have->runtime == PE_RT_UNKNOWN)
+				have->runtime = PE_RT_CONTAINERD;
+			continue;
+		}
+		rec = pe_list_add(list);
+		if (!rec) {
+			pe_list_free(&meta);
+			return pe_error_errno(err, "merging containerd's "
+						   "containers");
+		}
+		*rec = *m; /* the strings move over */
+		memset(m, 0, sizeof(*m));
+	}
+	pe_list_free(&meta);
+	return 0;
 }

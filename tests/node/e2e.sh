@@ -870,6 +870,9 @@ source "$NODE_DIR/portforward-checks.sh"
 # podenter copy (issue 14)
 # shellcheck source=tests/node/copy-checks.sh
 source "$NODE_DIR/copy-checks.sh"
+# containers recovered from containerd's files (issue 14)
+# shellcheck source=tests/node/recover-checks.sh
+source "$NODE_DIR/recover-checks.sh"
 
 main() {
 	local why
@@ -958,6 +961,11 @@ main() {
 	check copy-bad-input-exit-125 check_copy_bad_input_exit_125
 	check copy-kill9-leaves-nothing check_copy_kill9_leaves_nothing
 	check copy-frozen-runtime check_copy_frozen_runtime
+	check recover-matches-containerd check_recover_matches_containerd
+	check recover-running-matches-its-mount check_recover_running_matches_its_mount
+	check recover-frozen-runtime check_recover_frozen_runtime
+	check recover-layer-chain check_recover_layer_chain
+	check recover-while-containerd-writes check_recover_while_containerd_writes
 }
 
 main "$@"
