@@ -370,16 +370,13 @@ static void show_last_run(const struct copy_opts *o,
 	free(lines);
 }
 
-/* The definition: a running container's bundle and mount table, else
- * recovered from the runtime's files with no daemon (recover.h). */
+/* The definition, recovered from the runtime's files with no daemon, for a
+ * running container as for an exited one (recover.h). */
 static int load_definition(const struct pe_hostroot *hr,
 			   const struct pe_container *c,
 			   struct pe_recovered_container *def,
 			   struct pe_error *err)
 {
-	if (c->pid_state == PE_PID_VERIFIED &&
-	    c->source == PE_SRC_CONTAINERD_TASK)
-		return pe_copy_def_from_running(hr, c, def, err);
 	if (c->runtime != PE_RT_CONTAINERD && c->runtime != PE_RT_UNKNOWN)
 		return pe_error_set(err, PE_ERR_UNSUPPORTED, 0,
 				    "copy reads containerd's files only; "

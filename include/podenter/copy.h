@@ -5,9 +5,9 @@
  * files), as the runtime last started it, beside the pod: for a container
  * that crash-loops, exited, or runs and must not be touched.
  *
- * The definition is one struct (recover.h's pe_recovered_container), filled
- * from a running container's bundle and the node's mount table, or
- * recovered from the runtime's on-disk state with no daemon. Everything in
+ * The definition is one struct (recover.h's pe_recovered_container),
+ * recovered from the runtime's on-disk state with no daemon, for a running
+ * container as for an exited one. Everything in
  * it may have been influenced by a hostile pod (the spec's mount list, the
  * upper layer's symlinks, device nodes and whiteouts), so:
  *   - every layer and every bind source is opened beneath the host root
@@ -113,18 +113,6 @@ struct pe_copy {
 	bool share_processes; /* the pod's PID namespace, else a new one */
 	bool host_paths; /* bind sources outside the pod's dirs, read-only */
 };
-
-/*
- * The definition of a running containerd container: its bundle's
- * config.json, and its root's layers from the node's mount table (the
- * overlay mounted at BUNDLE/rootfs, PID 1's mountinfo under the host
- * root), each layer checked to be a snapshot directory of the overlay
- * snapshotter.
- */
-int pe_copy_def_from_running(const struct pe_hostroot *hr,
-			     const struct pe_container *c,
-			     struct pe_recovered_container *out,
-			     struct pe_error *err);
 
 /*
  * Fill cp->spec from cp->def.spec_json and check the layers: each of
