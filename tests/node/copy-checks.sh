@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # podenter copy on the real node (sourced by tests/node/e2e.sh; uses its
 # run/expect/truth helpers). The pods are tests/node/pods/copy-crashloop.json:
-#   writer            busybox as 1234:2345 in /www, env and a configMap volume;
+#   writer            busybox as 1234:2345 in /www, env, a configMap volume
+#                     and a hostPath one (/node-dir, a scratch node directory);
 #                     each run writes /tmp/last-run-marker, logs two lines and
 #                     exits 3 (two attempts, both exited)
 #   distroless-crash  the distroless server as 65532, which cannot bind :80
@@ -128,6 +129,20 @@ check_copy_hostile_last_run_layer() {
 	expect_not_contains "the whiteout is honoured" "$OUT" index.html || return 1
 	podenter copy planter --no-tty -- ls /www || return 1
 	expect_contains "a plain copy has the image's file" "$OUT" index.html
+}
+
+# A mount from outside the pod's and the runtime's directories (a hostPath,
+# or a spec pointing at the node's files): left out, said on stderr; with
+# --host-paths bound read-only, even for root in the copy.
+check_copy_host_paths() {
+	run "$PODENTER" copy writer --no-tty -- ls /node-dir
+	((RC != 0)) || { say "FAILED: the hostPath is in the copy by default"; return 1; }
+	expect_contains "the note" "$ERR" "skipped the mount of /run/podenter-node/hostpath-canary at /node-dir" || return 1
+	run "$PODENTER" copy writer --host-paths --user 0 --no-tty -- sh -c 'cat /node-dir/canary; touch /node-dir/copy-wrote && echo WROTE-TO-THE-NODE'
+	expect_contains "--host-paths binds it" "$OUT" "a file of the node" || return 1
+	expect_not_contains "read-only" "$OUT" WROTE-TO-THE-NODE || return 1
+	expect_contains "refused" "$ERR" "Read-only file system" || return 1
+	[[ ! -e /run/podenter-node/hostpath-canary/copy-wrote ]] || { say "FAILED: the copy wrote to the node"; return 1; }
 }
 
 check_copy_running_container_beside() {

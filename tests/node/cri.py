@@ -472,9 +472,18 @@ class PodRunner:
 
     @staticmethod
     def prepare_volumes(pod, kubelet_dir):
-        """configMap-like volumes: files written under the pod's kubelet dir."""
+        """configMap-like volumes: files written under the pod's kubelet dir;
+        hostPath volumes: the node path as it is (made when missing, as
+        DirectoryOrCreate does, with a file "canary" in it)."""
         volumes = {}
         for vol in pod["spec"].get("volumes", []):
+            if "hostPath" in vol:
+                path = vol["hostPath"]["path"]
+                if not os.path.exists(path):
+                    make_dirs_remembered(path)
+                    write_file(os.path.join(path, "canary"), "a file of the node\n")
+                volumes[vol["name"]] = path
+                continue
             host = os.path.join(kubelet_dir, "volumes", "kubernetes.io~configmap", vol["name"])
             os.makedirs(host, exist_ok=True)
             for fname, content in vol.get("configMap", {}).get("data", {}).items():
