@@ -116,6 +116,10 @@ check_copy_reaches_nothing_of_the_node() {
 	done <<<"$OUT"
 	podenter copy writer --no-tty -- sh -c 'ls /proc | grep -c "^[0-9]"' || return 1
 	((OUT <= 4)) || { say "FAILED: the copy sees $OUT processes"; bad=1; }
+	# the session's hygiene, as when entering: fds 0-2 only (and the one ls
+	# reads), the profile's no_new_privs and seccomp filter
+	podenter copy writer --no-tty -- sh -c 'ls /proc/self/fd | tr "\n" " "; grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\t\n" "  "' || return 1
+	expect_eq "fds and limits in the copy" "$OUT" "0 1 2 3 NoNewPrivs: 1 Seccomp: 2 " || bad=1
 	return "$bad"
 }
 
