@@ -149,6 +149,24 @@ check_copy_host_paths() {
 	[[ ! -e /run/podenter-node/hostpath-canary/copy-wrote ]] || { say "FAILED: the copy wrote to the node"; return 1; }
 }
 
+# A bind source turned into a symbolic link to another node file (what a
+# pod with write access to kubelet's directory could do): never followed.
+check_copy_bind_source_symlink() {
+	local uid hosts canary=/run/podenter-node/copy-canary rc=0
+	uid=$(truth "sandbox('default', 'writer')['pod_uid']")
+	hosts=/var/lib/kubelet/pods/$uid/etc-hosts
+	echo "a secret of the node" >"$canary"
+	run_ok mv "$hosts" "$hosts.orig" || return 1
+	ln -s "$canary" "$hosts"
+	run "$PODENTER" copy writer --no-tty -- cat /etc/hosts
+	expect_eq "exit status" "$RC" 125 || rc=1
+	expect_not_contains "the link was not followed" "$OUT" "a secret of the node" || rc=1
+	expect_contains "the message" "$ERR" "a symbolic link on the way" || rc=1
+	rm -f "$hosts" "$canary"
+	mv "$hosts.orig" "$hosts"
+	return "$rc"
+}
+
 check_copy_running_container_beside() {
 	local pid
 	pid=$(pid_of default hello)

@@ -957,6 +957,7 @@ main() {
 	check copy-reaches-nothing-of-the-node check_copy_reaches_nothing_of_the_node
 	check copy-hostile-last-run-layer check_copy_hostile_last_run_layer
 	check copy-host-paths check_copy_host_paths
+	check copy-bind-source-symlink check_copy_bind_source_symlink
 	check copy-running-container-beside check_copy_running_container_beside
 	check copy-audit-record check_copy_audit_record
 	check copy-bad-input-exit-125 check_copy_bad_input_exit_125
