@@ -899,7 +899,7 @@ static int list_one(struct open_dbs *d, const char *ns, const char *id,
 		    struct pe_container_list *out, struct pe_error *err)
 {
 	struct identity ident = { 0 };
-	struct cri_meta cm = { 0 };
+	struct cri_meta cm = { .attempt = -1, .restart_count = -1 };
 	struct json_object *spec = NULL;
 	struct pe_container *rec;
 	char *text = NULL, *image = NULL;
