@@ -23,7 +23,7 @@
 
 #define FX FIXTURES "/containerd-meta"
 #define CRASHLOOP_0                                                            \
-	"32c96fcb1ef0b7191a69bd4a8b8075cf323e9dc534ea4905ebdd87ae5e162e4d"
+	"21507440af9d77f3e2e9767af7f2f3f80a21fcbb717abcbed9677652a13891d0"
 
 static struct pe_hostroot hr;
 
@@ -194,7 +194,7 @@ static void test_crashloop_by_prefix(void **state)
 
 	(void)state;
 	assert_int_equal(pe_recover_containerd(&hr, "/var/lib/containerd/",
-					       "k8s.io", "32c96f", &c, &err),
+					       "k8s.io", "215074", &c, &err),
 			 0);
 	assert_string_equal(c.id, CRASHLOOP_0);
 	assert_true(c.has_exit);
@@ -227,7 +227,7 @@ static void test_errors(void **state)
 	assert_null(c.id);
 	/* too short a prefix to guess from */
 	assert_int_equal(
-	    pe_recover_containerd(&hr, NULL, NULL, "32c", &c, &err), -1);
+	    pe_recover_containerd(&hr, NULL, NULL, "215", &c, &err), -1);
 	assert_int_equal(err.kind, PE_ERR_NOT_FOUND);
 	assert_int_equal(
 	    pe_recover_containerd(&hr, NULL, NULL, "../../etc", &c, &err), -1);
