@@ -81,6 +81,8 @@ mapfile -t f < <(find "$fx" \( -name meta.db -o -name metadata.db \) -type f)
 seed fuzz_bbolt "${f[@]}"
 mapfile -t f < <(find "$fx" -name meta.db -type f)
 seed fuzz_recover "${f[@]}"
+mapfile -t f < <(find "$fx" -path '*io.containerd.grpc.v1.cri/containers/*' -name status -type f)
+seed fuzz_cri_status "${f[@]}"
 for d in "$srcdir"/fuzz/seeds/*/; do
 	[ -d "$d" ] || continue
 	mapfile -t f < <(find "$d" -type f)

@@ -89,16 +89,26 @@ int pe_recover_list_containerd(const struct pe_hostroot *hr,
 			       struct pe_error *err);
 
 /*
+ * CRI's status checkpoint (io.containerd.grpc.v1.cri/containers/<id>/status,
+ * JSON) into c's created/started/finished times, has_exit, exit_code and
+ * reason. -1 with errno EINVAL when buf is not a JSON object, ENOMEM.
+ * (What pe_recover_containerd uses; public for the fuzzer and tests.)
+ */
+int pe_recover_parse_cri_status(const char *buf, size_t len,
+				struct pe_recovered_container *c);
+
+/*
  * Add to list what meta.db knows and it does not (pe_recover_list_containerd
  * merged by container id): records for containers no other source saw
- * (exited, their kubelet logs gone; created, never started), and the empty
- * fields (sandbox id, names, image, log path, attempt) of those it has. A
- * record's running state and PID are never touched. For `copy` and
- * `list --all`, off the live path. Returns 0 (also without a meta.db), -1.
+ * (exited, their kubelet logs gone; created, never started) that want
+ * accepts (NULL: all), and the empty fields (sandbox id, names, image, log
+ * path, attempt) of those it has. A record's running state and PID are
+ * never touched. For `copy` and `list --all`, off the live path. Returns 0
+ * (also without a meta.db), -1 with err.
  */
-int pe_recover_merge_containerd(const struct pe_hostroot *hr,
-				const char *containerd_root, const char *ns,
-				struct pe_container_list *list,
-				struct pe_error *err);
+int pe_recover_merge_containerd(
+    const struct pe_hostroot *hr, const char *containerd_root, const char *ns,
+    bool (*want)(const struct pe_container *c, void *arg), void *arg,
+    struct pe_container_list *list, struct pe_error *err);
 
 #endif

@@ -483,38 +483,27 @@ static int read_cri_meta(struct pe_bolt *db, const struct cpath *cp,
 	return 0;
 }
 
-/* CRI's status checkpoint: how the last run ended. Absent is fine. */
-static int read_cri_status(const struct pe_hostroot *hr, const char *root,
-			   struct pe_recovered_container *c,
-			   struct pe_error *err)
+int pe_recover_parse_cri_status(const char *buf, size_t len,
+				struct pe_recovered_container *c)
 {
+	static const char *const k_created[] = { "CreatedAt", NULL };
+	static const char *const k_started[] = { "StartedAt", NULL };
+	static const char *const k_finished[] = { "FinishedAt", NULL };
 	static const char *const k_exit[] = { "ExitCode", NULL };
 	static const char *const k_reason[] = { "Reason", NULL };
-	char path[4400];
-	struct json_object *o;
+	struct json_object *o = parse_json(buf, len);
 	const char *reason;
-	char *buf = NULL;
-	ssize_t n;
+	int r = 0;
 
-	snprintf(path, sizeof(path), "%s/%s/%s/status", root, CRI_CONTAINERS,
-		 c->id);
-	n = pe_host_read_file(hr, path, STATUS_MAX, &buf);
-	if (n < 0)
-		return errno == ENOENT ? 0 : pe_error_errno(err, "%s", path);
-	o = parse_json(buf, (size_t)n);
-	free(buf);
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
-				    "%s: not a JSON object", path);
+		errno = EINVAL;
+		return -1;
 	}
-	c->created_at_ns = json_int_or(
-	    json_path(o, (const char *const[]){ "CreatedAt", NULL }),
-	    c->created_at_ns);
-	c->started_at_ns = json_int_or(
-	    json_path(o, (const char *const[]){ "StartedAt", NULL }), 0);
-	c->finished_at_ns = json_int_or(
-	    json_path(o, (const char *const[]){ "FinishedAt", NULL }), 0);
+	c->created_at_ns =
+	    json_int_or(json_path(o, k_created), c->created_at_ns);
+	c->started_at_ns = json_int_or(json_path(o, k_started), 0);
+	c->finished_at_ns = json_int_or(json_path(o, k_finished), 0);
 	c->has_exit = c->finished_at_ns > 0;
 	if (c->has_exit) {
 		struct json_object *ec = json_path(o, k_exit);
@@ -526,12 +515,36 @@ static int read_cri_status(const struct pe_hostroot *hr, const char *root,
 		/* CRI reports these when the runtime gave no reason */
 		if (!reason || !*reason)
 			reason = c->exit_code == 0 ? "Completed" : "Error";
-		if (pe_strdup_into(&c->reason, reason)) {
-			json_object_put(o);
-			return pe_error_errno(err, "%s", path);
-		}
+		if (pe_strdup_into(&c->reason, reason))
+			r = -1; /* errno ENOMEM */
 	}
 	json_object_put(o);
+	return r;
+}
+
+/* CRI's status checkpoint: how the last run ended. Absent is fine. */
+static int read_cri_status(const struct pe_hostroot *hr, const char *root,
+			   struct pe_recovered_container *c,
+			   struct pe_error *err)
+{
+	char path[4400], shown[8600];
+	char *buf = NULL;
+	ssize_t n;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s/%s/status", root, CRI_CONTAINERS,
+		 c->id);
+	pe_host_display(hr, path, shown, sizeof(shown));
+	n = pe_host_read_file(hr, path, STATUS_MAX, &buf);
+	if (n < 0)
+		return errno == ENOENT ? 0 : pe_error_errno(err, "%s", shown);
+	r = pe_recover_parse_cri_status(buf, (size_t)n, c);
+	free(buf);
+	if (r < 0 && errno == EINVAL)
+		return pe_error_set(err, PE_ERR_PARSE, EINVAL,
+				    "%s: not a JSON object", shown);
+	if (r < 0)
+		return pe_error_errno(err, "%s", shown);
 	return 0;
 }
 
@@ -886,7 +899,7 @@ static int list_one(struct open_dbs *d, const char *ns, const char *id,
 		    struct pe_container_list *out, struct pe_error *err)
 {
 	struct identity ident = { 0 };
-	struct cri_meta cm = { 0 };
+	struct cri_meta cm = { .attempt = -1, .restart_count = -1 };
 	struct json_object *spec = NULL;
 	struct pe_container *rec;
 	char *text = NULL, *image = NULL;
@@ -1022,10 +1035,10 @@ static void take_if_empty(char **dst, char **src)
 	}
 }
 
-int pe_recover_merge_containerd(const struct pe_hostroot *hr,
-				const char *containerd_root, const char *ns,
-				struct pe_container_list *list,
-				struct pe_error *err)
+int pe_recover_merge_containerd(
+    const struct pe_hostroot *hr, const char *containerd_root, const char *ns,
+    bool (*want)(const struct pe_container *c, void *arg), void *arg,
+    struct pe_container_list *list, struct pe_error *err)
 {
 	struct pe_container_list meta = { 0 };
 
@@ -1053,6 +1066,8 @@ int pe_recover_merge_containerd(const struct pe_hostroot *hr,
 				have->runtime = PE_RT_CONTAINERD;
 			continue;
 		}
+		if (want && !want(m, arg))
+			continue;
 		rec = pe_list_add(list);
 		if (!rec) {
 			pe_list_free(&meta);

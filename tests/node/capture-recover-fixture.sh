@@ -1,7 +1,8 @@
 #!/bin/bash
-# Copy containerd's on-disk metadata from a running node (node.sh up) into
-# a fixture tree for recover.c and the bbolt reader, with what containerd
-# itself says about it (the ground truth the unit tests compare against):
+# A fixture node (capture-fixture.sh: bundles, /proc, kubelet's logs, CRI's
+# status files) plus containerd's on-disk metadata, for recover.c and the
+# bbolt reader, with what containerd itself says about it (the ground truth
+# the unit tests compare against):
 #
 #   var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db
 #   var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/metadata.db
@@ -48,7 +49,8 @@ main() {
 	local db f id key
 	db=$ROOT/io.containerd.metadata.v1.bolt/meta.db
 	[[ -f $db ]] || { echo "capture-recover-fixture: no $db: is the node up?" >&2; exit 1; }
-	rm -rf "${DEST:?}/var" "${DEST:?}/expected"
+	bash "$NODE_DIR/capture-fixture.sh" "$DEST"
+	rm -rf "${DEST:?}/expected"
 	mkdir -p "$DEST/expected"
 	for f in "$db" "$ROOT/io.containerd.snapshotter.v1.overlayfs/metadata.db"; do
 		if (($(stat -c %s "$f") > MAX_DB_BYTES)); then
@@ -57,9 +59,6 @@ main() {
 		fi
 		copy_file "$f" "${f#/}"
 		truncate_to_high_water "$DEST/${f#/}"
-	done
-	for f in "$ROOT"/io.containerd.grpc.v1.cri/containers/*/status; do
-		[[ -f $f ]] && copy_file "$f" "${f#/}"
 	done
 	"$PYTHON" "$NODE_DIR/cri.py" pods-json >"$DEST/expected/containers.json"
 	for id in $("${CTR[@]}" containers ls -q); do

@@ -28,8 +28,10 @@
 #define ROOT FX "/var/lib/containerd"
 #define META_DB ROOT "/io.containerd.metadata.v1.bolt/meta.db"
 #define OVERLAY_DB ROOT "/io.containerd.snapshotter.v1.overlayfs/metadata.db"
+/* the meta pages as containerd left them: page 1 the newer */
+#define NEWEST_TXID 133
 #define CRASHLOOP_ID                                                           \
-	"32c96fcb1ef0b7191a69bd4a8b8075cf323e9dc534ea4905ebdd87ae5e162e4d"
+	"21507440af9d77f3e2e9767af7f2f3f80a21fcbb717abcbed9677652a13891d0"
 
 static uint8_t *load(const char *path, size_t *size)
 {
@@ -128,13 +130,13 @@ static const char *jstr(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-/* Both meta pages are valid; the newer (txid 134) wins. */
+/* Both meta pages are valid; the newer wins. */
 static void test_meta_pages(void **state)
 {
 	struct pe_bolt *db = open_path(META_DB);
 
 	(void)state;
-	assert_int_equal(pe_bolt_txid(db), 134);
+	assert_int_equal(pe_bolt_txid(db), NEWEST_TXID);
 	pe_bolt_close(db);
 	db = open_path(OVERLAY_DB);
 	assert_int_equal(pe_bolt_txid(db), 16);
@@ -271,7 +273,7 @@ static void test_reads_past_an_exclusive_lock(void **state)
 	holder = open(path, O_RDONLY | O_CLOEXEC);
 	assert_int_equal(flock(holder, LOCK_EX | LOCK_NB), 0);
 	db = open_path(path);
-	assert_int_equal(pe_bolt_txid(db), 134);
+	assert_int_equal(pe_bolt_txid(db), NEWEST_TXID);
 	pe_bolt_close(db);
 	close(holder);
 	unlink(path);
@@ -398,25 +400,26 @@ static void test_meta_checksums(void **state)
 	size_t size;
 	uint8_t *buf = load(META_DB, &size);
 	uint8_t *m0 = buf + 16, *m1 = buf + 4096 + 16;
+	uint8_t *newer = rd64(m1 + 48) > rd64(m0 + 48) ? m1 : m0;
+	uint8_t *older = newer == m1 ? m0 : m1;
 	struct pe_bolt *db;
 
 	(void)state;
-	/* as containerd left it: meta 0 holds txid 134, meta 1 txid 133 */
-	assert_int_equal(rd64(m0 + 48), 134);
-	assert_int_equal(rd64(m1 + 48), 133);
-	m0[48] ^= 1; /* the newer txid, under the checksum */
+	assert_int_equal(rd64(newer + 48), NEWEST_TXID);
+	assert_int_equal(rd64(older + 48), NEWEST_TXID - 1);
+	newer[48] ^= 1; /* the newer txid, under the checksum */
 	db = open_mem_ok(buf, size);
-	assert_int_equal(pe_bolt_txid(db), 133);
+	assert_int_equal(pe_bolt_txid(db), NEWEST_TXID - 1);
 	pe_bolt_close(db);
-	m1[4] = 3; /* version of the other one */
+	older[4] = 3; /* version of the other one */
 	expect_open_fails(buf, size, "no meta page");
-	m1[4] = 2;
-	m0[48] ^= 1;
-	m1[0] ^= 0xff; /* magic of meta 1: meta 0 still stands */
+	older[4] = 2;
+	newer[48] ^= 1;
+	older[0] ^= 0xff; /* magic of the older: the newer still stands */
 	db = open_mem_ok(buf, size);
-	assert_int_equal(pe_bolt_txid(db), 134);
+	assert_int_equal(pe_bolt_txid(db), NEWEST_TXID);
 	pe_bolt_close(db);
-	m0[56] ^= 1; /* and meta 0's checksum */
+	newer[56] ^= 1; /* and the newer's checksum */
 	expect_open_fails(buf, size, "no meta page");
 	free(buf);
 }
@@ -559,13 +562,13 @@ static void test_unchanged_until_a_commit(void **state)
 	assert_int_equal(write(fd, buf, size), (ssize_t)size);
 	db = open_path(path);
 	assert_int_equal(pe_bolt_unchanged(db, &err), 0);
-	/* the daemon commits txid 135 into meta page 1 */
-	set_meta_txid(buf + 4096 + 16, 135);
-	assert_int_equal(pwrite(fd, buf + 4096, 4096, 4096), 4096);
+	/* the daemon commits the next txid into the older meta page (0) */
+	set_meta_txid(buf + 16, NEWEST_TXID + 1);
+	assert_int_equal(pwrite(fd, buf, 4096, 0), 4096);
 	assert_int_equal(pe_bolt_unchanged(db, &err), 1);
 	pe_bolt_close(db);
 	db = open_path(path);
-	assert_int_equal(pe_bolt_txid(db), 135);
+	assert_int_equal(pe_bolt_txid(db), NEWEST_TXID + 1);
 	assert_int_equal(pe_bolt_unchanged(db, &err), 0);
 	pe_bolt_close(db);
 	close(fd);

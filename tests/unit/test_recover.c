@@ -23,7 +23,7 @@
 
 #define FX FIXTURES "/containerd-meta"
 #define CRASHLOOP_0                                                            \
-	"32c96fcb1ef0b7191a69bd4a8b8075cf323e9dc534ea4905ebdd87ae5e162e4d"
+	"21507440af9d77f3e2e9767af7f2f3f80a21fcbb717abcbed9677652a13891d0"
 
 static struct pe_hostroot hr;
 
@@ -194,7 +194,7 @@ static void test_crashloop_by_prefix(void **state)
 
 	(void)state;
 	assert_int_equal(pe_recover_containerd(&hr, "/var/lib/containerd/",
-					       "k8s.io", "32c96f", &c, &err),
+					       "k8s.io", "215074", &c, &err),
 			 0);
 	assert_string_equal(c.id, CRASHLOOP_0);
 	assert_true(c.has_exit);
@@ -227,7 +227,7 @@ static void test_errors(void **state)
 	assert_null(c.id);
 	/* too short a prefix to guess from */
 	assert_int_equal(
-	    pe_recover_containerd(&hr, NULL, NULL, "32c", &c, &err), -1);
+	    pe_recover_containerd(&hr, NULL, NULL, "215", &c, &err), -1);
 	assert_int_equal(err.kind, PE_ERR_NOT_FOUND);
 	assert_int_equal(
 	    pe_recover_containerd(&hr, NULL, NULL, "../../etc", &c, &err), -1);
@@ -313,6 +313,39 @@ static void test_list(void **state)
 	json_object_put(rows);
 }
 
+/* The status checkpoint: a clean exit is "Completed", a reason given is
+ * kept, a running container has no exit, and what is not JSON is refused. */
+static void test_cri_status(void **state)
+{
+	static const char ok[] = "{\"FinishedAt\":5,\"ExitCode\":0}";
+	static const char oom[] =
+	    "{\"FinishedAt\":5,\"ExitCode\":137,\"Reason\":\"OOMKilled\"}";
+	static const char running[] = "{\"StartedAt\":4,\"FinishedAt\":0}";
+	static const char odd[] = "{\"FinishedAt\":\"x\",\"ExitCode\":[]}";
+	struct pe_recovered_container c = { 0 };
+
+	(void)state;
+	assert_int_equal(pe_recover_parse_cri_status(ok, strlen(ok), &c), 0);
+	assert_true(c.has_exit);
+	assert_int_equal(c.exit_code, 0);
+	assert_string_equal(c.reason, "Completed");
+	pe_recovered_container_clear(&c);
+	assert_int_equal(pe_recover_parse_cri_status(oom, strlen(oom), &c), 0);
+	assert_int_equal(c.exit_code, 137);
+	assert_string_equal(c.reason, "OOMKilled");
+	pe_recovered_container_clear(&c);
+	assert_int_equal(
+	    pe_recover_parse_cri_status(running, strlen(running), &c), 0);
+	assert_false(c.has_exit);
+	assert_true(c.started_at_ns == 4);
+	assert_null(c.reason);
+	assert_int_equal(pe_recover_parse_cri_status(odd, strlen(odd), &c), 0);
+	assert_false(c.has_exit);
+	assert_int_equal(pe_recover_parse_cri_status("[1]", 3, &c), -1);
+	assert_int_equal(pe_recover_parse_cri_status("{\"a\":1} x", 9, &c), -1);
+	pe_recovered_container_clear(&c);
+}
+
 /* A damaged meta.db: the error names the file, the bucket and the page. */
 static void test_damaged_meta_db(void **state)
 {
@@ -363,6 +396,12 @@ static void test_damaged_meta_db(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static bool only_crashloop(const struct pe_container *c, void *arg)
+{
+	(void)arg;
+	return c->pod && strcmp(c->pod, "crashloop") == 0;
+}
+
 /* Merged into what other sources found: a known record keeps its state and
  * gains what it lacked; the others are added once. */
 static void test_merge(void **state)
@@ -377,8 +416,13 @@ static void test_merge(void **state)
 	c->pod = strdup("from-logs");
 	c->running = false;
 	c->pid = 0;
-	assert_int_equal(pe_recover_merge_containerd(&hr, NULL, NULL, &l, &err),
+	assert_int_equal(pe_recover_merge_containerd(
+			     &hr, NULL, NULL, only_crashloop, NULL, &l, &err),
 			 0);
+	assert_int_equal(l.len, 3); /* its sandbox and the second attempt */
+	assert_int_equal(
+	    pe_recover_merge_containerd(&hr, NULL, NULL, NULL, NULL, &l, &err),
+	    0);
 	assert_int_equal(l.len, 9);
 	c = pe_list_find_id(&l, CRASHLOOP_0);
 	assert_non_null(c);
@@ -387,8 +431,9 @@ static void test_merge(void **state)
 	assert_non_null(c->sandbox_id);
 	assert_int_equal(c->attempt, 0);
 	assert_int_equal(c->runtime, PE_RT_CONTAINERD);
-	assert_int_equal(pe_recover_merge_containerd(&hr, NULL, NULL, &l, &err),
-			 0);
+	assert_int_equal(
+	    pe_recover_merge_containerd(&hr, NULL, NULL, NULL, NULL, &l, &err),
+	    0);
 	assert_int_equal(l.len, 9);
 	pe_list_free(&l);
 }
@@ -433,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_k3s_root),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_damaged_meta_db),
+		cmocka_unit_test(test_cri_status),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
