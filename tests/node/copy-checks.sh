@@ -177,6 +177,16 @@ check_copy_running_container_beside() {
 	run_ok grep -q hello-server "/proc/$pid/cmdline"
 }
 
+# --join-cgroup as when entering: the copy is charged to the pod's cgroups
+check_copy_join_cgroup_pod() {
+	local uid
+	uid=$(truth "sandbox('default', 'writer')['pod_uid']")
+	podenter copy writer --join-cgroup pod --no-tty -- cat /proc/self/cgroup || return 1
+	expect_contains "in the pod's cgroup" "$OUT" "/pod$uid" || return 1
+	podenter copy writer --no-tty -- cat /proc/self/cgroup || return 1
+	expect_not_contains "by default podenter's own" "$OUT" "/pod$uid"
+}
+
 check_copy_audit_record() {
 	local log=$WORK/copy-audit.jsonl
 	podenter copy writer --audit-log "$log" --no-tty -- true || return 1

@@ -960,6 +960,7 @@ main() {
 	check copy-bind-source-symlink check_copy_bind_source_symlink
 	check copy-running-container-beside check_copy_running_container_beside
 	check copy-audit-record check_copy_audit_record
+	check copy-join-cgroup-pod check_copy_join_cgroup_pod
 	check copy-bad-input-exit-125 check_copy_bad_input_exit_125
 	check copy-kill9-leaves-nothing check_copy_kill9_leaves_nothing
 	check copy-frozen-runtime check_copy_frozen_runtime
