@@ -73,6 +73,11 @@ struct pe_copy_spec {
 	size_t n_group_add;
 	char *hostname;
 	bool root_readonly; /* root.readonly */
+	/* linux.maskedPaths and linux.readonlyPaths under /proc and /sys,
+	 * relative ("proc/kcore"): the copy's /proc and /sys get them, as
+	 * the runtime gave them to the container */
+	char **masked, **readonly;
+	size_t n_masked, n_readonly;
 	struct pe_copy_mount *mounts;
 	size_t n_mounts;
 };
@@ -133,8 +138,9 @@ typedef void (*pe_copy_note_fn)(const char *msg);
  * namespace, build the copy's root there (the overlay, a minimal /dev, the
  * spec's mounts, the tools at PE_VIEW_TOOLS_MOUNT) and pivot into it. v is
  * filled as for a container view (the guards are the pinned sandbox's,
- * read through procfd). The child then mounts a fresh guarded /proc and a
- * fresh read-only /sys (pe_ns_mount_fresh_proc, pe_ns_guard_sys).
+ * read through procfd, and the spec's masked and read-only paths). The child
+ * then mounts a fresh guarded /proc and a fresh read-only /sys
+ * (pe_ns_mount_fresh_proc, pe_ns_guard_sys).
  */
 int pe_copy_enter(const struct pe_copy *cp, const struct pe_hostroot *hr,
 		  const char *tools_dir, int procfd, struct pe_view *v,

@@ -281,6 +281,40 @@ static int parse_process(struct json_object *proc, struct pe_copy_spec *s,
 	return 0;
 }
 
+/* linux.maskedPaths / readonlyPaths: those under /proc and /sys, clean,
+ * relative; anything else is the session's own business (it has a fresh
+ * /dev and no other file system of the node). */
+static int parse_guards(struct json_object *list, char ***out, size_t *n,
+			struct pe_error *err)
+{
+	size_t len = list ? json_object_array_length(list) : 0;
+
+	if (len > PE_PROC_GUARD_MAX)
+		return pe_error_set(err, PE_ERR_PARSE, 0,
+				    "%zu masked or read-only paths", len);
+	*out = calloc(len + 1, sizeof(**out));
+	if (!*out)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copy");
+	for (size_t i = 0; i < len; i++) {
+		const char *p = str_of(json_object_array_get_idx(list, i));
+
+		if (!p || !pe_copy_path_ok(p))
+			return pe_error_set(err, PE_ERR_PARSE, 0,
+					    "a masked or read-only path '%s' "
+					    "is not a clean absolute path",
+					    p ? p : "(not a string)");
+		if (strncmp(p, "/proc/", 6) != 0 && strncmp(p, "/sys/", 5) != 0)
+			continue;
+		if (strlen(p) >= PE_PROC_GUARD_PATH)
+			return pe_error_set(err, PE_ERR_PARSE, 0,
+					    "the masked path %s is too long",
+					    p);
+		if (dup_to(&(*out)[(*n)++], p + 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int pe_copy_spec_parse(const char *json, struct pe_copy_spec *s,
 		       struct pe_error *err)
 {
@@ -309,6 +343,13 @@ int pe_copy_spec_parse(const char *json, struct pe_copy_spec *s,
 	s->root_readonly =
 	    json_object_get_boolean(get(get(root, "root", json_type_object),
 					"readonly", json_type_boolean));
+	if (parse_guards(get(get(root, "linux", json_type_object),
+			     "maskedPaths", json_type_array),
+			 &s->masked, &s->n_masked, err) < 0 ||
+	    parse_guards(get(get(root, "linux", json_type_object),
+			     "readonlyPaths", json_type_array),
+			 &s->readonly, &s->n_readonly, err) < 0)
+		goto out;
 	mounts = get(root, "mounts", json_type_array);
 	n = mounts ? json_object_array_length(mounts) : 0;
 	if (n > 4096) {
@@ -351,6 +392,8 @@ void pe_copy_spec_clear(struct pe_copy_spec *s)
 {
 	free_strv(s->args, s->n_args);
 	free_strv(s->group_add, s->n_group_add);
+	free_strv(s->masked, s->n_masked);
+	free_strv(s->readonly, s->n_readonly);
 	free(s->cwd);
 	free(s->hostname);
 	for (size_t i = 0; s->mounts && i < s->n_mounts; i++) {

@@ -519,6 +519,18 @@ int pe_copy_enter(const struct pe_copy *cp, const struct pe_hostroot *hr,
 	v->has_tools = tools_dir != NULL;
 	if (pe_proc_guard_read(procfd, &v->guard, err) < 0)
 		return -1;
+	/* and the container's own, which may go beyond its sandbox's */
+	for (size_t i = 0; i < cp->spec.n_readonly + cp->spec.n_masked; i++) {
+		bool mask = i >= cp->spec.n_readonly;
+		const char *path =
+		    mask ? cp->spec.masked[i - cp->spec.n_readonly]
+			 : cp->spec.readonly[i];
+
+		if (pe_proc_guard_add(&v->guard, path, mask) < 0)
+			return pe_error_set(err, PE_ERR_UNSUPPORTED, E2BIG,
+					    "too many masked and read-only "
+					    "paths for the copy's /proc");
+	}
 	if (tools_dir)
 		snprintf(v->path_append, sizeof(v->path_append), "%s/bin",
 			 PE_VIEW_TOOLS_MOUNT);

@@ -123,6 +123,16 @@ check_copy_reaches_nothing_of_the_node() {
 	return "$bad"
 }
 
+# The container's own masked and read-only paths (its runtime's, beyond the
+# sandbox's) guard the copy's /proc as they guarded the container's.
+check_copy_container_masks() {
+	run "$PODENTER" copy masked-extra --no-tty -- sh -c 'wc -c </proc/cmdline; ls /proc/tty | wc -l; : >/proc/pressure/cpu && echo WROTE'
+	expect_eq "exit status" "$RC" 1 || return 1
+	expect_eq "/proc/cmdline masked, /proc/tty empty" "$(sed -n 1,2p <<<"$OUT" | tr -d ' ' | tr '\n' ' ')" "0 0 " || return 1
+	expect_not_contains "/proc/pressure read-only" "$OUT" WROTE || return 1
+	expect_contains "refused" "$ERR" "Read-only file system"
+}
+
 # A pod's last run planted a device node and deleted a file: the copy
 # honours the deletion and cannot use the node (nodev), as root.
 check_copy_hostile_last_run_layer() {

@@ -956,6 +956,7 @@ main() {
 	check copy-net-none-and-share-processes check_copy_net_none_and_share_processes
 	check copy-reaches-nothing-of-the-node check_copy_reaches_nothing_of_the_node
 	check copy-hostile-last-run-layer check_copy_hostile_last_run_layer
+	check copy-container-masks check_copy_container_masks
 	check copy-host-paths check_copy_host_paths
 	check copy-bind-source-symlink check_copy_bind_source_symlink
 	check copy-running-container-beside check_copy_running_container_beside

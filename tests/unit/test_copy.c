@@ -97,7 +97,9 @@ static const char spec_good[] =
     "{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/var/"
     "lib/kubelet/pods/u/etc-hosts\",\"options\":[\"rbind\",\"rw\"]},"
     "{\"destination\":\"/scratch\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"},"
-    "{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\"}]}";
+    "{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\"}],"
+    "\"linux\":{\"maskedPaths\":[\"/proc/kcore\",\"/proc/cmdline\","
+    "\"/etc/shadow\"],\"readonlyPaths\":[\"/proc/sys\"]}}";
 
 static void test_spec(void **state)
 {
@@ -126,6 +128,12 @@ static void test_spec(void **state)
 	assert_false(s.mounts[2].readonly);
 	assert_int_equal(s.mounts[3].kind, PE_COPY_MOUNT_TMPFS);
 	assert_int_equal(s.mounts[4].kind, PE_COPY_MOUNT_SESSION);
+	/* guards under /proc and /sys, relative; others are not the
+	 * session's /proc's business */
+	assert_int_equal(s.n_masked, 2);
+	assert_string_equal(s.masked[1], "proc/cmdline");
+	assert_int_equal(s.n_readonly, 1);
+	assert_string_equal(s.readonly[0], "proc/sys");
 	pe_copy_spec_clear(&s);
 }
 
@@ -163,6 +171,9 @@ static void test_hostile_spec(void **state)
 	spec_refused("{\"process\":{\"user\":{\"additionalGids\":[-1]}}}",
 		     "additional group");
 	spec_refused("{\"process\":{},\"mounts\":[7]}", "mounts[0]");
+	spec_refused("{\"process\":{},\"linux\":{\"maskedPaths\":[\"/proc/"
+		     "../etc\"]}}",
+		     "masked or read-only path");
 }
 
 static void prepare_with(const char *lower, const char *upper, bool last_run,
