@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,6 @@
 #include "cli.h"
 #include "podenter/cgroupjoin.h"
 #include "podenter/copy.h"
-#include "podenter/passwd.h"
 #include "podenter/recover.h"
 #include "podenter/session.h"
 
