@@ -7,7 +7,8 @@
 #                     exits 3 (two attempts, both exited)
 #   distroless-crash  the distroless server as 65532, which cannot bind :80
 #   planter           busybox as root: its runs plant a device node in their
-#                     writable layer and delete /www/index.html (a whiteout)
+#                     writable layer, delete /www/index.html (a whiteout) and
+#                     make /.podenter a link to a directory with a fake shell
 
 # Every crash-looping pod really ran twice: attempts 0 and 1 exited, each
 # with an id and a log of its own, in the same sandbox.
@@ -142,7 +143,14 @@ check_copy_hostile_last_run_layer() {
 	expect_contains "refused" "$ERR" "Permission denied" || return 1
 	expect_not_contains "the whiteout is honoured" "$OUT" index.html || return 1
 	podenter copy planter --no-tty -- ls /www || return 1
-	expect_contains "a plain copy has the image's file" "$OUT" index.html
+	expect_contains "a plain copy has the image's file" "$OUT" index.html || return 1
+	# the last run planted /.podenter -> /tmp/fake with a shell of its own:
+	# the tools there are podenter's
+	podenter copy planter --last-run --no-tty -- /.podenter/bin/sh -c 'echo tools-of-podenter; readlink /.podenter; ls /.podenter/bin | wc -l' || return 1
+	expect_not_contains "no trojan" "$OUT" TROJAN || return 1
+	expect_eq "the tools' shell" "$(sed -n 1p <<<"$OUT")" "tools-of-podenter" || return 1
+	expect_eq "/.podenter is no link any more (readlink said nothing)" "$(wc -l <<<"$OUT")" 2 || return 1
+	((${OUT##*$'\n'} > 100)) || { say "FAILED: /.podenter is not the toolbox"; return 1; }
 }
 
 # A mount from outside the pod's and the runtime's directories (a hostPath,
