@@ -341,6 +341,10 @@ static void test_cri_status(void **state)
 	assert_null(c.reason);
 	assert_int_equal(pe_recover_parse_cri_status(odd, strlen(odd), &c), 0);
 	assert_false(c.has_exit);
+	assert_int_equal(
+	    pe_recover_parse_cri_status("{\"FinishedAt\":5}\n", 16, &c), 0);
+	assert_true(c.has_exit);
+	pe_recovered_container_clear(&c);
 	assert_int_equal(pe_recover_parse_cri_status("[1]", 3, &c), -1);
 	assert_int_equal(pe_recover_parse_cri_status("{\"a\":1} x", 9, &c), -1);
 	pe_recovered_container_clear(&c);
