@@ -342,7 +342,7 @@ static void test_cri_status(void **state)
 	assert_int_equal(pe_recover_parse_cri_status(odd, strlen(odd), &c), 0);
 	assert_false(c.has_exit);
 	assert_int_equal(
-	    pe_recover_parse_cri_status("{\"FinishedAt\":5}\n", 16, &c), 0);
+	    pe_recover_parse_cri_status("{\"FinishedAt\":5}\n", 17, &c), 0);
 	assert_true(c.has_exit);
 	pe_recovered_container_clear(&c);
 	assert_int_equal(pe_recover_parse_cri_status("[1]", 3, &c), -1);
