@@ -51,6 +51,7 @@ const char *const pe_containerd_roots[] = {
 #define CRI_METADATA_EXT "io.cri-containerd.container.metadata"
 #define SPEC_MAX (4u << 20)
 #define STATUS_MAX (64u << 10)
+#define CONFIG_MAX (1u << 20)
 /* overlayfs takes at most 500 lower layers; a longer chain is a loop */
 #define MAX_LAYERS 500
 #define RECOVER_TRIES 3
@@ -117,6 +118,72 @@ static int open_bolt_file(const struct pe_hostroot *hr, const char *path,
 	return r;
 }
 
+bool pe_containerd_root_from_config(const char *toml, char *out, size_t size)
+{
+	for (const char *line = toml; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+		const char *p = line, *stop = line + n;
+		char quote;
+		size_t len;
+
+		line = end ? end + 1 : NULL;
+		while (p < stop && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < stop && *p == '[')
+			return false; /* a table: the top-level keys are over */
+		if ((size_t)(stop - p) < 4 || strncmp(p, "root", 4) != 0)
+			continue;
+		p += 4;
+		while (p < stop && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p >= stop || *p++ != '=')
+			continue;
+		while (p < stop && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p >= stop || (*p != '"' && *p != '\''))
+			return false;
+		quote = *p++;
+		for (len = 0; p + len < stop && p[len] != quote; len++)
+			if (p[len] == '\\' || p[len] == '\0')
+				return false; /* escapes: not a path we take */
+		if (p + len >= stop || len == 0 || len >= size || p[0] != '/')
+			return false;
+		memcpy(out, p, len);
+		out[len] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* containerd's own config may move its root (root = "/data/containerd"). */
+static bool root_from_configs(const struct pe_hostroot *hr, char *root,
+			      size_t size)
+{
+	static const char *const configs[] = {
+		"/etc/containerd/config.toml",
+		"/var/lib/rancher/k3s/agent/etc/containerd/config.toml",
+		"/var/lib/rancher/rke2/agent/etc/containerd/config.toml",
+	};
+	char path[4200], *buf;
+
+	for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
+		bool found;
+
+		buf = NULL;
+		if (pe_host_read_file(hr, configs[i], CONFIG_MAX, &buf) < 0)
+			continue;
+		found = pe_containerd_root_from_config(buf, root, size);
+		free(buf);
+		if (!found)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, META_DB);
+		if (pe_host_exists(hr, path))
+			return true;
+	}
+	return false;
+}
+
 static int find_root(const struct pe_hostroot *hr, const char *given,
 		     char *root, size_t size, struct pe_error *err)
 {
@@ -136,6 +203,8 @@ static int find_root(const struct pe_hostroot *hr, const char *given,
 		root[n] = '\0';
 		return 0;
 	}
+	if (root_from_configs(hr, root, size))
+		return 0;
 	for (size_t i = 0; pe_containerd_roots[i]; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pe_containerd_roots[i],
 			 META_DB);
