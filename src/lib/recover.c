@@ -214,8 +214,8 @@ static int find_root(const struct pe_hostroot *hr, const char *given,
 		}
 	}
 	pe_error_set(err, PE_ERR_NO_RUNTIME, ENOENT,
-		     "no containerd metadata under %s (looked for %s in %s, "
-		     "%s, %s)",
+		     "no containerd metadata under %s (looked for %s in the "
+		     "root containerd's config.toml names, %s, %s, %s)",
 		     hr->path, META_DB, pe_containerd_roots[0],
 		     pe_containerd_roots[1], pe_containerd_roots[2]);
 	return -1;
