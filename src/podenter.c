@@ -35,6 +35,8 @@ static void usage_list(FILE *out)
 	      "  -A, --all-namespaces    list every namespace\n"
 	      "      --all               also show pod sandboxes "
 	      "(pause containers)\n"
+	      "                          and containers only "
+	      "containerd's meta.db knows\n"
 	      "  -o, --output FORMAT     table (default), wide, json "
 	      "or name\n"
 	      "      --host-root DIR     read the node through DIR "

@@ -55,14 +55,21 @@ struct pe_recovered_container {
 	char *namespace, *pod, *pod_uid, *container;
 };
 
-/* Default containerd roots tried in order when containerd_root is NULL. */
+/* Default containerd roots tried in order when containerd_root is NULL,
+ * after a top-level `root = "..."` in /etc/containerd/config.toml (or
+ * k3s's and rke2's) that holds a meta.db. */
 extern const char *const pe_containerd_roots[];
+
+/* The top-level `root` of a containerd config.toml (a plain absolute path
+ * in "..." or '...', no escapes) into out. false when there is none. */
+bool pe_containerd_root_from_config(const char *toml, char *out, size_t size);
 
 /*
  * Recover container id (full id, or a unique prefix of at least 4 hex
  * characters) of containerd namespace ns (NULL: "k8s.io") from the files
  * under containerd_root (a node path such as "/var/lib/containerd"; NULL:
- * the first of pe_containerd_roots holding a meta.db). Fills *out (cleared
+ * the root containerd's config names, else the first of
+ * pe_containerd_roots holding a meta.db). Fills *out (cleared
  * first). Missing pieces that are optional (CRI status, extensions, the
  * upper snapshot) leave their fields NULL/-1; a missing container is
  * PE_ERR_NOT_FOUND, a prefix naming several PE_ERR_AMBIGUOUS, a corrupt

@@ -46,6 +46,9 @@
  * fills pages to half at least, so 32 levels would be astronomically many
  * keys. Bounds every descent and the walk's explicit stack. */
 #define MAX_HEIGHT 32
+/* A page with its overflow holds one node; containerd's largest values (a
+ * spec) are kilobytes. Bounds what one read may allocate. */
+#define MAX_PAGE_BYTES (64u << 20)
 #define MIN_PAGE_SIZE 512u
 #define MAX_PAGE_SIZE 65536u
 
@@ -217,6 +220,10 @@ static int read_page(struct pe_bolt *db, uint64_t pgid,
 			       "its overflow runs past the high-water mark",
 			       pgid);
 	len = span * db->page_size;
+	if (len > MAX_PAGE_BYTES)
+		return corrupt(db, err,
+			       "larger than any value podenter reads (64 MiB)",
+			       pgid);
 	if (off > db->file_size || len > db->file_size - off)
 		return corrupt(db, err, "it runs past the end of the file",
 			       pgid);

@@ -2,8 +2,9 @@
 /*
  * A containerd container's definition from the files containerd keeps on
  * disk, for containers that exited (their bundle under /run is gone) and
- * runtimes that hang. The layout (containerd 1.6/1.7, checked against ctr
- * on the node harness, see tests/node/capture-recover-fixture.sh):
+ * runtimes that hang. The layout, as containerd 1.6.20 writes it (checked
+ * against ctr and CRI on the node harness, tests/node/recover-checks.sh;
+ * later versions are not checked here):
  *
  * <root>/io.containerd.metadata.v1.bolt/meta.db
  *   v1/<ns>/containers/<id>/
@@ -27,6 +28,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,7 @@ const char *const pe_containerd_roots[] = {
 #define CRI_METADATA_EXT "io.cri-containerd.container.metadata"
 #define SPEC_MAX (4u << 20)
 #define STATUS_MAX (64u << 10)
+#define CONFIG_MAX (1u << 20)
 /* overlayfs takes at most 500 lower layers; a longer chain is a loop */
 #define MAX_LAYERS 500
 #define RECOVER_TRIES 3
@@ -106,13 +109,79 @@ static int open_bolt_file(const struct pe_hostroot *hr, const char *path,
 	fd = pe_host_open(hr, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		pe_error_errno(err, "%s", shown);
-		if (errno == ENOENT)
+		if (err->errnum == ENOENT)
 			err->kind = PE_ERR_NO_RUNTIME;
 		return -1;
 	}
 	r = pe_bolt_open_fd(fd, shown, out, err);
 	close(fd);
 	return r;
+}
+
+bool pe_containerd_root_from_config(const char *toml, char *out, size_t size)
+{
+	for (const char *line = toml; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+		const char *p = line, *stop = line + n;
+		char quote;
+		size_t len;
+
+		line = end ? end + 1 : NULL;
+		while (p < stop && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < stop && *p == '[')
+			return false; /* a table: the top-level keys are over */
+		if ((size_t)(stop - p) < 4 || strncmp(p, "root", 4) != 0)
+			continue;
+		p += 4;
+		while (p < stop && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p >= stop || *p++ != '=')
+			continue;
+		while (p < stop && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p >= stop || (*p != '"' && *p != '\''))
+			return false;
+		quote = *p++;
+		for (len = 0; p + len < stop && p[len] != quote; len++)
+			if (p[len] == '\\' || p[len] == '\0')
+				return false; /* escapes: not a path we take */
+		if (p + len >= stop || len == 0 || len >= size || p[0] != '/')
+			return false;
+		memcpy(out, p, len);
+		out[len] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* containerd's own config may move its root (root = "/data/containerd"). */
+static bool root_from_configs(const struct pe_hostroot *hr, char *root,
+			      size_t size)
+{
+	static const char *const configs[] = {
+		"/etc/containerd/config.toml",
+		"/var/lib/rancher/k3s/agent/etc/containerd/config.toml",
+		"/var/lib/rancher/rke2/agent/etc/containerd/config.toml",
+	};
+	char path[4200], *buf;
+
+	for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
+		bool found;
+
+		buf = NULL;
+		if (pe_host_read_file(hr, configs[i], CONFIG_MAX, &buf) < 0)
+			continue;
+		found = pe_containerd_root_from_config(buf, root, size);
+		free(buf);
+		if (!found)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, META_DB);
+		if (pe_host_exists(hr, path))
+			return true;
+	}
+	return false;
 }
 
 static int find_root(const struct pe_hostroot *hr, const char *given,
@@ -134,6 +203,8 @@ static int find_root(const struct pe_hostroot *hr, const char *given,
 		root[n] = '\0';
 		return 0;
 	}
+	if (root_from_configs(hr, root, size))
+		return 0;
 	for (size_t i = 0; pe_containerd_roots[i]; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pe_containerd_roots[i],
 			 META_DB);
@@ -143,8 +214,8 @@ static int find_root(const struct pe_hostroot *hr, const char *given,
 		}
 	}
 	pe_error_set(err, PE_ERR_NO_RUNTIME, ENOENT,
-		     "no containerd metadata under %s (looked for %s in %s, "
-		     "%s, %s)",
+		     "no containerd metadata under %s (looked for %s in the "
+		     "root containerd's config.toml names, %s, %s, %s)",
 		     hr->path, META_DB, pe_containerd_roots[0],
 		     pe_containerd_roots[1], pe_containerd_roots[2]);
 	return -1;
@@ -246,6 +317,14 @@ static long long go_time_ns(const uint8_t *v, size_t len)
 	return (sec - GO_UNIX_OFFSET) * 1000000000ll + nsec;
 }
 
+static bool only_space(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			return false;
+	return true;
+}
+
 static struct json_object *parse_json(const void *buf, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new();
@@ -256,7 +335,10 @@ static struct json_object *parse_json(const void *buf, size_t len)
 		return NULL;
 	}
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
-	if (obj && json_tokener_get_parse_end(tok) != len) {
+	/* one document, then at most white space (buf is not a C string) */
+	if (obj &&
+	    !only_space((const char *)buf + json_tokener_get_parse_end(tok),
+			len - json_tokener_get_parse_end(tok))) {
 		json_object_put(obj);
 		obj = NULL;
 	}
@@ -286,13 +368,14 @@ static const char *json_path_str(struct json_object *o, const char *const *keys)
 		   : NULL;
 }
 
-/* A non-negative integer from a JSON number or decimal string, else -1. */
+/* A non-negative integer from a JSON number or decimal string, else dflt. */
 static long long json_int_or(struct json_object *o, long long dflt)
 {
 	if (!o)
 		return dflt;
 	if (json_object_is_type(o, json_type_int))
-		return json_object_get_int64(o);
+		return json_object_get_int64(o) >= 0 ? json_object_get_int64(o)
+						     : dflt;
 	if (json_object_is_type(o, json_type_string)) {
 		const char *s = json_object_get_string(o);
 		char *end;
@@ -304,6 +387,12 @@ static long long json_int_or(struct json_object *o, long long dflt)
 			return v;
 	}
 	return dflt;
+}
+
+/* A count as an int: -1 (unknown) when it does not fit. */
+static int small_int(long long v)
+{
+	return v >= 0 && v <= INT_MAX ? (int)v : -1;
 }
 
 struct identity {
@@ -475,8 +564,8 @@ static int read_cri_meta(struct pe_bolt *db, const struct cpath *cp,
 	}
 	/* attempt 0 is left out of the JSON (omitempty) */
 	if (json_path(o, k_meta))
-		m->attempt = (int)json_int_or(json_path(o, k_attempt), 0);
-	m->restart_count = (int)json_int_or(json_path(o, k_restarts), -1);
+		m->attempt = small_int(json_int_or(json_path(o, k_attempt), 0));
+	m->restart_count = small_int(json_int_or(json_path(o, k_restarts), -1));
 	if (m->restart_count < 0)
 		m->restart_count = m->attempt;
 	json_object_put(o);

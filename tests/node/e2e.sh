@@ -970,6 +970,7 @@ main() {
 	check recover-frozen-runtime check_recover_frozen_runtime
 	check recover-layer-chain check_recover_layer_chain
 	check recover-while-containerd-writes check_recover_while_containerd_writes
+	check recover-list-all-without-kubelet-logs check_recover_list_all_without_kubelet_logs
 }
 
 main "$@"

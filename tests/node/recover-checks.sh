@@ -130,3 +130,25 @@ check_recover_while_containerd_writes() {
 	expect_contains "the writer committed" "$OUT" "podenter.test/n" || return 1
 	return "$rc"
 }
+
+# `list --all` also shows what only meta.db still knows: with the kubelet
+# log link of the crash loop's first run gone (as log rotation or a manual
+# clean-up leaves it), plain list no longer names that container; --all does.
+check_recover_list_all_without_kubelet_logs() {
+	local id link rc=0
+	id=$(truth "[x['container_id'] for x in c if x['pod'] == 'crashloop' and x['attempt'] == 0][0]")
+	link=$(ls /var/log/containers/crashloop_default_app-"$id".log) || return 1
+	mv "$link" "$WORK/moved-link"
+	{
+		podenter list -o json crashloop &&
+			expect_not_contains "plain list without the log link" "$OUT" "$id" &&
+			podenter list --all -o json crashloop &&
+			expect_eq "list --all, the first run" \
+				"$(jpy "[[x['source'], x['state'], x['container'], x['attempt']] for x in d if x['container_id'] == '$id']" <<<"$OUT")" \
+				'[["containerd-meta", "exited", "app", 0]]' &&
+			expect_eq "list --all, every container of the pod once" \
+				"$(jpy 'len(d) == len(set(x["container_id"] for x in d))' <<<"$OUT")" "true"
+	} || rc=1
+	mv "$WORK/moved-link" "$link"
+	return "$rc"
+}

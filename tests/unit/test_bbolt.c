@@ -576,6 +576,52 @@ static void test_unchanged_until_a_commit(void **state)
 	free(buf);
 }
 
+static void reseal_meta(uint8_t *meta)
+{
+	set_meta_txid(meta, rd64(meta + 48));
+}
+
+/* A page whose overflow claims 70 MB inside a file that has them: refused
+ * before anything that large is allocated. */
+static void test_huge_page(void **state)
+{
+	size_t size, big = 72u << 20;
+	uint8_t *orig = load(META_DB, &size);
+	uint8_t *buf = calloc(1, big);
+	bool found = false;
+
+	(void)state;
+	assert_non_null(buf);
+	memcpy(buf, orig, size);
+	for (int m = 0; m < 2; m++) { /* both metas: pages in use = all */
+		wr64(buf + m * 4096 + 16 + 40, big / 4096);
+		reseal_meta(buf + m * 4096 + 16);
+	}
+	for (uint64_t pgid = 2; pgid < size / 4096 && !found; pgid++) {
+		uint8_t *p = buf + pgid * 4096;
+		struct pe_error err = { 0 };
+		struct pe_bolt *db;
+		uint32_t saved;
+		size_t keys;
+
+		if (rd64(p) != pgid || p[8] != 2)
+			continue;
+		memcpy(&saved, p + 12, 4);
+		p[12] = 0x68; /* overflow 17000 pages */
+		p[13] = 0x42;
+		p[14] = p[15] = 0;
+		db = open_mem_ok(buf, big);
+		if (walk_all(db, &err, &keys) < 0 &&
+		    strstr(err.msg, "larger than any value"))
+			found = true;
+		pe_bolt_close(db);
+		memcpy(p + 12, &saved, 4);
+	}
+	assert_true(found);
+	free(buf);
+	free(orig);
+}
+
 static void test_protobuf_reader(void **state)
 {
 	static const uint8_t any[] = { 0x0a, 0x01, 'x', 0x12, 0x02, '{', '}' };
@@ -629,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_pages),
 		cmocka_unit_test(test_bad_root),
 		cmocka_unit_test(test_unchanged_until_a_commit),
+		cmocka_unit_test(test_huge_page),
 		cmocka_unit_test(test_protobuf_reader),
 	};
 

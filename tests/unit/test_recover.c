@@ -341,9 +341,68 @@ static void test_cri_status(void **state)
 	assert_null(c.reason);
 	assert_int_equal(pe_recover_parse_cri_status(odd, strlen(odd), &c), 0);
 	assert_false(c.has_exit);
+	assert_int_equal(
+	    pe_recover_parse_cri_status("{\"FinishedAt\":5}\n", 17, &c), 0);
+	assert_true(c.has_exit);
+	pe_recovered_container_clear(&c);
 	assert_int_equal(pe_recover_parse_cri_status("[1]", 3, &c), -1);
 	assert_int_equal(pe_recover_parse_cri_status("{\"a\":1} x", 9, &c), -1);
 	pe_recovered_container_clear(&c);
+}
+
+static void test_root_from_config(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_true(pe_containerd_root_from_config(
+	    "version = 2\n# root = \"/no\"\n  root = \"/data/ctr\" # moved\n"
+	    "state = \"/run/containerd\"\n",
+	    out, sizeof(out)));
+	assert_string_equal(out, "/data/ctr");
+	assert_true(
+	    pe_containerd_root_from_config("root='/x'", out, sizeof(out)));
+	assert_string_equal(out, "/x");
+	/* only top-level: a table's root is something else */
+	assert_false(pe_containerd_root_from_config(
+	    "[plugins.x]\nroot = \"/y\"\n", out, sizeof(out)));
+	assert_false(
+	    pe_containerd_root_from_config("root = \"rel\"", out, sizeof(out)));
+	assert_false(pe_containerd_root_from_config("root = \"/a\\\"b\"", out,
+						    sizeof(out)));
+	assert_false(
+	    pe_containerd_root_from_config("root = \"/open", out, sizeof(out)));
+	assert_false(pe_containerd_root_from_config("rootless = true", out,
+						    sizeof(out)));
+	assert_false(pe_containerd_root_from_config("", out, sizeof(out)));
+}
+
+/* A root moved by containerd's config is where recover looks. */
+static void test_root_moved_by_config(void **state)
+{
+	char dir[] = "/tmp/test_recover_XXXXXX", cmd[512];
+	struct pe_recovered_container c;
+	struct pe_error err = { 0 };
+	struct pe_hostroot moved;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s/data %s/etc/containerd && cp -a "
+		 "%s/var/lib/containerd %s/data/ctr && printf 'version = "
+		 "2\nroot = \"/data/ctr\"\n' >%s/etc/containerd/config.toml",
+		 dir, dir, FX, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(pe_hostroot_open(&moved, dir, &err), 0);
+	if (pe_recover_containerd(&moved, NULL, NULL, CRASHLOOP_0, &c, &err))
+		fail_msg("%s", err.msg);
+	assert_string_equal(c.upperdir,
+			    "data/ctr/io.containerd.snapshotter.v1.overlayfs/"
+			    "snapshots/8/fs");
+	pe_recovered_container_clear(&c);
+	pe_hostroot_close(&moved);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 /* A damaged meta.db: the error names the file, the bucket and the page. */
@@ -479,6 +538,8 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_damaged_meta_db),
 		cmocka_unit_test(test_cri_status),
+		cmocka_unit_test(test_root_from_config),
+		cmocka_unit_test(test_root_moved_by_config),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
