@@ -205,6 +205,16 @@ check_copy_join_cgroup_pod() {
 	expect_not_contains "by default podenter's own" "$OUT" "/pod$uid"
 }
 
+# A pod of two containers: the first by name by default, -c the other
+check_copy_chooses_container() {
+	podenter copy web-6c9f8d7b5-q4x2m --print-command || return 1
+	expect_eq "the default container (app)" "$OUT" "httpd -f -p 80 -h /www" || return 1
+	podenter copy -c sidecar web-6c9f8d7b5-q4x2m --print-command || return 1
+	expect_eq "-c sidecar" "$OUT" "/hello-server 8080" || return 1
+	podenter copy -c sidecar web-6c9f8d7b5-q4x2m --no-tty -- /.podenter/bin/ls /hello-server /etc/app-config/app.conf || return 1
+	expect_contains "the sidecar's files and volume" "$OUT" "/etc/app-config/app.conf"
+}
+
 check_copy_audit_record() {
 	local log=$WORK/copy-audit.jsonl
 	podenter copy writer --audit-log "$log" --no-tty -- true || return 1

@@ -960,6 +960,7 @@ main() {
 	check copy-host-paths check_copy_host_paths
 	check copy-bind-source-symlink check_copy_bind_source_symlink
 	check copy-running-container-beside check_copy_running_container_beside
+	check copy-chooses-container check_copy_chooses_container
 	check copy-audit-record check_copy_audit_record
 	check copy-join-cgroup-pod check_copy_join_cgroup_pod
 	check copy-bad-input-exit-125 check_copy_bad_input_exit_125
