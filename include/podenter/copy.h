@@ -36,8 +36,9 @@
 #include "podenter/recover.h"
 #include "podenter/view.h"
 
-/* Where the runtime and kubelet keep what a copy may use (node paths). */
-#define PE_COPY_CONTAINERD_ROOT "/var/lib/containerd"
+/* Where the runtime and kubelet keep what a copy may use (node paths; the
+ * containerd roots are recover.h's pe_containerd_roots, k3s's and rke2's
+ * too). */
 #define PE_COPY_CONTAINERD_STATE "/run/containerd"
 #define PE_COPY_KUBELET_PODS "/var/lib/kubelet/pods"
 #define PE_COPY_OVERLAY_SNAPSHOTS                                              \
@@ -122,7 +123,7 @@ struct pe_copy {
 /*
  * Fill cp->spec from cp->def.spec_json and check the layers: each of
  * def.lowerdirs (and def.upperdir for last_run) must be a clean path of
- * the form <containerd_root>/io.containerd.snapshotter.v1.overlayfs/
+ * the form <a containerd root>/io.containerd.snapshotter.v1.overlayfs/
  * snapshots/N/fs. USAGE for --last-run without an upper layer.
  */
 int pe_copy_prepare(struct pe_copy *cp, struct pe_error *err);

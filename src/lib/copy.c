@@ -76,6 +76,14 @@ static bool plain_name(const char *s)
 	return true;
 }
 
+/* containerd's state directories (its roots are recover.h's
+ * pe_containerd_roots): the default, and k3s's and rke2's */
+static const char *const containerd_states[] = {
+	PE_COPY_CONTAINERD_STATE,
+	"/run/k3s/containerd",
+	NULL,
+};
+
 enum pe_copy_source_class pe_copy_classify_source(const char *source,
 						  const char *pod_uid,
 						  const char *sandbox_id)
@@ -90,12 +98,16 @@ enum pe_copy_source_class pe_copy_classify_source(const char *source,
 		if (path_below(source, dir))
 			return PE_COPY_SRC_POD;
 	}
-	if (plain_name(sandbox_id)) {
-		snprintf(dir, sizeof(dir), "%s/%s/%s", PE_COPY_CONTAINERD_ROOT,
+	if (!plain_name(sandbox_id))
+		return PE_COPY_SRC_OTHER;
+	for (size_t i = 0; pe_containerd_roots[i]; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s/%s", pe_containerd_roots[i],
 			 PE_COPY_CRI_SANDBOXES, sandbox_id);
 		if (path_below(source, dir))
 			return PE_COPY_SRC_RUNTIME;
-		snprintf(dir, sizeof(dir), "%s/%s/%s", PE_COPY_CONTAINERD_STATE,
+	}
+	for (size_t i = 0; containerd_states[i]; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s/%s", containerd_states[i],
 			 PE_COPY_CRI_SANDBOXES, sandbox_id);
 		if (path_below(source, dir))
 			return PE_COPY_SRC_RUNTIME;
@@ -103,28 +115,31 @@ enum pe_copy_source_class pe_copy_classify_source(const char *source,
 	return PE_COPY_SRC_OTHER;
 }
 
-/* A layer: <containerd root>/io.containerd.snapshotter.v1.overlayfs/
+/* A layer: <a containerd root>/io.containerd.snapshotter.v1.overlayfs/
  * snapshots/<digits>/fs, given relative to the host root or absolute. The
  * clean absolute form goes to *abs. */
 static bool layer_ok(const char *given, char *abs, size_t size)
 {
-	char dir[PATH_MAX];
-	const char *rest;
-	size_t n;
-
 	if (!given)
 		return false;
 	if ((size_t)snprintf(abs, size, "%s%s", given[0] == '/' ? "" : "/",
 			     given) >= size ||
 	    !pe_copy_path_ok(abs))
 		return false;
-	snprintf(dir, sizeof(dir), "%s/%s/", PE_COPY_CONTAINERD_ROOT,
-		 PE_COPY_OVERLAY_SNAPSHOTS);
-	if (strncmp(abs, dir, strlen(dir)) != 0)
-		return false;
-	rest = abs + strlen(dir);
-	n = strspn(rest, "0123456789");
-	return n > 0 && strcmp(rest + n, "/fs") == 0;
+	for (size_t i = 0; pe_containerd_roots[i]; i++) {
+		char dir[PATH_MAX];
+		const char *rest;
+		size_t n;
+
+		snprintf(dir, sizeof(dir), "%s/%s/", pe_containerd_roots[i],
+			 PE_COPY_OVERLAY_SNAPSHOTS);
+		if (strncmp(abs, dir, strlen(dir)) != 0)
+			continue;
+		rest = abs + strlen(dir);
+		n = strspn(rest, "0123456789");
+		return n > 0 && strcmp(rest + n, "/fs") == 0;
+	}
+	return false;
 }
 
 /* ---- the spec -------------------------------------------------------------

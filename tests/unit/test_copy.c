@@ -57,6 +57,24 @@ static void test_bind_sources(void **state)
 				    "sandboxes/" SB "/shm",
 				    UID, SB),
 	    PE_COPY_SRC_RUNTIME);
+	/* k3s's and rke2's containerd */
+	assert_int_equal(pe_copy_classify_source(
+			     "/run/k3s/containerd/io.containerd.grpc.v1.cri/"
+			     "sandboxes/" SB "/shm",
+			     UID, SB),
+			 PE_COPY_SRC_RUNTIME);
+	assert_int_equal(
+	    pe_copy_classify_source("/var/lib/rancher/rke2/agent/containerd/"
+				    "io.containerd.grpc.v1.cri/sandboxes/" SB
+				    "/hostname",
+				    UID, SB),
+	    PE_COPY_SRC_RUNTIME);
+	/* another sandbox's */
+	assert_int_equal(
+	    pe_copy_classify_source("/run/containerd/io.containerd.grpc.v1.cri/"
+				    "sandboxes/0ther/shm",
+				    UID, SB),
+	    PE_COPY_SRC_OTHER);
 	/* a hostPath, another pod's volume, the pod's directory itself, a
 	 * name that only starts like the pod's, a climb out */
 	assert_int_equal(pe_copy_classify_source("/etc", UID, SB),
@@ -210,6 +228,12 @@ static void test_layers(void **state)
 	prepare_with(SNAP "/12/fs:/etc", NULL, false, -1, PE_ERR_PARSE);
 	prepare_with(SNAP "/x/fs", NULL, false, -1, PE_ERR_PARSE);
 	prepare_with(SNAP "/12/fs", "/", true, -1, PE_ERR_PARSE);
+	prepare_with("var/lib/rancher/k3s/agent/containerd/"
+		     "io.containerd.snapshotter.v1.overlayfs/snapshots/3/fs",
+		     NULL, false, 0, 0);
+	prepare_with("/var/lib/rancher/k3s/agent/containerdx/"
+		     "io.containerd.snapshotter.v1.overlayfs/snapshots/3/fs",
+		     NULL, false, -1, PE_ERR_PARSE);
 }
 
 static void test_cri_log(void **state)
