@@ -517,34 +517,35 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 
 /* The session's limits, decided and checked before the target is touched
  * (a bad --seccomp FILE fails here, leaving nothing behind). */
-static int sandbox_setup(struct enter_opts *o, const struct pe_config *cfg,
-			 struct pe_error *err)
+int cli_sandbox_setup(struct pe_sandbox *sb, const char *profile_name,
+		      pe_capset cap_add, pe_capset cap_drop,
+		      const char *seccomp, const struct pe_config *cfg,
+		      struct pe_error *err)
 {
 	enum pe_profile profile = PE_PROFILE_GENERAL;
-	const char *name = o->profile;
+	const char *name = profile_name;
 
 	/* no --profile: podenter.conf's, if it names one */
 	if (!name && cfg->profile[0])
 		name = cfg->profile;
 	if (name && pe_profile_parse(name, &profile, err) < 0)
 		return -1;
-	pe_sandbox_init(&o->sandbox, profile);
-	pe_sandbox_cap_add(&o->sandbox, o->cap_add);
-	pe_sandbox_cap_drop(&o->sandbox, o->cap_drop);
-	if (o->seccomp &&
-	    pe_sandbox_set_seccomp(&o->sandbox, o->seccomp, err) < 0)
+	pe_sandbox_init(sb, profile);
+	pe_sandbox_cap_add(sb, cap_add);
+	pe_sandbox_cap_drop(sb, cap_drop);
+	if (seccomp && pe_sandbox_set_seccomp(sb, seccomp, err) < 0)
 		return -1;
-	return pe_sandbox_prepare(&o->sandbox, err);
+	return pe_sandbox_prepare(sb, err);
 }
 
-static void print_note(const char *msg)
+void cli_print_note(const char *msg)
 {
 	fprintf(stderr, "podenter: %s\n", msg);
 }
 
 /* The reaper stays in the target's PID namespace for the whole session:
  * what the pod can read of it must not be podenter's command line. */
-static void hide_cmdline(void)
+void cli_session_hide_cmdline(void)
 {
 	cli_hide_cmdline("podenter: session");
 }
@@ -556,7 +557,7 @@ static void hide_cmdline(void)
  * LeakSanitizer's stop-the-world tracer, forked into the target's PID
  * namespace, can never attach to its parent and spins forever.
  */
-static void __attribute__((noreturn)) leave(int rc)
+void cli_leave(int rc)
 {
 	fflush(NULL);
 	_exit(rc);
@@ -591,8 +592,8 @@ static void session_opts_of(const struct enter_opts *o,
 		.command = o->command,
 		.config = cfg,
 		.report = cli_print_error,
-		.note = o->common.quiet || o->each ? NULL : print_note,
-		.hide_cmdline = hide_cmdline,
+		.note = o->common.quiet || o->each ? NULL : cli_print_note,
+		.hide_cmdline = cli_session_hide_cmdline,
 	};
 }
 
@@ -610,7 +611,7 @@ static int enter(const struct enter_opts *o, const struct pe_config *cfg,
 		cli_print_error(&err);
 		rc = pe_error_exit_code(&err, 0);
 	}
-	leave(rc);
+	cli_leave(rc);
 }
 
 int cmd_enter(int argc, char **argv)
@@ -637,7 +638,8 @@ int cmd_enter(int argc, char **argv)
 	/* podenter.conf, read once: the profile here, view and tools in the
 	 * session's plan */
 	if (pe_config_load(NULL, &cfg, &err) < 0 ||
-	    sandbox_setup(&o, &cfg, &err) < 0 ||
+	    cli_sandbox_setup(&o.sandbox, o.profile, o.cap_add, o.cap_drop,
+			      o.seccomp, &cfg, &err) < 0 ||
 	    pe_hostroot_open(&hr, o.common.host_root, &err) < 0) {
 		cli_print_error(&err);
 		rc = PE_EXIT_FAILURE;

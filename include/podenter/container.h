@@ -31,6 +31,8 @@ enum pe_source {
 	PE_SRC_PODMAN_USERDATA,
 	PE_SRC_KUBELET_LOGS, /* /var/log/pods + /var/log/containers */
 	PE_SRC_PROC_CGROUP, /* /proc/<pid>/cgroup scan (fallback) */
+	PE_SRC_CONTAINERD_META, /* containerd's meta.db (recover.c): exited too
+				 */
 };
 
 const char *pe_source_name(enum pe_source src);

@@ -119,6 +119,17 @@ int pe_resolve_pods(const struct pe_hostroot *hr, const struct pe_target *t,
 		    bool all_namespaces, struct pe_container_list *out,
 		    struct pe_scan_report *report, struct pe_error *err);
 
+/*
+ * podenter copy: the container to copy (running or not; -c NAME, else the
+ * pod's first app container by name; its newest attempt) and the pod's
+ * running sandbox (PID verified). One pod: several match is AMBIGUOUS
+ * unless any. Both records are deep copies.
+ */
+int pe_resolve_for_copy(const struct pe_hostroot *hr, const struct pe_target *t,
+			const char *container, bool any,
+			struct pe_container *chosen,
+			struct pe_container *sandbox, struct pe_error *err);
+
 /* The node itself (PID 1 of the host root's /proc) as a record. */
 int pe_resolve_node(const struct pe_hostroot *hr, struct pe_container *out,
 		    struct pe_error *err);

@@ -27,6 +27,7 @@ static const char *const source_names[] = {
 	[PE_SRC_PODMAN_USERDATA] = "podman-userdata",
 	[PE_SRC_KUBELET_LOGS] = "kubelet-logs",
 	[PE_SRC_PROC_CGROUP] = "proc-cgroup",
+	[PE_SRC_CONTAINERD_META] = "containerd-meta",
 };
 
 const char *pe_source_name(enum pe_source src)

@@ -1170,3 +1170,105 @@ int pe_resolve_pods(const struct pe_hostroot *hr, const struct pe_target *t,
 	pe_list_sort(out);
 	return 0;
 }
+
+/*
+ * podenter copy: the container to copy (running or not: -c, else the
+ * pod's first app container by name; of its attempts the newest, a
+ * running one first among equals) and the pod's running sandbox, whose
+ * namespaces the copy joins. One pod only (--any: the first).
+ */
+int pe_resolve_for_copy(const struct pe_hostroot *hr, const struct pe_target *t,
+			const char *container, bool any,
+			struct pe_container *chosen,
+			struct pe_container *sandbox, struct pe_error *err)
+{
+	struct pe_container_list l = { 0 };
+	struct pe_container *pod = NULL, *best = NULL, *sb;
+	struct pe_scan_report report;
+	int rc = -1;
+
+	memset(&report, 0, sizeof(report));
+	if (t->kind != PE_TARGET_POD) {
+		pe_error_set(err, PE_ERR_USAGE, 0,
+			     "copy takes a pod: POD or NAMESPACE/POD");
+		return -1;
+	}
+	if (pe_resolve_pods(hr, t, false, &l, &report, err) < 0)
+		return -1;
+	/* a pod named exactly so wins over prefix and glob matches */
+	for (size_t i = 0; i < l.len && !pod; i++)
+		if (l.items[i].pod && strcmp(l.items[i].pod, t->pod) == 0)
+			pod = &l.items[i];
+	for (size_t i = 0; i < l.len; i++) {
+		struct pe_container *c = &l.items[i];
+
+		if (!pod) {
+			pod = c;
+		} else if (!same_pod(c, pod) && !any &&
+			   strcmp(pod->pod, t->pod) != 0) {
+			pe_error_set(err, PE_ERR_AMBIGUOUS, 0,
+				     "'%s' matches several pods (%s, %s)",
+				     t->pod, pod->pod, c->pod);
+			pe_error_hint(err, "name one, or take the first with "
+					   "--any");
+			goto out;
+		}
+	}
+	if (!pod) {
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0, "no pod %s/%s",
+			     t->namespace, t->pod);
+		goto out;
+	}
+	for (size_t i = 0; i < l.len; i++) {
+		struct pe_container *c = &l.items[i];
+		bool running = c->pid_state == PE_PID_VERIFIED;
+
+		if (c->is_sandbox || !c->container || !same_pod(c, pod) ||
+		    (container && strcmp(c->container, container) != 0))
+			continue;
+		/* of one container's attempts: a running one (the newest by
+		 * definition), else the highest attempt */
+		if (!best ||
+		    (!container && strcmp(c->container, best->container) < 0))
+			best = c;
+		else if (strcmp(c->container, best->container) == 0 &&
+			 best->pid_state != PE_PID_VERIFIED &&
+			 (running || c->attempt > best->attempt))
+			best = c;
+	}
+	if (!best) {
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+			     container ? "pod %s/%s has no container '%s'"
+				       : "pod %s/%s has no app container%s",
+			     pod->namespace, pod->pod,
+			     container ? container : "");
+		list_containers(err, &l, pod);
+		goto out;
+	}
+	if (!best->container_id) {
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+			     "the node's files do not name the id of "
+			     "container '%s' of pod %s/%s",
+			     best->container, pod->namespace, pod->pod);
+		goto out;
+	}
+	sb = pod_sandbox(hr, &l, pod);
+	if (!sb || sb->pid_state != PE_PID_VERIFIED) {
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+			     "the sandbox of pod %s/%s is not running",
+			     pod->namespace, pod->pod);
+		pe_error_hint(err, "a copy joins the pod's network, IPC and "
+				   "UTS namespaces, which the sandbox holds");
+		goto out;
+	}
+	if (pe_container_copy(chosen, best) < 0 ||
+	    pe_container_copy(sandbox, sb) < 0) {
+		pe_container_clear(chosen);
+		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "resolving");
+		goto out;
+	}
+	rc = 0;
+out:
+	pe_list_free(&l);
+	return rc;
+}

@@ -118,6 +118,9 @@ plugin sniff nginx-deployment -w - -c nginx
 t_expect_match "sniff: a pattern's replicas on one node are captured at once" "$CALLS" \
 	"podenter --host-root /host sniff nginx-deployment -w - -c nginx $"
 t_expect_match "sniff: on their node" "$CALLS" "^exec -n podenter -i podenter-q9w4d "
+plugin copy --net none -n payments 'ledger-api-*' --last-run -- true
+t_expect_match "copy: its --net takes a value, the pod is found" "$CALLS" \
+	"podenter --host-root /host copy --net none -n payments payments/$LEDGER --last-run -- true"
 plugin sniff web -w -
 t_expect_rc "sniff: replicas on several nodes: 125" 125
 t_expect_match "sniff: the nodes are listed" "$T_ERR" "default/web-6c9f8d7b5-zz9xk \(node-a\)"
@@ -240,7 +243,7 @@ help_texts() {
 help=$(help_texts 2>/dev/null)
 value_opts=$(grep -oE '^ +(-[A-Za-z0-9], )?--[a-z][a-z0-9-]* [A-Z<]' <<<"$help" |
 	grep -oE -- '-[A-Za-z0-9]|--[a-z][a-z0-9-]*' | sort -u)
-plugin_list=$(sed -n 's/^PODENTER_VALUE_OPTS="\(.*\)"$/\1/p' "$PLUGIN")
+plugin_list=$(sed -n 's/^PODENTER_\(COPY_\)\{0,1\}VALUE_OPTS="\(.*\)"$/\2/p' "$PLUGIN")
 missing=
 for o in $value_opts; do
 	case " $plugin_list " in *" $o "*) ;; *) missing="$missing $o" ;; esac

@@ -388,7 +388,7 @@ ns_of_pid() { readlink "/proc/$1/ns/$2"; }
 
 check_node_pods_as_specified() {
 	local want got
-	want='[["default", "api"], ["default", "crashloop"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
+	want='[["default", "api"], ["default", "crashloop"], ["default", "distroless-crash"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "planter"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["default", "writer"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
 	got=$(truth 'sorted([x["namespace"], "nginx-deployment" if x["pod"].startswith("nginx-deployment-7848d4b86f-") else x["pod"]] for x in s if x["state"] == "ready")')
 	expect_eq "ready sandboxes" "$got" "$want" || return 1
 	got=$(truth 'sorted("%s/%s:%s#%d=%s" % (x["namespace"], x["pod"], x["container"], x["attempt"], x["state"]) for x in c if x["pod"] in ("restarted", "crashloop", "web-6c9f8d7b5-q4x2m"))')
@@ -928,6 +928,12 @@ run_under_node_lock() {
 source "$NODE_DIR/portforward-checks.sh"
 # shellcheck source=tests/node/each-checks.sh
 source "$NODE_DIR/each-checks.sh"
+# podenter copy (issue 14)
+# shellcheck source=tests/node/copy-checks.sh
+source "$NODE_DIR/copy-checks.sh"
+# containers recovered from containerd's files (issue 14)
+# shellcheck source=tests/node/recover-checks.sh
+source "$NODE_DIR/recover-checks.sh"
 
 main() {
 	local why
@@ -1007,6 +1013,31 @@ main() {
 	check each-every-replica-prefixed check_each_every_replica_prefixed
 	check each-failing-replica-named check_each_failing_replica_named
 	check each-bad-input-exit-125 check_each_bad_input_exit_125
+
+	check node-copy-pods-restart check_node_copy_pods_restart
+	check copy-matches-spec check_copy_matches_spec
+	check copy-last-run check_copy_last_run
+	check copy-shows-last-exit-and-log check_copy_shows_last_exit_and_log
+	check copy-distroless-gets-a-shell check_copy_distroless_gets_a_shell
+	check copy-net-none-and-share-processes check_copy_net_none_and_share_processes
+	check copy-reaches-nothing-of-the-node check_copy_reaches_nothing_of_the_node
+	check copy-hostile-last-run-layer check_copy_hostile_last_run_layer
+	check copy-container-masks check_copy_container_masks
+	check copy-host-paths check_copy_host_paths
+	check copy-bind-source-symlink check_copy_bind_source_symlink
+	check copy-running-container-beside check_copy_running_container_beside
+	check copy-chooses-container check_copy_chooses_container
+	check copy-audit-record check_copy_audit_record
+	check copy-join-cgroup-pod check_copy_join_cgroup_pod
+	check copy-bad-input-exit-125 check_copy_bad_input_exit_125
+	check copy-kill9-leaves-nothing check_copy_kill9_leaves_nothing
+	check copy-frozen-runtime check_copy_frozen_runtime
+	check recover-matches-containerd check_recover_matches_containerd
+	check recover-running-matches-its-mount check_recover_running_matches_its_mount
+	check recover-frozen-runtime check_recover_frozen_runtime
+	check recover-layer-chain check_recover_layer_chain
+	check recover-while-containerd-writes check_recover_while_containerd_writes
+	check recover-list-all-without-kubelet-logs check_recover_list_all_without_kubelet_logs
 }
 
 main "$@"
