@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "bpfcache.h"
+#include "bpftree.h"
 #include "podenter/sandbox.h"
 #include "sha256.h"
 #include "syscalls.h"
@@ -830,8 +831,8 @@ static int set_filter_attrs(scmp_filter_ctx ctx)
 /* The architectures the profile's archMap pairs with the native one: the
  * ones whose system calls this machine's binaries can make. Without them a
  * 32-bit call would fall to the "bad architecture" action (kill) rather
- * than to the rules. */
-static int add_native_arches(scmp_filter_ctx ctx, unsigned int traits)
+ * than to the rules. Returns how many it wrote to sub[] (at most 2). */
+static size_t native_sub_arches(unsigned int traits, uint32_t sub[2])
 {
 	static const struct {
 		uint32_t native;
@@ -842,21 +843,32 @@ static int add_native_arches(scmp_filter_ctx ctx, unsigned int traits)
 		{ SCMP_ARCH_S390X, { SCMP_ARCH_S390, 0 } },
 	};
 	uint32_t native = seccomp_arch_native();
+	size_t n = 0;
 
 	for (size_t i = 0; i < N_ELEMS(arch_map); i++) {
 		if (arch_map[i].native != native)
 			continue;
 		for (size_t k = 0; k < N_ELEMS(arch_map[i].sub); k++) {
-			uint32_t sub = arch_map[i].sub[k];
-			int rc;
+			uint32_t a = arch_map[i].sub[k];
 
-			if (!sub || (sub == SCMP_ARCH_X32 &&
-				     !(traits & KERNEL_RUNS_X32)))
-				continue;
-			rc = seccomp_arch_add(ctx, sub);
-			if (rc < 0 && rc != -EEXIST)
-				return rc;
+			if (a && !(a == SCMP_ARCH_X32 &&
+				   !(traits & KERNEL_RUNS_X32)))
+				sub[n++] = a;
 		}
+	}
+	return n;
+}
+
+static int add_native_arches(scmp_filter_ctx ctx, unsigned int traits)
+{
+	uint32_t sub[2];
+	size_t n = native_sub_arches(traits, sub);
+
+	for (size_t k = 0; k < n; k++) {
+		int rc = seccomp_arch_add(ctx, sub[k]);
+
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
 	}
 	return 0;
 }
@@ -998,6 +1010,105 @@ int pe_seccomp_runtime_default(pe_capset caps, void **filter,
 	}
 	*filter = ctx;
 	return 0;
+}
+
+/*
+ * The unconditional allows of the same filter as ranges (bpftree.h): each
+ * allowed name goes into its architectures' sets by number; a name some
+ * architecture only knows as a multiplexed call (socketcall, ipc on i386)
+ * stays a libseccomp rule as well. x32 calls carry the x86_64 audit
+ * architecture with bit 30 set in their number, so they share its set.
+ */
+struct allowsets {
+	struct pe_bpf_allowset set[3];
+	uint32_t scmp_arch[3]; /* libseccomp's token for each of set[] */
+	size_t n;
+};
+
+static int allowsets_add(struct allowsets *a, scmp_filter_ctx ctx,
+			 const char *name)
+{
+	bool multiplexed = false;
+
+	for (size_t i = 0; i < a->n; i++) {
+		int nr =
+		    seccomp_syscall_resolve_name_arch(a->scmp_arch[i], name);
+		struct pe_bpf_allowset *set = &a->set[i];
+		uint32_t *bigger;
+
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture */
+		if (nr < 0) {
+			multiplexed = true;
+			continue;
+		}
+		if (a->scmp_arch[i] == SCMP_ARCH_X32)
+			set = &a->set[0]; /* (x86_64 is set[0]) */
+		bigger = realloc(set->nrs, (set->n + 1) * sizeof(*bigger));
+		if (!bigger)
+			return -ENOMEM;
+		set->nrs = bigger;
+		set->nrs[set->n++] = (uint32_t)nr;
+	}
+	return multiplexed ? allow_by_name(ctx, name) : 0;
+}
+
+int pe_seccomp_runtime_default_bpf(pe_capset caps, struct pe_bpf *out,
+				   struct pe_error *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	unsigned int traits = kernel_traits();
+	struct allowsets a = { .n = 0 };
+	uint32_t sub[2];
+	size_t n_sub = native_sub_arches(traits, sub);
+	struct pe_bpf rest = { 0 };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!ctx)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+				    "seccomp: building the filter");
+	a.scmp_arch[a.n++] = seccomp_arch_native();
+	for (size_t k = 0; k < n_sub; k++)
+		a.scmp_arch[a.n++] = sub[k];
+	for (size_t i = 0; i < a.n; i++)
+		a.set[i].audit_arch = a.scmp_arch[i] == SCMP_ARCH_X32
+					  ? SCMP_ARCH_X86_64
+					  : a.scmp_arch[i];
+	rc = set_filter_attrs(ctx);
+	if (rc == 0)
+		rc = add_native_arches(ctx, traits);
+	for (size_t i = 0; rc == 0 && i < N_ELEMS(runtime_default_allowed); i++)
+		rc = allowsets_add(&a, ctx, runtime_default_allowed[i]);
+	for (size_t i = 0; rc == 0 && i < N_ELEMS(runtime_default_by_cap);
+	     i++) {
+		if (caps & PE_CAP_BIT(runtime_default_by_cap[i].cap))
+			rc = allowsets_add(&a, ctx,
+					   runtime_default_by_cap[i].name);
+	}
+	if (rc == 0 && (traits & KERNEL_PTRACE_SAFE)) {
+		for (size_t i = 0;
+		     rc == 0 && i < N_ELEMS(runtime_default_since_4_8); i++)
+			rc = allowsets_add(&a, ctx,
+					   runtime_default_since_4_8[i]);
+	}
+	if (rc == 0)
+		rc = add_argument_rules(ctx, caps);
+	if (rc < 0) {
+		seccomp_fail(err, rc, "building runtime-default");
+	} else if (pe_bpf_export(ctx, &rest, err) == 0) {
+		/* (x32 shares set[0]: its own set stays empty) */
+		rc = pe_bpf_allowset_prepend(a.set, a.n, &rest, out);
+		if (rc < 0)
+			pe_error_errno(err, "seccomp: laying out the filter");
+	} else {
+		rc = -1;
+	}
+	pe_bpf_free(&rest);
+	for (size_t i = 0; i < a.n; i++)
+		free(a.set[i].nrs);
+	seccomp_release(ctx);
+	return rc < 0 ? -1 : 0;
 }
 
 void pe_seccomp_filter_free(void *filter)
@@ -1553,6 +1664,15 @@ static int prepare_cached(struct pe_sandbox *sb, const char *what,
 
 	pe_bpf_cache_key(what, key);
 	if (pe_bpf_cache_get(key, &prog)) {
+		sb->bpf = prog.insns;
+		sb->bpf_len = prog.len;
+		return 0;
+	}
+	/* runtime-default as ranges (bpftree.h); the plain libseccomp
+	 * filter where that cannot be built */
+	if (!json &&
+	    pe_seccomp_runtime_default_bpf(sb->caps, &prog, NULL) == 0) {
+		pe_bpf_cache_put(key, &prog);
 		sb->bpf = prog.insns;
 		sb->bpf_len = prog.len;
 		return 0;
