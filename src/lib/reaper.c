@@ -477,6 +477,40 @@ void pe_reaper_watch_forward(struct pe_reaper_watch *w, int sig)
 	kill(w->reaper, sig);
 }
 
+static void arm_deadline(struct pe_reaper_watch *w)
+{
+	if (!w->deadline)
+		w->deadline = now_ms() + PE_REAPER_GRACE_MS;
+}
+
+/*
+ * What the reaper sent is checked, not trusted: until it executes the tiny
+ * reaper it is podenter's code in the pod's PID namespace, which a pod
+ * holding CAP_SYS_PTRACE may take over and make send any fd, to aim the
+ * operator's signals (and podenter's SIGKILL) at a process of its choice.
+ * Only a pidfd (pidfs) of a live child of the reaper is kept: 1. A pidfd
+ * whose process is gone (reaped: ESRCH) says the command ended, and is not
+ * kept: 0. Anything else is refused: -1, as on kernels before 6.13 that
+ * cannot tell (no PIDFD_GET_INFO): signals then go to the reaper, as
+ * before any pidfd arrived.
+ */
+static int check_command_pidfd(int fd, pid_t reaper)
+{
+	struct pe_pidfd_info info;
+	struct statfs sfs;
+
+	/* the ioctl only on a pidfd: another file's driver could read its
+	 * number as a request of its own */
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PE_PIDFS_MAGIC)
+		return -1;
+	if (pe_sys_pidfd_info(fd, &info) < 0)
+		return errno == ESRCH ? 0 : -1;
+	if (!(info.mask & PE_PIDFD_INFO_PID) || info.pid != info.tgid ||
+	    (pid_t)info.ppid != reaper)
+		return -1;
+	return 1;
+}
+
 /* The command's pidfd, once the reaper sent it (or the channel closed). */
 static void receive_command(struct pe_reaper_watch *w)
 {
@@ -500,16 +534,25 @@ static void receive_command(struct pe_reaper_watch *w)
 		return;
 	cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
 	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&w->cmd_pidfd, CMSG_DATA(cm), sizeof(int));
+	    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
+		int fd;
+
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		switch (check_command_pidfd(fd, w->reaper)) {
+		case 1:
+			w->cmd_pidfd = fd;
+			break;
+		case 0:
+			close(fd);
+			w->cmd_ended = true;
+			arm_deadline(w);
+			break;
+		default:
+			close(fd);
+		}
+	}
 	close(w->channel);
 	w->channel = -1;
-}
-
-static void arm_deadline(struct pe_reaper_watch *w)
-{
-	if (!w->deadline)
-		w->deadline = now_ms() + PE_REAPER_GRACE_MS;
 }
 
 /* The reaper did not finish in time: podenter ends the session itself. */
