@@ -141,6 +141,63 @@ static int open_children_list(struct pe_error *err)
 	return fd;
 }
 
+static int write_blob(int fd)
+{
+	size_t done = 0;
+
+	while (done < sizeof(reaper_blob)) {
+		ssize_t n =
+		    write(fd, reaper_blob + done, sizeof(reaper_blob) - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Where memfds may not be executed (vm.memfd_noexec=2 in the pod's PID
+ * namespace or above it): the same program as the only file of a tmpfs of
+ * its own that is attached nowhere (reachable through this fd alone, never
+ * through a path of the node's or the pod's), made read-only once written.
+ * A pod process allowed to open /proc/<reaper>/exe gets this copy, which it
+ * cannot write (read-only mount, and ETXTBSY while it runs); the node's
+ * binary is never involved.
+ */
+static int make_program_file(struct pe_error *err)
+{
+	struct pe_mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	int mnt, fd, prog = -1;
+
+	mnt = pe_fs_new_detached("tmpfs",
+				 (const char *const[]){ "mode=0500", NULL },
+				 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (mnt < 0)
+		return pe_error_errno(err,
+				      "making a file system for the reaper "
+				      "(memfds may not be executed here)");
+	fd = openat(mnt, "podenter-reaper",
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0100);
+	if (fd < 0 || write_blob(fd) < 0 || close(fd) < 0) {
+		pe_error_errno(err, "writing the reaper's program");
+		goto out;
+	}
+	if (pe_sys_mount_setattr(mnt, "", AT_EMPTY_PATH, &ro) < 0) {
+		pe_error_errno(err, "making the reaper's program read-only");
+		goto out;
+	}
+	prog =
+	    openat(mnt, "podenter-reaper", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (prog < 0)
+		pe_error_errno(err, "opening the reaper's program");
+out:
+	close(mnt);
+	return prog;
+}
+
 /*
  * The tiny reaper (podenter-reaper.c, embedded at build time) in a memfd
  * that nobody can change: sealed against writes, growth and shrinking,
@@ -152,23 +209,16 @@ static int make_program_fd(struct pe_error *err)
 {
 	const unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
 	int fd = memfd_create("podenter-reaper", flags | MFD_EXEC);
-	size_t done = 0;
 
 	if (fd < 0 && errno == EINVAL) /* MFD_EXEC is Linux 6.3 */
 		fd = memfd_create("podenter-reaper", flags);
+	if (fd < 0 && errno == EACCES) /* vm.memfd_noexec=2 */
+		return make_program_file(err);
 	if (fd < 0)
 		return pe_error_errno(err, "creating the reaper's memfd");
-	while (done < sizeof(reaper_blob)) {
-		ssize_t n =
-		    write(fd, reaper_blob + done, sizeof(reaper_blob) - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			pe_error_errno(err, "writing the reaper's memfd");
-			goto fail;
-		}
-		done += (size_t)n;
+	if (write_blob(fd) < 0) {
+		pe_error_errno(err, "writing the reaper's memfd");
+		goto fail;
 	}
 	if (fchmod(fd, S_IXUSR) < 0 ||
 	    fcntl(fd, F_ADD_SEALS,
