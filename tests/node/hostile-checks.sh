@@ -67,6 +67,31 @@ wait_for_cmd() {
 
 get() { printf '%s\n' "$OUT" | sed -n "s/^$1 //p"; }
 
+# wait_for_reaper HOST-PID: until the session's reaper runs its own program
+# (it executes it right after the command started); a build whose reaper
+# never does is then attacked as it is
+wait_for_reaper() {
+	for _ in $(seq 100); do
+		[[ $(cat "/proc/$1/comm" 2>/dev/null) == podenter-reaper ]] && return 0
+		sleep 0.05
+	done
+}
+
+# wait_blocked_open CMDLINE: until a process with that command line sits in
+# open(2) (a reader blocked on a FIFO); its host PID
+wait_blocked_open() {
+	local p
+	for _ in $(seq 100); do
+		p=$(pgrep -x -f "$1" | head -1)
+		if [[ -n $p ]] && [[ $(cut -d' ' -f1 "/proc/$p/syscall" 2>/dev/null) =~ ^(2|257|437)$ ]]; then
+			echo "$p"
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
 # What tests/reaper-attack found (in OUT); mirrors harden-reaper.sh.
 expect_reaper_powerless() { # WHO
 	local who=$1 k bad=0 node_id
@@ -108,6 +133,7 @@ check_hostile_ptrace_reaper() {
 	HOSTILE_PIDS+=("$pe")
 	cmd=$(wait_for_cmd 'sleep 1216') || { say "FAILED: the session did not start"; return 1; }
 	reaper=$(ps -o ppid= -p "$cmd" | tr -d ' ')
+	wait_for_reaper "$reaper"
 	in_pod /tmp/reaper-attack "$(inner_pid "$reaper")"
 	expect_reaper_powerless "CAP_SYS_PTRACE pod" || bad=1
 	kill -TERM "$pe"
@@ -223,7 +249,7 @@ check_hostile_planted_ptmx() {
 		sh -c 'cat /dev/ptmx >/dev/null; touch /tmp/ptmx-opened' >/dev/null 2>&1 &
 	reader=$!
 	HOSTILE_PIDS+=("$reader")
-	sleep 0.3
+	wait_blocked_open 'cat /dev/ptmx' >/dev/null || { say "FAILED: the pod's reader did not block on its FIFO"; return 1; }
 	run "$PODENTER" -t -n "$HOSTILE_NS" "$HOSTILE_POD" --view container --tools builtin -- \
 		busybox stat -L -c %d /proc/self/fd/0 </dev/null
 	expect_eq "the session ran with a pty (-t)" "$RC" 0 || bad=1
