@@ -12,10 +12,14 @@
 
 #include "bpftree.h"
 
+/* What a stretch of numbers gets: the rest decides, ALLOW, or ALLOW
+ * unless one argument is one of a few values (set->checked_nrs) */
+enum leaf { LEAF_REST, LEAF_ALLOW, LEAF_CHECKED };
+
 /* One stretch of numbers [start, next segment's start) with one answer. */
 struct segment {
 	uint32_t start;
-	bool allowed;
+	enum leaf leaf;
 };
 
 struct emitter {
@@ -58,16 +62,48 @@ static int emit_to_rest(struct emitter *e)
 	return emit(e, BPF_JMP | BPF_JA, 0, 0, 0);
 }
 
+static size_t leaf_size(const struct pe_bpf_allowset *set, enum leaf leaf)
+{
+	return leaf == LEAF_CHECKED ? set->n_denied + 3 : 1;
+}
+
+/* The low 32 bits of argument arg in struct seccomp_data */
+static uint32_t arg_low_offset(unsigned int arg)
+{
+	return (uint32_t)(offsetof(struct seccomp_data, args) + 8 * arg +
+			  (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 4 : 0));
+}
+
+/* A call allowed unless the low 32 bits of its argument (the kernel reads
+ * an int there, so (1 << 32) | TIOCSTI is TIOCSTI) are a denied value:
+ * load, compare with each, ALLOW, else on to the rest. */
+static int emit_checked(struct emitter *e, const struct pe_bpf_allowset *set)
+{
+	size_t n = set->n_denied;
+
+	if (emit(e, BPF_LD | BPF_W | BPF_ABS, 0, 0,
+		 arg_low_offset(set->checked_arg)) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (emit(e, BPF_JMP | BPF_JEQ | BPF_K, (uint8_t)(n - i), 0,
+			 set->denied_low32[i]) < 0)
+			return -1;
+	if (emit(e, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW) < 0)
+		return -1;
+	return emit_to_rest(e);
+}
+
 /* Instructions the search over segments lo..hi takes (see emit_tree). */
-static size_t tree_size(size_t lo, size_t hi)
+static size_t tree_size(const struct pe_bpf_allowset *set,
+			const struct segment *seg, size_t lo, size_t hi)
 {
 	size_t mid, left;
 
 	if (lo == hi)
-		return 1;
+		return leaf_size(set, seg[lo].leaf);
 	mid = lo + (hi - lo + 1) / 2;
-	left = tree_size(lo, mid - 1);
-	return 1 + (left > 255 ? 1 : 0) + left + tree_size(mid, hi);
+	left = tree_size(set, seg, lo, mid - 1);
+	return 1 + (left > 255 ? 1 : 0) + left + tree_size(set, seg, mid, hi);
 }
 
 /*
@@ -76,17 +112,25 @@ static size_t tree_size(size_t lo, size_t hi)
  * only go forward and a conditional one reaches at most 255 instructions:
  * past a longer left half it lands on an unconditional jump.
  */
-static int emit_tree(struct emitter *e, const struct segment *seg, size_t lo,
-		     size_t hi)
+static int emit_tree(struct emitter *e, const struct pe_bpf_allowset *set,
+		     const struct segment *seg, size_t lo, size_t hi)
 {
 	size_t mid, left;
 
-	if (lo == hi)
-		return seg[lo].allowed
-			   ? emit(e, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW)
-			   : emit_to_rest(e);
+	if (lo == hi) {
+		switch (seg[lo].leaf) {
+		case LEAF_ALLOW:
+			return emit(e, BPF_RET | BPF_K, 0, 0,
+				    SECCOMP_RET_ALLOW);
+		case LEAF_CHECKED:
+			return emit_checked(e, set);
+		case LEAF_REST:
+		default:
+			return emit_to_rest(e);
+		}
+	}
 	mid = lo + (hi - lo + 1) / 2;
-	left = tree_size(lo, mid - 1);
+	left = tree_size(set, seg, lo, mid - 1);
 	if (left > 255) {
 		if (emit(e, BPF_JMP | BPF_JGE | BPF_K, 0, 1, seg[mid].start) <
 			0 ||
@@ -96,49 +140,69 @@ static int emit_tree(struct emitter *e, const struct segment *seg, size_t lo,
 			seg[mid].start) < 0) {
 		return -1;
 	}
-	if (emit_tree(e, seg, lo, mid - 1) < 0)
+	if (emit_tree(e, set, seg, lo, mid - 1) < 0)
 		return -1;
-	return emit_tree(e, seg, mid, hi);
+	return emit_tree(e, set, seg, mid, hi);
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* A number and what it gets, for sorting. */
+struct numbered {
+	uint32_t nr;
+	enum leaf leaf;
+};
+
+static int cmp_numbered(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	const struct numbered *x = a, *y = b;
 
-	return x < y ? -1 : x > y;
+	if (x->nr != y->nr)
+		return x->nr < y->nr ? -1 : 1;
+	/* a number both allowed and checked is allowed */
+	return (int)x->leaf - (int)y->leaf;
 }
 
-/* The set as alternating stretches covering every 32-bit number. */
+/* The set as stretches covering every 32-bit number: runs of allowed
+ * numbers, each checked number alone, the rest between them. */
 static struct segment *segments_of(const struct pe_bpf_allowset *set,
 				   size_t *n_out)
 {
-	uint32_t *nrs = malloc((set->n ? set->n : 1) * sizeof(*nrs));
-	struct segment *seg = malloc((2 * set->n + 1) * sizeof(*seg));
+	size_t total = set->n + set->n_checked, k = 0, n = 0;
+	struct numbered *nrs = malloc((total ? total : 1) * sizeof(*nrs));
+	struct segment *seg = malloc((2 * total + 1) * sizeof(*seg));
 	uint64_t next = 0; /* the first number no segment covers yet */
-	size_t n = 0;
 
 	if (!nrs || !seg) {
 		free(nrs);
 		free(seg);
 		return NULL;
 	}
-	if (set->n)
-		memcpy(nrs, set->nrs, set->n * sizeof(*nrs));
-	qsort(nrs, set->n, sizeof(*nrs), cmp_u32);
-	for (size_t i = 0; i < set->n;) {
-		size_t end = i; /* the run nrs[i..end] of consecutive numbers */
+	for (size_t i = 0; i < set->n; i++)
+		nrs[k++] = (struct numbered){ set->nrs[i], LEAF_ALLOW };
+	for (size_t i = 0; i < set->n_checked; i++)
+		nrs[k++] =
+		    (struct numbered){ set->checked_nrs[i], LEAF_CHECKED };
+	qsort(nrs, total, sizeof(*nrs), cmp_numbered);
+	for (size_t i = 0; i < total;) {
+		size_t end = i; /* nrs[i..end]: one segment */
 
-		while (end + 1 < set->n &&
-		       (uint64_t)nrs[end + 1] <= (uint64_t)nrs[end] + 1)
+		if (nrs[i].nr <
+		    next) { /* a duplicate, or checked and allowed */
+			i++;
+			continue;
+		}
+		while (nrs[i].leaf == LEAF_ALLOW && end + 1 < total &&
+		       nrs[end + 1].leaf == LEAF_ALLOW &&
+		       (uint64_t)nrs[end + 1].nr <= (uint64_t)nrs[end].nr + 1)
 			end++;
-		if (nrs[i] > next)
-			seg[n++] = (struct segment){ (uint32_t)next, false };
-		seg[n++] = (struct segment){ nrs[i], true };
-		next = (uint64_t)nrs[end] + 1;
+		if (nrs[i].nr > next)
+			seg[n++] =
+			    (struct segment){ (uint32_t)next, LEAF_REST };
+		seg[n++] = (struct segment){ nrs[i].nr, nrs[i].leaf };
+		next = (uint64_t)nrs[end].nr + 1;
 		i = end + 1;
 	}
 	if (next <= UINT32_MAX)
-		seg[n++] = (struct segment){ (uint32_t)next, false };
+		seg[n++] = (struct segment){ (uint32_t)next, LEAF_REST };
 	free(nrs);
 	*n_out = n;
 	return seg;
@@ -180,7 +244,7 @@ int pe_bpf_allowset_prepend(const struct pe_bpf_allowset *sets, size_t n_sets,
 		rc = emit(&e, BPF_LD | BPF_W | BPF_ABS, 0, 0,
 			  offsetof(struct seccomp_data, nr));
 		if (rc == 0)
-			rc = emit_tree(&e, seg, 0, n_seg - 1);
+			rc = emit_tree(&e, &sets[i], seg, 0, n_seg - 1);
 		free(seg);
 		if (rc < 0)
 			goto fail;

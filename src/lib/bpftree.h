@@ -30,6 +30,14 @@ struct pe_bpf_allowset {
 	uint32_t audit_arch;
 	uint32_t *nrs; /* any order, duplicates allowed */
 	size_t n;
+	/* numbers allowed unless the low 32 bits of argument checked_arg are
+	 * one of denied_low32[] (ioctl's TIOCSTI...): those go on to the rest
+	 * (at most 250 values) */
+	uint32_t *checked_nrs;
+	size_t n_checked;
+	unsigned int checked_arg;
+	const uint32_t *denied_low32;
+	size_t n_denied;
 };
 
 /*
