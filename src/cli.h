@@ -83,6 +83,19 @@ int cli_resolve_target(const struct cli_common *co,
 		       const struct pe_hostroot *hr, const char *text,
 		       struct pe_container *out);
 
+/* --each (cmd_each.c): the command in every pod TARGET matches, one
+ * session each; prints their prefixed lines and a summary, returns the
+ * exit code. */
+struct pe_session_opts;
+struct cli_each {
+	unsigned max_parallel; /* 0: the default */
+	unsigned timeout_s; /* 0: none */
+	bool no_prefix;
+};
+int cli_each(const struct cli_common *co, const struct pe_hostroot *hr,
+	     const char *target, const struct pe_session_opts *so,
+	     const struct cli_each *eo);
+
 int cmd_list(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_enter(int argc, char **argv);

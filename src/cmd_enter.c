@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,10 @@ enum {
 	OPT_JOIN_CGROUP,
 	OPT_FOLLOW_CONTEXT,
 	OPT_GROUP_ADD,
+	OPT_EACH,
+	OPT_NO_PREFIX,
+	OPT_MAX_PARALLEL,
+	OPT_TIMEOUT,
 };
 
 #define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "ae:t"
@@ -75,6 +80,9 @@ struct enter_opts {
 	const char *audit_log; /* --audit-log FILE (JSON lines) */
 	enum pe_cgroup_place cgroup_place; /* --join-cgroup */
 	bool follow_context; /* --follow-context: the target's LSM label */
+	bool each; /* --each: every pod TARGET matches (cmd_each.c) */
+	bool each_tuning; /* --no-prefix, --max-parallel or --timeout */
+	struct cli_each each_opts;
 };
 
 void cmd_enter_usage(FILE *out)
@@ -194,6 +202,29 @@ void cmd_enter_usage(FILE *out)
 	    "                          TERM, LANG, HOSTNAME, and HOME, USER, "
 	    "LOGNAME\n"
 	    "                          from its /etc/passwd)\n\n"
+	    "Every replica (one command in every pod TARGET matches, at "
+	    "once):\n"
+	    "      --each              TARGET is a pattern (a glob or a "
+	    "Deployment/\n"
+	    "                          ReplicaSet prefix); a COMMAND is "
+	    "required; each\n"
+	    "                          pod gets a session of its own, stdin "
+	    "/dev/null,\n"
+	    "                          no pty; lines are prefixed 'NS/POD: ' "
+	    "(stdout's\n"
+	    "                          to stdout, stderr's to stderr), then a "
+	    "summary on\n"
+	    "                          stderr; exit 0 when all exited 0, else "
+	    "the highest\n"
+	    "                          status of any pod (125: podenter "
+	    "could not run it)\n"
+	    "      --no-prefix         (--each) print the lines without the "
+	    "prefix\n"
+	    "      --max-parallel N    (--each) at most N sessions at once "
+	    "(default 16)\n"
+	    "      --timeout SECONDS   (--each) SIGTERM a pod's command after "
+	    "SECONDS,\n"
+	    "                          SIGKILL 5 s later (default: none)\n\n"
 	    "Also the common options: -n, -c, --host-root, --all (allow the "
 	    "pod\n"
 	    "sandbox), --any, -q. Options after TARGET and before '--' are "
@@ -255,6 +286,22 @@ static int add_group(struct enter_opts *o, const char *group)
 	return 0;
 }
 
+/* A count for --max-parallel and --timeout: decimal, at most 100000. */
+static int parse_count(const char *text, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*text || *text == '-' || *text == '+')
+		return -1;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || v > 100000)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct enter_opts *o)
 {
 	static const struct option enter_longopts[] = {
@@ -280,6 +327,10 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ "join-cgroup", required_argument, NULL, OPT_JOIN_CGROUP },
 		{ "follow-context", no_argument, NULL, OPT_FOLLOW_CONTEXT },
+		{ "each", no_argument, NULL, OPT_EACH },
+		{ "no-prefix", no_argument, NULL, OPT_NO_PREFIX },
+		{ "max-parallel", required_argument, NULL, OPT_MAX_PARALLEL },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct option longopts[PE_NS_COUNT + sizeof(enter_longopts) /
@@ -404,6 +455,33 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 				o->cap_drop |= set;
 			continue;
 		}
+		case OPT_EACH:
+			o->each = true;
+			continue;
+		case OPT_NO_PREFIX:
+			o->each_opts.no_prefix = true;
+			o->each_tuning = true;
+			continue;
+		case OPT_MAX_PARALLEL:
+		case OPT_TIMEOUT: {
+			unsigned v;
+
+			if (parse_count(optarg, &v) < 0 ||
+			    (opt == OPT_MAX_PARALLEL && v == 0))
+				return cli_usage_error(
+				    NULL, "--%s '%s': expected a number %s",
+				    opt == OPT_TIMEOUT ? "timeout"
+						       : "max-parallel",
+				    optarg,
+				    opt == OPT_TIMEOUT ? "of seconds (0: none)"
+						       : "from 1 to 100000");
+			if (opt == OPT_TIMEOUT)
+				o->each_opts.timeout_s = v;
+			else
+				o->each_opts.max_parallel = v;
+			o->each_tuning = true;
+			continue;
+		}
 		case OPT_HELP_ENTER:
 			cmd_enter_usage(stdout);
 			exit(EXIT_SUCCESS);
@@ -423,6 +501,19 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		return cli_usage_error(NULL, "no TARGET given");
 	if (o->command && !o->command[0])
 		o->command = NULL;
+	if (o->each_tuning && !o->each)
+		return cli_usage_error(NULL, "--no-prefix, --max-parallel and "
+					     "--timeout go with --each");
+	if (o->each && !o->command)
+		return cli_usage_error(NULL, "--each needs a COMMAND (after "
+					     "'--'): there is no terminal for "
+					     "a shell in every pod");
+	if (o->each && o->force_tty)
+		return cli_usage_error(NULL, "--each runs without a pty: -t "
+					     "cannot be used with it");
+	if (o->each && o->common.any)
+		return cli_usage_error(NULL, "--each and --any contradict "
+					     "each other");
 	if (o->net_only && o->chosen & ~PE_NS_BIT(PE_NS_NET))
 		return cli_usage_error(
 		    NULL, "--net-only cannot be combined with other "
@@ -481,10 +572,13 @@ static void __attribute__((noreturn)) leave(int rc)
 	_exit(rc);
 }
 
-static int enter(const struct enter_opts *o, const struct pe_config *cfg,
-		 const struct pe_container *c, const struct pe_hostroot *hr)
+/* What the session is asked for, from the options (one session, or one
+ * per pod with --each: no pty, stdin /dev/null, no notes per pod). */
+static void session_opts_of(const struct enter_opts *o,
+			    const struct pe_config *cfg,
+			    struct pe_session_opts *so)
 {
-	struct pe_session_opts so = {
+	*so = (struct pe_session_opts){
 		.chosen = o->chosen,
 		.net_only = o->net_only,
 		.user = o->user,
@@ -499,21 +593,28 @@ static int enter(const struct enter_opts *o, const struct pe_config *cfg,
 		.rw = o->rw,
 		.sandbox = &o->sandbox,
 		.force_tty = o->force_tty,
-		.no_tty = o->no_tty,
+		.no_tty = o->no_tty || o->each,
 		.no_stdin = o->no_stdin,
-		.stdin_is_tty = isatty(STDIN_FILENO),
+		.stdin_is_tty = !o->each && isatty(STDIN_FILENO),
 		.audit_log = o->audit_log,
 		.cgroup_place = o->cgroup_place,
 		.follow_context = o->follow_context,
 		.command = o->command,
 		.config = cfg,
 		.report = cli_print_error,
-		.note = o->common.quiet ? NULL : print_note,
+		.note = o->common.quiet || o->each ? NULL : print_note,
 		.hide_cmdline = hide_cmdline,
 	};
+}
+
+static int enter(const struct enter_opts *o, const struct pe_config *cfg,
+		 const struct pe_container *c, const struct pe_hostroot *hr)
+{
+	struct pe_session_opts so;
 	struct pe_error err;
 	int rc;
 
+	session_opts_of(o, cfg, &so);
 	pe_error_clear(&err);
 	rc = pe_session_run(&so, c, hr, &err);
 	if (rc < 0) {
@@ -551,6 +652,15 @@ int cmd_enter(int argc, char **argv)
 	    pe_hostroot_open(&hr, o.common.host_root, &err) < 0) {
 		cli_print_error(&err);
 		rc = PE_EXIT_FAILURE;
+		goto out;
+	}
+	if (o.each) {
+		/* this process joins nothing: each session runs in a child */
+		struct pe_session_opts so;
+
+		session_opts_of(&o, &cfg, &so);
+		rc = cli_each(&o.common, &hr, o.target, &so, &o.each_opts);
+		pe_hostroot_close(&hr);
 		goto out;
 	}
 	rc = cli_resolve_target(&o.common, &hr, o.target, &c);

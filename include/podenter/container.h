@@ -77,6 +77,7 @@ struct pe_container {
 	enum pe_source source;
 	bool is_sandbox;
 	bool running; /* the runtime says so (task present, State.Running) */
+	bool paused; /* its cgroup is frozen (pe_note_paused) */
 	int attempt; /* restart count when known, else -1 */
 	pid_t pid; /* init process in the host PID namespace, 0 if none */
 	enum pe_pid_state pid_state;
@@ -91,7 +92,7 @@ void pe_container_clear(struct pe_container *c);
 /* Deep copy; returns -1 on allocation failure (dst is left cleared). */
 int pe_container_copy(struct pe_container *dst, const struct pe_container *src);
 
-/* "running", "exited", "stale-pid", ... for output */
+/* "running", "paused", "exited", "stale-pid", ... for output */
 const char *pe_container_state(const struct pe_container *c);
 
 struct pe_container_list {

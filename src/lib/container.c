@@ -125,7 +125,7 @@ const char *pe_container_state(const struct pe_container *c)
 {
 	switch (c->pid_state) {
 	case PE_PID_VERIFIED:
-		return "running";
+		return c->paused ? "paused" : "running";
 	case PE_PID_STALE:
 		return "stale-pid";
 	case PE_PID_GONE:

@@ -123,6 +123,12 @@ t_expect_rc "sniff: replicas on several nodes: 125" 125
 t_expect_match "sniff: the nodes are listed" "$T_ERR" "default/web-6c9f8d7b5-zz9xk \(node-a\)"
 t_expect_match "sniff: --node is suggested" "$T_ERR" "--node NODE"
 t_expect_nomatch "sniff: nothing runs on a node" "$CALLS" "^(exec|debug) "
+plugin nginx-deployment --each -- true
+t_expect_match "--each: a pattern's replicas on one node, the pattern passed on" "$CALLS" \
+	"podenter --host-root /host nginx-deployment --each -- true $"
+plugin web --each -- true
+t_expect_rc "--each: replicas on several nodes: 125" 125
+t_expect_match "--each: --node is suggested" "$T_ERR" "--each works on one node: choose it with --node NODE"
 plugin --node node-b sniff web -w /tmp/x.pcapng --count 1
 t_expect_match "sniff -w FILE: the file is written on the node side, said" "$T_ERR" "-w - streams the capture to this machine"
 t_expect_match "sniff: --node passes the pattern through" "$CALLS" "podenter --host-root /host sniff web -w /tmp/x.pcapng --count 1 $"

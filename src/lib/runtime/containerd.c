@@ -27,7 +27,7 @@
 static const char *const state_roots[] = {
 	"/run/containerd", "/run/k3s/containerd", /* k3s and rke2 */
 	"/var/snap/microk8s/common/run/containerd",
-	"/var/run/docker/containerd/daemon", /* dockerd's own containerd */
+	"/run/docker/containerd/daemon", /* dockerd's (exec root /run/docker) */
 };
 
 static const char *const bundle_dirs[] = {
