@@ -39,6 +39,7 @@ enum {
 	OPT_CAP_DROP,
 	OPT_SECCOMP,
 	OPT_NO_TTY,
+	OPT_NO_STDIN,
 	OPT_AUDIT_LOG,
 	OPT_JOIN_CGROUP,
 	OPT_FOLLOW_CONTEXT,
@@ -75,6 +76,7 @@ struct enter_opts {
 	struct pe_sandbox sandbox;
 	bool force_tty; /* -t: a pty even when stdin is no terminal */
 	bool no_tty; /* --no-tty: never a pty */
+	bool no_stdin; /* --no-stdin: podenter does not read its stdin */
 	const char *audit_log; /* --audit-log FILE (JSON lines) */
 	enum pe_cgroup_place cgroup_place; /* --join-cgroup */
 	bool follow_context; /* --follow-context: the target's LSM label */
@@ -155,7 +157,11 @@ void cmd_enter_usage(FILE *out)
 	    "is a\n"
 	    "                          terminal)\n"
 	    "      --no-tty            no pty: pipes, no controlling "
-	    "terminal\n\n"
+	    "terminal\n"
+	    "      --no-stdin          do not read stdin; the command reads "
+	    "end-of-file\n"
+	    "                          (as ssh -n: for loops that read "
+	    "stdin)\n\n"
 	    "      --join-cgroup WHERE pod, container or host (default): "
 	    "charge the\n"
 	    "                          session to the pod's or container's "
@@ -317,6 +323,7 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 		{ "tty", no_argument, NULL, 't' },
 		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
+		{ "no-stdin", no_argument, NULL, OPT_NO_STDIN },
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ "join-cgroup", required_argument, NULL, OPT_JOIN_CGROUP },
 		{ "follow-context", no_argument, NULL, OPT_FOLLOW_CONTEXT },
@@ -413,6 +420,9 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		case OPT_NO_TTY:
 			o->no_tty = true;
 			o->force_tty = false;
+			continue;
+		case OPT_NO_STDIN:
+			o->no_stdin = true;
 			continue;
 		case OPT_AUDIT_LOG:
 			o->audit_log = optarg;
@@ -585,6 +595,7 @@ static void session_opts_of(const struct enter_opts *o,
 		.sandbox = &o->sandbox,
 		.force_tty = o->force_tty,
 		.no_tty = o->no_tty || o->each,
+		.no_stdin = o->no_stdin,
 		.stdin_is_tty = !o->each && isatty(STDIN_FILENO),
 		.audit_log = o->audit_log,
 		.cgroup_place = o->cgroup_place,

@@ -72,6 +72,9 @@ struct pe_container {
 	char *log_path; /* kubelet's log file for the container, if known */
 	char *cgroup; /* the init process's cgroup path (first line naming the
 			 id) */
+	/* its configured environment as read with the record (NULL-terminated
+	 * "KEY=VALUE"s), or NULL: read from the bundle when needed */
+	char **config_env;
 	enum pe_runtime runtime;
 	enum pe_source source;
 	bool is_sandbox;

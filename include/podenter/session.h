@@ -58,6 +58,7 @@ struct pe_session_opts {
 	const struct pe_sandbox *sandbox; /* prepared (pe_sandbox_prepare) */
 	bool force_tty; /* -t */
 	bool no_tty; /* --no-tty */
+	bool no_stdin; /* --no-stdin: the session reads end-of-file */
 	bool stdin_is_tty; /* isatty(0), as the caller found it */
 	const char *audit_log; /* --audit-log FILE, or NULL */
 	enum pe_cgroup_place cgroup_place; /* --join-cgroup */
@@ -126,6 +127,9 @@ struct pe_session_plan {
 	 * HOME, USER, LOGNAME from the passwd file when run */
 	bool env_from_target;
 	enum pe_session_stdio stdio;
+	/* --no-stdin: podenter never reads its own stdin, the session's is a
+	 * pipe at end-of-file (as ssh -n) */
+	bool stdin_closed;
 	char *const *argv; /* the command */
 	/* podenter copy: the copy's root (a container view of the
 	 * definition, copy.h), joined to the sandbox's IPC, UTS and (unless

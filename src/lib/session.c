@@ -297,9 +297,15 @@ int pe_session_plan(const struct pe_session_opts *o,
 		snprintf(plan->wd, sizeof(plan->wd), "/");
 	if (plan_user(o, plan, err) < 0)
 		return -1;
-	plan->stdio = o->force_tty || (!o->no_tty && o->stdin_is_tty)
-			  ? PE_STDIO_PTY
-			  : PE_STDIO_PIPES;
+	if (o->no_stdin && o->force_tty)
+		return pe_error_set(err, PE_ERR_USAGE, 0,
+				    "-t and --no-stdin: a terminal's input is "
+				    "its stdin");
+	plan->stdin_closed = o->no_stdin;
+	plan->stdio =
+	    o->force_tty || (!o->no_tty && !o->no_stdin && o->stdin_is_tty)
+		? PE_STDIO_PTY
+		: PE_STDIO_PIPES;
 	return 0;
 }
 
@@ -433,7 +439,8 @@ static int io_setup(struct session *s, struct pe_error *err)
 			return pe_error_errno(err, "creating a pipe");
 		io->child_fds[fd] = fd == 0 ? p[0] : p[1];
 		io->parent_fds[fd] = fd == 0 ? p[1] : p[0];
-		if (fcntl(fd, F_GETFD) < 0) {
+		if ((fd == 0 && s->plan.stdin_closed) ||
+		    fcntl(fd, F_GETFD) < 0) {
 			close(io->parent_fds[fd]);
 			io->parent_fds[fd] = -1;
 		} else if (fcntl(io->parent_fds[fd], F_SETFL, O_NONBLOCK) < 0) {

@@ -388,7 +388,7 @@ ns_of_pid() { readlink "/proc/$1/ns/$2"; }
 
 check_node_pods_as_specified() {
 	local want got
-	want='[["default", "api"], ["default", "crashloop"], ["default", "distroless-crash"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "planter"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["default", "writer"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
+	want='[["attack", "hostile"], ["default", "api"], ["default", "crashloop"], ["default", "distroless-crash"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "planter"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["default", "writer"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
 	got=$(truth 'sorted([x["namespace"], "nginx-deployment" if x["pod"].startswith("nginx-deployment-7848d4b86f-") else x["pod"]] for x in s if x["state"] == "ready")')
 	expect_eq "ready sandboxes" "$got" "$want" || return 1
 	got=$(truth 'sorted("%s/%s:%s#%d=%s" % (x["namespace"], x["pod"], x["container"], x["attempt"], x["state"]) for x in c if x["pod"] in ("restarted", "crashloop", "web-6c9f8d7b5-q4x2m"))')
@@ -934,6 +934,9 @@ source "$NODE_DIR/copy-checks.sh"
 # containers recovered from containerd's files (issue 14)
 # shellcheck source=tests/node/recover-checks.sh
 source "$NODE_DIR/recover-checks.sh"
+# issue 13's attacks, made by a real pod (holes 2-5, 10, 12)
+# shellcheck source=tests/node/hostile-checks.sh
+source "$NODE_DIR/hostile-checks.sh"
 
 main() {
 	local why
@@ -1004,6 +1007,13 @@ main() {
 	check session-proc-guarded-in-profiles check_session_proc_guarded_in_profiles
 	check session-proc-guarded-nonroot-distroless check_session_proc_guarded_nonroot_distroless
 	check session-reproduces-target-masks check_session_reproduces_target_masks
+	check hostile-ptrace-reaper check_hostile_ptrace_reaper
+	check hostile-planted-sh check_hostile_planted_sh
+	check hostile-session-root-fd check_hostile_session_root_fd
+	check hostile-session-fds check_hostile_session_fds
+	check hostile-planted-ptmx check_hostile_planted_ptmx
+	check hostile-stops-reaper check_hostile_stops_reaper
+	check hostile-code-under-seccomp check_hostile_code_under_seccomp
 	check frozen-runtime-list-inspect check_frozen_runtime_list_inspect
 	check frozen-runtime-enter check_frozen_runtime_enter
 	check portforward-http-through-pod-port check_portforward_http_through_pod_port

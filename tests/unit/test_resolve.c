@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "podenter/exec.h"
 #include "podenter/resolve.h"
 #include "runtime/sources.h"
 
@@ -63,6 +65,43 @@ static void test_real_containerd_pod(void **state)
 				 false, &c, &err),
 			 0);
 	assert_string_equal(c.container, "app");
+	pe_container_clear(&c);
+}
+
+/* The configured environment comes with the record (config.json parsed
+ * once), and the session takes it from there, not from the file again. */
+static void test_configured_env_read_with_the_record(void **state)
+{
+	struct pe_container c;
+	struct pe_env e = { 0 };
+	struct pe_hostroot hr;
+	struct pe_error err;
+
+	(void)state;
+	assert_int_equal(
+	    resolve("containerd-real", "hello", NULL, false, &c, &err), 0);
+	assert_non_null(c.config_env);
+	assert_string_equal(c.config_env[0],
+			    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+			    "/usr/bin:/sbin:/bin");
+	assert_string_equal(c.config_env[1], "HOSTNAME=hello");
+	assert_null(c.config_env[2]);
+	/* the bundle gone: the record's copy is what is used */
+	free(c.bundle);
+	c.bundle = strdup("/nonexistent-bundle");
+	open_tree("containerd-real", &hr);
+	assert_int_equal(pe_env_load_configured(&hr, &c, &e, &err), 1);
+	assert_string_equal(pe_env_get(&e, "HOSTNAME"), "hello");
+	pe_hostroot_close(&hr);
+	pe_env_free(&e);
+	{
+		struct pe_container copy;
+
+		assert_int_equal(pe_container_copy(&copy, &c), 0);
+		assert_string_equal(copy.config_env[1], "HOSTNAME=hello");
+		assert_null(copy.config_env[2]);
+		pe_container_clear(&copy);
+	}
 	pe_container_clear(&c);
 }
 
@@ -526,6 +565,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_containerd_pod),
+		cmocka_unit_test(test_configured_env_read_with_the_record),
 		cmocka_unit_test(test_same_name_two_namespaces),
 		cmocka_unit_test(test_restarted_takes_running_attempt),
 		cmocka_unit_test(test_crashloop_falls_back_to_sandbox),

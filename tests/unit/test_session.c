@@ -247,6 +247,17 @@ static void test_stdio_and_command(void **state)
 	f.o.force_tty = true;
 	assert_int_equal(plan(), 0);
 	assert_int_equal(f.plan.stdio, PE_STDIO_PTY);
+	assert_false(f.plan.stdin_closed);
+	/* --no-stdin: pipes even at a terminal, stdin at end-of-file; with
+	 * -t it is a usage error (a terminal's input is its stdin) */
+	assert_int_equal(plan(), 0);
+	f.o.no_stdin = true;
+	assert_int_equal(plan(), -1);
+	f.o.force_tty = false;
+	f.o.stdin_is_tty = true;
+	assert_int_equal(plan(), 0);
+	assert_int_equal(f.plan.stdio, PE_STDIO_PIPES);
+	assert_true(f.plan.stdin_closed);
 }
 
 /* The namespace table (nsjoin.h): each namespace once, the mount
