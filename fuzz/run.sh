@@ -72,6 +72,13 @@ mapfile -t f < <(find "$fx" -name '*.json' -path '*seccomp*' -type f)
 seed fuzz_seccomp_profile "${f[@]}"
 mapfile -t f < <(find "$fx" -name 'config.v2.json' -type f)
 seed fuzz_docker_config "${f[@]}"
+# config.v2.json NUL hostconfig.json, as fuzz_docker_recover splits them
+mkdir -p "$out/seeds/fuzz_docker_recover"
+while IFS= read -r f; do
+	[ -f "${f%/*}/hostconfig.json" ] || continue
+	{ cat "$f"; printf '\0'; cat "${f%/*}/hostconfig.json"; } \
+		>"$out/seeds/fuzz_docker_recover/$(echo "$f" | md5sum | cut -c1-16)"
+done < <(find "$fx" -name 'config.v2.json' -type f)
 mapfile -t f < <(find "$fx" -name '*containers.json' -path '*overlay-containers*' -type f)
 seed fuzz_podman_index "${f[@]}"
 mapfile -t f < <(find "$fx" -path '*/proc/*' -name stat -type f)

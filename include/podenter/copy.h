@@ -110,6 +110,12 @@ enum pe_copy_source_class pe_copy_classify_source(const char *source,
 						  const char *pod_uid,
 						  const char *sandbox_id);
 
+/* The same, also knowing the runtime's own directories of def
+ * (def->runtime_dirs: Docker's containers/<id> of it and its sandbox). */
+enum pe_copy_source_class
+pe_copy_classify_source_of(const struct pe_recovered_container *def,
+			   const char *source);
+
 /* The whole request: definition, spec, and the caller's choices. */
 struct pe_copy {
 	struct pe_recovered_container def;
@@ -124,7 +130,8 @@ struct pe_copy {
  * Fill cp->spec from cp->def.spec_json and check the layers: each of
  * def.lowerdirs (and def.upperdir for last_run) must be a clean path of
  * the form <a containerd root>/io.containerd.snapshotter.v1.overlayfs/
- * snapshots/N/fs. USAGE for --last-run without an upper layer.
+ * snapshots/N/fs, or with def.layers_root set (Docker)
+ * <layers_root>/NAME/diff. USAGE for --last-run without an upper layer.
  */
 int pe_copy_prepare(struct pe_copy *cp, struct pe_error *err);
 void pe_copy_clear(struct pe_copy *cp);

@@ -51,8 +51,18 @@ struct pe_recovered_container {
 	    finished_at_ns; /* unix ns, 0 unknown */
 	int restart_count; /* -1 if unknown */
 	int attempt; /* CRI metadata attempt, -1 if unknown */
-	/* pod identity, from the spec's io.kubernetes.cri.* annotations */
+	/* pod identity, from the spec's io.kubernetes.cri.* annotations (or
+	 * Docker's io.kubernetes.* labels) */
 	char *namespace, *pod, *pod_uid, *container;
+	/*
+	 * Runtimes other than containerd (NULL for containerd): every layer
+	 * (lowerdirs, upperdir) must be <layers_root>/<one name>/diff, and
+	 * runtime_dirs are the runtime's own directories of this container
+	 * and its sandbox (hosts, resolv.conf, hostname live there), binds
+	 * from which are the runtime's, not hostPaths. Absolute node paths.
+	 */
+	char *layers_root;
+	char *runtime_dirs[2];
 };
 
 /* Default containerd roots tried in order when containerd_root is NULL,
@@ -117,5 +127,41 @@ int pe_recover_merge_containerd(
     const struct pe_hostroot *hr, const char *containerd_root, const char *ns,
     bool (*want)(const struct pe_container *c, void *arg), void *arg,
     struct pe_container_list *list, struct pe_error *err);
+
+/*
+ * Docker (and cri-dockerd), storage driver overlay2, data root data_root (a
+ * node path such as "/var/lib/docker"):
+ *   <data_root>/containers/<id>/config.v2.json, hostconfig.json
+ *   <data_root>/image/overlay2/layerdb/mounts/<id>/{mount-id,init-id,parent}
+ *   <data_root>/image/overlay2/layerdb/sha256/<chain>/{cache-id,parent}
+ *   <data_root>/overlay2/<cache-id>/{diff,link,lower}
+ * Docker keeps no OCI spec of a stopped container: spec_json is built from
+ * config.v2.json and hostconfig.json as the OCI fields copy reads (process
+ * args/env/cwd/user, hostname, root.readonly, mounts, masked and read-only
+ * paths), so that copy has one spec parser and one set of checks for
+ * every runtime. id is the full 64-hex id. -1 with err: PE_ERR_NOT_FOUND
+ * (no such container), PE_ERR_PARSE (a file is not what Docker writes, a
+ * layer id is not one), PE_ERR_UNSUPPORTED (another storage driver, a user
+ * or group given by name).
+ */
+int pe_recover_docker(const struct pe_hostroot *hr, const char *data_root,
+		      const char *id, struct pe_recovered_container *out,
+		      struct pe_error *err);
+
+/*
+ * The file part of pe_recover_docker: config.v2.json and hostconfig.json
+ * (hostconfig may be NULL) into out's spec_json, identity and exit (not
+ * the layers). Public for the fuzzer and the unit tests.
+ */
+int pe_recover_docker_parse(const char *config, size_t config_len,
+			    const char *hostconfig, size_t hostconfig_len,
+			    struct pe_recovered_container *out,
+			    struct pe_error *err);
+
+/* Docker's data root from the path a record was read from (its bundle:
+ * "<root>/containers/<id>" or ".../config.v2.json"), false when it is not
+ * one. */
+bool pe_docker_data_root_of(const char *record_path, const char *id, char *out,
+			    size_t size);
 
 #endif

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <net/if.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,9 +117,11 @@ enum pe_copy_source_class pe_copy_classify_source(const char *source,
 }
 
 /* A layer: <a containerd root>/io.containerd.snapshotter.v1.overlayfs/
- * snapshots/<digits>/fs, given relative to the host root or absolute. The
- * clean absolute form goes to *abs. */
-static bool layer_ok(const char *given, char *abs, size_t size)
+ * snapshots/<digits>/fs, or for another runtime (def->layers_root set)
+ * <layers_root>/<one plain name>/diff; given relative to the host root or
+ * absolute. The clean absolute form goes to *abs. */
+static bool layer_ok(const struct pe_recovered_container *def,
+		     const char *given, char *abs, size_t size)
 {
 	if (!given)
 		return false;
@@ -126,6 +129,20 @@ static bool layer_ok(const char *given, char *abs, size_t size)
 			     given) >= size ||
 	    !pe_copy_path_ok(abs))
 		return false;
+	if (def->layers_root) {
+		const char *rest, *slash;
+		char name[PATH_MAX];
+
+		if (!pe_copy_path_ok(def->layers_root) ||
+		    !path_below(abs, def->layers_root))
+			return false;
+		rest = abs + strlen(def->layers_root) + 1;
+		slash = strchr(rest, '/');
+		if (!slash || (size_t)(slash - rest) >= sizeof(name))
+			return false;
+		snprintf(name, sizeof(name), "%.*s", (int)(slash - rest), rest);
+		return plain_name(name) && strcmp(slash, "/diff") == 0;
+	}
 	for (size_t i = 0; pe_containerd_roots[i]; i++) {
 		char dir[PATH_MAX];
 		const char *rest;
@@ -140,6 +157,39 @@ static bool layer_ok(const char *given, char *abs, size_t size)
 		return n > 0 && strcmp(rest + n, "/fs") == 0;
 	}
 	return false;
+}
+
+enum pe_copy_source_class
+pe_copy_classify_source_of(const struct pe_recovered_container *def,
+			   const char *source)
+{
+	enum pe_copy_source_class cls =
+	    pe_copy_classify_source(source, def->pod_uid, def->sandbox_id);
+
+	for (size_t i = 0; cls == PE_COPY_SRC_OTHER && i < 2; i++)
+		if (def->runtime_dirs[i] &&
+		    pe_copy_path_ok(def->runtime_dirs[i]) &&
+		    path_below(source, def->runtime_dirs[i]))
+			cls = PE_COPY_SRC_RUNTIME;
+	return cls;
+}
+
+/* One JSON document of exactly len bytes (a log line is not a C string),
+ * NULL when it is not one. */
+static struct json_object *json_document_of(const char *p, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o = NULL;
+
+	if (tok && len <= INT32_MAX) {
+		o = json_tokener_parse_ex(tok, p, (int)len);
+		if (o && json_tokener_get_parse_end(tok) != len) {
+			json_object_put(o);
+			o = NULL;
+		}
+	}
+	json_tokener_free(tok);
+	return o;
 }
 
 /* ---- the spec -------------------------------------------------------------
@@ -436,12 +486,11 @@ int pe_copy_prepare(struct pe_copy *cp, struct pe_error *err)
 				    "found",
 				    cp->def.id ? cp->def.id : "?");
 	for (size_t i = 0; i < cp->def.n_lowerdirs; i++)
-		if (!layer_ok(cp->def.lowerdirs[i], abs, sizeof(abs)))
+		if (!layer_ok(&cp->def, cp->def.lowerdirs[i], abs, sizeof(abs)))
 			return pe_error_set(
 			    err, PE_ERR_PARSE, 0,
-			    "image layer '%s' is not a "
-			    "snapshot directory of containerd's "
-			    "overlay snapshotter",
+			    "image layer '%s' is not a layer directory "
+			    "of the runtime's overlay storage",
 			    cp->def.lowerdirs[i]);
 	if (cp->last_run && !cp->def.upperdir) {
 		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
@@ -453,11 +502,12 @@ int pe_copy_prepare(struct pe_copy *cp, struct pe_error *err)
 				   "--last-run");
 		return -1;
 	}
-	if (cp->last_run && !layer_ok(cp->def.upperdir, abs, sizeof(abs)))
+	if (cp->last_run &&
+	    !layer_ok(&cp->def, cp->def.upperdir, abs, sizeof(abs)))
 		return pe_error_set(err, PE_ERR_PARSE, 0,
-				    "the writable layer '%s' is not a "
-				    "snapshot directory of containerd's "
-				    "overlay snapshotter",
+				    "the writable layer '%s' is not a layer "
+				    "directory of the runtime's overlay "
+				    "storage",
 				    cp->def.upperdir);
 	return pe_copy_spec_parse(cp->def.spec_json, &cp->spec, err);
 }
@@ -535,11 +585,23 @@ char *pe_copy_cri_log_text(const char *buf, size_t len, size_t max_lines)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t llen = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		const char *t;
-		size_t tlen;
-		bool partial;
+		const char *t = NULL;
+		size_t tlen = 0;
+		bool partial = false;
+		struct json_object *jline = NULL;
 
-		if (cri_line(p, llen, &t, &tlen, &partial)) {
+		if (llen && p[0] == '{') {
+			/* Docker's json-file log (cri-dockerd's nodes):
+			 * {"log":"text\n","stream":...,"time":...} */
+			jline = json_document_of(p, llen);
+			t = str_of(get(jline, "log", json_type_string));
+			tlen = t ? strlen(t) : 0;
+			partial = !tlen || t[tlen - 1] != '\n';
+			if (tlen && !partial)
+				tlen--;
+		}
+		if (jline ? t != NULL
+			  : cri_line(p, llen, &t, &tlen, &partial)) {
 			/* the pod wrote this: no byte of it may steer the
 			 * operator's terminal (escape sequences) or cut the
 			 * text short (NUL) */
@@ -554,6 +616,7 @@ char *pe_copy_cri_log_text(const char *buf, size_t len, size_t max_lines)
 			if (!partial)
 				text[used++] = '\n';
 		}
+		json_object_put(jline);
 		p += llen + (nl ? 1 : 0);
 	}
 	if (used && text[used - 1] != '\n')

@@ -201,8 +201,8 @@ static int bind_one(const struct pe_copy *cp, const struct pe_copy_mount *m,
 		    int hostfd, int rootfd, const struct own_mounts *own,
 		    pe_copy_note_fn note, struct pe_error *err)
 {
-	enum pe_copy_source_class cls = pe_copy_classify_source(
-	    m->source, cp->def.pod_uid, cp->def.sandbox_id);
+	enum pe_copy_source_class cls =
+	    pe_copy_classify_source_of(&cp->def, m->source);
 	bool readonly = m->readonly;
 	char msg[PATH_MAX + 256];
 	struct stat st;

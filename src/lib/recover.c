@@ -949,6 +949,9 @@ void pe_recovered_container_clear(struct pe_recovered_container *c)
 	free(c->pod);
 	free(c->pod_uid);
 	free(c->container);
+	free(c->layers_root);
+	free(c->runtime_dirs[0]);
+	free(c->runtime_dirs[1]);
 	memset(c, 0, sizeof(*c));
 	c->restart_count = c->attempt = -1;
 }

@@ -4,6 +4,11 @@
 # docker-e2e.sh, which calls this while its containers run):
 #
 #   <data-root>/containers/<id>/config.v2.json          every container of ours
+#   <data-root>/containers/<id>/hostconfig.json
+#   <data-root>/image/overlay2/layerdb/mounts/<id>/{mount-id,init-id,parent}
+#   <data-root>/image/overlay2/layerdb/sha256/<chain>/{cache-id,parent}
+#   <data-root>/overlay2/<layer>/{link,lower}   the layer chain (no diff:
+#                                                no file of a container)
 #   run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/<id>/
 #       config.json, init.pid                            the running ones
 #   proc/<pid>/{cgroup,stat,status}, proc/<pid>/ns/*     the running ones
@@ -45,10 +50,43 @@ copy_freezer() { # PID
 	return 0
 }
 
+# what `podenter copy` reads of a container's layers (recover_docker.c)
+copy_layers() { # ID
+	local db=$DATA_ROOT/image/overlay2/layerdb m f chain layer
+	m=$db/mounts/$1
+	[[ -f $m/mount-id ]] || return 0
+	for f in mount-id init-id parent; do
+		[[ -f $m/$f ]] && copy_file "$m/$f" "${m#/}/$f"
+	done
+	for layer in "$(<"$m/mount-id")" "$(cat "$m/init-id" 2>/dev/null)"; do
+		[[ -n $layer ]] || continue
+		for f in link lower; do
+			[[ -f $DATA_ROOT/overlay2/$layer/$f ]] &&
+				copy_file "$DATA_ROOT/overlay2/$layer/$f" "${DATA_ROOT#/}/overlay2/$layer/$f"
+		done
+	done
+	chain=$(cat "$m/parent" 2>/dev/null || true)
+	while [[ $chain == sha256:* ]]; do
+		f=$db/sha256/${chain#sha256:}
+		for layer in cache-id parent; do
+			[[ -f $f/$layer ]] && copy_file "$f/$layer" "${f#/}/$layer"
+		done
+		layer=$(<"$f/cache-id")
+		for f in link lower; do
+			[[ -f $DATA_ROOT/overlay2/$layer/$f ]] &&
+				copy_file "$DATA_ROOT/overlay2/$layer/$f" "${DATA_ROOT#/}/overlay2/$layer/$f"
+		done
+		chain=$(cat "$db/sha256/${chain#sha256:}/parent" 2>/dev/null || true)
+	done
+	return 0
+}
+
 mkdir -p "$DEST"
 rm -rf "${DEST:?}/run" "${DEST:?}/var" "${DEST:?}/proc" "${DEST:?}/sys"
 for id in $(<"$WORK/our-ids"); do
 	copy_file "$DATA_ROOT/containers/$id/config.v2.json" "${DATA_ROOT#/}/containers/$id/config.v2.json"
+	copy_file "$DATA_ROOT/containers/$id/hostconfig.json" "${DATA_ROOT#/}/containers/$id/hostconfig.json"
+	copy_layers "$id"
 	if [[ -f /$TASKS/$id/init.pid ]]; then
 		copy_file "/$TASKS/$id/config.json" "$TASKS/$id/config.json"
 		copy_file "/$TASKS/$id/init.pid" "$TASKS/$id/init.pid"
@@ -69,12 +107,15 @@ for id in $(<"$WORK/our-ids"); do
 done
 "$PYTHON" - "$WORK/inspect.json" "$DEST/expected-inspect.json" <<'PY'
 import json, sys
-keep = ("Id", "Name", "State", "Config", "HostConfig", "GraphDriver")
+keep = ("Id", "Name", "State", "Config", "HostConfig", "GraphDriver", "Mounts")
 out = []
 for c in json.load(open(sys.argv[1])):
     d = {k: c[k] for k in keep if k in c}
-    d["Config"] = {k: c["Config"].get(k) for k in ("Hostname", "Image", "Labels", "Cmd")}
-    d["HostConfig"] = {k: c["HostConfig"].get(k) for k in ("NetworkMode", "IpcMode", "CgroupParent")}
+    d["Config"] = {k: c["Config"].get(k) for k in ("Hostname", "Image", "Labels", "Cmd",
+                                                   "User", "Env", "WorkingDir", "Entrypoint")}
+    d["HostConfig"] = {k: c["HostConfig"].get(k) for k in ("NetworkMode", "IpcMode", "CgroupParent",
+                                                           "GroupAdd", "ReadonlyRootfs")}
+    d["Path"], d["Args"] = c.get("Path"), c.get("Args")
     out.append(d)
 json.dump(out, open(sys.argv[2], "w"), indent=1, sort_keys=True)
 PY

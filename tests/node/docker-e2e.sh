@@ -69,10 +69,13 @@ SANDBOX=k8s_POD_${POD}_${NS}_${POD_UID}_0
 APP0=k8s_app_${POD}_${NS}_${POD_UID}_0 # exited: the first attempt
 APP=k8s_app_${POD}_${NS}_${POD_UID}_1
 SIDE=k8s_side_${POD}_${NS}_${POD_UID}_0
+# crash: writes a file and exits 7, as user 1000:1000 (+ group 2000) in
+# /www with CRASH_MARK set: what `podenter copy` must rebuild
+CRASH=k8s_crash_${POD}_${NS}_${POD_UID}_0
 PLAIN=pe-dock-plain
 PAUSED=pe-dock-paused
 STOPPED=pe-dock-stopped
-OUR_CONTAINERS=("$SANDBOX" "$APP0" "$APP" "$SIDE" "$PLAIN" "$PAUSED" "$STOPPED")
+OUR_CONTAINERS=("$SANDBOX" "$APP0" "$APP" "$SIDE" "$CRASH" "$PLAIN" "$PAUSED" "$STOPPED")
 IMG=localhost/podenter-docker-e2e:1
 DEFAULT_ROOT=/var/lib/docker
 MOVED_ROOT=/var/lib/podenter-docker-e2e-moved
@@ -297,8 +300,9 @@ remove_ours() {
 make_image() {
 	local root=$WORK/rootfs a
 	mkdir -p "$root"/{bin,etc,proc,sys,dev,tmp,www}
+	chmod 1777 "$root/tmp"
 	cp "$(command -v busybox)" "$root/bin/busybox"
-	for a in sh sleep ps cat hostname ls true httpd id tr; do
+	for a in sh sleep ps cat hostname ls true httpd id tr pwd test; do
 		ln -sf busybox "$root/bin/$a"
 	done
 	echo "podenter docker e2e" >"$root/www/index.html"
@@ -348,24 +352,30 @@ make_containers() {
 		--cgroup-parent "$CGROUP_PARENT" $(pod_labels POD podsandbox) \
 		"$IMG" /pause >/dev/null
 	sb=$(dk inspect --format '{{.Id}}' "$SANDBOX")
-	member() { # NAME CONTAINER CMD...
-		local name=$1 ctr=$2
+	member() { # NAME CONTAINER [DOCKER-RUN-OPTION...] -- CMD...
+		local name=$1 ctr=$2 opts=()
 		shift 2
+		while [[ $# -gt 0 && $1 != -- ]]; do opts+=("$1"); shift; done
+		shift
 		# shellcheck disable=SC2046
-		dk run -d --name "$name" --network "container:$sb" --ipc "container:$sb" \
+		dk run -d --name "$name" --network "container:$sb" --ipc "container:$sb" "${opts[@]}" \
 			--cgroup-parent "$CGROUP_PARENT" $(pod_labels "$ctr" container) \
 			--label "io.kubernetes.sandbox.id=$sb" "$IMG" "$@" >/dev/null
 	}
-	member "$APP0" app /bin/sh -c 'exit 3'
+	member "$APP0" app -- /bin/sh -c 'exit 3'
 	dk wait "$APP0" >/dev/null
-	member "$APP" app /bin/httpd -f -p 80 -h /www
-	member "$SIDE" side /bin/sleep 2147483646
+	member "$CRASH" crash --user 1000:1000 --group-add 2000 --workdir /www \
+		--env CRASH_MARK=written-by-crash -- \
+		/bin/sh -c 'echo crashed >/tmp/crash-mark; echo crash is exiting; exit 7'
+	dk wait "$CRASH" >/dev/null
+	member "$APP" app -- /bin/httpd -f -p 80 -h /www
+	member "$SIDE" side -- /bin/sleep 2147483646
 	dk run -d --network none --name "$PLAIN" --hostname pe-dock-plain-host "$IMG" >/dev/null
 	dk run -d --network none --name "$PAUSED" "$IMG" >/dev/null
 	dk pause "$PAUSED" >/dev/null
 	dk run -d --network none --name "$STOPPED" "$IMG" >/dev/null
 	dk stop -t 0 "$STOPPED" >/dev/null
-	for name in "$APP0:app:0" "$APP:app:1" "$SIDE:side:0"; do
+	for name in "$APP0:app:0" "$APP:app:1" "$SIDE:side:0" "$CRASH:crash:0"; do
 		kubelet_log_links "${name%%:*}" "$(cut -d: -f2 <<<"$name")" "${name##*:}"
 	done
 	# Docker's own view, to compare with
@@ -553,6 +563,47 @@ check_sniff_by_pod_name() {
 	expect_contains "the interface names the pod" "$OUT" "$NS/$POD:eth0"
 }
 
+# podenter copy of the exited crash container, from Docker's files only:
+# its user, groups, working directory, environment and hostname; --last-run
+# sees what it wrote, a plain copy does not; its exit code is shown; the
+# copy leaves no mount and no process.
+check_copy_exited_container() {
+	local want mounts_before mounts_after
+	want="$(dk inspect --format '{{.Config.User}}' "$CRASH")"
+	expect_eq "docker's user of crash" "$want" 1000:1000 || return 1
+	mounts_before=$(grep -c . /proc/self/mountinfo)
+	# shellcheck disable=SC2016 # expanded by the copy's shell
+	run_ok "$PODENTER" copy --no-tty -c crash "$NS/$POD" -- \
+		sh -c 'id -u; id -g; id -G; pwd; echo "$CRASH_MARK"; cat /etc/hostname; test -e /tmp/crash-mark && echo has-mark || echo no-mark' ||
+		return 1
+	expect_eq "copy's uid, gid, groups, cwd, env, hostname, mark" "$(printf '%s' "$OUT" | tr '\n' ' ')" \
+		"1000 1000 1000 2000 /www written-by-crash $POD no-mark" || return 1
+	expect_contains "copy's stderr" "$ERR" "last run exited with code 7" || return 1
+	expect_contains "the last run's log in copy's stderr" "$ERR" "| crash is exiting" || return 1
+	run_ok "$PODENTER" copy -q --no-tty --last-run -c crash "$NS/$POD" -- cat /tmp/crash-mark || return 1
+	expect_eq "--last-run sees the file the last run wrote" "$OUT" crashed || return 1
+	run_ok "$PODENTER" copy -q --no-tty --last-run -c crash "$NS/$POD" -- \
+		sh -c 'echo changed >/tmp/crash-mark; cat /tmp/crash-mark' || return 1
+	expect_eq "a write in the copy" "$OUT" changed || return 1
+	run_ok "$PODENTER" copy -q --no-tty --last-run -c crash "$NS/$POD" -- cat /tmp/crash-mark || return 1
+	expect_eq "the last run's layer after a copy wrote" "$OUT" crashed || return 1
+	run_ok "$PODENTER" copy -q --no-tty --print-command -c crash "$NS/$POD" || return 1
+	expect_contains "--print-command" "$OUT" "echo crashed >/tmp/crash-mark" || return 1
+	mounts_after=$(grep -c . /proc/self/mountinfo)
+	expect_eq "host mounts after the copies" "$mounts_after" "$mounts_before" || return 1
+	if pgrep -f 'pe-copy-left-behind' >/dev/null; then
+		say "FAILED: a copy's process is left"
+		return 1
+	fi
+	run "$PODENTER" copy -q --no-tty -c crash "$NS/$POD" -- sh -c 'sleep 1 # pe-copy-left-behind'
+	((RC == 0)) || return 1
+	if pgrep -f 'pe-copy-left-behind' >/dev/null; then
+		say "FAILED: the copy's process outlived podenter"
+		return 1
+	fi
+	expect_eq "host mounts after the copies" "$(grep -c . /proc/self/mountinfo)" "$mounts_before"
+}
+
 check_moved_root_found() {
 	[[ -d $MOVED_ROOT/containers ]] || { say "FAILED: premise: no $MOVED_ROOT/containers"; return 1; }
 	[[ ! -e $DEFAULT_ROOT/containers ]] || { say "FAILED: premise: $DEFAULT_ROOT/containers exists"; return 1; }
@@ -656,6 +707,12 @@ main() {
 		skip_all "$why"
 	fi
 	[[ -x $PODENTER ]] || { say "docker-e2e: no podenter binary at $PODENTER"; exit 1; }
+	# An uninstalled build keeps its builtin toolbox beside the binary
+	# (copy's default --tools builtin), as e2e.sh finds it.
+	if [[ -z ${PODENTER_TOOLBOX:-} && -x $(dirname "$PODENTER")/toolbox/bin/sh ]]; then
+		export PODENTER_TOOLBOX
+		PODENTER_TOOLBOX=$(dirname "$PODENTER")/toolbox
+	fi
 	WORK=$(mktemp -d /tmp/podenter-docker-e2e.XXXXXX)
 	trap finish EXIT
 	trap 'exit 130' INT TERM
@@ -677,6 +734,7 @@ main() {
 		check paused-is-paused check_paused_is_paused
 		check stopped-is-exited check_stopped_is_exited
 		check sniff-by-pod-name check_sniff_by_pod_name
+		check copy-exited-container check_copy_exited_container
 		if [[ -n ${DOCKER_E2E_CAPTURE:-} ]]; then
 			bash "$NODE_DIR/capture-docker-fixture.sh" "$DOCKER_E2E_CAPTURE" "$WORK" "$DEFAULT_ROOT"
 		fi
@@ -694,6 +752,7 @@ main() {
 	if round_or_fail moved "$MOVED_ROOT"; then
 		check root-found-through-containerd-tasks check_moved_root_found
 		check enter-by-name check_moved_enter_by_name
+		check copy-exited-container check_copy_exited_container
 		if [[ -n ${DOCKER_E2E_CAPTURE:-} ]]; then
 			bash "$NODE_DIR/capture-docker-fixture.sh" "$DOCKER_E2E_CAPTURE-moved-root" "$WORK" "$MOVED_ROOT"
 		fi

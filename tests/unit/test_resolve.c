@@ -295,20 +295,20 @@ static void test_docker_captured(void **state)
 	    resolve("docker", "default/pe-dock-web", NULL, false, &c, &err), 0);
 	assert_int_equal(c.runtime, PE_RT_DOCKER);
 	assert_string_equal(c.container, "app");
-	assert_int_equal(c.pid, 9466);
+	assert_int_equal(c.pid, 17845);
 	assert_int_equal(c.attempt, 1);
 	assert_string_equal(c.pod_uid, "0d0c4e2e-7a3b-4c55-9f10-5e2e0d0c4e2e");
 	pe_container_clear(&c);
 	assert_int_equal(
 	    resolve("docker", "pe-dock-web", "side", false, &c, &err), 0);
-	assert_int_equal(c.pid, 9519);
+	assert_int_equal(c.pid, 17896);
 	assert_int_equal(c.attempt, 0);
 	pe_container_clear(&c);
 	/* a plain container: its own pod, by its name, namespace docker */
 	assert_int_equal(
 	    resolve("docker", "docker/pe-dock-plain", NULL, false, &c, &err),
 	    0);
-	assert_int_equal(c.pid, 9572);
+	assert_int_equal(c.pid, 17949);
 	assert_string_equal(c.container, "pe-dock-plain");
 	assert_int_equal(c.attempt, -1);
 	pe_container_clear(&c);
@@ -321,7 +321,7 @@ static void test_docker_captured(void **state)
 	assert_int_equal(
 	    resolve("docker-moved-root", "pe-dock-web", NULL, false, &c, &err),
 	    0);
-	assert_int_equal(c.pid, 11446);
+	assert_int_equal(c.pid, 20228);
 	assert_string_equal(c.container, "app");
 	pe_container_clear(&c);
 	assert_int_equal(resolve("docker-moved-root", "docker/pe-dock-stopped",
