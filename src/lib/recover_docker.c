@@ -121,7 +121,8 @@ static long long rfc3339_ns(const char *s)
 	if (strcmp(p, "Z") != 0)
 		return 0;
 	t = timegm(&tm);
-	if (t <= 0)
+	/* the year 2262 on would overflow nanoseconds (found by the fuzzer) */
+	if (t <= 0 || (long long)t > LLONG_MAX / 1000000000LL - 1)
 		return 0;
 	return (long long)t * 1000000000LL + ns;
 }

@@ -393,6 +393,21 @@ static void test_hostile_json(void **state)
 			fail_msg("accepted: %s", bad[i]);
 		assert_int_equal(err.kind, PE_ERR_PARSE);
 	}
+	/* a time past 2262 does not fit in nanoseconds: unknown, no
+	 * overflow (found by fuzz_docker_recover) */
+	{
+		const char *cfg =
+		    "{\"ID\":\"" HID "\",\"Config\":{},\"State\":{"
+		    "\"FinishedAt\":\"9999-12-31T23:59:59.999999999Z\"}}";
+
+		pe_error_clear(&err);
+		assert_int_equal(pe_recover_docker_parse(cfg, strlen(cfg), NULL,
+							 0, &c, &err),
+				 0);
+		assert_int_equal(c.finished_at_ns, 0);
+		assert_false(c.has_exit);
+		pe_recovered_container_clear(&c);
+	}
 	/* a user by name: refused with a hint, never guessed */
 	{
 		const char *cfg =
