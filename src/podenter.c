@@ -90,6 +90,7 @@ static const struct cli_command {
 	{ "inspect", cmd_inspect, usage_inspect },
 	{ "sniff", cmd_sniff, cmd_sniff_usage },
 	{ "port-forward", cmd_portforward, cmd_portforward_usage },
+	{ "cp", cmd_cp, cmd_cp_usage },
 	{ "help", cmd_help, NULL },
 	{ "version", cmd_version, NULL },
 };
@@ -126,6 +127,8 @@ void cli_usage(FILE *out, const char *sub)
 	    "traffic (pcapng)\n"
 	    "  podenter port-forward [OPTIONS] TARGET PORT...   forward node "
 	    "ports to a pod\n"
+	    "  podenter cp      [OPTIONS] SRC DEST               copy files "
+	    "(POD:PATH) in or out\n"
 	    "\n"
 	    "TARGET:  POD | NAMESPACE/POD | pid:PID | id:CONTAINER-ID-PREFIX | "
 	    "node\n"
