@@ -867,6 +867,9 @@ run_under_node_lock() {
 # podenter port-forward (issue 15)
 # shellcheck source=tests/node/portforward-checks.sh
 source "$NODE_DIR/portforward-checks.sh"
+# podenter cp (issue 15)
+# shellcheck source=tests/node/cp-checks.sh
+source "$NODE_DIR/cp-checks.sh"
 
 main() {
 	local why
@@ -941,6 +944,11 @@ main() {
 	check portforward-http-through-pod-port check_portforward_http_through_pod_port
 	check portforward-pod-localhost-listener check_portforward_pod_localhost_listener
 	check portforward-bad-input-exit-125 check_portforward_bad_input_exit_125
+	check cp-out-of-distroless check_cp_out_of_distroless
+	check cp-into-distroless check_cp_into_distroless
+	check cp-tar-streams check_cp_tar_streams
+	check cp-planted-symlinks check_cp_planted_symlinks
+	check cp-special-files-refused check_cp_special_files_refused
 }
 
 main "$@"
