@@ -21,13 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
+
 #include "podenter/cp.h"
 #include "podenter/hostroot.h"
 #include "podenter/tar.h"
 #include "syscalls.h"
 
-#ifndef PROC_SUPER_MAGIC
-#define PROC_SUPER_MAGIC 0x9fa0
+#ifndef TRACEFS_MAGIC
+#define TRACEFS_MAGIC 0x74726163
 #endif
 
 #define CP_DEPTH_MAX 256 /* directories below the source */
@@ -198,7 +200,7 @@ static int reopen_regular(int pathfd)
 	if (dir < 0)
 		return -1;
 	snprintf(name, sizeof(name), "%d", pathfd);
-	return openat(dir, name, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	return openat(dir, name, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 }
 
 /* --- moving bytes -------------------------------------------------------- */
@@ -853,6 +855,39 @@ static int walk_entry(struct cp_sink *s, int pathfd, const struct stat *st,
 		      const char *rel, const char *shown, int depth,
 		      struct pe_error *err);
 
+/* The kernel's own file systems: files that act when read (kmsg, trace
+ * pipes), never end, or describe the node. A directory copy does not go
+ * into them (a pod's "/" holds /proc and /sys); a single file named on the
+ * command line is still copied (its read never blocks: O_NONBLOCK). */
+static const char *kernel_fs(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return NULL;
+	switch ((unsigned long)sfs.f_type) {
+	case PROC_SUPER_MAGIC:
+		return "procfs";
+	case SYSFS_MAGIC:
+		return "sysfs";
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+		return "cgroup";
+	case DEBUGFS_MAGIC:
+		return "debugfs";
+	case TRACEFS_MAGIC:
+		return "tracefs";
+	case SECURITYFS_MAGIC:
+		return "securityfs";
+	case BPF_FS_MAGIC:
+		return "bpf";
+	case DEVPTS_SUPER_MAGIC:
+		return "devpts";
+	default:
+		return NULL;
+	}
+}
+
 /* The source path of rel, for messages: the source as the operator named
  * it, and what is below it. */
 static void source_name(const struct cp_sink *s, const char *shown,
@@ -860,8 +895,14 @@ static void source_name(const struct cp_sink *s, const char *shown,
 {
 	const char *below = strlen(rel) >= s->top_len ? rel + s->top_len : "";
 
-	snprintf(buf, size, "%s%s%s", shown,
-		 s->top_len == 0 && below[0] ? "/" : "", below);
+	size_t n = strlen(shown);
+	bool ends_in_slash = n > 0 && shown[n - 1] == '/';
+	bool slash = s->top_len == 0 && below[0] && !ends_in_slash;
+
+	if (ends_in_slash && below[0] == '/')
+		below++;
+
+	snprintf(buf, size, "%s%s%s", shown, slash ? "/" : "", below);
 }
 
 /* Every entry of the directory dirfd (read by fd, never by name). */
@@ -938,8 +979,20 @@ static int walk_entry(struct cp_sink *s, int pathfd, const struct stat *st,
 		dfd = openat(pathfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			return pe_error_errno(err, "%s: opening", where);
+		if (kernel_fs(dfd) && depth > 0) {
+			warn(s->o,
+			     "%s: skipped: a %s mount (the kernel's files are "
+			     "not copied with a directory)",
+			     where, kernel_fs(dfd));
+			s->st->skipped++;
+			close(dfd);
+			return 0;
+		}
 		rc = s->dir(s, rel, &m, err);
-		if (rc == 0)
+		if (rc == 0 && kernel_fs(dfd))
+			warn(s->o, "%s: a %s directory: its files are skipped",
+			     where, kernel_fs(dfd));
+		else if (rc == 0)
 			rc = walk_dir(s, dfd, rel, shown, depth, err);
 		close(dfd);
 		return rc;

@@ -11,7 +11,7 @@ command -v busybox >/dev/null || t_skip_all "needs busybox (busybox-static)"
 
 root=$T_TMP/root
 node=$T_TMP/node
-mkdir -p "$root"/{bin,etc,data/sub,vol,ro,small,tmp,in} "$node"
+mkdir -p "$root"/{bin,etc,data/sub,vol,ro,small,tmp,in,proc} "$node"
 cp "$(command -v busybox)" "$root/bin/busybox"
 echo pod-passwd >"$root/etc/passwd"
 printf 'script\n' >"$root/data/script"
@@ -37,6 +37,7 @@ unshare --fork --kill-child --pid --mount sh -c '
 	mount -t tmpfs -o size=1m vol "$r/vol" || exit 1
 	echo volume-file >"$r/vol/file"
 	mount -t tmpfs -o size=64k small "$r/small" || exit 1
+	mount -t proc proc "$r/proc" || exit 1
 	mount --bind "$r/ro" "$r/ro" && mount -o remount,bind,ro "$r/ro" || exit 1
 	touch "$2"
 	exec chroot "$r" /bin/busybox sleep 1000' sh "$root" "$T_TMP/ready" >/dev/null 2>&1 &
@@ -91,6 +92,17 @@ t_podenter cp "$T:/data/sub" "$out/into"
 t_expect_eq "into an existing directory, under its name" "$(cat "$out/into/sub/deep" 2>&1)" deep
 t_podenter cp "$T:/data/sub/." "$out/contents"
 t_expect_eq "DIR/. copies the contents" "$(cat "$out/contents/deep" 2>&1)" deep
+
+# the target's whole root: its /proc (a kernel file system) is not walked
+T_RC=0
+timeout 60 "$PODENTER" cp "$T:/" "$out/whole" >/dev/null 2>"$T_TMP/err" || T_RC=$?
+T_ERR=$(cat "$T_TMP/err")
+t_expect_rc "cp out the target's whole root" 0
+t_expect_match "its /proc skipped with a warning" "$T_ERR" "$T:/proc: skipped: a procfs mount"
+t_expect_eq "its files" "$(cat "$out/whole/etc/passwd" "$out/whole/vol/file" 2>&1)" "pod-passwd
+volume-file"
+t_podenter cp "$T:/proc/1/comm" "$out/comm"
+t_expect_eq "a /proc file named on the command line is copied" "$(cat "$out/comm" 2>&1)" busybox
 
 # --- the pod's links never lead to the node -----------------------------------
 t_podenter cp "$T:/up/etc/passwd" "$out/up-passwd"
