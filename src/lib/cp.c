@@ -146,7 +146,7 @@ static int place_error(struct pe_error *err, const struct pe_cp_place *p,
 	int e = errno;
 
 	if (e == ENOENT || e == ENOTDIR)
-		pe_error_set(err, PE_ERR_NOT_FOUND, e, "%s: %s", p->shown,
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0, "%s: %s", p->shown,
 			     what);
 	else
 		pe_error_errno(err, "%s: %s", p->shown, what);
