@@ -471,8 +471,7 @@ static void put_checksum(unsigned char *b)
 /* ustar's name: in name (100) or split at a '/' into prefix (155) + name. */
 static bool put_name(unsigned char *b, const char *name)
 {
-	size_t len = strlen(name);
-	const char *slash;
+	size_t len = strlen(name), at;
 
 	if (len <= 100) {
 		memcpy(b, name, len);
@@ -480,13 +479,14 @@ static bool put_name(unsigned char *b, const char *name)
 	}
 	if (len > 256)
 		return false;
-	/* the last '/' that leaves at most 100 bytes after it */
-	for (slash = name + len - 101; *slash && *slash != '/'; slash++)
+	/* the first '/' that leaves at most 100 bytes after it: the
+	 * shortest prefix */
+	for (at = len - 101; at < len && name[at] != '/'; at++)
 		;
-	if (!*slash || (size_t)(slash - name) > 155 || slash == name)
+	if (at >= len || at > 155 || at == 0)
 		return false;
-	memcpy(b + 345, name, (size_t)(slash - name));
-	memcpy(b, slash + 1, len - (size_t)(slash - name) - 1);
+	memcpy(b + 345, name, at);
+	memcpy(b, name + at + 1, len - at - 1);
 	return true;
 }
 
