@@ -232,6 +232,37 @@ t_expect_eq "nothing escaped next to the destinations" \
 	[ -e /etc/abs-evil ] || [ -e "$root/escaped" ] && t_fail "an entry escaped" || t_pass "no entry escaped"
 t_expect_eq "the target's passwd unchanged" "$(cat "$root/etc/passwd")" pod-passwd
 
+# --- the pod races the copy ---------------------------------------------------
+# A process in the target swaps /race/d and /race/d/sub, again and again,
+# between real directories and links to a node directory (absolute, and by
+# '..'), while files are copied out of and into them. Whatever each copy
+# does, nothing of the node directory comes out and nothing goes in.
+mkdir -p "$node/racedir" "$root/race/d/sub"
+echo node-race-secret >"$node/racedir/secret"
+echo pod-file >"$root/race/d/sub/f"
+nsenter -t "$P" -m -r /bin/busybox sh -c '
+	while :; do
+		mv /race/d/sub /race/d/sub.real; ln -s "$1" /race/d/sub
+		rm /race/d/sub; mv /race/d/sub.real /race/d/sub
+		mv /race/d /race/d.real; ln -s ../../../../../../../..$1/.. /race/d
+		rm /race/d; mv /race/d.real /race/d
+	done' sh "$node/racedir" >/dev/null 2>&1 &
+racer=$!
+t_cleanup "kill -9 $racer"
+ok_out=0 ok_in=0
+for i in $(seq 40); do
+	timeout 20 "$PODENTER" cp "$T:/race/d" "$out/race-$i" >/dev/null 2>&1 && ok_out=$((ok_out + 1))
+	timeout 20 "$PODENTER" cp "$node/in.txt" "$T:/race/d/sub/in-$i" >/dev/null 2>&1 && ok_in=$((ok_in + 1))
+done
+kill -9 "$racer"
+wait "$racer" 2>/dev/null
+echo "# race: $ok_out of 40 copies out and $ok_in of 40 copies in went through"
+t_expect_eq "racing links: nothing of the node came out" \
+	"$(grep -rl node-race-secret "$out"/race-* 2>/dev/null)" ""
+t_expect_eq "racing links: nothing went into the node's directory" "$(ls -A "$node/racedir")" secret
+[ "$ok_out" -gt 0 ] && t_pass "racing links: copies out still went through" ||
+	t_fail "racing links: no copy out went through"
+
 # --- nothing left -------------------------------------------------------------
 t_expect_eq "no temporary file anywhere in the target" \
 	"$(find "/proc/$P/root/" -xdev -name '.podenter-cp.*' 2>/dev/null; find "/proc/$P/root/vol" "/proc/$P/root/small" -name '.podenter-cp.*')" ""
