@@ -8,6 +8,8 @@
 source "$TESTLIB"
 t_require_root
 command -v busybox >/dev/null || t_skip_all "needs busybox (busybox-static)"
+# every podenter run is bounded
+T_WRAP=(timeout -k 5 60)
 
 root=$T_TMP/root
 node=$T_TMP/node
@@ -172,7 +174,7 @@ t_expect_eq "a volume path writes into the volume" "$(cat "/proc/$P/root/vol/in-
 
 # --- tar streams ------------------------------------------------------------
 T_RC=0
-"$PODENTER" cp "$T:/data" - >"$T_TMP/data.tar" 2>"$T_TMP/err" || T_RC=$?
+timeout 60 "$PODENTER" cp "$T:/data" - >"$T_TMP/data.tar" 2>"$T_TMP/err" || T_RC=$?
 T_ERR=$(cat "$T_TMP/err")
 t_expect_rc "a tar archive out" 0
 t_expect_eq "tar t lists it" "$(tar tf "$T_TMP/data.tar" | sort | tr '\n' ' ')" \
@@ -189,16 +191,16 @@ echo long >"$node/tarsrc/a/$longname/$longname"
 echo plain >"$node/tarsrc/plain"
 mkdir -p "$root/in/untar"
 T_RC=0
-tar cf - -C "$node/tarsrc" . | "$PODENTER" cp - "$T:/in/untar" 2>"$T_TMP/err" || T_RC=$?
+tar cf - -C "$node/tarsrc" . | timeout 60 "$PODENTER" cp - "$T:/in/untar" 2>"$T_TMP/err" || T_RC=$?
 T_ERR=$(cat "$T_TMP/err")
 t_expect_rc "a tar archive in (GNU long names)" 0
 t_expect_eq "its files" "$(cat "$root/in/untar/plain" "$root/in/untar/a/$longname/$longname" 2>&1)" "plain
 long"
 T_RC=0
-tar --format=pax -cf - -C "$node/tarsrc" . | "$PODENTER" cp - "$T:/in/untar" 2>"$T_TMP/err" || T_RC=$?
+tar --format=pax -cf - -C "$node/tarsrc" . | timeout 60 "$PODENTER" cp - "$T:/in/untar" 2>"$T_TMP/err" || T_RC=$?
 t_expect_rc "a pax archive in" 0
 T_RC=0
-"$PODENTER" cp "$T:/in/untar" - 2>/dev/null | tar tf - >"$T_TMP/list" || T_RC=$?
+timeout 60 "$PODENTER" cp "$T:/in/untar" - 2>/dev/null | tar tf - >"$T_TMP/list" || T_RC=$?
 t_expect_match "a long name out (pax)" "$(cat "$T_TMP/list")" "untar/a/$longname/$longname"
 
 # hostile archives: nothing beneath or beside the destination changes
@@ -222,7 +224,7 @@ hostile abs 'f("/etc/abs-evil")'
 for h in dotdot linkdir linkup hardlink abs; do
 	mkdir -p "$root/in/h-$h"
 	T_RC=0
-	"$PODENTER" cp - "$T:/in/h-$h" <"$T_TMP/$h.tar" >/dev/null 2>"$T_TMP/err" || T_RC=$?
+	timeout 60 "$PODENTER" cp - "$T:/in/h-$h" <"$T_TMP/$h.tar" >/dev/null 2>"$T_TMP/err" || T_RC=$?
 	T_ERR=$(cat "$T_TMP/err")
 	t_expect_rc "hostile archive '$h' refused" 125
 done
