@@ -18,10 +18,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "podenter/audit.h"
 #include "podenter/cp.h"
 #include "podenter/nsjoin.h"
 
-enum { OPT_PRESERVE = OPT_COMMON_LAST + 1 };
+enum { OPT_PRESERVE = OPT_COMMON_LAST + 1, OPT_AUDIT_LOG };
 
 void cmd_cp_usage(FILE *out)
 {
@@ -61,6 +62,8 @@ void cmd_cp_usage(FILE *out)
 	    "      --preserve          keep owners (uid/gid numbers) and "
 	    "set-user-ID bits\n"
 	    "  -v, --verbose           report files and bytes copied\n"
+	    "      --audit-log FILE    also append the copy's JSON records "
+	    "to FILE\n"
 	    "      --any               several pods match: take the first\n"
 	    "      --all               allow the pod sandbox as a target\n"
 	    "      --host-root DIR     read the node through DIR (default /)\n"
@@ -70,7 +73,10 @@ void cmd_cp_usage(FILE *out)
 	    "leading\n"
 	    "out, a read-only or full file system, ...): each file appears "
 	    "whole or not\n"
-	    "at all, and no temporary file is left.\n",
+	    "at all, and no temporary file is left.\n\n"
+	    "Each copy is recorded like a session (syslog LOG_AUTHPRIV; "
+	    "command\n"
+	    "[\"cp\", SRC, DEST]).\n",
 	    out);
 }
 
@@ -137,8 +143,25 @@ static void print_warning(void *ctx, const char *msg)
 	fprintf(stderr, "podenter: warning: %s\n", msg);
 }
 
+/* The copy's audit record, as a session's: who, which container, what. */
+static void audit_fill(struct pe_audit_record *r, const struct pe_container *c,
+		       char *const *command)
+{
+	memset(r, 0, sizeof(*r));
+	pe_audit_fill_caller(r);
+	r->namespace = c->namespace;
+	r->pod = c->pod;
+	r->container = c->container;
+	r->container_id = c->container_id;
+	r->runtime = pe_runtime_name(c->runtime);
+	r->target_pid = c->pid;
+	r->view = "cp"; /* files only: no namespace joined, nothing run */
+	r->command = command;
+}
+
 static int copy(struct cli_common *co, const struct cp_arg *src,
-		const struct cp_arg *dst, bool preserve, bool verbose)
+		const struct cp_arg *dst, bool preserve, bool verbose,
+		const char *audit_log)
 {
 	const struct cp_arg *pod = src->remote ? src : dst;
 	struct pe_cp_opts o = { .preserve = preserve,
@@ -154,11 +177,16 @@ static int copy(struct cli_common *co, const struct cp_arg *src,
 	struct pe_hostroot hr;
 	struct pe_error err;
 	struct pe_pin pin;
+	struct pe_audit audit;
+	struct pe_audit_record record;
+	char *command[] = { "cp", (char *)src->text, (char *)dst->text, NULL };
+	bool audited = false;
 	sigset_t stop;
 	int rc, root = -1;
 
 	pe_error_clear(&err);
 	pe_pin_init(&pin);
+	pe_audit_init(&audit);
 	if (pe_hostroot_open(&hr, co->host_root, &err) < 0) {
 		cli_print_error(&err);
 		return PE_EXIT_FAILURE;
@@ -169,6 +197,12 @@ static int copy(struct cli_common *co, const struct cp_arg *src,
 		return rc;
 	}
 	rc = PE_EXIT_FAILURE;
+	/* recorded before a file is touched; an unwritable log stops it */
+	audit_fill(&record, &c, command);
+	if (pe_audit_open(&audit, audit_log, &err) < 0 ||
+	    pe_audit_start(&audit, &record, &err) < 0)
+		goto fail;
+	audited = true;
 	if (pe_pin_target(&hr, &c, &pin, &err) < 0)
 		goto fail;
 	root = pe_cp_open_root(&pin, &err);
@@ -224,6 +258,12 @@ fail:
 			(unsigned long long)st.dirs);
 	rc = PE_EXIT_FAILURE;
 out:
+	if (audited) {
+		pe_error_clear(&err);
+		if (pe_audit_end(&audit, &record, rc, &err) < 0)
+			cli_print_error(&err);
+	}
+	pe_audit_close(&audit);
 	if (root >= 0)
 		close(root);
 	pe_pin_release(&pin);
@@ -238,11 +278,13 @@ int cmd_cp(int argc, char **argv)
 		CLI_COMMON_LONGOPTS,
 		{ "preserve", no_argument, NULL, OPT_PRESERVE },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cli_common co;
 	struct cp_arg src, dst;
 	bool preserve = false, verbose = false;
+	const char *audit_log = NULL;
 	int opt;
 
 	cli_common_init(&co);
@@ -260,6 +302,9 @@ int cmd_cp(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case OPT_AUDIT_LOG:
+			audit_log = optarg;
 			break;
 		default:
 			return cli_usage_error("cp", "unknown option");
@@ -283,5 +328,5 @@ int cmd_cp(int argc, char **argv)
 	if (dst.stream && isatty(STDOUT_FILENO))
 		return cli_usage_error("cp", "not writing a tar archive to a "
 					     "terminal; redirect stdout");
-	return copy(&co, &src, &dst, preserve, verbose);
+	return copy(&co, &src, &dst, preserve, verbose, audit_log);
 }

@@ -271,6 +271,25 @@ t_expect_eq "no temporary file anywhere in the target" \
 t_expect_eq "no temporary file on the node side" "$(find "$out" "$node" -name '.podenter-cp.*')" ""
 t_expect_eq "no mount left" "$(t_mountinfo)" "$before"
 
+# --- the audit record -----------------------------------------------------------
+t_podenter cp --audit-log "$T_TMP/audit.log" "$T:/etc/passwd" "$out/audited"
+t_expect_rc "cp with --audit-log" 0
+t_podenter cp --audit-log "$T_TMP/audit.log" "$T:/nope" "$out/audited2"
+t_expect_rc "a failing cp with --audit-log" 125
+t_expect_eq "audit: start and end records of both copies" \
+	"$(python3 -c 'import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    print(d["event"], d["target"]["pid"], d.get("exit_status", "-"), " ".join(d["command"]))
+' "$T_TMP/audit.log" | sed "s/ $P / PID /")" \
+	"session-start PID - cp $T:/etc/passwd $out/audited
+session-end PID 0 cp $T:/etc/passwd $out/audited
+session-start PID - cp $T:/nope $out/audited2
+session-end PID 125 cp $T:/nope $out/audited2"
+t_podenter cp --audit-log /dev/full "$T:/etc/passwd" "$out/unaudited"
+t_expect_rc "an audit log that cannot be written stops the copy: 125" 125
+[ -e "$out/unaudited" ] && t_fail "  but the file was copied" || t_pass "  nothing copied"
+
 # --- usage ----------------------------------------------------------------------
 t_podenter cp "$node/in.txt" "$out/x"
 t_expect_rc "two node paths: 125" 125
