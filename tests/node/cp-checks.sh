@@ -23,6 +23,11 @@ check_cp_out_of_distroless() {
 	run_ok cmp "$WORK/hello-server" "/proc/$pid/root/hello-server" || return 1
 	expect_eq "mode and mtime kept" "$(stat -c '%a %Y' "$WORK/hello-server")" \
 		"$(stat -c '%a %Y' "/proc/$pid/root/hello-server")" || return 1
+	# -c: the distroless sidecar of a two-container pod, by NS/POD
+	podenter cp -c sidecar default/web-6c9f8d7b5-q4x2m:/hello-server "$WORK/sidecar-server" || return 1
+	run_ok cmp "$WORK/sidecar-server" "/proc/$(pid_of default web-6c9f8d7b5-q4x2m sidecar)/root/hello-server" || return 1
+	run "$PODENTER" cp -c app default/web-6c9f8d7b5-q4x2m:/hello-server "$WORK/app-server"
+	expect_eq "-c app: the busybox container has no /hello-server: exit" "$RC" 125 || return 1
 	# the non-root distroless pod, whole tree
 	podenter cp hello-nonroot:/ "$WORK/nonroot-root" || return 1
 	run_ok cmp "$WORK/nonroot-root/hello-server" "/proc/$(pid_of default hello-nonroot)/root/hello-server"
