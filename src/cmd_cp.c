@@ -325,6 +325,9 @@ int cmd_cp(int argc, char **argv)
 			  "written ./NAME)");
 	if (src.stream && dst.stream)
 		return cli_usage_error("cp", "- on both sides");
+	if (src.stream && isatty(STDIN_FILENO))
+		return cli_usage_error("cp", "not reading a tar archive from a "
+					     "terminal; redirect stdin");
 	if (dst.stream && isatty(STDOUT_FILENO))
 		return cli_usage_error("cp", "not writing a tar archive to a "
 					     "terminal; redirect stdout");

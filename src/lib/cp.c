@@ -122,6 +122,11 @@ static int write_failed(struct pe_error *err, const struct cp_sink *s,
 	else if (e == ENOSPC || e == EDQUOT)
 		pe_error_hint(err, "the file system is full; nothing partial "
 				   "was left");
+	else if (e == EBUSY)
+		pe_error_hint(err, "the path is a mount point (a file kubelet "
+				   "bind-mounts, as /etc/hosts): a file is "
+				   "replaced whole, and a mount point cannot "
+				   "be");
 	else if (e == ELOOP || e == EXDEV)
 		pe_error_hint(err, "a symlink or '..' on the way leads out of "
 				   "the destination: refused");
@@ -191,8 +196,8 @@ static int self_fd_dir(void)
 	return fd;
 }
 
-/* Reopen the regular file behind pathfd (O_PATH) for reading. */
-static int reopen_regular(int pathfd)
+/* Reopen the file behind pathfd (O_PATH) with flags. */
+static int reopen(int pathfd, int flags)
 {
 	char name[32];
 	int dir = self_fd_dir();
@@ -200,7 +205,13 @@ static int reopen_regular(int pathfd)
 	if (dir < 0)
 		return -1;
 	snprintf(name, sizeof(name), "%d", pathfd);
-	return openat(dir, name, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	return openat(dir, name, flags | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+}
+
+/* Reopen the regular file behind pathfd (O_PATH) for reading. */
+static int reopen_regular(int pathfd)
+{
+	return reopen(pathfd, O_RDONLY);
 }
 
 /* --- moving bytes -------------------------------------------------------- */
@@ -447,20 +458,77 @@ static int set_meta(struct dir_sink *d, int fd, int dirfd, const char *name,
 	return 0;
 }
 
-/* The entry at name may be replaced: not a directory (a file never
- * replaces a directory). */
+/* Whether name in pfd is the root of a mount: a file kubelet bind-mounts
+ * into the container (/etc/hosts), a subPath volume. */
+static bool is_mount_root(int pfd, const char *name)
+{
+	struct statx stx;
+	unsigned long parent;
+	int fd;
+	bool root;
+
+	if (statx(pfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+		  STATX_BASIC_STATS, &stx) == 0 &&
+	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+	/* before Linux 5.8: the mount the name leads to is another one */
+	fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	parent = pe_fd_mount_id(pfd);
+	root = parent && pe_fd_mount_id(fd) && pe_fd_mount_id(fd) != parent;
+	close(fd);
+	return root;
+}
+
+enum replace { REPLACE_BY_RENAME = 0, REPLACE_IN_PLACE = 1 };
+
+/*
+ * How the entry at name may be replaced: by renaming over it, unless it is
+ * a directory (a file never replaces one) or a mount point. Renaming over a
+ * mount point in the container's namespace would detach that mount there
+ * (the kernel does so for a mount namespace not the caller's): a regular
+ * file on a mount point is written in place instead (in_place allowed),
+ * as the container's own writes would land; anything else is refused.
+ */
 static int check_replaceable(struct dir_sink *d, int pfd, const char *name,
-			     const char *rel, struct pe_error *err)
+			     const char *rel, bool in_place,
+			     struct pe_error *err)
 {
 	struct stat st;
 
-	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISDIR(st.st_mode)) {
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return REPLACE_BY_RENAME;
+	if (S_ISDIR(st.st_mode) && !is_mount_root(pfd, name)) {
 		errno = EISDIR;
 		return write_failed(err, &d->s, rel,
 				    "a directory is there; not replaced");
 	}
-	return 0;
+	if (!is_mount_root(pfd, name))
+		return REPLACE_BY_RENAME;
+	if (in_place && S_ISREG(st.st_mode))
+		return REPLACE_IN_PLACE;
+	errno = EBUSY;
+	return write_failed(err, &d->s, rel, "not replaced");
+}
+
+/* The regular file at name (a mount point), opened to be written in place:
+ * O_PATH and fstat first, so nothing but a regular file is opened. */
+static int open_in_place(int pfd, const char *name)
+{
+	struct stat st;
+	int fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), w;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EBUSY;
+		return -1;
+	}
+	w = reopen(fd, O_WRONLY | O_TRUNC);
+	close_keep_errno(fd);
+	return w;
 }
 
 /* Put the temporary entry tmp in place of name, or remove it. */
@@ -482,16 +550,22 @@ static int dir_file(struct cp_sink *s, const char *rel_in,
 	struct dir_sink *d = (struct dir_sink *)s;
 	char rel[PATH_MAX], tmp[32];
 	const char *name;
-	int pfd, fd, rc = -1;
+	int pfd, fd, rc = -1, how;
 	uint64_t copied = 0;
 
 	snprintf(rel, sizeof(rel), "%s", rel_in);
 	pfd = open_parent(d, rel, &name, data->tar != NULL);
 	if (pfd < 0)
 		return write_failed(err, s, rel, "opening its directory");
-	if (check_replaceable(d, pfd, name, rel, err) < 0)
+	how = check_replaceable(d, pfd, name, rel, true, err);
+	if (how < 0)
 		goto out;
-	fd = make_temp(pfd, tmp, make_file, NULL);
+	if (how == REPLACE_IN_PLACE) {
+		tmp[0] = '\0';
+		fd = open_in_place(pfd, name);
+	} else {
+		fd = make_temp(pfd, tmp, make_file, NULL);
+	}
 	if (fd < 0) {
 		write_failed(err, s, rel, "creating");
 		goto out;
@@ -555,7 +629,7 @@ written:
 	}
 	close(fd);
 	fd = -1;
-	if (commit_temp(d, pfd, tmp, name, rel, err) < 0)
+	if (tmp[0] && commit_temp(d, pfd, tmp, name, rel, err) < 0)
 		goto out;
 	s->st->files++;
 	s->st->bytes += copied;
@@ -563,7 +637,8 @@ written:
 	goto out;
 fail:
 	close(fd);
-	unlinkat(pfd, tmp, 0);
+	if (tmp[0])
+		unlinkat(pfd, tmp, 0);
 out:
 	close(pfd);
 	return rc;
@@ -582,7 +657,7 @@ static int dir_symlink(struct cp_sink *s, const char *rel_in,
 	pfd = open_parent(d, rel, &name, true);
 	if (pfd < 0)
 		return write_failed(err, s, rel, "opening its directory");
-	if (check_replaceable(d, pfd, name, rel, err) < 0)
+	if (check_replaceable(d, pfd, name, rel, false, err) < 0)
 		goto out;
 	if (make_temp(pfd, tmp, make_symlink, (void *)target) < 0) {
 		write_failed(err, s, rel, "creating the link");
@@ -640,7 +715,7 @@ static int dir_hardlink(struct cp_sink *s, const char *rel_in,
 		close(src);
 		return write_failed(err, s, rel, "opening its directory");
 	}
-	if (check_replaceable(d, pfd, name, rel, err) < 0)
+	if (check_replaceable(d, pfd, name, rel, false, err) < 0)
 		goto out;
 	if (make_temp(pfd, tmp, make_hardlink, &src) < 0) {
 		write_failed(err, s, rel, "linking");

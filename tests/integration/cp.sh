@@ -32,6 +32,9 @@ ln -s /tmp "$root/tmplink"                # an absolute dir
 ln -s ../../../../../../.. "$root/data/dotdot"
 mkdir -p "$node/dir"
 ln -s "$node/dir" "$root/nodedir"
+# a file bind-mounted into the target, as kubelet mounts /etc/hosts
+echo bound-before >"$node/bound"
+touch "$root/etc/bound"
 
 rm -f "$T_TMP/ready"
 unshare --fork --kill-child --pid --mount sh -c '
@@ -40,9 +43,10 @@ unshare --fork --kill-child --pid --mount sh -c '
 	echo volume-file >"$r/vol/file"
 	mount -t tmpfs -o size=64k small "$r/small" || exit 1
 	mount -t proc proc "$r/proc" || exit 1
+	mount --bind "$3" "$r/etc/bound" || exit 1
 	mount --bind "$r/ro" "$r/ro" && mount -o remount,bind,ro "$r/ro" || exit 1
 	touch "$2"
-	exec chroot "$r" /bin/busybox sleep 1000' sh "$root" "$T_TMP/ready" >/dev/null 2>&1 &
+	exec chroot "$r" /bin/busybox sleep 1000' sh "$root" "$T_TMP/ready" "$node/bound" >/dev/null 2>&1 &
 outer=$!
 disown "$outer"
 t_cleanup "kill -9 $outer"
@@ -172,6 +176,21 @@ t_podenter cp "$node/src/one" "$T:/vol/in-volume"
 t_expect_eq "a volume path writes into the volume" "$(cat "/proc/$P/root/vol/in-volume" 2>&1)" one
 [ -e "$root/vol/in-volume" ] && t_fail "wrote under the volume's mount point" || t_pass "not under the volume's mount point"
 
+t_podenter cp "$node/src/one" "$T:/etc/bound"
+t_expect_rc "onto a file bind mount" 0
+t_expect_eq "  written in place: the target sees it" "$(cat "/proc/$P/root/etc/bound" 2>&1)" one
+t_expect_eq "  the mount stays" "$(grep -c ' /etc/bound ' "/proc/$P/mountinfo")" 1
+t_expect_eq "  its file is the one written" "$(cat "$node/bound")" one
+python3 -c 'import sys, tarfile
+t = tarfile.open(sys.argv[1], "w"); i = tarfile.TarInfo("bound")
+i.type = tarfile.SYMTYPE; i.linkname = "x"; t.addfile(i); t.close()' "$T_TMP/link.tar"
+T_RC=0
+timeout 60 "$PODENTER" cp - "$T:/etc" <"$T_TMP/link.tar" 2>"$T_TMP/err" || T_RC=$?
+T_ERR=$(cat "$T_TMP/err")
+t_expect_rc "a symlink onto a mount point: 125" 125
+t_expect_match "  says it is a mount point" "$T_ERR" "mount point"
+t_expect_eq "  the mount stays" "$(grep -c ' /etc/bound ' "/proc/$P/mountinfo")" 1
+
 # --- tar streams ------------------------------------------------------------
 T_RC=0
 timeout 60 "$PODENTER" cp "$T:/data" - >"$T_TMP/data.tar" 2>"$T_TMP/err" || T_RC=$?
@@ -297,4 +316,13 @@ t_podenter cp "$T:/etc/passwd"
 t_expect_rc "one argument: 125" 125
 t_podenter cp "$T:" "$out/x"
 t_expect_rc "no path: 125" 125
+if command -v script >/dev/null; then
+	T_RC=0
+	T_OUT=$(timeout 20 script -qec "$PODENTER cp - $T:/in" /dev/null </dev/null 2>&1) || T_RC=$?
+	t_expect_rc "a tar archive from a terminal: 125" 125
+	t_expect_match "  said" "$T_OUT" "not reading a tar archive from a terminal"
+	T_RC=0
+	T_OUT=$(timeout 20 script -qec "$PODENTER cp $T:/etc -" /dev/null </dev/null 2>&1) || T_RC=$?
+	t_expect_rc "a tar archive to a terminal: 125" 125
+fi
 t_done

@@ -34,7 +34,7 @@ check_cp_out_of_distroless() {
 }
 
 check_cp_into_distroless() {
-	local pid bad=0
+	local pid bad=0 hosts
 	pid=$(pid_of default hello)
 	mkdir -p "$WORK/cpin/dir"
 	echo "copied in" >"$WORK/cpin/dir/file"
@@ -50,6 +50,14 @@ check_cp_into_distroless() {
 	run "$PODENTER" cp "$WORK/cpin/dir/file" hello:/etc/app-config/new
 	expect_eq "a read-only volume: exit" "$RC" 125 || bad=1
 	expect_contains "  says so" "$ERR" "Read-only file system" || bad=1
+	# kubelet's /etc/hosts is a file bind-mounted into the container: it
+	# is written in place, and the mount stays (renaming over it would
+	# detach it in the container's namespace)
+	cp "/proc/$pid/root/etc/hosts" "$WORK/hosts.orig"
+	podenter cp "$WORK/cpin/dir/file" hello:/etc/hosts || bad=1
+	expect_eq "kubelet's /etc/hosts written in place" "$(cat "/proc/$pid/root/etc/hosts")" "copied in" || bad=1
+	run_ok grep -q ' /etc/hosts ' "/proc/$pid/mountinfo" || bad=1
+	podenter cp "$WORK/hosts.orig" hello:/etc/hosts || bad=1
 	run "$PODENTER" cp hello:/no/such/file "$WORK/nothing"
 	expect_eq "a missing path: exit" "$RC" 125 || bad=1
 	expect_contains "  says so" "$ERR" "no such file or directory" || bad=1
