@@ -65,6 +65,12 @@ struct cp_sink {
 	const struct pe_cp_opts *o;
 	struct pe_cp_stats *st;
 	const char *shown; /* the destination, for messages */
+	/* the directories being walked, from the source down: one seen again
+	 * below itself (a bind mount of an ancestor) is not walked twice */
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} walking[CP_DEPTH_MAX + 2];
 	size_t top_len; /* rel's first part names the source itself */
 	size_t dest_top_len; /* ... or the destination itself (DEST) */
 };
@@ -1054,6 +1060,20 @@ static int walk_entry(struct cp_sink *s, int pathfd, const struct stat *st,
 		dfd = openat(pathfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			return pe_error_errno(err, "%s: opening", where);
+		for (int i = 0; i < depth && i <= CP_DEPTH_MAX; i++) {
+			if (s->walking[i].dev != st->st_dev ||
+			    s->walking[i].ino != st->st_ino)
+				continue;
+			warn(s->o,
+			     "%s: skipped: the same directory as one it is in "
+			     "(a bind mount of an ancestor)",
+			     where);
+			s->st->skipped++;
+			close(dfd);
+			return 0;
+		}
+		s->walking[depth].dev = st->st_dev;
+		s->walking[depth].ino = st->st_ino;
 		if (kernel_fs(dfd) && depth > 0) {
 			warn(s->o,
 			     "%s: skipped: a %s mount (the kernel's files are "

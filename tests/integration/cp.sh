@@ -20,6 +20,7 @@ printf 'script\n' >"$root/data/script"
 chmod 0750 "$root/data/script"
 touch -d '2001-02-03 04:05:06' "$root/data/script"
 echo deep >"$root/data/sub/deep"
+mkdir "$root/data/sub/loop" # the target binds /data there: a loop
 ln -s ../script "$root/data/sub/link"
 mkfifo "$root/data/fifo"
 mknod "$root/data/null" c 1 3
@@ -44,6 +45,7 @@ unshare --fork --kill-child --pid --mount sh -c '
 	mount -t tmpfs -o size=64k small "$r/small" || exit 1
 	mount -t proc proc "$r/proc" || exit 1
 	mount --bind "$3" "$r/etc/bound" || exit 1
+	mount --bind "$r/data" "$r/data/sub/loop" || exit 1
 	mount --bind "$r/ro" "$r/ro" && mount -o remount,bind,ro "$r/ro" || exit 1
 	touch "$2"
 	exec chroot "$r" /bin/busybox sleep 1000' sh "$root" "$T_TMP/ready" "$node/bound" >/dev/null 2>&1 &
@@ -90,6 +92,8 @@ t_expect_eq "a symlink stays a symlink" "$(readlink "$out/tree/sub/link")" ../sc
 t_expect_eq "a symlink out stays a symlink" "$(readlink "$out/tree/dotdot")" ../../../../../../..
 t_expect_match "the FIFO and the device node skipped with a warning" "$T_ERR" \
 	"fifo: skipped: a FIFO.*|null: skipped: a device node"
+t_expect_match "a bind mount of an ancestor is not walked again" "$T_ERR" \
+	"$T:/data/sub/loop: skipped: the same directory as one it is in"
 t_expect_match "the device node named by its path in the target" "$T_ERR" "$T:/data/null: skipped: a device node"
 if cmp -s "$out/tree/random" "$root/data/random"; then t_pass "random bytes intact"; else t_fail "random bytes intact"; fi
 
