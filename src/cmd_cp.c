@@ -180,6 +180,7 @@ static int copy(struct cli_common *co, const struct cp_arg *src,
 	struct pe_audit audit;
 	struct pe_audit_record record;
 	char *command[] = { "cp", (char *)src->text, (char *)dst->text, NULL };
+	struct pe_idmap *uid_map = NULL, *gid_map = NULL;
 	bool audited = false;
 	sigset_t stop;
 	int rc, root = -1;
@@ -208,6 +209,21 @@ static int copy(struct cli_common *co, const struct cp_arg *src,
 	root = pe_cp_open_root(&pin, &err);
 	if (root < 0)
 		goto fail;
+	/* a user-namespaced container numbers owners its own way */
+	if (pin.ns_inode[PE_NS_USER] &&
+	    pin.ns_inode[PE_NS_USER] != pin.self_ns_inode[PE_NS_USER]) {
+		uid_map = malloc(sizeof(*uid_map));
+		gid_map = malloc(sizeof(*gid_map));
+		if (!uid_map || !gid_map) {
+			pe_error_set(&err, PE_ERR_SYSTEM, ENOMEM, "id maps");
+			goto fail;
+		}
+		if (pe_idmap_read(pin.procfd, "uid_map", uid_map, &err) < 0 ||
+		    pe_idmap_read(pin.procfd, "gid_map", gid_map, &err) < 0)
+			goto fail;
+		o.uid_map = uid_map;
+		o.gid_map = gid_map;
+	}
 	/* messages name the pod as the operator named it */
 	snprintf(src_shown, sizeof(src_shown), "%s",
 		 src->stream ? "stdin" : src->text);
@@ -264,6 +280,8 @@ out:
 			cli_print_error(&err);
 	}
 	pe_audit_close(&audit);
+	free(uid_map);
+	free(gid_map);
 	if (root >= 0)
 		close(root);
 	pe_pin_release(&pin);

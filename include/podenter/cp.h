@@ -37,10 +37,16 @@ struct pe_cp_place {
 
 struct pe_cp_opts {
 	/* owners as in the source (numbers); else files written are
-	 * root's (0:0). Modes and times are always kept; set-user-ID and
-	 * set-group-ID bits are dropped on the node unless preserve. */
+	 * root's (0:0, the container's root in a user namespace). Modes and
+	 * times are always kept; set-user-ID and set-group-ID bits are dropped
+	 * on the node unless preserve. */
 	bool preserve;
 	bool dest_is_node; /* the destination is the node's own files */
+	/* a user-namespaced container's uid_map and gid_map (NULL: it numbers
+	 * ids as the node does). Owners read from it are given as it numbers
+	 * them (an archive, --preserve); owners written into it are its own
+	 * (root: its root). */
+	const struct pe_idmap *uid_map, *gid_map;
 	/* polled between blocks: true stops the copy (it fails, EINTR) */
 	bool (*cancelled)(void *ctx);
 	/* an entry skipped (a device node, a FIFO, a socket) */

@@ -446,9 +446,17 @@ static mode_t kept_mode(const struct dir_sink *d, mode_t mode)
 static int set_meta(struct dir_sink *d, int fd, int dirfd, const char *name,
 		    const struct cp_meta *m, bool is_link)
 {
-	uid_t uid = d->s.o->preserve ? m->uid : 0;
-	gid_t gid = d->s.o->preserve ? m->gid : 0;
+	const struct pe_cp_opts *o = d->s.o;
+	uid_t uid = o->preserve ? m->uid : 0;
+	gid_t gid = o->preserve ? m->gid : 0;
 	struct timespec ts[2] = { m->atime, m->mtime };
+
+	/* into a user-namespaced container: its ids, as the node numbers
+	 * them */
+	if (!o->dest_is_node && o->uid_map && o->gid_map) {
+		uid = pe_idmap_to_host(o->uid_map, uid);
+		gid = pe_idmap_to_host(o->gid_map, gid);
+	}
 
 	if (is_link)
 		return fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) <
@@ -922,11 +930,20 @@ static int tar_symlink(struct cp_sink *s, const char *rel,
 
 /* --- the tree source: walking by fd -------------------------------------- */
 
-static void meta_of(const struct stat *st, struct cp_meta *m)
+/* An entry's metadata; out of a user-namespaced container, its owners as
+ * the container numbers them. */
+static void meta_of(const struct cp_sink *s, const struct stat *st,
+		    struct cp_meta *m)
 {
+	const struct pe_cp_opts *o = s->o;
+
 	m->mode = st->st_mode;
 	m->uid = st->st_uid;
 	m->gid = st->st_gid;
+	if (o->dest_is_node && o->uid_map && o->gid_map) {
+		m->uid = pe_idmap_to_inside(o->uid_map, st->st_uid);
+		m->gid = pe_idmap_to_inside(o->gid_map, st->st_gid);
+	}
 	m->atime = st->st_atim;
 	m->mtime = st->st_mtim;
 	m->size = (uint64_t)st->st_size;
@@ -1047,7 +1064,7 @@ static int walk_entry(struct cp_sink *s, int pathfd, const struct stat *st,
 	char where[PATH_MAX + 64];
 
 	source_name(s, shown, rel, where, sizeof(where));
-	meta_of(st, &m);
+	meta_of(s, st, &m);
 	if (S_ISDIR(st->st_mode)) {
 		int dfd;
 		int rc;
@@ -1103,7 +1120,7 @@ static int walk_entry(struct cp_sink *s, int pathfd, const struct stat *st,
 			close_keep_errno(data.fd);
 			return rc;
 		}
-		meta_of(&again, &m);
+		meta_of(s, &again, &m);
 		rc = s->file(s, rel, &m, &data, err);
 		close(data.fd);
 		return rc;
