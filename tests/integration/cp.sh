@@ -296,43 +296,52 @@ t_expect_eq "no mount left" "$(t_mountinfo)" "$before"
 
 # --- a user-namespaced target: owners as it numbers them -------------------------
 # (uid_map and gid_map "0 0 1", "1 100001 65535")
-uroot=$T_TMP/uroot
-mkdir -p "$uroot"/{bin,etc,in}
-cp "$(command -v busybox)" "$uroot/bin/busybox"
-echo mine >"$uroot/etc/root-file"
-echo user >"$uroot/etc/user-file"
-chown 101000:101001 "$uroot/etc/user-file" # its 1000:1001
-# its map, written from here (root keeps root: what runs there must be able
-# to chroot; every other id is shifted by 100000)
-unshare --user --fork --kill-child --pid --mount sh -c '
-	while [ ! -e "$1" ]; do sleep 0.05; done
-	exec chroot "$2" /bin/busybox sleep 1000' sh "$T_TMP/umapped" "$uroot" >/dev/null 2>&1 &
-uouter=$!
-disown "$uouter"
-t_cleanup "kill -9 $uouter"
-in_own_userns() { [ "$(readlink "/proc/$1/ns/user")" != "$(readlink /proc/self/ns/user)" ]; }
-t_wait_for 400 in_own_userns "$uouter" || { echo "no user namespace" >&2; exit 1; }
-# (a map is written in one write(2): python, not the shell's line by line)
-python3 -c 'import sys
-for f in sys.argv[1:]:
-    with open(f, "w") as m:
-        m.write("0 0 1\n1 100001 65535\n")' "/proc/$uouter/uid_map" "/proc/$uouter/gid_map"
-touch "$T_TMP/umapped"
-t_wait_for 400 grep -qx busybox "/proc/$(pgrep -P "$uouter" | head -1)/comm" ||
-	{ echo "the user-namespaced target did not start" >&2; exit 1; }
-U=pid:$(pgrep -P "$uouter" | head -1)
-t_podenter cp "$node/src/one" "$U:/in/default"
-t_expect_eq "userns: written as the container's root" "$(stat -c %u:%g "$uroot/in/default")" 0:0
-t_podenter cp --preserve "$node/src/one" "$U:/in/kept"
-t_expect_eq "userns: --preserve numbers owners as the container does" \
-	"$(stat -c %u:%g "$uroot/in/kept")" 101234:105678
-t_podenter cp --preserve "$U:/etc/user-file" "$out/userns-user"
-t_expect_eq "userns: --preserve out: the container's numbers" "$(stat -c %u:%g "$out/userns-user")" 1000:1001
-T_RC=0
-timeout 60 "$PODENTER" cp "$U:/etc" - 2>/dev/null | tar --numeric-owner -tvf - >"$T_TMP/ulist" || T_RC=$?
-t_expect_match "userns: the archive has the container's owners" "$(cat "$T_TMP/ulist")" \
-	"0/0 .* etc/root-file"
-t_expect_match "  and its user's" "$(cat "$T_TMP/ulist")" "1000/1001 .* etc/user-file"
+# The target's shell gains the capabilities to chroot when it executes
+# after its map is written; under no_new_privs (tests/no-new-api's seccomp
+# wrapper sets it) it cannot, so that run leaves this part out: it is not
+# about openat2, and the plain run checks it.
+userns_checks() {
+	uroot=$T_TMP/uroot
+	mkdir -p "$uroot"/{bin,etc,in}
+	cp "$(command -v busybox)" "$uroot/bin/busybox"
+	echo mine >"$uroot/etc/root-file"
+	echo user >"$uroot/etc/user-file"
+	chown 101000:101001 "$uroot/etc/user-file" # its 1000:1001
+	# its map, written from here (root keeps root: what runs there must be able
+	# to chroot; every other id is shifted by 100000)
+	unshare --user --fork --kill-child --pid --mount sh -c '
+		while [ ! -e "$1" ]; do sleep 0.05; done
+		exec chroot "$2" /bin/busybox sleep 1000' sh "$T_TMP/umapped" "$uroot" >/dev/null 2>&1 &
+	uouter=$!
+	disown "$uouter"
+	t_cleanup "kill -9 $uouter"
+	in_own_userns() { [ "$(readlink "/proc/$1/ns/user")" != "$(readlink /proc/self/ns/user)" ]; }
+	t_wait_for 400 in_own_userns "$uouter" || { echo "no user namespace" >&2; exit 1; }
+	# (a map is written in one write(2): python, not the shell's line by line)
+	python3 -c 'import sys; [open(f, "w").write("0 0 1\n1 100001 65535\n") for f in sys.argv[1:]]' \
+		"/proc/$uouter/uid_map" "/proc/$uouter/gid_map"
+	touch "$T_TMP/umapped"
+	t_wait_for 400 grep -qx busybox "/proc/$(pgrep -P "$uouter" | head -1)/comm" ||
+		{ echo "the user-namespaced target did not start" >&2; exit 1; }
+	U=pid:$(pgrep -P "$uouter" | head -1)
+	t_podenter cp "$node/src/one" "$U:/in/default"
+	t_expect_eq "userns: written as the container's root" "$(stat -c %u:%g "$uroot/in/default")" 0:0
+	t_podenter cp --preserve "$node/src/one" "$U:/in/kept"
+	t_expect_eq "userns: --preserve numbers owners as the container does" \
+		"$(stat -c %u:%g "$uroot/in/kept")" 101234:105678
+	t_podenter cp --preserve "$U:/etc/user-file" "$out/userns-user"
+	t_expect_eq "userns: --preserve out: the container's numbers" "$(stat -c %u:%g "$out/userns-user")" 1000:1001
+	T_RC=0
+	timeout 60 "$PODENTER" cp "$U:/etc" - 2>/dev/null | tar --numeric-owner -tvf - >"$T_TMP/ulist" || T_RC=$?
+	t_expect_match "userns: the archive has the container's owners" "$(cat "$T_TMP/ulist")" \
+		"0/0 .* etc/root-file"
+	t_expect_match "  and its user's" "$(cat "$T_TMP/ulist")" "1000/1001 .* etc/user-file"
+}
+if grep -q '^NoNewPrivs:[[:space:]]*1' /proc/self/status; then
+	echo "# userns checks left out: no_new_privs is set (the no-new-api run)"
+else
+	userns_checks
+fi
 
 # --- the audit record -----------------------------------------------------------
 t_podenter cp --audit-log "$T_TMP/audit.log" "$T:/etc/passwd" "$out/audited"
