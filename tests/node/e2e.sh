@@ -937,6 +937,9 @@ source "$NODE_DIR/recover-checks.sh"
 # issue 13's attacks, made by a real pod (holes 2-5, 10, 12)
 # shellcheck source=tests/node/hostile-checks.sh
 source "$NODE_DIR/hostile-checks.sh"
+# podenter cp (issue 15)
+# shellcheck source=tests/node/cp-checks.sh
+source "$NODE_DIR/cp-checks.sh"
 
 main() {
 	local why
@@ -1048,6 +1051,11 @@ main() {
 	check recover-layer-chain check_recover_layer_chain
 	check recover-while-containerd-writes check_recover_while_containerd_writes
 	check recover-list-all-without-kubelet-logs check_recover_list_all_without_kubelet_logs
+	check cp-out-of-distroless check_cp_out_of_distroless
+	check cp-into-distroless check_cp_into_distroless
+	check cp-tar-streams check_cp_tar_streams
+	check cp-planted-symlinks check_cp_planted_symlinks
+	check cp-special-files-refused check_cp_special_files_refused
 }
 
 main "$@"
