@@ -41,6 +41,9 @@
 #define DOCKER_MAX_LAYERS 128
 #define LAYERDB "image/overlay2/layerdb"
 #define DOCKER_ZERO_TIME "0001-01-01T00:00:00Z"
+/* system.DefaultPathEnv on Linux */
+#define DOCKER_DEFAULT_PATH                                                    \
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static bool hex64(const char *s, size_t len)
 {
@@ -324,6 +327,34 @@ bad:
 			    "is not what Docker writes");
 }
 
+/* *dst = a b c d concatenated (NULLs skipped); NULL and -1 on failure */
+static int concat_into(char **dst, const char *a, const char *b, const char *c,
+		       const char *d)
+{
+	int n = snprintf(NULL, 0, "%s%s%s%s", a, b, c ? c : "", d ? d : "");
+
+	*dst = n < 0 ? NULL : malloc((size_t)n + 1);
+	if (!*dst)
+		return -1;
+	snprintf(*dst, (size_t)n + 1, "%s%s%s%s", a, b, c ? c : "", d ? d : "");
+	return 0;
+}
+
+/* Does the environment array name KEY (as "KEY=...")? */
+static bool env_has(struct json_object *env, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (size_t i = 0; env && i < json_object_array_length(env); i++) {
+		const char *kv =
+		    json_object_get_string(json_object_array_get_idx(env, i));
+
+		if (kv && strncmp(kv, key, klen) == 0 && kv[klen] == '=')
+			return true;
+	}
+	return false;
+}
+
 /* an array of strings, copied; NULL: none; anything else: -1 */
 static int string_array(struct json_object *arr, struct json_object *into)
 {
@@ -349,6 +380,7 @@ static int build_process(struct json_object *cfg, struct json_object *hc,
 	struct json_object *env = member(config, "Env", json_type_array, &bad);
 	const char *wd = member_str(config, "WorkingDir", &bad);
 	const char *user = member_str(config, "User", &bad);
+	const char *hostname = member_str(config, "Hostname", &bad);
 	struct json_object *groups =
 	    member(hc, "GroupAdd", json_type_array, &bad);
 	struct json_object *proc = json_object_new_object();
@@ -362,6 +394,21 @@ static int build_process(struct json_object *cfg, struct json_object *hc,
 	json_object_object_add(proc, "user", juser);
 	json_object_object_add(juser, "additionalGids", gids);
 	json_object_object_add(spec, "process", proc);
+	/* the environment as Docker makes it
+	 * (container.CreateDaemonEnvironment): its PATH and HOSTNAME, then
+	 * Config.Env replacing or adding */
+	if (!env_has(env, "PATH"))
+		json_object_array_add(
+		    jenv, json_object_new_string(DOCKER_DEFAULT_PATH));
+	if (hostname && !env_has(env, "HOSTNAME")) {
+		char *h = NULL;
+
+		if (concat_into(&h, "HOSTNAME=", hostname, NULL, NULL) < 0)
+			return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+					    "docker");
+		json_object_array_add(jenv, json_object_new_string(h));
+		free(h);
+	}
 	/* what Docker ran: Path (the entrypoint's first word) then Args */
 	if (path)
 		json_object_array_add(jargs, json_object_new_string(path));
@@ -551,9 +598,10 @@ int pe_recover_docker_parse(const char *config, size_t config_len,
 	    build_process(cfg, hc, spec, err) < 0 ||
 	    build_mounts(cfg, hc, spec, err) < 0 ||
 	    build_linux(hc, spec, err) < 0 ||
-	    pe_strdup_into(&out->spec_json, json_object_to_json_string_ext(
-						spec, JSON_C_TO_STRING_PLAIN)) <
-		0)
+	    pe_strdup_into(&out->spec_json,
+			   json_object_to_json_string_ext(
+			       spec, JSON_C_TO_STRING_PLAIN |
+					 JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -590,19 +638,6 @@ bool pe_docker_data_root_of(const char *record_path, const char *id, char *out,
 		return true;
 	}
 	return false;
-}
-
-/* *dst = a b c d concatenated (NULLs skipped); NULL and -1 on failure */
-static int concat_into(char **dst, const char *a, const char *b, const char *c,
-		       const char *d)
-{
-	int n = snprintf(NULL, 0, "%s%s%s%s", a, b, c ? c : "", d ? d : "");
-
-	*dst = n < 0 ? NULL : malloc((size_t)n + 1);
-	if (!*dst)
-		return -1;
-	snprintf(*dst, (size_t)n + 1, "%s%s%s%s", a, b, c ? c : "", d ? d : "");
-	return 0;
 }
 
 /* ---- the layers -----------------------------------------------------------

@@ -604,6 +604,24 @@ check_copy_exited_container() {
 	expect_eq "host mounts after the copies" "$(grep -c . /proc/self/mountinfo)" "$mounts_before"
 }
 
+# A copy of the running app, beside it: every variable of the original
+# process's environment (as runc set it from Docker's files) is in the
+# copy's, with the same value; HOME aside (runc's from the image's passwd).
+check_copy_env_matches_running() {
+	local pid kv missing=()
+	pid=$(dk inspect --format '{{.State.Pid}}' "$APP")
+	run_ok "$PODENTER" copy -q --no-tty --net none -c app "$NS/$POD" -- env || return 1
+	while IFS= read -r kv; do
+		[[ -z $kv || $kv == HOME=* ]] && continue
+		grep -qxF -- "$kv" <<<"$OUT" || missing+=("$kv")
+	done < <(tr '\0' '\n' <"/proc/$pid/environ")
+	if ((${#missing[@]} > 0)); then
+		say "FAILED: the copy's environment lacks: ${missing[*]}"
+		return 1
+	fi
+	say "the running app's environment is in the copy's: $(tr '\0' ' ' <"/proc/$pid/environ")"
+}
+
 # podenter cp by pod name (issue 16: enter, sniff and cp on every runtime):
 # out of app, compared with what docker exec reads; into side, read back by
 # docker exec in side (and absent from app: the right container's root)
@@ -753,6 +771,7 @@ main() {
 		check stopped-is-exited check_stopped_is_exited
 		check sniff-by-pod-name check_sniff_by_pod_name
 		check copy-exited-container check_copy_exited_container
+		check copy-env-matches-running check_copy_env_matches_running
 		check cp-by-pod-name check_cp_by_pod_name
 		if [[ -n ${DOCKER_E2E_CAPTURE:-} ]]; then
 			bash "$NODE_DIR/capture-docker-fixture.sh" "$DOCKER_E2E_CAPTURE" "$WORK" "$DEFAULT_ROOT"

@@ -121,6 +121,10 @@ static void check_one(const struct pe_hostroot *hr, const char *data_root,
 		assert_string_equal(spec.cwd, sfield(config, "WorkingDir"));
 		assert_non_null(
 		    strstr(c.spec_json, "CRASH_MARK=written-by-crash"));
+		/* and what dockerd adds to every container's environment */
+		assert_non_null(strstr(c.spec_json, "\"PATH=/usr/local/sbin:"));
+		assert_non_null(
+		    strstr(c.spec_json, "\"HOSTNAME=pe-dock-web\""));
 		/* hosts, hostname, resolv.conf: the sandbox's, which copy
 		 * binds as the runtime's own */
 		for (size_t i = 0; i < spec.n_mounts; i++)
