@@ -263,6 +263,21 @@ static void test_cri_log(void **state)
 	t = pe_copy_cri_log_text("", 0, 5);
 	assert_string_equal(t, "");
 	free(t);
+	/* Docker's json-file lines (cri-dockerd nodes), a partial one joined,
+	 * escapes neutralised as in CRI's format */
+	{
+		static const char docker[] =
+		    "{\"log\":\"one\\n\",\"stream\":\"stdout\","
+		    "\"time\":\"2026-12-04T18:55:23.1Z\"}\n"
+		    "{\"log\":\"two-\",\"stream\":\"stderr\"}\n"
+		    "{\"log\":\"half\\u001b]0;owned\\u0007\\n\"}\n"
+		    "{\"log\":5}\n"
+		    "{\"log\":\"x\\n\"} trailing\n";
+
+		t = pe_copy_cri_log_text(docker, strlen(docker), 10);
+		assert_string_equal(t, "one\ntwo-half?]0;owned?\n");
+		free(t);
+	}
 }
 
 int main(void)
