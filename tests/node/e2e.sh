@@ -786,6 +786,12 @@ check_net_only_host_tcpdump_sees_http() {
 with_frozen_runtime() {
 	local rc=0 pid_file=$PODENTER_NODE_STATE/containerd.pid
 	bash "$NODE_DIR/node.sh" freeze
+	# SIGSTOP lands when each thread next leaves the kernel: a busy
+	# containerd shows R for a moment (bounded wait, then the check)
+	for _ in $(seq 100); do
+		grep -q '^State:.*T (stopped)' "/proc/$(<"$pid_file")/status" && break
+		sleep 0.05
+	done
 	{ run_ok grep -E '^State:' "/proc/$(<"$pid_file")/status" &&
 		expect_contains "containerd is stopped" "$OUT" "T (stopped)" && "$1"; } || rc=1
 	bash "$NODE_DIR/node.sh" thaw
@@ -1032,6 +1038,7 @@ main() {
 	check copy-last-run check_copy_last_run
 	check copy-shows-last-exit-and-log check_copy_shows_last_exit_and_log
 	check copy-distroless-gets-a-shell check_copy_distroless_gets_a_shell
+	check copy-tools-below-staging check_copy_tools_below_staging
 	check copy-net-none-and-share-processes check_copy_net_none_and_share_processes
 	check copy-reaches-nothing-of-the-node check_copy_reaches_nothing_of_the_node
 	check copy-hostile-last-run-layer check_copy_hostile_last_run_layer
