@@ -1,0 +1,81 @@
+#!/bin/bash
+# The in-VM suite: systemd starts it after boot (podenter-vm-suite.service,
+# tests/vm/configure-guest.sh), with the host's build tree read-only at /src,
+# its output on the second serial port (the host's tests/vm/run.sh reads it),
+# and powers the VM off when it ends.
+#
+# The node harness as on the host, with kubelet's systemd cgroup driver
+# (PODENTER_NODE_CGROUP_DRIVER=systemd: containerd's SystemdCgroup = true,
+# pods under kubepods.slice), every check of tests/node/e2e.sh plus the VM's
+# own (tests/vm/vm-checks.sh). The kernel command line's podenter.mode=bench
+# runs the attach benchmark (bench/interleave.py) instead.
+#
+# Ends with "vm-suite: N passed, N failed" and "vm-suite: done".
+set -uo pipefail
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+RUN=/run/podenter-vm
+say() { printf 'vm-suite: %s\n' "$*"; }
+
+mode=suite
+for arg in $(</proc/cmdline); do
+	case $arg in
+	podenter.mode=*) mode=${arg#podenter.mode=} ;;
+	podenter.accel=*) accel=${arg#podenter.accel=} ;;
+	esac
+done
+say "guest up after $(cut -d' ' -f1 /proc/uptime) s ($(uname -r), ${accel:-?}," \
+	"PID 1 $(cat /proc/1/comm) $(systemctl --version | head -1 | cut -d' ' -f2)," \
+	"/sys/fs/cgroup $(stat -f -c %T /sys/fs/cgroup), AppArmor $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null))"
+
+# The harness's images were built on the host (they need a compiler); the
+# tree is read-only here, so build-images.py works on a copy.
+mkdir -p "$RUN/images"
+cp "$SRC"/tests/node/images/build/*.oci.tar "$SRC"/tests/node/images/build/*.oci.tar.inputs \
+	"$RUN/images/" || { say "no harness images in $SRC/tests/node/images/build"; say "0 passed, 1 failed"; say done; exit 1; }
+export PODENTER_NODE_IMAGES=$RUN/images PODENTER_NODE_CGROUP_DRIVER=systemd
+export PODENTER=$SRC/podenter
+# everything is slower under emulation: each command of a check gets longer
+[[ ${accel:-} == kvm ]] || export E2E_CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-120}
+
+started=$SECONDS
+case $mode in
+suite)
+	E2E_EXTRA_CHECKS=$SRC/tests/vm/vm-checks.sh timeout -k 10 3000 \
+		bash "$SRC/tests/node/e2e.sh" 2>&1 | tee "$RUN/e2e.out"
+	rc=${PIPESTATUS[0]}
+	count=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$RUN/e2e.out" | tail -1)
+	passed=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' <<<"$count")
+	failed=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$count")
+	skipped=$(sed -n 's/.* \([0-9]*\) skipped.*/\1/p' <<<"$count")
+	# a suite that ended badly without counting it still failed
+	if [[ -z $count ]] || { ((rc != 0)) && ((failed == 0)); }; then
+		say "e2e.sh exited $rc with ${count:-no count}"
+		failed=$((${failed:-0} + 1))
+	fi
+	say "suite took $((SECONDS - started)) s"
+	say "${passed:-0} passed, ${failed} failed${skipped:+, $skipped skipped}"
+	;;
+bench)
+	# the attach benchmark on a real pod of this node, against nsenter -a
+	rc=0
+	bash "$SRC/tests/node/node.sh" up "$SRC/tests/node/pods/runtime-masks.json" >"$RUN/node-up.log" 2>&1 ||
+		{ cat "$RUN/node-up.log"; rc=1; }
+	if ((rc == 0)); then
+		pid=$(/usr/bin/python3 "$SRC/tests/node/cri.py" ps | awk '$2 == "masked-extra" {print $NF; exit}')
+		say "benchmark: masked-extra, PID $pid, ${BENCH_RUNS:=100} runs each, emulated (${accel:-?})"
+		timeout -k 10 1800 /usr/bin/python3 "$SRC/bench/interleave.py" "$BENCH_RUNS" \
+			"$PODENTER pid:$pid --view none -- /bin/true" \
+			"$PODENTER masked-extra -- /bin/true" \
+			"nsenter -t $pid -a /bin/true" || rc=1
+	fi
+	bash "$SRC/tests/node/node.sh" down >/dev/null 2>&1
+	say "bench took $((SECONDS - started)) s"
+	say "$((rc == 0)) passed, $((rc != 0)) failed"
+	;;
+*)
+	say "unknown podenter.mode=$mode"
+	say "0 passed, 1 failed"
+	;;
+esac
+say done
