@@ -19,9 +19,10 @@
 # machine cannot run the VM (no qemu: said why).
 #
 # Environment: VM_TIMEOUT (seconds for the boot and the suite; default 900
-# with KVM, 3600 under software emulation), VM_MEMORY (MiB, 2048), VM_CPUS (2),
+# with KVM, 2400 under software emulation), VM_MEMORY (MiB, 2048), VM_CPUS (2),
 # VM_ACCEL (kvm or tcg: force one), VM_MODE=bench (the attach benchmark in the
-# guest instead of the suite), VM_KEEP_LOGS=DIR (copy the console and result
+# guest instead of the suite), VM_CAPTURE=DIR (instead of the suite: the node's
+# files as a fixture tree, written to DIR), VM_KEEP_LOGS=DIR (copy the console and result
 # logs there), VM_QUIET= (the guest's boot messages on its console).
 set -euo pipefail
 
@@ -72,7 +73,7 @@ case $ACCEL in
 kvm) CPU=host TIMEOUT=${VM_TIMEOUT:-900} ;;
 # -cpu max under TCG (qemu 7.2) breaks static glibc binaries (busybox:
 # _dl_get_origin asserts) in the guest: the plain qemu64 model works
-tcg) CPU=qemu64 TIMEOUT=${VM_TIMEOUT:-3600} ;;
+tcg) CPU=qemu64 TIMEOUT=${VM_TIMEOUT:-2400} ;;
 *) die "VM_ACCEL=$ACCEL: kvm or tcg" ;;
 esac
 
@@ -98,6 +99,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
+# capture mode: the one writable share, a directory of our own
+CAPTURE_SHARE=()
+MODE=${VM_MODE:-suite}
+if [[ -n ${VM_CAPTURE:-} ]]; then
+	MODE=capture
+	mkdir -p "$WORK/out"
+	CAPTURE_SHARE=(-virtfs "local,path=$WORK/out,mount_tag=podenter-out,security_model=none")
+fi
+
 qemu-img create -q -f qcow2 -b "$IMAGE/root.raw" -F raw "$WORK/disk.qcow2"
 : >"$WORK/console.log"
 : >"$WORK/results.log"
@@ -106,7 +116,7 @@ qemu-img create -q -f qcow2 -b "$IMAGE/root.raw" -F raw "$WORK/disk.qcow2"
 # first serial port, no waiting at boot; guest.sh reads podenter.* options.
 CMDLINE="root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1"
 CMDLINE+=" panic=-1 ${VM_QUIET-quiet loglevel=4 systemd.show_status=0} net.ifnames=0"
-CMDLINE+=" podenter.accel=$ACCEL podenter.mode=${VM_MODE:-suite}"
+CMDLINE+=" podenter.accel=$ACCEL podenter.mode=$MODE"
 
 say "booting ($ACCEL, ${VM_CPUS:-2} CPUs, ${VM_MEMORY:-2048} MiB, timeout ${TIMEOUT} s)"
 boot_started=$SECONDS
@@ -116,6 +126,7 @@ qemu-system-x86_64 -accel "$ACCEL" -machine q35 -cpu "$CPU" \
 	-kernel "$IMAGE/vmlinuz" -initrd "$IMAGE/initrd.img" -append "$CMDLINE" \
 	-drive "file=$WORK/disk.qcow2,if=virtio,format=qcow2,discard=unmap" \
 	-virtfs "local,path=$TOP,mount_tag=podenter,security_model=none,readonly=on" \
+	"${CAPTURE_SHARE[@]}" \
 	-serial "file:$WORK/console.log" -serial "file:$WORK/results.log" \
 	-nic none </dev/null >"$WORK/qemu.log" 2>&1 &
 QEMU_PID=$!
@@ -146,6 +157,12 @@ if ((timed_out)) || ! grep -q '^vm-suite: done' <<<"$results"; then
 	failed=$(grep -c '^FAIL ' <<<"$results" || true)
 	echo "$passed passed, $((failed + 1)) failed"
 	exit 1
+fi
+if [[ -n ${VM_CAPTURE:-} ]]; then
+	[[ -d $WORK/out/fixture ]] || die "the guest captured nothing"
+	rm -rf "$VM_CAPTURE" && mkdir -p "$VM_CAPTURE"
+	cp -a "$WORK/out/fixture/." "$VM_CAPTURE/"
+	say "fixture written to $VM_CAPTURE"
 fi
 # guest.sh's own total (the e2e suite's and the VM checks' counts)
 total=$(grep -E '^vm-suite: [0-9]+ passed, [0-9]+ failed' <<<"$results" | tail -1)

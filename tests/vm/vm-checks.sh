@@ -88,7 +88,7 @@ check_vm_join_cgroup_memory_limit_applies() {
 # pids: a pod pids limit (kubelet's podPidsLimit: pids.max on the pod's
 # cgroup, here TasksMax= on the pod slice) applies to a session in the
 # container, and not to one in podenter's own cgroup.
-FORK_40='n=0; while [ $n -lt 40 ]; do sleep 20 & n=$((n + 1)); done; echo forked $(jobs -p | wc -l); kill $(jobs -p)'
+FORK_40='n=0; pids=; while [ $n -lt 40 ]; do sleep 20 & pids="$pids $!"; n=$((n + 1)); done; echo forked $n; kill $pids'
 check_vm_join_cgroup_pids_limit_applies() {
 	local pid slice rc=0
 	pid=$(pid_of qos qos-burstable)
