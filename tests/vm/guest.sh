@@ -18,6 +18,36 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 RUN=/run/podenter-vm
 say() { printf 'vm-suite: %s\n' "$*"; }
 
+# The session-core tests of make check that depend on cgroups or on
+# systemd's shared mount propagation, run here as make check runs them
+# (tests/bounded.sh, the same environment): on systemd as PID 1, cgroup v2
+# only, with / rshared as systemd sets it. One check each.
+VM_INTEGRATION_TESTS=${VM_INTEGRATION_TESTS:-"harden-cgroup resolve-real-cgroups enter-namespaces enter-netonly harden-reaper"}
+run_integration_tests() {
+	local t name rc
+	INTEG_PASSED=0 INTEG_FAILED=0 INTEG_SKIPPED=0
+	for t in $VM_INTEGRATION_TESTS; do
+		name=integration-$t
+		(cd /tmp && env PODENTER="$PODENTER" FIXTURES="$SRC/tests/fixtures" \
+			NO_NEW_API="$SRC/tests/no-new-api" TESTLIB="$SRC/tests/integration/lib.sh" \
+			PODENTER_TOOLBOX="$SRC/toolbox" top_srcdir="$SRC" PODENTER_TEST_TIMEOUT=900 \
+			sh "$SRC/tests/bounded.sh" bash "$SRC/tests/integration/$t.sh") >"$RUN/$name.log" 2>&1
+		rc=$?
+		if ((rc == 0)); then
+			INTEG_PASSED=$((INTEG_PASSED + 1))
+			echo "ok   $name ($(grep -E '^[0-9]+ passed' "$RUN/$name.log" | tail -1))"
+		elif ((rc == 77)); then
+			INTEG_SKIPPED=$((INTEG_SKIPPED + 1))
+			echo "skip $name: $(grep -m1 -i 'skip' "$RUN/$name.log")"
+		else
+			INTEG_FAILED=$((INTEG_FAILED + 1))
+			echo "FAIL $name (exit $rc)"
+			grep -E '^not ok|TIMEOUT|FAIL' "$RUN/$name.log" | head -40 | sed 's/^/     | /'
+			tail -15 "$RUN/$name.log" | sed 's/^/     | /'
+		fi
+	done
+}
+
 # all in one function: bash reads it whole before running it, so the tree
 # (shared live from the host) may change while the suite runs
 main() {
@@ -57,8 +87,14 @@ main() {
 			say "e2e.sh exited $rc with ${count:-no count}"
 			failed=$((${failed:-0} + 1))
 		fi
+		say "node suite took $((SECONDS - started)) s"
+		run_integration_tests
+		passed=$((${passed:-0} + INTEG_PASSED))
+		failed=$((failed + INTEG_FAILED))
+		skipped=$((${skipped:-0} + INTEG_SKIPPED))
+		((skipped > 0)) || skipped=
 		say "suite took $((SECONDS - started)) s"
-		say "${passed:-0} passed, ${failed} failed${skipped:+, $skipped skipped}"
+		say "${passed} passed, ${failed} failed${skipped:+, $skipped skipped}"
 		;;
 	bench)
 		# the attach benchmark on a real pod of this node, against nsenter -a
@@ -66,7 +102,8 @@ main() {
 		bash "$SRC/tests/node/node.sh" up "$SRC/tests/node/pods/runtime-masks.json" >"$RUN/node-up.log" 2>&1 ||
 			{ cat "$RUN/node-up.log"; rc=1; }
 		if ((rc == 0)); then
-			pid=$(/usr/bin/python3 "$SRC/tests/node/cri.py" ps | awk '$2 == "masked-extra" {print $NF; exit}')
+			pid=$(/usr/bin/python3 "$SRC/tests/node/cri.py" pods-json | /usr/bin/python3 -c \
+				'import json, sys; print([c["pid"] for c in json.load(sys.stdin) if c["pod"] == "masked-extra"][0])')
 			say "benchmark: masked-extra, PID $pid, ${BENCH_RUNS:=100} runs each, emulated (${accel:-?})"
 			timeout -k 10 1800 /usr/bin/python3 "$SRC/bench/interleave.py" "$BENCH_RUNS" \
 				"$PODENTER pid:$pid --view none -- /bin/true" \

@@ -43,16 +43,16 @@ IMAGE=
 kvm_boots() {
 	# /dev/kvm can exist and even create VMs where the guest never runs (a
 	# nested hypervisor without virtualization extensions): boot the kernel
-	# under KVM for at most 20 s and look for its first line
+	# under KVM for at most 10 s and look for its first line
 	local out pid i found=1
 	[[ -r /dev/kvm && -w /dev/kvm ]] || return 1
 	out=$(mktemp /var/tmp/podenter-vm-kvm.XXXXXX)
-	timeout 20 qemu-system-x86_64 -accel kvm -machine q35 -cpu host -m 256 \
+	timeout 10 qemu-system-x86_64 -accel kvm -machine q35 -cpu host -m 256 \
 		-nodefaults -no-user-config -display none -monitor none -no-reboot -nic none \
 		-kernel "$IMAGE/vmlinuz" -append "console=ttyS0 earlyprintk=ttyS0 panic=-1" \
 		-serial "file:$out" </dev/null >/dev/null 2>&1 &
 	pid=$!
-	for ((i = 0; i < 40; i++)); do
+	for ((i = 0; i < 20; i++)); do
 		grep -q 'Linux version' "$out" && { found=0; break; }
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.5
