@@ -143,6 +143,35 @@ else
 	PODENTER=$TOP/podenter run_e2e "podman-e2e" podman-e2e.log tests/node/podman-e2e.sh
 fi
 
+stage "end to end on containerd with k3s's state root and crun (tests/node/e2e.sh, variant)"
+if [ "${PODENTER_SKIP_E2E:-0}" = 1 ]; then
+	echo "SKIPPED: PODENTER_SKIP_E2E=1 was given; the k3s/crun node suite did not run" >&2
+	SKIPPED=$((SKIPPED + 1))
+	SKIP_REASONS+=("e2e-k3s-crun: PODENTER_SKIP_E2E=1 was given")
+elif ! command -v crun >/dev/null; then
+	echo "SKIPPED: crun is not installed (deps/debian.txt [test])" >&2
+	SKIPPED=$((SKIPPED + 1))
+	SKIP_REASONS+=("e2e-k3s-crun: crun is not installed")
+else
+	# the same suite, containerd at /run/k3s/containerd and
+	# /var/lib/rancher/k3s/agent/containerd, containers run by crun
+	PODENTER=$TOP/podenter PODENTER_NODE_FLAVOR=k3s PODENTER_NODE_RUNTIME=crun \
+		run_e2e "e2e-k3s-crun" e2e-k3s-crun.log tests/node/e2e.sh
+fi
+
+stage "end to end on real Docker (tests/node/docker-e2e.sh)"
+if [ "${PODENTER_SKIP_E2E:-0}" = 1 ]; then
+	echo "SKIPPED: PODENTER_SKIP_E2E=1 was given; the Docker suite did not run" >&2
+	SKIPPED=$((SKIPPED + 1))
+	SKIP_REASONS+=("docker-e2e: PODENTER_SKIP_E2E=1 was given")
+else
+	# dockerd with its own containerd in a private mount namespace, two
+	# rounds (default and moved data root); counted like the other suites;
+	# it skips (with the reason, counted) where docker.io is missing or the
+	# machine has a Docker of its own (/var/lib/docker, /run/docker)
+	PODENTER=$TOP/podenter run_e2e "docker-e2e" docker-e2e.log tests/node/docker-e2e.sh
+fi
+
 stage "a real systemd + cgroup v2 node in a VM (tests/vm/run.sh)"
 if [ "${PODENTER_SKIP_VM:-0}" = 1 ]; then
 	echo "SKIPPED: PODENTER_SKIP_VM=1 was given; the VM suite did not run" >&2

@@ -38,12 +38,16 @@ if [ "$QUICK" = --quick ]; then
 	section "Asking the runtime (CRI) against reading files" cri-bench.sh 20
 	section "Views: time to a ready command, file access" view-bench.sh 10
 	section "Sniff throughput" sniff.sh 50000 100000
+	section "port-forward against a direct connection" portforward.sh 256 5000 3
+	section "Copy of a crash-looping container" copy-bench.sh 30
 else
 	section "Resolution against node size" resolve-bench.sh 50
 	section "Attach cost against nsenter" attach.sh 300
 	section "Asking the runtime (CRI) against reading files" cri-bench.sh 100
 	section "Views: time to a ready command, file access" view-bench.sh 30
 	section "Sniff throughput" sniff.sh 200000 100000
+	section "port-forward against a direct connection" portforward.sh 1024 20000 5
+	section "Copy of a crash-looping container" copy-bench.sh 200
 fi
 
 {

@@ -233,7 +233,7 @@ _podenter() {
 		-w | --write | --audit-log)
 			mapfile -t COMPREPLY < <(compgen -W "-" -- "$cur"; compgen -f -- "$cur")
 			;;
-		-e | --env | --count | --duration | -s | --snaplen | -B | --buffer-size)
+		-e | --env | --count | --duration | -s | --snaplen | -B | --buffer-size | --max-parallel | --timeout)
 			;; # free text or numbers
 		*)
 			mapfile -t COMPREPLY < <(compgen -f -- "$cur")

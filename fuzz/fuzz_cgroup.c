@@ -42,6 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		pe_cgroup_parse_path(text, &info);
 	}
+	/* every line, as pe_note_paused reads it */
+	for (const char *line = text; *line;) {
+		char files[PE_CGROUP_FREEZER_FILES][4400];
+		const char *frozen;
+		size_t len = strcspn(line, "\n");
+
+		pe_cgroup_freezer_files(line, len, files, &frozen);
+		line += len;
+		if (*line)
+			line++;
+	}
 	if (info.container_id[0]) {
 		pe_cgroup_names_id(text, info.container_id);
 		pe_cgroup_path_of(text, info.container_id, path, sizeof(path));

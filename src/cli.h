@@ -12,6 +12,8 @@
 #include "podenter/error.h"
 #include "podenter/hostroot.h"
 #include "podenter/resolve.h"
+#include "podenter/sandbox.h"
+#include "podenter/tools.h"
 
 enum cli_output { CLI_OUT_TABLE = 0, CLI_OUT_WIDE, CLI_OUT_JSON, CLI_OUT_NAME };
 
@@ -83,6 +85,19 @@ int cli_resolve_target(const struct cli_common *co,
 		       const struct pe_hostroot *hr, const char *text,
 		       struct pe_container *out);
 
+/* --each (cmd_each.c): the command in every pod TARGET matches, one
+ * session each; prints their prefixed lines and a summary, returns the
+ * exit code. */
+struct pe_session_opts;
+struct cli_each {
+	unsigned max_parallel; /* 0: the default */
+	unsigned timeout_s; /* 0: none */
+	bool no_prefix;
+};
+int cli_each(const struct cli_common *co, const struct pe_hostroot *hr,
+	     const char *target, const struct pe_session_opts *so,
+	     const struct cli_each *eo);
+
 int cmd_list(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_enter(int argc, char **argv);
@@ -92,5 +107,19 @@ int cmd_portforward(int argc, char **argv);
 void cmd_portforward_usage(FILE *out);
 /* the options of entering a target (cmd_enter.c) */
 void cmd_enter_usage(FILE *out);
+int cmd_copy(int argc, char **argv);
+void cmd_copy_usage(FILE *out);
+
+/* What every verb that runs a session shares (cmd_enter.c): the limits
+ * from --profile, --cap-add, --cap-drop, --seccomp and podenter.conf; the
+ * note and cmdline hooks; and the way out once a target was pinned
+ * (_exit: no exit handler may run inside the target's namespaces). */
+int cli_sandbox_setup(struct pe_sandbox *sb, const char *profile_name,
+		      pe_capset cap_add, pe_capset cap_drop,
+		      const char *seccomp, const struct pe_config *cfg,
+		      struct pe_error *err);
+void cli_print_note(const char *msg);
+void cli_session_hide_cmdline(void);
+void __attribute__((noreturn)) cli_leave(int rc);
 
 #endif

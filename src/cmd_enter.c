@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +39,15 @@ enum {
 	OPT_CAP_DROP,
 	OPT_SECCOMP,
 	OPT_NO_TTY,
+	OPT_NO_STDIN,
 	OPT_AUDIT_LOG,
 	OPT_JOIN_CGROUP,
 	OPT_FOLLOW_CONTEXT,
 	OPT_GROUP_ADD,
+	OPT_EACH,
+	OPT_NO_PREFIX,
+	OPT_MAX_PARALLEL,
+	OPT_TIMEOUT,
 };
 
 #define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "ae:t"
@@ -70,9 +76,13 @@ struct enter_opts {
 	struct pe_sandbox sandbox;
 	bool force_tty; /* -t: a pty even when stdin is no terminal */
 	bool no_tty; /* --no-tty: never a pty */
+	bool no_stdin; /* --no-stdin: podenter does not read its stdin */
 	const char *audit_log; /* --audit-log FILE (JSON lines) */
 	enum pe_cgroup_place cgroup_place; /* --join-cgroup */
 	bool follow_context; /* --follow-context: the target's LSM label */
+	bool each; /* --each: every pod TARGET matches (cmd_each.c) */
+	bool each_tuning; /* --no-prefix, --max-parallel or --timeout */
+	struct cli_each each_opts;
 };
 
 void cmd_enter_usage(FILE *out)
@@ -147,7 +157,11 @@ void cmd_enter_usage(FILE *out)
 	    "is a\n"
 	    "                          terminal)\n"
 	    "      --no-tty            no pty: pipes, no controlling "
-	    "terminal\n\n"
+	    "terminal\n"
+	    "      --no-stdin          do not read stdin; the command reads "
+	    "end-of-file\n"
+	    "                          (as ssh -n: for loops that read "
+	    "stdin)\n\n"
 	    "      --join-cgroup WHERE pod, container or host (default): "
 	    "charge the\n"
 	    "                          session to the pod's or container's "
@@ -188,6 +202,29 @@ void cmd_enter_usage(FILE *out)
 	    "                          TERM, LANG, HOSTNAME, and HOME, USER, "
 	    "LOGNAME\n"
 	    "                          from its /etc/passwd)\n\n"
+	    "Every replica (one command in every pod TARGET matches, at "
+	    "once):\n"
+	    "      --each              TARGET is a pattern (a glob or a "
+	    "Deployment/\n"
+	    "                          ReplicaSet prefix); a COMMAND is "
+	    "required; each\n"
+	    "                          pod gets a session of its own, stdin "
+	    "/dev/null,\n"
+	    "                          no pty; lines are prefixed 'NS/POD: ' "
+	    "(stdout's\n"
+	    "                          to stdout, stderr's to stderr), then a "
+	    "summary on\n"
+	    "                          stderr; exit 0 when all exited 0, else "
+	    "the highest\n"
+	    "                          status of any pod (125: podenter "
+	    "could not run it)\n"
+	    "      --no-prefix         (--each) print the lines without the "
+	    "prefix\n"
+	    "      --max-parallel N    (--each) at most N sessions at once "
+	    "(default 16)\n"
+	    "      --timeout SECONDS   (--each) SIGTERM a pod's command after "
+	    "SECONDS,\n"
+	    "                          SIGKILL 5 s later (default: none)\n\n"
 	    "Also the common options: -n, -c, --host-root, --all (allow the "
 	    "pod\n"
 	    "sandbox), --any, -q. Options after TARGET and before '--' are "
@@ -249,6 +286,22 @@ static int add_group(struct enter_opts *o, const char *group)
 	return 0;
 }
 
+/* A count for --max-parallel and --timeout: decimal, at most 100000. */
+static int parse_count(const char *text, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*text || *text == '-' || *text == '+')
+		return -1;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || v > 100000)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct enter_opts *o)
 {
 	static const struct option enter_longopts[] = {
@@ -270,9 +323,14 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 		{ "tty", no_argument, NULL, 't' },
 		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
+		{ "no-stdin", no_argument, NULL, OPT_NO_STDIN },
 		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
 		{ "join-cgroup", required_argument, NULL, OPT_JOIN_CGROUP },
 		{ "follow-context", no_argument, NULL, OPT_FOLLOW_CONTEXT },
+		{ "each", no_argument, NULL, OPT_EACH },
+		{ "no-prefix", no_argument, NULL, OPT_NO_PREFIX },
+		{ "max-parallel", required_argument, NULL, OPT_MAX_PARALLEL },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct option longopts[PE_NS_COUNT + sizeof(enter_longopts) /
@@ -363,6 +421,9 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 			o->no_tty = true;
 			o->force_tty = false;
 			continue;
+		case OPT_NO_STDIN:
+			o->no_stdin = true;
+			continue;
 		case OPT_AUDIT_LOG:
 			o->audit_log = optarg;
 			continue;
@@ -394,6 +455,33 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 				o->cap_drop |= set;
 			continue;
 		}
+		case OPT_EACH:
+			o->each = true;
+			continue;
+		case OPT_NO_PREFIX:
+			o->each_opts.no_prefix = true;
+			o->each_tuning = true;
+			continue;
+		case OPT_MAX_PARALLEL:
+		case OPT_TIMEOUT: {
+			unsigned v;
+
+			if (parse_count(optarg, &v) < 0 ||
+			    (opt == OPT_MAX_PARALLEL && v == 0))
+				return cli_usage_error(
+				    NULL, "--%s '%s': expected a number %s",
+				    opt == OPT_TIMEOUT ? "timeout"
+						       : "max-parallel",
+				    optarg,
+				    opt == OPT_TIMEOUT ? "of seconds (0: none)"
+						       : "from 1 to 100000");
+			if (opt == OPT_TIMEOUT)
+				o->each_opts.timeout_s = v;
+			else
+				o->each_opts.max_parallel = v;
+			o->each_tuning = true;
+			continue;
+		}
 		case OPT_HELP_ENTER:
 			cmd_enter_usage(stdout);
 			exit(EXIT_SUCCESS);
@@ -413,6 +501,19 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		return cli_usage_error(NULL, "no TARGET given");
 	if (o->command && !o->command[0])
 		o->command = NULL;
+	if (o->each_tuning && !o->each)
+		return cli_usage_error(NULL, "--no-prefix, --max-parallel and "
+					     "--timeout go with --each");
+	if (o->each && !o->command)
+		return cli_usage_error(NULL, "--each needs a COMMAND (after "
+					     "'--'): there is no terminal for "
+					     "a shell in every pod");
+	if (o->each && o->force_tty)
+		return cli_usage_error(NULL, "--each runs without a pty: -t "
+					     "cannot be used with it");
+	if (o->each && o->common.any)
+		return cli_usage_error(NULL, "--each and --any contradict "
+					     "each other");
 	if (o->net_only && o->chosen & ~PE_NS_BIT(PE_NS_NET))
 		return cli_usage_error(
 		    NULL, "--net-only cannot be combined with other "
@@ -426,34 +527,35 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 
 /* The session's limits, decided and checked before the target is touched
  * (a bad --seccomp FILE fails here, leaving nothing behind). */
-static int sandbox_setup(struct enter_opts *o, const struct pe_config *cfg,
-			 struct pe_error *err)
+int cli_sandbox_setup(struct pe_sandbox *sb, const char *profile_name,
+		      pe_capset cap_add, pe_capset cap_drop,
+		      const char *seccomp, const struct pe_config *cfg,
+		      struct pe_error *err)
 {
 	enum pe_profile profile = PE_PROFILE_GENERAL;
-	const char *name = o->profile;
+	const char *name = profile_name;
 
 	/* no --profile: podenter.conf's, if it names one */
 	if (!name && cfg->profile[0])
 		name = cfg->profile;
 	if (name && pe_profile_parse(name, &profile, err) < 0)
 		return -1;
-	pe_sandbox_init(&o->sandbox, profile);
-	pe_sandbox_cap_add(&o->sandbox, o->cap_add);
-	pe_sandbox_cap_drop(&o->sandbox, o->cap_drop);
-	if (o->seccomp &&
-	    pe_sandbox_set_seccomp(&o->sandbox, o->seccomp, err) < 0)
+	pe_sandbox_init(sb, profile);
+	pe_sandbox_cap_add(sb, cap_add);
+	pe_sandbox_cap_drop(sb, cap_drop);
+	if (seccomp && pe_sandbox_set_seccomp(sb, seccomp, err) < 0)
 		return -1;
-	return pe_sandbox_prepare(&o->sandbox, err);
+	return pe_sandbox_prepare(sb, err);
 }
 
-static void print_note(const char *msg)
+void cli_print_note(const char *msg)
 {
 	fprintf(stderr, "podenter: %s\n", msg);
 }
 
 /* The reaper stays in the target's PID namespace for the whole session:
  * what the pod can read of it must not be podenter's command line. */
-static void hide_cmdline(void)
+void cli_session_hide_cmdline(void)
 {
 	cli_hide_cmdline("podenter: session");
 }
@@ -465,16 +567,19 @@ static void hide_cmdline(void)
  * LeakSanitizer's stop-the-world tracer, forked into the target's PID
  * namespace, can never attach to its parent and spins forever.
  */
-static void __attribute__((noreturn)) leave(int rc)
+void cli_leave(int rc)
 {
 	fflush(NULL);
 	_exit(rc);
 }
 
-static int enter(const struct enter_opts *o, const struct pe_config *cfg,
-		 const struct pe_container *c, const struct pe_hostroot *hr)
+/* What the session is asked for, from the options (one session, or one
+ * per pod with --each: no pty, stdin /dev/null, no notes per pod). */
+static void session_opts_of(const struct enter_opts *o,
+			    const struct pe_config *cfg,
+			    struct pe_session_opts *so)
 {
-	struct pe_session_opts so = {
+	*so = (struct pe_session_opts){
 		.chosen = o->chosen,
 		.net_only = o->net_only,
 		.user = o->user,
@@ -489,27 +594,35 @@ static int enter(const struct enter_opts *o, const struct pe_config *cfg,
 		.rw = o->rw,
 		.sandbox = &o->sandbox,
 		.force_tty = o->force_tty,
-		.no_tty = o->no_tty,
-		.stdin_is_tty = isatty(STDIN_FILENO),
+		.no_tty = o->no_tty || o->each,
+		.no_stdin = o->no_stdin,
+		.stdin_is_tty = !o->each && isatty(STDIN_FILENO),
 		.audit_log = o->audit_log,
 		.cgroup_place = o->cgroup_place,
 		.follow_context = o->follow_context,
 		.command = o->command,
 		.config = cfg,
 		.report = cli_print_error,
-		.note = o->common.quiet ? NULL : print_note,
-		.hide_cmdline = hide_cmdline,
+		.note = o->common.quiet || o->each ? NULL : cli_print_note,
+		.hide_cmdline = cli_session_hide_cmdline,
 	};
+}
+
+static int enter(const struct enter_opts *o, const struct pe_config *cfg,
+		 const struct pe_container *c, const struct pe_hostroot *hr)
+{
+	struct pe_session_opts so;
 	struct pe_error err;
 	int rc;
 
+	session_opts_of(o, cfg, &so);
 	pe_error_clear(&err);
 	rc = pe_session_run(&so, c, hr, &err);
 	if (rc < 0) {
 		cli_print_error(&err);
 		rc = pe_error_exit_code(&err, 0);
 	}
-	leave(rc);
+	cli_leave(rc);
 }
 
 int cmd_enter(int argc, char **argv)
@@ -536,10 +649,20 @@ int cmd_enter(int argc, char **argv)
 	/* podenter.conf, read once: the profile here, view and tools in the
 	 * session's plan */
 	if (pe_config_load(NULL, &cfg, &err) < 0 ||
-	    sandbox_setup(&o, &cfg, &err) < 0 ||
+	    cli_sandbox_setup(&o.sandbox, o.profile, o.cap_add, o.cap_drop,
+			      o.seccomp, &cfg, &err) < 0 ||
 	    pe_hostroot_open(&hr, o.common.host_root, &err) < 0) {
 		cli_print_error(&err);
 		rc = PE_EXIT_FAILURE;
+		goto out;
+	}
+	if (o.each) {
+		/* this process joins nothing: each session runs in a child */
+		struct pe_session_opts so;
+
+		session_opts_of(&o, &cfg, &so);
+		rc = cli_each(&o.common, &hr, o.target, &so, &o.each_opts);
+		pe_hostroot_close(&hr);
 		goto out;
 	}
 	rc = cli_resolve_target(&o.common, &hr, o.target, &c);

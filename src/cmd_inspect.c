@@ -38,6 +38,7 @@ int cmd_inspect(int argc, char **argv)
 	}
 	rc = cli_resolve_target(&co, &hr, argv[optind], &c);
 	if (rc == 0) {
+		pe_note_paused(&hr, &c);
 		if (co.output == CLI_OUT_JSON)
 			output_json_one(stdout, &c);
 		else

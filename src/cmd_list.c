@@ -5,9 +5,29 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "podenter/recover.h"
 #include "podenter/target.h"
+
+struct list_filter {
+	const struct pe_target *t;
+	bool all_namespaces;
+};
+
+/* The same match as pe_resolve_pods: namespace (unless -A), pod pattern. */
+static bool list_wants(const struct pe_container *c, void *arg)
+{
+	const struct list_filter *lf = arg;
+
+	if (!lf->all_namespaces &&
+	    (!c->namespace || strcmp(c->namespace, lf->t->namespace) != 0))
+		return false;
+	return !lf->t->pod[0] ||
+	       (c->pod &&
+		pe_pod_name_matches(lf->t->pod, lf->t->pod_is_glob, c->pod));
+}
 
 int cmd_list(int argc, char **argv)
 {
@@ -62,9 +82,24 @@ int cmd_list(int argc, char **argv)
 		rc = PE_EXIT_FAILURE;
 		goto out;
 	}
+	/* --all: also what only containerd's metadata still knows (exited
+	 * containers whose kubelet logs are gone, created ones). Read only
+	 * here, never on the way into a pod. */
+	if (co.all) {
+		struct list_filter lf = { .t = &t,
+					  .all_namespaces = co.all_namespaces };
+		struct pe_error merr;
+
+		pe_error_clear(&merr);
+		if (pe_recover_merge_containerd(&hr, NULL, NULL, list_wants,
+						&lf, &l, &merr) < 0 &&
+		    !co.quiet)
+			fprintf(stderr, "podenter: warning: %s\n", merr.msg);
+		pe_list_sort(&l);
+	}
 	for (unsigned i = 0; i < rep.ntried; i++)
 		any_state |= rep.tried_exists[i];
-	if (!any_state && rep.sources_found == 0 && !co.quiet)
+	if (!any_state && rep.sources_found == 0 && l.len == 0 && !co.quiet)
 		fprintf(stderr,
 			"podenter: no container runtime state under %s (try "
 			"--host-root)\n",

@@ -35,6 +35,8 @@ static void usage_list(FILE *out)
 	      "  -A, --all-namespaces    list every namespace\n"
 	      "      --all               also show pod sandboxes "
 	      "(pause containers)\n"
+	      "                          and containers only "
+	      "containerd's meta.db knows\n"
 	      "  -o, --output FORMAT     table (default), wide, json "
 	      "or name\n"
 	      "      --host-root DIR     read the node through DIR "
@@ -90,6 +92,7 @@ static const struct cli_command {
 	{ "inspect", cmd_inspect, usage_inspect },
 	{ "sniff", cmd_sniff, cmd_sniff_usage },
 	{ "port-forward", cmd_portforward, cmd_portforward_usage },
+	{ "copy", cmd_copy, cmd_copy_usage },
 	{ "help", cmd_help, NULL },
 	{ "version", cmd_version, NULL },
 };
@@ -118,6 +121,10 @@ void cli_usage(FILE *out, const char *sub)
 	    "Usage:\n"
 	    "  podenter [OPTIONS] TARGET [-- COMMAND [ARG]...]   enter the "
 	    "target\n"
+	    "  podenter [OPTIONS] POD-PATTERN --each -- COMMAND  the command "
+	    "in every\n"
+	    "                                                   matching pod "
+	    "at once\n"
 	    "  podenter list    [OPTIONS] [POD-PATTERN]          pods and "
 	    "containers on this node\n"
 	    "  podenter inspect [OPTIONS] TARGET                 everything "
@@ -126,6 +133,9 @@ void cli_usage(FILE *out, const char *sub)
 	    "traffic (pcapng)\n"
 	    "  podenter port-forward [OPTIONS] TARGET PORT...   forward node "
 	    "ports to a pod\n"
+	    "  podenter copy    [OPTIONS] POD [-- COMMAND...]   run a copy of "
+	    "a container\n"
+	    "                                                   (crash loops)\n"
 	    "\n"
 	    "TARGET:  POD | NAMESPACE/POD | pid:PID | id:CONTAINER-ID-PREFIX | "
 	    "node\n"

@@ -51,4 +51,18 @@ bool pe_cgroup_names_id(const char *content, const char *container_id);
 bool pe_cgroup_path_of(const char *content, const char *container_id, char *out,
 		       size_t size);
 
+/*
+ * The node files that say whether the cgroup of one /proc/PID/cgroup line
+ * (len bytes, no newline) is frozen, relative to the host root: v1's
+ * freezer.state (frozen when it holds "FROZEN"), or v2's cgroup.events
+ * (holding "\nfrozen 1") at /sys/fs/cgroup (v2 only) and
+ * /sys/fs/cgroup/unified (hybrid). Returns how many were written to files,
+ * 0 for a line of another v1 hierarchy or one the kernel cannot have written
+ * (no leading '/', a ".." component).
+ */
+#define PE_CGROUP_FREEZER_FILES 2
+size_t pe_cgroup_freezer_files(const char *line, size_t len,
+			       char files[PE_CGROUP_FREEZER_FILES][4400],
+			       const char **frozen);
+
 #endif

@@ -31,6 +31,8 @@ enum pe_source {
 	PE_SRC_PODMAN_USERDATA,
 	PE_SRC_KUBELET_LOGS, /* /var/log/pods + /var/log/containers */
 	PE_SRC_PROC_CGROUP, /* /proc/<pid>/cgroup scan (fallback) */
+	PE_SRC_CONTAINERD_META, /* containerd's meta.db (recover.c): exited too
+				 */
 };
 
 const char *pe_source_name(enum pe_source src);
@@ -70,10 +72,14 @@ struct pe_container {
 	char *log_path; /* kubelet's log file for the container, if known */
 	char *cgroup; /* the init process's cgroup path (first line naming the
 			 id) */
+	/* its configured environment as read with the record (NULL-terminated
+	 * "KEY=VALUE"s), or NULL: read from the bundle when needed */
+	char **config_env;
 	enum pe_runtime runtime;
 	enum pe_source source;
 	bool is_sandbox;
 	bool running; /* the runtime says so (task present, State.Running) */
+	bool paused; /* its cgroup is frozen (pe_note_paused) */
 	int attempt; /* restart count when known, else -1 */
 	pid_t pid; /* init process in the host PID namespace, 0 if none */
 	enum pe_pid_state pid_state;
@@ -88,7 +94,7 @@ void pe_container_clear(struct pe_container *c);
 /* Deep copy; returns -1 on allocation failure (dst is left cleared). */
 int pe_container_copy(struct pe_container *dst, const struct pe_container *src);
 
-/* "running", "exited", "stale-pid", ... for output */
+/* "running", "paused", "exited", "stale-pid", ... for output */
 const char *pe_container_state(const struct pe_container *c);
 
 struct pe_container_list {

@@ -59,6 +59,14 @@ bool pe_env_unsafe_for_node(const char *kv);
 int pe_env_from_config_json(struct pe_env *e, const char *json,
 			    struct pe_error *err);
 
+/* The same settings of a parsed configuration (a struct json_object *), as
+ * a NULL-terminated list of copies: what a runtime reader keeps with the
+ * record (pe_container.config_env), so the file is parsed once. 0, or -1
+ * (ENOMEM). */
+struct json_object;
+int pe_config_env_strings(struct json_object *cfg, char ***out);
+void pe_config_env_free(char **list);
+
 struct pe_hostroot;
 struct pe_container;
 /*

@@ -139,6 +139,11 @@ struct pe_proc_guard {
 	} entry[PE_PROC_GUARD_MAX];
 };
 
+/* One more guard (path relative to "/", "proc/..." or "sys/..."; a mask
+ * wins over read-only), e.g. from a container's spec; -1 when the table is
+ * full or the path too long (callers fail: never weaker). */
+int pe_proc_guard_add(struct pe_proc_guard *g, const char *path, bool mask);
+
 /* Kubelet's defaults only (a target whose mount table is not read). */
 void pe_proc_guard_defaults(struct pe_proc_guard *g);
 

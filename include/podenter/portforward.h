@@ -3,7 +3,8 @@
  * Forwarding ports of a pod from the node, without any process in the pod:
  * listeners on the node, and for each connection (or UDP client) a socket
  * made inside the pod's network namespace by this process, connected to the
- * pod's own 127.0.0.1. One thread, one epoll loop.
+ * pod's own loopback: 127.0.0.1 for a listener on an IPv4 address, ::1 for
+ * one on an IPv6 address. One thread, one epoll loop.
  *
  * The spec syntax is kubectl port-forward's plus an address and /udp:
  *   [ADDR:]LOCAL:REMOTE[/udp] | :REMOTE | REMOTE        (LOCAL 0: any free)

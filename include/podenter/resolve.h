@@ -57,6 +57,14 @@ void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c);
  */
 void pe_verify_pid_at(int procfd, struct pe_container *c);
 
+/*
+ * Set c->paused when the verified process's cgroup is frozen (docker pause,
+ * podman pause, ctr task pause): cgroup v1's freezer or v2's cgroup.events,
+ * read under the host root. Costs a few file reads: list and inspect call
+ * it, entering does not.
+ */
+void pe_note_paused(const struct pe_hostroot *hr, struct pe_container *c);
+
 struct pe_resolve_opts {
 	const char *container; /* -c NAME, NULL for the default */
 	bool any; /* several pods match: take the first */
@@ -80,6 +88,29 @@ int pe_resolve(const struct pe_hostroot *hr, const struct pe_target *t,
 	       const struct pe_resolve_opts *o, struct pe_container *out,
 	       struct pe_resolve_note *note, struct pe_error *err);
 
+/* One pod of pe_resolve_each(): its container, or why it has none. */
+struct pe_resolved {
+	char namespace[254];
+	char pod[254];
+	bool ok; /* c is the verified container; else err says why not */
+	struct pe_container c;
+	struct pe_resolve_note note;
+	struct pe_error err;
+};
+
+/*
+ * Every pod a pod target (name, glob or owner prefix) matches, each
+ * resolved to its container as pe_resolve() would (-c, else the default
+ * container, else the sandbox): --each. Fails only when no pod matches
+ * (the same errors as pe_resolve()) or the target is not a pod; a pod
+ * without a usable container is an entry with ok false. Free the array
+ * with pe_resolved_free().
+ */
+int pe_resolve_each(const struct pe_hostroot *hr, const struct pe_target *t,
+		    const struct pe_resolve_opts *o, struct pe_resolved **out,
+		    size_t *nout, struct pe_error *err);
+void pe_resolved_free(struct pe_resolved *r, size_t n);
+
 /*
  * All containers of all pods matching t (a pod name, glob or prefix), for
  * list, sniff and completions. all_namespaces ignores t->namespace.
@@ -87,6 +118,17 @@ int pe_resolve(const struct pe_hostroot *hr, const struct pe_target *t,
 int pe_resolve_pods(const struct pe_hostroot *hr, const struct pe_target *t,
 		    bool all_namespaces, struct pe_container_list *out,
 		    struct pe_scan_report *report, struct pe_error *err);
+
+/*
+ * podenter copy: the container to copy (running or not; -c NAME, else the
+ * pod's first app container by name; its newest attempt) and the pod's
+ * running sandbox (PID verified). One pod: several match is AMBIGUOUS
+ * unless any. Both records are deep copies.
+ */
+int pe_resolve_for_copy(const struct pe_hostroot *hr, const struct pe_target *t,
+			const char *container, bool any,
+			struct pe_container *chosen,
+			struct pe_container *sandbox, struct pe_error *err);
 
 /* The node itself (PID 1 of the host root's /proc) as a record. */
 int pe_resolve_node(const struct pe_hostroot *hr, struct pe_container *out,

@@ -105,6 +105,12 @@ int pe_seccomp_from_json(const char *buf, const char *origin, pe_capset caps,
  */
 int pe_seccomp_runtime_default(pe_capset caps, void **filter,
 			       struct pe_error *err);
+/* The same filter as BPF (struct pe_bpf, src/lib/bpfcache.h), its
+ * unconditional allows written as ranges of numbers (src/lib/bpftree.h):
+ * what every session loads. */
+struct pe_bpf;
+int pe_seccomp_runtime_default_bpf(pe_capset caps, struct pe_bpf *out,
+				   struct pe_error *err);
 
 /* What runtime-default's table says of one system call, by name. */
 enum pe_syscall_verdict {

@@ -29,6 +29,7 @@
 
 #include "podenter/cgroupjoin.h"
 #include "podenter/container.h"
+#include "podenter/copy.h"
 #include "podenter/error.h"
 #include "podenter/exec.h"
 #include "podenter/hostroot.h"
@@ -57,12 +58,17 @@ struct pe_session_opts {
 	const struct pe_sandbox *sandbox; /* prepared (pe_sandbox_prepare) */
 	bool force_tty; /* -t */
 	bool no_tty; /* --no-tty */
+	bool no_stdin; /* --no-stdin: the session reads end-of-file */
 	bool stdin_is_tty; /* isatty(0), as the caller found it */
 	const char *audit_log; /* --audit-log FILE, or NULL */
 	enum pe_cgroup_place cgroup_place; /* --join-cgroup */
 	bool follow_context; /* the target's LSM label */
 	char **command; /* NULL: PE_SESSION_SHELL */
 	const struct pe_config *config; /* podenter.conf, loaded once */
+	/* podenter copy (copy.h): the session runs in a copy of this
+	 * container's definition beside the pod, the target being the pod's
+	 * sandbox; NULL for every other verb */
+	const struct pe_copy *copy;
 
 	/* The caller's sinks; the library prints nothing itself. */
 	/* An error in a process that never returns to the caller (the
@@ -121,7 +127,19 @@ struct pe_session_plan {
 	 * HOME, USER, LOGNAME from the passwd file when run */
 	bool env_from_target;
 	enum pe_session_stdio stdio;
+	/* --no-stdin: podenter never reads its own stdin, the session's is a
+	 * pipe at end-of-file (as ssh -n) */
+	bool stdin_closed;
 	char *const *argv; /* the command */
+	/* podenter copy: the copy's root (a container view of the
+	 * definition, copy.h), joined to the sandbox's IPC, UTS and (unless
+	 * new_net) network namespaces, in a PID namespace of its own unless
+	 * the pod's is joined; the spec's user and working directory unless
+	 * the caller chose others */
+	bool copy;
+	bool new_pid; /* unshare a PID namespace before the session's fork */
+	bool new_net; /* unshare a network namespace: loopback only */
+	char copy_user[32]; /* "UID:GID" from the spec */
 };
 
 /*

@@ -357,3 +357,72 @@ bool pe_cgroup_names_id(const char *content, const char *container_id)
 {
 	return pe_cgroup_path_of(content, container_id, NULL, 0);
 }
+
+/* No component of path is ".." (kernfs refuses that name; a line that has
+ * one was not written by the kernel). */
+static bool path_is_plain(const char *path, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t n = 0;
+
+		while (i + n < len && path[i + n] != '/')
+			n++;
+		if (n == 2 && path[i] == '.' && path[i + 1] == '.')
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/* Is controller (NUL-terminated) one of the comma-separated list? */
+static bool has_controller(const char *list, size_t len, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	for (size_t i = 0; i < len;) {
+		size_t n = 0;
+
+		while (i + n < len && list[i + n] != ',')
+			n++;
+		if (n == nlen && memcmp(list + i, name, n) == 0)
+			return true;
+		i += n + 1;
+	}
+	return false;
+}
+
+size_t pe_cgroup_freezer_files(const char *line, size_t len,
+			       char files[PE_CGROUP_FREEZER_FILES][4400],
+			       const char **frozen)
+{
+	const char *c1 = memchr(line, ':', len), *c2, *path;
+	size_t clen, plen;
+
+	*frozen = NULL;
+	if (!c1 || !(c2 = memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line))))
+		return 0;
+	clen = (size_t)(c2 - c1 - 1);
+	path = c2 + 1;
+	plen = len - (size_t)(path - line);
+	if (plen == 0 || path[0] != '/' || plen >= 4096 ||
+	    memchr(path, '\0', plen) || !path_is_plain(path, plen))
+		return 0;
+	if (clen == 0) {
+		/* v2: cgroup.events says "frozen 1" when the cgroup is, also
+		 * under a frozen parent */
+		*frozen = "\nfrozen 1";
+		snprintf(files[0], sizeof(files[0]),
+			 "/sys/fs/cgroup%.*s/cgroup.events", (int)plen, path);
+		snprintf(files[1], sizeof(files[1]),
+			 "/sys/fs/cgroup/unified%.*s/cgroup.events", (int)plen,
+			 path);
+		return 2;
+	}
+	if (!has_controller(c1 + 1, clen, "freezer"))
+		return 0;
+	/* v1: freezer.state reads the effective state */
+	*frozen = "FROZEN";
+	snprintf(files[0], sizeof(files[0]),
+		 "/sys/fs/cgroup/freezer%.*s/freezer.state", (int)plen, path);
+	return 1;
+}

@@ -172,6 +172,20 @@ static bool self_is_at(const char *self, const char *controllers,
 	return false;
 }
 
+/* A paused container's cgroup is frozen (v1 freezer.state FROZEN or
+ * FREEZING, v2 cgroup.events "frozen 1"): podenter would freeze itself by
+ * moving in, and hang until the container is unpaused. */
+static bool cgroup_dir_is_frozen(int dfd)
+{
+	char buf[512];
+
+	if (read_small_at(dfd, "freezer.state", buf, sizeof(buf)) == 0 &&
+	    (strstr(buf, "FROZEN") || strstr(buf, "FREEZING")))
+		return true;
+	return read_small_at(dfd, "cgroup.events", buf, sizeof(buf)) == 0 &&
+	       strstr(buf, "\nfrozen 1");
+}
+
 static int open_procs(struct pe_cgroup_join *cj, const char *mnt,
 		      const char *path, struct pe_error *err)
 {
@@ -196,6 +210,16 @@ static int open_procs(struct pe_cgroup_join *cj, const char *mnt,
 	if (dfd < 0)
 		return pe_error_errno(err, "opening cgroup %s",
 				      cj->where[cj->n]);
+	if (cgroup_dir_is_frozen(dfd)) {
+		close(dfd);
+		pe_error_set(err, PE_ERR_UNSUPPORTED, 0,
+			     "cgroup %s is frozen (the container is paused): "
+			     "joining it would freeze this session",
+			     cj->where[cj->n]);
+		pe_error_hint(err, "unpause the container, or enter without "
+				   "--join-cgroup (podenter's own cgroups)");
+		return -1;
+	}
 	pfd = openat(dfd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	close(dfd);
 	if (pfd < 0)

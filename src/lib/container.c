@@ -27,6 +27,7 @@ static const char *const source_names[] = {
 	[PE_SRC_PODMAN_USERDATA] = "podman-userdata",
 	[PE_SRC_KUBELET_LOGS] = "kubelet-logs",
 	[PE_SRC_PROC_CGROUP] = "proc-cgroup",
+	[PE_SRC_CONTAINERD_META] = "containerd-meta",
 };
 
 const char *pe_source_name(enum pe_source src)
@@ -63,6 +64,9 @@ void pe_container_clear(struct pe_container *c)
 	free(c->bundle);
 	free(c->log_path);
 	free(c->cgroup);
+	for (size_t i = 0; c->config_env && c->config_env[i]; i++)
+		free(c->config_env[i]);
+	free(c->config_env);
 	memset(c, 0, sizeof(*c));
 	c->attempt = -1;
 }
@@ -75,6 +79,23 @@ static int dup_field(char **dst, const char *src)
 	return *dst ? 0 : -1;
 }
 
+static int dup_list(char ***dst, char *const *src)
+{
+	size_t n = 0;
+
+	if (!src)
+		return 0;
+	while (src[n])
+		n++;
+	*dst = calloc(n + 1, sizeof(**dst));
+	if (!*dst)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (dup_field(&(*dst)[i], src[i]) < 0)
+			return -1;
+	return 0;
+}
+
 int pe_container_copy(struct pe_container *dst, const struct pe_container *src)
 {
 	/* scalars first, then every string is owned anew; a failure part way
@@ -83,6 +104,7 @@ int pe_container_copy(struct pe_container *dst, const struct pe_container *src)
 	dst->namespace = dst->pod = dst->pod_uid = dst->container = NULL;
 	dst->container_id = dst->sandbox_id = dst->image = dst->bundle = NULL;
 	dst->log_path = dst->cgroup = NULL;
+	dst->config_env = NULL;
 	if (dup_field(&dst->namespace, src->namespace) ||
 	    dup_field(&dst->pod, src->pod) ||
 	    dup_field(&dst->pod_uid, src->pod_uid) ||
@@ -92,7 +114,8 @@ int pe_container_copy(struct pe_container *dst, const struct pe_container *src)
 	    dup_field(&dst->image, src->image) ||
 	    dup_field(&dst->bundle, src->bundle) ||
 	    dup_field(&dst->log_path, src->log_path) ||
-	    dup_field(&dst->cgroup, src->cgroup)) {
+	    dup_field(&dst->cgroup, src->cgroup) ||
+	    dup_list(&dst->config_env, src->config_env)) {
 		pe_container_clear(dst);
 		return -1;
 	}
@@ -103,7 +126,7 @@ const char *pe_container_state(const struct pe_container *c)
 {
 	switch (c->pid_state) {
 	case PE_PID_VERIFIED:
-		return "running";
+		return c->paused ? "paused" : "running";
 	case PE_PID_STALE:
 		return "stale-pid";
 	case PE_PID_GONE:

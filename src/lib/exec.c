@@ -224,20 +224,15 @@ bool pe_env_unsafe_for_node(const char *kv)
 	return false;
 }
 
-int pe_env_from_config_json(struct pe_env *e, const char *json,
-			    struct pe_error *err)
+/* Each setting of a parsed configuration, in order: OCI's process.env or
+ * Docker's Config.Env; "KEY" alone, "=VALUE" and embedded NULs are no
+ * settings. Stops at the first put() < 0. */
+static int each_config_setting(struct json_object *cfg,
+			       int (*put)(void *arg, const char *kv), void *arg)
 {
-	struct json_object *cfg = json_tokener_parse(json), *outer = NULL,
-			   *list = NULL;
+	struct json_object *outer = NULL, *list = NULL;
 	size_t n;
 
-	if (!cfg || !json_object_is_type(cfg, json_type_object)) {
-		json_object_put(cfg);
-		return pe_error_set(err, PE_ERR_PARSE, 0,
-				    "the container's configuration is not a "
-				    "JSON object");
-	}
-	/* OCI: process.env; Docker's config.v2.json: Config.Env */
 	if (json_object_object_get_ex(cfg, "process", &outer) &&
 	    json_object_is_type(outer, json_type_object))
 		json_object_object_get_ex(outer, "env", &list);
@@ -254,16 +249,82 @@ int pe_env_from_config_json(struct pe_env *e, const char *json,
 		if (!json_object_is_type(item, json_type_string))
 			continue;
 		kv = json_object_get_string(item);
-		/* "KEY" alone, "=VALUE" and embedded NULs are no settings */
 		if (key_len(kv) == 0 ||
 		    strlen(kv) != (size_t)json_object_get_string_len(item))
 			continue;
-		if (pe_env_put(e, kv, err) < 0) {
-			json_object_put(cfg);
+		if (put(arg, kv) < 0)
 			return -1;
-		}
 	}
+	return 0;
+}
+
+struct env_put {
+	struct pe_env *e;
+	struct pe_error *err;
+};
+
+static int put_into_env(void *arg, const char *kv)
+{
+	struct env_put *p = arg;
+
+	return pe_env_put(p->e, kv, p->err);
+}
+
+int pe_env_from_config_json(struct pe_env *e, const char *json,
+			    struct pe_error *err)
+{
+	struct json_object *cfg = json_tokener_parse(json);
+	struct env_put p = { e, err };
+	int rc;
+
+	if (!cfg || !json_object_is_type(cfg, json_type_object)) {
+		json_object_put(cfg);
+		return pe_error_set(err, PE_ERR_PARSE, 0,
+				    "the container's configuration is not a "
+				    "JSON object");
+	}
+	rc = each_config_setting(cfg, put_into_env, &p);
 	json_object_put(cfg);
+	return rc;
+}
+
+struct str_list {
+	char **v;
+	size_t len;
+};
+
+static int put_into_list(void *arg, const char *kv)
+{
+	struct str_list *l = arg;
+	char **bigger = realloc(l->v, (l->len + 2) * sizeof(*bigger));
+
+	if (!bigger)
+		return -1;
+	l->v = bigger;
+	l->v[l->len] = strdup(kv);
+	if (!l->v[l->len])
+		return -1;
+	l->v[++l->len] = NULL;
+	return 0;
+}
+
+void pe_config_env_free(char **list)
+{
+	for (size_t i = 0; list && list[i]; i++)
+		free(list[i]);
+	free(list);
+}
+
+int pe_config_env_strings(struct json_object *cfg, char ***out)
+{
+	struct str_list l = { calloc(1, sizeof(char *)), 0 };
+
+	*out = NULL;
+	if (!l.v || each_config_setting(cfg, put_into_list, &l) < 0) {
+		pe_config_env_free(l.v);
+		return -1;
+	}
+	*out = l.v;
 	return 0;
 }
 
@@ -275,6 +336,13 @@ int pe_env_load_configured(const struct pe_hostroot *hr,
 	char *buf = NULL;
 	int rc;
 
+	/* read with the record (the same file, parsed once) */
+	if (c->config_env) {
+		for (size_t i = 0; c->config_env[i]; i++)
+			if (pe_env_put(e, c->config_env[i], err) < 0)
+				return -1;
+		return 1;
+	}
 	if (!c->bundle || !c->bundle[0])
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", c->bundle,

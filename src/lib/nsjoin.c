@@ -469,6 +469,11 @@ static int guard_add(struct pe_proc_guard *g, const char *path, bool mask)
 	return 0;
 }
 
+int pe_proc_guard_add(struct pe_proc_guard *g, const char *path, bool mask)
+{
+	return guard_add(g, path, mask);
+}
+
 void pe_proc_guard_defaults(struct pe_proc_guard *g)
 {
 	g->proc_readonly = false;

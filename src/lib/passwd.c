@@ -294,7 +294,7 @@ int pe_group_spec_check(const char *spec, struct pe_error *err)
 ssize_t pe_account_file_read(int rootfd, const char *rel, char **out)
 {
 	struct stat st, st2;
-	size_t got = 0;
+	size_t got = 0, cap;
 	char *buf = NULL;
 	int fd, saved;
 
@@ -327,12 +327,30 @@ ssize_t pe_account_file_read(int rootfd, const char *rel, char **out)
 		errno = EINVAL;
 		goto fail;
 	}
-	buf = malloc(PE_ACCOUNT_FILE_MAX + 1);
+	/* sized by st_size (a buffer of the cap is a 4 MiB mapping made and
+	 * unmapped in every session), grown when the file grew */
+	cap = (size_t)st2.st_size + 4096;
+	if (cap > PE_ACCOUNT_FILE_MAX)
+		cap = PE_ACCOUNT_FILE_MAX;
+	buf = malloc(cap + 1);
 	if (!buf)
 		goto fail;
 	/* read to EOF, whatever st_size said, but never past the cap */
 	for (;;) {
-		ssize_t n = read(fd, buf + got, PE_ACCOUNT_FILE_MAX + 1 - got);
+		ssize_t n;
+
+		if (got >= cap && cap < PE_ACCOUNT_FILE_MAX) {
+			char *bigger;
+
+			cap = cap * 2 > PE_ACCOUNT_FILE_MAX
+				  ? PE_ACCOUNT_FILE_MAX
+				  : cap * 2;
+			bigger = realloc(buf, cap + 1);
+			if (!bigger)
+				goto fail;
+			buf = bigger;
+		}
+		n = read(fd, buf + got, cap + 1 - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;

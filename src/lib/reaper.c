@@ -141,6 +141,63 @@ static int open_children_list(struct pe_error *err)
 	return fd;
 }
 
+static int write_blob(int fd)
+{
+	size_t done = 0;
+
+	while (done < sizeof(reaper_blob)) {
+		ssize_t n =
+		    write(fd, reaper_blob + done, sizeof(reaper_blob) - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Where memfds may not be executed (vm.memfd_noexec=2 in the pod's PID
+ * namespace or above it): the same program as the only file of a tmpfs of
+ * its own that is attached nowhere (reachable through this fd alone, never
+ * through a path of the node's or the pod's), made read-only once written.
+ * A pod process allowed to open /proc/<reaper>/exe gets this copy, which it
+ * cannot write (read-only mount, and ETXTBSY while it runs); the node's
+ * binary is never involved.
+ */
+static int make_program_file(struct pe_error *err)
+{
+	struct pe_mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	int mnt, fd, prog = -1;
+
+	mnt = pe_fs_new_detached("tmpfs",
+				 (const char *const[]){ "mode=0500", NULL },
+				 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (mnt < 0)
+		return pe_error_errno(err,
+				      "making a file system for the reaper "
+				      "(memfds may not be executed here)");
+	fd = openat(mnt, "podenter-reaper",
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0100);
+	if (fd < 0 || write_blob(fd) < 0 || close(fd) < 0) {
+		pe_error_errno(err, "writing the reaper's program");
+		goto out;
+	}
+	if (pe_sys_mount_setattr(mnt, "", AT_EMPTY_PATH, &ro) < 0) {
+		pe_error_errno(err, "making the reaper's program read-only");
+		goto out;
+	}
+	prog =
+	    openat(mnt, "podenter-reaper", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (prog < 0)
+		pe_error_errno(err, "opening the reaper's program");
+out:
+	close(mnt);
+	return prog;
+}
+
 /*
  * The tiny reaper (podenter-reaper.c, embedded at build time) in a memfd
  * that nobody can change: sealed against writes, growth and shrinking,
@@ -152,23 +209,16 @@ static int make_program_fd(struct pe_error *err)
 {
 	const unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
 	int fd = memfd_create("podenter-reaper", flags | MFD_EXEC);
-	size_t done = 0;
 
 	if (fd < 0 && errno == EINVAL) /* MFD_EXEC is Linux 6.3 */
 		fd = memfd_create("podenter-reaper", flags);
+	if (fd < 0 && errno == EACCES) /* vm.memfd_noexec=2 */
+		return make_program_file(err);
 	if (fd < 0)
 		return pe_error_errno(err, "creating the reaper's memfd");
-	while (done < sizeof(reaper_blob)) {
-		ssize_t n =
-		    write(fd, reaper_blob + done, sizeof(reaper_blob) - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			pe_error_errno(err, "writing the reaper's memfd");
-			goto fail;
-		}
-		done += (size_t)n;
+	if (write_blob(fd) < 0) {
+		pe_error_errno(err, "writing the reaper's memfd");
+		goto fail;
 	}
 	if (fchmod(fd, S_IXUSR) < 0 ||
 	    fcntl(fd, F_ADD_SEALS,
@@ -477,6 +527,40 @@ void pe_reaper_watch_forward(struct pe_reaper_watch *w, int sig)
 	kill(w->reaper, sig);
 }
 
+static void arm_deadline(struct pe_reaper_watch *w)
+{
+	if (!w->deadline)
+		w->deadline = now_ms() + PE_REAPER_GRACE_MS;
+}
+
+/*
+ * What the reaper sent is checked, not trusted: until it executes the tiny
+ * reaper it is podenter's code in the pod's PID namespace, which a pod
+ * holding CAP_SYS_PTRACE may take over and make send any fd, to aim the
+ * operator's signals (and podenter's SIGKILL) at a process of its choice.
+ * Only a pidfd (pidfs) of a live child of the reaper is kept: 1. A pidfd
+ * whose process is gone (reaped: ESRCH) says the command ended, and is not
+ * kept: 0. Anything else is refused: -1, as on kernels before 6.13 that
+ * cannot tell (no PIDFD_GET_INFO): signals then go to the reaper, as
+ * before any pidfd arrived.
+ */
+static int check_command_pidfd(int fd, pid_t reaper)
+{
+	struct pe_pidfd_info info;
+	struct statfs sfs;
+
+	/* the ioctl only on a pidfd: another file's driver could read its
+	 * number as a request of its own */
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PE_PIDFS_MAGIC)
+		return -1;
+	if (pe_sys_pidfd_info(fd, &info) < 0)
+		return errno == ESRCH ? 0 : -1;
+	if (!(info.mask & PE_PIDFD_INFO_PID) || info.pid != info.tgid ||
+	    (pid_t)info.ppid != reaper)
+		return -1;
+	return 1;
+}
+
 /* The command's pidfd, once the reaper sent it (or the channel closed). */
 static void receive_command(struct pe_reaper_watch *w)
 {
@@ -500,16 +584,25 @@ static void receive_command(struct pe_reaper_watch *w)
 		return;
 	cm = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
 	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&w->cmd_pidfd, CMSG_DATA(cm), sizeof(int));
+	    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
+		int fd;
+
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		switch (check_command_pidfd(fd, w->reaper)) {
+		case 1:
+			w->cmd_pidfd = fd;
+			break;
+		case 0:
+			close(fd);
+			w->cmd_ended = true;
+			arm_deadline(w);
+			break;
+		default:
+			close(fd);
+		}
+	}
 	close(w->channel);
 	w->channel = -1;
-}
-
-static void arm_deadline(struct pe_reaper_watch *w)
-{
-	if (!w->deadline)
-		w->deadline = now_ms() + PE_REAPER_GRACE_MS;
 }
 
 /* The reaper did not finish in time: podenter ends the session itself. */

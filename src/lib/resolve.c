@@ -270,6 +270,56 @@ void pe_verify_pid(const struct pe_hostroot *hr, struct pe_container *c)
 		close(pfd);
 }
 
+/* Does the node file hold the text that says frozen? */
+static bool host_file_says_frozen(const struct pe_hostroot *hr,
+				  const char *path, const char *frozen)
+{
+	char *buf = NULL;
+	bool yes;
+
+	if (pe_host_read_file(hr, path, 4096, &buf) < 0)
+		return false;
+	yes = strstr(buf, frozen) != NULL;
+	free(buf);
+	return yes;
+}
+
+static bool cgroup_line_frozen(const struct pe_hostroot *hr, const char *line,
+			       size_t len)
+{
+	char files[PE_CGROUP_FREEZER_FILES][4400];
+	const char *frozen;
+	size_t n = pe_cgroup_freezer_files(line, len, files, &frozen);
+
+	for (size_t i = 0; i < n; i++)
+		if (host_file_says_frozen(hr, files[i], frozen))
+			return true;
+	return false;
+}
+
+void pe_note_paused(const struct pe_hostroot *hr, struct pe_container *c)
+{
+	char *cg;
+	int pfd;
+
+	c->paused = false;
+	if (c->pid_state != PE_PID_VERIFIED)
+		return;
+	pfd = open_proc_pid(hr, c->pid);
+	cg = read_cgroup_at(pfd);
+	if (pfd >= 0)
+		close(pfd);
+	for (const char *line = cg; line && *line && !c->paused;) {
+		size_t len = strcspn(line, "\n");
+
+		c->paused = cgroup_line_frozen(hr, line, len);
+		line += len;
+		if (*line == '\n')
+			line++;
+	}
+	free(cg);
+}
+
 bool pe_pod_name_matches(const char *pattern, bool is_glob, const char *pod)
 {
 	size_t len;
@@ -730,83 +780,103 @@ out:
 	return r;
 }
 
-static int resolve_pod(const struct pe_hostroot *hr, const struct pe_target *t,
-		       const struct pe_resolve_opts *o,
-		       struct pe_container *out, struct pe_resolve_note *note,
-		       struct pe_error *err)
+/*
+ * The pods a pod target names: the node's records scanned into l, and one
+ * representative record of each matching pod in *pods (pointers into l,
+ * sorted as l). A pattern that names one pod exactly means only that pod.
+ * None: a NOT_FOUND error that says where podenter looked.
+ */
+static int
+matching_pods(const struct pe_hostroot *hr, const struct pe_target *t,
+	      const struct pe_resolve_opts *o, struct pe_container_list *l,
+	      struct pe_container ***pods, size_t *npods, struct pe_error *err)
 {
-	struct pe_container_list l = { 0 };
 	struct pe_scan_report rep;
 	struct pe_scan_filter f = { 0 };
-	struct pe_container *pods[64];
-	struct pe_container *chosen;
 	char literal[254];
-	size_t npods = 0;
 	bool exact = false;
-	int r = -1;
 
+	*pods = NULL;
+	*npods = 0;
 	literal_of(t->pod, literal, sizeof(literal));
 	f.literal = literal;
-	switch (scan_pod_by_kubelet_index(hr, t, literal, &l, &rep, err)) {
+	switch (scan_pod_by_kubelet_index(hr, t, literal, l, &rep, err)) {
 	case -1:
-		goto out;
+		return -1;
 	case 1:
 		/* a container kubelet never logged for (created, not started;
 		 * or not made by kubelet) is only in the runtime's files */
-		if (!o->container || list_has_container(&l, o->container))
+		if (!o->container || list_has_container(l, o->container))
 			break;
-		pe_list_free(&l);
+		pe_list_free(l);
 		/* fall through */
 	case 0:
-		if (pe_node_scan(hr, &f, &l, &rep, err) < 0)
-			goto out;
+		if (pe_node_scan(hr, &f, l, &rep, err) < 0)
+			return -1;
 		break;
 	}
-	pe_list_sort(&l);
-	for (size_t i = 0; i < l.len; i++) {
-		struct pe_container *c = &l.items[i];
+	pe_list_sort(l);
+	for (size_t i = 0; i < l->len; i++) {
+		struct pe_container *c = &l->items[i];
 
 		if (!same_str(c->namespace, t->namespace) ||
 		    !pe_pod_name_matches(t->pod, t->pod_is_glob, c->pod))
 			continue;
 		exact |= strcmp(c->pod, t->pod) == 0;
 	}
-	for (size_t i = 0; i < l.len; i++) {
-		struct pe_container *c = &l.items[i];
+	*pods = calloc(l->len ? l->len : 1, sizeof(**pods));
+	if (!*pods)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "listing pods");
+	for (size_t i = 0; i < l->len; i++) {
+		struct pe_container *c = &l->items[i];
 		bool seen = false;
 
 		if (!same_str(c->namespace, t->namespace) ||
 		    !pe_pod_name_matches(t->pod, t->pod_is_glob, c->pod) ||
 		    (exact && strcmp(c->pod, t->pod) != 0))
 			continue;
-		for (size_t j = 0; j < npods && !seen; j++)
-			seen = same_pod(pods[j], c);
-		if (!seen && npods < sizeof(pods) / sizeof(pods[0]))
-			pods[npods++] = c;
+		for (size_t j = 0; j < *npods && !seen; j++)
+			seen = same_pod((*pods)[j], c);
+		if (!seen)
+			(*pods)[(*npods)++] = c;
 	}
-	if (npods == 0) {
-		if (l.len == 0 && rep.sources_found == 0 &&
-		    !rep.used_proc_scan) {
-			bool any = false;
+	if (*npods > 0)
+		return 0;
+	if (l->len == 0 && rep.sources_found == 0 && !rep.used_proc_scan) {
+		bool any = false;
 
-			for (unsigned i = 0; i < rep.ntried; i++)
-				any |= rep.tried_exists[i];
-			if (!any) {
-				explain_no_runtime(hr, &rep, err);
-				goto out;
-			}
-		}
-		explain_pod_not_found(hr, t, &l, &rep, err);
-		goto out;
+		for (unsigned i = 0; i < rep.ntried; i++)
+			any |= rep.tried_exists[i];
+		if (!any)
+			return explain_no_runtime(hr, &rep, err);
 	}
+	return explain_pod_not_found(hr, t, l, &rep, err);
+}
+
+static int resolve_pod(const struct pe_hostroot *hr, const struct pe_target *t,
+		       const struct pe_resolve_opts *o,
+		       struct pe_container *out, struct pe_resolve_note *note,
+		       struct pe_error *err)
+{
+	struct pe_container_list l = { 0 };
+	struct pe_container **pods = NULL;
+	struct pe_container *chosen;
+	size_t npods = 0;
+	int r = -1;
+
+	if (matching_pods(hr, t, o, &l, &pods, &npods, err) < 0)
+		goto out;
 	if (npods > 1 && !o->any) {
+		size_t shown = npods < 64 ? npods : 64;
+
 		pe_error_set(err, PE_ERR_AMBIGUOUS, 0,
 			     "'%s' matches %zu pods in namespace '%s'", t->pod,
 			     npods, t->namespace);
-		for (size_t j = 0; j < npods; j++)
+		for (size_t j = 0; j < shown; j++)
 			pe_error_hint(err, "  %s/%s", pods[j]->namespace,
 				      pods[j]->pod);
-		pe_error_hint(err, "name one, or pass --any to take the first");
+		pe_error_hint(err, "name one, pass --any to take the first, "
+				   "or --each to run in every one");
 		goto out;
 	}
 	note->matched_pods = (unsigned)npods;
@@ -815,8 +885,66 @@ static int resolve_pod(const struct pe_hostroot *hr, const struct pe_target *t,
 		goto out;
 	r = copy_out(out, chosen, err);
 out:
+	free(pods);
 	pe_list_free(&l);
 	return r;
+}
+
+int pe_resolve_each(const struct pe_hostroot *hr, const struct pe_target *t,
+		    const struct pe_resolve_opts *o, struct pe_resolved **out,
+		    size_t *nout, struct pe_error *err)
+{
+	struct pe_resolve_opts defaults = { 0 };
+	struct pe_container_list l = { 0 };
+	struct pe_container **pods = NULL;
+	struct pe_resolved *res = NULL;
+	size_t npods = 0;
+	int r = -1;
+
+	*out = NULL;
+	*nout = 0;
+	if (!o)
+		o = &defaults;
+	if (t->kind != PE_TARGET_POD)
+		return pe_error_set(err, PE_ERR_USAGE, 0,
+				    "--each needs a pod name or pattern, not "
+				    "a PID, a container id or the node");
+	if (matching_pods(hr, t, o, &l, &pods, &npods, err) < 0)
+		goto out;
+	res = calloc(npods, sizeof(*res));
+	if (!res) {
+		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "listing pods");
+		goto out;
+	}
+	for (size_t i = 0; i < npods; i++) {
+		struct pe_resolved *p = &res[i];
+		struct pe_container *chosen;
+
+		snprintf(p->namespace, sizeof(p->namespace), "%s",
+			 pods[i]->namespace ? pods[i]->namespace : "");
+		snprintf(p->pod, sizeof(p->pod), "%s",
+			 pods[i]->pod ? pods[i]->pod : "");
+		pe_error_clear(&p->err);
+		chosen =
+		    choose_container(hr, &l, pods[i], o, &p->note, &p->err);
+		p->ok = chosen && copy_out(&p->c, chosen, &p->err) == 0;
+	}
+	*out = res;
+	*nout = npods;
+	res = NULL;
+	r = 0;
+out:
+	free(res);
+	free(pods);
+	pe_list_free(&l);
+	return r;
+}
+
+void pe_resolved_free(struct pe_resolved *r, size_t n)
+{
+	for (size_t i = 0; r && i < n; i++)
+		pe_container_clear(&r[i].c);
+	free(r);
 }
 
 static bool list_has_id_prefix(const struct pe_container_list *l,
@@ -1028,6 +1156,7 @@ int pe_resolve_pods(const struct pe_hostroot *hr, const struct pe_target *t,
 		    !pe_pod_name_matches(t->pod, t->pod_is_glob, c->pod))
 			continue;
 		pe_verify_pid(hr, c);
+		pe_note_paused(hr, c);
 		dst = pe_list_add(out);
 		if (!dst) {
 			pe_list_free(&l);
@@ -1040,4 +1169,106 @@ int pe_resolve_pods(const struct pe_hostroot *hr, const struct pe_target *t,
 	pe_list_free(&l);
 	pe_list_sort(out);
 	return 0;
+}
+
+/*
+ * podenter copy: the container to copy (running or not: -c, else the
+ * pod's first app container by name; of its attempts the newest, a
+ * running one first among equals) and the pod's running sandbox, whose
+ * namespaces the copy joins. One pod only (--any: the first).
+ */
+int pe_resolve_for_copy(const struct pe_hostroot *hr, const struct pe_target *t,
+			const char *container, bool any,
+			struct pe_container *chosen,
+			struct pe_container *sandbox, struct pe_error *err)
+{
+	struct pe_container_list l = { 0 };
+	struct pe_container *pod = NULL, *best = NULL, *sb;
+	struct pe_scan_report report;
+	int rc = -1;
+
+	memset(&report, 0, sizeof(report));
+	if (t->kind != PE_TARGET_POD) {
+		pe_error_set(err, PE_ERR_USAGE, 0,
+			     "copy takes a pod: POD or NAMESPACE/POD");
+		return -1;
+	}
+	if (pe_resolve_pods(hr, t, false, &l, &report, err) < 0)
+		return -1;
+	/* a pod named exactly so wins over prefix and glob matches */
+	for (size_t i = 0; i < l.len && !pod; i++)
+		if (l.items[i].pod && strcmp(l.items[i].pod, t->pod) == 0)
+			pod = &l.items[i];
+	for (size_t i = 0; i < l.len; i++) {
+		struct pe_container *c = &l.items[i];
+
+		if (!pod) {
+			pod = c;
+		} else if (!same_pod(c, pod) && !any &&
+			   strcmp(pod->pod, t->pod) != 0) {
+			pe_error_set(err, PE_ERR_AMBIGUOUS, 0,
+				     "'%s' matches several pods (%s, %s)",
+				     t->pod, pod->pod, c->pod);
+			pe_error_hint(err, "name one, or take the first with "
+					   "--any");
+			goto out;
+		}
+	}
+	if (!pod) {
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0, "no pod %s/%s",
+			     t->namespace, t->pod);
+		goto out;
+	}
+	for (size_t i = 0; i < l.len; i++) {
+		struct pe_container *c = &l.items[i];
+		bool running = c->pid_state == PE_PID_VERIFIED;
+
+		if (c->is_sandbox || !c->container || !same_pod(c, pod) ||
+		    (container && strcmp(c->container, container) != 0))
+			continue;
+		/* of one container's attempts: a running one (the newest by
+		 * definition), else the highest attempt */
+		if (!best ||
+		    (!container && strcmp(c->container, best->container) < 0))
+			best = c;
+		else if (strcmp(c->container, best->container) == 0 &&
+			 best->pid_state != PE_PID_VERIFIED &&
+			 (running || c->attempt > best->attempt))
+			best = c;
+	}
+	if (!best) {
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+			     container ? "pod %s/%s has no container '%s'"
+				       : "pod %s/%s has no app container%s",
+			     pod->namespace, pod->pod,
+			     container ? container : "");
+		list_containers(err, &l, pod);
+		goto out;
+	}
+	if (!best->container_id) {
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+			     "the node's files do not name the id of "
+			     "container '%s' of pod %s/%s",
+			     best->container, pod->namespace, pod->pod);
+		goto out;
+	}
+	sb = pod_sandbox(hr, &l, pod);
+	if (!sb || sb->pid_state != PE_PID_VERIFIED) {
+		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+			     "the sandbox of pod %s/%s is not running",
+			     pod->namespace, pod->pod);
+		pe_error_hint(err, "a copy joins the pod's network, IPC and "
+				   "UTS namespaces, which the sandbox holds");
+		goto out;
+	}
+	if (pe_container_copy(chosen, best) < 0 ||
+	    pe_container_copy(sandbox, sb) < 0) {
+		pe_container_clear(chosen);
+		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "resolving");
+		goto out;
+	}
+	rc = 0;
+out:
+	pe_list_free(&l);
+	return rc;
 }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "bpfcache.h"
+#include "bpftree.h"
 #include "podenter/sandbox.h"
 #include "sha256.h"
 #include "syscalls.h"
@@ -830,8 +831,8 @@ static int set_filter_attrs(scmp_filter_ctx ctx)
 /* The architectures the profile's archMap pairs with the native one: the
  * ones whose system calls this machine's binaries can make. Without them a
  * 32-bit call would fall to the "bad architecture" action (kill) rather
- * than to the rules. */
-static int add_native_arches(scmp_filter_ctx ctx, unsigned int traits)
+ * than to the rules. Returns how many it wrote to sub[] (at most 2). */
+static size_t native_sub_arches(unsigned int traits, uint32_t sub[2])
 {
 	static const struct {
 		uint32_t native;
@@ -842,21 +843,32 @@ static int add_native_arches(scmp_filter_ctx ctx, unsigned int traits)
 		{ SCMP_ARCH_S390X, { SCMP_ARCH_S390, 0 } },
 	};
 	uint32_t native = seccomp_arch_native();
+	size_t n = 0;
 
 	for (size_t i = 0; i < N_ELEMS(arch_map); i++) {
 		if (arch_map[i].native != native)
 			continue;
 		for (size_t k = 0; k < N_ELEMS(arch_map[i].sub); k++) {
-			uint32_t sub = arch_map[i].sub[k];
-			int rc;
+			uint32_t a = arch_map[i].sub[k];
 
-			if (!sub || (sub == SCMP_ARCH_X32 &&
-				     !(traits & KERNEL_RUNS_X32)))
-				continue;
-			rc = seccomp_arch_add(ctx, sub);
-			if (rc < 0 && rc != -EEXIST)
-				return rc;
+			if (a && !(a == SCMP_ARCH_X32 &&
+				   !(traits & KERNEL_RUNS_X32)))
+				sub[n++] = a;
 		}
+	}
+	return n;
+}
+
+static int add_native_arches(scmp_filter_ctx ctx, unsigned int traits)
+{
+	uint32_t sub[2];
+	size_t n = native_sub_arches(traits, sub);
+
+	for (size_t k = 0; k < n; k++) {
+		int rc = seccomp_arch_add(ctx, sub[k]);
+
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
 	}
 	return 0;
 }
@@ -907,7 +919,8 @@ static int allow_low32_except(scmp_filter_ctx ctx, int nr, unsigned int arg,
 }
 
 /* The profile's rules that look at arguments. */
-static int add_argument_rules(scmp_filter_ctx ctx, pe_capset caps)
+static int add_argument_rules(scmp_filter_ctx ctx, pe_capset caps,
+			      bool with_ioctl)
 {
 	/* s390 passes clone's flags second */
 	unsigned int clone_flags_arg =
@@ -958,7 +971,7 @@ static int add_argument_rules(scmp_filter_ctx ctx, pe_capset caps)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
 					      SCMP_SYS(clone3), 0);
 	}
-	if (rc == 0)
+	if (rc == 0 && with_ioctl)
 		rc = allow_low32_except(ctx, SCMP_SYS(ioctl), 1, denied_ioctls,
 					N_ELEMS(denied_ioctls), 0, 0);
 	return rc;
@@ -991,13 +1004,175 @@ int pe_seccomp_runtime_default(pe_capset caps, void **filter,
 			rc = allow_by_name(ctx, runtime_default_since_4_8[i]);
 	}
 	if (rc == 0)
-		rc = add_argument_rules(ctx, caps);
+		rc = add_argument_rules(ctx, caps, true);
 	if (rc < 0) {
 		seccomp_release(ctx);
 		return seccomp_fail(err, rc, "building runtime-default");
 	}
 	*filter = ctx;
 	return 0;
+}
+
+/*
+ * The unconditional allows of the same filter as ranges (bpftree.h): each
+ * allowed name goes into its architectures' sets by number, and ioctl into
+ * each set's checked numbers (allowed unless the low half of its request is
+ * TIOCSTI or TIOCLINUX). What stays for libseccomp is small: the rules on
+ * arguments, and the names an architecture only knows as a multiplexed
+ * call (socketcall, ipc on i386), written for that architecture alone (one
+ * libseccomp filter per architecture, merged). x32 calls carry the x86_64
+ * audit architecture with bit 30 set in their number, so they share its
+ * set and its filter.
+ */
+struct allowsets {
+	struct pe_bpf_allowset set[3];
+	uint32_t scmp_arch[3]; /* libseccomp's token for each of set[] */
+	scmp_filter_ctx ctx[3]; /* the filter that decides the rest for it */
+	size_t n;
+};
+
+static int set_append(uint32_t **nrs, size_t *n, uint32_t nr)
+{
+	uint32_t *bigger = realloc(*nrs, (*n + 1) * sizeof(*bigger));
+
+	if (!bigger)
+		return -ENOMEM;
+	*nrs = bigger;
+	(*nrs)[(*n)++] = nr;
+	return 0;
+}
+
+/* (x86_64 is set[0]: x32 numbers go there) */
+static struct pe_bpf_allowset *set_of(struct allowsets *a, size_t i)
+{
+	return a->scmp_arch[i] == SCMP_ARCH_X32 ? &a->set[0] : &a->set[i];
+}
+
+static int allowsets_add(struct allowsets *a, const char *name)
+{
+	bool ioctl = strcmp(name, "ioctl") == 0;
+
+	for (size_t i = 0; i < a->n; i++) {
+		int nr =
+		    seccomp_syscall_resolve_name_arch(a->scmp_arch[i], name);
+		struct pe_bpf_allowset *set = set_of(a, i);
+		int rc;
+
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture */
+		if (nr < 0) /* libseccomp takes the native number and writes
+			       the multiplexed form for this architecture */
+			rc = seccomp_rule_add(
+			    a->ctx[i], SCMP_ACT_ALLOW,
+			    seccomp_syscall_resolve_name(name), 0);
+		else if (ioctl)
+			rc = set_append(&set->checked_nrs, &set->n_checked,
+					(uint32_t)nr);
+		else
+			rc = set_append(&set->nrs, &set->n, (uint32_t)nr);
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
+	}
+	return 0;
+}
+
+/* One libseccomp filter per architecture but x32 (with x86_64's). */
+static int allowsets_init(struct allowsets *a, unsigned int traits)
+{
+	uint32_t sub[2];
+	size_t n_sub = native_sub_arches(traits, sub);
+	int rc = 0;
+
+	a->scmp_arch[a->n++] = seccomp_arch_native();
+	for (size_t k = 0; k < n_sub; k++)
+		a->scmp_arch[a->n++] = sub[k];
+	for (size_t i = 0; i < a->n && rc == 0; i++) {
+		uint32_t arch = a->scmp_arch[i];
+
+		a->set[i].audit_arch =
+		    arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch;
+		a->set[i].checked_arg = 1;
+		a->set[i].denied_low32 = denied_ioctls;
+		a->set[i].n_denied = N_ELEMS(denied_ioctls);
+		if (arch == SCMP_ARCH_X32) {
+			a->ctx[i] = a->ctx[0];
+			rc = seccomp_arch_add(a->ctx[0], arch);
+			continue;
+		}
+		a->ctx[i] = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+		if (!a->ctx[i])
+			return -ENOMEM;
+		rc = set_filter_attrs(a->ctx[i]);
+		if (rc == 0 && i > 0) {
+			rc = seccomp_arch_remove(a->ctx[i], SCMP_ARCH_NATIVE);
+			if (rc == 0)
+				rc = seccomp_arch_add(a->ctx[i], arch);
+		}
+	}
+	return rc;
+}
+
+static void allowsets_release(struct allowsets *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->set[i].nrs);
+		free(a->set[i].checked_nrs);
+		if (a->ctx[i] && (i == 0 || a->ctx[i] != a->ctx[0]))
+			seccomp_release(a->ctx[i]);
+	}
+}
+
+int pe_seccomp_runtime_default_bpf(pe_capset caps, struct pe_bpf *out,
+				   struct pe_error *err)
+{
+	unsigned int traits = kernel_traits();
+	struct allowsets a = { .n = 0 };
+	struct pe_bpf rest = { 0 };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = allowsets_init(&a, traits);
+	for (size_t i = 0; rc == 0 && i < N_ELEMS(runtime_default_allowed); i++)
+		rc = allowsets_add(&a, runtime_default_allowed[i]);
+	for (size_t i = 0; rc == 0 && i < N_ELEMS(runtime_default_by_cap);
+	     i++) {
+		if (caps & PE_CAP_BIT(runtime_default_by_cap[i].cap))
+			rc = allowsets_add(&a, runtime_default_by_cap[i].name);
+	}
+	if (rc == 0 && (traits & KERNEL_PTRACE_SAFE)) {
+		for (size_t i = 0;
+		     rc == 0 && i < N_ELEMS(runtime_default_since_4_8); i++)
+			rc = allowsets_add(&a, runtime_default_since_4_8[i]);
+	}
+	/* ioctl: in the sets, checked (the other argument rules stay with
+	 * libseccomp) */
+	if (rc == 0)
+		rc = allowsets_add(&a, "ioctl");
+	/* the argument rules in each filter, then one filter of them all
+	 * (seccomp_merge takes the second one over) */
+	for (size_t i = 0; rc == 0 && i < a.n; i++)
+		if (i == 0 || a.ctx[i] != a.ctx[0])
+			rc = add_argument_rules(a.ctx[i], caps, false);
+	for (size_t i = 1; rc == 0 && i < a.n; i++) {
+		if (a.ctx[i] == a.ctx[0])
+			continue;
+		rc = seccomp_merge(a.ctx[0], a.ctx[i]);
+		if (rc == 0)
+			a.ctx[i] = a.ctx[0];
+	}
+	if (rc < 0) {
+		seccomp_fail(err, rc, "building runtime-default");
+	} else if (pe_bpf_export(a.ctx[0], &rest, err) == 0) {
+		/* (x32 shares set[0]: its own set stays empty) */
+		rc = pe_bpf_allowset_prepend(a.set, a.n, &rest, out);
+		if (rc < 0)
+			pe_error_errno(err, "seccomp: laying out the filter");
+	} else {
+		rc = -1;
+	}
+	pe_bpf_free(&rest);
+	allowsets_release(&a);
+	return rc < 0 ? -1 : 0;
 }
 
 void pe_seccomp_filter_free(void *filter)
@@ -1553,6 +1728,15 @@ static int prepare_cached(struct pe_sandbox *sb, const char *what,
 
 	pe_bpf_cache_key(what, key);
 	if (pe_bpf_cache_get(key, &prog)) {
+		sb->bpf = prog.insns;
+		sb->bpf_len = prog.len;
+		return 0;
+	}
+	/* runtime-default as ranges (bpftree.h); the plain libseccomp
+	 * filter where that cannot be built */
+	if (!json &&
+	    pe_seccomp_runtime_default_bpf(sb->caps, &prog, NULL) == 0) {
+		pe_bpf_cache_put(key, &prog);
 		sb->bpf = prog.insns;
 		sb->bpf_len = prog.len;
 		return 0;

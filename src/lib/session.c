@@ -190,6 +190,63 @@ static int plan_user(const struct pe_session_opts *o,
 	return 0;
 }
 
+/*
+ * podenter copy: the sandbox's IPC, UTS and network namespaces (the pod's
+ * IP and hostname), the pod's PID namespace only when asked, else a new
+ * one; the copy's root is a container view of the definition (copy.h); the
+ * spec's user, groups and working directory unless the caller chose.
+ */
+static int plan_copy(const struct pe_session_opts *o, const struct pe_pin *pin,
+		     struct pe_session_plan *plan, struct pe_error *err)
+{
+	const struct pe_copy *cp = o->copy;
+	pe_ns_set want = PE_NS_BIT(PE_NS_IPC) | PE_NS_BIT(PE_NS_UTS);
+
+	if (!cp->net_none)
+		want |= PE_NS_BIT(PE_NS_NET);
+	if (cp->share_processes)
+		want |= PE_NS_BIT(PE_NS_PID);
+	for (int t = 0; t < PE_NS_COUNT; t++)
+		if ((want & PE_NS_BIT(t)) && !pin->ns_inode[t])
+			return pe_error_set(
+			    err, PE_ERR_UNSUPPORTED, ENOENT,
+			    "cannot read /proc/%d/ns/%s of the pod's sandbox",
+			    (int)pin->pid, pe_ns_name((enum pe_ns_type)t));
+	if (o->env_from_target || o->rw || o->view || o->net_only || o->chosen)
+		return pe_error_set(err, PE_ERR_USAGE, 0,
+				    "a copy runs in the container's own "
+				    "definition: no --env-from-target, --rw, "
+				    "--view or namespace options");
+	plan->join = pe_ns_drop_shared(pin, want);
+	plan->copy = true;
+	plan->new_net = cp->net_none;
+	plan->new_pid = !cp->share_processes;
+	/* the command's PID namespace is never the node's */
+	plan->pid_joined = true;
+	plan->mount = PE_MOUNT_VIEW;
+	plan->view = PE_VIEW_CONTAINER;
+	plan->own_files = true;
+	plan->tools = o->tools				 ? o->tools
+		      : o->config && o->config->tools[0] ? NULL
+							 : "builtin";
+	if (o->wd && strcmp(o->wd, "target") != 0)
+		snprintf(plan->wd, sizeof(plan->wd), "%s", o->wd);
+	else
+		snprintf(plan->wd, sizeof(plan->wd), "%s",
+			 cp->spec.cwd ? cp->spec.cwd : "/");
+	if (o->user)
+		return plan_user(o, plan, err);
+	snprintf(plan->copy_user, sizeof(plan->copy_user), "%u:%u",
+		 cp->spec.uid, cp->spec.gid);
+	plan->user = PE_USER_SPEC;
+	plan->user_spec = plan->copy_user;
+	if (o->sandbox && o->sandbox->run_as_nonroot && cp->spec.uid == 0)
+		return pe_error_set(err, PE_ERR_USAGE, EPERM,
+				    "--profile restricted runs as non-root, "
+				    "and the container's user is root");
+	return 0;
+}
+
 int pe_session_plan(const struct pe_session_opts *o,
 		    const struct pe_container *c, const struct pe_pin *pin,
 		    struct pe_session_plan *plan, struct pe_error *err)
@@ -198,6 +255,14 @@ int pe_session_plan(const struct pe_session_opts *o,
 
 	memset(plan, 0, sizeof(*plan));
 	plan->argv = o->command && o->command[0] ? o->command : shell;
+	if (o->copy) {
+		if (plan_copy(o, pin, plan, err) < 0)
+			return -1;
+		plan->stdio = o->force_tty || (!o->no_tty && o->stdin_is_tty)
+				  ? PE_STDIO_PTY
+				  : PE_STDIO_PIPES;
+		return 0;
+	}
 	if (plan_namespaces(o, c, pin, plan, err) < 0)
 		return -1;
 	if (o->env_from_target && !plan->own_files) {
@@ -232,9 +297,15 @@ int pe_session_plan(const struct pe_session_opts *o,
 		snprintf(plan->wd, sizeof(plan->wd), "/");
 	if (plan_user(o, plan, err) < 0)
 		return -1;
-	plan->stdio = o->force_tty || (!o->no_tty && o->stdin_is_tty)
-			  ? PE_STDIO_PTY
-			  : PE_STDIO_PIPES;
+	if (o->no_stdin && o->force_tty)
+		return pe_error_set(err, PE_ERR_USAGE, 0,
+				    "-t and --no-stdin: a terminal's input is "
+				    "its stdin");
+	plan->stdin_closed = o->no_stdin;
+	plan->stdio =
+	    o->force_tty || (!o->no_tty && !o->no_stdin && o->stdin_is_tty)
+		? PE_STDIO_PTY
+		: PE_STDIO_PIPES;
 	return 0;
 }
 
@@ -368,7 +439,8 @@ static int io_setup(struct session *s, struct pe_error *err)
 			return pe_error_errno(err, "creating a pipe");
 		io->child_fds[fd] = fd == 0 ? p[0] : p[1];
 		io->parent_fds[fd] = fd == 0 ? p[1] : p[0];
-		if (fcntl(fd, F_GETFD) < 0) {
+		if ((fd == 0 && s->plan.stdin_closed) ||
+		    fcntl(fd, F_GETFD) < 0) {
 			close(io->parent_fds[fd]);
 			io->parent_fds[fd] = -1;
 		} else if (fcntl(io->parent_fds[fd], F_SETFL, O_NONBLOCK) < 0) {
@@ -505,6 +577,9 @@ static int view_step(struct session *s, struct pe_error *err)
 	note(o, "tools: %s (%s)%s%s%s", tools.given, tools.dir,
 	     tools.why[0] ? ": " : "", tools.why,
 	     tools.cached ? ", cached" : "");
+	if (s->plan.copy)
+		return pe_copy_enter(o->copy, s->hr, tools.dir, s->pin.procfd,
+				     &s->view, o->note, err);
 	if (o->rw && vo.kind != PE_VIEW_MERGED)
 		note(o,
 		     "--rw: writes to the container's files (%s) go through "
@@ -534,6 +609,23 @@ static int mount_step_after_join(const struct session *s, struct pe_error *err)
 	return 0;
 }
 
+/* podenter copy: a network namespace of its own (--net none: loopback
+ * only) and a PID namespace of its own (the session's reaper is its init:
+ * when it ends, everything of the copy ends), after the join. */
+static int unshare_step_after_join(const struct session *s,
+				   struct pe_error *err)
+{
+	if (s->plan.new_net) {
+		if (unshare(CLONE_NEWNET) < 0)
+			return pe_error_errno(err, "unshare(CLONE_NEWNET)");
+		if (pe_copy_loopback_up(err) < 0)
+			return -1;
+	}
+	if (s->plan.new_pid && unshare(CLONE_NEWPID) < 0)
+		return pe_error_errno(err, "unshare(CLONE_NEWPID)");
+	return 0;
+}
+
 /* The session's record (audit.h), written before any namespace is joined:
  * when a configured audit log cannot be written, nothing starts. */
 static int audit_start(struct session *s, struct pe_error *err)
@@ -560,8 +652,14 @@ static int audit_start(struct session *s, struct pe_error *err)
 		if (used >= sizeof(r->namespaces))
 			break;
 	}
-	r->view = s->plan.mount == PE_MOUNT_VIEW ? pe_view_name(s->plan.view)
-						 : "none";
+	r->view = s->plan.copy			   ? "copy"
+		  : s->plan.mount == PE_MOUNT_VIEW ? pe_view_name(s->plan.view)
+						   : "none";
+	if (s->plan.copy) {
+		/* the copied container, not the sandbox that was pinned */
+		r->container = o->copy->def.container;
+		r->container_id = o->copy->def.id;
+	}
 	r->tools = o->tools;
 	r->profile = pe_profile_name(o->sandbox->profile);
 	pe_capset_format(o->sandbox->caps, r->capabilities,
@@ -1012,9 +1110,15 @@ int pe_session_run(const struct pe_session_opts *o,
 	 * built from the pod's files and the tools (the node's files are
 	 * unreachable from here on).
 	 */
-	if ((s->plan.own_files || s->plan.mount == PE_MOUNT_VIEW) &&
-	    pe_env_load_configured(s->hr, s->c, &s->configured, err) < 0)
+	if (s->plan.copy) {
+		if (pe_env_from_config_json(&s->configured,
+					    o->copy->def.spec_json, err) < 0)
+			goto fail;
+	} else if ((s->plan.own_files || s->plan.mount == PE_MOUNT_VIEW) &&
+		   pe_env_load_configured(s->hr, s->c, &s->configured, err) <
+		       0) {
 		goto fail;
+	}
 	if (view_step(s, err) < 0) {
 		target_gone_or(&s->pin, err);
 		goto fail;
@@ -1144,6 +1248,7 @@ static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
 	 */
 	if (pe_ns_join(&s->pin, s->plan.join, NULL, &err) < 0 ||
 	    mount_step_after_join(s, &err) < 0 ||
+	    unshare_step_after_join(s, &err) < 0 ||
 	    build_env(s, &s->env, &err) < 0 ||
 	    pe_pin_check_alive(&s->pin, &err) < 0 ||
 	    keep_only_session_fds(s, &err) < 0)
@@ -1195,9 +1300,17 @@ static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != (plan->pid_joined ? 0 : parent))
 		_exit(SESSION_FAILED);
-	if (plan->mount == PE_MOUNT_VIEW) {
+	if (plan->copy) {
+		/* the copy's root has empty /proc and /sys: fresh ones of
+		 * its PID and network namespaces, guarded */
+		if (pe_ns_mount_fresh_proc(&s->view.guard, &err) < 0 ||
+		    pe_ns_guard_sys(&s->view.guard, true, &err) < 0)
+			goto fail;
+	} else if (plan->mount == PE_MOUNT_VIEW) {
 		if (pe_view_finish_in_child(&s->view, &err) < 0)
 			goto fail;
+	}
+	if (plan->mount == PE_MOUNT_VIEW) {
 		/* a distroless container's own tree: the tools' shell */
 		if (plan->view == PE_VIEW_CONTAINER &&
 		    !(s->o->command && s->o->command[0]) &&
@@ -1243,6 +1356,12 @@ static int session_identity(const struct session *s, struct pe_env *env,
 		*id = s->target_id;
 		rc = pe_identity_complete(rootfd, o->group_add, o->n_group_add,
 					  id, &acct, err);
+	} else if (plan->copy && !o->user && !o->n_group_add) {
+		/* the spec's supplementary groups, as the runtime set them */
+		rc = pe_identity_resolve(
+		    rootfd, plan->user_spec,
+		    (const char *const *)o->copy->spec.group_add,
+		    o->copy->spec.n_group_add, id, &acct, err);
 	} else {
 		rc = pe_identity_resolve(rootfd, plan->user_spec, o->group_add,
 					 o->n_group_add, id, &acct, err);

@@ -141,6 +141,30 @@ static inline int pe_sys_pidfd_mnt_ns(int pidfd)
 	return ioctl(pidfd, PIDFD_GET_MNT_NAMESPACE, 0);
 }
 
+/* pidfs (6.9): a pidfd lives on a file system of its own; before, on the
+ * anonymous inode file system (where nothing tells a pidfd apart). */
+#define PE_PIDFS_MAGIC 0x50494446
+
+/* pidfs (6.13): what a pidfd refers to, numbered in the caller's PID
+ * namespace; ESRCH once the process was reaped, ENOTTY on older kernels.
+ * The first version of the kernel's struct pidfd_info (64 bytes): the
+ * kernel takes any size from that one on. */
+struct pe_pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid, tgid, ppid;
+	uint32_t ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	uint32_t spare0;
+};
+#define PE_PIDFD_INFO_PID 1ull
+#define PE_PIDFD_GET_INFO _IOWR(0xFF, 11, struct pe_pidfd_info)
+
+static inline int pe_sys_pidfd_info(int pidfd, struct pe_pidfd_info *info)
+{
+	*info = (struct pe_pidfd_info){ .mask = PE_PIDFD_INFO_PID };
+	return ioctl(pidfd, PE_PIDFD_GET_INFO, info);
+}
+
 static inline int pe_sys_pidfd_send_signal(int pidfd, int sig)
 {
 	return (int)syscall(__NR_pidfd_send_signal, pidfd, sig, NULL, 0);

@@ -362,6 +362,14 @@ static int check_shell(struct pe_tools *t, struct pe_error *err)
 	return 0;
 }
 
+/* The node's containerd: kubeadm's and most distributions' socket, else
+ * k3s's and rke2's (whose ctr is `k3s ctr`; Debian's ctr knows only the
+ * first, and waits on a missing socket until it times out). */
+static const char *const containerd_sockets[] = {
+	"/run/containerd/containerd.sock",
+	"/run/k3s/containerd/containerd.sock",
+};
+
 static void image_opts(const struct pe_hostroot *hr,
 		       const struct pe_config *cfg, struct pe_image_opts *io,
 		       char *addr, size_t addr_size)
@@ -371,10 +379,26 @@ static void image_opts(const struct pe_hostroot *hr,
 	io->allow_device_nodes = cfg && cfg->allow_device_nodes;
 	io->max_bytes = cfg ? cfg->image_max_bytes : 0;
 	io->max_files = cfg ? cfg->image_max_files : 0;
-	if (hr && !hr->is_slash) {
-		/* Reach the node's containerd through the host root. */
-		snprintf(addr, addr_size, "%s/run/containerd/containerd.sock",
-			 hr->path);
+	if (!hr)
+		return;
+	/* an address the caller gave ctr itself stands */
+	if (hr->is_slash && getenv("CONTAINERD_ADDRESS"))
+		return;
+	for (size_t i = 0;
+	     i < sizeof(containerd_sockets) / sizeof(containerd_sockets[0]);
+	     i++)
+		if (pe_host_exists(hr, containerd_sockets[i])) {
+			/* through the host root, as this process sees it */
+			snprintf(addr, addr_size, "%s%s",
+				 hr->is_slash ? "" : hr->path,
+				 containerd_sockets[i]);
+			io->containerd_address = addr;
+			return;
+		}
+	if (!hr->is_slash) {
+		/* none there: ctr's own default, through the host root */
+		snprintf(addr, addr_size, "%s%s", hr->path,
+			 containerd_sockets[0]);
 		io->containerd_address = addr;
 	}
 }

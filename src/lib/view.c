@@ -51,6 +51,7 @@
 #include "mntload.h"
 #include "podenter/view.h"
 #include "syscalls.h"
+#include "viewparts.h"
 
 /* Staging mount point in the private namespace; hidden by the pivot. */
 static const char *const staging_candidates[] = { "/tmp", "/mnt", "/run" };
@@ -1750,4 +1751,16 @@ int pe_view_finish_in_child(const struct pe_view *v, struct pe_error *err)
 	    pe_ns_guard_sys(&v->guard, v->kind != PE_VIEW_CONTAINER, err) < 0)
 		return -1;
 	return 0;
+}
+
+/* The pieces podenter copy builds its root with too (viewparts.h). */
+int pe_viewpart_build_dev(int rootfd, struct pe_error *err)
+{
+	return build_dev(rootfd, err);
+}
+
+int pe_viewpart_mount_fresh(const char *fstype, const char *const *opts,
+			    unsigned int attrs, int target_fd)
+{
+	return mount_fresh(fstype, opts, attrs, target_fd);
 }

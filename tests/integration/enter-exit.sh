@@ -99,6 +99,17 @@ t_expect_eq "after kill -9: the host's mounts are unchanged" "$(e_host_proc_sys_
 t_expect_eq "after kill -9: the target's mounts are unchanged" \
 	"$(cut -d' ' -f5,9- "/proc/$E_PID/mountinfo" | sort)" "$target_mounts"
 
+# --no-stdin (as ssh -n): a loop reading its own stdin runs podenter on every
+# line; without it the first session reads (and swallows) the rest.
+loop() { printf 'one\ntwo\nthree\n' | while read -r line; do
+	"$PODENTER" "$@" pid:"$E_PID" -- sh -c 'cat; echo "ran $0"' "$line"; done; }
+t_expect_eq "--no-stdin: a session per line, each reading end-of-file" \
+	"$(loop --no-stdin 2>&1 | tr '\n' ' ')" "ran one ran two ran three "
+t_expect_eq "without it the first session reads the loop's input" \
+	"$(loop 2>&1 | tr '\n' ' ')" "two three ran one "
+t_podenter -t --no-stdin pid:"$E_PID" -- true
+t_expect_rc "-t with --no-stdin: 125" 125
+
 # Distroless: no /bin/sh in the target's root.
 e_make_distroless tgt-distroless
 t_podenter pid:"$E_PID"

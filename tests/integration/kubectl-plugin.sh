@@ -118,11 +118,20 @@ plugin sniff nginx-deployment -w - -c nginx
 t_expect_match "sniff: a pattern's replicas on one node are captured at once" "$CALLS" \
 	"podenter --host-root /host sniff nginx-deployment -w - -c nginx $"
 t_expect_match "sniff: on their node" "$CALLS" "^exec -n podenter -i podenter-q9w4d "
+plugin copy --net none -n payments 'ledger-api-*' --last-run -- true
+t_expect_match "copy: its --net takes a value, the pod is found" "$CALLS" \
+	"podenter --host-root /host copy --net none -n payments payments/$LEDGER --last-run -- true"
 plugin sniff web -w -
 t_expect_rc "sniff: replicas on several nodes: 125" 125
 t_expect_match "sniff: the nodes are listed" "$T_ERR" "default/web-6c9f8d7b5-zz9xk \(node-a\)"
 t_expect_match "sniff: --node is suggested" "$T_ERR" "--node NODE"
 t_expect_nomatch "sniff: nothing runs on a node" "$CALLS" "^(exec|debug) "
+plugin nginx-deployment --each -- true
+t_expect_match "--each: a pattern's replicas on one node, the pattern passed on" "$CALLS" \
+	"podenter --host-root /host nginx-deployment --each -- true $"
+plugin web --each -- true
+t_expect_rc "--each: replicas on several nodes: 125" 125
+t_expect_match "--each: --node is suggested" "$T_ERR" "--each works on one node: choose it with --node NODE"
 plugin --node node-b sniff web -w /tmp/x.pcapng --count 1
 t_expect_match "sniff -w FILE: the file is written on the node side, said" "$T_ERR" "-w - streams the capture to this machine"
 t_expect_match "sniff: --node passes the pattern through" "$CALLS" "podenter --host-root /host sniff web -w /tmp/x.pcapng --count 1 $"
@@ -234,7 +243,7 @@ help_texts() {
 help=$(help_texts 2>/dev/null)
 value_opts=$(grep -oE '^ +(-[A-Za-z0-9], )?--[a-z][a-z0-9-]* [A-Z<]' <<<"$help" |
 	grep -oE -- '-[A-Za-z0-9]|--[a-z][a-z0-9-]*' | sort -u)
-plugin_list=$(sed -n 's/^PODENTER_VALUE_OPTS="\(.*\)"$/\1/p' "$PLUGIN")
+plugin_list=$(sed -n 's/^PODENTER_\(COPY_\)\{0,1\}VALUE_OPTS="\(.*\)"$/\2/p' "$PLUGIN")
 missing=
 for o in $value_opts; do
 	case " $plugin_list " in *" $o "*) ;; *) missing="$missing $o" ;; esac

@@ -5,7 +5,9 @@ tests/node/e2e.sh).
   server              in the "pod": TCP on 127.0.0.1:9000 only, answers
                       "got N SHA256" after the client's EOF (so a reply
                       proves the half-close came through); UDP echo on
-                      127.0.0.1:9001 ("udp:" + datagram)
+                      127.0.0.1:9001 ("udp:" + datagram); the same on ::1
+                      only at 9002 (TCP) and 9003 (UDP, "udp6:" + datagram)
+  PEER_HOST           the clients' address (default 127.0.0.1; ::1)
   half PORT NBYTES    send NBYTES, shut down writing, print the reply
   many PORT N         open N connections at once, then talk on each;
                       print how many were answered right
@@ -13,6 +15,7 @@ tests/node/e2e.sh).
   udpclients PORT N   N client sockets, one datagram each; print answers
 """
 import hashlib
+import os
 import socket
 import sys
 import threading
@@ -29,24 +32,42 @@ def serve_tcp(conn):
     conn.close()
 
 
-def server():
-    t = socket.socket()
-    t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    t.bind(("127.0.0.1", 9000))
-    t.listen(512)
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(("127.0.0.1", 9001))
+HOST = os.environ.get("PEER_HOST", "127.0.0.1")
+FAMILY = socket.AF_INET6 if ":" in HOST else socket.AF_INET
 
-    def udp():
-        while True:
-            d, a = u.recvfrom(65536)
-            u.sendto(b"udp:" + d, a)
 
-    threading.Thread(target=udp, daemon=True).start()
-    print("ready", flush=True)
+def accept_loop(t):
     while True:
         c, _ = t.accept()
         threading.Thread(target=serve_tcp, args=(c,), daemon=True).start()
+
+
+def udp_echo(u, tag):
+    while True:
+        d, a = u.recvfrom(65536)
+        u.sendto(tag + d, a)
+
+
+def server():
+    listeners = []
+    for family, addr, tport, uport, tag in (
+        (socket.AF_INET, "127.0.0.1", 9000, 9001, b"udp:"),
+        (socket.AF_INET6, "::1", 9002, 9003, b"udp6:"),
+    ):
+        if family == socket.AF_INET6 and not socket.has_ipv6:
+            continue
+        t = socket.socket(family)
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        t.bind((addr, tport))
+        t.listen(512)
+        u = socket.socket(family, socket.SOCK_DGRAM)
+        u.bind((addr, uport))
+        threading.Thread(target=udp_echo, args=(u, tag), daemon=True).start()
+        listeners.append(t)
+    if len(listeners) > 1:
+        threading.Thread(target=accept_loop, args=(listeners[1],), daemon=True).start()
+    print("ready", flush=True)
+    accept_loop(listeners[0])
 
 
 def expect(data):
@@ -64,7 +85,7 @@ def read_all(s):
 
 def half(port, n):
     data = bytes((i * 7) & 0xFF for i in range(n))
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s = socket.create_connection((HOST, port), timeout=10)
     s.sendall(data)
     s.shutdown(socket.SHUT_WR)
     r = read_all(s)
@@ -72,7 +93,7 @@ def half(port, n):
 
 
 def many(port, n):
-    socks = [socket.create_connection(("127.0.0.1", port), timeout=15) for _ in range(n)]
+    socks = [socket.create_connection((HOST, port), timeout=15) for _ in range(n)]
     good = 0
     for i, s in enumerate(socks):
         s.sendall(b"connection %d" % i)
@@ -85,10 +106,10 @@ def many(port, n):
 
 
 def udp(port, n):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(FAMILY, socket.SOCK_DGRAM)
     s.settimeout(3)
     for i in range(n):
-        s.sendto(b"ping %d" % i, ("127.0.0.1", port))
+        s.sendto(b"ping %d" % i, (HOST, port))
         print(s.recvfrom(65536)[0].decode())
 
 
@@ -96,12 +117,12 @@ def udpclients(port, n):
     good = 0
     socks = []
     for i in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(FAMILY, socket.SOCK_DGRAM)
         s.settimeout(3)
-        s.sendto(b"client %d" % i, ("127.0.0.1", port))
+        s.sendto(b"client %d" % i, (HOST, port))
         socks.append(s)
     for i, s in enumerate(socks):
-        if s.recvfrom(65536)[0] == b"udp:client %d" % i:
+        if s.recvfrom(65536)[0].split(b":", 1)[1] == b"client %d" % i:
             good += 1
     print(good)
 

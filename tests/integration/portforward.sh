@@ -79,6 +79,37 @@ t_expect_eq "UDP request/response" \
 t_expect_eq "UDP: 20 clients each get their own answer" \
 	"$(timeout 20 python3 "$PEER" udpclients "$U" 20)" 20
 
+# --- IPv6: a node address that is IPv6 goes to the pod's ::1 ----------------
+# the pod's server on ::1 only at 9002 (TCP) and 9003 (UDP); 127.0.0.1:9002
+# has nothing, so only a pod socket to ::1 is answered
+ip -6 route get ::1 2>/dev/null | grep -q ' dev lo ' || t_skip_all "no IPv6 loopback on the node"
+: >"$T_TMP/pf6.out"
+"$PODENTER" port-forward --address ::1 "pid:$POD" 0:9002 :9003/udp >"$T_TMP/pf6.out" 2>"$T_TMP/pf6.err" &
+pf6=$!
+echo "$pf6" >>"$T_TMP/spawned-pids"
+t_wait_for 100 grep -q "Forwarding from" "$T_TMP/pf6.out"
+t_expect_match "IPv6: listens on the node's [::1]" "$(cat "$T_TMP/pf6.out")" '^Forwarding from \[::1\]:[0-9]+ -> 9002$'
+P6=$(sed -nE 's/.*:([0-9]+) -> 9002$/\1/p' "$T_TMP/pf6.out")
+U6=$(sed -nE 's|.*:([0-9]+) -> 9003/udp$|\1|p' "$T_TMP/pf6.out")
+t_expect_eq "IPv6: TCP to the pod's ::1 with half-close" \
+	"$(PEER_HOST=::1 timeout 20 python3 "$PEER" half "$P6" 11)" ok
+t_expect_eq "IPv6: 1 MiB intact" "$(PEER_HOST=::1 timeout 20 python3 "$PEER" half "$P6" 1048576)" ok
+t_expect_eq "IPv6: UDP to the pod's ::1" \
+	"$(PEER_HOST=::1 timeout 20 python3 "$PEER" udp "$U6" 2 | tr '\n' ' ')" "udp6:ping 0 udp6:ping 1 "
+kill -TERM "$pf6"
+timeout 10 tail --pid="$pf6" -f /dev/null
+# an IPv4 node address still means the pod's 127.0.0.1 (nothing at 9002)
+: >"$T_TMP/pf4.out"
+"$PODENTER" port-forward "pid:$POD" 0:9002 >"$T_TMP/pf4.out" 2>"$T_TMP/pf4.err" &
+pf4=$!
+echo "$pf4" >>"$T_TMP/spawned-pids"
+t_wait_for 100 grep -q "Forwarding from" "$T_TMP/pf4.out"
+P4=$(sed -nE 's/.*:([0-9]+) -> 9002$/\1/p' "$T_TMP/pf4.out")
+t_expect_match "IPv4 node address: the pod's 127.0.0.1, refused there" \
+	"$(timeout 20 python3 "$PEER" half "$P4" 11 2>&1)" "bad|Error|reset|refused"
+kill -TERM "$pf4"
+timeout 10 tail --pid="$pf4" -f /dev/null
+
 # --- a port in use: 125, nothing of the second forward left -----------------
 t_podenter port-forward "pid:$POD" "$P:9000"
 t_expect_rc "port in use: 125" 125

@@ -97,8 +97,16 @@ t_podenter inspect --host-root "$FIXTURES/containerd2-systemd-v2" -n payments st
 t_expect_match "stale init.pid refused" "$T_ERR" "stale pidfile"
 t_podenter inspect --host-root "$FIXTURES/crio" -o json openshift-monitoring/prometheus-k8s-0
 t_expect_eq "CRI-O runtime" "$(t_json "$T_OUT" "d['runtime']")" cri-o
-t_podenter inspect --host-root "$FIXTURES/docker" -o json shop-6b5d-2mxfp
-t_expect_eq "docker runtime" "$(t_json "$T_OUT" "d['runtime']")" docker
+# Docker 20.10, captured (tests/node/docker-e2e.sh): cri-dockerd names and
+# labels, a plain container by its name, a paused one, a moved data root
+t_podenter inspect --host-root "$FIXTURES/docker" -o json pe-dock-web
+t_expect_eq "docker runtime" "$(t_json "$T_OUT" "d['runtime'] + ' ' + d['container'] + ' ' + str(d['attempt'])")" "docker app 1"
+t_podenter inspect --host-root "$FIXTURES/docker" -o json docker/pe-dock-plain
+t_expect_eq "docker: a plain container by its name" "$(t_json "$T_OUT" "d['pid']")" 9572
+t_podenter inspect --host-root "$FIXTURES/docker" -o json docker/pe-dock-paused
+t_expect_eq "docker: a paused container (frozen cgroup)" "$(t_json "$T_OUT" "d['state']")" paused
+t_podenter inspect --host-root "$FIXTURES/docker-moved-root" -o json pe-dock-web
+t_expect_eq "docker: a moved data root, found through dockerd's containerd" "$(t_json "$T_OUT" "d['pid']")" 11446
 t_podenter inspect --host-root "$FIXTURES/k3s" -o json kube-system/coredns-6799fbcd5-9xk2d
 t_expect_eq "k3s state root" "$(t_json "$T_OUT" "d['pid']")" 3101
 t_podenter inspect --host-root "$FIXTURES/procscan" -o json web-5f4d8-hhx2k

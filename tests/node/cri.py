@@ -23,6 +23,7 @@ Usage:
   cri.py ps                    table of pods and containers with host PIDs
   cri.py pods-json             JSON array, one object per container (CRI's view)
   cri.py sandboxes-json        JSON array, one object per sandbox (pause pid, IP)
+  cri.py status-json ID        CRI ContainerStatus of one container (exit code...)
   cri.py teardown [--no-runtime]  stop and remove every pod, and kubelet's files
   cri.py version               runtime name and version
 """
@@ -492,9 +493,18 @@ class PodRunner:
 
     @staticmethod
     def prepare_volumes(pod, kubelet_dir):
-        """configMap-like volumes: files written under the pod's kubelet dir."""
+        """configMap-like volumes: files written under the pod's kubelet dir;
+        hostPath volumes: the node path as it is (made when missing, as
+        DirectoryOrCreate does, with a file "canary" in it)."""
         volumes = {}
         for vol in pod["spec"].get("volumes", []):
+            if "hostPath" in vol:
+                path = vol["hostPath"]["path"]
+                if not os.path.exists(path):
+                    make_dirs_remembered(path)
+                    write_file(os.path.join(path, "canary"), "a file of the node\n")
+                volumes[vol["name"]] = path
+                continue
             host = os.path.join(kubelet_dir, "volumes", "kubernetes.io~configmap", vol["name"])
             os.makedirs(host, exist_ok=True)
             for fname, content in vol.get("configMap", {}).get("data", {}).items():
@@ -746,6 +756,8 @@ def main():
     sub.add_parser("ps", help="table of containers")
     sub.add_parser("pods-json", help="containers as JSON")
     sub.add_parser("sandboxes-json", help="sandboxes as JSON")
+    p = sub.add_parser("status-json", help="ContainerStatus of one container")
+    p.add_argument("id")
     p = sub.add_parser("teardown", help="remove every pod and kubelet's files")
     p.add_argument("--no-runtime", action="store_true",
                    help="containerd is gone: only remove kubelet's files and cgroups")
@@ -764,6 +776,9 @@ def main():
             print(json.dumps(container_rows(cri), indent=1))
         elif args.cmd == "sandboxes-json":
             print(json.dumps(sandbox_rows(cri), indent=1))
+        elif args.cmd == "status-json":
+            st = cri.call("ContainerStatus", {"container_id": args.id})["status"]
+            print(json.dumps(st, indent=1))
         elif args.cmd == "version":
             v = cri.call("Version")
             print(v["runtime_name"], v["runtime_version"], v["runtime_api_version"])

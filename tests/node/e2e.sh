@@ -15,6 +15,9 @@
 #   E2E_EXTRA_CHECKS=FILE a file of more checks, sourced after the checks here
 #                         are defined: its function extra_checks runs last,
 #                         on the same node (tests/vm/vm-checks.sh in the VM)
+#   PODENTER_NODE_FLAVOR=k3s, PODENTER_NODE_RUNTIME=crun
+#                         node.sh's variants: containerd where k3s keeps it,
+#                         containers run by crun (checked by node-variant)
 set -euo pipefail
 
 NODE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,6 +27,28 @@ PYTHON=/usr/bin/python3
 PODENTER_NODE_STATE=${PODENTER_NODE_STATE:-/run/podenter-node}
 export PODENTER_NODE_STATE
 CRI=("$PYTHON" "$NODE_DIR/cri.py")
+# where node.sh's containerd keeps its state (tests/node/node.sh, variants)
+case ${PODENTER_NODE_FLAVOR:-containerd} in
+k3s)
+	NODE_CONTAINERD_STATE=/run/k3s/containerd
+	NODE_CONTAINERD_ROOT=/var/lib/rancher/k3s/agent/containerd
+	;;
+*)
+	NODE_CONTAINERD_STATE=/run/containerd
+	NODE_CONTAINERD_ROOT=/var/lib/containerd
+	;;
+esac
+NODE_OCI_RUNTIME=${PODENTER_NODE_RUNTIME:-runc}
+# the runc v2 shim's runtime root, whichever binary it runs (k3s leaves it)
+NODE_RUNTIME_ROOT=/run/containerd/runc/k8s.io
+# the cgroup line that shows a pod's QoS path: the v2 tree's, except where
+# node.sh runs crun on a hybrid host with the v2 tree hidden (v1 only)
+QOS_CGROUP_LINE='^0::'
+if [[ $NODE_OCI_RUNTIME == crun && $(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]]; then
+	QOS_CGROUP_LINE=':memory:'
+fi
+# cri.py and ctr talk to it; podenter is not told (it must find it itself)
+export CRI_SOCKET=$NODE_CONTAINERD_STATE/containerd.sock
 CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-20}
 ENTER_NS_TYPES=(net pid ipc uts cgroup)
 NODE_BRIDGE=podenter0
@@ -283,10 +308,36 @@ check_session_reproduces_target_masks() {
 	return "$bad"
 }
 
+# The node is the variant asked for: every task's bundle under the state
+# root (k3s: /run/k3s/containerd, and nothing of ours under /run/containerd),
+# and every container known to the OCI runtime asked for (crun's or runc's
+# state under /run/containerd/runc/k8s.io, the runc v2 shim's default root,
+# which k3s keeps too).
+check_node_variant() {
+	local ids id missing=0
+	ids=$(truth '" ".join(x["container_id"] for x in c if x["state"] == "running")')
+	for id in $ids; do
+		[[ -f $NODE_CONTAINERD_STATE/io.containerd.runtime.v2.task/k8s.io/$id/config.json ]] ||
+			{ say "FAILED: no bundle of $id under $NODE_CONTAINERD_STATE"; missing=1; }
+	done
+	if [[ $NODE_CONTAINERD_STATE != /run/containerd && -d /run/containerd/io.containerd.runtime.v2.task/k8s.io ]]; then
+		for id in $ids; do
+			[[ -e /run/containerd/io.containerd.runtime.v2.task/k8s.io/$id ]] &&
+				{ say "FAILED: $id has a bundle under /run/containerd too"; missing=1; }
+		done
+	fi
+	run_ok "$NODE_OCI_RUNTIME" --root "$NODE_RUNTIME_ROOT" list || return 1
+	for id in $ids; do
+		[[ $OUT == *"$id"* ]] || { say "FAILED: $NODE_OCI_RUNTIME does not list $id"; missing=1; }
+	done
+	say "$(wc -w <<<"$ids") running containers, all under $NODE_CONTAINERD_STATE, run by $NODE_OCI_RUNTIME"
+	return "$missing"
+}
+
 # The pods carry what kubelet sends, as containerd's bundle shows it.
 check_node_pods_carry_kubelet_security() {
 	local id bundle bad=0
-	bundle_of() { echo "/run/containerd/io.containerd.runtime.v2.task/k8s.io/$1/config.json"; }
+	bundle_of() { echo "$NODE_CONTAINERD_STATE/io.containerd.runtime.v2.task/k8s.io/$1/config.json"; }
 	id=$(truth "one('default', '$(first_replica)')['container_id']")
 	run_ok "$PYTHON" -c 'import json, sys
 s = json.load(open(sys.argv[1]))
@@ -311,7 +362,7 @@ print("uid=%d gid=%d nnp=%s" % (s["process"]["user"]["uid"], s["process"]["user"
 gather_truth() {
 	"${CRI[@]}" pods-json >"$WORK/containers.json"
 	"${CRI[@]}" sandboxes-json >"$WORK/sandboxes.json"
-	ctr -n k8s.io task ls >"$WORK/ctr-tasks.txt"
+	ctr --address "$CRI_SOCKET" -n k8s.io task ls >"$WORK/ctr-tasks.txt"
 }
 
 # truth EXPR: evaluate over the CRI container list (c) and sandbox list (s).
@@ -340,7 +391,7 @@ ns_of_pid() { readlink "/proc/$1/ns/$2"; }
 
 check_node_pods_as_specified() {
 	local want got
-	want='[["default", "api"], ["default", "crashloop"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
+	want='[["attack", "hostile"], ["default", "api"], ["default", "crashloop"], ["default", "distroless-crash"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "planter"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["default", "writer"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
 	got=$(truth 'sorted([x["namespace"], "nginx-deployment" if x["pod"].startswith("nginx-deployment-7848d4b86f-") else x["pod"]] for x in s if x["state"] == "ready")')
 	expect_eq "ready sandboxes" "$got" "$want" || return 1
 	got=$(truth 'sorted("%s/%s:%s#%d=%s" % (x["namespace"], x["pod"], x["container"], x["attempt"], x["state"]) for x in c if x["pod"] in ("restarted", "crashloop", "web-6c9f8d7b5-q4x2m"))')
@@ -382,7 +433,7 @@ check_node_qos_cgroups() {
 		qos=${pod#*:} pod=${pod%%:*}
 		pid=$(pid_of qos "$pod")
 		uid=$(truth "one('qos', '$pod')['pod_uid']")
-		run_ok grep -E '^0::' "/proc/$pid/cgroup" || { bad=1; continue; }
+		run_ok grep -E "$QOS_CGROUP_LINE" "/proc/$pid/cgroup" || { bad=1; continue; }
 		if [[ ${PODENTER_NODE_CGROUP_DRIVER:-cgroupfs} == systemd ]]; then
 			expect_contains "cgroup of $pod" "$OUT" \
 				"$qos${uid//-/_}.slice/cri-containerd-$(truth "one('qos', '$pod')['container_id']").scope" || bad=1
@@ -781,6 +832,7 @@ check_frozen_runtime_enter() { with_frozen_runtime enter_while_frozen; }
 # ---------------------------------------------------------------------------
 
 bring_node_up() {
+	local d
 	if [[ -e $PODENTER_NODE_STATE ]]; then
 		say "e2e: a node from an earlier run (demo --keep, E2E_KEEP, a killed run) is up:" \
 			"tearing it down first"
@@ -789,6 +841,7 @@ bring_node_up() {
 	fi
 	say "e2e: bringing the node up (tests/node/node.sh up tests/node/pods/*.json)"
 	ls /run/netns >"$WORK/netns-before" 2>/dev/null || true
+	for d in /run/k3s /var/lib/rancher; do [[ -e $d ]] && echo "$d"; done >"$WORK/paths-before"
 	if ! bash "$NODE_DIR/node.sh" up "$NODE_DIR"/pods/*.json >"$WORK/node-up.log" 2>&1; then
 		cat "$WORK/node-up.log"
 		return 1
@@ -815,8 +868,14 @@ tear_node_down() {
 check_teardown_left_nothing() {
 	local left=() uid id d
 	[[ -e $PODENTER_NODE_STATE ]] && left+=("$PODENTER_NODE_STATE")
+	[[ -e $NODE_CONTAINERD_STATE ]] && left+=("$NODE_CONTAINERD_STATE")
 	[[ -e /run/containerd ]] && left+=(/run/containerd)
-	[[ -e /var/lib/containerd/.podenter-node ]] && left+=(/var/lib/containerd)
+	[[ -e $NODE_CONTAINERD_ROOT/.podenter-node ]] && left+=("$NODE_CONTAINERD_ROOT")
+	if [[ ${PODENTER_NODE_FLAVOR:-} == k3s ]]; then
+		for d in /run/k3s /var/lib/rancher; do
+			grep -qxF "$d" "$WORK/paths-before" || { [[ -e $d ]] && left+=("$d"); }
+		done
+	fi
 	ip link show podenter0 >/dev/null 2>&1 && left+=("bridge podenter0")
 	for d in $(pgrep -x containerd); do # zombies (an init that does not reap) are gone
 		[[ $(awk '/^State:/ {print $2}' "/proc/$d/status" 2>/dev/null) == Z ]] ||
@@ -883,6 +942,17 @@ run_under_node_lock() {
 # podenter port-forward (issue 15)
 # shellcheck source=tests/node/portforward-checks.sh
 source "$NODE_DIR/portforward-checks.sh"
+# shellcheck source=tests/node/each-checks.sh
+source "$NODE_DIR/each-checks.sh"
+# podenter copy (issue 14)
+# shellcheck source=tests/node/copy-checks.sh
+source "$NODE_DIR/copy-checks.sh"
+# containers recovered from containerd's files (issue 14)
+# shellcheck source=tests/node/recover-checks.sh
+source "$NODE_DIR/recover-checks.sh"
+# issue 13's attacks, made by a real pod (holes 2-5, 10, 12)
+# shellcheck source=tests/node/hostile-checks.sh
+source "$NODE_DIR/hostile-checks.sh"
 
 main() {
 	local why
@@ -911,6 +981,7 @@ main() {
 	fi
 
 	check node-pods-as-specified check_node_pods_as_specified
+	check node-variant check_node_variant
 	check node-pids-agree-with-ctr check_node_pids_agree_with_ctr
 	check node-kubelet-files check_node_kubelet_files
 	check node-qos-cgroups check_node_qos_cgroups
@@ -952,11 +1023,47 @@ main() {
 	check session-proc-guarded-in-profiles check_session_proc_guarded_in_profiles
 	check session-proc-guarded-nonroot-distroless check_session_proc_guarded_nonroot_distroless
 	check session-reproduces-target-masks check_session_reproduces_target_masks
+	check hostile-ptrace-reaper check_hostile_ptrace_reaper
+	check hostile-planted-sh check_hostile_planted_sh
+	check hostile-session-root-fd check_hostile_session_root_fd
+	check hostile-session-fds check_hostile_session_fds
+	check hostile-planted-ptmx check_hostile_planted_ptmx
+	check hostile-stops-reaper check_hostile_stops_reaper
+	check hostile-code-under-seccomp check_hostile_code_under_seccomp
 	check frozen-runtime-list-inspect check_frozen_runtime_list_inspect
 	check frozen-runtime-enter check_frozen_runtime_enter
 	check portforward-http-through-pod-port check_portforward_http_through_pod_port
 	check portforward-pod-localhost-listener check_portforward_pod_localhost_listener
 	check portforward-bad-input-exit-125 check_portforward_bad_input_exit_125
+	check portforward-pod-ipv6-loopback check_portforward_pod_ipv6_loopback
+	check each-every-replica-prefixed check_each_every_replica_prefixed
+	check each-failing-replica-named check_each_failing_replica_named
+	check each-bad-input-exit-125 check_each_bad_input_exit_125
+
+	check node-copy-pods-restart check_node_copy_pods_restart
+	check copy-matches-spec check_copy_matches_spec
+	check copy-last-run check_copy_last_run
+	check copy-shows-last-exit-and-log check_copy_shows_last_exit_and_log
+	check copy-distroless-gets-a-shell check_copy_distroless_gets_a_shell
+	check copy-net-none-and-share-processes check_copy_net_none_and_share_processes
+	check copy-reaches-nothing-of-the-node check_copy_reaches_nothing_of_the_node
+	check copy-hostile-last-run-layer check_copy_hostile_last_run_layer
+	check copy-container-masks check_copy_container_masks
+	check copy-host-paths check_copy_host_paths
+	check copy-bind-source-symlink check_copy_bind_source_symlink
+	check copy-running-container-beside check_copy_running_container_beside
+	check copy-chooses-container check_copy_chooses_container
+	check copy-audit-record check_copy_audit_record
+	check copy-join-cgroup-pod check_copy_join_cgroup_pod
+	check copy-bad-input-exit-125 check_copy_bad_input_exit_125
+	check copy-kill9-leaves-nothing check_copy_kill9_leaves_nothing
+	check copy-frozen-runtime check_copy_frozen_runtime
+	check recover-matches-containerd check_recover_matches_containerd
+	check recover-running-matches-its-mount check_recover_running_matches_its_mount
+	check recover-frozen-runtime check_recover_frozen_runtime
+	check recover-layer-chain check_recover_layer_chain
+	check recover-while-containerd-writes check_recover_while_containerd_writes
+	check recover-list-all-without-kubelet-logs check_recover_list_all_without_kubelet_logs
 	if [[ -n ${E2E_EXTRA_CHECKS:-} ]]; then
 		extra_checks
 	fi

@@ -23,7 +23,31 @@ PYTHON=/usr/bin/python3
 STATE_DIR=${PODENTER_NODE_STATE:-/run/podenter-node}
 CONTAINERD_ROOT=/var/lib/containerd
 CONTAINERD_STATE=/run/containerd
+# Variants (issue 16), chosen at `up` and remembered for `down`:
+#   PODENTER_NODE_FLAVOR=k3s     containerd where k3s and rke2 keep it: state
+#                                /run/k3s/containerd, root
+#                                /var/lib/rancher/k3s/agent/containerd
+#   PODENTER_NODE_RUNTIME=crun   containers run by crun instead of runc
+FLAVOR=${PODENTER_NODE_FLAVOR:-containerd}
+OCI_RUNTIME=${PODENTER_NODE_RUNTIME:-runc}
+if [[ -f $STATE_DIR/variant ]]; then
+	read -r FLAVOR OCI_RUNTIME <"$STATE_DIR/variant"
+fi
+case $FLAVOR in
+containerd) ;;
+k3s)
+	CONTAINERD_ROOT=/var/lib/rancher/k3s/agent/containerd
+	CONTAINERD_STATE=/run/k3s/containerd
+	;;
+*) printf 'node: error: unknown PODENTER_NODE_FLAVOR %s\n' "$FLAVOR" >&2; exit 1 ;;
+esac
+case $OCI_RUNTIME in
+runc | crun) ;;
+*) printf 'node: error: unknown PODENTER_NODE_RUNTIME %s\n' "$OCI_RUNTIME" >&2; exit 1 ;;
+esac
 CONTAINERD_SOCK=$CONTAINERD_STATE/containerd.sock
+# ctr and cri.py talk to this node's containerd
+export CONTAINERD_ADDRESS=$CONTAINERD_SOCK CRI_SOCKET=$CONTAINERD_SOCK
 OWNER_MARK=$CONTAINERD_ROOT/.podenter-node
 BRIDGE=podenter0
 POD_SUBNET=${PODENTER_NODE_SUBNET:-10.88.77.0/24}
@@ -114,11 +138,12 @@ write_containerd_config() {
 	  restrict_oom_score_adj = true
 	  [plugins."io.containerd.grpc.v1.cri".containerd]
 	    snapshotter = "overlayfs"
-	    default_runtime_name = "runc"
-	    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+	    default_runtime_name = "$OCI_RUNTIME"
+	    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$OCI_RUNTIME]
 	      runtime_type = "io.containerd.runc.v2"
-	      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+	      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$OCI_RUNTIME.options]
 	        SystemdCgroup = $([[ $CGROUP_DRIVER == systemd ]] && echo true || echo false)
+	        BinaryName = "$(command -v "$OCI_RUNTIME")"
 	  [plugins."io.containerd.grpc.v1.cri".cni]
 	    bin_dir = "/usr/lib/cni"
 	    conf_dir = "$CNI_CONF_DIR"
@@ -189,9 +214,28 @@ start_containerd() {
 	fi
 	check_no_foreign_containerd
 	write_containerd_config
+	printf '%s %s\n' "$FLAVOR" "$OCI_RUNTIME" >"$STATE_DIR/variant"
+	# (the runc v2 shim keeps its runtime root at /run/containerd/runc,
+	# whatever containerd's state root: k3s nodes have it too)
+	note_made_dirs "$CONTAINERD_ROOT" "$CONTAINERD_STATE" /run/containerd/runc
 	mkdir -p "$CONTAINERD_ROOT"
 	touch "$OWNER_MARK"
-	containerd --config "$STATE_DIR/containerd.toml" >"$LOG_FILE" 2>&1 </dev/null &
+	if [[ $OCI_RUNTIME == crun ]] && cgroup_v2_has_controllers_beside_v1; then
+		# crun 1.8 refuses a hybrid layout whose v2 tree has controllers
+		# ("cgroups in hybrid mode not supported"): containerd, its shims
+		# and crun run in a mount namespace where the v2 tree is not
+		# mounted, so crun sees (and uses) cgroup v1 only. The rest of
+		# the mount table is the host's, propagation unchanged (pod netns
+		# and rootfs mounts stay visible); the v2 tree is made private
+		# there first so that its unmount cannot reach the host.
+		# shellcheck disable=SC2016 # expanded by the inner bash
+		unshare -m --propagation unchanged bash -c '
+			mount --make-rprivate /sys/fs/cgroup/unified &&
+			umount /sys/fs/cgroup/unified && exec "$@"' node.sh \
+			containerd --config "$STATE_DIR/containerd.toml" >"$LOG_FILE" 2>&1 </dev/null &
+	else
+		containerd --config "$STATE_DIR/containerd.toml" >"$LOG_FILE" 2>&1 </dev/null &
+	fi
 	pid=$!
 	printf '%s\n' "$pid" >"$PID_FILE"
 	for ((i = 0; i < 100; i++)); do
@@ -259,6 +303,29 @@ stop_containerd() {
 	log "containerd stopped"
 }
 
+# hybrid cgroups (v1 hierarchies, and the v2 tree at /sys/fs/cgroup/unified)
+# with controllers enabled in the v2 tree
+cgroup_v2_has_controllers_beside_v1() {
+	[[ $(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]] &&
+		[[ -n $(</sys/fs/cgroup/unified/cgroup.controllers) ]]
+}
+
+# The variant's directories whose parents do not exist yet (k3s's
+# /var/lib/rancher, /run/k3s): recorded so that `down` removes them too.
+note_made_dirs() {
+	local d top
+	for d in "$@"; do
+		top=""
+		while [[ ! -e $d && $d != / ]]; do
+			top=$d
+			d=$(dirname "$d")
+		done
+		[[ -n $top && $top != "$CONTAINERD_ROOT" && $top != "$CONTAINERD_STATE" ]] &&
+			printf '%s\n' "$top" >>"$STATE_DIR/made-dirs"
+	done
+	return 0
+}
+
 # Shims whose containers are gone exit by themselves; any left for the k8s.io
 # namespace belong to pods this harness made.
 kill_leftover_shims() {
@@ -293,7 +360,7 @@ remove_containerd_data() {
 
 cmd_down() {
 	require_root
-	local rc=0 pid
+	local rc=0 pid d
 	if pid=$(containerd_pid); then
 		kill -CONT "$pid" 2>/dev/null || true
 		"$PYTHON" "$NODE_DIR/cri.py" teardown || rc=1
@@ -304,6 +371,11 @@ cmd_down() {
 	"$PYTHON" "$NODE_DIR/cri.py" teardown --no-runtime || rc=1
 	remove_network
 	remove_containerd_data
+	if [[ -f $STATE_DIR/made-dirs ]] && [[ -e $OWNER_MARK || ! -e $CONTAINERD_ROOT ]]; then
+		while read -r d; do
+			rm -rf --one-file-system "$d"
+		done <"$STATE_DIR/made-dirs"
+	fi
 	rm -rf "$STATE_DIR"
 	log "node down"
 	return "$rc"

@@ -2,10 +2,12 @@
 # End-to-end tests of podenter against real podman (issue 16, part 2).
 #
 # Makes, with the node's podman and runc: a `podman pod create` pod with two
-# containers, a `podman kube play` pod, a plain container and a stopped one
-# (all with --network none: no traffic anywhere), then compares
+# containers, a `podman kube play` pod, a plain container, a stopped one and
+# a paused one
+# (all with --network none: no traffic leaves a pod), then compares
 # `podenter list -A --all -o json` with `podman ps --all` and `podman pod ps`
-# (names, PIDs, states), inspects and enters by pod name, and removes
+# (names, PIDs, states), inspects, enters and sniffs (the pod's loopback) by
+# pod name, and removes
 # everything it made, also on failure or Ctrl-C. Closes with one line:
 #   N passed, N failed[, N skipped]
 # Exit status: 0 when nothing failed.
@@ -37,9 +39,10 @@ POD=pe-e2e-pod        # podman pod create; containers pe-e2e-pod-app, -side
 KPOD=pe-e2e-kube      # podman kube play; container web (pe-e2e-kube-web)
 PLAIN=pe-e2e-plain    # a container outside any pod
 STOPPED=pe-e2e-stopped # run, then stopped: a stale pidfile stays
+PAUSED=pe-e2e-paused  # podman pause: its cgroup frozen
 IMG=localhost/podenter-e2e-busybox:1
 PAUSE_IMG=localhost/podenter-e2e-pause:1
-OUR_CONTAINERS=("$POD-app" "$POD-side" "$KPOD-web" "$PLAIN" "$STOPPED")
+OUR_CONTAINERS=("$POD-app" "$POD-side" "$KPOD-web" "$PLAIN" "$STOPPED" "$PAUSED")
 OUR_PODS=("$POD" "$KPOD")
 STORAGE_DIRS=(/var/lib/containers/storage /run/containers/storage /run/libpod)
 
@@ -76,7 +79,7 @@ machine_cannot_run_podman() {
 		echo "not running as root (podman's root storage and cgroups need root)"
 		return 0
 	fi
-	for tool in podman runc busybox; do
+	for tool in podman runc busybox tcpdump tshark; do
 		if ! command -v "$tool" >/dev/null; then
 			echo "$tool is not installed (apt-get install ${tool/busybox/busybox-static})"
 			return 0
@@ -172,11 +175,12 @@ write_config() {
 # A root with busybox-static and its applets, and /pause for the infra.
 make_image() {
 	local root=$WORK/rootfs a
-	mkdir -p "$root"/{bin,etc,proc,sys,dev,tmp}
+	mkdir -p "$root"/{bin,etc,proc,sys,dev,tmp,www}
 	cp "$(command -v busybox)" "$root/bin/busybox"
-	for a in sh sleep ps cat hostname ls true; do
+	for a in sh sleep ps cat hostname ls true httpd wget; do
 		ln -s busybox "$root/bin/$a"
 	done
+	echo "podenter podman e2e" >"$root/www/index.html"
 	printf '#!/bin/sh\nexec /bin/sleep 2147483647\n' >"$root/pause"
 	chmod 755 "$root/pause"
 	tar -C "$root" -cf "$WORK/rootfs.tar" .
@@ -188,6 +192,7 @@ make_image() {
 remove_ours() {
 	local c p
 	for c in "${OUR_CONTAINERS[@]}"; do
+		pm unpause "$c" >/dev/null 2>&1 || true
 		pm container exists "$c" 2>/dev/null && pm rm -f -t 0 "$c" >/dev/null 2>&1
 	done
 	for p in "${OUR_PODS[@]}"; do
@@ -212,6 +217,8 @@ setup() {
 	pm run -d --network none --name "$PLAIN" "$IMG" /bin/sleep 2147483647 >/dev/null
 	pm run -d --network none --name "$STOPPED" "$IMG" /bin/sleep 2147483647 >/dev/null
 	pm stop -t 0 "$STOPPED" >/dev/null 2>&1
+	pm run -d --network none --name "$PAUSED" "$IMG" /bin/sleep 2147483647 >/dev/null
+	pm pause "$PAUSED" >/dev/null
 	# podman's own view, to compare with
 	pm ps --all --format json >"$WORK/ps.json"
 	pm pod ps --format json >"$WORK/podps.json"
@@ -278,10 +285,10 @@ for cid, c in sorted(ps.items()):
         "is_sandbox": bool(c["IsInfra"]),
         "container": None if c["IsInfra"] else
             (name[len(pod) + 1:] if name.startswith(pod + "-") else name),
-        "state": c["State"] if c["State"] in ("running", "exited") else "?" + c["State"],
+        "state": c["State"] if c["State"] in ("running", "paused", "exited") else "?" + c["State"],
         "runtime": "podman",
     }
-    if c["State"] == "running":
+    if c["State"] in ("running", "paused"):
         want["pid"] = c["Pid"]
     for k, v in want.items():
         if r.get(k) != v:
@@ -307,7 +314,7 @@ check_list_pods_match_pod_ps() {
 print(" ".join(sorted({r["pod"] for r in json.load(sys.stdin) if r["pod"].startswith("pe-e2e-")})))')
 	want=$("$PYTHON" -c 'import json,sys
 names = {p["Name"] for p in json.load(open(sys.argv[1])) if p["Name"].startswith("pe-e2e-")}
-print(" ".join(sorted(names | set(sys.argv[2:]))))' "$WORK/podps.json" "$PLAIN" "$STOPPED")
+print(" ".join(sorted(names | set(sys.argv[2:]))))' "$WORK/podps.json" "$PLAIN" "$STOPPED" "$PAUSED")
 	expect_eq "pods (and plain containers) in namespace podman" "$got" "$want"
 }
 
@@ -341,6 +348,21 @@ check_enter_pod_by_name() {
 	[[ $OUT != *"sleep 2147483646"* ]] || { say "FAILED: ps shows the side container"; return 1; }
 }
 
+# the two views by pod name: none (the container's own files) and tools
+# (the node's tools at /, the container at /target), with -c
+check_enter_views_by_pod_name() {
+	# shellcheck disable=SC2016 # expanded by the pod's shell
+	run_ok "$PODENTER" -q --view none podman/"$POD" -- sh -c 'tr "\0" " " </proc/1/cmdline; ls /www' || return 1
+	expect_contains "view none: the app container's PID 1" "$OUT" "sleep 2147483647" || return 1
+	expect_contains "view none: the image's files at /" "$OUT" "index.html" || return 1
+	run_ok "$PODENTER" -q --view tools -c side podman/"$POD" -- /bin/sh -c \
+		'tr "\0" " " </target/proc/1/cmdline; ls /target/www; /usr/sbin/ip -o link' || return 1
+	expect_contains "view tools: the side container at /target" "$OUT" "sleep 2147483646" || return 1
+	expect_contains "view tools: its files at /target" "$OUT" "index.html" || return 1
+	expect_contains "view tools: the node's ip(8) in the pod's netns" "$OUT" "1: lo:" || return 1
+	[[ $OUT != *"eth0"* ]] || { say "FAILED: a --network none pod shows eth0"; return 1; }
+}
+
 check_enter_kube_play_pod() {
 	run_ok "$PODENTER" -q -n podman -c web "$KPOD" -- hostname || return 1
 	expect_eq "hostname in $KPOD/web" "$OUT" "$KPOD"
@@ -368,6 +390,41 @@ check_stopped_stale_pidfile_is_exited() {
 	run_ok "$PODENTER" list -n podman -o json "$STOPPED" || return 1
 	expect_eq "state in list" "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys
 print(" ".join(r["state"] for r in json.load(sys.stdin)))')" exited
+}
+
+# sniff by pod name. The pods have no network (--network none): the
+# traffic is a request over the pod's own loopback, from its app container
+# to an httpd in its side container, so nothing leaves the pod.
+check_sniff_pod_by_name() {
+	local pcap=$WORK/sniff.pcapng log=$WORK/sniff.log pid i
+	pm exec -d "$POD-side" /bin/httpd -f -p 8080 -h /www
+	say "\$ $PODENTER sniff podman/$POD -i lo --count 2 -w $pcap -- 'tcp port 8080 and tcp[tcpflags] & tcp-syn != 0' &"
+	timeout --kill-after=5 20 "$PODENTER" sniff podman/"$POD" -i lo --count 2 -w "$pcap" -- \
+		'tcp port 8080 and tcp[tcpflags] & tcp-syn != 0' >"$log" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'capturing on' "$log" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	run_ok podman exec "$POD-app" wget -q -O - http://127.0.0.1:8080/index.html ||
+		{ kill "$pid" 2>/dev/null; return 1; }
+	expect_eq "the side container's answer" "$OUT" "podenter podman e2e" ||
+		{ kill "$pid" 2>/dev/null; return 1; }
+	wait "$pid" || { say "FAILED: sniff exited with $?"; sed 's/^/  /' "$log"; return 1; }
+	sed 's/^/  /' "$log"
+	run_ok tcpdump -nn -r "$pcap" || return 1
+	expect_contains "the SYN" "$OUT" "> 127.0.0.1.8080: Flags [S]" || return 1
+	expect_contains "the SYN-ACK" "$OUT" "IP 127.0.0.1.8080 > 127.0.0.1." || return 1
+	run_ok tshark -r "$pcap" -T fields -e frame.interface_name || return 1
+	expect_contains "the interface names the pod" "$OUT" "podman/$POD:lo"
+}
+
+check_paused_is_paused() {
+	expect_eq "premise: podman says" "$(pm inspect --format '{{.State.Status}}' "$PAUSED")" paused || return 1
+	run_ok "$PODENTER" list -n podman -o json "$PAUSED" || return 1
+	expect_eq "state in list" "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys
+print(" ".join(r["state"] for r in json.load(sys.stdin)))')" paused
 }
 
 check_teardown_left_nothing() {
@@ -418,9 +475,12 @@ main() {
 	check list-pods-match-pod-ps check_list_pods_match_pod_ps
 	check inspect-by-pod-name check_inspect_by_pod_name
 	check enter-pod-by-name check_enter_pod_by_name
+	check enter-views-by-pod-name check_enter_views_by_pod_name
 	check enter-kube-play-pod check_enter_kube_play_pod
 	check enter-plain-container-by-name check_enter_plain_container
 	check stopped-stale-pidfile-is-exited check_stopped_stale_pidfile_is_exited
+	check sniff-pod-by-name check_sniff_pod_by_name
+	check paused-is-paused check_paused_is_paused
 	if [[ -n ${PODMAN_E2E_CAPTURE:-} ]]; then
 		bash "$NODE_DIR/capture-podman-fixture.sh" "$PODMAN_E2E_CAPTURE" "$WORK"
 	fi

@@ -98,6 +98,29 @@ check_portforward_pod_localhost_listener() {
 	expect_not_contains "port $p free" "$OUT" "127.0.0.1:$p "
 }
 
+# IPv6: a server bound to the pod's ::1 only, reached from the node's ::1
+# (--address ::1): the pod side of the forward follows the node address's
+# family.
+check_portforward_pod_ipv6_loopback() {
+	local pid srv p i
+	trap pf_cleanup EXIT
+	pid=$(pid_of default hello)
+	nsenter -t "$pid" -n "$PYTHON" "$PF_PEER" server >"$WORK/pf6-server.out" 2>&1 &
+	srv=$!
+	PF_PIDS+=("$srv")
+	for i in $(seq 100); do
+		nsenter -t "$pid" -n ss -ltnH | grep -q '\[::1\]:9002 ' && break
+		sleep 0.05
+	done
+	run nsenter -t "$pid" -n ss -ltnH
+	expect_contains "the pod's server on its ::1" "$OUT" "[::1]:9002 " || return 1
+	ip -6 route get ::1 | grep -q ' dev lo ' || { say "FAILED: ::1 is not the node's lo"; return 1; }
+	pf_bg six --address ::1 hello 0:9002 || return 1
+	p=$(pf_port six 9002)
+	PEER_HOST=::1 run_ok "$PYTHON" "$PF_PEER" half "$p" 100000 || return 1
+	expect_eq "TCP through the node's [::1] to the pod's ::1" "$OUT" ok
+}
+
 check_portforward_bad_input_exit_125() {
 	local spec p
 	trap pf_cleanup EXIT

@@ -156,6 +156,42 @@ static void test_names_id(void **state)
 				  ".slice/cri-containerd-" ID ".scope");
 }
 
+/* where the frozen state of one /proc/PID/cgroup line is read */
+static size_t freezer(const char *line, char files[2][4400],
+		      const char **frozen)
+{
+	return pe_cgroup_freezer_files(line, strlen(line), files, frozen);
+}
+
+static void test_freezer_files(void **state)
+{
+	char files[PE_CGROUP_FREEZER_FILES][4400];
+	const char *frozen;
+
+	(void)state;
+	assert_int_equal(freezer("6:freezer:/docker/abc", files, &frozen), 1);
+	assert_string_equal(files[0],
+			    "/sys/fs/cgroup/freezer/docker/abc/freezer.state");
+	assert_string_equal(frozen, "FROZEN");
+	/* a v1 hierarchy holding several controllers */
+	assert_int_equal(freezer("3:cpu,freezer:/x", files, &frozen), 1);
+	assert_int_equal(freezer("0::/kubepods/pod1/abc", files, &frozen), 2);
+	assert_string_equal(files[0],
+			    "/sys/fs/cgroup/kubepods/pod1/abc/cgroup.events");
+	assert_string_equal(
+	    files[1], "/sys/fs/cgroup/unified/kubepods/pod1/abc/cgroup.events");
+	assert_string_equal(frozen, "\nfrozen 1");
+	/* other hierarchies, and what the kernel cannot have written */
+	assert_int_equal(freezer("4:memory:/docker/abc", files, &frozen), 0);
+	assert_int_equal(freezer("4:freezerx:/docker/abc", files, &frozen), 0);
+	assert_int_equal(freezer("6:freezer:docker/abc", files, &frozen), 0);
+	assert_int_equal(freezer("6:freezer:/a/../b", files, &frozen), 0);
+	assert_int_equal(freezer("0::/a/..", files, &frozen), 0);
+	assert_int_equal(freezer("0::", files, &frozen), 0);
+	assert_int_equal(freezer("no colons", files, &frozen), 0);
+	assert_int_equal(freezer("0::/a/..b/c", files, &frozen), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_not_containers),
 		cmocka_unit_test(test_file_v1_and_v2),
 		cmocka_unit_test(test_names_id),
+		cmocka_unit_test(test_freezer_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

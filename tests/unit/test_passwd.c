@@ -347,6 +347,24 @@ static void test_resolve_hostile_files(void **state)
 	assert_int_equal(
 	    pe_identity_resolve(t.rootfd, "app", NULL, 0, &id, &acct, &err), 0);
 	assert_int_equal(id.uid, 1000);
+	/* a long file, the entry on its last line: read whole (the buffer is
+	 * sized by the file, not by the cap) */
+	unlink(p);
+	{
+		FILE *f = fopen(p, "w");
+
+		assert_non_null(f);
+		for (int i = 0; i < 6000; i++)
+			fprintf(f, "user%d:x:%d:%d::/home/user%d:/bin/sh\n", i,
+				20000 + i, 20000 + i, i);
+		fprintf(f, "last:x:4242:4343::/home/last:/bin/sh\n");
+		fclose(f);
+	}
+	assert_int_equal(
+	    pe_identity_resolve(t.rootfd, "last", NULL, 0, &id, &acct, &err),
+	    0);
+	assert_int_equal(id.uid, 4242);
+	assert_int_equal(id.gid, 4343);
 	tree_free(&t);
 }
 

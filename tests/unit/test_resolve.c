@@ -9,9 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "podenter/cgroup.h"
+#include "podenter/exec.h"
 #include "podenter/resolve.h"
 #include "runtime/sources.h"
 
@@ -64,6 +66,43 @@ static void test_real_containerd_pod(void **state)
 				 false, &c, &err),
 			 0);
 	assert_string_equal(c.container, "app");
+	pe_container_clear(&c);
+}
+
+/* The configured environment comes with the record (config.json parsed
+ * once), and the session takes it from there, not from the file again. */
+static void test_configured_env_read_with_the_record(void **state)
+{
+	struct pe_container c;
+	struct pe_env e = { 0 };
+	struct pe_hostroot hr;
+	struct pe_error err;
+
+	(void)state;
+	assert_int_equal(
+	    resolve("containerd-real", "hello", NULL, false, &c, &err), 0);
+	assert_non_null(c.config_env);
+	assert_string_equal(c.config_env[0],
+			    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+			    "/usr/bin:/sbin:/bin");
+	assert_string_equal(c.config_env[1], "HOSTNAME=hello");
+	assert_null(c.config_env[2]);
+	/* the bundle gone: the record's copy is what is used */
+	free(c.bundle);
+	c.bundle = strdup("/nonexistent-bundle");
+	open_tree("containerd-real", &hr);
+	assert_int_equal(pe_env_load_configured(&hr, &c, &e, &err), 1);
+	assert_string_equal(pe_env_get(&e, "HOSTNAME"), "hello");
+	pe_hostroot_close(&hr);
+	pe_env_free(&e);
+	{
+		struct pe_container copy;
+
+		assert_int_equal(pe_container_copy(&copy, &c), 0);
+		assert_string_equal(copy.config_env[1], "HOSTNAME=hello");
+		assert_null(copy.config_env[2]);
+		pe_container_clear(&copy);
+	}
 	pe_container_clear(&c);
 }
 
@@ -294,15 +333,7 @@ static void test_other_runtimes(void **state)
 	assert_int_equal(c.runtime, PE_RT_CRIO);
 	assert_int_equal(c.pid, 4102);
 	pe_container_clear(&c);
-	assert_int_equal(
-	    resolve("docker", "shop-6b5d-2mxfp", NULL, false, &c, &err), 0);
-	assert_int_equal(c.runtime, PE_RT_DOCKER);
-	assert_string_equal(c.container, "shop");
-	pe_container_clear(&c);
-	assert_int_equal(
-	    resolve("docker", "shop-6b5d-2mxfp", "migrate", false, &c, &err),
-	    -1);
-	assert_non_null(strstr(err.msg, "not running (exited)"));
+	/* Docker: test_docker_captured */
 	assert_int_equal(
 	    resolve("podman", "podman/pe-e2e-kube", NULL, false, &c, &err), 0);
 	assert_int_equal(c.runtime, PE_RT_PODMAN);
@@ -315,6 +346,102 @@ static void test_other_runtimes(void **state)
 	assert_int_equal(c.pid, 3101);
 	assert_non_null(c.pod_uid);
 	pe_container_clear(&c);
+}
+
+/* tests/fixtures/docker: captured from Docker 20.10 by
+ * tests/node/docker-e2e.sh (its expected-inspect.json is docker inspect) */
+static void test_docker_captured(void **state)
+{
+	struct pe_container c;
+	struct pe_error err;
+
+	(void)state;
+	/* cri-dockerd's names: attempt 1 of app runs, attempt 0 exited */
+	assert_int_equal(
+	    resolve("docker", "default/pe-dock-web", NULL, false, &c, &err), 0);
+	assert_int_equal(c.runtime, PE_RT_DOCKER);
+	assert_string_equal(c.container, "app");
+	assert_int_equal(c.pid, 9466);
+	assert_int_equal(c.attempt, 1);
+	assert_string_equal(c.pod_uid, "0d0c4e2e-7a3b-4c55-9f10-5e2e0d0c4e2e");
+	pe_container_clear(&c);
+	assert_int_equal(
+	    resolve("docker", "pe-dock-web", "side", false, &c, &err), 0);
+	assert_int_equal(c.pid, 9519);
+	assert_int_equal(c.attempt, 0);
+	pe_container_clear(&c);
+	/* a plain container: its own pod, by its name, namespace docker */
+	assert_int_equal(
+	    resolve("docker", "docker/pe-dock-plain", NULL, false, &c, &err),
+	    0);
+	assert_int_equal(c.pid, 9572);
+	assert_string_equal(c.container, "pe-dock-plain");
+	assert_int_equal(c.attempt, -1);
+	pe_container_clear(&c);
+	assert_int_equal(
+	    resolve("docker", "docker/pe-dock-stopped", NULL, false, &c, &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "has no running container"));
+	/* a moved data root (--data-root): found through the root.path of
+	 * dockerd's containerd tasks */
+	assert_int_equal(
+	    resolve("docker-moved-root", "pe-dock-web", NULL, false, &c, &err),
+	    0);
+	assert_int_equal(c.pid, 11446);
+	assert_string_equal(c.container, "app");
+	pe_container_clear(&c);
+	assert_int_equal(resolve("docker-moved-root", "docker/pe-dock-stopped",
+				 NULL, false, &c, &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "has no running container"));
+	assert_non_null(strstr(err.hint, "pe-dock-stopped (exited)"));
+}
+
+/* docker pause froze the container's v1 freezer cgroup (captured) */
+static void test_docker_paused_is_paused(void **state)
+{
+	struct pe_container_list l = { 0 };
+	struct pe_hostroot hr;
+	struct pe_target t;
+	struct pe_error err;
+
+	(void)state;
+	open_tree("docker", &hr);
+	assert_int_equal(pe_target_parse("docker/pe-dock-*", NULL, &t, &err),
+			 0);
+	assert_int_equal(pe_resolve_pods(&hr, &t, false, &l, NULL, &err), 0);
+	assert_int_equal(l.len, 3);
+	for (size_t i = 0; i < l.len; i++) {
+		const char *want =
+		    strcmp(l.items[i].pod, "pe-dock-paused") == 0 ? "paused"
+		    : strcmp(l.items[i].pod, "pe-dock-stopped") == 0
+			? "exited"
+			: "running";
+
+		assert_string_equal(pe_container_state(&l.items[i]), want);
+	}
+	pe_list_free(&l);
+	pe_hostroot_close(&hr);
+}
+
+static void test_docker_attempt_of_name(void **state)
+{
+	(void)state;
+	assert_int_equal(pe_docker_attempt_of_name("/k8s_app_web_default_"
+						   "0d0c-uid_3"),
+			 3);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_POD_web_default_u_0"),
+			 0);
+	assert_int_equal(pe_docker_attempt_of_name("/plain"), -1);
+	assert_int_equal(pe_docker_attempt_of_name(NULL), -1);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_a_b_c_d"), -1);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_a_b_c_d_e_7"), -1);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_a_b_c_d_x"), -1);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_a_b_c_d_1x"), -1);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_a_b_c_d_"), -1);
+	assert_int_equal(pe_docker_attempt_of_name("k8s_a_b_c_d_-1"), -1);
+	assert_int_equal(
+	    pe_docker_attempt_of_name("k8s_a_b_c_d_99999999999999999999"), -1);
 }
 
 static void test_proc_fallback(void **state)
@@ -398,7 +525,10 @@ static void test_filtered_scan_reads_only_matches(void **state)
 
 /* The kubelet-index fast path must give what a full scan gives, for every
  * container of every pod of the real capture. */
-static void fast_path_agrees_with_full_scan(const char *tree)
+/* Every running container of a tree, resolved by its pod's name (through
+ * kubelet's log index when the tree has one), is the one the full scan
+ * finds. Returns how many were checked. */
+static unsigned fast_path_agrees(const char *tree)
 {
 	struct pe_container_list all = { 0 };
 	struct pe_hostroot hr;
@@ -425,21 +555,26 @@ static void fast_path_agrees_with_full_scan(const char *tree)
 		assert_int_equal(pe_resolve(&hr, &t, &o, &got, NULL, &err), 0);
 		assert_string_equal(got.container_id, want->container_id);
 		assert_int_equal(got.pid, want->pid);
-		assert_string_equal(got.sandbox_id, want->sandbox_id);
+		if (want->sandbox_id)
+			assert_string_equal(got.sandbox_id, want->sandbox_id);
 		pe_container_clear(&got);
 		checked++;
 	}
-	assert_true(checked >= 12);
 	pe_list_free(&all);
 	pe_hostroot_close(&hr);
+	return checked;
 }
 
 static void test_fast_path_agrees_with_full_scan(void **state)
 {
 	(void)state;
-	fast_path_agrees_with_full_scan("containerd-real");
-	/* the systemd cgroup v2 node */
-	fast_path_agrees_with_full_scan("containerd-systemd-real");
+	assert_true(fast_path_agrees("containerd-real") >= 12);
+	/* Docker with kubelet's log links, as cri-dockerd nodes have them:
+	 * app, side, a plain and a paused container */
+	assert_int_equal(fast_path_agrees("docker"), 4);
+	assert_int_equal(fast_path_agrees("docker-moved-root"), 4);
+	/* the systemd cgroup v2 node (tests/vm): 16 running containers */
+	assert_true(fast_path_agrees("containerd-systemd-real") >= 12);
 }
 
 static void test_exact_ids_filter(void **state)
@@ -499,6 +634,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_containerd_pod),
 		cmocka_unit_test(test_real_systemd_cgroup2_pods),
+		cmocka_unit_test(test_configured_env_read_with_the_record),
 		cmocka_unit_test(test_same_name_two_namespaces),
 		cmocka_unit_test(test_restarted_takes_running_attempt),
 		cmocka_unit_test(test_crashloop_falls_back_to_sandbox),
@@ -507,6 +643,9 @@ int main(void)
 		cmocka_unit_test(test_stale_and_gone_pids_refused),
 		cmocka_unit_test(test_containerd2_sandbox_controller),
 		cmocka_unit_test(test_other_runtimes),
+		cmocka_unit_test(test_docker_captured),
+		cmocka_unit_test(test_docker_paused_is_paused),
+		cmocka_unit_test(test_docker_attempt_of_name),
 		cmocka_unit_test(test_proc_fallback),
 		cmocka_unit_test(test_id_and_pid_targets),
 		cmocka_unit_test(test_no_runtime_state),

@@ -247,6 +247,17 @@ static void test_stdio_and_command(void **state)
 	f.o.force_tty = true;
 	assert_int_equal(plan(), 0);
 	assert_int_equal(f.plan.stdio, PE_STDIO_PTY);
+	assert_false(f.plan.stdin_closed);
+	/* --no-stdin: pipes even at a terminal, stdin at end-of-file; with
+	 * -t it is a usage error (a terminal's input is its stdin) */
+	assert_int_equal(plan(), 0);
+	f.o.no_stdin = true;
+	assert_int_equal(plan(), -1);
+	f.o.force_tty = false;
+	f.o.stdin_is_tty = true;
+	assert_int_equal(plan(), 0);
+	assert_int_equal(f.plan.stdio, PE_STDIO_PIPES);
+	assert_true(f.plan.stdin_closed);
 }
 
 /* The namespace table (nsjoin.h): each namespace once, the mount
@@ -270,6 +281,64 @@ static void test_namespace_table(void **state)
 			 default_no_mnt | PE_NS_BIT(PE_NS_MNT));
 }
 
+/* podenter copy: the sandbox's IPC, UTS and network; a PID namespace of
+ * its own; the spec's user, groups and working directory; enter's view and
+ * namespace options refused. */
+static void test_copy_plan(void **state)
+{
+	struct pe_copy cp;
+
+	(void)state;
+	memset(&cp, 0, sizeof(cp));
+	cp.spec.uid = 1234;
+	cp.spec.gid = 2345;
+	cp.spec.cwd = (char *)"/www";
+	setup(false);
+	f.o.copy = &cp;
+	assert_int_equal(plan(), 0);
+	assert_true(f.plan.copy);
+	assert_int_equal(f.plan.join, PE_NS_BIT(PE_NS_NET) |
+					  PE_NS_BIT(PE_NS_IPC) |
+					  PE_NS_BIT(PE_NS_UTS));
+	assert_true(f.plan.new_pid);
+	assert_false(f.plan.new_net);
+	assert_true(f.plan.pid_joined);
+	assert_int_equal(f.plan.mount, PE_MOUNT_VIEW);
+	assert_int_equal(f.plan.view, PE_VIEW_CONTAINER);
+	assert_string_equal(f.plan.tools, "builtin");
+	assert_int_equal(f.plan.user, PE_USER_SPEC);
+	assert_string_equal(f.plan.user_spec, "1234:2345");
+	assert_string_equal(f.plan.wd, "/www");
+
+	/* --net none, --share-processes, --user, --wd */
+	cp.net_none = cp.share_processes = true;
+	f.o.user = "0";
+	f.o.wd = "/";
+	assert_int_equal(plan(), 0);
+	assert_int_equal(f.plan.join, PE_NS_BIT(PE_NS_PID) |
+					  PE_NS_BIT(PE_NS_IPC) |
+					  PE_NS_BIT(PE_NS_UTS));
+	assert_true(f.plan.new_net);
+	assert_false(f.plan.new_pid);
+	assert_string_equal(f.plan.user_spec, "0");
+	assert_string_equal(f.plan.wd, "/");
+
+	/* restricted: a root container is refused */
+	setup(false);
+	cp.spec.uid = 0;
+	f.o.copy = &cp;
+	pe_sandbox_init(&f.sb, PE_PROFILE_RESTRICTED);
+	assert_int_equal(plan(), -1);
+	assert_int_equal(f.err.kind, PE_ERR_USAGE);
+
+	/* enter's options have no meaning in a copy */
+	setup(false);
+	f.o.copy = &cp;
+	f.o.view = "tools";
+	assert_int_equal(plan(), -1);
+	assert_int_equal(f.err.kind, PE_ERR_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_namespaces),
 		cmocka_unit_test(test_stdio_and_command),
 		cmocka_unit_test(test_namespace_table),
+		cmocka_unit_test(test_copy_plan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

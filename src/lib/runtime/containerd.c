@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "podenter/cgroup.h"
+#include "podenter/exec.h"
 #include "runtime/sources.h"
 
 #define CONFIG_MAX (4u << 20)
@@ -26,7 +27,7 @@
 static const char *const state_roots[] = {
 	"/run/containerd", "/run/k3s/containerd", /* k3s and rke2 */
 	"/var/snap/microk8s/common/run/containerd",
-	"/var/run/docker/containerd/daemon", /* dockerd's own containerd */
+	"/run/docker/containerd/daemon", /* dockerd's (exec root /run/docker) */
 };
 
 static const char *const bundle_dirs[] = {
@@ -120,6 +121,7 @@ static int scan_bundle(const struct pe_hostroot *hr, int nsfd,
 	c = pe_list_add(out);
 	snprintf(path, sizeof(path), "%s/%s", node_path, id);
 	if (!c || record_from_config(c, cfg) < 0 ||
+	    pe_config_env_strings(cfg, &c->config_env) < 0 ||
 	    pe_strdup_into(&c->container_id, id) ||
 	    pe_strdup_into(&c->bundle, path)) {
 		json_object_put(cfg);

@@ -17,9 +17,15 @@ int pe_scan_containerd(const struct pe_hostroot *hr,
 int pe_scan_crio(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 		 struct pe_container_list *out, struct pe_scan_report *report,
 		 struct pe_error *err);
+/* Docker: after pe_scan_containerd, whose moby tasks name moved data
+ * roots. Plain containers are listed in the namespace "docker". */
+#define PE_DOCKER_NAMESPACE "docker"
 int pe_scan_docker(const struct pe_hostroot *hr, const struct pe_scan_filter *f,
 		   struct pe_container_list *out, struct pe_scan_report *report,
 		   struct pe_error *err);
+/* The attempt in a cri-dockerd name "k8s_<ctr>_<pod>_<ns>_<uid>_<attempt>",
+ * -1 for any other name. */
+int pe_docker_attempt_of_name(const char *name);
 /* Kubelet's logs fill names for records that lack them, and add records
  * (without PID) for containers no runtime source knew. */
 int pe_scan_kubelet_logs(const struct pe_hostroot *hr,
