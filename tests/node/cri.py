@@ -429,6 +429,13 @@ def container_security_context(container):
             "(kubelet would refuse to start it)" % container["name"])
     if sc.get("allowPrivilegeEscalation") is False:
         ctx["no_new_privs"] = True
+    # appArmorProfile as kubelet passes it (containerd 1.6's CRI field):
+    # Unconfined for a pod that must not be confined on an AppArmor node
+    apparmor = sc.get("appArmorProfile", {}).get("type")
+    if apparmor == "Unconfined":
+        ctx["apparmor_profile"] = "unconfined"
+    elif apparmor == "RuntimeDefault":
+        ctx["apparmor_profile"] = "runtime/default"
     if "readOnlyRootFilesystem" in sc:
         ctx["readonly_rootfs"] = bool(sc["readOnlyRootFilesystem"])
     caps = sc.get("capabilities", {})

@@ -69,6 +69,11 @@ main() {
 		"$RUN/images/" || { say "no harness images in $SRC/tests/node/images/build"; say "0 passed, 1 failed"; say done; exit 1; }
 	export PODENTER_NODE_IMAGES=$RUN/images PODENTER_NODE_CGROUP_DRIVER=systemd
 	export PODENTER=$SRC/podenter
+	# the builtin toolbox on the guest's own disk: bound from the 9p share,
+	# a mount's root would read /toolbox, not the path podenter was given
+	rm -rf /var/lib/podenter-vm/toolbox && mkdir -p /var/lib/podenter-vm &&
+		cp -a "$SRC/toolbox" /var/lib/podenter-vm/toolbox &&
+		export PODENTER_TOOLBOX=/var/lib/podenter-vm/toolbox
 	# everything is slower under emulation: each command of a check gets longer
 	[[ ${accel:-} == kvm ]] || export E2E_CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-120}
 
