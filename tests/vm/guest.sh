@@ -14,6 +14,9 @@
 # Ends with "vm-suite: N passed, N failed" and "vm-suite: done".
 set -uo pipefail
 
+# One brace group: bash reads the whole script before running any of it,
+# so the tree (shared live from the host) may change while the suite runs.
+{
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 RUN=/run/podenter-vm
 say() { printf 'vm-suite: %s\n' "$*"; }
@@ -48,8 +51,6 @@ run_integration_tests() {
 	done
 }
 
-# all in one function: bash reads it whole before running it, so the tree
-# (shared live from the host) may change while the suite runs
 main() {
 	mode=suite
 	for arg in $(</proc/cmdline); do
@@ -150,3 +151,4 @@ main() {
 
 main "$@"
 exit
+}
