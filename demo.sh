@@ -90,9 +90,9 @@ install_build_packages() {
 	local missing=()
 	mapfile -t missing < <("$REPO_DIR/deps/packages" --missing build demo)
 	if ((${#missing[@]} > 0)); then
-		must apt-get update -qq
-		must env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			"${missing[@]}"
+		# deps/install: containerd is installed but not started (the demo
+		# runs its own), also where systemd would start it at once
+		must "$REPO_DIR/deps/install" --no-install-recommends "${missing[@]}"
 	else
 		note "the build and demo packages of deps/debian.txt are installed"
 	fi

@@ -35,7 +35,9 @@ install_packages() {
 		return 0
 	fi
 	echo "installing: ${missing[*]}"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	# deps/install: the daemons these bring (containerd, dockerd) are not
+	# started, so the node harness runs its own on a systemd machine too
+	deps/install "${missing[@]}" >/dev/null
 }
 
 # Each test of make check runs bounded (tests/bounded.sh, automake's

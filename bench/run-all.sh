@@ -40,6 +40,7 @@ if [ "$QUICK" = --quick ]; then
 	section "Sniff throughput" sniff.sh 50000 100000
 	section "port-forward against a direct connection" portforward.sh 256 5000 3
 	section "Copy of a crash-looping container" copy-bench.sh 30
+	section "cp: a file out of a container" cp-bench.sh 5 100
 else
 	section "Resolution against node size" resolve-bench.sh 50
 	section "Attach cost against nsenter" attach.sh 300
@@ -48,6 +49,7 @@ else
 	section "Sniff throughput" sniff.sh 200000 100000
 	section "port-forward against a direct connection" portforward.sh 1024 20000 5
 	section "Copy of a crash-looping container" copy-bench.sh 200
+	section "cp: a file out of a container" cp-bench.sh 30 100
 fi
 
 {

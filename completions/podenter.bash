@@ -242,6 +242,19 @@ _podenter() {
 		return 0
 	fi
 
+	# cp: SRC and DEST are node paths, - or POD:PATH: pods with their ':'
+	# and the node's files (a container's paths are not listed)
+	if [ "$sub" = cp ] && [[ $cur != -* ]]; then
+		[[ $cur == *:* ]] && return 0
+		mapfile -t COMPREPLY < <({
+			compgen -W "$(_podenter_pods "$cur" | sed -e '/\/$/!s/$/:/')" -- "$cur"
+			compgen -f -- "$cur"
+		} | sort -u)
+		if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *[:/] ]]; then
+			compopt -o nospace 2>/dev/null
+		fi
+		return 0
+	fi
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "$(cut -d' ' -f1 <<<"$opts")" -- "$cur")
 		return 0

@@ -105,6 +105,8 @@ int cmd_sniff(int argc, char **argv);
 void cmd_sniff_usage(FILE *out);
 int cmd_portforward(int argc, char **argv);
 void cmd_portforward_usage(FILE *out);
+int cmd_cp(int argc, char **argv);
+void cmd_cp_usage(FILE *out);
 /* the options of entering a target (cmd_enter.c) */
 void cmd_enter_usage(FILE *out);
 int cmd_copy(int argc, char **argv);

@@ -93,6 +93,7 @@ static const struct cli_command {
 	{ "sniff", cmd_sniff, cmd_sniff_usage },
 	{ "port-forward", cmd_portforward, cmd_portforward_usage },
 	{ "copy", cmd_copy, cmd_copy_usage },
+	{ "cp", cmd_cp, cmd_cp_usage },
 	{ "help", cmd_help, NULL },
 	{ "version", cmd_version, NULL },
 };
@@ -136,6 +137,8 @@ void cli_usage(FILE *out, const char *sub)
 	    "  podenter copy    [OPTIONS] POD [-- COMMAND...]   run a copy of "
 	    "a container\n"
 	    "                                                   (crash loops)\n"
+	    "  podenter cp      [OPTIONS] SRC DEST               copy files "
+	    "(POD:PATH) in or out\n"
 	    "\n"
 	    "TARGET:  POD | NAMESPACE/POD | pid:PID | id:CONTAINER-ID-PREFIX | "
 	    "node\n"

@@ -46,6 +46,10 @@ int pe_open_beneath(int rootfd, const char *rel, int flags, uint64_t resolve);
  */
 int pe_open_in_root(int rootfd, const char *rel, int flags, uint64_t resolve);
 
+/* The id of the mount fd is on (fdinfo's mnt_id), 0 when unknown: what
+ * the walk compares for RESOLVE_NO_XDEV, and cp for a mount point. */
+unsigned long pe_fd_mount_id(int fd);
+
 /* Open a node path (absolute) with O_CLOEXEC, resolved inside the host
  * root (pe_open_in_root) unless the host root is "/". -1 + errno. */
 int pe_host_open(const struct pe_hostroot *hr, const char *path, int flags);

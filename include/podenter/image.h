@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "podenter/error.h"
+#include "podenter/tar.h"
 #include "podenter/hostroot.h"
 
 #define PE_IMAGE_CACHE_DEFAULT "/var/cache/podenter"
@@ -64,18 +65,18 @@ int pe_image_from_runtime(const char *ref, const struct pe_image_opts *o,
 
 /* --- the pieces, for tests ------------------------------------------------ */
 
-/*
- * Normalise an archive entry name in place ("./a//b/" -> "a/b"). Returns 0,
- * or -1 when it is absolute or has a ".." component. An empty result names
- * the root itself.
- */
-int pe_image_clean_name(char *name);
+/* Entry names and link targets: the rules of the tar format (tar.h),
+ * under the names image tests know. */
+static inline int pe_image_clean_name(char *name)
+{
+	return pe_tar_clean_name(name);
+}
 
-/* Whether a symlink at entry name `name` pointing at `target` stays inside
- * the root when resolved lexically. Absolute targets are allowed only when
- * allow_absolute (inside an image root they resolve to the root). */
-bool pe_image_link_inside(const char *name, const char *target,
-			  bool allow_absolute);
+static inline bool pe_image_link_inside(const char *name, const char *target,
+					bool allow_absolute)
+{
+	return pe_tar_link_inside(name, target, allow_absolute);
+}
 
 enum pe_tar_mode {
 	PE_TAR_LAYER, /* an image layer: whiteouts, links, owners */

@@ -103,6 +103,26 @@ int pe_ns_join_user(const struct pe_pin *pin, struct pe_error *err);
 int pe_ns_open_user(const struct pe_pin *pin, struct pe_error *err);
 int pe_ns_join_user_fd(int fd, struct pe_error *err);
 
+/* A user namespace's uid_map or gid_map: ranges of ids inside it and the
+ * node's ids they are. */
+#define PE_IDMAP_MAX 340 /* the kernel's limit of lines */
+struct pe_idmap {
+	unsigned n;
+	struct pe_idmap_range {
+		unsigned long inside, outside, count;
+	} r[PE_IDMAP_MAX];
+};
+
+/* Read mapfile ("uid_map", "gid_map") of the process procfd is the /proc
+ * directory of (the pin's). -1 with err. */
+int pe_idmap_read(int procfd, const char *mapfile, struct pe_idmap *m,
+		  struct pe_error *err);
+/* A node id as the namespace numbers it; 65534 (the overflow id) when
+ * unmapped. */
+unsigned pe_idmap_to_inside(const struct pe_idmap *m, unsigned host_id);
+/* An id of the namespace as the node numbers it; 65534 when unmapped. */
+unsigned pe_idmap_to_host(const struct pe_idmap *m, unsigned inside_id);
+
 /*
  * The mount step for "the container's own files": after the target's mount
  * namespace was joined, continue in a private copy of it (unshare +

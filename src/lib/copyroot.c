@@ -414,14 +414,16 @@ out:
 	return rc;
 }
 
-static int mount_tools(const char *tools_dir, int rootfd,
-		       struct own_mounts *own, struct pe_error *err)
+/* A detached, read-only clone of the tools tree. Taken before the staging
+ * tmpfs is mounted: that tmpfs covers /tmp (or /mnt, /run) of this mount
+ * namespace, and a tools tree living below it (a build tree in /tmp, as CI
+ * has) would no longer be found by its path. */
+static int clone_tools(const char *tools_dir, struct pe_error *err)
 {
-	int tree, dst;
+	int tree = pe_sys_open_tree(AT_FDCWD, tools_dir,
+				    OPEN_TREE_CLONE | AT_RECURSIVE |
+					OPEN_TREE_CLOEXEC);
 
-	tree = pe_sys_open_tree(AT_FDCWD, tools_dir,
-				OPEN_TREE_CLONE | AT_RECURSIVE |
-				    OPEN_TREE_CLOEXEC);
 	if (tree < 0 || set_attrs(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 					    MOUNT_ATTR_NODEV) < 0) {
 		if (tree >= 0)
@@ -429,22 +431,27 @@ static int mount_tools(const char *tools_dir, int rootfd,
 		return pe_error_errno(err, "cloning the tools tree %s",
 				      tools_dir);
 	}
-	dst = mount_point(rootfd, &PE_VIEW_TOOLS_MOUNT[1], true, own);
+	return tree;
+}
+
+static int mount_tools(int tree, int rootfd, struct own_mounts *own,
+		       struct pe_error *err)
+{
+	int dst = mount_point(rootfd, &PE_VIEW_TOOLS_MOUNT[1], true, own);
+
 	if (dst < 0 || attach_fd(tree, dst) < 0) {
 		pe_error_errno(err, "mounting the tools at %s",
 			       PE_VIEW_TOOLS_MOUNT);
-		close(tree);
 		if (dst >= 0)
 			close(dst);
 		return -1;
 	}
-	close(tree);
 	close(dst);
 	return 0;
 }
 
 static int build_root(const struct pe_copy *cp, int hostfd, int rootfd,
-		      const char *tools_dir, pe_copy_note_fn note,
+		      int tools_tree, pe_copy_note_fn note,
 		      struct pe_error *err)
 {
 	struct own_mounts own = { .n = 0 };
@@ -480,7 +487,7 @@ static int build_root(const struct pe_copy *cp, int hostfd, int rootfd,
 		if (rc < 0)
 			return -1;
 	}
-	if (tools_dir && mount_tools(tools_dir, rootfd, &own, err) < 0)
+	if (tools_tree >= 0 && mount_tools(tools_tree, rootfd, &own, err) < 0)
 		return -1;
 	return 0;
 }
@@ -512,7 +519,7 @@ int pe_copy_enter(const struct pe_copy *cp, const struct pe_hostroot *hr,
 		  pe_copy_note_fn note, struct pe_error *err)
 {
 	char staging[64], root[PATH_MAX];
-	int hostfd = -1, stagefd = -1, rootfd = -1, rc = -1;
+	int hostfd = -1, stagefd = -1, rootfd = -1, tools_tree = -1, rc = -1;
 
 	memset(v, 0, sizeof(*v));
 	v->kind = PE_VIEW_CONTAINER;
@@ -547,6 +554,11 @@ int pe_copy_enter(const struct pe_copy *cp, const struct pe_hostroot *hr,
 	if (hostfd < 0)
 		return pe_error_errno(err, "opening the host root %s",
 				      hr->path);
+	if (tools_dir) {
+		tools_tree = clone_tools(tools_dir, err);
+		if (tools_tree < 0)
+			goto out;
+	}
 	/* 2. and 3. */
 	if (mount_staging(staging, sizeof(staging), &stagefd, err) < 0 ||
 	    mount_root_overlay(cp, hostfd, staging, stagefd, err) < 0)
@@ -558,7 +570,7 @@ int pe_copy_enter(const struct pe_copy *cp, const struct pe_hostroot *hr,
 		goto out;
 	}
 	/* 4. and 5. */
-	if (build_root(cp, hostfd, rootfd, tools_dir, note, err) < 0)
+	if (build_root(cp, hostfd, rootfd, tools_tree, note, err) < 0)
 		goto out;
 	/* (tests: every mount made, the node's root still reachable) */
 	pe_test_pause_at("copy-staged");
@@ -566,6 +578,7 @@ int pe_copy_enter(const struct pe_copy *cp, const struct pe_hostroot *hr,
 		goto out;
 	rc = 0;
 out:
+	close_fd(&tools_tree);
 	close_fd(&rootfd);
 	close_fd(&stagefd);
 	close_fd(&hostfd);

@@ -142,7 +142,7 @@ static bool on_procfs(int fd)
 static ssize_t read_all_fd(int fd, size_t max, char **out);
 
 /* The mount id of fd from /proc/self/fdinfo, 0 when it cannot be read. */
-static unsigned long mount_id_of(int fd)
+unsigned long pe_fd_mount_id(int fd)
 {
 	char path[64], *buf = NULL, *line;
 	unsigned long id = 0;
@@ -169,7 +169,7 @@ static bool same_mount(int next, const struct stat *st, unsigned long root_mnt,
 		       const struct stat *root_st)
 {
 	if (root_mnt)
-		return mount_id_of(next) == root_mnt;
+		return pe_fd_mount_id(next) == root_mnt;
 	return !S_ISDIR(st->st_mode) || st->st_dev == root_st->st_dev;
 }
 
@@ -191,7 +191,7 @@ static int open_walk(int rootfd, const char *path, int flags, uint64_t resolve)
 	if (stack[0] < 0 || fstat(stack[0], &root_st) < 0)
 		goto out;
 	if (resolve & RESOLVE_NO_XDEV)
-		root_mnt = mount_id_of(stack[0]);
+		root_mnt = pe_fd_mount_id(stack[0]);
 	if (buf[0] == '/' && (resolve & RESOLVE_BENEATH)) {
 		errno = EXDEV;
 		goto out;

@@ -35,14 +35,14 @@
 #include <zlib.h>
 
 #include "podenter/image.h"
+#include "podenter/tar.h"
 #include "sha256.h"
 #include "syscalls.h"
 
 extern char **environ;
 
 /* Limits on hostile input: a name, a pax header, a JSON file. */
-#define TAR_NAME_MAX 4096
-#define PAX_MAX (64 * 1024)
+#define TAR_NAME_MAX PE_TAR_NAME_MAX
 #define JSON_MAX (4 * 1024 * 1024)
 #define LAYERS_MAX 256
 
@@ -51,68 +51,6 @@ static void close_fd(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
-}
-
-/* --- names ------------------------------------------------------------- */
-
-int pe_image_clean_name(char *name)
-{
-	char *out = name, *p = name;
-
-	if (name[0] == '/')
-		return -1;
-	while (*p) {
-		char *end = strchr(p, '/');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (n == 0 || (n == 1 && p[0] == '.')) {
-			/* "//" or "./": nothing */
-		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			return -1;
-		} else {
-			if (out != name)
-				*out++ = '/';
-			memmove(out, p, n);
-			out += n;
-		}
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	*out = '\0';
-	return 0;
-}
-
-bool pe_image_link_inside(const char *name, const char *target,
-			  bool allow_absolute)
-{
-	int depth = 0;
-	const char *p;
-
-	if (target[0] == '\0')
-		return false;
-	if (target[0] == '/')
-		return allow_absolute;
-	/* The link lives in name's directory: start at its depth. */
-	for (p = name; *p; p++)
-		if (*p == '/')
-			depth++;
-	p = target;
-	while (*p) {
-		const char *end = strchr(p, '/');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (--depth < 0)
-				return false;
-		} else if (n != 0 && !(n == 1 && p[0] == '.')) {
-			depth++;
-		}
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	return true;
 }
 
 /* --- removing ------------------------------------------------------------ */
@@ -154,19 +92,8 @@ int pe_image_remove_tree(int dirfd, const char *name)
 	return unlinkat(dirfd, name, 0);
 }
 
-/* --- the tar reader --------------------------------------------------------
+/* --- reading the archive (the format: tar.c) -------------------------------
  */
-
-struct tar_entry {
-	char name[TAR_NAME_MAX];
-	char link[TAR_NAME_MAX];
-	char type;
-	mode_t mode;
-	uid_t uid;
-	gid_t gid;
-	uint64_t size;
-	unsigned int dev_major, dev_minor;
-};
 
 /* What is left of an image's limits while its archives are applied. */
 struct unpack_budget {
@@ -185,287 +112,32 @@ static void budget_init(struct unpack_budget *b, const struct pe_image_opts *o)
 	b->files = b->max_files;
 }
 
-struct tar_reader {
-	gzFile gz;
-	uint64_t skip; /* data + padding of the current entry left unread */
-	bool seen_header;
-	const char *path;
-	uint64_t read; /* decompressed bytes read in this pass */
-	uint64_t limit; /* ... at most (what is left of the image's budget) */
-	uint64_t max_bytes; /* the image's limit, for messages */
-	bool over; /* a read went past the limit */
-};
-
-/* Count n more decompressed bytes; false (and r->over) past the limit. */
-static bool tar_account(struct tar_reader *r, size_t n)
+/* A layer is read through zlib (plain tar passes through unchanged). */
+static ssize_t gz_read(void *ctx, void *buf, size_t n)
 {
-	if (r->read + n > r->limit) {
-		r->over = true;
-		return false;
-	}
-	r->read += n;
-	return true;
+	int k = gzread((gzFile)ctx, buf,
+		       (unsigned)(n > (1u << 30) ? (1u << 30) : n));
+
+	return k < 0 ? -1 : k;
 }
 
-static int over_budget(const struct tar_reader *r, struct pe_error *err)
+static int over_budget(const struct pe_tar_reader *r, struct pe_error *err)
 {
-	pe_error_set(err, PE_ERR_PARSE, 0,
-		     "%s: refused: the image unpacks to more than %llu bytes",
-		     r->path, (unsigned long long)r->max_bytes);
+	pe_tar_over_limit(r, err);
 	pe_error_hint(err,
 		      "a decompression bomb, or a very big image: raise "
 		      "'image-max-bytes' in podenter.conf if you trust it");
 	return -1;
 }
 
-static int tar_read(struct tar_reader *r, void *buf, size_t n)
-{
-	size_t got = 0;
-
-	if (!tar_account(r, n))
-		return -1;
-	while (got < n) {
-		int k = gzread(
-		    r->gz, (char *)buf + got,
-		    (unsigned)(n - got > (1u << 30) ? (1u << 30) : n - got));
-		if (k <= 0)
-			return -1;
-		got += (size_t)k;
-	}
-	return 0;
-}
-
-static int tar_skip(struct tar_reader *r)
-{
-	char buf[16384];
-
-	while (r->skip) {
-		size_t n =
-		    r->skip > sizeof(buf) ? sizeof(buf) : (size_t)r->skip;
-		if (tar_read(r, buf, n) < 0)
-			return -1;
-		r->skip -= n;
-	}
-	return 0;
-}
-
-static uint64_t tar_number(const char *f, size_t len)
-{
-	uint64_t v = 0;
-
-	if ((unsigned char)f[0] & 0x80) {
-		/* GNU base-256 for values that do not fit in octal */
-		v = (unsigned char)f[0] & 0x3f;
-		for (size_t i = 1; i < len; i++)
-			v = (v << 8) | (unsigned char)f[i];
-		return v;
-	}
-	for (size_t i = 0; i < len && f[i]; i++) {
-		if (f[i] == ' ')
-			continue;
-		if (f[i] < '0' || f[i] > '7')
-			break;
-		v = v * 8 + (uint64_t)(f[i] - '0');
-	}
-	return v;
-}
-
-static bool block_is_zero(const unsigned char *b)
-{
-	for (int i = 0; i < 512; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
-static bool checksum_ok(const unsigned char *b)
-{
-	uint64_t want = tar_number((const char *)b + 148, 8), sum = 0;
-
-	for (int i = 0; i < 512; i++)
-		sum += (i >= 148 && i < 156) ? ' ' : b[i];
-	return sum == want;
-}
-
-/* Read a long name (GNU L/K) or pax record block into a buffer. */
-static char *tar_read_blob(struct tar_reader *r, uint64_t size)
-{
-	char *buf;
-	uint64_t padded = (size + 511) & ~(uint64_t)511;
-
-	if (size > PAX_MAX)
-		return NULL;
-	buf = malloc((size_t)padded + 1);
-	if (!buf || tar_read(r, buf, (size_t)padded) < 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[size] = '\0';
-	return buf;
-}
-
-static void pax_apply(const char *recs, size_t len, struct tar_entry *e,
-		      bool *have_name, bool *have_link, bool *have_size)
-{
-	const char *p = recs, *end = recs + len;
-
-	while (p < end) {
-		char *after;
-		unsigned long n = strtoul(p, &after, 10);
-		const char *kv, *eq, *rec_end;
-
-		if (n == 0 || *after != ' ' || p + n > end)
-			return;
-		kv = after + 1;
-		rec_end = p + n - 1; /* the '\n' */
-		eq = memchr(kv, '=', (size_t)(rec_end - kv));
-		if (eq) {
-			size_t klen = (size_t)(eq - kv);
-			size_t vlen = (size_t)(rec_end - eq - 1);
-			if (klen == 4 && memcmp(kv, "path", 4) == 0 &&
-			    vlen < sizeof(e->name)) {
-				memcpy(e->name, eq + 1, vlen);
-				e->name[vlen] = '\0';
-				*have_name = true;
-			} else if (klen == 8 &&
-				   memcmp(kv, "linkpath", 8) == 0 &&
-				   vlen < sizeof(e->link)) {
-				memcpy(e->link, eq + 1, vlen);
-				e->link[vlen] = '\0';
-				*have_link = true;
-			} else if (klen == 4 && memcmp(kv, "size", 4) == 0) {
-				e->size = strtoull(eq + 1, NULL, 10);
-				*have_size = true;
-			} else if (klen == 3 && memcmp(kv, "uid", 3) == 0) {
-				e->uid = (uid_t)strtoul(eq + 1, NULL, 10);
-			} else if (klen == 3 && memcmp(kv, "gid", 3) == 0) {
-				e->gid = (gid_t)strtoul(eq + 1, NULL, 10);
-			}
-		}
-		p += n;
-	}
-}
-
-/* Next entry: 1, end of archive: 0, error: -1 (err set). */
-static int tar_next(struct tar_reader *r, struct tar_entry *e,
+static int tar_next(struct pe_tar_reader *r, struct pe_tar_entry *e,
 		    struct pe_error *err)
 {
-	unsigned char b[512];
-	bool have_name = false, have_link = false, have_size = false;
-	struct tar_entry pending;
+	int k = pe_tar_next(r, e, err);
 
-	memset(&pending, 0, sizeof(pending));
-	if (tar_skip(r) < 0)
-		goto truncated;
-	for (;;) {
-		uint64_t size;
-		char *blob;
-
-		if (gzeof(r->gz))
-			return 0;
-		{
-			int k;
-
-			if (!tar_account(r, sizeof(b)))
-				goto truncated;
-			k = gzread(r->gz, b, sizeof(b));
-			if (k == 0)
-				return 0;
-			if (k != (int)sizeof(b) && !r->seen_header)
-				return pe_error_set(err, PE_ERR_PARSE, 0,
-						    "%s: not a tar archive "
-						    "(too short)",
-						    r->path);
-			if (k != (int)sizeof(b))
-				goto truncated;
-			r->seen_header = true;
-		}
-		if (block_is_zero(b))
-			return 0;
-		if (!checksum_ok(b))
-			return pe_error_set(err, PE_ERR_PARSE, 0,
-					    "%s: not a tar archive (bad header "
-					    "checksum)",
-					    r->path);
-		size = tar_number((char *)b + 124, 12);
-		switch (b[156]) {
-		case 'x':
-		case 'L':
-		case 'K':
-			blob = tar_read_blob(r, size);
-			if (!blob)
-				return pe_error_set(
-				    err, PE_ERR_PARSE, 0,
-				    "%s: oversized or truncated "
-				    "extended header",
-				    r->path);
-			if (b[156] == 'x') {
-				pax_apply(blob, (size_t)size, &pending,
-					  &have_name, &have_link, &have_size);
-			} else if (b[156] == 'L') {
-				snprintf(pending.name, sizeof(pending.name),
-					 "%s", blob);
-				have_name = true;
-			} else {
-				snprintf(pending.link, sizeof(pending.link),
-					 "%s", blob);
-				have_link = true;
-			}
-			free(blob);
-			continue;
-		case 'g':
-			r->skip = (size + 511) & ~(uint64_t)511;
-			if (tar_skip(r) < 0)
-				goto truncated;
-			continue;
-		default:
-			break;
-		}
-		memset(e, 0, sizeof(*e));
-		if (have_name) {
-			memcpy(e->name, pending.name, sizeof(e->name));
-		} else {
-			char prefix[156] = "", nm[101];
-			memcpy(nm, b, 100);
-			nm[100] = '\0';
-			if (memcmp(b + 257, "ustar", 5) == 0) {
-				memcpy(prefix, b + 345, 155);
-				prefix[155] = '\0';
-			}
-			if (prefix[0])
-				snprintf(e->name, sizeof(e->name), "%s/%s",
-					 prefix, nm);
-			else
-				snprintf(e->name, sizeof(e->name), "%s", nm);
-		}
-		if (have_link) {
-			memcpy(e->link, pending.link, sizeof(e->link));
-		} else {
-			memcpy(e->link, b + 157, 100);
-			e->link[100] = '\0';
-		}
-		e->type = (char)(b[156] ? b[156] : '0');
-		e->mode = (mode_t)tar_number((char *)b + 100, 8) & 07777;
-		e->uid = pending.uid ? pending.uid
-				     : (uid_t)tar_number((char *)b + 108, 8);
-		e->gid = pending.gid ? pending.gid
-				     : (gid_t)tar_number((char *)b + 116, 8);
-		e->size = have_size ? pending.size : size;
-		e->dev_major = (unsigned)tar_number((char *)b + 329, 8);
-		e->dev_minor = (unsigned)tar_number((char *)b + 337, 8);
-		/* Only regular files carry data we read; the rest is skipped.
-		 */
-		if (e->type == '1' || e->type == '2' || e->type == '3' ||
-		    e->type == '4' || e->type == '5' || e->type == '6')
-			e->size = 0;
-		r->skip = (e->size + 511) & ~(uint64_t)511;
-		return 1;
-	}
-truncated:
-	if (r->over)
-		return over_budget(r, err);
-	return pe_error_set(err, PE_ERR_PARSE, 0, "%s: truncated archive",
-			    r->path);
+	if (k < 0 && r->over)
+		over_budget(r, err);
+	return k;
 }
 
 /* --- writing entries ---------------------------------------------------------
@@ -549,13 +221,13 @@ static int open_parent(int rootfd, char *name, const char **base)
 	return fd;
 }
 
-static int write_data(struct tar_reader *r, int fd, uint64_t size)
+static int write_data(struct pe_tar_reader *r, int fd, uint64_t size)
 {
 	char buf[65536];
 
 	while (size) {
 		size_t n = size > sizeof(buf) ? sizeof(buf) : (size_t)size;
-		if (tar_read(r, buf, n) < 0)
+		if (pe_tar_read_data(r, buf, n) < 0)
 			return -1;
 		for (size_t off = 0; off < n;) {
 			ssize_t w = write(fd, buf + off, n - off);
@@ -566,7 +238,6 @@ static int write_data(struct tar_reader *r, int fd, uint64_t size)
 			off += (size_t)w;
 		}
 		size -= n;
-		r->skip -= n;
 	}
 	return 0;
 }
@@ -588,9 +259,9 @@ static int refuse(struct pe_error *err, const char *path, const char *fmt, ...)
 	return -1;
 }
 
-static int extract_entry(int rootfd, struct tar_reader *r, struct tar_entry *e,
-			 enum pe_tar_mode mode, const struct pe_image_opts *o,
-			 struct pe_error *err)
+static int extract_entry(int rootfd, struct pe_tar_reader *r,
+			 struct pe_tar_entry *e, enum pe_tar_mode mode,
+			 const struct pe_image_opts *o, struct pe_error *err)
 {
 	const char *base;
 	int pfd, fd, rc = -1;
@@ -723,14 +394,14 @@ static bool whiteout_target_ok(const char *wh)
 }
 
 /* Check an entry before anything of it is written. */
-static int vet_entry(const struct tar_reader *r, struct tar_entry *e,
+static int vet_entry(const struct pe_tar_reader *r, struct pe_tar_entry *e,
 		     enum pe_tar_mode mode, const struct pe_image_opts *o,
 		     struct pe_error *err)
 {
 	char shown[TAR_NAME_MAX];
 
 	snprintf(shown, sizeof(shown), "%s", e->name);
-	if (pe_image_clean_name(e->name) < 0)
+	if (pe_tar_clean_name(e->name) < 0)
 		return refuse(err, r->path, "entry '%s' leaves the root",
 			      shown);
 	{
@@ -745,7 +416,7 @@ static int vet_entry(const struct tar_reader *r, struct tar_entry *e,
 				      shown, PE_IMAGE_MAX_DEPTH);
 	}
 	/* the declared size, before a byte of it is written */
-	if (e->size > r->limit - r->read)
+	if (e->size > r->limit - r->consumed)
 		return over_budget(r, err);
 	if (mode == PE_TAR_LAYER && whiteout_of(e->name) &&
 	    !whiteout_target_ok(whiteout_of(e->name)))
@@ -759,14 +430,14 @@ static int vet_entry(const struct tar_reader *r, struct tar_entry *e,
 			      "image layout",
 			      shown);
 	if (e->type == '2' &&
-	    !pe_image_link_inside(e->name, e->link, mode == PE_TAR_LAYER))
+	    !pe_tar_link_inside(e->name, e->link, mode == PE_TAR_LAYER))
 		return refuse(err, r->path,
 			      "symlink '%s' -> '%s' leaves the root", shown,
 			      e->link);
 	if (e->type == '1') {
 		char target[TAR_NAME_MAX];
 		snprintf(target, sizeof(target), "%s", e->link);
-		if (pe_image_clean_name(e->link) < 0 || e->link[0] == '\0')
+		if (pe_tar_clean_name(e->link) < 0 || e->link[0] == '\0')
 			return refuse(err, r->path,
 				      "hard link '%s' -> '%s' leaves the root",
 				      shown, target);
@@ -781,10 +452,10 @@ static int vet_entry(const struct tar_reader *r, struct tar_entry *e,
 }
 
 /* Pass 1 of a layer: what it removes from the layers below. */
-static int apply_whiteouts(int rootfd, struct tar_reader *r,
+static int apply_whiteouts(int rootfd, struct pe_tar_reader *r,
 			   const struct pe_image_opts *o, struct pe_error *err)
 {
-	struct tar_entry e;
+	struct pe_tar_entry e;
 	int k;
 
 	while ((k = tar_next(r, &e, err)) == 1) {
@@ -826,30 +497,31 @@ static int apply_tar_fd(int rootfd, int fd, const char *tar_path,
 			enum pe_tar_mode mode, const struct pe_image_opts *o,
 			struct unpack_budget *budget, struct pe_error *err)
 {
-	struct tar_reader r = { .path = tar_path,
-				.limit = budget->bytes,
-				.max_bytes = budget->max_bytes };
-	struct tar_entry e;
+	struct pe_tar_reader r = { .read = gz_read,
+				   .path = tar_path,
+				   .what = "image",
+				   .limit = budget->bytes,
+				   .limit_shown = budget->max_bytes };
+	struct pe_tar_entry e;
 	int k, rc = -1;
+	gzFile gz = gzdopen(fd, "rb");
 
-	r.gz = gzdopen(fd, "rb");
-	if (!r.gz) {
+	r.ctx = gz;
+	if (!gz) {
 		close(fd);
 		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "reading %s",
 				    tar_path);
 	}
-	gzbuffer(r.gz, 128 * 1024);
+	gzbuffer(gz, 128 * 1024);
 	if (mode == PE_TAR_LAYER) {
 		if (apply_whiteouts(rootfd, &r, o, err) < 0)
 			goto out;
-		if (gzrewind(r.gz) < 0) {
+		if (gzrewind(gz) < 0) {
 			pe_error_set(err, PE_ERR_SYSTEM, EIO, "rereading %s",
 				     tar_path);
 			goto out;
 		}
-		r.skip = 0;
-		r.seen_header = false;
-		r.read = 0;
+		pe_tar_reader_reset(&r);
 	}
 	while ((k = tar_next(&r, &e, err)) == 1) {
 		if (vet_entry(&r, &e, mode, o, err) < 0)
@@ -870,9 +542,9 @@ static int apply_tar_fd(int rootfd, int fd, const char *tar_path,
 	}
 	if (k == 0)
 		rc = 0;
-	budget->bytes -= r.read;
+	budget->bytes -= r.consumed;
 out:
-	gzclose(r.gz);
+	gzclose(gz);
 	return rc;
 }
 
@@ -1303,7 +975,7 @@ static int plan_docker(int layout, const char *what, struct image_plan *p,
 		goto out;
 	}
 	snprintf(p->config, sizeof(p->config), "%s", cfg);
-	if (pe_image_clean_name(p->config) < 0) {
+	if (pe_tar_clean_name(p->config) < 0) {
 		pe_error_set(err, PE_ERR_PARSE, 0,
 			     "%s: refused: Config path '%s' leaves the archive",
 			     what, cfg);
@@ -1323,7 +995,7 @@ static int plan_docker(int layout, const char *what, struct image_plan *p,
 		p->layers[p->n_layers] = strdup(l);
 		if (!p->layers[p->n_layers])
 			goto out;
-		if (pe_image_clean_name(p->layers[p->n_layers++]) < 0) {
+		if (pe_tar_clean_name(p->layers[p->n_layers++]) < 0) {
 			pe_error_set(err, PE_ERR_PARSE, 0,
 				     "%s: refused: layer path '%s' leaves the "
 				     "archive",

@@ -883,3 +883,47 @@ int pe_ns_guard_sys(const struct pe_proc_guard *g, bool fresh,
 	close(fd);
 	return r;
 }
+
+int pe_idmap_read(int procfd, const char *mapfile, struct pe_idmap *m,
+		  struct pe_error *err)
+{
+	char *map = NULL;
+
+	m->n = 0;
+	if (pe_read_file_at(procfd, mapfile, 1u << 16, &map) < 0)
+		return pe_error_errno(err, "reading the target's %s", mapfile);
+	for (char *line = map, *next; line && *line && m->n < PE_IDMAP_MAX;
+	     line = next) {
+		struct pe_idmap_range *r = &m->r[m->n];
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "%lu %lu %lu", &r->inside, &r->outside,
+			   &r->count) == 3 &&
+		    r->count > 0)
+			m->n++;
+	}
+	free(map);
+	return 0;
+}
+
+unsigned pe_idmap_to_inside(const struct pe_idmap *m, unsigned host_id)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (host_id >= m->r[i].outside &&
+		    host_id - m->r[i].outside < m->r[i].count)
+			return (unsigned)(m->r[i].inside +
+					  (host_id - m->r[i].outside));
+	return 65534;
+}
+
+unsigned pe_idmap_to_host(const struct pe_idmap *m, unsigned inside_id)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (inside_id >= m->r[i].inside &&
+		    inside_id - m->r[i].inside < m->r[i].count)
+			return (unsigned)(m->r[i].outside +
+					  (inside_id - m->r[i].inside));
+	return 65534;
+}

@@ -747,23 +747,16 @@ static int build_env(const struct session *s, struct pe_env *env,
 static int map_into_userns(int procfd, const char *mapfile, unsigned *id,
 			   struct pe_error *err)
 {
-	char *map = NULL;
-	unsigned long in, out, count, host = *id;
+	struct pe_idmap *m = malloc(sizeof(*m));
 
-	if (pe_read_file_at(procfd, mapfile, 1u << 16, &map) < 0)
-		return pe_error_errno(err, "reading the target's %s", mapfile);
-	*id = 65534;
-	for (char *line = map, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (sscanf(line, "%lu %lu %lu", &in, &out, &count) == 3 &&
-		    host >= out && host - out < count) {
-			*id = (unsigned)(in + (host - out));
-			break;
-		}
+	if (!m)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "%s", mapfile);
+	if (pe_idmap_read(procfd, mapfile, m, err) < 0) {
+		free(m);
+		return -1;
 	}
-	free(map);
+	*id = pe_idmap_to_inside(m, *id);
+	free(m);
 	return 0;
 }
 

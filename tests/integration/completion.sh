@@ -53,6 +53,10 @@ got=$(bash_complete "$PODENTER" --host-root "$F" sniff -n payments "$LEDGER" led
 t_expect_eq "bash: sniff takes several targets" "$got" "$LEDGER ledger-worker-0"
 got=$(bash_complete "$PODENTER" sniff --format "")
 t_expect_eq "bash: sniff formats" "$got" "pcap pcapng"
+got=$(bash_complete "$PODENTER" --host-root "$F" cp -n payments led)
+t_expect_eq "bash: cp offers pods with their ':'" "$got" "$LEDGER: ledger-worker-0:"
+got=$(bash_complete "$PODENTER" cp --pre)
+t_expect_eq "bash: cp's options" "$got" "--preserve"
 got=$(bash_complete "$PODENTER" help "")
 t_expect_match "bash: help takes a subcommand" "$got" "inspect list"
 got=$(bash_complete "$PODENTER" --host-root "$F" "payments/$LEDGER" -- tru)
@@ -138,6 +142,8 @@ got=$(zsh_complete "$PODENTER" -o "")
 t_expect_eq "zsh: output formats" "$got" "json name table wide"
 got=$(zsh_complete "$PODENTER" --host-root "$F" sniff -n payments "$LEDGER" led)
 t_expect_eq "zsh: sniff takes several targets" "$got" "$LEDGER ledger-worker-0"
+got=$(zsh_complete "$PODENTER" --host-root "$F" cp -n payments led)
+t_expect_eq "zsh: cp offers pods with their ':' and files" "$got" "(files ) $LEDGER: ledger-worker-0:"
 got=$(zsh_complete "$PODENTER" help "")
 t_expect_match "zsh: help takes a subcommand" "$got" "inspect list"
 got=$(zsh_complete "$PODENTER" --host-root "$F" "payments/$LEDGER" -- ls -l)

@@ -85,6 +85,51 @@ t_expect_match "the README points to the manifest" "$(cat "$top/README.md")" 'de
 t_expect_match "the Containerfile's build notes use the build set" "$(cat "$top/Containerfile")" \
 	'deps/packages build'
 
+# --- deps/install: packages in, no daemon started -------------------------------------
+# (on a fresh systemd Debian, apt starting containerd.service makes the node
+# harness refuse to run). A shim apt-get records what the policy file said
+# while it ran; PODENTER_POLICY_RC_D keeps the test away from /usr/sbin.
+for script in demo.sh test.sh tests/node/node.sh; do
+	body=$(grep -v '^[[:space:]]*#' "$top/$script")
+	t_expect_match "$script installs through deps/install" "$body" 'deps/install'
+	t_expect_nomatch "$script runs no apt-get install of its own" "$body" 'apt-get install'
+done
+shim=$(mktemp -d)
+trap 'rm -rf "$shim"' EXIT
+cat >"$shim/apt-get" <<'SHIM'
+#!/bin/sh
+[ "$1" = update ] && exit 0
+if [ -x "$PODENTER_POLICY_RC_D" ]; then
+	"$PODENTER_POLICY_RC_D" containerd start
+	echo "policy-answer $?" >>"$SHIM_LOG"
+else
+	echo "no-policy" >>"$SHIM_LOG"
+fi
+echo "args $*" >>"$SHIM_LOG"
+exit "${SHIM_RC:-0}"
+SHIM
+chmod +x "$shim/apt-get"
+inst() { PATH="$shim:$PATH" SHIM_LOG="$shim/log" PODENTER_POLICY_RC_D="$shim/policy-rc.d" "$top/deps/install" "$@"; }
+rm -f "$shim/log"
+inst --no-install-recommends containerd docker.io && T_RC=0 || T_RC=$?
+t_expect_eq "deps/install succeeds when apt-get does" "$T_RC" 0
+t_expect_match "while apt-get runs, policy-rc.d forbids starting services (101)" "$(cat "$shim/log")" '^policy-answer 101$'
+t_expect_match "the packages and --no-install-recommends reach apt-get" "$(cat "$shim/log")" '^args install -y -qq --no-install-recommends containerd docker.io$'
+[ ! -e "$shim/policy-rc.d" ] && t_pass "the policy file is removed afterwards" || t_fail "deps/install left its policy-rc.d behind"
+rm -f "$shim/log"
+SHIM_RC=100 inst containerd >/dev/null 2>&1 && T_RC=0 || T_RC=$?
+t_expect_eq "a failing apt-get fails deps/install" "$T_RC" 100
+[ ! -e "$shim/policy-rc.d" ] && t_pass "the policy file is removed after a failed install" || t_fail "a failed install left policy-rc.d behind"
+printf '#!/bin/sh\nexit 0\n' >"$shim/policy-rc.d"
+chmod +x "$shim/policy-rc.d"
+rm -f "$shim/log"
+inst containerd && T_RC=0 || T_RC=$?
+t_expect_match "a machine's own policy-rc.d is used as it is" "$(cat "$shim/log")" '^policy-answer 0$'
+t_expect_eq "... and kept" "$(cat "$shim/policy-rc.d")" "$(printf '#!/bin/sh\nexit 0')"
+rm -f "$shim/policy-rc.d" "$shim/log"
+inst && T_RC=0 || T_RC=$?
+[ "$T_RC" = 0 ] && [ ! -e "$shim/log" ] && t_pass "no package: apt-get is not run" || t_fail "deps/install without packages ran apt-get (rc $T_RC)"
+
 # --- every name is a Debian 12 package ------------------------------------------------
 if command -v apt-cache >/dev/null && grep -qs '^VERSION_CODENAME=bookworm' /etc/os-release; then
 	for p in $(pkgs build run demo test | sort -u); do

@@ -136,6 +136,17 @@ plugin --node node-b sniff web -w /tmp/x.pcapng --count 1
 t_expect_match "sniff -w FILE: the file is written on the node side, said" "$T_ERR" "-w - streams the capture to this machine"
 t_expect_match "sniff: --node passes the pattern through" "$CALLS" "podenter --host-root /host sniff web -w /tmp/x.pcapng --count 1 $"
 
+plugin cp -n payments "$LEDGER:/etc/app/conf" -
+t_expect_match "cp: the pod of POD:PATH found, made exact, PATH kept" "$CALLS" \
+	"^exec -n podenter -i podenter-7xk2p -c podenter -- podenter --host-root /host cp -n payments payments/$LEDGER:/etc/app/conf - $"
+t_expect_nomatch "cp: no note for a stream" "$T_ERR" "node-side pod"
+plugin cp -n payments /tmp/conf "$LEDGER:/etc/app"
+t_expect_match "cp: into the pod, DEST made exact" "$CALLS" \
+	"-- podenter --host-root /host cp -n payments /tmp/conf payments/$LEDGER:/etc/app $"
+t_expect_match "cp: a local path is the node-side pod's, said" "$T_ERR" "/tmp/conf is a path in the node-side pod"
+plugin -n payments port-forward "$LEDGER" 8080:80
+t_expect_match "port-forward is a subcommand, its TARGET made exact" "$CALLS" \
+	"-- podenter --host-root /host -n payments port-forward payments/$LEDGER 8080:80 $"
 plugin sniff -A 'qos-*' -w -
 t_expect_match "sniff -A: the pattern is looked up in every namespace" "$CALLS" "^get pods -A -o "
 t_expect_match "sniff -A: the node of the matches" "$CALLS" "^exec -n podenter -i podenter-q9w4d .* sniff -A qos-\\\\\\* -w - $"

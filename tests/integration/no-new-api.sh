@@ -36,7 +36,7 @@ done
 # Integration scripts that open beneath roots and mount views. The tools and
 # merged views need open_tree (Linux 5.2, see below): their scripts run on a
 # kernel that has the mount API but not openat2 (5.2 to 5.5).
-for s in resolve-fixtures harden-files view-tools view-container view-hostile; do
+for s in resolve-fixtures harden-files view-tools view-container view-hostile cp; do
 	mode=()
 	case $s in view-*) mode=(--openat2-only) ;; esac
 	if timeout -k 5 300 "$NO_NEW_API" "${mode[@]}" bash "$here/$s.sh" >"$T_TMP/$s.log" 2>&1; then

@@ -83,6 +83,19 @@ check_copy_distroless_gets_a_shell() {
 	expect_contains "why it died" "$ERR" "hello-server: bind/listen: Permission denied"
 }
 
+# The tools tree may live where the copy mounts its staging tmpfs (a build
+# tree in /tmp, as CI's clean clone is): the copy still gets its tools.
+# Failed in CI's clean clone at /tmp/ci1 before the tree was cloned first.
+check_copy_tools_below_staging() {
+	local tb rc=0
+	tb=$(mktemp -d /tmp/podenter-e2e-toolbox.XXXXXX)
+	cp -a "$(dirname "$PODENTER")/toolbox/." "$tb/" || { rm -rf "$tb"; say "FAILED: premise: no toolbox beside $PODENTER"; return 1; }
+	PODENTER_TOOLBOX=$tb run_ok "$PODENTER" copy distroless-crash --no-tty -- /.podenter/bin/busybox echo tools-here || rc=1
+	rm -rf "$tb"
+	((rc == 0)) || return 1
+	expect_contains "the tools from a tree below /tmp" "$OUT" tools-here
+}
+
 check_copy_net_none_and_share_processes() {
 	podenter copy writer --net none --no-tty -- cat /proc/net/dev || return 1
 	expect_contains "loopback" "$OUT" "lo:" || return 1
@@ -106,8 +119,8 @@ check_copy_reaches_nothing_of_the_node() {
 		case $root in
 		/ | /null | /fs | /bus | /irq | /sys | /sysrq-trigger) ;;
 		/var/lib/kubelet/pods/"$uid"/*) ;;
-		/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/"$sb"/*) ;;
-		/run/containerd/io.containerd.grpc.v1.cri/sandboxes/"$sb"/*) ;;
+		"$NODE_CONTAINERD_ROOT"/io.containerd.grpc.v1.cri/sandboxes/"$sb"/*) ;;
+		"$NODE_CONTAINERD_STATE"/io.containerd.grpc.v1.cri/sandboxes/"$sb"/*) ;;
 		"$PODENTER_TOOLBOX") ;;
 		*)
 			say "FAILED: the copy reaches $root: $line"
@@ -257,7 +270,7 @@ check_copy_bad_input_exit_125() {
 check_copy_kill9_leaves_nothing() {
 	local upper id
 	id=$(truth "one('default', 'writer')['container_id']")
-	run_ok ctr -n k8s.io snapshots --snapshotter overlayfs mounts /podenter-e2e-none "$id" || return 1
+	run_ok ctr --address "$CRI_SOCKET" -n k8s.io snapshots --snapshotter overlayfs mounts /podenter-e2e-none "$id" || return 1
 	upper=$(grep -o 'upperdir=[^,]*' <<<"$OUT" | cut -d= -f2)
 	[[ -d $upper ]] || { say "FAILED: no upper layer of $id found ($upper)"; return 1; }
 	run_ok timeout 120 unshare --mount --propagation private -- bash -c \

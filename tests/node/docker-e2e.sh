@@ -553,6 +553,24 @@ check_sniff_by_pod_name() {
 	expect_contains "the interface names the pod" "$OUT" "$NS/$POD:eth0"
 }
 
+# podenter cp by pod name (issue 16: enter, sniff and cp on every runtime):
+# out of app, compared with what docker exec reads; into side, read back by
+# docker exec in side (and absent from app: the right container's root)
+check_cp_by_pod_name() {
+	local want token
+	want=$(dk exec "$APP" cat /www/index.html) || { say "FAILED: premise: docker exec cat"; return 1; }
+	rm -f "$WORK/cp-out"
+	run_ok "$PODENTER" cp -c app "$NS/$POD:/www/index.html" "$WORK/cp-out" || return 1
+	expect_eq "the file copied out of app" "$(<"$WORK/cp-out")" "$want" || return 1
+	token="from the node $$ $RANDOM"
+	printf '%s\n' "$token" >"$WORK/cp-in"
+	run_ok "$PODENTER" cp -c side "$WORK/cp-in" "$NS/$POD:/www/cp-in" || return 1
+	run_ok "$DOCKER" -H "unix://$WORK/docker.sock" exec "$SIDE" cat /www/cp-in || return 1
+	expect_eq "the file copied into side, as docker exec reads it" "$OUT" "$token" || return 1
+	run "$DOCKER" -H "unix://$WORK/docker.sock" exec "$APP" cat /www/cp-in
+	((RC != 0)) || { say "FAILED: the file copied into side is in app"; return 1; }
+}
+
 check_moved_root_found() {
 	[[ -d $MOVED_ROOT/containers ]] || { say "FAILED: premise: no $MOVED_ROOT/containers"; return 1; }
 	[[ ! -e $DEFAULT_ROOT/containers ]] || { say "FAILED: premise: $DEFAULT_ROOT/containers exists"; return 1; }
@@ -677,6 +695,7 @@ main() {
 		check paused-is-paused check_paused_is_paused
 		check stopped-is-exited check_stopped_is_exited
 		check sniff-by-pod-name check_sniff_by_pod_name
+		check cp-by-pod-name check_cp_by_pod_name
 		if [[ -n ${DOCKER_E2E_CAPTURE:-} ]]; then
 			bash "$NODE_DIR/capture-docker-fixture.sh" "$DOCKER_E2E_CAPTURE" "$WORK" "$DEFAULT_ROOT"
 		fi

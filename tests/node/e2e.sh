@@ -801,6 +801,12 @@ check_net_only_host_tcpdump_sees_http() {
 with_frozen_runtime() {
 	local rc=0 pid_file=$PODENTER_NODE_STATE/containerd.pid
 	bash "$NODE_DIR/node.sh" freeze
+	# SIGSTOP lands when each thread next leaves the kernel: a busy
+	# containerd shows R for a moment (bounded wait, then the check)
+	for _ in $(seq 100); do
+		grep -q '^State:.*T (stopped)' "/proc/$(<"$pid_file")/status" && break
+		sleep 0.05
+	done
 	{ run_ok grep -E '^State:' "/proc/$(<"$pid_file")/status" &&
 		expect_contains "containerd is stopped" "$OUT" "T (stopped)" && "$1"; } || rc=1
 	bash "$NODE_DIR/node.sh" thaw
@@ -953,6 +959,9 @@ source "$NODE_DIR/recover-checks.sh"
 # issue 13's attacks, made by a real pod (holes 2-5, 10, 12)
 # shellcheck source=tests/node/hostile-checks.sh
 source "$NODE_DIR/hostile-checks.sh"
+# podenter cp (issue 15)
+# shellcheck source=tests/node/cp-checks.sh
+source "$NODE_DIR/cp-checks.sh"
 
 main() {
 	local why
@@ -1045,6 +1054,7 @@ main() {
 	check copy-last-run check_copy_last_run
 	check copy-shows-last-exit-and-log check_copy_shows_last_exit_and_log
 	check copy-distroless-gets-a-shell check_copy_distroless_gets_a_shell
+	check copy-tools-below-staging check_copy_tools_below_staging
 	check copy-net-none-and-share-processes check_copy_net_none_and_share_processes
 	check copy-reaches-nothing-of-the-node check_copy_reaches_nothing_of_the_node
 	check copy-hostile-last-run-layer check_copy_hostile_last_run_layer
@@ -1064,6 +1074,11 @@ main() {
 	check recover-layer-chain check_recover_layer_chain
 	check recover-while-containerd-writes check_recover_while_containerd_writes
 	check recover-list-all-without-kubelet-logs check_recover_list_all_without_kubelet_logs
+	check cp-out-of-distroless check_cp_out_of_distroless
+	check cp-into-distroless check_cp_into_distroless
+	check cp-tar-streams check_cp_tar_streams
+	check cp-planted-symlinks check_cp_planted_symlinks
+	check cp-special-files-refused check_cp_special_files_refused
 	if [[ -n ${E2E_EXTRA_CHECKS:-} ]]; then
 		extra_checks
 	fi

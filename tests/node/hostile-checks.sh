@@ -43,7 +43,7 @@ stopped() { grep -q '^State:.*stopped' "/proc/$1/status" 2>/dev/null; }
 # in_pod CMD...: run CMD as a process of the hostile pod (kubectl exec);
 # sets OUT, ERR and RC like run
 in_pod() {
-	run ctr -n k8s.io task exec --exec-id "hostile-$$-$RANDOM" "$(hostile_cid)" "$@"
+	run ctr --address "$CRI_SOCKET" -n k8s.io task exec --exec-id "hostile-$$-$RANDOM" "$(hostile_cid)" "$@"
 }
 
 # plant FILE PATH-IN-POD: the pod brings a program of its own
@@ -245,7 +245,7 @@ check_hostile_planted_ptmx() {
 	mkfifo -m 666 "$root/dev/ptmx" || return 1
 	rm -f "$root/tmp/ptmx-opened"
 	# the pod's reader: released (and leaves its marker) when the FIFO is opened
-	ctr -n k8s.io task exec --exec-id "hostile-$$-reader" "$(hostile_cid)" \
+	ctr --address "$CRI_SOCKET" -n k8s.io task exec --exec-id "hostile-$$-reader" "$(hostile_cid)" \
 		sh -c 'cat /dev/ptmx >/dev/null; touch /tmp/ptmx-opened' >/dev/null 2>&1 &
 	reader=$!
 	HOSTILE_PIDS+=("$reader")

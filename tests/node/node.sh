@@ -89,9 +89,8 @@ install_packages() {
 	fi
 	command -v apt-get >/dev/null || die "missing packages and no apt-get: ${missing[*]}"
 	log "installing: ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"${missing[@]}" >/dev/null
+	# deps/install: without starting containerd.service on a systemd node
+	"$NODE_DIR/../../deps/install" --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 cmd_install() {

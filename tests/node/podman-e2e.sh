@@ -420,6 +420,24 @@ check_sniff_pod_by_name() {
 	expect_contains "the interface names the pod" "$OUT" "podman/$POD:lo"
 }
 
+# podenter cp by pod name (issue 16: enter, sniff and cp on every runtime):
+# out of app, compared with what podman exec reads; into side, read back by
+# podman exec in side (and absent from app: the right container's root)
+check_cp_by_pod_name() {
+	local want token
+	want=$(pm exec "$POD-app" cat /www/index.html) || { say "FAILED: premise: podman exec cat"; return 1; }
+	rm -f "$WORK/cp-out"
+	run_ok "$PODENTER" cp -c app podman/"$POD":/www/index.html "$WORK/cp-out" || return 1
+	expect_eq "the file copied out of app" "$(<"$WORK/cp-out")" "$want" || return 1
+	token="from the node $$ $RANDOM"
+	printf '%s\n' "$token" >"$WORK/cp-in"
+	run_ok "$PODENTER" cp -c side "$WORK/cp-in" podman/"$POD":/www/cp-in || return 1
+	run_ok podman exec "$POD-side" cat /www/cp-in || return 1
+	expect_eq "the file copied into side, as podman exec reads it" "$OUT" "$token" || return 1
+	run podman exec "$POD-app" cat /www/cp-in
+	((RC != 0)) || { say "FAILED: the file copied into side is in app"; return 1; }
+}
+
 check_paused_is_paused() {
 	expect_eq "premise: podman says" "$(pm inspect --format '{{.State.Status}}' "$PAUSED")" paused || return 1
 	run_ok "$PODENTER" list -n podman -o json "$PAUSED" || return 1
@@ -481,6 +499,7 @@ main() {
 	check stopped-stale-pidfile-is-exited check_stopped_stale_pidfile_is_exited
 	check sniff-pod-by-name check_sniff_pod_by_name
 	check paused-is-paused check_paused_is_paused
+	check cp-by-pod-name check_cp_by_pod_name
 	if [[ -n ${PODMAN_E2E_CAPTURE:-} ]]; then
 		bash "$NODE_DIR/capture-podman-fixture.sh" "$PODMAN_E2E_CAPTURE" "$WORK"
 	fi

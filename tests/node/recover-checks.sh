@@ -20,10 +20,10 @@ recover_matches() {
 	fi
 	run_ok "$RECOVER_DUMP" "$id" || return 1
 	printf '%s\n' "$OUT" >"$d/dump.json"
-	run_ok ctr -n k8s.io containers info "$id" || return 1
+	run_ok ctr --address "$CRI_SOCKET" -n k8s.io containers info "$id" || return 1
 	printf '%s\n' "$OUT" >"$d/info.json"
 	key=$(jpy 'd["SnapshotKey"]' <"$d/info.json")
-	run_ok ctr -n k8s.io snapshots --snapshotter overlayfs mounts /mnt "$key" || return 1
+	run_ok ctr --address "$CRI_SOCKET" -n k8s.io snapshots --snapshotter overlayfs mounts /mnt "$key" || return 1
 	printf '%s\n' "$OUT" >"$d/mounts"
 	run_ok "${CRI[@]}" status-json "$id" || return 1
 	printf '%s\n' "$OUT" >"$d/status.json"
@@ -53,8 +53,11 @@ check_recover_running_matches_its_mount() {
 	local id rootfs opts
 	id=$(truth "one('default', 'restarted')['container_id']")
 	run_ok "$RECOVER_DUMP" "$id" || return 1
-	rootfs=/run/containerd/io.containerd.runtime.v2.task/k8s.io/$id/rootfs
-	opts=$(awk -v m="$rootfs" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 3) }' /proc/self/mountinfo)
+	rootfs=$NODE_CONTAINERD_STATE/io.containerd.runtime.v2.task/k8s.io/$id/rootfs
+	# as containerd mounted it: in its own mount namespace where node.sh
+	# gives it one (the crun variant), else in the node's
+	opts=$(awk -v m="$rootfs" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 3) }' \
+		"/proc/$(<"$PODENTER_NODE_STATE/containerd.pid")/mountinfo")
 	expect_contains "rootfs mount of $id" "$opts" "upperdir=" || return 1
 	expect_contains "upperdir" "$opts" "upperdir=/$(jpy 'd["upperdir"]' <<<"$OUT")," || return 1
 	expect_contains "lowerdir" "$opts" "lowerdir=$(jpy '":".join("/" + p for p in d["lowerdirs"])' <<<"$OUT")" || return 1
@@ -90,7 +93,7 @@ check_recover_frozen_runtime() {
 check_recover_layer_chain() {
 	local spec=$WORK/layered-pod.json id
 	run_ok "$PYTHON" "$NODE_DIR/images/layered-image.py" "$WORK/layered.tar" || return 1
-	run_ok ctr -n k8s.io images import --snapshotter overlayfs "$WORK/layered.tar" || return 1
+	run_ok ctr --address "$CRI_SOCKET" -n k8s.io images import --snapshotter overlayfs "$WORK/layered.tar" || return 1
 	cat >"$spec" <<'JSON'
 {"kind": "Pod", "metadata": {"name": "layered", "namespace": "recover"},
  "spec": {"containers": [{"name": "app", "image": "localhost/podenter-recover/layered:1",
@@ -115,7 +118,7 @@ check_recover_while_containerd_writes() {
 	first=$OUT
 	(
 		for n in $(seq 400); do
-			timeout 5 ctr -n k8s.io containers label "$other" "podenter.test/n=$n" >/dev/null || exit 1
+			timeout 5 ctr --address "$CRI_SOCKET" -n k8s.io containers label "$other" "podenter.test/n=$n" >/dev/null || exit 1
 		done
 	) &
 	writer=$!
@@ -126,7 +129,7 @@ check_recover_while_containerd_writes() {
 	done
 	say "reads done: $n"
 	wait "$writer" || { say "FAILED: the writer (ctr containers label) failed"; rc=1; }
-	run_ok ctr -n k8s.io containers info "$other" || return 1
+	run_ok ctr --address "$CRI_SOCKET" -n k8s.io containers info "$other" || return 1
 	expect_contains "the writer committed" "$OUT" "podenter.test/n" || return 1
 	return "$rc"
 }

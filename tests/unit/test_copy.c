@@ -218,7 +218,7 @@ static void test_layers(void **state)
 {
 	(void)state;
 	/* recover.h's form (relative to the host root) and the absolute one */
-	prepare_with(SNAP "/12/fs" + 1, SNAP "/13/fs" + 1, true, 0, 0);
+	prepare_with(&(SNAP "/12/fs")[1], &(SNAP "/13/fs")[1], true, 0, 0);
 	prepare_with(SNAP "/12/fs", NULL, false, 0, 0);
 	prepare_with(SNAP "/12/fs", NULL, true, -1, PE_ERR_NOT_FOUND);
 	prepare_with("/etc", NULL, false, -1, PE_ERR_PARSE);
