@@ -12,6 +12,9 @@
 #
 # PODENTER_SKIP_E2E=1 skips the containerd node suite, and says so; it is an
 # explicit opt-out for machines that cannot run containers, never the default.
+# PODENTER_SKIP_VM=1 likewise skips the VM stage (a systemd + cgroup v2 node
+# in qemu, tests/vm/run.sh), which also skips itself, with the reason, where
+# qemu cannot run.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")" || exit 1
@@ -19,16 +22,16 @@ TOP=$PWD
 # the counting (and its self-test, tests/integration/test-sh-counting.sh)
 source "$TOP/tests/ci/count.sh"
 
-# What to install: deps/debian.txt's build and test sets (the one list).
-mapfile -t PACKAGES < <(deps/packages build test)
+# What to install: deps/debian.txt's build, test and vm sets (the one list).
+mapfile -t PACKAGES < <(deps/packages build test vm)
 
 stage() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
 
 install_packages() {
 	local missing=()
-	mapfile -t missing < <(deps/packages --missing build test)
+	mapfile -t missing < <(deps/packages --missing build test vm)
 	if ((${#missing[@]} == 0)); then
-		echo "all ${#PACKAGES[@]} packages of deps/debian.txt [build] [test] present"
+		echo "all ${#PACKAGES[@]} packages of deps/debian.txt [build] [test] [vm] present"
 		return 0
 	fi
 	echo "installing: ${missing[*]}"
@@ -169,6 +172,18 @@ else
 	# it skips (with the reason, counted) where docker.io is missing or the
 	# machine has a Docker of its own (/var/lib/docker, /run/docker)
 	PODENTER=$TOP/podenter run_e2e "docker-e2e" docker-e2e.log tests/node/docker-e2e.sh
+fi
+
+stage "a real systemd + cgroup v2 node in a VM (tests/vm/run.sh)"
+if [ "${PODENTER_SKIP_VM:-0}" = 1 ]; then
+	echo "SKIPPED: PODENTER_SKIP_VM=1 was given; the VM suite did not run" >&2
+	SKIPPED=$((SKIPPED + 1))
+	SKIP_REASONS+=("vm: PODENTER_SKIP_VM=1 was given")
+else
+	# the image (cached by its package list), the boot and the in-VM suite,
+	# bounded here as a whole (run.sh bounds the VM itself and kills qemu);
+	# counted by the in-VM checks, a skip (no qemu) with its reason
+	PODENTER_E2E_TIMEOUT=${PODENTER_VM_TIMEOUT:-3000} run_e2e "vm" vm.log tests/vm/run.sh
 fi
 
 stage "summary"

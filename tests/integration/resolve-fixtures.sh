@@ -22,6 +22,22 @@ t_expect_eq "sandboxes hidden without --all" "$(t_json "$T_OUT" "sum(1 for c in 
 t_podenter list -A --all -o json --host-root "$REAL"
 t_expect_eq "--all shows the 12 sandboxes" "$(t_json "$T_OUT" "sum(1 for c in d if c['is_sandbox'])")" 12
 
+# the same on a real systemd + cgroup v2 node (captured in tests/vm): the
+# containers' cgroups are kubepods.slice/.../cri-containerd-<id>.scope
+SYSD=$FIXTURES/containerd-systemd-real
+t_podenter list -A -o json --host-root "$SYSD"
+t_expect_rc "systemd cgroup v2 node: list -A -o json succeeds" 0
+got=$(t_json "$T_OUT" "'\n'.join(sorted('%s %s %s %s %s' % (c['namespace'], c['pod'], c['container'], c['container_id'], c['pid']) for c in d))")
+want=$(/usr/bin/python3 -c "
+import json
+d = json.load(open('$SYSD/expected-containers.json'))
+print('\n'.join(sorted('%s %s %s %s %s' % (c['namespace'], c['pod'], c['container'], c['container_id'], c['pid']) for c in d)))")
+t_expect_eq "systemd cgroup v2 node: list -A -o json matches CRI's containers" "$got" "$want"
+t_podenter inspect --host-root "$SYSD" -o json qos/qos-burstable
+t_expect_match "systemd cgroup v2 node: the scope under the pod's slice" \
+	"$(t_json "$T_OUT" "d['cgroup'] + ' ' + d['qos']")" \
+	'^/kubepods\.slice/kubepods-burstable\.slice/kubepods-burstable-pod[0-9a-f_]{36}\.slice/cri-containerd-[0-9a-f]{64}\.scope Burstable$'
+
 # the table, kubectl-like, and options before the subcommand
 t_podenter --host-root "$REAL" -n staging list
 t_expect_rc "options before the subcommand" 0

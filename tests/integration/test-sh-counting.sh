@@ -55,6 +55,15 @@ count skipping >/dev/null
 t_expect_match "skips are listed with their reason" "$(cat "$T_TMP/skipping.summary")" \
 	'e2e: skip sniff-pods: no tshark'
 
+fake noqemu 'echo "vm: SKIP: qemu-system-x86_64 is not installed" >&2; exit 77'
+t_expect_eq "a suite that cannot run here (77, SKIP: why) is one skip" "$(count noqemu)" \
+	"0 passed, 1 failed, 1 skipped status 1"
+# (the failure: nothing ran at all in this fake run)
+t_expect_match "the skip is listed with its reason" "$(cat "$T_TMP/noqemu.summary")" \
+	'e2e: qemu-system-x86_64 is not installed'
+fake quiet77 'echo "booting"; exit 77'
+t_expect_eq "exit 77 without a SKIP: line is red" "$(count quiet77)" "0 passed, 2 failed, 0 skipped status 1"
+
 # automake's test-suite.log: only this run's counts
 mkdir -p "$T_TMP/build/tests/integration"
 printf '# PASS: 40\n# FAIL: 0\n# SKIP: 0\n# ERROR: 0\n' >"$T_TMP/build/test-suite.log"
@@ -91,6 +100,8 @@ t_expect_eq "make failing with no failing test is still red" "$got" "1 failed"
 # test.sh uses these, not a copy
 t_expect_match "test.sh counts the node suite with run_e2e" "$(cat "$top_srcdir/test.sh")" \
 	'run_e2e "e2e" e2e\.log tests/node/e2e\.sh'
+t_expect_match "test.sh counts the VM suite with run_e2e" "$(cat "$top_srcdir/test.sh")" \
+	'run_e2e "vm" vm\.log tests/vm/run\.sh'
 t_expect_nomatch "test.sh has no counting of its own" "$(cat "$top_srcdir/test.sh")" \
 	'cut -d. -f1|PIPESTATUS'
 

@@ -50,6 +50,11 @@ CONTAINERD_BINARY = os.environ.get("CONTAINERD_BINARY", "/usr/bin/containerd")
 CRI_SOCKET = os.environ.get("CRI_SOCKET", "/run/containerd/containerd.sock")
 STATE_DIR = os.environ.get("PODENTER_NODE_STATE", "/run/podenter-node")
 CREATED_LIST = os.path.join(STATE_DIR, "created-paths")
+# kubelet's cgroup driver (node.sh sets it from PODENTER_NODE_CGROUP_DRIVER):
+# "cgroupfs" (/kubepods/burstable/pod<uid>) or "systemd"
+# (kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod<uid_>.slice,
+# containerd's SystemdCgroup = true: runc asks systemd for the slices and scopes)
+CGROUP_DRIVER = os.environ.get("PODENTER_NODE_CGROUP_DRIVER", "cgroupfs")
 IMAGE_PREFIX = "localhost/podenter/"
 POD_LOG_ROOT = "/var/log/pods"
 CONTAINER_LOG_ROOT = "/var/log/containers"
@@ -238,9 +243,25 @@ def qos_class(pod):
 
 
 def cgroup_parent(qos, uid):
+    """The sandbox's cgroup_parent as kubelet sends it for its cgroup driver."""
+    if CGROUP_DRIVER == "systemd":
+        # kubelet's systemd driver: a slice name, '-' in the UID escaped to '_'
+        # (a '-' in a slice name means nesting); systemd makes the parents
+        escaped = uid.replace("-", "_")
+        if qos == "Guaranteed":
+            return "kubepods-pod%s.slice" % escaped
+        return "kubepods-%s-pod%s.slice" % (qos.lower(), escaped)
     if qos == "Guaranteed":
         return "/kubepods/pod" + uid
     return "/kubepods/%s/pod%s" % (qos.lower(), uid)
+
+
+def remember_cgroup_parent(parent):
+    """Record the pod's cgroup for teardown: a cgroup path, or a slice unit."""
+    if CGROUP_DRIVER == "systemd":
+        remember_path("slice:" + parent)
+    else:
+        remember_path("cgroup:" + parent)
 
 
 def container_resources(container, qos):
@@ -408,6 +429,13 @@ def container_security_context(container):
             "(kubelet would refuse to start it)" % container["name"])
     if sc.get("allowPrivilegeEscalation") is False:
         ctx["no_new_privs"] = True
+    # appArmorProfile as kubelet passes it (containerd 1.6's CRI field):
+    # Unconfined for a pod that must not be confined on an AppArmor node
+    apparmor = sc.get("appArmorProfile", {}).get("type")
+    if apparmor == "Unconfined":
+        ctx["apparmor_profile"] = "unconfined"
+    elif apparmor == "RuntimeDefault":
+        ctx["apparmor_profile"] = "runtime/default"
     if "readOnlyRootFilesystem" in sc:
         ctx["readonly_rootfs"] = bool(sc["readOnlyRootFilesystem"])
     caps = sc.get("capabilities", {})
@@ -432,7 +460,7 @@ class PodRunner:
         remember_path(log_dir)
         make_dirs_remembered(kubelet_dir)
         remember_path(kubelet_dir)
-        remember_path("cgroup:" + cgroup_parent(qos, uid))
+        remember_cgroup_parent(cgroup_parent(qos, uid))
 
         labels = dict(meta.get("labels", {}))
         labels.update({"io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": ns,
@@ -629,8 +657,14 @@ def teardown(cri):
         sandboxes = [s["id"] for s in cri.call("ListPodSandbox").get("items", [])]
         problems += run_parallel(remove_sandbox, sandboxes, "sandbox")
     remove_created_paths(problems)
-    for qos_dir in ("/kubepods/besteffort", "/kubepods/burstable", "/kubepods"):
-        remove_if_empty_cgroup(qos_dir)
+    if CGROUP_DRIVER == "systemd":
+        # the QoS slices systemd made as the pods' parents (empty by now)
+        subprocess.run(["systemctl", "stop", "kubepods-besteffort.slice",
+                        "kubepods-burstable.slice", "kubepods.slice"],
+                       stderr=subprocess.DEVNULL, check=False)
+    else:
+        for qos_dir in ("/kubepods/besteffort", "/kubepods/burstable", "/kubepods"):
+            remove_if_empty_cgroup(qos_dir)
     return problems
 
 
@@ -650,6 +684,13 @@ def remove_created_path(path):
     """Remove one recorded path; return a list of problems (empty when done)."""
     if path.startswith("cgroup:"):
         return ["cgroup left: " + p for p in remove_cgroup_tree(path[len("cgroup:"):])]
+    if path.startswith("slice:"):
+        # systemd owns the slice: stopping it kills what is left in it
+        # (containerd died first) and removes its cgroup
+        unit = path[len("slice:"):]
+        r = subprocess.run(["systemctl", "stop", unit], capture_output=True, text=True,
+                           check=False)
+        return [] if r.returncode == 0 else ["slice left: %s (%s)" % (unit, r.stderr.strip())]
     if path.startswith("netns:"):
         # RemovePodSandbox normally removes it; after a dead containerd it is ours to do.
         ns = path[len("netns:"):]

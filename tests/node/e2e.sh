@@ -12,6 +12,9 @@
 #                         overlayfs), skip instead of failing
 #   E2E_KEEP=1            leave the node up afterwards (tear down: node.sh down)
 #   E2E_ONLY=REGEX        run only the checks whose names match
+#   E2E_EXTRA_CHECKS=FILE a file of more checks, sourced after the checks here
+#                         are defined: its function extra_checks runs last,
+#                         on the same node (tests/vm/vm-checks.sh in the VM)
 #   PODENTER_NODE_FLAVOR=k3s, PODENTER_NODE_RUNTIME=crun
 #                         node.sh's variants: containerd where k3s keeps it,
 #                         containers run by crun (checked by node-variant)
@@ -417,14 +420,26 @@ check_node_kubelet_files() {
 }
 
 check_node_qos_cgroups() {
-	local pod qos pid uid bad=0
-	for pod in qos-guaranteed:/kubepods/pod qos-burstable:/kubepods/burstable/pod \
-		qos-besteffort:/kubepods/besteffort/pod; do
+	local pod qos pid uid bad=0 pods
+	pods="qos-guaranteed:/kubepods/pod qos-burstable:/kubepods/burstable/pod
+		qos-besteffort:/kubepods/besteffort/pod"
+	# kubelet's systemd driver (node.sh, PODENTER_NODE_CGROUP_DRIVER=systemd):
+	# slices, the UID's '-' escaped as '_', each container in its own scope
+	[[ ${PODENTER_NODE_CGROUP_DRIVER:-cgroupfs} == systemd ]] &&
+		pods="qos-guaranteed:/kubepods.slice/kubepods-pod
+		qos-burstable:/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod
+		qos-besteffort:/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod"
+	for pod in $pods; do
 		qos=${pod#*:} pod=${pod%%:*}
 		pid=$(pid_of qos "$pod")
 		uid=$(truth "one('qos', '$pod')['pod_uid']")
 		run_ok grep -E "$QOS_CGROUP_LINE" "/proc/$pid/cgroup" || { bad=1; continue; }
-		expect_contains "cgroup of $pod" "$OUT" "$qos$uid/" || bad=1
+		if [[ ${PODENTER_NODE_CGROUP_DRIVER:-cgroupfs} == systemd ]]; then
+			expect_contains "cgroup of $pod" "$OUT" \
+				"$qos${uid//-/_}.slice/cri-containerd-$(truth "one('qos', '$pod')['container_id']").scope" || bad=1
+		else
+			expect_contains "cgroup of $pod" "$OUT" "$qos$uid/" || bad=1
+		fi
 	done
 	return "$bad"
 }
@@ -874,7 +889,8 @@ check_teardown_left_nothing() {
 	done
 	for uid in $(truth '" ".join(sorted(set(x["pod_uid"] for x in s)))'); do
 		for d in /var/log/pods/*_"$uid" "/var/lib/kubelet/pods/$uid" \
-			$(find /sys/fs/cgroup -maxdepth 5 -type d -name "pod$uid" 2>/dev/null); do
+			$(find /sys/fs/cgroup -maxdepth 5 -type d \( -name "pod$uid" -o \
+				-name "kubepods-*pod${uid//-/_}.slice" \) 2>/dev/null); do
 			[[ -e $d ]] && left+=("$d")
 		done
 	done
@@ -1063,6 +1079,14 @@ main() {
 	check cp-tar-streams check_cp_tar_streams
 	check cp-planted-symlinks check_cp_planted_symlinks
 	check cp-special-files-refused check_cp_special_files_refused
+	if [[ -n ${E2E_EXTRA_CHECKS:-} ]]; then
+		extra_checks
+	fi
 }
+
+if [[ -n ${E2E_EXTRA_CHECKS:-} ]]; then
+	# shellcheck source=/dev/null
+	source "$E2E_EXTRA_CHECKS"
+fi
 
 main "$@"

@@ -57,7 +57,14 @@ PID_FILE=$STATE_DIR/containerd.pid
 LOG_FILE=$STATE_DIR/containerd.log
 NODE_PACKAGES=(containerd runc containernetworking-plugins busybox-static iptables tcpdump
                python3-grpcio python3-protobuf)
-export PODENTER_NODE_STATE=$STATE_DIR
+# kubelet's cgroup driver: cgroupfs (the default, any machine) or systemd
+# (systemd as PID 1 and cgroup v2 only: containerd's SystemdCgroup = true,
+# pods under kubepods.slice; tests/vm runs the harness this way)
+CGROUP_DRIVER=${PODENTER_NODE_CGROUP_DRIVER:-cgroupfs}
+# where build-images.py keeps its tarballs (default: images/build in the tree;
+# tests/vm points it at a writable copy, the tree being read-only there)
+IMAGES_DIR=${PODENTER_NODE_IMAGES:-}
+export PODENTER_NODE_STATE=$STATE_DIR PODENTER_NODE_CGROUP_DRIVER=$CGROUP_DRIVER
 
 log() { printf 'node: %s\n' "$*" >&2; }
 die() { printf 'node: error: %s\n' "$*" >&2; exit 1; }
@@ -134,7 +141,7 @@ write_containerd_config() {
 	    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$OCI_RUNTIME]
 	      runtime_type = "io.containerd.runc.v2"
 	      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$OCI_RUNTIME.options]
-	        SystemdCgroup = false
+	        SystemdCgroup = $([[ $CGROUP_DRIVER == systemd ]] && echo true || echo false)
 	        BinaryName = "$(command -v "$OCI_RUNTIME")"
 	  [plugins."io.containerd.grpc.v1.cri".cni]
 	    bin_dir = "/usr/lib/cni"
@@ -172,6 +179,16 @@ check_machine() {
 	[[ -z $routes ]] ||
 		die "$POD_SUBNET is already routed on this machine ($routes); set PODENTER_NODE_SUBNET"
 	grep -qE '\scgroup2?$' /proc/filesystems || die "no cgroup filesystem"
+	case $CGROUP_DRIVER in
+	cgroupfs) ;;
+	systemd)
+		[[ -d /run/systemd/system ]] ||
+			die "PODENTER_NODE_CGROUP_DRIVER=systemd needs systemd as PID 1"
+		[[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]] ||
+			die "PODENTER_NODE_CGROUP_DRIVER=systemd is tested on cgroup v2 only (/sys/fs/cgroup)"
+		;;
+	*) die "PODENTER_NODE_CGROUP_DRIVER=$CGROUP_DRIVER: cgroupfs or systemd" ;;
+	esac
 	[[ -x /usr/lib/cni/bridge ]] || die "CNI plugins missing in /usr/lib/cni"
 }
 
@@ -240,7 +257,7 @@ import_images() {
 		fi
 		ctr -n k8s.io images import --snapshotter overlayfs "$tarball" >/dev/null
 		log "imported $name"
-	done < <("$PYTHON" "$NODE_DIR/images/build-images.py")
+	done < <("$PYTHON" "$NODE_DIR/images/build-images.py" ${IMAGES_DIR:+"$IMAGES_DIR"})
 }
 
 wait_cri_ready() {

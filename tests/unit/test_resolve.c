@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "podenter/cgroup.h"
 #include "podenter/exec.h"
 #include "podenter/resolve.h"
 #include "runtime/sources.h"
@@ -102,6 +103,71 @@ static void test_configured_env_read_with_the_record(void **state)
 		assert_null(copy.config_env[2]);
 		pe_container_clear(&copy);
 	}
+	pe_container_clear(&c);
+}
+
+/*
+ * A real systemd + cgroup v2 node (tests/vm, captured with VM_CAPTURE):
+ * containerd 1.6 with SystemdCgroup = true, kubelet's slice names (the UID's
+ * '-' escaped as '_'), each container in cri-containerd-<id>.scope.
+ */
+static void test_real_systemd_cgroup2_pods(void **state)
+{
+	static const struct {
+		const char *target, *uid, *cgroup;
+		pid_t pid;
+		enum pe_qos qos;
+	} want[] = {
+		{ "qos/qos-burstable", "0689d4d1-9fb6-420f-9f71-a2e415af33c2",
+		  "/kubepods.slice/kubepods-burstable.slice/"
+		  "kubepods-burstable-pod0689d4d1_9fb6_420f_9f71_a2e415af33c2."
+		  "slice/cri-containerd-"
+		  "4d73365f31cc65951ec467e8573131d9a0c4de9c2621ccd1abaafba1f03e"
+		  "0011.scope",
+		  1068, PE_QOS_BURSTABLE },
+		{ "qos/qos-guaranteed", "ac965452-03a5-4008-90b3-0ad201ddfe61",
+		  "/kubepods.slice/"
+		  "kubepods-podac965452_03a5_4008_90b3_0ad201ddfe61.slice/"
+		  "cri-containerd-"
+		  "d6e598900b334ad08a49fef163aaa65e5e7ba46a7ff2e406e32e05e08d27"
+		  "3fb3.scope",
+		  973, PE_QOS_GUARANTEED },
+		{ "qos/qos-besteffort", "2f48a8d5-ad2c-49c9-a228-f7bb3ad98680",
+		  "/kubepods.slice/kubepods-besteffort.slice/"
+		  "kubepods-besteffort-pod2f48a8d5_ad2c_49c9_a228_f7bb3ad98680."
+		  "slice/cri-containerd-"
+		  "1fe059ebf00558a79a866f4bbe9d66f7f8dc39ccec668fe6d82cfb7e6f18"
+		  "12a9.scope",
+		  1167, PE_QOS_BESTEFFORT },
+	};
+	struct pe_container c;
+	struct pe_error err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct pe_cgroup_info info;
+
+		assert_int_equal(resolve("containerd-systemd-real",
+					 want[i].target, NULL, false, &c, &err),
+				 0);
+		assert_int_equal(c.pid, want[i].pid);
+		assert_int_equal(c.pid_state, PE_PID_VERIFIED);
+		assert_int_equal(c.runtime, PE_RT_CONTAINERD);
+		assert_string_equal(c.pod_uid, want[i].uid);
+		assert_string_equal(c.cgroup, want[i].cgroup);
+		assert_true(pe_cgroup_parse_path(c.cgroup, &info));
+		assert_int_equal(info.qos, want[i].qos);
+		assert_string_equal(info.pod_uid, want[i].uid);
+		assert_string_equal(info.container_id, c.container_id);
+		pe_container_clear(&c);
+	}
+	/* two containers of one pod, the second by name */
+	assert_int_equal(resolve("containerd-systemd-real",
+				 "default/web-6c9f8d7b5-q4x2m", "sidecar",
+				 false, &c, &err),
+			 0);
+	assert_int_equal(c.pid, 1944);
+	assert_int_equal(c.pid_state, PE_PID_VERIFIED);
 	pe_container_clear(&c);
 }
 
@@ -507,6 +573,8 @@ static void test_fast_path_agrees_with_full_scan(void **state)
 	 * app, side, a plain and a paused container */
 	assert_int_equal(fast_path_agrees("docker"), 4);
 	assert_int_equal(fast_path_agrees("docker-moved-root"), 4);
+	/* the systemd cgroup v2 node (tests/vm): 16 running containers */
+	assert_true(fast_path_agrees("containerd-systemd-real") >= 12);
 }
 
 static void test_exact_ids_filter(void **state)
@@ -565,6 +633,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_containerd_pod),
+		cmocka_unit_test(test_real_systemd_cgroup2_pods),
 		cmocka_unit_test(test_configured_env_read_with_the_record),
 		cmocka_unit_test(test_same_name_two_namespaces),
 		cmocka_unit_test(test_restarted_takes_running_attempt),
