@@ -76,7 +76,11 @@ main() {
 		cp -a "$SRC/toolbox" /var/lib/podenter-vm/toolbox &&
 		export PODENTER_TOOLBOX=/var/lib/podenter-vm/toolbox
 	# everything is slower under emulation: each command of a check gets longer
-	[[ ${accel:-} == kvm ]] || export E2E_CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-120}
+	if [[ ${accel:-} != kvm ]]; then
+		export E2E_CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-120}
+		# the session must outlive a ctr task exec under emulation (hostile-checks.sh)
+		export HOSTILE_REAPER_SECONDS=${HOSTILE_REAPER_SECONDS:-20}
+	fi
 
 	started=$SECONDS
 	case $mode in
