@@ -10,6 +10,24 @@
  * fork time is the target's, and podenter's own cgroup is outside it; the
  * same check refuses a cgroup.procs write after the join. Hence the move
  * of podenter itself, before the join.)
+ *
+ * The pod on cgroup v2: a pod's cgroup (kubepods-<qos>-pod<uid_>.slice,
+ * kubepods/<qos>/pod<uid>) has the containers' cgroups below it and
+ * controllers in its cgroup.subtree_control, and the kernel puts no process
+ * in such an inner cgroup (EBUSY). So podenter makes a leaf of its own
+ * under it, "podenter-<pid>" (PE_CGROUP_LEAF_PREFIX), and moves there: the
+ * pod's limits (memory.max, pids.max, ...) are hierarchical and apply to
+ * the session as to the containers. The name has no systemd unit suffix
+ * (.scope/.slice/.service), so systemd never takes it for one of its units
+ * (it looks units up by cgroup path; a process in the leaf counts as the
+ * pod slice's); systemd does not touch a slice's unknown children while
+ * the slice runs, and removes empty ones with the slice (cg_trim), as
+ * kubelet's cgroupfs driver does. When the session ends podenter moves
+ * back to its own cgroup, kills what the session left in the leaf, and
+ * removes it (bounded); a leaf left by a podenter killed with SIGKILL is
+ * removed by the next --join-cgroup pod of the same pod (its owner's PID
+ * is gone), or with the pod. v1 hierarchies have no such rule: there the
+ * pod's own cgroup is joined, as before.
  */
 #ifndef PODENTER_CGROUPJOIN_H
 #define PODENTER_CGROUPJOIN_H
@@ -31,23 +49,40 @@ int pe_cgroup_place_parse(const char *s, enum pe_cgroup_place *out,
 const char *pe_cgroup_place_name(enum pe_cgroup_place p);
 
 #define PE_CGROUP_MAX_HIER 24
+/* podenter's leaf under a pod's v2 cgroup: the prefix, then podenter's PID */
+#define PE_CGROUP_LEAF_PREFIX "podenter-"
+/* How long the leaf may take to empty once the session ended (its
+ * processes exiting, or killed through cgroup.kill) before it is left. */
+#define PE_CGROUP_LEAF_EMPTY_MS 3000
+
+struct pe_cgroup_leaf {
+	int parent_fd; /* the pod's v2 cgroup, O_PATH */
+	int dir_fd; /* the leaf, O_PATH; -1: no leaf */
+	int home_procs_fd; /* podenter's own v2 cgroup.procs, to leave it */
+	char name[32];
+	char where[512]; /* for messages */
+};
 
 struct pe_cgroup_join {
 	size_t n;
 	int procs_fd[PE_CGROUP_MAX_HIER]; /* <dir>/cgroup.procs, O_WRONLY */
 	char where[PE_CGROUP_MAX_HIER]
 		  [512]; /* mount point + path, for messages */
+	struct pe_cgroup_leaf leaf;
 };
 
 void pe_cgroup_join_init(struct pe_cgroup_join *cj);
+/* Close the cgroup.procs handles (after the move); the leaf stays. */
 void pe_cgroup_join_release(struct pe_cgroup_join *cj);
 
 /*
  * Find the target's cgroups (/proc/<pid>/cgroup read through target_procfd,
  * the host's view) in the hierarchies mounted in the caller's mount
  * namespace (mountinfo text), and open cgroup.procs of each (for POD: of the
- * parent directory, which must name pod_uid). Hierarchies where the caller
- * already is where the target is are skipped. HOST does nothing.
+ * parent directory, which must name pod_uid; in v2 of a leaf made under
+ * it, after removing the leaves of podenters that are gone). Hierarchies
+ * where the caller already is where the target is are skipped. HOST does
+ * nothing.
  */
 int pe_cgroup_join_prepare(int target_procfd, const char *mountinfo,
 			   enum pe_cgroup_place place, const char *pod_uid,
@@ -56,6 +91,18 @@ int pe_cgroup_join_prepare(int target_procfd, const char *mountinfo,
 /* Move pid (0: the caller) into every prepared cgroup. */
 int pe_cgroup_join_apply(struct pe_cgroup_join *cj, pid_t pid,
 			 struct pe_error *err);
+
+/*
+ * The session ended: if a leaf was made, move the caller back to its own
+ * v2 cgroup, kill what is left in the leaf (cgroup.kill: the session's
+ * processes only ever), remove it, waiting at most PE_CGROUP_LEAF_EMPTY_MS.
+ * -1 with err saying where the leaf was left. Closes the leaf's handles
+ * either way; nothing to do without a leaf.
+ */
+int pe_cgroup_join_leave(struct pe_cgroup_join *cj, struct pe_error *err);
+
+/* Is name a leaf of podenter's ("podenter-<pid>")? Its PID in *owner. */
+bool pe_cgroup_leaf_owner(const char *name, pid_t *owner);
 
 /* Where a /proc/PID/cgroup line lives: the mount point of its hierarchy in
  * mountinfo, or -1 (exposed for the unit tests). */

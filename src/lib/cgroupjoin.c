@@ -2,11 +2,15 @@
 /* Placing podenter (and so its session) in the target's cgroups. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "podenter/cgroupjoin.h"
@@ -48,6 +52,8 @@ void pe_cgroup_join_init(struct pe_cgroup_join *cj)
 	cj->n = 0;
 	for (size_t i = 0; i < PE_CGROUP_MAX_HIER; i++)
 		cj->procs_fd[i] = -1;
+	cj->leaf.parent_fd = cj->leaf.dir_fd = cj->leaf.home_procs_fd = -1;
+	cj->leaf.name[0] = cj->leaf.where[0] = '\0';
 }
 
 void pe_cgroup_join_release(struct pe_cgroup_join *cj)
@@ -147,9 +153,10 @@ static int read_small_at(int dirfd, const char *name, char *buf, size_t size)
 	return 0;
 }
 
-/* The caller's own path in the hierarchy named by controllers ("" = v2). */
-static bool self_is_at(const char *self, const char *controllers,
-		       const char *path)
+/* The caller's own path in the hierarchy named by controllers ("" = v2),
+ * NULL if it is in none. */
+static const char *self_path_in(const char *self, const char *controllers,
+				size_t *len)
 {
 	const char *line = self;
 
@@ -157,19 +164,28 @@ static bool self_is_at(const char *self, const char *controllers,
 		const char *nl = strchr(line, '\n');
 		const char *c1 = strchr(line, ':');
 		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		size_t clen, plen;
+		size_t clen;
 
 		if (!c2 || (nl && c2 > nl))
 			break;
 		clen = (size_t)(c2 - c1 - 1);
-		plen = nl ? (size_t)(nl - c2 - 1) : strlen(c2 + 1);
 		if (clen == strlen(controllers) &&
-		    strncmp(c1 + 1, controllers, clen) == 0)
-			return plen == strlen(path) &&
-			       strncmp(c2 + 1, path, plen) == 0;
+		    strncmp(c1 + 1, controllers, clen) == 0) {
+			*len = nl ? (size_t)(nl - c2 - 1) : strlen(c2 + 1);
+			return c2 + 1;
+		}
 		line = nl ? nl + 1 : NULL;
 	}
-	return false;
+	return NULL;
+}
+
+static bool self_is_at(const char *self, const char *controllers,
+		       const char *path)
+{
+	size_t len;
+	const char *at = self_path_in(self, controllers, &len);
+
+	return at && len == strlen(path) && strncmp(at, path, len) == 0;
 }
 
 /* A paused container's cgroup is frozen (v1 freezer.state FROZEN or
@@ -186,47 +202,251 @@ static bool cgroup_dir_is_frozen(int dfd)
 	       strstr(buf, "\nfrozen 1");
 }
 
-static int open_procs(struct pe_cgroup_join *cj, const char *mnt,
-		      const char *path, struct pe_error *err)
+/* A cgroup directory (O_PATH) by its path in the hierarchy mounted at mnt.
+ * The path comes from /proc/PID/cgroup of the target: it must stay in this
+ * hierarchy, through no link. */
+static int open_cgroup_dir(const char *mnt, const char *path, const char *where,
+			   struct pe_error *err)
 {
-	int mfd, dfd, pfd;
-	const char *rel = path;
+	int mfd, dfd;
 
-	if (cj->n >= PE_CGROUP_MAX_HIER)
-		return pe_error_set(err, PE_ERR_SYSTEM, E2BIG,
-				    "too many cgroup hierarchies");
-	snprintf(cj->where[cj->n], sizeof(cj->where[0]), "%s%s", mnt, path);
 	mfd = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (mfd < 0)
 		return pe_error_errno(err, "opening cgroup hierarchy %s", mnt);
-	while (*rel == '/')
-		rel++;
-	/* the path comes from the target's /proc/PID/cgroup: it must stay in
-	 * this hierarchy, through no link */
-	dfd = pe_open_beneath(mfd, rel, O_PATH | O_DIRECTORY,
+	while (*path == '/')
+		path++;
+	dfd = pe_open_beneath(mfd, path, O_PATH | O_DIRECTORY,
 			      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 				  RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 	close(mfd);
 	if (dfd < 0)
-		return pe_error_errno(err, "opening cgroup %s",
-				      cj->where[cj->n]);
-	if (cgroup_dir_is_frozen(dfd)) {
-		close(dfd);
-		pe_error_set(err, PE_ERR_UNSUPPORTED, 0,
-			     "cgroup %s is frozen (the container is paused): "
-			     "joining it would freeze this session",
-			     cj->where[cj->n]);
-		pe_error_hint(err, "unpause the container, or enter without "
-				   "--join-cgroup (podenter's own cgroups)");
+		return pe_error_errno(err, "opening cgroup %s", where);
+	return dfd;
+}
+
+static int refuse_frozen(int dfd, const char *where, struct pe_error *err)
+{
+	if (!cgroup_dir_is_frozen(dfd))
+		return 0;
+	pe_error_set(err, PE_ERR_UNSUPPORTED, 0,
+		     "cgroup %s is frozen (the container is paused): "
+		     "joining it would freeze this session",
+		     where);
+	pe_error_hint(err, "unpause the container, or enter without "
+			   "--join-cgroup (podenter's own cgroups)");
+	return -1;
+}
+
+/* cgroup.procs of the cgroup dfd, as the next hierarchy to move into. */
+static int add_procs(struct pe_cgroup_join *cj, int dfd, const char *where,
+		     struct pe_error *err)
+{
+	int pfd;
+
+	if (cj->n >= PE_CGROUP_MAX_HIER)
+		return pe_error_set(err, PE_ERR_SYSTEM, E2BIG,
+				    "too many cgroup hierarchies");
+	snprintf(cj->where[cj->n], sizeof(cj->where[0]), "%s", where);
+	if (refuse_frozen(dfd, where, err) < 0)
 		return -1;
-	}
 	pfd = openat(dfd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	close(dfd);
 	if (pfd < 0)
-		return pe_error_errno(err, "opening %s/cgroup.procs",
-				      cj->where[cj->n]);
+		return pe_error_errno(err, "opening %s/cgroup.procs", where);
 	cj->procs_fd[cj->n++] = pfd;
 	return 0;
+}
+
+static int open_procs(struct pe_cgroup_join *cj, const char *mnt,
+		      const char *path, struct pe_error *err)
+{
+	char where[512];
+	int dfd, rc;
+
+	snprintf(where, sizeof(where), "%s%s", mnt, path);
+	dfd = open_cgroup_dir(mnt, path, where, err);
+	if (dfd < 0)
+		return -1;
+	rc = add_procs(cj, dfd, where, err);
+	close(dfd);
+	return rc;
+}
+
+bool pe_cgroup_leaf_owner(const char *name, pid_t *owner)
+{
+	const size_t plen = strlen(PE_CGROUP_LEAF_PREFIX);
+	long long pid = 0;
+	const char *p;
+
+	if (strncmp(name, PE_CGROUP_LEAF_PREFIX, plen) != 0)
+		return false;
+	for (p = name + plen; *p >= '0' && *p <= '9' && p - name - plen < 10;
+	     p++)
+		pid = pid * 10 + (*p - '0');
+	if (p == name + plen || *p || pid <= 0 || pid > 0x3fffffff ||
+	    name[plen] == '0')
+		return false;
+	*owner = (pid_t)pid;
+	return true;
+}
+
+/* Leaves of podenters that are gone (killed with SIGKILL: nothing removed
+ * theirs): removed. rmdir refuses a populated cgroup, so a leaf that still
+ * holds a process stays whatever its name says; a live owner's leaf is
+ * never touched (it may not have moved in yet). PIDs are the node's:
+ * podenter runs in the node's PID namespace. */
+static void remove_stale_leaves(int pod_fd)
+{
+	int dfd = openat(pod_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	unsigned seen = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (dfd < 0)
+		return;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	/* bounded: a pod's cgroup has a few children */
+	while ((e = readdir(d)) != NULL && seen++ < 4096) {
+		pid_t owner;
+
+		if (e->d_type != DT_DIR ||
+		    !pe_cgroup_leaf_owner(e->d_name, &owner))
+			continue;
+		/* our own PID on a leaf we have not made yet: a gone
+		 * podenter's, whose PID came round again */
+		if (owner != getpid() &&
+		    (kill(owner, 0) == 0 || errno != ESRCH))
+			continue;
+		(void)unlinkat(pod_fd, e->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
+/* The pod's v2 cgroup (pod_path under mnt): podenter's leaf in it, to move
+ * into, and podenter's own v2 cgroup.procs, to come back to. */
+static int make_leaf(struct pe_cgroup_join *cj, const char *mnt,
+		     const char *pod_path, const char *self,
+		     struct pe_error *err)
+{
+	struct pe_cgroup_leaf *leaf = &cj->leaf;
+	char where[512], home[4096];
+	const char *own;
+	size_t own_len;
+	int home_fd;
+
+	snprintf(where, sizeof(where), "%s%s", mnt, pod_path);
+	own = self_path_in(self, "", &own_len);
+	if (!own || own_len >= sizeof(home))
+		return pe_error_set(err, PE_ERR_SYSTEM, 0,
+				    "--join-cgroup pod: podenter's own cgroup "
+				    "v2 path is unknown");
+	memcpy(home, own, own_len);
+	home[own_len] = '\0';
+	home_fd = open_cgroup_dir(mnt, home, home, err);
+	if (home_fd < 0)
+		return -1;
+	leaf->home_procs_fd =
+	    openat(home_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	close(home_fd);
+	if (leaf->home_procs_fd < 0)
+		return pe_error_errno(err, "opening podenter's own cgroup %s",
+				      home);
+	leaf->parent_fd = open_cgroup_dir(mnt, pod_path, where, err);
+	if (leaf->parent_fd < 0)
+		return -1;
+	if (refuse_frozen(leaf->parent_fd, where, err) < 0)
+		return -1;
+	remove_stale_leaves(leaf->parent_fd);
+	snprintf(leaf->name, sizeof(leaf->name), "%s%d", PE_CGROUP_LEAF_PREFIX,
+		 (int)getpid());
+	snprintf(leaf->where, sizeof(leaf->where), "%s/%s", where, leaf->name);
+	if (mkdirat(leaf->parent_fd, leaf->name, 0755) < 0) {
+		pe_error_errno(err, "making cgroup %s", leaf->where);
+		if (errno == EEXIST)
+			pe_error_hint(err, "a session of this podenter "
+					   "process still holds it");
+		leaf->name[0] = '\0';
+		return -1;
+	}
+	leaf->dir_fd =
+	    pe_open_beneath(leaf->parent_fd, leaf->name, O_PATH | O_DIRECTORY,
+			    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+				RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
+	if (leaf->dir_fd < 0) {
+		pe_error_errno(err, "opening cgroup %s", leaf->where);
+		(void)unlinkat(leaf->parent_fd, leaf->name, AT_REMOVEDIR);
+		leaf->name[0] = '\0';
+		return -1;
+	}
+	return add_procs(cj, leaf->dir_fd, leaf->where, err);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int pe_cgroup_join_leave(struct pe_cgroup_join *cj, struct pe_error *err)
+{
+	struct pe_cgroup_leaf *leaf = &cj->leaf;
+	int rc = 0;
+
+	if (leaf->dir_fd >= 0) {
+		bool killed = false;
+		int waited = 0;
+
+		/* back to podenter's own cgroup: a process in the leaf keeps
+		 * it; the write names the writer */
+		if (write(leaf->home_procs_fd, "0", 1) != 1) {
+			rc = pe_error_errno(err, "leaving cgroup %s",
+					    leaf->where);
+			goto out;
+		}
+		while (unlinkat(leaf->parent_fd, leaf->name, AT_REMOVEDIR) <
+		       0) {
+			if (errno != EBUSY ||
+			    waited >= PE_CGROUP_LEAF_EMPTY_MS) {
+				rc = pe_error_errno(err, "removing cgroup %s",
+						    leaf->where);
+				pe_error_hint(err, "the next --join-cgroup pod "
+						   "of this pod removes it "
+						   "once empty, or the pod's "
+						   "own removal");
+				goto out;
+			}
+			/* left by the session (orphans of a reaper the pod
+			 * killed): nothing else is ever in the leaf */
+			if (!killed) {
+				int kfd =
+				    openat(leaf->dir_fd, "cgroup.kill",
+					   O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+				if (kfd >= 0) {
+					(void)!write(kfd, "1", 1);
+					close(kfd);
+				}
+				killed = true;
+			}
+			sleep_ms(10);
+			waited += 10;
+		}
+	}
+out:
+	if (leaf->dir_fd >= 0)
+		close(leaf->dir_fd);
+	if (leaf->parent_fd >= 0)
+		close(leaf->parent_fd);
+	if (leaf->home_procs_fd >= 0)
+		close(leaf->home_procs_fd);
+	leaf->parent_fd = leaf->dir_fd = leaf->home_procs_fd = -1;
+	return rc;
 }
 
 /* "/kubepods/besteffort/pod<uid>/<id>" -> "/kubepods/besteffort/pod<uid>",
@@ -271,6 +491,16 @@ notpod:
 	return -1;
 }
 
+/* prepare failed: nothing opened or made is kept */
+static int prepare_failed(struct pe_cgroup_join *cj)
+{
+	struct pe_error ignored;
+
+	pe_cgroup_join_release(cj);
+	pe_cgroup_join_leave(cj, &ignored);
+	return -1;
+}
+
 int pe_cgroup_join_prepare(int target_procfd, const char *mountinfo,
 			   enum pe_cgroup_place place, const char *pod_uid,
 			   struct pe_cgroup_join *cj, struct pe_error *err)
@@ -304,10 +534,8 @@ int pe_cgroup_join_prepare(int target_procfd, const char *mountinfo,
 			int r =
 			    pod_path_of(path, pod_uid, pod, sizeof(pod), err);
 
-			if (r < 0) {
-				pe_cgroup_join_release(cj);
-				return -1;
-			}
+			if (r < 0)
+				return prepare_failed(cj);
 			if (r > 0)
 				continue;
 			path = pod;
@@ -318,10 +546,11 @@ int pe_cgroup_join_prepare(int target_procfd, const char *mountinfo,
 		if (pe_cgroup_mount_for(mountinfo, c1 + 1, v2, mnt,
 					sizeof(mnt)) < 0)
 			continue; /* a hierarchy this node does not mount */
-		if (open_procs(cj, mnt, path, err) < 0) {
-			pe_cgroup_join_release(cj);
-			return -1;
-		}
+		/* v2 puts no process in an inner cgroup: a leaf of ours */
+		if (place == PE_CGROUP_POD && v2
+			? make_leaf(cj, mnt, path, self, err) < 0
+			: open_procs(cj, mnt, path, err) < 0)
+			return prepare_failed(cj);
 	}
 	if (place == PE_CGROUP_POD && !pod_found) {
 		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
@@ -329,7 +558,7 @@ int pe_cgroup_join_prepare(int target_procfd, const char *mountinfo,
 			     "target",
 			     pod_uid);
 		pe_error_hint(err, "use --join-cgroup container");
-		return -1;
+		return prepare_failed(cj);
 	}
 	return 0;
 }

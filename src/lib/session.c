@@ -340,6 +340,9 @@ struct session {
 	struct pe_env configured; /* the container's, from its bundle */
 	sigset_t waitset, oldmask;
 	struct pe_reaper_watch watch; /* the reaper, from podenter's side */
+	/* --join-cgroup pod on v2: the leaf podenter made and moved into,
+	 * removed when the session ends */
+	struct pe_cgroup_join cgroup;
 	char *shell_argv[2];
 	char *const *argv;
 	/* podenter's own children list (host /proc, opened before a view):
@@ -524,10 +527,12 @@ static int io_run(struct session *s, struct pe_error *err)
 }
 
 /* --join-cgroup: podenter moves itself into the target's cgroups while it
- * still sees the host's cgroup mounts; the session it forks is born there. */
+ * still sees the host's cgroup mounts; the session it forks is born there.
+ * (For the pod on cgroup v2, into a leaf it makes under the pod's cgroup,
+ * kept in s->cgroup until session_release removes it.) */
 static int cgroup_step(struct session *s, struct pe_error *err)
 {
-	struct pe_cgroup_join cj;
+	struct pe_cgroup_join *cj = &s->cgroup;
 	char *mountinfo = NULL;
 	int rc;
 
@@ -536,13 +541,15 @@ static int cgroup_step(struct session *s, struct pe_error *err)
 	if (pe_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1u << 22,
 			    &mountinfo) < 0)
 		return pe_error_errno(err, "reading /proc/self/mountinfo");
-	rc =
-	    pe_cgroup_join_prepare(s->pin.procfd, mountinfo, s->o->cgroup_place,
-				   s->c->pod_uid, &cj, err);
+	rc = pe_cgroup_join_prepare(s->pin.procfd, mountinfo,
+				    s->o->cgroup_place, s->c->pod_uid, cj, err);
 	free(mountinfo);
 	if (rc == 0)
-		rc = pe_cgroup_join_apply(&cj, 0, err);
-	pe_cgroup_join_release(&cj);
+		rc = pe_cgroup_join_apply(cj, 0, err);
+	pe_cgroup_join_release(cj);
+	if (rc == 0 && cj->leaf.dir_fd >= 0)
+		note(s->o, "cgroup: %s (the pod's limits apply)",
+		     cj->leaf.where);
 	return rc;
 }
 
@@ -1010,7 +1017,13 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper);
 
 static void session_release(struct session *s, int rc)
 {
+	struct pe_error left;
+
 	pe_reaper_watch_close(&s->watch);
+	/* after the reaper: the session's processes are gone from the leaf */
+	if (pe_cgroup_join_leave(&s->cgroup, &left) < 0)
+		note(s->o, "%s%s%s", left.msg, left.hint[0] ? ": " : "",
+		     left.hint);
 	io_release(&s->io);
 	audit_end(s, rc);
 	pe_pin_release(&s->pin);
@@ -1043,6 +1056,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	io_init(&s->io);
 	pe_audit_init(&s->audit);
 	s->watch = (struct pe_reaper_watch)PE_REAPER_WATCH_INIT;
+	pe_cgroup_join_init(&s->cgroup);
 
 	/*
 	 * Phase 1, on the node, nothing of the pod held yet. podenter is

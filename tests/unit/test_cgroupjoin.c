@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* --join-cgroup's pieces that need no real cgroups: names and mountinfo. */
+/* --join-cgroup's pieces that need no real cgroups: names, mountinfo and
+ * the names of podenter's leaves. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,11 +69,35 @@ static void placement_names(void **state)
 	assert_non_null(strstr(err.msg, "node"));
 }
 
+/* Only podenter's own leaves (podenter-<pid>) are ever removed as stale:
+ * nothing a runtime or systemd names, nothing with more after the PID. */
+static void leaf_names(void **state)
+{
+	pid_t owner = 0;
+
+	(void)state;
+	assert_true(pe_cgroup_leaf_owner("podenter-1234", &owner));
+	assert_int_equal(owner, 1234);
+	assert_true(pe_cgroup_leaf_owner("podenter-1", &owner));
+	assert_int_equal(owner, 1);
+	assert_false(pe_cgroup_leaf_owner("podenter-", &owner));
+	assert_false(pe_cgroup_leaf_owner("podenter-0", &owner));
+	assert_false(pe_cgroup_leaf_owner("podenter-012", &owner));
+	assert_false(pe_cgroup_leaf_owner("podenter-12.scope", &owner));
+	assert_false(pe_cgroup_leaf_owner("podenter-12-1", &owner));
+	assert_false(pe_cgroup_leaf_owner("podenter--12", &owner));
+	assert_false(pe_cgroup_leaf_owner("podenter-99999999999", &owner));
+	assert_false(pe_cgroup_leaf_owner("cri-containerd-12.scope", &owner));
+	assert_false(pe_cgroup_leaf_owner("xpodenter-12", &owner));
+	assert_false(pe_cgroup_leaf_owner("", &owner));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mount_points_of_hierarchies),
 		cmocka_unit_test(placement_names),
+		cmocka_unit_test(leaf_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
