@@ -85,9 +85,68 @@ else
 fi
 t_expect_eq "container: podenter charged alike" "$(in_ct "$PODENTER_CG")" "$want"
 
+# the pod: its own cgroup in each v1 hierarchy; in v2, where the kernel puts
+# no process in a cgroup with children (and controllers), a leaf of
+# podenter's under it, podenter-<its PID>, removed when the session ends
+V2_DIR=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+V2_POD=
+grep -q "^0::/$POD/$ct\$" /proc/$T/cgroup && [ -n "$V2_DIR" ] && V2_POD=$V2_DIR/$POD
+leaves() { [ -z "$V2_POD" ] || (cd "$V2_POD" && ls -d podenter-* 2>/dev/null | tr '\n' ' '); }
+# whatever a failing podenter left, so that the pod's cgroup can go
+remove_leaves() { # bounded: the killed sessions leave the leaves first
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -z "$(leaves)" ] && return 0
+		(cd "$V2_POD" && rmdir podenter-*) 2>/dev/null
+		sleep 0.1
+	done
+}
+[ -n "$V2_POD" ] && t_cleanup remove_leaves
+in_pod_v1() { in_pod "$1" | tr ' ' '\n' | grep -v '^0:$' | tr '\n' ' '; }
 session_cgroups --join-cgroup pod
-t_expect_eq "pod: in the pod's cgroup in each of those hierarchies" "$(in_pod "$SESSION_CG")" "$want"
+t_expect_eq "pod: in the pod's cgroup in each v1 hierarchy of those" \
+	"$(in_pod_v1 "$SESSION_CG")" "$(printf '%s' "$want" | tr ' ' '\n' | grep -v '^0:$' | tr '\n' ' ')"
 t_expect_nomatch "pod: not in the container's" "$SESSION_CG" "$ct"
+if [ -n "$V2_POD" ]; then
+	KILLED_PE=$(printf '%s\n' "$PODENTER_CG" | sed -n "s|^0::/$POD/podenter-||p")
+	t_expect_match "pod: cgroup v2: a leaf of podenter's under the pod's cgroup" \
+		"$SESSION_CG" "(^|$(printf '\n'))0::/$POD/podenter-[0-9]+\$"
+	t_expect_match "pod: cgroup v2: podenter in the same leaf" "$PODENTER_CG" \
+		"(^|$(printf '\n'))0::/$POD/podenter-[0-9]+\$"
+	# podenter was killed with SIGKILL (session_cgroups): its empty leaf is
+	# left, and the next --join-cgroup pod of this pod removes it
+	t_expect_eq "pod: kill -9 of podenter leaves its (empty) leaf" "$(leaves)" "podenter-$KILLED_PE "
+	t_podenter "${P[@]}" --join-cgroup pod cg-0 -- sh -c 'cat /proc/self/cgroup; echo done'
+	t_expect_eq "pod: a whole session: exit 0" "$T_RC" 0
+	t_expect_match "pod: a whole session: it ran" "$T_OUT" "^done\$|done"
+	t_expect_eq "pod: no leaf left after the session, nor the killed podenter's" "$(leaves)" ""
+	t_expect_match "pod: says where the session is" "$T_ERR" "cgroup: .*/$POD/podenter-[0-9]+"
+
+	# the pod kills the session's reaper: its orphans escape the reaper,
+	# not the leaf; podenter kills what is left there (cgroup.kill) and
+	# removes it
+	"$PODENTER" "${P[@]}" --join-cgroup pod cg-0 -- sh -c 'sleep 1414 & sleep 1515' \
+		</dev/null >"$T_TMP/out" 2>"$T_TMP/err" &
+	pe=$!
+	t_cleanup "kill -9 $pe"
+	orphan=
+	if t_wait_for 400 pgrep -x -f 'sleep 1414' >/dev/null; then
+		orphan=$(pgrep -x -f 'sleep 1414')
+		shpid=$(awk '{print $4}' /proc/$orphan/stat)
+		reaper=$(awk '{print $4}' /proc/$shpid/stat)
+		kill -9 "$reaper"
+	fi
+	t_expect_match "pod: the reaper killed: a session started" "$orphan" "^[0-9]+\$"
+	t_cleanup "kill -9 $orphan"
+	timeout 30 sh -c "while kill -0 $pe 2>/dev/null; do sleep 0.1; done"
+	t_expect_eq "pod: the reaper killed: podenter ended" "$(kill -0 "$pe" 2>/dev/null && echo running)" ""
+	t_expect_eq "pod: the reaper killed: its orphan killed with the leaf" \
+		"$(pgrep -x -f 'sleep 1414')" ""
+	t_expect_eq "pod: the reaper killed: no leaf left" "$(leaves)" ""
+	wait "$pe" 2>/dev/null
+else
+	echo "SKIP: harden-cgroup: the v2 leaf: the target has no cgroup v2 path here"
+fi
 
 session_cgroups --join-cgroup host
 t_expect_nomatch "host: the session stays out of the pod" "$SESSION_CG" "pod$uid"
