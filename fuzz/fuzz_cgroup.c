@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer harness: /proc/PID/cgroup content as a hostile container could
- * shape it (its cgroup names are chosen by whoever creates the cgroups).
+ * shape it (its cgroup names are chosen by whoever creates the cgroups),
+ * and each line as the name of a child of a pod's cgroup (podenter's
+ * stale-leaf removal reads those: cgroupjoin.c).
  */
 #include "config.h"
 
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "podenter/cgroup.h"
+#include "podenter/cgroupjoin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,7 +51,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *frozen;
 		size_t len = strcspn(line, "\n");
 
+		char *name = strndup(line, len);
+		pid_t owner;
+
 		pe_cgroup_freezer_files(line, len, files, &frozen);
+		if (name) {
+			pe_cgroup_leaf_owner(name, &owner);
+			free(name);
+		}
 		line += len;
 		if (*line)
 			line++;
