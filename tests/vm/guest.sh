@@ -25,7 +25,7 @@ say() { printf 'vm-suite: %s\n' "$*"; }
 # systemd's shared mount propagation, run here as make check runs them
 # (tests/bounded.sh, the same environment): on systemd as PID 1, cgroup v2
 # only, with / rshared as systemd sets it. One check each.
-VM_INTEGRATION_TESTS=${VM_INTEGRATION_TESTS:-"harden-cgroup resolve-real-cgroups enter-namespaces enter-netonly"}
+VM_INTEGRATION_TESTS=${VM_INTEGRATION_TESTS:-"harden-cgroup harden-reaper resolve-real-cgroups enter-namespaces enter-netonly"}
 run_integration_tests() {
 	local t name rc
 	INTEG_PASSED=0 INTEG_FAILED=0 INTEG_SKIPPED=0
@@ -53,12 +53,23 @@ run_integration_tests() {
 
 main() {
 	mode=suite
-	for arg in $(</proc/cmdline); do
+	local -a args
+	read -ra args </proc/cmdline # no pathname expansion of a regex
+	for arg in "${args[@]}"; do
 		case $arg in
 		podenter.mode=*) mode=${arg#podenter.mode=} ;;
 		podenter.accel=*) accel=${arg#podenter.accel=} ;;
+		# run.sh's VM_ONLY and VM_INTEGRATION_TESTS: a part of the suite
+		podenter.only=*) export E2E_ONLY=${arg#podenter.only=} ;;
+		podenter.integration=none) VM_INTEGRATION_TESTS= ;;
+		podenter.integration=*)
+			VM_INTEGRATION_TESTS=${arg#podenter.integration=}
+			VM_INTEGRATION_TESTS=${VM_INTEGRATION_TESTS//,/ }
+			;;
 		esac
 	done
+	[[ -n ${E2E_ONLY:-} ]] && say "only the checks matching $E2E_ONLY;" \
+		"integration: ${VM_INTEGRATION_TESTS:-none}"
 	say "guest up after $(cut -d' ' -f1 /proc/uptime) s ($(uname -r), ${accel:-?}," \
 		"PID 1 $(cat /proc/1/comm) $(systemctl --version | head -1 | cut -d' ' -f2)," \
 		"/sys/fs/cgroup $(stat -f -c %T /sys/fs/cgroup), AppArmor $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null))"
@@ -80,6 +91,8 @@ main() {
 		export E2E_CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-120}
 		# the session must outlive a ctr task exec under emulation (hostile-checks.sh)
 		export HOSTILE_REAPER_SECONDS=${HOSTILE_REAPER_SECONDS:-20}
+		# harden-reaper's session commands must outlive finding the reaper
+		export PODENTER_TEST_SLOWDOWN=${PODENTER_TEST_SLOWDOWN:-8}
 	fi
 
 	started=$SECONDS

@@ -23,7 +23,11 @@
 # VM_ACCEL (kvm or tcg: force one), VM_MODE=bench (the attach benchmark in the
 # guest instead of the suite), VM_CAPTURE=DIR (instead of the suite: the node's
 # files as a fixture tree, written to DIR), VM_KEEP_LOGS=DIR (copy the console and result
-# logs there), VM_QUIET= (the guest's boot messages on its console).
+# logs there), VM_QUIET= (the guest's boot messages on its console),
+# VM_ONLY=REGEX (only the node suite's checks whose names match: e2e.sh's
+# E2E_ONLY; letters, digits and -_.|^$()[]*+ only: it rides on the kernel command
+# line), VM_INTEGRATION_TESTS="a b" (the integration scripts run after it,
+# guest.sh's list by default; "none" for none).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -117,6 +121,15 @@ qemu-img create -q -f qcow2 -b "$IMAGE/root.raw" -F raw "$WORK/disk.qcow2"
 CMDLINE="root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1"
 CMDLINE+=" panic=-1 ${VM_QUIET-quiet loglevel=4 systemd.show_status=0} net.ifnames=0"
 CMDLINE+=" podenter.accel=$ACCEL podenter.mode=$MODE"
+if [[ -n ${VM_ONLY:-} ]]; then
+	only_chars='^[][A-Za-z0-9_.|^$()*+-]+$'
+	[[ $VM_ONLY =~ $only_chars ]] || die "VM_ONLY=$VM_ONLY: letters, digits and -_.|^\$()[]*+ only"
+	CMDLINE+=" podenter.only=$VM_ONLY"
+fi
+if [[ -n ${VM_INTEGRATION_TESTS:-} ]]; then
+	[[ $VM_INTEGRATION_TESTS =~ ^[a-z0-9\ -]+$ ]] || die "VM_INTEGRATION_TESTS: script names, space-separated"
+	CMDLINE+=" podenter.integration=${VM_INTEGRATION_TESTS// /,}"
+fi
 
 say "booting ($ACCEL, ${VM_CPUS:-2} CPUs, ${VM_MEMORY:-2048} MiB, timeout ${TIMEOUT} s)"
 boot_started=$SECONDS

@@ -112,13 +112,104 @@ check_vm_join_cgroup_pids_limit_applies() {
 }
 
 # --join-cgroup pod on cgroup v2: the pod's slice has children and
-# controllers, so no process may live in it: a clear refusal, 125, and the
-# session never starts
-check_vm_join_cgroup_pod_on_v2() {
-	run "$PODENTER" -n qos qos-burstable --join-cgroup pod --view none -- echo started
-	expect_eq "exit status" "$RC" 125 || return 1
-	expect_not_contains "the session did not start" "$OUT" started || return 1
-	expect_contains "says why" "$ERR" "container" || return 1
+# controllers, so no process may live in it; podenter makes a leaf of its
+# own under it (podenter-<its PID>), the session lives there, and the leaf
+# is removed when the session ends. pod_slice_of POD: the slice's directory.
+pod_slice_of() { local cg; cg=$(cgroup_of "$(pid_of qos "$1")") && echo "/sys/fs/cgroup${cg%/*}"; }
+leaves_in() { (cd "$1" && ls -d podenter-* 2>/dev/null | tr '\n' ' '); }
+check_vm_join_cgroup_pod_leaf() {
+	local slice unit
+	slice=$(pod_slice_of qos-burstable)
+	unit=${slice##*/}
+	run_ok cat "$slice/cgroup.subtree_control" || return 1
+	expect_contains "the pod slice has controllers for its children" "$OUT" memory || return 1
+	expect_eq "no leaf before" "$(leaves_in "$slice")" "" || return 1
+	podenter -n qos qos-burstable --join-cgroup pod --view none -- \
+		sh -c 'cat /proc/self/cgroup; echo started' || return 1
+	expect_contains "the session ran" "$OUT" started || return 1
+	# the session is in the container's cgroup namespace: the leaf, a
+	# sibling of the container's scope, reads as ../podenter-<pid>
+	expect_contains "the session's cgroup: podenter's leaf" "$OUT" "/podenter-" || return 1
+	expect_contains "podenter said where" "$ERR" "$unit/podenter-" || return 1
+	expect_eq "no leaf after the session" "$(leaves_in "$slice")" "" || return 1
+	# systemd took no notice: the slice runs, no unit of podenter's appeared
+	run_ok systemctl is-active "$unit" || return 1
+	run_ok systemctl list-units --all --plain --no-legend 'podenter-[0-9]*' || return 1
+	expect_eq "no systemd unit for the leaf" "$OUT" "" || return 1
+
+	# kill -9 of podenter: its session dies with it, the empty leaf stays;
+	# the next --join-cgroup pod of this pod removes it
+	say "$ $PODENTER -n qos qos-burstable --join-cgroup pod --view none -- sleep 3131 &"
+	"$PODENTER" -n qos qos-burstable --join-cgroup pod --view none -- sleep 3131 \
+		</dev/null >/dev/null 2>&1 &
+	local pe=$! i sp=""
+	for ((i = 0; i < 300; i++)); do
+		sp=$(pgrep -x -f 'sleep 3131') && break
+		sleep 0.2
+	done
+	say "session sleep: ${sp:-none}, its cgroup: $( [[ -n $sp ]] && cgroup_of "$sp")"
+	[[ -n $sp && $(cgroup_of "$sp") == "${slice#/sys/fs/cgroup}/podenter-$pe" ]] || {
+		kill -9 "$pe"
+		say "FAILED: the session is not in ${slice#/sys/fs/cgroup}/podenter-$pe"
+		return 1
+	}
+	kill -9 "$pe"
+	wait "$pe" 2>/dev/null
+	for ((i = 0; i < 150; i++)); do
+		pgrep -x -f 'sleep 3131' >/dev/null || break
+		sleep 0.2
+	done
+	run_ok cat "$slice/podenter-$pe/cgroup.events" || return 1
+	expect_contains "kill -9: the leaf is left, empty" "$OUT" "populated 0" || return 1
+	podenter -n qos qos-burstable --join-cgroup pod --view none -- true || return 1
+	expect_eq "the next session removed it, and its own" "$(leaves_in "$slice")" "" || return 1
+}
+
+# Memory: the pod's memory.max (kubelet sets the sum of its containers'
+# limits on the pod slice: MemoryMax=32M for qos-guaranteed) applies to a
+# session in the pod's cgroup: a shell holding 96 MiB is OOM-killed, counted
+# in the pod slice's memory.events. (Without --join-cgroup it holds them:
+# check_vm_join_cgroup_memory_limit_applies.)
+check_vm_join_cgroup_pod_memory_limit_applies() {
+	local slice rc=0 before set=0
+	slice=$(pod_slice_of qos-guaranteed)
+	if [[ $(cat "$slice/memory.max") == max ]]; then
+		run_ok systemctl set-property --runtime "${slice##*/}" MemoryMax=32M || return 1
+		set=1
+	fi
+	run_ok cat "$slice/memory.max"
+	expect_eq "the pod's memory.max" "$OUT" $((32 * 1024 * 1024)) || rc=1
+	if ((rc == 0)); then
+		before=$(awk '/^oom_kill / {print $2}' "$slice/memory.events")
+		CMD_TIMEOUT=$((CMD_TIMEOUT * 4)) run "$PODENTER" -n qos qos-guaranteed --join-cgroup pod \
+			--view none -- sh -c "$HOLD_96M"
+		expect_not_contains "with --join-cgroup pod: not held" "$OUT" "held" || rc=1
+		((RC == 137)) || { say "FAILED: expected the shell to be OOM-killed (137), got $RC"; rc=1; }
+		run_ok grep '^oom_kill ' "$slice/memory.events" || rc=1
+		((${OUT#oom_kill } > before)) || { say "FAILED: no OOM kill counted in $slice"; rc=1; }
+		expect_eq "no leaf left" "$(leaves_in "$slice")" "" || rc=1
+		run_ok kill -0 "$(pid_of qos qos-guaranteed)" || rc=1
+	fi
+	((set)) && run systemctl set-property --runtime "${slice##*/}" MemoryMax=infinity
+	return "$rc"
+}
+
+# pids: the pod's pids.max (kubelet's podPidsLimit, TasksMax= on the pod
+# slice) applies to a session in the pod's cgroup.
+check_vm_join_cgroup_pod_pids_limit_applies() {
+	local slice rc=0
+	slice=$(pod_slice_of qos-burstable)
+	run_ok systemctl set-property --runtime "${slice##*/}" TasksMax=16 || return 1
+	run_ok cat "$slice/pids.max"
+	expect_eq "the pod's pids.max" "$OUT" 16 || rc=1
+	if ((rc == 0)); then
+		run "$PODENTER" -n qos qos-burstable --join-cgroup pod --view none -- sh -c "$FORK_40"
+		expect_not_contains "with --join-cgroup pod: the limit applies" "$OUT" "forked 40" || rc=1
+		expect_contains "fork refused" "$ERR" "can't fork" || rc=1
+		expect_eq "no leaf left" "$(leaves_in "$slice")" "" || rc=1
+	fi
+	run systemctl set-property --runtime "${slice##*/}" TasksMax=infinity
+	return "$rc"
 }
 
 # the node target: systemd's (PID 1's) namespaces
@@ -173,7 +264,9 @@ extra_checks() {
 	check vm-join-cgroup-container-scope check_vm_join_cgroup_container_scope
 	check vm-join-cgroup-memory-limit-applies check_vm_join_cgroup_memory_limit_applies
 	check vm-join-cgroup-pids-limit-applies check_vm_join_cgroup_pids_limit_applies
-	check vm-join-cgroup-pod-on-v2 check_vm_join_cgroup_pod_on_v2
+	check vm-join-cgroup-pod-leaf check_vm_join_cgroup_pod_leaf
+	check vm-join-cgroup-pod-memory-limit-applies check_vm_join_cgroup_pod_memory_limit_applies
+	check vm-join-cgroup-pod-pids-limit-applies check_vm_join_cgroup_pod_pids_limit_applies
 	check vm-node-target-is-systemds check_vm_node_target_is_systemds
 	check vm-sniff-by-name check_vm_sniff_by_name
 	if [[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) == Y ]]; then
