@@ -32,15 +32,18 @@ t_cleanup "kill -9 $attacker"
 t_wait_for 400 grep -q '^ready' "$T_TMP/attack.out" ||
 	{ echo "the attacker did not start" >&2; cat "$T_TMP/attack.out" >&2; exit 1; }
 
+STRACE=(); command -v strace >/dev/null && STRACE=(strace -f -qq -o /dev/null)
 ok=0
 for i in $(seq "$SESSIONS"); do
-	view=
+	view= wrap=()
 	# half of them with the tools view (more setup in the pod's PID
-	# namespace before the reaper executes)
+	# namespace before the reaper executes); every fifth under strace -f,
+	# which then holds the session's processes from birth instead
 	[ $((i % 2)) = 0 ] && view="--view tools"
+	[ $((i % 5)) = 0 ] && wrap=(${STRACE[@]+"${STRACE[@]}"})
 	T_RC=0
 	# shellcheck disable=SC2086
-	timeout 30 "$PODENTER" --profile baseline $view pid:"$T" -- true \
+	timeout 30 ${wrap[@]+"${wrap[@]}"} "$PODENTER" --profile baseline $view pid:"$T" -- true \
 		</dev/null >"$T_TMP/s.out" 2>"$T_TMP/s.err" || T_RC=$?
 	if [ "$T_RC" = 0 ]; then ok=$((ok + 1)); else
 		echo "  session $i ($view): exit $T_RC: $(head -3 "$T_TMP/s.err")"
@@ -65,4 +68,20 @@ else
 fi
 [ "$T_FAILED" = 0 ] || printf '%s\n' "$out" | grep -v '^refused' | head -30 | sed 's/^/  | /'
 printf '%s\n' "$out" | grep '^summary' | sed 's/^/  /'
+
+# Where podenter may not trace its own child (a security module; here a
+# seccomp filter, tests/no-ptrace.c), the session is refused, not run
+# without the guard.
+NO_PTRACE=$(dirname "$PODENTER")/tests/no-ptrace
+if [ -x "$NO_PTRACE" ]; then
+	T_RC=0
+	timeout 30 "$NO_PTRACE" "$PODENTER" pid:"$T" -- echo the-command-ran \
+		</dev/null >"$T_TMP/np.out" 2>"$T_TMP/np.err" || T_RC=$?
+	T_OUT=$(cat "$T_TMP/np.out") T_ERR=$(cat "$T_TMP/np.err")
+	t_expect_rc "ptrace forbidden to podenter: the session is refused" 125
+	t_expect_match "ptrace forbidden: says why" "$T_ERR" "cannot keep the pod from ptracing"
+	t_expect_nomatch "ptrace forbidden: the command did not run" "$T_OUT" the-command-ran
+else
+	t_fail "tests/no-ptrace is not built (make check builds it)"
+fi
 t_done
