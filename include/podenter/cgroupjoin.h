@@ -15,9 +15,10 @@
  * kubepods/<qos>/pod<uid>) has the containers' cgroups below it and
  * controllers in its cgroup.subtree_control, and the kernel puts no process
  * in such an inner cgroup (EBUSY). So podenter makes a leaf of its own
- * under it, "podenter-<pid>" (PE_CGROUP_LEAF_PREFIX), and moves there: the
- * pod's limits (memory.max, pids.max, ...) are hierarchical and apply to
- * the session as to the containers. The name has no systemd unit suffix
+ * under it, "podenter-<pid>" (PE_CGROUP_LEAF_PREFIX), and moves there, so
+ * that the session is born there, then steps back out to its own cgroup:
+ * the pod's limits (memory.max, pids.max, ...) are hierarchical and apply
+ * to the session as to the containers. The name has no systemd unit suffix
  * (.scope/.slice/.service), so systemd never takes it for one of its units
  * (it looks units up by cgroup path; a process in the leaf counts as the
  * pod slice's); systemd does not touch a slice's unknown children while
@@ -91,6 +92,14 @@ int pe_cgroup_join_prepare(int target_procfd, const char *mountinfo,
 /* Move pid (0: the caller) into every prepared cgroup. */
 int pe_cgroup_join_apply(struct pe_cgroup_join *cj, pid_t pid,
 			 struct pe_error *err);
+
+/*
+ * The session's processes are born in the leaf: the caller (podenter, the
+ * relay of the session's stdio) goes back to its own v2 cgroup, so that
+ * the pod's limits never pick it (an OOM kill of podenter would end the
+ * session and leave the leaf). Nothing to do without a leaf.
+ */
+int pe_cgroup_join_step_out(struct pe_cgroup_join *cj, struct pe_error *err);
 
 /*
  * The session ended: if a leaf was made, move the caller back to its own

@@ -393,6 +393,16 @@ static void sleep_ms(long ms)
 		;
 }
 
+int pe_cgroup_join_step_out(struct pe_cgroup_join *cj, struct pe_error *err)
+{
+	struct pe_cgroup_leaf *leaf = &cj->leaf;
+
+	/* the write names the writer */
+	if (leaf->dir_fd >= 0 && write(leaf->home_procs_fd, "0", 1) != 1)
+		return pe_error_errno(err, "leaving cgroup %s", leaf->where);
+	return 0;
+}
+
 int pe_cgroup_join_leave(struct pe_cgroup_join *cj, struct pe_error *err)
 {
 	struct pe_cgroup_leaf *leaf = &cj->leaf;
@@ -402,13 +412,11 @@ int pe_cgroup_join_leave(struct pe_cgroup_join *cj, struct pe_error *err)
 		bool killed = false;
 		int waited = 0;
 
-		/* back to podenter's own cgroup: a process in the leaf keeps
-		 * it; the write names the writer */
-		if (write(leaf->home_procs_fd, "0", 1) != 1) {
-			rc = pe_error_errno(err, "leaving cgroup %s",
-					    leaf->where);
+		/* back to podenter's own cgroup (if it has not stepped out
+		 * yet): a process in the leaf keeps it */
+		rc = pe_cgroup_join_step_out(cj, err);
+		if (rc < 0)
 			goto out;
-		}
 		while (unlinkat(leaf->parent_fd, leaf->name, AT_REMOVEDIR) <
 		       0) {
 			if (errno != EBUSY ||

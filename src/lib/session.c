@@ -1050,6 +1050,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	static const int forwarded[] = { SIGINT,   SIGTERM, SIGHUP, SIGQUIT,
 					 SIGWINCH, SIGUSR1, SIGUSR2 };
 	struct session *s;
+	struct pe_error ignored_err;
 	pid_t stage, child, self = getpid();
 	int rc = SESSION_FAILED, status;
 
@@ -1190,6 +1191,11 @@ int pe_session_run(const struct pe_session_opts *o,
 	child = session_pid(s, err);
 	if (child < 0)
 		goto fail;
+	/* the session's processes are born in podenter's leaf under the pod's
+	 * cgroup (--join-cgroup pod on v2): podenter itself steps out, so the
+	 * pod's limits never pick the relay of the session's stdio */
+	if (pe_cgroup_join_step_out(&s->cgroup, &ignored_err) < 0)
+		note(o, "%s", ignored_err.msg);
 
 	/*
 	 * Phase 10, podenter, while phases 11 and 12 run in the pod: first it

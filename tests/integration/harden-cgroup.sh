@@ -62,6 +62,7 @@ want=$(in_ct "$(cat /proc/$T/cgroup)")
 session_cgroups() { # podenter args...: SESSION_CG, PODENTER_CG from the host
 	"$PODENTER" "${P[@]}" "$@" cg-0 -- sleep 1313 </dev/null >"$T_TMP/out" 2>"$T_TMP/err" &
 	local pe=$! sp
+	PE_PID=$pe
 	t_cleanup "kill -9 $pe"
 	SESSION_CG="(no session: $(cat "$T_TMP/err"))" PODENTER_CG=""
 	if t_wait_for 400 pgrep -x -f 'sleep 1313' >/dev/null; then
@@ -108,11 +109,13 @@ t_expect_eq "pod: in the pod's cgroup in each v1 hierarchy of those" \
 	"$(in_pod_v1 "$SESSION_CG")" "$(printf '%s' "$want" | tr ' ' '\n' | grep -v '^0:$' | tr '\n' ' ')"
 t_expect_nomatch "pod: not in the container's" "$SESSION_CG" "$ct"
 if [ -n "$V2_POD" ]; then
-	KILLED_PE=$(printf '%s\n' "$PODENTER_CG" | sed -n "s|^0::/$POD/podenter-||p")
-	t_expect_match "pod: cgroup v2: a leaf of podenter's under the pod's cgroup" \
-		"$SESSION_CG" "(^|$(printf '\n'))0::/$POD/podenter-[0-9]+\$"
-	t_expect_match "pod: cgroup v2: podenter in the same leaf" "$PODENTER_CG" \
-		"(^|$(printf '\n'))0::/$POD/podenter-[0-9]+\$"
+	KILLED_PE=$PE_PID
+	t_expect_match "pod: cgroup v2: a leaf of podenter's under the pod's cgroup, named by its PID" \
+		"$SESSION_CG" "(^|$(printf '\n'))0::/$POD/podenter-$PE_PID\$"
+	# podenter, the relay of the session's stdio, stepped back out once the
+	# session was born there: the pod's limits never pick it
+	t_expect_eq "pod: cgroup v2: podenter itself back in its own cgroup" \
+		"$(printf '%s\n' "$PODENTER_CG" | grep '^0::')" "$(grep '^0::' /proc/$$/cgroup)"
 	# podenter was killed with SIGKILL (session_cgroups): its empty leaf is
 	# left, and the next --join-cgroup pod of this pod removes it
 	t_expect_eq "pod: kill -9 of podenter leaves its (empty) leaf" "$(leaves)" "podenter-$KILLED_PE "
