@@ -23,12 +23,11 @@
  * (it looks units up by cgroup path; a process in the leaf counts as the
  * pod slice's); systemd does not touch a slice's unknown children while
  * the slice runs, and removes empty ones with the slice (cg_trim), as
- * kubelet's cgroupfs driver does. When the session ends podenter moves
- * back to its own cgroup, kills what the session left in the leaf, and
- * removes it (bounded); a leaf left by a podenter killed with SIGKILL is
- * removed by the next --join-cgroup pod of the same pod (its owner's PID
- * is gone), or with the pod. v1 hierarchies have no such rule: there the
- * pod's own cgroup is joined, as before.
+ * kubelet's cgroupfs driver does. When the session ends podenter kills
+ * what the session left in the leaf and removes it (bounded); a leaf left by a
+ * podenter killed with SIGKILL is removed by the next --join-cgroup pod of the
+ * same pod (its owner's PID is gone), or with the pod. v1 hierarchies have no
+ * such rule: there the pod's own cgroup is joined, as before.
  */
 #ifndef PODENTER_CGROUPJOIN_H
 #define PODENTER_CGROUPJOIN_H
