@@ -166,7 +166,8 @@ pe_copy_classify_source_of(const struct pe_recovered_container *def,
 	enum pe_copy_source_class cls =
 	    pe_copy_classify_source(source, def->pod_uid, def->sandbox_id);
 
-	for (size_t i = 0; cls == PE_COPY_SRC_OTHER && i < 2; i++)
+	for (size_t i = 0;
+	     cls == PE_COPY_SRC_OTHER && i < PE_RECOVER_RUNTIME_DIRS; i++)
 		if (def->runtime_dirs[i] &&
 		    pe_copy_path_ok(def->runtime_dirs[i]) &&
 		    path_below(source, def->runtime_dirs[i]))
