@@ -394,9 +394,16 @@ static int load_definition(const struct pe_hostroot *hr,
 					    c->bundle ? c->bundle : "?");
 		return pe_recover_docker(hr, data_root, c->container_id, def,
 					 err);
+	case PE_RT_PODMAN:
+	case PE_RT_CRIO:
+		/* containers/storage at its default roots: where the record
+		 * was read from */
+		return pe_recover_storage(hr, NULL, NULL, c->container_id, def,
+					  err);
 	default:
 		return pe_error_set(err, PE_ERR_UNSUPPORTED, 0,
-				    "copy reads containerd's and Docker's "
+				    "copy reads containerd's, Docker's and "
+				    "containers/storage's (podman, CRI-O) "
 				    "files only; container %.12s is %s's",
 				    c->container_id,
 				    pe_runtime_name(c->runtime));
