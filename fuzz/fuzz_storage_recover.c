@@ -2,8 +2,9 @@
 /*
  * libFuzzer harness: containers/storage's files as `podenter copy` reads a
  * podman or CRI-O container (pe_recover_storage_parse): the input is the
- * container id, containers.json, layers.json and the container's
- * config.json, joined by NUL bytes (missing parts are empty). What comes
+ * container id, containers.json, layers.json, the container's
+ * config.json and podman's state record of it (bolt_state.db's
+ * ctr/<id>/state), joined by NUL bytes (missing parts are empty). What comes
  * out, the spec, goes through copy's spec parser as copy would take it,
  * and every layer path is checked to be a layer of the storage.
  */
@@ -46,8 +47,8 @@ static void layer_ok(const char *path)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size + 1);
-	const char *p, *end, *id, *containers, *layers, *config;
-	size_t idlen, clen, llen, slen;
+	const char *p, *end, *id, *containers, *layers, *config, *state;
+	size_t idlen, clen, llen, slen, stlen;
 	char idz[80];
 	struct pe_recovered_container c;
 	struct pe_copy_spec spec;
@@ -63,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	containers = part(&p, end, &clen);
 	layers = part(&p, end, &llen);
 	config = part(&p, end, &slen);
+	state = part(&p, end, &stlen);
 	if (idlen >= sizeof(idz)) {
 		free(buf);
 		return 0;
@@ -81,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&spec, 0, sizeof(spec));
 		if (pe_copy_spec_parse(c.spec_json, &spec, &err) == 0)
 			pe_copy_spec_clear(&spec);
+		(void)pe_recover_podman_state_parse(state, stlen, &c);
 	}
 	pe_recovered_container_clear(&c);
 	free(buf);

@@ -203,4 +203,14 @@ int pe_recover_storage_parse(const char *containers, size_t containers_len,
 			     struct pe_recovered_container *out,
 			     struct pe_error *err);
 
+/*
+ * podman 4's record of a container's state (libpod/bolt_state.db, bucket
+ * ctr/<id>, key "state": JSON) into c's has_exit, exit_code, reason,
+ * started/finished times and restart count. -1 when buf is not such a
+ * JSON object (c may be partly filled) or on ENOMEM. Public for the
+ * fuzzer and the unit tests.
+ */
+int pe_recover_podman_state_parse(const char *buf, size_t len,
+				  struct pe_recovered_container *c);
+
 #endif

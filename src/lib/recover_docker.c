@@ -110,13 +110,11 @@ static const char *member_str(struct json_object *o, const char *key, bool *bad)
 	return v ? json_object_get_string(v) : NULL;
 }
 
-/* RFC 3339 with optional fraction, UTC ("...Z"), as Go writes time.Time;
- * 0 for Go's zero time or anything else. */
-static long long rfc3339_ns(const char *s)
+long long pe_recover_rfc3339_ns(const char *s)
 {
 	struct tm tm;
 	const char *p;
-	long long ns = 0, scale = 100000000LL;
+	long long ns = 0, scale = 100000000LL, offset = 0;
 	time_t t;
 
 	if (!s || strcmp(s, DOCKER_ZERO_TIME) == 0)
@@ -128,13 +126,22 @@ static long long rfc3339_ns(const char *s)
 	if (*p == '.')
 		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
 			ns += scale > 0 ? (*p - '0') * scale : 0;
-	if (strcmp(p, "Z") != 0)
+	/* "Z", or a zone offset "+HH:MM" / "-HH:MM" (Go's time in a local
+	 * zone, as podman writes it) */
+	if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 && p[1] >= '0' &&
+	    p[1] <= '2' && p[2] >= '0' && p[2] <= '9' && p[3] == ':' &&
+	    p[4] >= '0' && p[4] <= '5' && p[5] >= '0' && p[5] <= '9') {
+		offset = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600LL +
+			 ((p[4] - '0') * 10 + (p[5] - '0')) * 60LL;
+		offset = p[0] == '+' ? offset : -offset;
+	} else if (strcmp(p, "Z") != 0) {
 		return 0;
+	}
 	t = timegm(&tm);
 	/* the year 2262 on would overflow nanoseconds (found by the fuzzer) */
-	if (t <= 0 || (long long)t > LLONG_MAX / 1000000000LL - 1)
+	if (t <= 86400 || (long long)t > LLONG_MAX / 1000000000LL - 86400)
 		return 0;
-	return (long long)t * 1000000000LL + ns;
+	return ((long long)t - offset) * 1000000000LL + ns;
 }
 
 /* "N" as a uid/gid */
@@ -506,9 +513,9 @@ static int fill_state(struct json_object *cfg, struct pe_recovered_container *c,
 		return pe_error_set(err, PE_ERR_PARSE, 0,
 				    "config.v2.json's State is not what "
 				    "Docker writes");
-	c->created_at_ns = rfc3339_ns(created);
-	c->started_at_ns = rfc3339_ns(started);
-	c->finished_at_ns = rfc3339_ns(finished);
+	c->created_at_ns = pe_recover_rfc3339_ns(created);
+	c->started_at_ns = pe_recover_rfc3339_ns(started);
+	c->finished_at_ns = pe_recover_rfc3339_ns(finished);
 	/* as cri-dockerd reports it: exited once it has finished */
 	c->has_exit = !(running && json_object_get_boolean(running)) &&
 		      c->finished_at_ns > 0;

@@ -34,6 +34,11 @@ struct json_object *pe_recover_parse_strict_as(const char *buf, size_t len,
 int pe_recover_read_id_file(int rootfd, const char *rel, char *buf,
 			    size_t size);
 
+/* RFC 3339 with an optional fraction, in UTC ("Z") or with a zone offset
+ * ("+01:00"), as Go writes time.Time, into Unix nanoseconds; 0 for Go's
+ * zero time, anything else, or a time out of range. */
+long long pe_recover_rfc3339_ns(const char *s);
+
 /*
  * The overlay driver's own record of a layer's chain,
  * <driver_dir>/<mount_id>/lower ("l/SHORT:l/SHORT:...", top first, each

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "podenter/bbolt.h"
 #include "podenter/recover.h"
 #include "recover_overlay.h"
 #include "runtime/podman.h"
@@ -50,6 +51,10 @@
 #define STORAGE_DRIVER "overlay"
 #define CONTAINERS_DIR STORAGE_DRIVER "-containers"
 #define LAYERS_DIR STORAGE_DRIVER "-layers"
+/* podman 4's own database (bbolt; podman 4.8 on may use SQLite, not read):
+ * bucket ctr/<id>, key "state": the container's state as JSON */
+#define PODMAN_DB "libpod/bolt_state.db"
+#define PODMAN_STATE_MAX (1u << 20)
 
 /* a 64-hex id from the files, or NULL */
 static const char *storage_id(const char *s)
@@ -316,6 +321,82 @@ out:
 	return rc;
 }
 
+int pe_recover_podman_state_parse(const char *buf, size_t len,
+				  struct pe_recovered_container *c)
+{
+	struct json_object *st = pe_recover_parse_strict(buf, len);
+	struct json_object *exited = NULL, *code = NULL, *oom = NULL,
+			   *restarts = NULL;
+	const char *reason;
+	int rc = -1;
+
+	if (!st)
+		return -1;
+	json_object_object_get_ex(st, "exited", &exited);
+	json_object_object_get_ex(st, "exitCode", &code);
+	json_object_object_get_ex(st, "oomKilled", &oom);
+	json_object_object_get_ex(st, "restartCount", &restarts);
+	if ((exited && !json_object_is_type(exited, json_type_boolean)) ||
+	    (code && !json_object_is_type(code, json_type_int)) ||
+	    (oom && !json_object_is_type(oom, json_type_boolean)) ||
+	    (restarts && !json_object_is_type(restarts, json_type_int)))
+		goto out;
+	c->started_at_ns =
+	    pe_recover_rfc3339_ns(pe_json_str(st, "startedTime"));
+	c->finished_at_ns =
+	    pe_recover_rfc3339_ns(pe_json_str(st, "finishedTime"));
+	if (restarts && json_object_get_int64(restarts) >= 0 &&
+	    json_object_get_int64(restarts) < INT32_MAX)
+		c->restart_count = (int)json_object_get_int64(restarts);
+	/* podman sets "exited" when its container process has ended */
+	c->has_exit = exited && json_object_get_boolean(exited);
+	if (c->has_exit) {
+		c->exit_code = code ? json_object_get_int(code) : 0;
+		reason = oom && json_object_get_boolean(oom) ? "OOMKilled"
+			 : c->exit_code == 0		     ? "Completed"
+							     : "Error";
+		free(c->reason);
+		c->reason = strdup(reason);
+		if (!c->reason)
+			goto out;
+	}
+	rc = 0;
+out:
+	json_object_put(st);
+	return rc;
+}
+
+/* The last run's exit from podman's database, when there is one: what the
+ * copy shows, never needed to make it. A database that is missing, of
+ * another kind (SQLite), corrupt, or without this container leaves the
+ * exit unknown. */
+static void podman_exit(int gfd, const char *graph_root,
+			struct pe_recovered_container *c)
+{
+	const char *path[2] = { "ctr", c->id };
+	char shown[PATH_MAX];
+	struct pe_bolt *db = NULL;
+	struct pe_error ignored;
+	const void *v;
+	size_t vlen;
+	int fd;
+
+	fd = pe_open_beneath(gfd, PODMAN_DB, O_RDONLY | O_NONBLOCK,
+			     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+				 RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return;
+	pe_error_clear(&ignored);
+	snprintf(shown, sizeof(shown), "%s/" PODMAN_DB, graph_root);
+	if (pe_bolt_open_fd(fd, shown, &db, &ignored) == 0 &&
+	    pe_bolt_get(db, path, 2, "state", 5, &v, &vlen, &ignored) == 0 &&
+	    vlen <= PODMAN_STATE_MAX &&
+	    pe_recover_podman_state_parse(v, vlen, c) < 0)
+		c->has_exit = false;
+	pe_bolt_close(db);
+	close(fd);
+}
+
 /* rel beneath dirfd into *buf; ENOENT is left in errno */
 static ssize_t read_capped(int dirfd, const char *rel, size_t max, char **buf)
 {
@@ -460,6 +541,7 @@ int pe_recover_storage(const struct pe_hostroot *hr, const char *graph_root,
 		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "storage");
 		goto out;
 	}
+	podman_exit(gfd, graph_root, out);
 	rc = 0;
 out:
 	free(containers);
