@@ -523,8 +523,14 @@ static void list_containers(struct pe_error *err,
 		snprintf(names + len, sizeof(names) - len, "%s%s (%s)",
 			 len ? ", " : "", c->container, pe_container_state(c));
 	}
-	pe_error_hint(err, "containers of %s/%s: %s", pod->namespace, pod->pod,
-		      names[0] ? names : "none");
+	pe_error_hint(err, "containers of %s/%s: %s%s", pod->namespace,
+		      pod->pod, names[0] ? names : "none",
+		      /* podman writes userdata/config.json, which podenter
+		       * reads, when a container first starts */
+		      pod->runtime == PE_RT_PODMAN
+			  ? "; a podman container only created (never "
+			    "started) has no spec yet and is not seen"
+			  : "");
 }
 
 /* The caller's copy of the chosen record, which the scan's list owns. */
