@@ -345,8 +345,11 @@ int pe_recover_podman_state_parse(const char *buf, size_t len,
 	    pe_recover_rfc3339_ns(pe_json_str(st, "startedTime"));
 	c->finished_at_ns =
 	    pe_recover_rfc3339_ns(pe_json_str(st, "finishedTime"));
-	if (restarts && json_object_get_int64(restarts) >= 0 &&
-	    json_object_get_int64(restarts) < INT32_MAX)
+	/* Go omits a zero restartCount */
+	if (!restarts)
+		c->restart_count = 0;
+	else if (json_object_get_int64(restarts) >= 0 &&
+		 json_object_get_int64(restarts) < INT32_MAX)
 		c->restart_count = (int)json_object_get_int64(restarts);
 	/* podman sets "exited" when its container process has ended */
 	c->has_exit = exited && json_object_get_boolean(exited);

@@ -123,6 +123,7 @@ static void check_one(const struct pe_hostroot *hr, struct json_object *in,
 		assert_string_equal(cs.cwd, "/www");
 		assert_int_equal(c.exit_code, 3);
 		assert_string_equal(c.reason, "Error");
+		assert_int_equal(c.restart_count, 0);
 		/* its image is podman's import plus a podman commit: two
 		 * layers below its own */
 		assert_int_equal(c.n_lowerdirs, 2);
