@@ -40,15 +40,16 @@ KPOD=pe-e2e-kube      # podman kube play; container web (pe-e2e-kube-web)
 PLAIN=pe-e2e-plain    # a container outside any pod
 STOPPED=pe-e2e-stopped # run, then stopped: a stale pidfile stays
 PAUSED=pe-e2e-paused  # podman pause: its cgroup frozen
-CPOD=pe-e2e-copy      # podenter copy: containers crash (ran, wrote, exited 3)
-                      # and created (podman create, never started)
+CPOD=pe-e2e-copy      # podenter copy: containers crash (ran, wrote, exited 3),
+                      # created (podman create, never started) and planter
+                      # (as root, planted a device node in its layer)
 IMG=localhost/podenter-e2e-busybox:1
 PAUSE_IMG=localhost/podenter-e2e-pause:1
 # IMG plus a layer (podman build, COPY only: no container runs): copy's
 # layer chain of more than one
 LAYERED_IMG=localhost/podenter-e2e-layered:1
 OUR_CONTAINERS=("$POD-app" "$POD-side" "$KPOD-web" "$PLAIN" "$STOPPED" "$PAUSED"
-	"$CPOD-crash" "$CPOD-created")
+	"$CPOD-crash" "$CPOD-created" "$CPOD-planter")
 OUR_PODS=("$POD" "$KPOD" "$CPOD")
 # what the crashing container's last run wrote into its writable layer
 CRASH_FILE=/tmp/written-by-last-run
@@ -242,6 +243,9 @@ setup() {
 		"echo '$CRASH_TOKEN' >$CRASH_FILE; echo 'crash: about to exit 3'; exit 3" >/dev/null
 	[[ $(pm wait "$CPOD-crash") == 3 ]]
 	pm create --pod "$CPOD" --name "$CPOD-created" "$IMG" /bin/sleep 1 >/dev/null
+	# hostile: its last run leaves /dev/null's twin in its writable layer
+	pm run --pod "$CPOD" --name "$CPOD-planter" "$IMG" /bin/sh -c \
+		'mknod /tmp/planted-null c 1 3 && echo planted; exit 2' >/dev/null || true
 	# podman's own view, to compare with
 	pm ps --all --format json >"$WORK/ps.json"
 	pm pod ps --format json >"$WORK/podps.json"
@@ -507,6 +511,21 @@ check_copy_last_run_sees_written_file() {
 	expect_eq "the container's own file, untouched" "$(<"$upper$CRASH_FILE")" "$CRASH_TOKEN"
 }
 
+# A hostile last run: a device node it made in its writable layer is in the
+# copy (--last-run) but cannot be opened: every layer is mounted nodev.
+check_copy_hostile_device_node() {
+	local upper
+	upper=$(pm inspect --format '{{.GraphDriver.Data.UpperDir}}' "$CPOD-planter")
+	[[ -c $upper/tmp/planted-null ]] || { say "FAILED: premise: no device node in $upper/tmp"; return 1; }
+	# shellcheck disable=SC2016 # expanded in the copy
+	run "$PODENTER" copy -q --no-tty --last-run -c planter podman/"$CPOD" -- /bin/sh -c \
+		'ls -l /tmp/planted-null; echo x >/tmp/planted-null; echo "write=$?"; cat /tmp/planted-null; echo "read=$?"'
+	((RC == 0)) || { say "FAILED: exit status $RC"; return 1; }
+	[[ $OUT == c* ]] || { say "FAILED: the node is not in the copy (ls -l: ${OUT%%$'\n'*})"; return 1; }
+	expect_contains "writing it fails" "$OUT" "write=1" || return 1
+	expect_contains "reading it fails" "$OUT" "read=1"
+}
+
 # podman writes a container's spec when it first starts: one only created
 # (podman create) cannot be copied, and copy says why
 check_copy_created_never_started() {
@@ -589,6 +608,7 @@ main() {
 	check copy-sees-the-spec-and-image check_copy_sees_the_spec_and_image
 	check copy-last-run-sees-written-file check_copy_last_run_sees_written_file
 	check copy-created-never-started check_copy_created_never_started
+	check copy-hostile-device-node check_copy_hostile_device_node
 	if [[ -n ${PODMAN_E2E_CAPTURE:-} ]]; then
 		bash "$NODE_DIR/capture-podman-fixture.sh" "$PODMAN_E2E_CAPTURE" "$WORK"
 	fi
