@@ -574,6 +574,83 @@ static void test_tree_hostile(void **state)
 	}
 }
 
+/* CRI-O's shape of the same storage (written from CRI-O's source, not seen
+ * here: CRI-O is not packaged for Debian 12): the spec under the run root
+ * only, kubelet's identity in the annotations, kubelet's log path. */
+#define POD_UID "0bd32637-9c26-4ca4-8bcf-5424e20cc34a"
+static const char *const crio_config =
+    "{\"process\":{\"args\":[\"/app\"],\"cwd\":\"/\",\"user\":{\"uid\":"
+    "1000,\"gid\":1000}},\"mounts\":["
+    "{\"destination\":\"/etc/config\",\"type\":\"bind\",\"source\":"
+    "\"/var/lib/kubelet/pods/" POD_UID
+    "/volumes/kubernetes.io~configmap/cfg\",\"options\":[\"ro\"]},"
+    "{\"destination\":\"/etc/resolv.conf\",\"type\":\"bind\",\"source\":"
+    "\"/run/containers/storage/overlay-containers/" SB
+    "/userdata/resolv.conf\",\"options\":[\"ro\"]},"
+    "{\"destination\":\"/data\",\"type\":\"bind\",\"source\":"
+    "\"/srv/data\",\"options\":[]}],"
+    "\"annotations\":{\"io.container.manager\":\"cri-o\","
+    "\"io.kubernetes.cri-o.ContainerType\":\"container\","
+    "\"io.kubernetes.cri-o.SandboxID\":\"" SB "\","
+    "\"io.kubernetes.cri-o.LogPath\":\"/var/log/pods/default_web_" POD_UID
+    "/app/0.log\",\"io.kubernetes.pod.name\":\"web\","
+    "\"io.kubernetes.pod.namespace\":\"default\","
+    "\"io.kubernetes.pod.uid\":\"" POD_UID "\","
+    "\"io.kubernetes.container.name\":\"app\"}}";
+
+static void test_crio_shape(void **state)
+{
+	struct pe_recovered_container c;
+	struct pe_copy_spec cs;
+	struct pe_error err;
+	char path[1024];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	memset(&cs, 0, sizeof(cs));
+	snprintf(scratch, sizeof(scratch), "/tmp/test_recover_storage.XXXXXX");
+	assert_non_null(mkdtemp(scratch));
+	good_tree();
+	snprintf(path, sizeof(path),
+		 "%s/" GRAPH "/overlay-containers/" CID "/userdata/config.json",
+		 scratch);
+	assert_int_equal(unlink(path), 0);
+	put("run/containers/storage/overlay-containers/" CID
+	    "/userdata/config.json",
+	    crio_config);
+	if (recover_scratch(&c, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(c.namespace, "default");
+	assert_string_equal(c.pod, "web");
+	assert_string_equal(c.pod_uid, POD_UID);
+	assert_string_equal(c.container, "app");
+	assert_string_equal(c.sandbox_id, SB);
+	assert_string_equal(c.log_path,
+			    "/var/log/pods/default_web_" POD_UID "/app/0.log");
+	assert_int_equal(pe_copy_spec_parse(c.spec_json, &cs, &err), 0);
+	assert_int_equal(cs.n_mounts, 3);
+	/* kubelet's volume of the pod, the sandbox's resolv.conf, a
+	 * hostPath */
+	assert_int_equal(pe_copy_classify_source_of(&c, cs.mounts[0].source),
+			 PE_COPY_SRC_POD);
+	assert_int_equal(pe_copy_classify_source_of(&c, cs.mounts[1].source),
+			 PE_COPY_SRC_RUNTIME);
+	assert_int_equal(pe_copy_classify_source_of(&c, cs.mounts[2].source),
+			 PE_COPY_SRC_OTHER);
+	/* another container's userdata is not this pod's runtime's */
+	assert_int_equal(pe_copy_classify_source_of(
+			     &c,
+			     "/run/containers/storage/overlay-containers/" MID
+			     "/userdata/hosts"),
+			 PE_COPY_SRC_OTHER);
+	/* no podman database: no exit known */
+	assert_false(c.has_exit);
+	pe_copy_spec_clear(&cs);
+	pe_recovered_container_clear(&c);
+	snprintf(path, sizeof(path), "rm -rf %s", scratch);
+	assert_int_equal(system(path), 0);
+}
+
 /* a literal and its length */
 #define LIT(s) s, strlen(s)
 
@@ -630,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_parse_hostile_json),
 		cmocka_unit_test(test_tree_hostile),
 		cmocka_unit_test(test_podman_state),
+		cmocka_unit_test(test_crio_shape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
