@@ -511,6 +511,18 @@ check_copy_last_run_sees_written_file() {
 	expect_eq "the container's own file, untouched" "$(<"$upper$CRASH_FILE")" "$CRASH_TOKEN"
 }
 
+# A running container's copy is made beside it, from the same files, and
+# leaves it running.
+check_copy_running_container_beside() {
+	local pid
+	pid=$(pm inspect --format '{{.State.Pid}}' "$POD-app")
+	run_ok "$PODENTER" copy -q --no-tty -c app podman/"$POD" -- /bin/sh -c 'cat /www/index.html; ps -o pid,args' || return 1
+	expect_contains "the image's file" "$OUT" "podenter podman e2e" || return 1
+	# a PID namespace of its own: the app's sleep is not in it
+	[[ $OUT != *"sleep 2147483647"* ]] || { say "FAILED: the copy sees the app's processes"; return 1; }
+	expect_eq "the app, still running, same PID" "$(pm inspect --format '{{.State.Running}} {{.State.Pid}}' "$POD-app")" "true $pid"
+}
+
 # A hostile last run: a device node it made in its writable layer is in the
 # copy (--last-run) but cannot be opened: every layer is mounted nodev.
 check_copy_hostile_device_node() {
@@ -609,6 +621,7 @@ main() {
 	check copy-last-run-sees-written-file check_copy_last_run_sees_written_file
 	check copy-created-never-started check_copy_created_never_started
 	check copy-hostile-device-node check_copy_hostile_device_node
+	check copy-running-container-beside check_copy_running_container_beside
 	if [[ -n ${PODMAN_E2E_CAPTURE:-} ]]; then
 		bash "$NODE_DIR/capture-podman-fixture.sh" "$PODMAN_E2E_CAPTURE" "$WORK"
 	fi
