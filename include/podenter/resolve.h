@@ -123,7 +123,8 @@ int pe_resolve_pods(const struct pe_hostroot *hr, const struct pe_target *t,
  * podenter copy: the container to copy (running or not; -c NAME, else the
  * pod's first app container by name; its newest attempt) and the pod's
  * running sandbox (PID verified). One pod: several match is AMBIGUOUS
- * unless any. Both records are deep copies.
+ * unless any. Both records are deep copies. sandbox NULL: the sandbox is
+ * neither looked for nor needed (cp reads an exited container's files).
  */
 int pe_resolve_for_copy(const struct pe_hostroot *hr, const struct pe_target *t,
 			const char *container, bool any,

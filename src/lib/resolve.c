@@ -1252,8 +1252,8 @@ int pe_resolve_for_copy(const struct pe_hostroot *hr, const struct pe_target *t,
 			     best->container, pod->namespace, pod->pod);
 		goto out;
 	}
-	sb = pod_sandbox(hr, &l, pod);
-	if (!sb || sb->pid_state != PE_PID_VERIFIED) {
+	sb = sandbox ? pod_sandbox(hr, &l, pod) : NULL;
+	if (sandbox && (!sb || sb->pid_state != PE_PID_VERIFIED)) {
 		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
 			     "the sandbox of pod %s/%s is not running",
 			     pod->namespace, pod->pod);
@@ -1262,7 +1262,7 @@ int pe_resolve_for_copy(const struct pe_hostroot *hr, const struct pe_target *t,
 		goto out;
 	}
 	if (pe_container_copy(chosen, best) < 0 ||
-	    pe_container_copy(sandbox, sb) < 0) {
+	    (sandbox && pe_container_copy(sandbox, sb) < 0)) {
 		pe_container_clear(chosen);
 		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "resolving");
 		goto out;
