@@ -27,7 +27,7 @@ for point in copy-staged cp-root-open; do
 		</dev/null >/dev/null 2>&1 &
 	pid=$!
 	stopped=
-	for _ in $(seq 200); do
+	for _ in $(seq 100); do
 		for p in $pid $(pgrep -P "$pid"); do
 			grep -q '^State:.*T (stopped)' "/proc/$p/status" 2>/dev/null && stopped=$p
 		done
