@@ -179,8 +179,9 @@ static void print_copy_note(const char *msg)
  * The container cp works on. A running one as every verb resolves it
  * (pe_resolve). When a pod has no such container running (resolution fell
  * back to the sandbox, or -c names a container that is not running), the
- * container podenter copy would copy (its newest attempt): *exited says so,
- * and its files are read from what its runtime left on disk.
+ * container podenter copy would copy (its newest attempt); id:PREFIX may
+ * name one that is not running too. *exited says so, and its files are
+ * read from what its runtime left on disk.
  */
 static int resolve_cp_target(const struct cli_common *co,
 			     const struct pe_hostroot *hr, const char *text,
@@ -188,7 +189,8 @@ static int resolve_cp_target(const struct cli_common *co,
 {
 	struct pe_resolve_opts ro = { .container = co->container,
 				      .any = co->any,
-				      .include_sandboxes = co->all };
+				      .include_sandboxes = co->all,
+				      .allow_exited = true };
 	struct pe_resolve_note note;
 	struct pe_container last = { 0 };
 	struct pe_target t;
@@ -218,6 +220,8 @@ static int resolve_cp_target(const struct cli_common *co,
 		cli_print_error(&err);
 		return pe_error_exit_code(&err, 0);
 	}
+	/* id:PREFIX of a container that is not running */
+	*exited = t.kind == PE_TARGET_ID && out->pid_state != PE_PID_VERIFIED;
 	cli_print_resolve_note(co, &t, out, &note);
 	return 0;
 }

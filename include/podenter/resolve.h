@@ -69,6 +69,9 @@ struct pe_resolve_opts {
 	const char *container; /* -c NAME, NULL for the default */
 	bool any; /* several pods match: take the first */
 	bool include_sandboxes; /* allow the pause container itself */
+	/* an id: target may name a container that is not running (cp reads
+	 * its files); out->pid_state then says it is not VERIFIED */
+	bool allow_exited;
 };
 
 /* What resolution decided on its own, for the CLI to say on stderr. */

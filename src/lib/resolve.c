@@ -959,7 +959,8 @@ static bool list_has_id_prefix(const struct pe_container_list *l,
 }
 
 static int resolve_id(const struct pe_hostroot *hr, const struct pe_target *t,
-		      struct pe_container *out, struct pe_error *err)
+		      bool allow_exited, struct pe_container *out,
+		      struct pe_error *err)
 {
 	struct pe_container_list l = { 0 };
 	struct pe_scan_filter f = { .id_prefix = t->id };
@@ -1012,7 +1013,7 @@ static int resolve_id(const struct pe_hostroot *hr, const struct pe_target *t,
 		pe_error_hint(err, "give a longer prefix");
 		goto out;
 	}
-	if (match->pid_state != PE_PID_VERIFIED) {
+	if (match->pid_state != PE_PID_VERIFIED && !allow_exited) {
 		if (match->pid_state == PE_PID_UNKNOWN)
 			pe_error_set(err, PE_ERR_NOT_FOUND, 0,
 				     "container %.12s is not running",
@@ -1120,7 +1121,7 @@ int pe_resolve(const struct pe_hostroot *hr, const struct pe_target *t,
 	case PE_TARGET_POD:
 		return resolve_pod(hr, t, o, out, note, err);
 	case PE_TARGET_ID:
-		return resolve_id(hr, t, out, err);
+		return resolve_id(hr, t, o->allow_exited, out, err);
 	case PE_TARGET_PID:
 		return resolve_pid(hr, t, out, err);
 	case PE_TARGET_NODE:

@@ -185,6 +185,9 @@ check_cp_out_of_exited_container() {
 	# -c names the exited container; the running path is not taken
 	podenter cp -c app writer:/tmp/last-run-marker "$WORK/marker-c" || return 1
 	run_ok cmp "$WORK/marker-c" "$upper/tmp/last-run-marker" || bad=1
+	# id:PREFIX of the exited container
+	podenter cp "id:$(truth "one('default', 'writer')['container_id']" | cut -c1-12):/tmp/last-run-marker" "$WORK/marker-id" || return 1
+	run_ok cmp "$WORK/marker-id" "$upper/tmp/last-run-marker" || bad=1
 	expect_eq "no mount left on the node" "$(sort /proc/self/mountinfo)" "$before" || bad=1
 	expect_eq "no process left" "$(cp_procs_of)" "" || bad=1
 	return "$bad"
