@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "podenter/cgroupjoin.h"
 #include "podenter/container.h"
 #include "podenter/error.h"
 #include "podenter/hostroot.h"
@@ -118,14 +119,73 @@ void cmd_enter_usage(FILE *out);
 int cmd_copy(int argc, char **argv);
 void cmd_copy_usage(FILE *out);
 
-/* What every verb that runs a session shares (cmd_enter.c): the limits
- * from --profile, --cap-add, --cap-drop, --seccomp and podenter.conf; the
- * note and cmdline hooks; and the way out once a target was pinned
- * (_exit: no exit handler may run inside the target's namespaces). */
-int cli_sandbox_setup(struct pe_sandbox *sb, const char *profile_name,
-		      pe_capset cap_add, pe_capset cap_drop,
-		      const char *seccomp, const struct pe_config *cfg,
-		      struct pe_error *err);
+/* cli_session.c: the options of every verb that runs a session (enter,
+ * copy): who the command runs as and where, what it may do, how it is
+ * recorded. Each subcommand's getopt table holds CLI_SESSION_LONGOPTS and
+ * its short options CLI_SESSION_SHORTOPTS; its own option ids start at
+ * OPT_SESSION_LAST. */
+struct cli_session_args {
+	const char *user; /* --user: NULL (the verb's default) or a spec */
+	const char *wd; /* --wd */
+	char **env_add; /* -e KEY=VAL, in order */
+	size_t n_env_add;
+	const char *tools; /* --tools SOURCE */
+	/* what the session may do (sandbox.h), decided before anything is
+	 * touched: --profile, --cap-add, --cap-drop, --seccomp */
+	const char *profile;
+	pe_capset cap_add, cap_drop;
+	const char *seccomp;
+	bool force_tty; /* -t: a pty even when stdin is no terminal */
+	bool no_tty; /* --no-tty: never a pty */
+	const char *audit_log; /* --audit-log FILE (JSON lines) */
+	enum pe_cgroup_place cgroup_place; /* --join-cgroup */
+};
+
+enum {
+	OPT_USER = OPT_COMMON_LAST,
+	OPT_WD,
+	OPT_TOOLS,
+	OPT_PROFILE,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_SECCOMP,
+	OPT_NO_TTY,
+	OPT_AUDIT_LOG,
+	OPT_JOIN_CGROUP,
+	OPT_SESSION_LAST
+};
+
+#define CLI_SESSION_LONGOPTS                                                   \
+	{ "user", required_argument, NULL, OPT_USER },                         \
+	    { "wd", required_argument, NULL, OPT_WD },                         \
+	    { "env", required_argument, NULL, 'e' },                           \
+	    { "tools", required_argument, NULL, OPT_TOOLS },                   \
+	    { "profile", required_argument, NULL, OPT_PROFILE },               \
+	    { "cap-add", required_argument, NULL, OPT_CAP_ADD },               \
+	    { "cap-drop", required_argument, NULL, OPT_CAP_DROP },             \
+	    { "seccomp", required_argument, NULL, OPT_SECCOMP },               \
+	    { "tty", no_argument, NULL, 't' },                                 \
+	    { "no-tty", no_argument, NULL, OPT_NO_TTY },                       \
+	    { "audit-log", required_argument, NULL, OPT_AUDIT_LOG },           \
+	{                                                                      \
+		"join-cgroup", required_argument, NULL, OPT_JOIN_CGROUP        \
+	}
+#define CLI_SESSION_SHORTOPTS "e:t"
+
+/* Handle a session option (optarg kept, not copied). Returns 1 if handled,
+ * 0 if not a session option, or an exit code (message printed). */
+int cli_session_option(struct cli_session_args *s, int opt, char *arg,
+		       const char *subcommand);
+void cli_session_args_free(struct cli_session_args *s);
+
+/* The session's limits from --profile, --cap-add, --cap-drop, --seccomp
+ * and podenter.conf, decided and checked before the target is touched. */
+int cli_sandbox_setup(struct pe_sandbox *sb,
+		      const struct cli_session_args *args,
+		      const struct pe_config *cfg, struct pe_error *err);
+/* The note and cmdline hooks of a session; and the way out once a target
+ * was pinned (_exit: no exit handler may run inside the target's
+ * namespaces). */
 void cli_print_note(const char *msg);
 void cli_session_hide_cmdline(void);
 void __attribute__((noreturn)) cli_leave(int rc);

@@ -23,21 +23,11 @@
 #include "podenter/session.h"
 
 enum {
-	OPT_LAST_RUN = OPT_COMMON_LAST,
+	OPT_LAST_RUN = OPT_SESSION_LAST,
 	OPT_NET,
 	OPT_SHARE_PROCESSES,
 	OPT_PRINT_COMMAND,
 	OPT_HOST_PATHS,
-	OPT_USER,
-	OPT_WD,
-	OPT_TOOLS,
-	OPT_PROFILE,
-	OPT_CAP_ADD,
-	OPT_CAP_DROP,
-	OPT_SECCOMP,
-	OPT_NO_TTY,
-	OPT_AUDIT_LOG,
-	OPT_JOIN_CGROUP,
 	OPT_TAIL,
 };
 
@@ -46,14 +36,9 @@ struct copy_opts {
 	const char *target;
 	char **command;
 	bool last_run, net_none, share_processes, print_command, host_paths;
-	const char *user, *wd, *tools;
-	char **env_add;
-	size_t n_env_add;
-	const char *profile, *seccomp, *audit_log;
-	pe_capset cap_add, cap_drop;
+	/* --user and --wd: NULL, the container's own */
+	struct cli_session_args session;
 	struct pe_sandbox sandbox;
-	bool force_tty, no_tty;
-	enum pe_cgroup_place cgroup_place;
 	long tail;
 };
 
@@ -103,24 +88,10 @@ void cmd_copy_usage(FILE *out)
 	    out);
 }
 
-static int add_env(struct copy_opts *o, char *kv)
+static int parse_value_option(struct copy_opts *o, int opt, const char *arg)
 {
-	char **v = realloc(o->env_add, (o->n_env_add + 1) * sizeof(*v));
-
-	if (!v)
-		return -1;
-	o->env_add = v;
-	o->env_add[o->n_env_add++] = kv;
-	return 0;
-}
-
-static int parse_value_option(struct copy_opts *o, int opt, char *arg)
-{
-	struct pe_error err;
-	pe_capset set;
 	char *end;
 
-	pe_error_clear(&err);
 	switch (opt) {
 	case OPT_NET:
 		if (strcmp(arg, "none") != 0 && strcmp(arg, "pod") != 0)
@@ -138,55 +109,22 @@ static int parse_value_option(struct copy_opts *o, int opt, char *arg)
 					       "10000",
 					       arg);
 		return 0;
-	case 'e':
-		if (!strchr(arg, '=') || arg[0] == '=')
-			return cli_usage_error(
-			    "copy", "-e '%s': expected KEY=VALUE", arg);
-		return add_env(o, arg) < 0
-			   ? cli_usage_error("copy", "out of memory")
-			   : 0;
-	case OPT_JOIN_CGROUP:
-		if (pe_cgroup_place_parse(arg, &o->cgroup_place, &err) < 0)
-			break;
-		return 0;
-	case OPT_CAP_ADD:
-	case OPT_CAP_DROP:
-		if (pe_cap_parse_list(arg, &set, &err) < 0)
-			break;
-		if (opt == OPT_CAP_ADD)
-			o->cap_add |= set;
-		else
-			o->cap_drop |= set;
-		return 0;
 	default:
 		return cli_usage_error("copy", "unknown option");
 	}
-	cli_print_error(&err);
-	return PE_EXIT_FAILURE;
 }
 
 static int parse_options(int argc, char **argv, struct copy_opts *o)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_LONGOPTS,
+		CLI_SESSION_LONGOPTS,
 		{ "last-run", no_argument, NULL, OPT_LAST_RUN },
 		{ "net", required_argument, NULL, OPT_NET },
 		{ "share-processes", no_argument, NULL, OPT_SHARE_PROCESSES },
 		{ "print-command", no_argument, NULL, OPT_PRINT_COMMAND },
 		{ "host-paths", no_argument, NULL, OPT_HOST_PATHS },
 		{ "tail", required_argument, NULL, OPT_TAIL },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "wd", required_argument, NULL, OPT_WD },
-		{ "env", required_argument, NULL, 'e' },
-		{ "tools", required_argument, NULL, OPT_TOOLS },
-		{ "profile", required_argument, NULL, OPT_PROFILE },
-		{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
-		{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
-		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
-		{ "tty", no_argument, NULL, 't' },
-		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
-		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
-		{ "join-cgroup", required_argument, NULL, OPT_JOIN_CGROUP },
 		{ NULL, 0, NULL, 0 }
 	};
 
@@ -194,7 +132,8 @@ static int parse_options(int argc, char **argv, struct copy_opts *o)
 	for (;;) {
 		int before = optind;
 		int opt = getopt_long(
-		    argc, argv, "+" CLI_COMMON_SHORTOPTS "e:t", longopts, NULL);
+		    argc, argv, "+" CLI_COMMON_SHORTOPTS CLI_SESSION_SHORTOPTS,
+		    longopts, NULL);
 		int r;
 
 		if (opt == -1) {
@@ -224,41 +163,11 @@ static int parse_options(int argc, char **argv, struct copy_opts *o)
 		case OPT_HOST_PATHS:
 			o->host_paths = true;
 			continue;
-		case OPT_USER:
-			o->user = optarg;
-			continue;
-		case OPT_WD:
-			o->wd = optarg;
-			continue;
-		case OPT_TOOLS:
-			o->tools = optarg;
-			continue;
-		case OPT_PROFILE:
-			o->profile = optarg;
-			continue;
-		case OPT_SECCOMP:
-			o->seccomp = optarg;
-			continue;
-		case OPT_AUDIT_LOG:
-			o->audit_log = optarg;
-			continue;
-		case 't':
-			o->force_tty = true;
-			o->no_tty = false;
-			continue;
-		case OPT_NO_TTY:
-			o->no_tty = true;
-			o->force_tty = false;
-			continue;
 		case 'h':
 			cmd_copy_usage(stdout);
 			exit(EXIT_SUCCESS);
 		case OPT_NET:
 		case OPT_TAIL:
-		case OPT_JOIN_CGROUP:
-		case OPT_CAP_ADD:
-		case OPT_CAP_DROP:
-		case 'e':
 			r = parse_value_option(o, opt, optarg);
 			if (r)
 				return r;
@@ -266,6 +175,11 @@ static int parse_options(int argc, char **argv, struct copy_opts *o)
 		default:
 			break;
 		}
+		r = cli_session_option(&o->session, opt, optarg, "copy");
+		if (r == 1)
+			continue;
+		if (r)
+			return r;
 		r = cli_common_option(&o->common, opt, optarg, "copy");
 		if (r < 0)
 			return PE_EXIT_FAILURE;
@@ -276,7 +190,7 @@ static int parse_options(int argc, char **argv, struct copy_opts *o)
 		return cli_usage_error("copy", "no POD given");
 	if (o->command && !o->command[0])
 		o->command = NULL;
-	if (o->user && strcmp(o->user, "target") == 0)
+	if (o->session.user && strcmp(o->session.user, "target") == 0)
 		return cli_usage_error("copy", "--user target: a copy runs as "
 					       "the container's user already");
 	return 0;
@@ -373,17 +287,17 @@ static int run_copy(const struct copy_opts *o, const struct pe_config *cfg,
 		    const struct pe_container *sandbox)
 {
 	struct pe_session_opts so = {
-		.user = o->user,
-		.wd = o->wd,
-		.env_add = o->env_add,
-		.n_env_add = o->n_env_add,
-		.tools = o->tools,
+		.user = o->session.user,
+		.wd = o->session.wd,
+		.env_add = o->session.env_add,
+		.n_env_add = o->session.n_env_add,
+		.tools = o->session.tools,
 		.sandbox = &o->sandbox,
-		.force_tty = o->force_tty,
-		.no_tty = o->no_tty,
+		.force_tty = o->session.force_tty,
+		.no_tty = o->session.no_tty,
 		.stdin_is_tty = isatty(STDIN_FILENO),
-		.audit_log = o->audit_log,
-		.cgroup_place = o->cgroup_place,
+		.audit_log = o->session.audit_log,
+		.cgroup_place = o->session.cgroup_place,
 		.command = o->command,
 		.config = cfg,
 		.copy = cp,
@@ -428,8 +342,7 @@ int cmd_copy(int argc, char **argv)
 		goto out;
 	rc = PE_EXIT_FAILURE;
 	if (pe_config_load(NULL, &cfg, &err) < 0 ||
-	    cli_sandbox_setup(&o.sandbox, o.profile, o.cap_add, o.cap_drop,
-			      o.seccomp, &cfg, &err) < 0 ||
+	    cli_sandbox_setup(&o.sandbox, &o.session, &cfg, &err) < 0 ||
 	    pe_hostroot_open(&hr, o.common.host_root, &err) < 0 ||
 	    pe_target_parse(o.target, o.common.namespace, &t, &err) < 0 ||
 	    pe_resolve_for_copy(&hr, &t, o.common.container, o.common.any, &c,
@@ -460,6 +373,6 @@ out:
 	if (hr.dirfd >= 0)
 		pe_hostroot_close(&hr);
 	pe_sandbox_release(&o.sandbox);
-	free(o.env_add);
+	cli_session_args_free(&o.session);
 	return rc;
 }

@@ -24,7 +24,8 @@
 #include "podenter/nsjoin.h"
 #include "podenter/testhooks.h"
 
-enum { OPT_PRESERVE = OPT_COMMON_LAST + 1, OPT_AUDIT_LOG };
+/* --audit-log is the session options' OPT_AUDIT_LOG (cli.h) */
+enum { OPT_PRESERVE = OPT_SESSION_LAST };
 
 void cmd_cp_usage(FILE *out)
 {

@@ -25,23 +25,13 @@
 
 enum {
 	/* --ipc, --uts, ... (pe_ns_table): OPT_NS + the namespace type */
-	OPT_NS = OPT_COMMON_LAST,
+	OPT_NS = OPT_SESSION_LAST,
 	OPT_NET_ONLY = OPT_NS + PE_NS_COUNT,
-	OPT_USER,
-	OPT_WD,
 	OPT_ENV_FROM_TARGET,
 	OPT_HELP_ENTER,
 	OPT_VIEW,
-	OPT_TOOLS,
 	OPT_RW,
-	OPT_PROFILE,
-	OPT_CAP_ADD,
-	OPT_CAP_DROP,
-	OPT_SECCOMP,
-	OPT_NO_TTY,
 	OPT_NO_STDIN,
-	OPT_AUDIT_LOG,
-	OPT_JOIN_CGROUP,
 	OPT_FOLLOW_CONTEXT,
 	OPT_GROUP_ADD,
 	OPT_EACH,
@@ -50,7 +40,7 @@ enum {
 	OPT_TIMEOUT,
 };
 
-#define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "ae:t"
+#define ENTER_SHORTOPTS "+" CLI_COMMON_SHORTOPTS "a" CLI_SESSION_SHORTOPTS
 
 struct enter_opts {
 	struct cli_common common;
@@ -58,27 +48,16 @@ struct enter_opts {
 	char **command; /* NULL: the default shell */
 	pe_ns_set chosen; /* 0: the default set for the target */
 	bool net_only;
-	const char *user; /* NULL (root), "target" or NAME|UID[:GROUP|GID] */
+	/* --user: NULL (root), "target" or NAME|UID[:GROUP|GID]; --wd: NULL
+	 * ("/"), "target" or a path */
+	struct cli_session_args session;
 	const char **group_add; /* --group-add GROUP|GID, in order */
 	size_t n_group_add;
-	const char *wd; /* NULL ("/"), "target" or a path */
 	bool env_from_target;
-	char **env_add; /* -e KEY=VAL, in order */
-	size_t n_env_add;
 	const char *view; /* --view NAME (NULL: podenter.conf's, if any) */
-	const char *tools; /* --tools SOURCE */
 	bool rw; /* --rw: /target writes reach the container */
-	/* what the session may do (sandbox.h): --profile, --cap-add,
-	 * --cap-drop, --seccomp, built before anything is touched */
-	const char *profile;
-	pe_capset cap_add, cap_drop;
-	const char *seccomp;
 	struct pe_sandbox sandbox;
-	bool force_tty; /* -t: a pty even when stdin is no terminal */
-	bool no_tty; /* --no-tty: never a pty */
 	bool no_stdin; /* --no-stdin: podenter does not read its stdin */
-	const char *audit_log; /* --audit-log FILE (JSON lines) */
-	enum pe_cgroup_place cgroup_place; /* --join-cgroup */
 	bool follow_context; /* --follow-context: the target's LSM label */
 	bool each; /* --each: every pod TARGET matches (cmd_each.c) */
 	bool each_tuning; /* --no-prefix, --max-parallel or --timeout */
@@ -232,17 +211,6 @@ void cmd_enter_usage(FILE *out)
 	    out);
 }
 
-static int add_env(struct enter_opts *o, char *kv)
-{
-	char **v = realloc(o->env_add, (o->n_env_add + 1) * sizeof(*v));
-
-	if (!v)
-		return -1;
-	o->env_add = v;
-	o->env_add[o->n_env_add++] = kv;
-	return 0;
-}
-
 /* The namespace options come from the namespace table (nsjoin.h): -N/--net,
  * --ipc, ... Which namespace an option value selects, -1 for none. */
 static int ns_of_option(int opt)
@@ -306,26 +274,15 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 {
 	static const struct option enter_longopts[] = {
 		CLI_COMMON_LONGOPTS,
+		CLI_SESSION_LONGOPTS,
 		{ "all-ns", no_argument, NULL, 'a' },
 		{ "net-only", no_argument, NULL, OPT_NET_ONLY },
-		{ "user", required_argument, NULL, OPT_USER },
 		{ "group-add", required_argument, NULL, OPT_GROUP_ADD },
-		{ "wd", required_argument, NULL, OPT_WD },
 		{ "env-from-target", no_argument, NULL, OPT_ENV_FROM_TARGET },
-		{ "env", required_argument, NULL, 'e' },
 		{ "help-enter", no_argument, NULL, OPT_HELP_ENTER },
 		{ "view", required_argument, NULL, OPT_VIEW },
-		{ "tools", required_argument, NULL, OPT_TOOLS },
 		{ "rw", no_argument, NULL, OPT_RW },
-		{ "profile", required_argument, NULL, OPT_PROFILE },
-		{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
-		{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
-		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
-		{ "tty", no_argument, NULL, 't' },
-		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
 		{ "no-stdin", no_argument, NULL, OPT_NO_STDIN },
-		{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
-		{ "join-cgroup", required_argument, NULL, OPT_JOIN_CGROUP },
 		{ "follow-context", no_argument, NULL, OPT_FOLLOW_CONTEXT },
 		{ "each", no_argument, NULL, OPT_EACH },
 		{ "no-prefix", no_argument, NULL, OPT_NO_PREFIX },
@@ -370,9 +327,6 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		case OPT_NET_ONLY:
 			o->net_only = true;
 			continue;
-		case OPT_USER:
-			o->user = optarg;
-			continue;
 		case OPT_GROUP_ADD: {
 			struct pe_error err;
 
@@ -384,77 +338,21 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 				return cli_usage_error(NULL, "out of memory");
 			continue;
 		}
-		case OPT_WD:
-			o->wd = optarg;
-			continue;
 		case OPT_ENV_FROM_TARGET:
 			o->env_from_target = true;
-			continue;
-		case 'e':
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return cli_usage_error(
-				    NULL, "-e '%s': expected KEY=VALUE",
-				    optarg);
-			if (add_env(o, optarg) < 0)
-				return cli_usage_error(NULL, "out of memory");
 			continue;
 		case OPT_VIEW:
 			o->view = optarg;
 			continue;
-		case OPT_TOOLS:
-			o->tools = optarg;
-			continue;
 		case OPT_RW:
 			o->rw = true;
-			continue;
-		case OPT_PROFILE:
-			o->profile = optarg;
-			continue;
-		case OPT_SECCOMP:
-			o->seccomp = optarg;
-			continue;
-		case 't':
-			o->force_tty = true;
-			o->no_tty = false;
-			continue;
-		case OPT_NO_TTY:
-			o->no_tty = true;
-			o->force_tty = false;
 			continue;
 		case OPT_NO_STDIN:
 			o->no_stdin = true;
 			continue;
-		case OPT_AUDIT_LOG:
-			o->audit_log = optarg;
-			continue;
 		case OPT_FOLLOW_CONTEXT:
 			o->follow_context = true;
 			continue;
-		case OPT_JOIN_CGROUP: {
-			struct pe_error err;
-
-			if (pe_cgroup_place_parse(optarg, &o->cgroup_place,
-						  &err) < 0) {
-				cli_print_error(&err);
-				return PE_EXIT_FAILURE;
-			}
-			continue;
-		}
-		case OPT_CAP_ADD:
-		case OPT_CAP_DROP: {
-			struct pe_error err;
-			pe_capset set;
-
-			if (pe_cap_parse_list(optarg, &set, &err) < 0) {
-				cli_print_error(&err);
-				return PE_EXIT_FAILURE;
-			}
-			if (opt == OPT_CAP_ADD)
-				o->cap_add |= set;
-			else
-				o->cap_drop |= set;
-			continue;
-		}
 		case OPT_EACH:
 			o->each = true;
 			continue;
@@ -491,6 +389,11 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		default:
 			break;
 		}
+		r = cli_session_option(&o->session, opt, optarg, NULL);
+		if (r == 1)
+			continue;
+		if (r)
+			return r;
 		r = cli_common_option(&o->common, opt, optarg, NULL);
 		if (r < 0)
 			return PE_EXIT_FAILURE;
@@ -508,7 +411,7 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 		return cli_usage_error(NULL, "--each needs a COMMAND (after "
 					     "'--'): there is no terminal for "
 					     "a shell in every pod");
-	if (o->each && o->force_tty)
+	if (o->each && o->session.force_tty)
 		return cli_usage_error(NULL, "--each runs without a pty: -t "
 					     "cannot be used with it");
 	if (o->each && o->common.any)
@@ -525,54 +428,6 @@ static int parse_options(int argc, char **argv, struct enter_opts *o)
 	return 0;
 }
 
-/* The session's limits, decided and checked before the target is touched
- * (a bad --seccomp FILE fails here, leaving nothing behind). */
-int cli_sandbox_setup(struct pe_sandbox *sb, const char *profile_name,
-		      pe_capset cap_add, pe_capset cap_drop,
-		      const char *seccomp, const struct pe_config *cfg,
-		      struct pe_error *err)
-{
-	enum pe_profile profile = PE_PROFILE_GENERAL;
-	const char *name = profile_name;
-
-	/* no --profile: podenter.conf's, if it names one */
-	if (!name && cfg->profile[0])
-		name = cfg->profile;
-	if (name && pe_profile_parse(name, &profile, err) < 0)
-		return -1;
-	pe_sandbox_init(sb, profile);
-	pe_sandbox_cap_add(sb, cap_add);
-	pe_sandbox_cap_drop(sb, cap_drop);
-	if (seccomp && pe_sandbox_set_seccomp(sb, seccomp, err) < 0)
-		return -1;
-	return pe_sandbox_prepare(sb, err);
-}
-
-void cli_print_note(const char *msg)
-{
-	fprintf(stderr, "podenter: %s\n", msg);
-}
-
-/* The reaper stays in the target's PID namespace for the whole session:
- * what the pod can read of it must not be podenter's command line. */
-void cli_session_hide_cmdline(void)
-{
-	cli_hide_cmdline("podenter: session");
-}
-
-/*
- * Once the target is pinned, podenter ends with _exit(): exit handlers
- * (library destructors, a sanitizer's leak check) must not run inside the
- * target's namespaces. They could touch the container's files, and
- * LeakSanitizer's stop-the-world tracer, forked into the target's PID
- * namespace, can never attach to its parent and spins forever.
- */
-void cli_leave(int rc)
-{
-	fflush(NULL);
-	_exit(rc);
-}
-
 /* What the session is asked for, from the options (one session, or one
  * per pod with --each: no pty, stdin /dev/null, no notes per pod). */
 static void session_opts_of(const struct enter_opts *o,
@@ -582,23 +437,23 @@ static void session_opts_of(const struct enter_opts *o,
 	*so = (struct pe_session_opts){
 		.chosen = o->chosen,
 		.net_only = o->net_only,
-		.user = o->user,
+		.user = o->session.user,
 		.group_add = o->group_add,
 		.n_group_add = o->n_group_add,
-		.wd = o->wd,
+		.wd = o->session.wd,
 		.env_from_target = o->env_from_target,
-		.env_add = o->env_add,
-		.n_env_add = o->n_env_add,
+		.env_add = o->session.env_add,
+		.n_env_add = o->session.n_env_add,
 		.view = o->view,
-		.tools = o->tools,
+		.tools = o->session.tools,
 		.rw = o->rw,
 		.sandbox = &o->sandbox,
-		.force_tty = o->force_tty,
-		.no_tty = o->no_tty || o->each,
+		.force_tty = o->session.force_tty,
+		.no_tty = o->session.no_tty || o->each,
 		.no_stdin = o->no_stdin,
 		.stdin_is_tty = !o->each && isatty(STDIN_FILENO),
-		.audit_log = o->audit_log,
-		.cgroup_place = o->cgroup_place,
+		.audit_log = o->session.audit_log,
+		.cgroup_place = o->session.cgroup_place,
 		.follow_context = o->follow_context,
 		.command = o->command,
 		.config = cfg,
@@ -649,8 +504,7 @@ int cmd_enter(int argc, char **argv)
 	/* podenter.conf, read once: the profile here, view and tools in the
 	 * session's plan */
 	if (pe_config_load(NULL, &cfg, &err) < 0 ||
-	    cli_sandbox_setup(&o.sandbox, o.profile, o.cap_add, o.cap_drop,
-			      o.seccomp, &cfg, &err) < 0 ||
+	    cli_sandbox_setup(&o.sandbox, &o.session, &cfg, &err) < 0 ||
 	    pe_hostroot_open(&hr, o.common.host_root, &err) < 0) {
 		cli_print_error(&err);
 		rc = PE_EXIT_FAILURE;
@@ -672,7 +526,7 @@ int cmd_enter(int argc, char **argv)
 	pe_hostroot_close(&hr);
 out:
 	pe_sandbox_release(&o.sandbox);
-	free(o.env_add);
+	cli_session_args_free(&o.session);
 	free(o.group_add);
 	return rc;
 }

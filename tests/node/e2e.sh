@@ -62,7 +62,8 @@ OUT=""
 ERR=""
 RC=0
 
-say() { printf '%s\n' "$*"; }
+# shellcheck source=tests/node/checklib.sh
+source "$NODE_DIR/checklib.sh"
 
 # ---------------------------------------------------------------------------
 # Preconditions
@@ -99,66 +100,7 @@ opt_out_or_die() {
 # Running commands and reporting
 # ---------------------------------------------------------------------------
 
-# pretty ARG...: a command line as one would type it (quoted where needed).
-pretty() {
-	local arg out=""
-	for arg in "$@"; do
-		if [[ $arg =~ ^[A-Za-z0-9_@%+=:,./-]+$ ]]; then
-			out+="$arg "
-		else
-			out+="'${arg//\'/\'\\\'\'}' "
-		fi
-	done
-	printf '%s' "${out% }"
-}
-
-# run CMD...: run with a timeout; sets OUT (stdout), ERR (stderr) and RC, and
-# prints the command and its output, which the report shows when a check fails.
-run() {
-	printf '$ %s\n' "$(pretty "$@")"
-	set +e
-	OUT=$(timeout --kill-after=5 "$CMD_TIMEOUT" "$@" 2>"$WORK/stderr")
-	RC=$?
-	set -e
-	ERR=$(<"$WORK/stderr")
-	if [[ -n $OUT ]]; then
-		printf '%s\n' "$OUT" | head -n 40 | sed 's/^/  /'
-	fi
-	if [[ -n $ERR ]]; then
-		printf '%s\n' "$ERR" | head -n 20 | sed 's/^/  stderr: /'
-	fi
-	printf '  [exit %d]\n' "$RC"
-	if ((RC == 124 || RC == 137)); then
-		printf '  (timed out after %ss)\n' "$CMD_TIMEOUT"
-	fi
-	return 0
-}
-
-# run_ok CMD...: run, and fail unless the exit status is 0.
-run_ok() {
-	run "$@"
-	((RC == 0)) || { say "FAILED: exit status $RC, expected 0"; return 1; }
-}
-
 podenter() { run_ok "$PODENTER" "$@"; }
-
-expect_eq() { # WHAT ACTUAL EXPECTED
-	[[ $2 == "$3" ]] && return 0
-	say "FAILED: $1: got '$2', expected '$3'"
-	return 1
-}
-
-expect_contains() { # WHAT HAYSTACK NEEDLE
-	[[ $2 == *"$3"* ]] && return 0
-	say "FAILED: $1: output does not contain '$3'"
-	return 1
-}
-
-expect_not_contains() { # WHAT HAYSTACK NEEDLE
-	[[ $2 != *"$3"* ]] && return 0
-	say "FAILED: $1: output contains '$3'"
-	return 1
-}
 
 # jpy EXPR < JSON: evaluate a Python expression over the JSON document d.
 jpy() {
@@ -187,28 +129,6 @@ http_get() {
 	else
 		run_ok busybox wget -q -O - "$url" # busybox 1.35's wget -T crashes
 	fi
-}
-
-check() { # NAME FUNCTION: run one check and record the result
-	local name=$1 func=$2 log
-	if [[ -n ${E2E_ONLY:-} ]] && ! [[ $name =~ $E2E_ONLY ]]; then
-		return 0
-	fi
-	log="$WORK/check-$name.log"
-	if (set +e; "$func") >"$log" 2>&1; then
-		PASSED=$((PASSED + 1))
-		say "ok   $name"
-	else
-		FAILED=$((FAILED + 1))
-		FAILED_NAMES+=("$name")
-		say "FAIL $name"
-		sed 's/^/     | /' "$log"
-	fi
-}
-
-skip() { # NAME WHY
-	SKIPPED=$((SKIPPED + 1))
-	say "skip $1: $2"
 }
 
 # ---------------------------------------------------------------------------
@@ -924,11 +844,7 @@ finish() {
 		say "e2e: failed checks: ${FAILED_NAMES[*]}"
 	fi
 	rm -rf "$WORK"
-	if ((SKIPPED > 0)); then
-		say "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-	else
-		say "$PASSED passed, $FAILED failed"
-	fi
+	finish_line
 	((FAILED == 0 && status == 0)) || exit 1
 	exit 0
 }

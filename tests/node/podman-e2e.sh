@@ -56,15 +56,8 @@ ERR=""
 RC=0
 CREATED_STORAGE=()
 
-say() { printf '%s\n' "$*"; }
-
-finish_line() {
-	if ((SKIPPED > 0)); then
-		say "$PASSED passed, $FAILED failed, $SKIPPED skipped"
-	else
-		say "$PASSED passed, $FAILED failed"
-	fi
-}
+# shellcheck source=tests/node/checklib.sh
+source "$NODE_DIR/checklib.sh"
 
 skip_all() { # WHY
 	say "skip podman-e2e: $1"
@@ -90,52 +83,6 @@ machine_cannot_run_podman() {
 		return 0
 	fi
 	return 1
-}
-
-# run CMD...: run with a timeout; sets OUT, ERR and RC, and prints the command
-# and its output, which the report shows when a check fails.
-run() {
-	printf '$ %s\n' "$*"
-	set +e
-	OUT=$(timeout --kill-after=5 "$CMD_TIMEOUT" "$@" 2>"$WORK/stderr")
-	RC=$?
-	set -e
-	ERR=$(<"$WORK/stderr")
-	[[ -n $OUT ]] && printf '%s\n' "$OUT" | head -n 40 | sed 's/^/  /'
-	[[ -n $ERR ]] && printf '%s\n' "$ERR" | head -n 20 | sed 's/^/  stderr: /'
-	printf '  [exit %d]\n' "$RC"
-	return 0
-}
-
-run_ok() {
-	run "$@"
-	((RC == 0)) || { say "FAILED: exit status $RC, expected 0"; return 1; }
-}
-
-expect_eq() { # WHAT ACTUAL EXPECTED
-	[[ $2 == "$3" ]] && return 0
-	say "FAILED: $1: got '$2', expected '$3'"
-	return 1
-}
-
-expect_contains() { # WHAT HAYSTACK NEEDLE
-	[[ $2 == *"$3"* ]] && return 0
-	say "FAILED: $1: output does not contain '$3'"
-	return 1
-}
-
-check() { # NAME FUNCTION
-	local name=$1 func=$2 log
-	log="$WORK/check-$name.log"
-	if (set +e; "$func") >"$log" 2>&1; then
-		PASSED=$((PASSED + 1))
-		say "ok   $name"
-	else
-		FAILED=$((FAILED + 1))
-		FAILED_NAMES+=("$name")
-		say "FAIL $name"
-		sed 's/^/     | /' "$log"
-	fi
 }
 
 pm() { timeout --kill-after=5 "$CMD_TIMEOUT" podman "$@"; }
