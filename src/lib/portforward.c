@@ -14,9 +14,10 @@
  * Buffers start at 64 KiB and grow to 1 MiB while reads keep filling
  * them (a bulk transfer), so an interactive connection keeps 64 KiB. In
  * interleaved runs of bench/portforward.sh against fixed 256 KiB buffers,
- * podenter's CPU per GiB fell from 0.40-0.49 s to 0.32-0.39 s and the
- * throughput rose from 0.59-0.74x to 0.67-0.85x of a direct connection:
- * fewer wakeups, each moving more (strace: ~1 MiB a call). A short send
+ * podenter's CPU per GiB fell from 0.40-0.49 s to 0.28-0.39 s and the
+ * throughput rose from 0.59-0.74x to 0.67-0.97x of a direct connection:
+ * fewer wakeups, each moving more (strace: ~1 MiB a call); 4 MiB was no
+ * better than 1 MiB. A short send
  * means the socket is full: EPOLLOUT follows, no send is tried for EAGAIN.
  * splice(2) through a 1 MiB pipe cut podenter's CPU further (0.29 s/GiB)
  * but moved less (0.29-0.65x): in perf the client's own send copies took
