@@ -49,6 +49,7 @@ struct sniff_cli {
 	char *filter;
 	struct pe_sniff_pod *pods;
 	size_t npods;
+	struct pe_identity tcpdump_user; /* --tcpdump: who it runs as */
 };
 
 void cmd_sniff_usage(FILE *out)
@@ -416,8 +417,12 @@ struct tcpdump_child {
 /*
  * The tcpdump child gets the session's hygiene (as session.c gives the
  * session's command): it dies with podenter, an allowlisted environment
- * (the caller's LD_PRELOAD or anything else never reaches a node binary
- * run as root), only fds 0-2, no_new_privs.
+ * (the caller's LD_PRELOAD or anything else never reaches a node binary),
+ * only fds 0-2, no_new_privs. It runs as tcpdump's own user from the
+ * start, with CAP_NET_RAW and CAP_NET_ADMIN alone (pe_sniff_tcpdump_drop):
+ * were tcpdump to drop to that user itself (-Z, its default), the uid
+ * change would clear the parent-death signal and tcpdump would outlive a
+ * podenter killed with SIGKILL.
  */
 static void child_exec_tcpdump(const struct sniff_cli *sc,
 			       const struct pe_sniff_pod *pod, int out_fd,
@@ -483,6 +488,10 @@ static void child_exec_tcpdump(const struct sniff_cli *sc,
 		host[0] = '\0';
 	if (pe_env_from_allowlist(&env, host, "/root", &err) < 0) {
 		errno = err.errnum ? err.errnum : ENOMEM;
+		goto fail;
+	}
+	if (pe_sniff_tcpdump_drop(&sc->tcpdump_user, parent, &err) < 0) {
+		errno = err.errnum ? err.errnum : EPERM;
 		goto fail;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -576,6 +585,7 @@ static int run_tcpdump(struct sniff_cli *sc, int sigfd, const sigset_t *oldmask)
 	struct tcpdump_child *ch = calloc(n, sizeof(*ch));
 	struct pollfd *fds = calloc(nfds, sizeof(*fds));
 	bool prefix = n > 1, stopping = false;
+	struct pe_error err;
 	struct timespec start;
 	size_t running = 0;
 	int rc = 0;
@@ -584,6 +594,13 @@ static int run_tcpdump(struct sniff_cli *sc, int sigfd, const sigset_t *oldmask)
 		free(ch);
 		free(fds);
 		fputs("podenter: out of memory\n", stderr);
+		return PE_EXIT_FAILURE;
+	}
+	pe_error_clear(&err);
+	if (pe_sniff_tcpdump_identity(&sc->tcpdump_user, &err) < 0) {
+		cli_print_error(&err);
+		free(ch);
+		free(fds);
 		return PE_EXIT_FAILURE;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);

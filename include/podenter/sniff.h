@@ -19,6 +19,7 @@
 
 #include "podenter/container.h"
 #include "podenter/error.h"
+#include "podenter/exec.h"
 #include "podenter/hostroot.h"
 
 /* ---- encoders (pcapng.c) ---------------------------------------------- */
@@ -145,5 +146,24 @@ void pe_sniff_close(struct pe_sniff *s);
  * this thread's. The one interface that is up besides lo, else "any".
  */
 void pe_sniff_default_iface(char *out, size_t size);
+
+/*
+ * tcpdump's own user: the "tcpdump" account of the node's /etc/passwd (the
+ * one tcpdump -Z would switch to), else nobody (65534). podenter runs
+ * tcpdump as that user from its start (pe_sniff_tcpdump_drop) instead of
+ * letting tcpdump switch to it: a uid change clears the parent-death
+ * signal, and a tcpdump that switched itself outlives a killed podenter.
+ */
+int pe_sniff_tcpdump_identity(struct pe_identity *id, struct pe_error *err);
+
+/*
+ * In tcpdump's process, before exec: become id with CAP_NET_RAW and
+ * CAP_NET_ADMIN alone (bounding, permitted, effective, inheritable and
+ * ambient: they survive the exec of a non-root program, and tcpdump, not
+ * root, changes no uid itself), then arm the parent-death signal (SIGKILL)
+ * after the uid change and check that parent is still there.
+ */
+int pe_sniff_tcpdump_drop(const struct pe_identity *id, pid_t parent,
+			  struct pe_error *err);
 
 #endif

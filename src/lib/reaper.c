@@ -535,8 +535,9 @@ static void arm_deadline(struct pe_reaper_watch *w)
 
 /*
  * What the reaper sent is checked, not trusted: until it executes the tiny
- * reaper it is podenter's code in the pod's PID namespace, which a pod
- * holding CAP_SYS_PTRACE may take over and make send any fd, to aim the
+ * reaper it is podenter's code in the pod's PID namespace; podenter holds
+ * it as its tracer then (traceguard.h), but were a pod holding
+ * CAP_SYS_PTRACE ever to take it over, it could make it send any fd, to aim the
  * operator's signals (and podenter's SIGKILL) at a process of its choice.
  * Only a pidfd (pidfs) of a live child of the reaper is kept: 1. A pidfd
  * whose process is gone (reaped: ESRCH) says the command ended, and is not

@@ -36,6 +36,7 @@
 #include "podenter/reaper.h"
 #include "podenter/session.h"
 #include "podenter/testhooks.h"
+#include "podenter/traceguard.h"
 #include "fsmount.h"
 #include "syscalls.h"
 
@@ -350,7 +351,15 @@ struct session {
 	int userns_fd; /* the target's user namespace (join_user) */
 	struct pe_identity target_id; /* PE_USER_TARGET, in its numbers */
 	char label[4096]; /* --follow-context: for attr/exec, "" none */
+	/* the stage's signal mask, given back to the session's process
+	 * (the stage blocks every signal while it is traced) */
+	sigset_t stage_mask;
 };
+
+/* The stage's exit status once it forked the session's process: whether
+ * podenter holds that process as its tracer (traceguard.h). */
+#define STAGE_FORKED_HELD 0
+#define STAGE_FORKED_HELD_ELSEWHERE 1
 
 /* Test hook (before-pin|after-pin|child-attached, testhooks.h): stop here
  * so a test can kill or replace the target at a precise point; nothing in
@@ -1153,7 +1162,9 @@ int pe_session_run(const struct pe_session_opts *o,
 			pe_error_errno(err, "waiting for the session's stage");
 			goto fail;
 		}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (!WIFEXITED(status) ||
+	    (WEXITSTATUS(status) != STAGE_FORKED_HELD &&
+	     WEXITSTATUS(status) != STAGE_FORKED_HELD_ELSEWHERE)) {
 		/* the stage reported its error (the report hook), late ones
 		 * into the session's stderr pipe: pass them on */
 		io_pass_on_leftovers(&s->io);
@@ -1167,8 +1178,24 @@ int pe_session_run(const struct pe_session_opts *o,
 		goto fail;
 
 	/*
-	 * Phase 10, podenter: forward signals, copy the stdio, pass the exit
-	 * status through. The pod can stop or take over the reaper: the wait
+	 * Phase 10, podenter, while phases 11 and 12 run in the pod: first it
+	 * holds the session's process as its tracer from its birth
+	 * (traceguard.h), and the command's process likewise, until each has
+	 * executed: while they are podenter's code with podenter's
+	 * capabilities in the pod's PID namespace, no process of the pod can
+	 * ptrace them (nor stop them).
+	 */
+	if (WEXITSTATUS(status) == STAGE_FORKED_HELD) {
+		bool exited;
+
+		if (pe_trace_guard_hold(child, PE_REAPER_START_MS, &exited,
+					err) < 0)
+			goto fail;
+	}
+
+	/*
+	 * Then it forwards signals, copies the stdio, passes the exit status
+	 * through. The pod can stop or take over the reaper: the wait
 	 * on it is bounded (pe_reaper_watch: the command's pidfd, a stopped
 	 * reaper resumed, PE_REAPER_GRACE_MS after the command ended).
 	 */
@@ -1194,7 +1221,9 @@ fail:
  */
 static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
 {
+	enum pe_trace_guard_holder holder;
 	struct pe_error err;
+	sigset_t all;
 	pid_t child;
 
 	pe_error_clear(&err);
@@ -1252,9 +1281,20 @@ static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
 	 * the caller): from here a pod process whose privileges cover the
 	 * session's may look at it through /proc; it holds its stdio, the
 	 * pod's own user namespace and the reaper's end of the watch's
-	 * channel, nothing of the node's.
+	 * channel, nothing of the node's. It is born traced by podenter
+	 * (traceguard.h): no process of the pod can ptrace it while it is
+	 * podenter's code. The stage is traced by podenter meanwhile: every
+	 * signal is blocked (a stop would wait for podenter, which waits for
+	 * the stage), and it exits right after.
 	 */
-	child = pe_sys_fork_flags(CLONE_PARENT);
+	if (sigfillset(&all) < 0 ||
+	    sigprocmask(SIG_SETMASK, &all, &s->stage_mask) < 0) {
+		pe_error_errno(&err, "blocking signals");
+		goto fail;
+	}
+	if (pe_trace_guard_take(&holder, &err) < 0)
+		goto fail;
+	child = pe_sys_fork_flags(CLONE_PARENT | PE_TRACE_GUARD_CLONE_FLAGS);
 	if (child < 0) {
 		pe_error_errno(&err, "forking into the target");
 		if (errno == ENOMEM && s->plan.pid_joined)
@@ -1264,7 +1304,8 @@ static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
 	}
 	if (child == 0)
 		run_child(s, parent);
-	_exit(0);
+	_exit(holder == PE_TRACE_GUARD_PODENTER ? STAGE_FORKED_HELD
+						: STAGE_FORKED_HELD_ELSEWHERE);
 fail:
 	child_fail(s->o, &err, SESSION_FAILED);
 }
@@ -1281,7 +1322,9 @@ fail:
  * the reaper sends podenter its pidfd and executes the tiny reaper from a
  * sealed memfd with CAP_KILL alone, no_new_privs and seccomp: from then on
  * a pod process that takes it over gains nothing; until then it is
- * podenter's code, as non-dumpable as the rest.
+ * podenter's code, held by podenter as its tracer from its birth
+ * (traceguard.h), so that no process of the pod can ptrace it, and
+ * non-dumpable.
  */
 static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
 {
@@ -1289,6 +1332,9 @@ static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
 	struct pe_error err;
 
 	pe_error_clear(&err);
+	/* the signals the stage blocked while it was traced */
+	if (sigprocmask(SIG_SETMASK, &s->stage_mask, NULL) < 0)
+		_exit(SESSION_FAILED);
 	/* the child must not outlive podenter (nor start after it died) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != (plan->pid_joined ? 0 : parent))

@@ -22,7 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -31,6 +34,8 @@
 
 #include "pcapload.h"
 #include "podenter/nsjoin.h"
+#include "podenter/passwd.h"
+#include "podenter/sandbox.h"
 #include "podenter/sniff.h"
 #include "runtime/sources.h"
 #include "syscalls.h"
@@ -1027,4 +1032,46 @@ out:
 	free(fds);
 	free(end_at);
 	return r;
+}
+
+/* ---- tcpdump's process ------------------------------------------------ */
+
+int pe_sniff_tcpdump_identity(struct pe_identity *id, struct pe_error *err)
+{
+	static const struct pe_identity nobody = { .uid = 65534, .gid = 65534 };
+	struct pe_account acct;
+	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (rootfd < 0)
+		return pe_error_errno(err, "opening /");
+	rc = pe_identity_resolve(rootfd, "tcpdump", NULL, 0, id, &acct, err);
+	close(rootfd);
+	if (rc < 0 && err->errnum == ENOENT) {
+		/* no such account here: the user nobody's numbers */
+		pe_error_clear(err);
+		*id = nobody;
+		return 0;
+	}
+	return rc;
+}
+
+int pe_sniff_tcpdump_drop(const struct pe_identity *id, pid_t parent,
+			  struct pe_error *err)
+{
+	struct pe_sandbox capture;
+
+	memset(&capture, 0, sizeof(capture));
+	capture.caps = capture.ambient =
+	    PE_CAP_BIT(CAP_NET_RAW) | PE_CAP_BIT(CAP_NET_ADMIN);
+	if (pe_sandbox_drop_bounding(&capture, err) < 0 ||
+	    pe_identity_apply(id, err) < 0 ||
+	    pe_sandbox_set_caps(&capture, err) < 0)
+		return -1;
+	/* the uid change cleared it; nothing changes the uid after this */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return pe_error_errno(err, "arming the parent-death signal");
+	if (getppid() != parent)
+		return pe_error_set(err, PE_ERR_SYSTEM, ESRCH,
+				    "podenter ended before tcpdump started");
+	return 0;
 }

@@ -949,6 +949,7 @@ main() {
 	check session-proc-guarded-nonroot-distroless check_session_proc_guarded_nonroot_distroless
 	check session-reproduces-target-masks check_session_reproduces_target_masks
 	check hostile-ptrace-reaper check_hostile_ptrace_reaper
+	check hostile-ptrace-window check_hostile_ptrace_window
 	check hostile-planted-sh check_hostile_planted_sh
 	check hostile-session-root-fd check_hostile_session_root_fd
 	check hostile-session-fds check_hostile_session_fds

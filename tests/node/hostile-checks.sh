@@ -10,6 +10,8 @@
 # tests/try-syscall-static, both static; `make check` builds them).
 #
 #   hostile-ptrace-reaper      hole 2: ptrace and /proc of the reaper
+#   hostile-ptrace-window      hole 2: ptrace of the session's processes
+#                              before they execute
 #   hostile-planted-sh         hole 2: the same attacker as the pod's /bin/sh
 #   hostile-session-root-fd    hole 3: /proc/<session>/root and fd/1
 #   hostile-session-fds        hole 10: the session's fds before exec
@@ -26,6 +28,7 @@ HOSTILE_NS=attack
 HOSTILE_POD=hostile
 ATTACK_BIN="$REPO_DIR/tests/reaper-attack"
 PROBE_BIN="$REPO_DIR/tests/try-syscall-static"
+WINDOW_BIN="$REPO_DIR/tests/ptrace-window-attack"
 HOSTILE_PIDS=()
 
 hostile_cleanup() {
@@ -141,6 +144,54 @@ check_hostile_ptrace_reaper() {
 	timeout 10 tail --pid="$pe" -f /dev/null || RC=124
 	wait "$pe" || RC=$?
 	expect_eq "after the attack the session ends as asked (SIGTERM)" "$RC" 143 || bad=1
+	return "$bad"
+}
+
+# Hole 2, before the reaper executes: the pod (CAP_SYS_PTRACE) seizes every
+# new PID of its namespace as soon as it exists (tests/ptrace-window-attack.c)
+# while sessions start one after the other; the session's processes are
+# podenter's code with podenter's capabilities until they execute, and
+# podenter holds them as their tracer until then (traceguard.h). None may be
+# caught holding CAP_SYS_ADMIN; the attacker must have met them (EPERM).
+check_hostile_ptrace_window() {
+	local att i n=16 ok=0 bad=0 out mine root
+	trap hostile_cleanup EXIT
+	plant "$WINDOW_BIN" /tmp/ptrace-window-attack || return 1
+	root=/proc/$(hostile_pid)/root
+	rm -f "$root/tmp/window-stop"
+	: >"$WORK/window.out"
+	ctr --address "$CRI_SOCKET" -n k8s.io task exec --exec-id "hostile-$$-window" \
+		"$(hostile_cid)" /tmp/ptrace-window-attack 120 /tmp/window-stop >"$WORK/window.out" 2>&1 &
+	att=$!
+	HOSTILE_PIDS+=("$att")
+	for _ in $(seq 200); do grep -q '^ready' "$WORK/window.out" && break; sleep 0.05; done
+	grep -q '^ready' "$WORK/window.out" || { say "FAILED: the attacker did not start"; return 1; }
+	for i in $(seq $n); do
+		if ((i % 2)); then
+			run timeout 30 "$PODENTER" -n "$HOSTILE_NS" "$HOSTILE_POD" --profile baseline --view none -- true </dev/null
+		else
+			run timeout 30 "$PODENTER" -n "$HOSTILE_NS" "$HOSTILE_POD" --profile baseline -- true </dev/null
+		fi
+		[[ $RC = 0 ]] && ok=$((ok + 1))
+	done
+	# the attacker stops at a file the node plants (no exec into the
+	# pod meanwhile: runc's own exec process would be a victim too)
+	touch "$root/tmp/window-stop"
+	timeout 30 tail --pid="$att" -f /dev/null || kill -9 "$att"
+	out=$(cat "$WORK/window.out")
+	expect_eq "every session ran to the end beside the attacker" "$ok" "$n" || bad=1
+	# podenter's processes are "podenter" until they execute
+	mine=$(printf '%s\n' "$out" | grep '^seized [0-9]* [0-9a-f]* privileged podenter$')
+	expect_eq "no session process caught holding CAP_SYS_ADMIN" "$mine" "" || bad=1
+	printf '%s\n' "$out" | grep '^seized [0-9]* [0-9a-f]* privileged' | grep -v ' podenter$' |
+		sed 's/^/note: seized, not podenter: /'
+	if (($(printf '%s\n' "$out" | grep -c '^refused [0-9]* EPERM') >= n)); then
+		say "the attacker met the session's processes: $(printf '%s\n' "$out" | grep '^summary')"
+	else
+		say "FAILED: the attacker met too few session processes: $(printf '%s\n' "$out" | grep '^summary')"
+		bad=1
+	fi
+	((bad)) && printf '%s\n' "$out" | grep -v '^refused' | head -20
 	return "$bad"
 }
 

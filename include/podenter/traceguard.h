@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The trace guard: no process of the pod can ptrace the session's
+ * processes while they still run podenter's code with podenter's
+ * capabilities.
+ *
+ * The session's process is born in the pod's PID namespace (setns does not
+ * move the caller; a child becomes visible in the pod's /proc at clone) and
+ * must do work there that needs privileges: mount the session's fresh
+ * /proc (a procfs is of its mounter's PID namespace), finish the view,
+ * start the command, whose own process changes identity and capabilities
+ * there, then execute the tiny reaper (reaper.h). Until each has executed,
+ * it is podenter's code holding every capability in the node's user
+ * namespace. Non-dumpable does not keep out a tracer that holds
+ * CAP_SYS_PTRACE in that user namespace, as a pod's root does when the pod
+ * asked for SYS_PTRACE: it could seize the process and make it run any
+ * system call (load a module, mount an unmasked procfs: node root).
+ *
+ * What cannot work: dropping the capabilities before the fork (the work
+ * above needs them, and a process cannot regain them without an exec);
+ * checking after the fork who traces it (a tracer can act before any
+ * check). What works: a process has one tracer at a time, and the kernel
+ * links a child to its parent's tracer inside clone itself, before the
+ * child can be found by PID (CLONE_PTRACE). So the stage, in the node's
+ * PID namespace where the pod cannot see it, makes podenter its tracer
+ * (PTRACE_TRACEME: podenter is its parent), then clones the session's
+ * process with CLONE_PTRACE: that process is podenter's tracee from birth,
+ * and every PTRACE_ATTACH/SEIZE from the pod fails with EPERM. podenter
+ * then has the kernel hand it the command's process the same way
+ * (PTRACE_O_TRACEVFORK and its kin, also inside clone), and lets each go
+ * at its exec: the command as the user's program with the profile's
+ * capabilities, the session's process as the tiny reaper with CAP_KILL.
+ * Stop signals sent meanwhile (the pod's SIGSTOP) are dropped; other
+ * signals are delivered as they would be. PTRACE_O_EXITKILL: if podenter
+ * dies, they die. Each stop costs two context switches; a session makes
+ * about five.
+ *
+ * When the stage cannot make podenter its tracer: if a tracer of the node
+ * holds it already (podenter run under `strace -f`), CLONE_PTRACE gives
+ * that tracer the session's process from birth, which closes the window as
+ * well; if kernel.yama.ptrace_scope is 3, nobody can attach to anything;
+ * otherwise (a security module says no) the session is refused.
+ */
+#ifndef PODENTER_TRACEGUARD_H
+#define PODENTER_TRACEGUARD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "podenter/error.h"
+
+/* The clone flag of the fork into the pod's PID namespace. */
+#define PE_TRACE_GUARD_CLONE_FLAGS CLONE_PTRACE
+
+enum pe_trace_guard_holder {
+	PE_TRACE_GUARD_PODENTER, /* podenter, the stage's parent */
+	PE_TRACE_GUARD_ELSEWHERE, /* a tracer of the node's, or nobody can */
+};
+
+/*
+ * In the stage, right before it clones the session's process with
+ * PE_TRACE_GUARD_CLONE_FLAGS: make its parent (podenter) its tracer.
+ * The stage must have every signal blocked (a traced process stops on a
+ * signal, and podenter waits for the stage to exit first) and must exit
+ * right after the clone. *holder says who holds the child; -1: nobody
+ * would, the session must not start (err says why).
+ */
+int pe_trace_guard_take(enum pe_trace_guard_holder *holder,
+			struct pe_error *err);
+
+/*
+ * In podenter, once the stage exited with PE_TRACE_GUARD_PODENTER: hold
+ * the session's process (first, podenter's child and tracee) and every
+ * process it starts, until each has executed or exited, at most
+ * timeout_ms. first's exit, if it comes, is left to be reaped by the
+ * caller (*first_exited). Returns 0, or -1 (err) after killing them all.
+ */
+int pe_trace_guard_hold(pid_t first, int timeout_ms, bool *first_exited,
+			struct pe_error *err);
+
+#endif
