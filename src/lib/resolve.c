@@ -965,7 +965,8 @@ static bool list_has_id_prefix(const struct pe_container_list *l,
 }
 
 static int resolve_id(const struct pe_hostroot *hr, const struct pe_target *t,
-		      struct pe_container *out, struct pe_error *err)
+		      bool allow_exited, struct pe_container *out,
+		      struct pe_error *err)
 {
 	struct pe_container_list l = { 0 };
 	struct pe_scan_filter f = { .id_prefix = t->id };
@@ -1018,7 +1019,7 @@ static int resolve_id(const struct pe_hostroot *hr, const struct pe_target *t,
 		pe_error_hint(err, "give a longer prefix");
 		goto out;
 	}
-	if (match->pid_state != PE_PID_VERIFIED) {
+	if (match->pid_state != PE_PID_VERIFIED && !allow_exited) {
 		if (match->pid_state == PE_PID_UNKNOWN)
 			pe_error_set(err, PE_ERR_NOT_FOUND, 0,
 				     "container %.12s is not running",
@@ -1126,7 +1127,7 @@ int pe_resolve(const struct pe_hostroot *hr, const struct pe_target *t,
 	case PE_TARGET_POD:
 		return resolve_pod(hr, t, o, out, note, err);
 	case PE_TARGET_ID:
-		return resolve_id(hr, t, out, err);
+		return resolve_id(hr, t, o->allow_exited, out, err);
 	case PE_TARGET_PID:
 		return resolve_pid(hr, t, out, err);
 	case PE_TARGET_NODE:
@@ -1258,8 +1259,8 @@ int pe_resolve_for_copy(const struct pe_hostroot *hr, const struct pe_target *t,
 			     best->container, pod->namespace, pod->pod);
 		goto out;
 	}
-	sb = pod_sandbox(hr, &l, pod);
-	if (!sb || sb->pid_state != PE_PID_VERIFIED) {
+	sb = sandbox ? pod_sandbox(hr, &l, pod) : NULL;
+	if (sandbox && (!sb || sb->pid_state != PE_PID_VERIFIED)) {
 		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
 			     "the sandbox of pod %s/%s is not running",
 			     pod->namespace, pod->pod);
@@ -1268,7 +1269,7 @@ int pe_resolve_for_copy(const struct pe_hostroot *hr, const struct pe_target *t,
 		goto out;
 	}
 	if (pe_container_copy(chosen, best) < 0 ||
-	    pe_container_copy(sandbox, sb) < 0) {
+	    (sandbox && pe_container_copy(sandbox, sb) < 0)) {
 		pe_container_clear(chosen);
 		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "resolving");
 		goto out;

@@ -8,7 +8,8 @@
 #   distroless-crash  the distroless server as 65532, which cannot bind :80
 #   planter           busybox as root: its runs plant a device node in their
 #                     writable layer, delete /www/index.html (a whiteout) and
-#                     make /.podenter a link to a directory with a fake shell
+#                     make /.podenter a link to a directory with a fake shell,
+#                     and links out of its root in /tmp (cp-checks.sh)
 #   never-started     busybox as 4321 in /www with an env: created through
 #                     CRI and never started (x-noStart), as when a start
 #                     failed or never came

@@ -1000,6 +1000,10 @@ main() {
 	check cp-tar-streams check_cp_tar_streams
 	check cp-planted-symlinks check_cp_planted_symlinks
 	check cp-special-files-refused check_cp_special_files_refused
+	check cp-out-of-exited-container check_cp_out_of_exited_container
+	check cp-into-exited-container-refused check_cp_into_exited_container_refused
+	check cp-exited-planted-links check_cp_exited_planted_links
+	check cp-exited-kill9-leaves-nothing check_cp_exited_kill9_leaves_nothing
 	if [[ -n ${E2E_EXTRA_CHECKS:-} ]]; then
 		extra_checks
 	fi
