@@ -81,6 +81,24 @@ while IFS= read -r f; do
 done < <(find "$fx" -name 'config.v2.json' -type f)
 mapfile -t f < <(find "$fx" -name '*containers.json' -path '*overlay-containers*' -type f)
 seed fuzz_podman_index "${f[@]}"
+# id NUL containers.json NUL layers.json NUL config.json, as
+# fuzz_storage_recover splits them: each captured containers/storage spec
+mkdir -p "$out/seeds/fuzz_storage_recover"
+while IFS= read -r f; do
+	graph=${f%/overlay-containers/*}
+	id=${f#"$graph"/overlay-containers/}
+	id=${id%%/*}
+	[ -f "$graph/overlay-layers/layers.json" ] &&
+		[ -f "$graph/overlay-containers/containers.json" ] || continue
+	{
+		printf '%s\0' "$id"
+		cat "$graph/overlay-containers/containers.json"
+		printf '\0'
+		cat "$graph/overlay-layers/layers.json"
+		printf '\0'
+		cat "$f"
+	} >"$out/seeds/fuzz_storage_recover/$(echo "$f" | md5sum | cut -c1-16)"
+done < <(find "$fx" -path '*/overlay-containers/*/userdata/config.json' -type f)
 mapfile -t f < <(find "$fx" -path '*/proc/*' -name stat -type f)
 seed fuzz_proc_stat "${f[@]}"
 seed fuzz_config "$srcdir/contrib/podenter.conf.example"

@@ -85,6 +85,12 @@ void output_inspect_text(FILE *out, const struct pe_container *c);
 int cli_resolve_target(const struct cli_common *co,
 		       const struct pe_hostroot *hr, const char *text,
 		       struct pe_container *out);
+/* What resolution decided on its own (--any, the defaulted container, the
+ * sandbox), said on stderr unless -q. */
+void cli_print_resolve_note(const struct cli_common *co,
+			    const struct pe_target *t,
+			    const struct pe_container *out,
+			    const struct pe_resolve_note *note);
 
 /* --each (cmd_each.c): the command in every pod TARGET matches, one
  * session each; prints their prefixed lines and a summary, returns the

@@ -282,41 +282,6 @@ static void show_last_run(const struct copy_opts *o,
 	free(lines);
 }
 
-/* The definition, recovered from the runtime's files with no daemon, for a
- * running container as for an exited one (recover.h). */
-static int load_definition(const struct pe_hostroot *hr,
-			   const struct pe_container *c,
-			   struct pe_recovered_container *def,
-			   struct pe_error *err)
-{
-	char data_root[4096];
-
-	switch (c->runtime) {
-	case PE_RT_CONTAINERD:
-	case PE_RT_UNKNOWN:
-		return pe_recover_containerd(hr, NULL, NULL, c->container_id,
-					     def, err);
-	case PE_RT_DOCKER:
-		/* the record was read from <data root>/containers/<id>/ */
-		if (!pe_docker_data_root_of(c->bundle, c->container_id,
-					    data_root, sizeof(data_root)))
-			return pe_error_set(err, PE_ERR_NOT_FOUND, 0,
-					    "Docker's data root of container "
-					    "%.12s is not known (read from "
-					    "%s)",
-					    c->container_id,
-					    c->bundle ? c->bundle : "?");
-		return pe_recover_docker(hr, data_root, c->container_id, def,
-					 err);
-	default:
-		return pe_error_set(err, PE_ERR_UNSUPPORTED, 0,
-				    "copy reads containerd's and Docker's "
-				    "files only; container %.12s is %s's",
-				    c->container_id,
-				    pe_runtime_name(c->runtime));
-	}
-}
-
 static int run_copy(const struct copy_opts *o, const struct pe_config *cfg,
 		    const struct pe_hostroot *hr, struct pe_copy *cp,
 		    const struct pe_container *sandbox)
@@ -382,7 +347,7 @@ int cmd_copy(int argc, char **argv)
 	    pe_target_parse(o.target, o.common.namespace, &t, &err) < 0 ||
 	    pe_resolve_for_copy(&hr, &t, o.common.container, o.common.any, &c,
 				&sandbox, &err) < 0 ||
-	    load_definition(&hr, &c, &cp.def, &err) < 0)
+	    pe_copy_load_definition(&hr, &c, &cp.def, &err) < 0)
 		goto fail;
 	cp.last_run = o.last_run;
 	cp.net_none = o.net_none;

@@ -19,8 +19,10 @@
 
 #include "cli.h"
 #include "podenter/audit.h"
+#include "podenter/copy.h"
 #include "podenter/cp.h"
 #include "podenter/nsjoin.h"
+#include "podenter/testhooks.h"
 
 /* --audit-log is the session options' OPT_AUDIT_LOG (cli.h) */
 enum { OPT_PRESERVE = OPT_SESSION_LAST };
@@ -55,6 +57,14 @@ void cmd_cp_usage(FILE *out)
 	    "FIFOs and sockets are never opened (skipped with a warning inside "
 	    "a directory).\n"
 	    "Modes and times are kept; owners are root's unless --preserve.\n\n"
+	    "A container that is not running (exited, crash-looping) is read "
+	    "as its last\n"
+	    "run left it: its image's layers, its writable layer and its "
+	    "volumes, all\n"
+	    "read-only, from the runtime's files (as podenter copy "
+	    "--last-run sees it).\n"
+	    "Copying into it is refused: its writable layer is its "
+	    "runtime's.\n\n"
 	    "Options:\n"
 	    "  -c, --container NAME    container (default: the first app "
 	    "container)\n"
@@ -146,7 +156,7 @@ static void print_warning(void *ctx, const char *msg)
 
 /* The copy's audit record, as a session's: who, which container, what. */
 static void audit_fill(struct pe_audit_record *r, const struct pe_container *c,
-		       char *const *command)
+		       bool exited, char *const *command)
 {
 	memset(r, 0, sizeof(*r));
 	pe_audit_fill_caller(r);
@@ -155,9 +165,102 @@ static void audit_fill(struct pe_audit_record *r, const struct pe_container *c,
 	r->container = c->container;
 	r->container_id = c->container_id;
 	r->runtime = pe_runtime_name(c->runtime);
-	r->target_pid = c->pid;
-	r->view = "cp"; /* files only: no namespace joined, nothing run */
+	r->target_pid = exited ? 0 : c->pid;
+	/* files only: no namespace joined, nothing run */
+	r->view = exited ? "cp-exited" : "cp";
 	r->command = command;
+}
+
+static void print_copy_note(const char *msg)
+{
+	fprintf(stderr, "podenter: %s\n", msg);
+}
+
+/*
+ * The container cp works on. A running one as every verb resolves it
+ * (pe_resolve). When a pod has no such container running (resolution fell
+ * back to the sandbox, or -c names a container that is not running), the
+ * container podenter copy would copy (its newest attempt); id:PREFIX may
+ * name one that is not running too. *exited says so, and its files are
+ * read from what its runtime left on disk.
+ */
+static int resolve_cp_target(const struct cli_common *co,
+			     const struct pe_hostroot *hr, const char *text,
+			     struct pe_container *out, bool *exited)
+{
+	struct pe_resolve_opts ro = { .container = co->container,
+				      .any = co->any,
+				      .include_sandboxes = co->all,
+				      .allow_exited = true };
+	struct pe_resolve_note note;
+	struct pe_container last = { 0 };
+	struct pe_target t;
+	struct pe_error err, last_err;
+	int r;
+
+	*exited = false;
+	pe_error_clear(&err);
+	if (pe_target_parse(text, co->namespace, &t, &err) < 0) {
+		cli_print_error(&err);
+		return pe_error_exit_code(&err, 0);
+	}
+	r = pe_resolve(hr, &t, &ro, out, &note, &err);
+	if (t.kind == PE_TARGET_POD &&
+	    (r < 0 ? err.kind == PE_ERR_NOT_FOUND : note.sandbox_fallback)) {
+		pe_error_clear(&last_err);
+		if (pe_resolve_for_copy(hr, &t, co->container, co->any, &last,
+					NULL, &last_err) == 0) {
+			if (r == 0)
+				pe_container_clear(out);
+			*out = last; /* moved */
+			*exited = last.pid_state != PE_PID_VERIFIED;
+			return 0;
+		}
+	}
+	if (r < 0) {
+		cli_print_error(&err);
+		return pe_error_exit_code(&err, 0);
+	}
+	/* id:PREFIX of a container that is not running */
+	*exited = t.kind == PE_TARGET_ID && out->pid_state != PE_PID_VERIFIED;
+	cli_print_resolve_note(co, &t, out, &note);
+	return 0;
+}
+
+/*
+ * An exited container's files: its image's layers and its last run's
+ * writable layer, with its volumes, as podenter copy builds them from the
+ * runtime's files (copy.h), every mount read-only, in a mount namespace of
+ * a helper's. On success *root is the copy's root.
+ */
+static int open_exited_root(const struct cli_common *co,
+			    const struct pe_hostroot *hr,
+			    const struct pe_container *c, struct pe_copy *cpy,
+			    struct pe_copy_root *root, struct pe_error *err)
+{
+	if (pe_copy_load_definition(hr, c, &cpy->def, err) < 0)
+		return -1;
+	cpy->readonly = true;
+	/* what the container saw when it died; a container that never ran
+	 * (or whose layer the runtime removed) has its image only */
+	cpy->last_run = cpy->def.upperdir != NULL;
+	if (pe_copy_prepare(cpy, err) < 0)
+		return -1;
+	if (!co->quiet) {
+		fprintf(
+		    stderr, "podenter: container '%s' of %s/%s is not running",
+		    c->container ? c->container : "?",
+		    c->namespace ? c->namespace : "?", c->pod ? c->pod : "?");
+		if (cpy->def.has_exit)
+			fprintf(stderr, " (exited with code %d)",
+				cpy->def.exit_code);
+		fprintf(stderr, "; reading its files as %s (read only)\n",
+			cpy->last_run ? "its last run left them"
+				      : "its image has them (no writable layer "
+					"is left)");
+	}
+	return pe_copy_root_open(cpy, hr, co->quiet ? NULL : print_copy_note,
+				 root, err);
 }
 
 static int copy(struct cli_common *co, const struct cp_arg *src,
@@ -182,36 +285,61 @@ static int copy(struct cli_common *co, const struct cp_arg *src,
 	struct pe_audit_record record;
 	char *command[] = { "cp", (char *)src->text, (char *)dst->text, NULL };
 	struct pe_idmap *uid_map = NULL, *gid_map = NULL;
-	bool audited = false;
+	struct pe_copy cpy;
+	struct pe_copy_root exited_root = { .rootfd = -1, .nsfd = -1 };
+	bool audited = false, exited = false;
 	sigset_t stop;
 	int rc, root = -1;
 
 	pe_error_clear(&err);
 	pe_pin_init(&pin);
 	pe_audit_init(&audit);
+	memset(&cpy, 0, sizeof(cpy));
 	if (pe_hostroot_open(&hr, co->host_root, &err) < 0) {
 		cli_print_error(&err);
 		return PE_EXIT_FAILURE;
 	}
-	rc = cli_resolve_target(co, &hr, pod->target, &c);
+	rc = resolve_cp_target(co, &hr, pod->target, &c, &exited);
 	if (rc != 0) {
 		pe_hostroot_close(&hr);
 		return rc;
 	}
 	rc = PE_EXIT_FAILURE;
+	if (exited && dst->remote) {
+		pe_error_set(&err, PE_ERR_USAGE, EROFS,
+			     "container '%s' of %s/%s is not running: podenter "
+			     "cp copies into running containers only",
+			     c.container ? c.container : "?",
+			     c.namespace ? c.namespace : "?",
+			     c.pod ? c.pod : "?");
+		pe_error_hint(
+		    &err, "an exited container's writable layer belongs to "
+			  "its runtime (which keeps, reuses or removes it); "
+			  "podenter reads it (cp out of the container), "
+			  "never writes it");
+		goto fail;
+	}
 	/* recorded before a file is touched; an unwritable log stops it */
-	audit_fill(&record, &c, command);
+	audit_fill(&record, &c, exited, command);
 	if (pe_audit_open(&audit, audit_log, &err) < 0 ||
 	    pe_audit_start(&audit, &record, &err) < 0)
 		goto fail;
 	audited = true;
-	if (pe_pin_target(&hr, &c, &pin, &err) < 0)
-		goto fail;
-	root = pe_cp_open_root(&pin, &err);
-	if (root < 0)
-		goto fail;
+	if (exited) {
+		if (open_exited_root(co, &hr, &c, &cpy, &exited_root, &err) < 0)
+			goto fail;
+		root = exited_root.rootfd;
+	} else {
+		if (pe_pin_target(&hr, &c, &pin, &err) < 0)
+			goto fail;
+		root = pe_cp_open_root(&pin, &err);
+		if (root < 0)
+			goto fail;
+	}
+	/* (tests: the container's files open, nothing copied yet) */
+	pe_test_pause_at("cp-root-open");
 	/* a user-namespaced container numbers owners its own way */
-	if (pin.ns_inode[PE_NS_USER] &&
+	if (!exited && pin.ns_inode[PE_NS_USER] &&
 	    pin.ns_inode[PE_NS_USER] != pin.self_ns_inode[PE_NS_USER]) {
 		uid_map = malloc(sizeof(*uid_map));
 		gid_map = malloc(sizeof(*gid_map));
@@ -283,8 +411,11 @@ out:
 	pe_audit_close(&audit);
 	free(uid_map);
 	free(gid_map);
-	if (root >= 0)
+	if (exited)
+		pe_copy_root_close(&exited_root);
+	else if (root >= 0)
 		close(root);
+	pe_copy_clear(&cpy);
 	pe_pin_release(&pin);
 	pe_container_clear(&c);
 	pe_hostroot_close(&hr);

@@ -281,27 +281,35 @@ int cli_resolve_target(const struct cli_common *co,
 		cli_print_error(&err);
 		return pe_error_exit_code(&err, 0);
 	}
+	cli_print_resolve_note(co, &t, out, &note);
+	return 0;
+}
+
+void cli_print_resolve_note(const struct cli_common *co,
+			    const struct pe_target *t,
+			    const struct pe_container *out,
+			    const struct pe_resolve_note *note)
+{
 	if (co->quiet)
-		return 0;
-	if (note.matched_pods > 1)
+		return;
+	if (note->matched_pods > 1)
 		fprintf(stderr,
 			"podenter: %u pods match '%s'; --any took %s/%s\n",
-			note.matched_pods, t.pod, out->namespace, out->pod);
-	if (note.defaulted_container[0] && note.other_containers[0])
+			note->matched_pods, t->pod, out->namespace, out->pod);
+	if (note->defaulted_container[0] && note->other_containers[0])
 		fprintf(
 		    stderr,
 		    "podenter: defaulting to container '%s' (also in pod: %s; "
 		    "choose with -c)\n",
-		    note.defaulted_container, note.other_containers);
-	if (note.sandbox_fallback)
+		    note->defaulted_container, note->other_containers);
+	if (note->sandbox_fallback)
 		fprintf(stderr,
 			"podenter: no app container of %s/%s is running; using "
 			"the pod sandbox's namespaces%s%s%s\n",
 			out->namespace, out->pod,
-			note.other_containers[0] ? " (containers: " : "",
-			note.other_containers,
-			note.other_containers[0] ? ")" : "");
-	return 0;
+			note->other_containers[0] ? " (containers: " : "",
+			note->other_containers,
+			note->other_containers[0] ? ")" : "");
 }
 
 /* Options with a value, so "podenter -n ns list" finds "list" and not

@@ -124,7 +124,18 @@ struct pe_copy {
 	bool net_none; /* a network namespace of its own: loopback only */
 	bool share_processes; /* the pod's PID namespace, else a new one */
 	bool host_paths; /* bind sources outside the pod's dirs, read-only */
+	bool readonly; /* every mount read-only, volumes too (cp's view) */
 };
+
+/*
+ * The definition of c (as resolution found it, running or not), recovered
+ * from its runtime's files with no daemon: containerd's (recover.c) or
+ * Docker's (recover_docker.c). NOT_FOUND or UNSUPPORTED otherwise.
+ */
+int pe_copy_load_definition(const struct pe_hostroot *hr,
+			    const struct pe_container *c,
+			    struct pe_recovered_container *def,
+			    struct pe_error *err);
 
 /*
  * Fill cp->spec from cp->def.spec_json and check the layers: each of
@@ -153,6 +164,25 @@ typedef void (*pe_copy_note_fn)(const char *msg);
 int pe_copy_enter(const struct pe_copy *cp, const struct pe_hostroot *hr,
 		  const char *tools_dir, int procfd, struct pe_view *v,
 		  pe_copy_note_fn note, struct pe_error *err);
+
+/*
+ * The container's files as the copy sees them, for podenter's own process
+ * to read (podenter cp from an exited container): a helper process builds
+ * the copy's root exactly as pe_copy_enter does (no tools; cp->readonly
+ * for cp), in a mount namespace of its own, and hands back an O_PATH fd of
+ * that root and an fd of the namespace, then exits. Holding the namespace
+ * fd keeps its mounts (the volumes below the root) attached; closing both
+ * (pe_copy_root_close, or podenter's death, kill -9 included) ends them.
+ * Nothing ever shows in the node's mount table, and no process stays.
+ */
+struct pe_copy_root {
+	int rootfd; /* O_PATH, the copy's "/" */
+	int nsfd; /* its mount namespace */
+};
+int pe_copy_root_open(const struct pe_copy *cp, const struct pe_hostroot *hr,
+		      pe_copy_note_fn note, struct pe_copy_root *out,
+		      struct pe_error *err);
+void pe_copy_root_close(struct pe_copy_root *r);
 
 /* In a new network namespace: bring the loopback device up. */
 int pe_copy_loopback_up(struct pe_error *err);

@@ -24,6 +24,11 @@
 #include "podenter/error.h"
 #include "podenter/hostroot.h"
 
+/* Docker: the container's and its sandbox's containers/<id>;
+ * containers/storage: the userdata directory of each under the graph and
+ * the run root. */
+#define PE_RECOVER_RUNTIME_DIRS 4
+
 struct pe_recovered_container {
 	char *id; /* full container id */
 	char *sandbox_id; /* the pod sandbox's container id, NULL if unknown */
@@ -62,7 +67,7 @@ struct pe_recovered_container {
 	 * from which are the runtime's, not hostPaths. Absolute node paths.
 	 */
 	char *layers_root;
-	char *runtime_dirs[2];
+	char *runtime_dirs[PE_RECOVER_RUNTIME_DIRS];
 };
 
 /* Default containerd roots tried in order when containerd_root is NULL,
@@ -163,5 +168,49 @@ int pe_recover_docker_parse(const char *config, size_t config_len,
  * one. */
 bool pe_docker_data_root_of(const char *record_path, const char *id, char *out,
 			    size_t size);
+
+/*
+ * podman and CRI-O: containers/storage, driver overlay (recover_storage.c
+ * has the layout), graph root graph_root (NULL: PE_STORAGE_GRAPH_ROOT) and
+ * run root run_root (NULL: PE_STORAGE_RUN_ROOT), node paths. The spec is
+ * the container's userdata/config.json as the runtime wrote it; the
+ * layers are the container's layer in containers.json (upperdir, NULL
+ * when gone) and its parents in layers.json (lowerdirs), checked against
+ * overlay/<layer>/lower. id is the full 64-hex id. -1 with err:
+ * PE_ERR_NOT_FOUND (no such container, no spec: never started, a layer
+ * missing), PE_ERR_PARSE (a file is not what containers/storage writes, an
+ * id is not one, a chain loops or is longer than 500 layers).
+ */
+#define PE_STORAGE_GRAPH_ROOT "/var/lib/containers/storage"
+#define PE_STORAGE_RUN_ROOT "/run/containers/storage"
+int pe_recover_storage(const struct pe_hostroot *hr, const char *graph_root,
+		       const char *run_root, const char *id,
+		       struct pe_recovered_container *out,
+		       struct pe_error *err);
+
+/*
+ * The file part of pe_recover_storage: containers.json, layers.json and
+ * the container's config.json (each buffer of exactly its length) into
+ * out's spec_json, identity, upperdir and lowerdirs (paths
+ * "<rel_root>/overlay/<layer>/diff", rel_root being the graph root
+ * without its leading '/'; not checked on disk). Public for the fuzzer and
+ * the unit tests.
+ */
+int pe_recover_storage_parse(const char *containers, size_t containers_len,
+			     const char *layers, size_t layers_len,
+			     const char *config, size_t config_len,
+			     const char *id, const char *rel_root,
+			     struct pe_recovered_container *out,
+			     struct pe_error *err);
+
+/*
+ * podman 4's record of a container's state (libpod/bolt_state.db, bucket
+ * ctr/<id>, key "state": JSON) into c's has_exit, exit_code, reason,
+ * started/finished times and restart count. -1 when buf is not such a
+ * JSON object (c may be partly filled) or on ENOMEM. Public for the
+ * fuzzer and the unit tests.
+ */
+int pe_recover_podman_state_parse(const char *buf, size_t len,
+				  struct pe_recovered_container *c);
 
 #endif

@@ -69,6 +69,9 @@ struct pe_resolve_opts {
 	const char *container; /* -c NAME, NULL for the default */
 	bool any; /* several pods match: take the first */
 	bool include_sandboxes; /* allow the pause container itself */
+	/* an id: target may name a container that is not running (cp reads
+	 * its files); out->pid_state then says it is not VERIFIED */
+	bool allow_exited;
 };
 
 /* What resolution decided on its own, for the CLI to say on stderr. */
@@ -123,7 +126,8 @@ int pe_resolve_pods(const struct pe_hostroot *hr, const struct pe_target *t,
  * podenter copy: the container to copy (running or not; -c NAME, else the
  * pod's first app container by name; its newest attempt) and the pod's
  * running sandbox (PID verified). One pod: several match is AMBIGUOUS
- * unless any. Both records are deep copies.
+ * unless any. Both records are deep copies. sandbox NULL: the sandbox is
+ * neither looked for nor needed (cp reads an exited container's files).
  */
 int pe_resolve_for_copy(const struct pe_hostroot *hr, const struct pe_target *t,
 			const char *container, bool any,

@@ -166,7 +166,8 @@ pe_copy_classify_source_of(const struct pe_recovered_container *def,
 	enum pe_copy_source_class cls =
 	    pe_copy_classify_source(source, def->pod_uid, def->sandbox_id);
 
-	for (size_t i = 0; cls == PE_COPY_SRC_OTHER && i < 2; i++)
+	for (size_t i = 0;
+	     cls == PE_COPY_SRC_OTHER && i < PE_RECOVER_RUNTIME_DIRS; i++)
 		if (def->runtime_dirs[i] &&
 		    pe_copy_path_ok(def->runtime_dirs[i]) &&
 		    path_below(source, def->runtime_dirs[i]))
@@ -471,6 +472,48 @@ void pe_copy_spec_clear(struct pe_copy_spec *s)
 
 /* ---- the definition -------------------------------------------------------
  */
+
+/* The definition, recovered from the runtime's files with no daemon, for a
+ * running container as for an exited one (recover.h). */
+int pe_copy_load_definition(const struct pe_hostroot *hr,
+			    const struct pe_container *c,
+			    struct pe_recovered_container *def,
+			    struct pe_error *err)
+{
+	char data_root[4096];
+
+	switch (c->runtime) {
+	case PE_RT_CONTAINERD:
+	case PE_RT_UNKNOWN:
+		return pe_recover_containerd(hr, NULL, NULL, c->container_id,
+					     def, err);
+	case PE_RT_DOCKER:
+		/* the record was read from <data root>/containers/<id>/ */
+		if (!pe_docker_data_root_of(c->bundle, c->container_id,
+					    data_root, sizeof(data_root)))
+			return pe_error_set(err, PE_ERR_NOT_FOUND, 0,
+					    "Docker's data root of container "
+					    "%.12s is not known (read from "
+					    "%s)",
+					    c->container_id,
+					    c->bundle ? c->bundle : "?");
+		return pe_recover_docker(hr, data_root, c->container_id, def,
+					 err);
+	case PE_RT_PODMAN:
+	case PE_RT_CRIO:
+		/* containers/storage at its default roots: where the record
+		 * was read from */
+		return pe_recover_storage(hr, NULL, NULL, c->container_id, def,
+					  err);
+	default:
+		return pe_error_set(err, PE_ERR_UNSUPPORTED, 0,
+				    "copy reads containerd's, Docker's and "
+				    "containers/storage's (podman, CRI-O) "
+				    "files only; container %.12s is %s's",
+				    c->container_id,
+				    pe_runtime_name(c->runtime));
+	}
+}
 
 int pe_copy_prepare(struct pe_copy *cp, struct pe_error *err)
 {

@@ -22,6 +22,10 @@
  *     tmpfs's), never inside a pod's volume.
  *  5. the tools, read-only, at PE_VIEW_TOOLS_MOUNT; pivot_root into the
  *     root and detach the old one: the node's files are unreachable.
+ * podenter copy does this in its session's process (pe_copy_enter);
+ * podenter cp of an exited container in a helper of its own that hands
+ * the root back (pe_copy_root_open), the same steps with every mount
+ * read-only.
  */
 #include "config.h"
 
@@ -29,11 +33,15 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "podenter/copy.h"
@@ -214,15 +222,20 @@ static int bind_one(const struct pe_copy *cp, const struct pe_copy_mount *m,
 				snprintf(msg, sizeof(msg),
 					 "skipped the mount of %s at %s: "
 					 "outside the pod's and the runtime's "
-					 "directories (a hostPath?); "
-					 "--host-paths binds it read-only",
-					 m->source, m->dest);
+					 "directories (a hostPath?)%s",
+					 m->source, m->dest,
+					 /* cp has no --host-paths */
+					 cp->readonly ? ""
+						      : "; --host-paths binds "
+							"it read-only");
 				note(msg);
 			}
 			return 0;
 		}
 		readonly = true;
 	}
+	if (cp->readonly)
+		readonly = true;
 	src = pe_open_beneath(hostfd, m->source + 1, O_PATH,
 			      RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
 				  RESOLVE_NO_MAGICLINKS);
@@ -280,17 +293,18 @@ out:
 	return rc;
 }
 
-static int tmpfs_one(const struct pe_copy_mount *m, int rootfd,
+static int tmpfs_one(const struct pe_copy_mount *m, bool readonly, int rootfd,
 		     struct own_mounts *own, struct pe_error *err)
 {
 	static const char *const opts[] = { "mode=1777", NULL };
 	int dst = mount_point(rootfd, m->dest + 1, true, own), fd;
 
 	if (dst < 0 ||
-	    pe_viewpart_mount_fresh("tmpfs", opts,
-				    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-					(m->readonly ? MOUNT_ATTR_RDONLY : 0),
-				    dst) < 0) {
+	    pe_viewpart_mount_fresh(
+		"tmpfs", opts,
+		MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		    (m->readonly || readonly ? MOUNT_ATTR_RDONLY : 0),
+		dst) < 0) {
 		pe_error_errno(err, "mounting a tmpfs at %s in the copy",
 			       m->dest);
 		close_fd(&dst);
@@ -483,7 +497,7 @@ static int build_root(const struct pe_copy *cp, int hostfd, int rootfd,
 		if (m->kind == PE_COPY_MOUNT_BIND)
 			rc = bind_one(cp, m, hostfd, rootfd, &own, note, err);
 		else if (m->kind == PE_COPY_MOUNT_TMPFS)
-			rc = tmpfs_one(m, rootfd, &own, err);
+			rc = tmpfs_one(m, cp->readonly, rootfd, &own, err);
 		if (rc < 0)
 			return -1;
 	}
@@ -514,33 +528,13 @@ static int enter_root(const char *path, bool readonly, struct pe_error *err)
 	return 0;
 }
 
-int pe_copy_enter(const struct pe_copy *cp, const struct pe_hostroot *hr,
-		  const char *tools_dir, int procfd, struct pe_view *v,
-		  pe_copy_note_fn note, struct pe_error *err)
+/* Steps 1 to 5, in the calling process: it ends in the copy's root. */
+static int build_and_enter(const struct pe_copy *cp,
+			   const struct pe_hostroot *hr, const char *tools_dir,
+			   pe_copy_note_fn note, struct pe_error *err)
 {
 	char staging[64], root[PATH_MAX];
 	int hostfd = -1, stagefd = -1, rootfd = -1, tools_tree = -1, rc = -1;
-
-	memset(v, 0, sizeof(*v));
-	v->kind = PE_VIEW_CONTAINER;
-	v->has_tools = tools_dir != NULL;
-	if (pe_proc_guard_read(procfd, &v->guard, err) < 0)
-		return -1;
-	/* and the container's own, which may go beyond its sandbox's */
-	for (size_t i = 0; i < cp->spec.n_readonly + cp->spec.n_masked; i++) {
-		bool mask = i >= cp->spec.n_readonly;
-		const char *path =
-		    mask ? cp->spec.masked[i - cp->spec.n_readonly]
-			 : cp->spec.readonly[i];
-
-		if (pe_proc_guard_add(&v->guard, path, mask) < 0)
-			return pe_error_set(err, PE_ERR_UNSUPPORTED, E2BIG,
-					    "too many masked and read-only "
-					    "paths for the copy's /proc");
-	}
-	if (tools_dir)
-		snprintf(v->path_append, sizeof(v->path_append), "%s/bin",
-			 PE_VIEW_TOOLS_MOUNT);
 
 	/* 1. a mount namespace of our own, nothing propagating out */
 	if (unshare(CLONE_NEWNS) < 0)
@@ -574,7 +568,7 @@ int pe_copy_enter(const struct pe_copy *cp, const struct pe_hostroot *hr,
 		goto out;
 	/* (tests: every mount made, the node's root still reachable) */
 	pe_test_pause_at("copy-staged");
-	if (enter_root(root, cp->spec.root_readonly, err) < 0)
+	if (enter_root(root, cp->spec.root_readonly || cp->readonly, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -583,4 +577,133 @@ out:
 	close_fd(&stagefd);
 	close_fd(&hostfd);
 	return rc;
+}
+
+int pe_copy_enter(const struct pe_copy *cp, const struct pe_hostroot *hr,
+		  const char *tools_dir, int procfd, struct pe_view *v,
+		  pe_copy_note_fn note, struct pe_error *err)
+{
+	memset(v, 0, sizeof(*v));
+	v->kind = PE_VIEW_CONTAINER;
+	v->has_tools = tools_dir != NULL;
+	if (pe_proc_guard_read(procfd, &v->guard, err) < 0)
+		return -1;
+	/* and the container's own, which may go beyond its sandbox's */
+	for (size_t i = 0; i < cp->spec.n_readonly + cp->spec.n_masked; i++) {
+		bool mask = i >= cp->spec.n_readonly;
+		const char *path =
+		    mask ? cp->spec.masked[i - cp->spec.n_readonly]
+			 : cp->spec.readonly[i];
+
+		if (pe_proc_guard_add(&v->guard, path, mask) < 0)
+			return pe_error_set(err, PE_ERR_UNSUPPORTED, E2BIG,
+					    "too many masked and read-only "
+					    "paths for the copy's /proc");
+	}
+	if (tools_dir)
+		snprintf(v->path_append, sizeof(v->path_append), "%s/bin",
+			 PE_VIEW_TOOLS_MOUNT);
+	return build_and_enter(cp, hr, tools_dir, note, err);
+}
+
+/* --- the copy's root for podenter's own process (cp) ----------------------
+ */
+
+struct root_reply {
+	int ok;
+	struct pe_error err;
+};
+
+/* The helper: build the root, send its fd and the namespace's, exit. It
+ * dies with podenter (PDEATHSIG, checked against a parent gone before the
+ * prctl) and is not dumpable: nothing in a pod can reach into it. */
+static __attribute__((noreturn)) void root_helper(int sock, pid_t parent,
+						  const struct pe_copy *cp,
+						  const struct pe_hostroot *hr,
+						  pe_copy_note_fn note)
+{
+	struct root_reply *r = calloc(1, sizeof(*r));
+	int fds[2] = { -1, -1 };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    getppid() != parent || !r)
+		_exit(1);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (build_and_enter(cp, hr, NULL, note, &r->err) == 0) {
+		fds[0] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fds[0] < 0)
+			pe_error_errno(&r->err, "opening the copy's root");
+		else if ((fds[1] = pe_viewpart_own_mnt_ns()) < 0)
+			pe_error_errno(&r->err,
+				       "opening the copy's mount namespace");
+		else
+			r->ok = 1;
+	}
+	pe_viewpart_send(sock, r, sizeof(*r), fds, r->ok ? 2 : 0);
+	_exit(0);
+}
+
+int pe_copy_root_open(const struct pe_copy *cp, const struct pe_hostroot *hr,
+		      pe_copy_note_fn note, struct pe_copy_root *out,
+		      struct pe_error *err)
+{
+	struct root_reply *r = calloc(1, sizeof(*r));
+	int sv[2] = { -1, -1 }, fds[2] = { -1, -1 }, status, rc = -1;
+	pid_t parent = getpid(), child;
+	struct stat st;
+	ssize_t n;
+
+	out->rootfd = out->nsfd = -1;
+	if (!r)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "copy");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		free(r);
+		return pe_error_errno(err, "socketpair");
+	}
+	fflush(NULL); /* nothing buffered twice */
+	child = fork();
+	if (child == 0) {
+		close(sv[0]);
+		root_helper(sv[1], parent, cp, hr, note);
+	}
+	close(sv[1]);
+	if (child < 0) {
+		pe_error_errno(err, "fork");
+		goto out;
+	}
+	n = pe_viewpart_recv(sv[0], r, sizeof(*r), fds, 2);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(*r)) {
+		pe_error_set(err, PE_ERR_SYSTEM, EPROTO,
+			     "the helper building the container's files died");
+		goto out;
+	}
+	if (!r->ok) {
+		*err = r->err;
+		goto out;
+	}
+	if (fds[0] < 0 || fds[1] < 0 || fstat(fds[0], &st) < 0 ||
+	    !S_ISDIR(st.st_mode)) {
+		pe_error_set(err, PE_ERR_SYSTEM, EPROTO,
+			     "the helper building the container's files sent "
+			     "no root");
+		goto out;
+	}
+	out->rootfd = fds[0];
+	out->nsfd = fds[1];
+	fds[0] = fds[1] = -1;
+	rc = 0;
+out:
+	close_fd(&fds[0]);
+	close_fd(&fds[1]);
+	close(sv[0]);
+	free(r);
+	return rc;
+}
+
+void pe_copy_root_close(struct pe_copy_root *r)
+{
+	close_fd(&r->rootfd);
+	close_fd(&r->nsfd);
 }

@@ -950,8 +950,8 @@ void pe_recovered_container_clear(struct pe_recovered_container *c)
 	free(c->pod_uid);
 	free(c->container);
 	free(c->layers_root);
-	free(c->runtime_dirs[0]);
-	free(c->runtime_dirs[1]);
+	for (size_t i = 0; i < PE_RECOVER_RUNTIME_DIRS; i++)
+		free(c->runtime_dirs[i]);
 	memset(c, 0, sizeof(*c));
 	c->restart_count = c->attempt = -1;
 }

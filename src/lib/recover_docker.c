@@ -32,6 +32,7 @@
 
 #include "podenter/recover.h"
 #include "runtime/sources.h"
+#include "recover_overlay.h"
 #include "syscalls.h"
 
 #define DOCKER_JSON_MAX (4u << 20)
@@ -45,7 +46,7 @@
 #define DOCKER_DEFAULT_PATH                                                    \
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static bool hex64(const char *s, size_t len)
+bool pe_recover_hex64(const char *s, size_t len)
 {
 	if (len != 64)
 		return false;
@@ -56,7 +57,8 @@ static bool hex64(const char *s, size_t len)
 	return true;
 }
 
-static struct json_object *parse_strict(const char *buf, size_t len)
+struct json_object *pe_recover_parse_strict_as(const char *buf, size_t len,
+					       json_type type)
 {
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *obj;
@@ -74,11 +76,16 @@ static struct json_object *parse_strict(const char *buf, size_t len)
 			obj = NULL;
 		}
 	json_tokener_free(tok);
-	if (obj && !json_object_is_type(obj, json_type_object)) {
+	if (obj && !json_object_is_type(obj, type)) {
 		json_object_put(obj);
 		obj = NULL;
 	}
 	return obj;
+}
+
+struct json_object *pe_recover_parse_strict(const char *buf, size_t len)
+{
+	return pe_recover_parse_strict_as(buf, len, json_type_object);
 }
 
 /* o[key] if it has type t; absent or JSON null: NULL; another type: *bad */
@@ -103,13 +110,11 @@ static const char *member_str(struct json_object *o, const char *key, bool *bad)
 	return v ? json_object_get_string(v) : NULL;
 }
 
-/* RFC 3339 with optional fraction, UTC ("...Z"), as Go writes time.Time;
- * 0 for Go's zero time or anything else. */
-static long long rfc3339_ns(const char *s)
+long long pe_recover_rfc3339_ns(const char *s)
 {
 	struct tm tm;
 	const char *p;
-	long long ns = 0, scale = 100000000LL;
+	long long ns = 0, scale = 100000000LL, offset = 0;
 	time_t t;
 
 	if (!s || strcmp(s, DOCKER_ZERO_TIME) == 0)
@@ -121,13 +126,22 @@ static long long rfc3339_ns(const char *s)
 	if (*p == '.')
 		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
 			ns += scale > 0 ? (*p - '0') * scale : 0;
-	if (strcmp(p, "Z") != 0)
+	/* "Z", or a zone offset "+HH:MM" / "-HH:MM" (Go's time in a local
+	 * zone, as podman writes it) */
+	if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 && p[1] >= '0' &&
+	    p[1] <= '2' && p[2] >= '0' && p[2] <= '9' && p[3] == ':' &&
+	    p[4] >= '0' && p[4] <= '5' && p[5] >= '0' && p[5] <= '9') {
+		offset = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600LL +
+			 ((p[4] - '0') * 10 + (p[5] - '0')) * 60LL;
+		offset = p[0] == '+' ? offset : -offset;
+	} else if (strcmp(p, "Z") != 0) {
 		return 0;
+	}
 	t = timegm(&tm);
 	/* the year 2262 on would overflow nanoseconds (found by the fuzzer) */
-	if (t <= 0 || (long long)t > LLONG_MAX / 1000000000LL - 1)
+	if (t <= 86400 || (long long)t > LLONG_MAX / 1000000000LL - 86400)
 		return 0;
-	return (long long)t * 1000000000LL + ns;
+	return ((long long)t - offset) * 1000000000LL + ns;
 }
 
 /* "N" as a uid/gid */
@@ -499,9 +513,9 @@ static int fill_state(struct json_object *cfg, struct pe_recovered_container *c,
 		return pe_error_set(err, PE_ERR_PARSE, 0,
 				    "config.v2.json's State is not what "
 				    "Docker writes");
-	c->created_at_ns = rfc3339_ns(created);
-	c->started_at_ns = rfc3339_ns(started);
-	c->finished_at_ns = rfc3339_ns(finished);
+	c->created_at_ns = pe_recover_rfc3339_ns(created);
+	c->started_at_ns = pe_recover_rfc3339_ns(started);
+	c->finished_at_ns = pe_recover_rfc3339_ns(finished);
 	/* as cri-dockerd reports it: exited once it has finished */
 	c->has_exit = !(running && json_object_get_boolean(running)) &&
 		      c->finished_at_ns > 0;
@@ -528,7 +542,7 @@ static int fill_identity(struct json_object *cfg,
 	    member(config, "Labels", json_type_object, &bad);
 	const char *image = member_str(config, "Image", &bad);
 
-	if (bad || !id || !hex64(id, strlen(id)))
+	if (bad || !id || !pe_recover_hex64(id, strlen(id)))
 		return pe_error_set(err, PE_ERR_PARSE, 0,
 				    "config.v2.json's ID is not a Docker id");
 	if (pe_strdup_into(&c->id, id) < 0 ||
@@ -543,7 +557,8 @@ static int fill_identity(struct json_object *cfg,
 		return pe_error_set(err, PE_ERR_PARSE, ENOMEM,
 				    "config.v2.json's labels");
 	/* the sandbox id names a directory of the data root: an id or none */
-	if (c->sandbox_id && !hex64(c->sandbox_id, strlen(c->sandbox_id)))
+	if (c->sandbox_id &&
+	    !pe_recover_hex64(c->sandbox_id, strlen(c->sandbox_id)))
 		return pe_error_set(err, PE_ERR_PARSE, 0,
 				    "label io.kubernetes.sandbox.id '%s' is "
 				    "not a Docker id",
@@ -564,14 +579,14 @@ int pe_recover_docker_parse(const char *config, size_t config_len,
 	int rc = -1;
 
 	pe_recovered_container_clear(out);
-	cfg = parse_strict(config, config_len);
+	cfg = pe_recover_parse_strict(config, config_len);
 	if (!cfg) {
 		pe_error_set(err, PE_ERR_PARSE, 0,
 			     "config.v2.json is not a JSON object");
 		goto out;
 	}
 	if (hostconfig) {
-		hc = parse_strict(hostconfig, hostconfig_len);
+		hc = pe_recover_parse_strict(hostconfig, hostconfig_len);
 		if (!hc) {
 			pe_error_set(err, PE_ERR_PARSE, 0,
 				     "hostconfig.json is not a JSON object");
@@ -622,7 +637,7 @@ bool pe_docker_data_root_of(const char *record_path, const char *id, char *out,
 	char tail[128];
 	size_t n;
 
-	if (!record_path || !id || !hex64(id, strlen(id)) ||
+	if (!record_path || !id || !pe_recover_hex64(id, strlen(id)) ||
 	    record_path[0] != '/')
 		return false;
 	n = strlen(record_path);
@@ -643,9 +658,7 @@ bool pe_docker_data_root_of(const char *record_path, const char *id, char *out,
 /* ---- the layers -----------------------------------------------------------
  */
 
-/* A small id file (no newline in Docker's, tolerated) into buf; ENOENT
- * stays in errno for the caller. */
-static int read_small(int rootfd, const char *rel, char *buf, size_t size)
+int pe_recover_read_id_file(int rootfd, const char *rel, char *buf, size_t size)
 {
 	char *text = NULL;
 	ssize_t len = pe_read_file_at(rootfd, rel, DOCKER_ID_FILE_MAX, &text);
@@ -671,8 +684,9 @@ static bool cache_id_ok(const char *s, bool init)
 	size_t n = strlen(s);
 
 	if (init)
-		return n == 69 && strcmp(s + 64, "-init") == 0 && hex64(s, 64);
-	return hex64(s, n);
+		return n == 69 && strcmp(s + 64, "-init") == 0 &&
+		       pe_recover_hex64(s, 64);
+	return pe_recover_hex64(s, n);
 }
 
 static int add_layer(struct pe_recovered_container *c, const char *rel_root,
@@ -695,50 +709,58 @@ static int add_layer(struct pe_recovered_container *c, const char *rel_root,
 	return 0;
 }
 
-/* overlay2/<mount-id>/lower ("l/SHORT:l/SHORT:...", top first) names, by
- * each layer's overlay2/<cache-id>/link, the same layers in the same order
- * as layerdb: what ran is what is mounted. */
-static int check_lower(int rootfd, const char *mount_id,
-		       const struct pe_recovered_container *c,
-		       const char *rel_root, struct pe_error *err)
+int pe_recover_check_lower(int rootfd, const char *driver_dir,
+			   const char *mount_id,
+			   const struct pe_recovered_container *c,
+			   const char *rel_root, struct pe_error *err)
 {
 	char rel[PATH_MAX], link[64], *lower = NULL, *save = NULL, *tok;
-	size_t i = 0, skip = strlen(rel_root) + strlen("/overlay2/");
+	size_t i = 0, skip = strlen(rel_root) + 1 + strlen(driver_dir) + 1;
 	int rc = -1;
 
-	snprintf(rel, sizeof(rel), "overlay2/%s/lower", mount_id);
+	snprintf(rel, sizeof(rel), "%s/%s/lower", driver_dir, mount_id);
 	if (pe_read_file_at(rootfd, rel, DOCKER_LOWER_MAX, &lower) < 0)
-		return pe_error_errno(err, "reading overlay2/%s/lower",
+		return pe_error_errno(err, "reading %s/%s/lower", driver_dir,
 				      mount_id);
 	lower[strcspn(lower, "\n")] = '\0';
 	for (tok = strtok_r(lower, ":", &save); tok;
 	     tok = strtok_r(NULL, ":", &save), i++) {
 		char cache[80];
+		size_t len;
 
 		if (i >= c->n_lowerdirs)
 			break;
-		/* lowerdirs[i] is "<rel_root>/overlay2/<cache>/diff" */
-		snprintf(cache, sizeof(cache), "%.*s",
-			 (int)(strlen(c->lowerdirs[i]) - skip - 5),
+		/* lowerdirs[i] is "<rel_root>/<driver_dir>/<layer>/diff" */
+		len = strlen(c->lowerdirs[i]);
+		if (len < skip + 5 || len - skip - 5 >= sizeof(cache)) {
+			pe_error_set(err, PE_ERR_PARSE, 0,
+				     "layer %zu (%s) is not a directory of "
+				     "%s",
+				     i, c->lowerdirs[i], driver_dir);
+			goto out;
+		}
+		snprintf(cache, sizeof(cache), "%.*s", (int)(len - skip - 5),
 			 c->lowerdirs[i] + skip);
-		snprintf(rel, sizeof(rel), "overlay2/%s/link", cache);
-		if (read_small(rootfd, rel, link, sizeof(link)) < 0) {
-			pe_error_errno(err, "reading overlay2/%s/link", cache);
+		snprintf(rel, sizeof(rel), "%s/%s/link", driver_dir, cache);
+		if (pe_recover_read_id_file(rootfd, rel, link, sizeof(link)) <
+		    0) {
+			pe_error_errno(err, "reading %s/%s/link", driver_dir,
+				       cache);
 			goto out;
 		}
 		if (strncmp(tok, "l/", 2) != 0 || strcmp(tok + 2, link) != 0) {
 			pe_error_set(err, PE_ERR_PARSE, 0,
-				     "overlay2/%s/lower names %s as layer %zu, "
-				     "layerdb %s (link %s)",
-				     mount_id, tok, i, cache, link);
+				     "%s/%s/lower names %s as layer %zu, "
+				     "the layer store %s (link %s)",
+				     driver_dir, mount_id, tok, i, cache, link);
 			goto out;
 		}
 	}
 	if (tok || i != c->n_lowerdirs) {
 		pe_error_set(err, PE_ERR_PARSE, 0,
-			     "overlay2/%s/lower and layerdb disagree on the "
-			     "number of layers",
-			     mount_id);
+			     "%s/%s/lower and the layer store disagree on "
+			     "the number of layers",
+			     driver_dir, mount_id);
 		goto out;
 	}
 	rc = 0;
@@ -754,14 +776,16 @@ static int read_layers(int rootfd, const char *rel_root, const char *id,
 	int fd;
 
 	snprintf(rel, sizeof(rel), LAYERDB "/mounts/%s/mount-id", id);
-	if (read_small(rootfd, rel, mount_id, sizeof(mount_id)) < 0)
+	if (pe_recover_read_id_file(rootfd, rel, mount_id, sizeof(mount_id)) <
+	    0)
 		return pe_error_errno(err, "reading %s/%s", rel_root, rel);
 	if (!cache_id_ok(mount_id, false))
 		return pe_error_set(err, PE_ERR_PARSE, 0,
 				    "%s/%s holds '%.80s', not a layer id",
 				    rel_root, rel, mount_id);
 	snprintf(rel, sizeof(rel), LAYERDB "/mounts/%s/init-id", id);
-	if (read_small(rootfd, rel, init_id, sizeof(init_id)) == 0) {
+	if (pe_recover_read_id_file(rootfd, rel, init_id, sizeof(init_id)) ==
+	    0) {
 		if (!cache_id_ok(init_id, true))
 			return pe_error_set(err, PE_ERR_PARSE, 0,
 					    "%s/%s holds '%.80s', not an init "
@@ -773,7 +797,7 @@ static int read_layers(int rootfd, const char *rel_root, const char *id,
 		return pe_error_errno(err, "reading %s/%s", rel_root, rel);
 	}
 	snprintf(rel, sizeof(rel), LAYERDB "/mounts/%s/parent", id);
-	if (read_small(rootfd, rel, chain, sizeof(chain)) < 0) {
+	if (pe_recover_read_id_file(rootfd, rel, chain, sizeof(chain)) < 0) {
 		if (errno != ENOENT)
 			return pe_error_errno(err, "reading %s/%s", rel_root,
 					      rel);
@@ -781,14 +805,15 @@ static int read_layers(int rootfd, const char *rel_root, const char *id,
 	}
 	while (chain[0]) {
 		if (strncmp(chain, "sha256:", 7) != 0 ||
-		    !hex64(chain + 7, strlen(chain + 7)))
+		    !pe_recover_hex64(chain + 7, strlen(chain + 7)))
 			return pe_error_set(err, PE_ERR_PARSE, 0,
 					    "layerdb names the layer '%.96s', "
 					    "not sha256:<64 hex>",
 					    chain);
 		snprintf(rel, sizeof(rel), LAYERDB "/sha256/%s/cache-id",
 			 chain + 7);
-		if (read_small(rootfd, rel, cache, sizeof(cache)) < 0)
+		if (pe_recover_read_id_file(rootfd, rel, cache, sizeof(cache)) <
+		    0)
 			return pe_error_errno(err, "reading %s/%s", rel_root,
 					      rel);
 		if (!cache_id_ok(cache, false))
@@ -800,7 +825,8 @@ static int read_layers(int rootfd, const char *rel_root, const char *id,
 			return -1;
 		snprintf(rel, sizeof(rel), LAYERDB "/sha256/%s/parent",
 			 chain + 7);
-		if (read_small(rootfd, rel, chain, sizeof(chain)) < 0) {
+		if (pe_recover_read_id_file(rootfd, rel, chain, sizeof(chain)) <
+		    0) {
 			if (errno != ENOENT)
 				return pe_error_errno(err, "reading %s/%s",
 						      rel_root, rel);
@@ -811,7 +837,8 @@ static int read_layers(int rootfd, const char *rel_root, const char *id,
 		return pe_error_set(err, PE_ERR_NOT_FOUND, 0,
 				    "layerdb has no layer of container %.12s",
 				    id);
-	if (check_lower(rootfd, mount_id, c, rel_root, err) < 0)
+	if (pe_recover_check_lower(rootfd, "overlay2", mount_id, c, rel_root,
+				   err) < 0)
 		return -1;
 	/* the last run's writable layer, while Docker keeps it */
 	snprintf(rel, sizeof(rel), "overlay2/%s/diff", mount_id);
@@ -841,7 +868,8 @@ int pe_recover_docker(const struct pe_hostroot *hr, const char *data_root,
 	int rootfd, rc = -1;
 
 	pe_recovered_container_clear(out);
-	if (!data_root || data_root[0] != '/' || !id || !hex64(id, strlen(id)))
+	if (!data_root || data_root[0] != '/' || !id ||
+	    !pe_recover_hex64(id, strlen(id)))
 		return pe_error_set(err, PE_ERR_USAGE, EINVAL,
 				    "recovering a Docker container needs its "
 				    "data root and full id");
@@ -878,7 +906,7 @@ int pe_recover_docker(const struct pe_hostroot *hr, const char *data_root,
 			     data_root, id, out->id);
 		goto out;
 	}
-	cfg = parse_strict(config, (size_t)clen);
+	cfg = pe_recover_parse_strict(config, (size_t)clen);
 	driver = member_str(cfg, "Driver", &bad);
 	if (!driver || strcmp(driver, "overlay2") != 0) {
 		pe_error_set(err, PE_ERR_UNSUPPORTED, 0,

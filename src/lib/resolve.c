@@ -523,8 +523,14 @@ static void list_containers(struct pe_error *err,
 		snprintf(names + len, sizeof(names) - len, "%s%s (%s)",
 			 len ? ", " : "", c->container, pe_container_state(c));
 	}
-	pe_error_hint(err, "containers of %s/%s: %s", pod->namespace, pod->pod,
-		      names[0] ? names : "none");
+	pe_error_hint(err, "containers of %s/%s: %s%s", pod->namespace,
+		      pod->pod, names[0] ? names : "none",
+		      /* podman writes userdata/config.json, which podenter
+		       * reads, when a container first starts */
+		      pod->runtime == PE_RT_PODMAN
+			  ? "; a podman container only created (never "
+			    "started) has no spec yet and is not seen"
+			  : "");
 }
 
 /* The caller's copy of the chosen record, which the scan's list owns. */
@@ -959,7 +965,8 @@ static bool list_has_id_prefix(const struct pe_container_list *l,
 }
 
 static int resolve_id(const struct pe_hostroot *hr, const struct pe_target *t,
-		      struct pe_container *out, struct pe_error *err)
+		      bool allow_exited, struct pe_container *out,
+		      struct pe_error *err)
 {
 	struct pe_container_list l = { 0 };
 	struct pe_scan_filter f = { .id_prefix = t->id };
@@ -1012,7 +1019,7 @@ static int resolve_id(const struct pe_hostroot *hr, const struct pe_target *t,
 		pe_error_hint(err, "give a longer prefix");
 		goto out;
 	}
-	if (match->pid_state != PE_PID_VERIFIED) {
+	if (match->pid_state != PE_PID_VERIFIED && !allow_exited) {
 		if (match->pid_state == PE_PID_UNKNOWN)
 			pe_error_set(err, PE_ERR_NOT_FOUND, 0,
 				     "container %.12s is not running",
@@ -1120,7 +1127,7 @@ int pe_resolve(const struct pe_hostroot *hr, const struct pe_target *t,
 	case PE_TARGET_POD:
 		return resolve_pod(hr, t, o, out, note, err);
 	case PE_TARGET_ID:
-		return resolve_id(hr, t, out, err);
+		return resolve_id(hr, t, o->allow_exited, out, err);
 	case PE_TARGET_PID:
 		return resolve_pid(hr, t, out, err);
 	case PE_TARGET_NODE:
@@ -1252,8 +1259,8 @@ int pe_resolve_for_copy(const struct pe_hostroot *hr, const struct pe_target *t,
 			     best->container, pod->namespace, pod->pod);
 		goto out;
 	}
-	sb = pod_sandbox(hr, &l, pod);
-	if (!sb || sb->pid_state != PE_PID_VERIFIED) {
+	sb = sandbox ? pod_sandbox(hr, &l, pod) : NULL;
+	if (sandbox && (!sb || sb->pid_state != PE_PID_VERIFIED)) {
 		pe_error_set(err, PE_ERR_NOT_FOUND, 0,
 			     "the sandbox of pod %s/%s is not running",
 			     pod->namespace, pod->pod);
@@ -1262,7 +1269,7 @@ int pe_resolve_for_copy(const struct pe_hostroot *hr, const struct pe_target *t,
 		goto out;
 	}
 	if (pe_container_copy(chosen, best) < 0 ||
-	    pe_container_copy(sandbox, sb) < 0) {
+	    (sandbox && pe_container_copy(sandbox, sb) < 0)) {
 		pe_container_clear(chosen);
 		pe_error_set(err, PE_ERR_SYSTEM, ENOMEM, "resolving");
 		goto out;

@@ -112,46 +112,80 @@ struct helper_reply {
 
 enum { STEP_SETNS = 1, STEP_OPEN_TREE, STEP_SEND, STEP_SMALL_NS };
 
-static int send_fd(int sock, const struct helper_reply *r, int fd)
+int pe_viewpart_send(int sock, const void *buf, size_t len, const int *fds,
+		     size_t nfds)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = (void *)r, .iov_len = sizeof(*r) };
+	char cbuf[CMSG_SPACE(PE_VIEWPART_FDS_MAX * sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
+	if (nfds > PE_VIEWPART_FDS_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
 	memset(cbuf, 0, sizeof(cbuf));
-	if (fd >= 0) {
+	if (nfds) {
 		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(*r) ? 0
-									: -1;
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
 }
 
-static int recv_fd(int sock, struct helper_reply *r)
+ssize_t pe_viewpart_recv(int sock, void *buf, size_t len, int *fds, size_t nfds)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = r, .iov_len = sizeof(*r) };
+	char cbuf[CMSG_SPACE(PE_VIEWPART_FDS_MAX * sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov,
 			      .msg_iovlen = 1,
 			      .msg_control = cbuf,
 			      .msg_controllen = sizeof(cbuf) };
 	ssize_t n;
-	int fd = -1;
+	size_t got = 0;
 
+	for (size_t i = 0; i < nfds; i++)
+		fds[i] = -1;
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*r))
-		return -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c;
 	     c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (got < nfds)
+				fds[got++] = fd;
+			else
+				close(fd); /* more than asked for */
+		}
+	}
+	return n;
+}
+
+static int send_fd(int sock, const struct helper_reply *r, int fd)
+{
+	return pe_viewpart_send(sock, r, sizeof(*r), &fd, fd >= 0 ? 1 : 0);
+}
+
+static int recv_fd(int sock, struct helper_reply *r)
+{
+	int fd;
+	ssize_t n = pe_viewpart_recv(sock, r, sizeof(*r), &fd, 1);
+
+	if (n != (ssize_t)sizeof(*r)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
 	}
 	return fd;
 }
@@ -196,7 +230,7 @@ static void sort3(int *a)
 static int make_small_ns(void)
 {
 	static const char *const tmpfs_opts[] = { "mode=0755", NULL };
-	int mnt, procfs, nsfd;
+	int mnt;
 
 	if (unshare(CLONE_NEWNS) < 0 ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -214,6 +248,13 @@ static int make_small_ns(void)
 		return -1;
 	}
 	close(mnt);
+	return pe_viewpart_own_mnt_ns();
+}
+
+int pe_viewpart_own_mnt_ns(void)
+{
+	int procfs, nsfd;
+
 	/* The namespace's fd through our own pidfd: no /proc needed. Closing
 	 * a detached procfs instead unmounts it, and every unmount waits for
 	 * an expedited RCU grace period (about 0.1 ms here, each session). */

@@ -8,7 +8,11 @@
 #   distroless-crash  the distroless server as 65532, which cannot bind :80
 #   planter           busybox as root: its runs plant a device node in their
 #                     writable layer, delete /www/index.html (a whiteout) and
-#                     make /.podenter a link to a directory with a fake shell
+#                     make /.podenter a link to a directory with a fake shell,
+#                     and links out of its root in /tmp (cp-checks.sh)
+#   never-started     busybox as 4321 in /www with an env: created through
+#                     CRI and never started (x-noStart), as when a start
+#                     failed or never came
 
 # Every crash-looping pod really ran twice: attempts 0 and 1 exited, each
 # with an id and a log of its own, in the same sandbox.
@@ -51,6 +55,24 @@ copy_last_run() {
 	expect_eq "a write in the copy" "$OUT" changed || return 1
 	podenter copy writer --last-run --no-tty -- cat /tmp/last-run-marker || return 1
 	expect_eq "the last run's layer after a copy wrote" "$OUT" written-by-the-last-run
+}
+
+# A container created and never started has its spec and its (empty)
+# writable layer in containerd's files already: copy works, and says no run
+# ended.
+check_copy_created_never_started() {
+	expect_eq "premise: CRI's state" \
+		"$(truth 'sorted(x["state"] for x in c if x["pod"] == "never-started")')" '["created"]' || return 1
+	# shellcheck disable=SC2016 # expanded in the copy
+	podenter copy never-started --no-tty -- sh -c 'id -u; pwd; echo "$NEVER_STARTED_ENV"; cat /www/index.html' || return 1
+	expect_eq "uid, working directory, environment, the image" "$OUT" "4321
+/www
+from-the-spec
+<html><body>hello from a podenter test pod</body></html>" || return 1
+	expect_contains "no run ended" "$ERR" "no exit recorded (never started" || return 1
+	podenter copy never-started --last-run --no-tty -- cat /www/index.html || return 1
+	podenter copy never-started --print-command || return 1
+	expect_eq "the command it would have run" "$OUT" "sh -c 'echo never ran; exit 4'"
 }
 
 check_copy_matches_spec() { copy_matches_spec; }

@@ -136,3 +136,120 @@ check_cp_special_files_refused() {
 	expect_eq "no temporary file left in the pod" "$(cp_leftovers "$pid")" "" || bad=1
 	return "$bad"
 }
+
+# --- an exited container: its files as its last run left them -------------
+# (copy-crashloop.json: writer's and planter's attempts have all exited)
+
+# A layer of POD's newest container as containerd mounts it: upper, or
+# lower (a colon-separated list).
+cp_layer_of() { # POD upper|lower
+	local id
+	id=$(truth "one('default', '$1')['container_id']")
+	ctr --address "$CRI_SOCKET" -n k8s.io snapshots --snapshotter overlayfs \
+		mounts /podenter-e2e-none "$id" | grep -o "$2dir=[^, ]*" | cut -d= -f2
+}
+
+# podenter cp's processes (the helper is a fork: the same command line).
+cp_procs_of() { pgrep -f "^$PODENTER cp" || true; }
+
+check_cp_out_of_exited_container() {
+	local upper lower layer busybox before bad=0
+	upper=$(cp_layer_of writer upper)
+	lower=$(cp_layer_of writer lower)
+	[[ -f $upper/tmp/last-run-marker ]] || { say "FAILED: premise: no /tmp/last-run-marker in writer's last layer ($upper)"; return 1; }
+	IFS=: read -ra layers <<<"$lower"
+	for layer in "${layers[@]}"; do
+		[[ -f $layer/bin/busybox ]] && busybox=$layer/bin/busybox && break
+	done
+	[[ -n ${busybox:-} ]] || { say "FAILED: premise: no bin/busybox in writer's image layers ($lower)"; return 1; }
+	before=$(sort /proc/self/mountinfo)
+	# what the last run wrote, byte for byte
+	podenter cp -v writer:/tmp/last-run-marker "$WORK/marker" || return 1
+	expect_contains "says the container is not running, and why" "$ERR" \
+		"container 'app' of default/writer is not running (exited with code 3); reading its files as its last run left them (read only)" || bad=1
+	expect_contains "-v" "$ERR" "copied 1 files ($(stat -c %s "$upper/tmp/last-run-marker") bytes)" || bad=1
+	run_ok cmp "$WORK/marker" "$upper/tmp/last-run-marker" || bad=1
+	# an image file, byte for byte, mode and mtime kept
+	podenter cp writer:/bin/busybox "$WORK/busybox" || return 1
+	run_ok cmp "$WORK/busybox" "$busybox" || bad=1
+	expect_eq "mode and mtime kept" "$(stat -c '%a %Y' "$WORK/busybox")" "$(stat -c '%a %Y' "$busybox")" || bad=1
+	# the configMap volume, as the copy binds it; the hostPath one is not
+	# bound (it is the node's, not the pod's)
+	podenter cp writer:/etc/app-config/app.conf "$WORK/app.conf" || return 1
+	expect_eq "the configMap volume's file" "$(cat "$WORK/app.conf")" "database=db.example:5432" || bad=1
+	run "$PODENTER" cp writer:/node-dir/canary "$WORK/canary"
+	expect_eq "a hostPath volume of an exited container: exit" "$RC" 125 || bad=1
+	# a tar stream of a directory the last run wrote into
+	run_ok bash -c "'$PODENTER' cp -q writer:/tmp - | tar tvf -" || return 1
+	expect_contains "tar lists the last run's file" "$OUT" "tmp/last-run-marker" || bad=1
+	# -c names the exited container; the running path is not taken
+	podenter cp -c app writer:/tmp/last-run-marker "$WORK/marker-c" || return 1
+	run_ok cmp "$WORK/marker-c" "$upper/tmp/last-run-marker" || bad=1
+	# id:PREFIX of the exited container
+	podenter cp "id:$(truth "one('default', 'writer')['container_id']" | cut -c1-12):/tmp/last-run-marker" "$WORK/marker-id" || return 1
+	run_ok cmp "$WORK/marker-id" "$upper/tmp/last-run-marker" || bad=1
+	expect_eq "no mount left on the node" "$(sort /proc/self/mountinfo)" "$before" || bad=1
+	expect_eq "no process left" "$(cp_procs_of)" "" || bad=1
+	return "$bad"
+}
+
+check_cp_into_exited_container_refused() {
+	local upper before bad=0
+	upper=$(cp_layer_of writer upper)
+	[[ -d $upper ]] || { say "FAILED: premise: no upper layer of writer ($upper)"; return 1; }
+	before=$(find "$upper" -printf '%p %y %m %s %T@\n' | sort)
+	echo "never written" >"$WORK/in"
+	run "$PODENTER" cp "$WORK/in" writer:/tmp/in
+	expect_eq "cp into an exited container: exit" "$RC" 125 || bad=1
+	expect_contains "  says why" "$ERR" "is not running: podenter cp copies into running containers only" || bad=1
+	expect_contains "  the layer is the runtime's" "$ERR" "writable layer belongs to its runtime" || bad=1
+	run bash -c "tar cf - -C '$WORK' in | '$PODENTER' cp - writer:/tmp"
+	expect_eq "a tar stream into an exited container: exit" "$RC" 125 || bad=1
+	expect_eq "the last run's layer unchanged" "$(find "$upper" -printf '%p %y %m %s %T@\n' | sort)" "$before" || bad=1
+	return "$bad"
+}
+
+# planter's last run planted links out of its root in its writable layer:
+# /tmp/shadow-link -> /etc/shadow, /tmp/up -> /, /tmp/etc-dotdot ->
+# ../../../../../../etc. Through each, cp reaches the container's files
+# (its image, its pod's /etc/hostname), never the node's.
+check_cp_exited_planted_links() {
+	local upper image_passwd bad=0
+	upper=$(cp_layer_of planter upper)
+	run_ok test -L "$upper/tmp/shadow-link" || { say "FAILED: premise: planter's links are not in its last layer ($upper)"; return 1; }
+	run_ok test -f /etc/shadow || return 1
+	run "$PODENTER" cp planter:/tmp/shadow-link "$WORK/shadow"
+	expect_eq "a link to /etc/shadow (the image has none): exit" "$RC" 125 || bad=1
+	run_ok test ! -e "$WORK/shadow" || bad=1
+	podenter cp planter:/tmp/up/etc/passwd "$WORK/up-passwd" || return 1
+	for layer in $(cp_layer_of planter lower | tr : ' '); do
+		[[ -f $layer/etc/passwd ]] && image_passwd=$layer/etc/passwd && break
+	done
+	run_ok cmp "$WORK/up-passwd" "${image_passwd:-/nonexistent}" || bad=1
+	if cmp -s "$WORK/up-passwd" /etc/passwd; then
+		say "FAILED: the node's /etc/passwd came out"
+		bad=1
+	fi
+	podenter cp planter:/tmp/etc-dotdot/hostname "$WORK/dotdot-hostname" || return 1
+	expect_eq "../ stays in the container: the pod's /etc/hostname" "$(cat "$WORK/dotdot-hostname")" planter || bad=1
+	# a directory: the links come out as links, the planted device node
+	# is skipped, the deleted file (a whiteout) is not there
+	podenter cp planter:/tmp "$WORK/planter-tmp" || return 1
+	expect_contains "the device node skipped" "$ERR" "planted-null: skipped" || bad=1
+	expect_eq "a link copied as a link" "$(readlink "$WORK/planter-tmp/shadow-link")" /etc/shadow || bad=1
+	run_ok test ! -e "$WORK/planter-tmp/planted-null" || bad=1
+	run "$PODENTER" cp planter:/www/index.html "$WORK/index.html"
+	expect_eq "a file the last run deleted: exit" "$RC" 125 || bad=1
+	return "$bad"
+}
+
+# kill -9 of podenter cp while its helper builds the exited container's
+# files, and once they are open: nothing left (cp-exited-kill9.sh, in a
+# mount namespace whose "/" is rshared as on a systemd node).
+check_cp_exited_kill9_leaves_nothing() {
+	mkdir -p "$WORK/kill9"
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	run_ok timeout 120 unshare --mount --propagation private -- bash -c \
+		'mount --make-rshared / && exec bash "$1" "$2" "$3" "$4"' bash \
+		"$NODE_DIR/cp-exited-kill9.sh" "$PODENTER" writer "$WORK/kill9"
+}

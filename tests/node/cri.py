@@ -13,6 +13,9 @@ or a List of those. Fields this harness adds, which Kubernetes does not have:
                               exited, as kubelet keeps one dead container
   container "expectExit": true the command exits by itself (crash loop): wait
                               until the last attempt has exited
+  container "x-noStart": true  created and never started (CreateContainer
+                              only), as a container whose start failed or
+                              never came
 Besides the CRI calls, it does kubelet's side jobs: /var/log/pods/<ns>_<pod>_<uid>,
 /var/log/containers/<pod>_<ns>_<container>-<id>.log symlinks,
 /var/lib/kubelet/pods/<uid>/{etc-hosts,volumes,containers}, and the removal of
@@ -572,6 +575,9 @@ class PodRunner:
             if not os.path.lexists(link):
                 os.symlink(os.path.join(sandbox_config["log_directory"], cname,
                                         "%d.log" % attempt), link)
+            if container.get("x-noStart"):
+                results.append({"container": cname, "container_id": cid, "attempt": attempt})
+                continue
             self.cri.call("StartContainer", {"container_id": cid})
             last = attempt == restarts
             if not last or container.get("expectExit"):

@@ -311,7 +311,7 @@ ns_of_pid() { readlink "/proc/$1/ns/$2"; }
 
 check_node_pods_as_specified() {
 	local want got
-	want='[["attack", "hostile"], ["default", "api"], ["default", "crashloop"], ["default", "distroless-crash"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "planter"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["default", "writer"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
+	want='[["attack", "hostile"], ["default", "api"], ["default", "crashloop"], ["default", "distroless-crash"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "never-started"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "planter"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["default", "writer"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
 	got=$(truth 'sorted([x["namespace"], "nginx-deployment" if x["pod"].startswith("nginx-deployment-7848d4b86f-") else x["pod"]] for x in s if x["state"] == "ready")')
 	expect_eq "ready sandboxes" "$got" "$want" || return 1
 	got=$(truth 'sorted("%s/%s:%s#%d=%s" % (x["namespace"], x["pod"], x["container"], x["attempt"], x["state"]) for x in c if x["pod"] in ("restarted", "crashloop", "web-6c9f8d7b5-q4x2m"))')
@@ -410,11 +410,14 @@ check_list_json_fields() {
 		"$(truth "one('default', 'web-6c9f8d7b5-q4x2m', 'sidecar')['sandbox_id']")"
 }
 
+# A container CRI created and never started (never-started) is listed as
+# exited too: telling them apart needs CRI's status file, which list does
+# not read on its live path (copy does, and says "no exit recorded").
 check_list_exited_containers() {
 	podenter list -A -o json || return 1
 	expect_eq "exited containers (crash loop, earlier attempts), as CRI lists them" \
 		"$(jpy 'sorted("%s/%s/%s %s" % (x["namespace"], x["pod"], x["container"], x["container_id"]) for x in d if x["state"] == "exited")' <<<"$OUT")" \
-		"$(truth 'sorted("%s/%s/%s %s" % (x["namespace"], x["pod"], x["container"], x["container_id"]) for x in c if x["state"] == "exited")')" ||
+		"$(truth 'sorted("%s/%s/%s %s" % (x["namespace"], x["pod"], x["container"], x["container_id"]) for x in c if x["state"] in ("exited", "created"))')" ||
 		return 1
 	expect_eq "runtime of exited containers" \
 		"$(jpy 'sorted(set(x["runtime"] for x in d if x["state"] != "running"))' <<<"$OUT")" \
@@ -983,6 +986,7 @@ main() {
 	check copy-audit-record check_copy_audit_record
 	check copy-join-cgroup-pod check_copy_join_cgroup_pod
 	check copy-bad-input-exit-125 check_copy_bad_input_exit_125
+	check copy-created-never-started check_copy_created_never_started
 	check copy-kill9-leaves-nothing check_copy_kill9_leaves_nothing
 	check copy-frozen-runtime check_copy_frozen_runtime
 	check recover-matches-containerd check_recover_matches_containerd
@@ -996,6 +1000,10 @@ main() {
 	check cp-tar-streams check_cp_tar_streams
 	check cp-planted-symlinks check_cp_planted_symlinks
 	check cp-special-files-refused check_cp_special_files_refused
+	check cp-out-of-exited-container check_cp_out_of_exited_container
+	check cp-into-exited-container-refused check_cp_into_exited_container_refused
+	check cp-exited-planted-links check_cp_exited_planted_links
+	check cp-exited-kill9-leaves-nothing check_cp_exited_kill9_leaves_nothing
 	if [[ -n ${E2E_EXTRA_CHECKS:-} ]]; then
 		extra_checks
 	fi

@@ -40,10 +40,20 @@ KPOD=pe-e2e-kube      # podman kube play; container web (pe-e2e-kube-web)
 PLAIN=pe-e2e-plain    # a container outside any pod
 STOPPED=pe-e2e-stopped # run, then stopped: a stale pidfile stays
 PAUSED=pe-e2e-paused  # podman pause: its cgroup frozen
+CPOD=pe-e2e-copy      # podenter copy: containers crash (ran, wrote, exited 3),
+                      # created (podman create, never started) and planter
+                      # (as root, planted a device node in its layer)
 IMG=localhost/podenter-e2e-busybox:1
 PAUSE_IMG=localhost/podenter-e2e-pause:1
-OUR_CONTAINERS=("$POD-app" "$POD-side" "$KPOD-web" "$PLAIN" "$STOPPED" "$PAUSED")
-OUR_PODS=("$POD" "$KPOD")
+# IMG plus a layer (podman build, COPY only: no container runs): copy's
+# layer chain of more than one
+LAYERED_IMG=localhost/podenter-e2e-layered:1
+OUR_CONTAINERS=("$POD-app" "$POD-side" "$KPOD-web" "$PLAIN" "$STOPPED" "$PAUSED"
+	"$CPOD-crash" "$CPOD-created" "$CPOD-planter")
+OUR_PODS=("$POD" "$KPOD" "$CPOD")
+# what the crashing container's last run wrote into its writable layer
+CRASH_FILE=/tmp/written-by-last-run
+CRASH_TOKEN="the last run was here"
 STORAGE_DIRS=(/var/lib/containers/storage /run/containers/storage /run/libpod)
 
 PASSED=0
@@ -124,9 +134,10 @@ make_image() {
 	local root=$WORK/rootfs a
 	mkdir -p "$root"/{bin,etc,proc,sys,dev,tmp,www}
 	cp "$(command -v busybox)" "$root/bin/busybox"
-	for a in sh sleep ps cat hostname ls true httpd wget; do
+	for a in sh sleep ps cat hostname ls true httpd wget id; do
 		ln -s busybox "$root/bin/$a"
 	done
+	chmod 1777 "$root/tmp"
 	echo "podenter podman e2e" >"$root/www/index.html"
 	printf '#!/bin/sh\nexec /bin/sleep 2147483647\n' >"$root/pause"
 	chmod 755 "$root/pause"
@@ -145,7 +156,7 @@ remove_ours() {
 	for p in "${OUR_PODS[@]}"; do
 		pm pod exists "$p" 2>/dev/null && pm pod rm -f -t 0 "$p" >/dev/null 2>&1
 	done
-	for c in "$IMG" "$PAUSE_IMG"; do
+	for c in "$LAYERED_IMG" "$IMG" "$PAUSE_IMG"; do
 		pm image exists "$c" 2>/dev/null && pm rmi -f "$c" >/dev/null 2>&1
 	done
 	return 0
@@ -166,6 +177,22 @@ setup() {
 	pm stop -t 0 "$STOPPED" >/dev/null 2>&1
 	pm run -d --network none --name "$PAUSED" "$IMG" /bin/sleep 2147483647 >/dev/null
 	pm pause "$PAUSED" >/dev/null
+	# a crash: as user 1234:2345 in /www with an env of its own, it writes
+	# a file into its writable layer, logs, and exits 3 (podman keeps the
+	# container, its layer and its k8s-file log)
+	mkdir -p "$WORK/layered"
+	echo "from the second layer" >"$WORK/layered/layer2.txt"
+	printf 'FROM %s\nCOPY layer2.txt /www/layer2.txt\n' "$IMG" >"$WORK/layered/Containerfile"
+	pm build -q --network none -t "$LAYERED_IMG" "$WORK/layered" >/dev/null
+	pm pod create --name "$CPOD" --network none >/dev/null
+	pm run -d --pod "$CPOD" --name "$CPOD-crash" --user 1234:2345 \
+		--workdir /www -e CRASH_ENV="from the spec" "$LAYERED_IMG" /bin/sh -c \
+		"echo '$CRASH_TOKEN' >$CRASH_FILE; echo 'crash: about to exit 3'; exit 3" >/dev/null
+	[[ $(pm wait "$CPOD-crash") == 3 ]]
+	pm create --pod "$CPOD" --name "$CPOD-created" "$IMG" /bin/sleep 1 >/dev/null
+	# hostile: its last run leaves /dev/null's twin in its writable layer
+	pm run --pod "$CPOD" --name "$CPOD-planter" "$IMG" /bin/sh -c \
+		'mknod /tmp/planted-null c 1 3 && echo planted; exit 2' >/dev/null || true
 	# podman's own view, to compare with
 	pm ps --all --format json >"$WORK/ps.json"
 	pm pod ps --format json >"$WORK/podps.json"
@@ -222,6 +249,10 @@ bad = []
 for cid, c in sorted(ps.items()):
     r = pe.get(cid)
     name = c["Names"][0]
+    if c["State"] == "created":
+        # podman writes the spec of a container (userdata/config.json) when it
+        # first starts: podenter does not list one only created
+        continue
     if r is None:
         bad.append("%s (%s): not listed by podenter" % (name, cid[:12]))
         continue
@@ -385,6 +416,85 @@ check_cp_by_pod_name() {
 	((RC != 0)) || { say "FAILED: the file copied into side is in app"; return 1; }
 }
 
+# podenter copy of an exited podman container (issue 14): its definition
+# recovered from containers/storage's files (recover_storage.c), the
+# image's files, the spec's user, working directory and environment; the
+# last run's writes only with --last-run; nothing left after.
+copy_out() { # OPTIONS...: OUT = what the copy printed
+	run "$PODENTER" copy "$@" -c crash podman/"$CPOD" -- /bin/sh -c \
+		'/bin/id -u; /bin/id -g; pwd; echo "env=$CRASH_ENV"; cat /www/index.html /www/layer2.txt; cat '"$CRASH_FILE"' 2>&1 || :'
+}
+
+check_copy_sees_the_spec_and_image() {
+	local mounts_before
+	mounts_before=$(grep -c . /proc/self/mountinfo)
+	copy_out || return 1
+	((RC == 0)) || { say "FAILED: exit status $RC"; return 1; }
+	expect_eq "the copy's output" "$OUT" "1234
+2345
+/www
+env=from the spec
+podenter podman e2e
+from the second layer
+cat: can't open '$CRASH_FILE': No such file or directory" || return 1
+	expect_contains "why the last run ended (its log)" "$ERR" "crash: about to exit 3" || return 1
+	expect_eq "mount lines after the copy" "$(grep -c . /proc/self/mountinfo)" "$mounts_before" || return 1
+	# what podman ran, to rerun by hand
+	run_ok "$PODENTER" copy --print-command -c crash podman/"$CPOD" || return 1
+	expect_contains "the original command" "$OUT" "exit 3"
+}
+
+check_copy_last_run_sees_written_file() {
+	local upper
+	copy_out --last-run || return 1
+	((RC == 0)) || { say "FAILED: exit status $RC"; return 1; }
+	expect_contains "the last run's file" "$OUT" "$CRASH_TOKEN" || return 1
+	expect_contains "the user still the spec's" "$OUT" "1234" || return 1
+	# the copy's writes vanish; the container's layer is never written
+	run_ok "$PODENTER" copy -q --last-run -c crash podman/"$CPOD" -- /bin/sh -c \
+		"echo changed >$CRASH_FILE; cat $CRASH_FILE" || return 1
+	expect_eq "written in the copy" "$OUT" changed || return 1
+	upper=$(pm inspect --format '{{.GraphDriver.Data.UpperDir}}' "$CPOD-crash")
+	expect_eq "the container's own file, untouched" "$(<"$upper$CRASH_FILE")" "$CRASH_TOKEN"
+}
+
+# A running container's copy is made beside it, from the same files, and
+# leaves it running.
+check_copy_running_container_beside() {
+	local pid
+	pid=$(pm inspect --format '{{.State.Pid}}' "$POD-app")
+	run_ok "$PODENTER" copy -q --no-tty -c app podman/"$POD" -- /bin/sh -c 'cat /www/index.html; ps -o pid,args' || return 1
+	expect_contains "the image's file" "$OUT" "podenter podman e2e" || return 1
+	# a PID namespace of its own: the app's sleep is not in it
+	[[ $OUT != *"sleep 2147483647"* ]] || { say "FAILED: the copy sees the app's processes"; return 1; }
+	expect_eq "the app, still running, same PID" "$(pm inspect --format '{{.State.Running}} {{.State.Pid}}' "$POD-app")" "true $pid"
+}
+
+# A hostile last run: a device node it made in its writable layer is in the
+# copy (--last-run) but cannot be opened: every layer is mounted nodev.
+check_copy_hostile_device_node() {
+	local upper
+	upper=$(pm inspect --format '{{.GraphDriver.Data.UpperDir}}' "$CPOD-planter")
+	[[ -c $upper/tmp/planted-null ]] || { say "FAILED: premise: no device node in $upper/tmp"; return 1; }
+	# shellcheck disable=SC2016 # expanded in the copy
+	run "$PODENTER" copy -q --no-tty --last-run -c planter podman/"$CPOD" -- /bin/sh -c \
+		'ls -l /tmp/planted-null; echo x >/tmp/planted-null; echo "write=$?"; cat /tmp/planted-null; echo "read=$?"'
+	((RC == 0)) || { say "FAILED: exit status $RC"; return 1; }
+	[[ $OUT == c* ]] || { say "FAILED: the node is not in the copy (ls -l: ${OUT%%$'\n'*})"; return 1; }
+	expect_contains "writing it fails" "$OUT" "write=1" || return 1
+	expect_contains "reading it fails" "$OUT" "read=1"
+}
+
+# podman writes a container's spec when it first starts: one only created
+# (podman create) cannot be copied, and copy says why
+check_copy_created_never_started() {
+	run "$PODENTER" copy -c created podman/"$CPOD" -- /bin/true
+	expect_eq "exit status" "$RC" 125 || return 1
+	expect_contains "message" "$ERR" "has no container 'created'" || return 1
+	expect_contains "the reason" "$ERR" "only created (never started) has no spec yet" || return 1
+	[[ $OUT == "" ]] || { say "FAILED: the command ran"; return 1; }
+}
+
 check_paused_is_paused() {
 	expect_eq "premise: podman says" "$(pm inspect --format '{{.State.Status}}' "$PAUSED")" paused || return 1
 	run_ok "$PODENTER" list -n podman -o json "$PAUSED" || return 1
@@ -408,12 +518,13 @@ check_teardown_left_nothing() {
 		pm pod exists "$id" 2>/dev/null && left+=("pod $id")
 	done
 	pm image exists "$IMG" 2>/dev/null && left+=("image $IMG")
+	pm image exists "$LAYERED_IMG" 2>/dev/null && left+=("image $LAYERED_IMG")
 	if ((${#left[@]} > 0)); then
 		say "FAILED: left after teardown:"
 		printf '  %s\n' "${left[@]}"
 		return 1
 	fi
-	say "nothing left of: $(wc -w <"$WORK/our-ids") containers, ${#OUR_PODS[@]} pods, 2 image names"
+	say "nothing left of: $(wc -w <"$WORK/our-ids") containers, ${#OUR_PODS[@]} pods, 3 image names"
 }
 
 main() {
@@ -422,6 +533,12 @@ main() {
 		skip_all "$why"
 	fi
 	[[ -x $PODENTER ]] || { say "podman-e2e: no podenter binary at $PODENTER"; exit 1; }
+	# An uninstalled build keeps its builtin toolbox beside the binary
+	# (copy's default --tools builtin), as e2e.sh finds it.
+	if [[ -z ${PODENTER_TOOLBOX:-} && -x $(dirname "$PODENTER")/toolbox/bin/sh ]]; then
+		export PODENTER_TOOLBOX
+		PODENTER_TOOLBOX=$(dirname "$PODENTER")/toolbox
+	fi
 	WORK=$(mktemp -d /tmp/podenter-podman-e2e.XXXXXX)
 	for why in "${STORAGE_DIRS[@]}"; do
 		[[ -e $why ]] || CREATED_STORAGE+=("$why")
@@ -447,6 +564,11 @@ main() {
 	check sniff-pod-by-name check_sniff_pod_by_name
 	check paused-is-paused check_paused_is_paused
 	check cp-by-pod-name check_cp_by_pod_name
+	check copy-sees-the-spec-and-image check_copy_sees_the_spec_and_image
+	check copy-last-run-sees-written-file check_copy_last_run_sees_written_file
+	check copy-created-never-started check_copy_created_never_started
+	check copy-hostile-device-node check_copy_hostile_device_node
+	check copy-running-container-beside check_copy_running_container_beside
 	if [[ -n ${PODMAN_E2E_CAPTURE:-} ]]; then
 		bash "$NODE_DIR/capture-podman-fixture.sh" "$PODMAN_E2E_CAPTURE" "$WORK"
 	fi

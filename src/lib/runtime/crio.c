@@ -73,19 +73,26 @@ static int crio_fill(struct pe_container *c, struct json_object *ann)
 	return 0;
 }
 
-/* crio_fill() (or podman's reader) on a buffer, for the fuzzers. */
+int pe_storage_fill_record(struct pe_container *c, struct json_object *cfg,
+			   const struct pe_podman_index *ix)
+{
+	struct json_object *ann = NULL;
+
+	json_object_object_get_ex(cfg, "annotations", &ann);
+	if (made_by_libpod(ann))
+		return pe_podman_fill(c, cfg, ix);
+	return crio_fill(c, ann);
+}
+
+/* pe_storage_fill_record on a buffer, for the fuzzers. */
 int pe_crio_record_from_json(const char *buf, struct pe_container *c)
 {
-	struct json_object *cfg = json_tokener_parse(buf), *ann = NULL;
+	struct json_object *cfg = json_tokener_parse(buf);
 	int r;
 
 	if (!cfg)
 		return -1;
-	json_object_object_get_ex(cfg, "annotations", &ann);
-	if (made_by_libpod(ann))
-		r = pe_podman_fill(c, cfg, NULL);
-	else
-		r = crio_fill(c, ann);
+	r = pe_storage_fill_record(c, cfg, NULL);
 	json_object_put(cfg);
 	return r;
 }
@@ -143,12 +150,10 @@ static int scan_userdata(struct storage_scan *ss, int sfd, const char *top,
 	if (!c || pe_strdup_into(&c->container_id, id) ||
 	    pe_strdup_into(&c->bundle, path)) {
 		r = -1;
-	} else if (libpod) {
-		r = pe_podman_fill(c, cfg, &ss->podman);
-		c->source = PE_SRC_PODMAN_USERDATA;
 	} else {
-		r = crio_fill(c, ann);
-		c->source = PE_SRC_CRIO_USERDATA;
+		r = pe_storage_fill_record(c, cfg, &ss->podman);
+		c->source =
+		    libpod ? PE_SRC_PODMAN_USERDATA : PE_SRC_CRIO_USERDATA;
 	}
 	json_object_put(cfg);
 	if (r < 0) {

@@ -52,16 +52,25 @@ static struct json_object *image_name_of(struct json_object *entry)
 int pe_podman_index_add_json(struct pe_podman_index *ix, const char *buf)
 {
 	struct json_object *arr = json_tokener_parse(buf);
-	size_t n;
+	int r;
 
 	if (!arr || !json_object_is_type(arr, json_type_array)) {
 		json_object_put(arr);
 		return -1;
 	}
-	if (!ix->by_id && !(ix->by_id = json_object_new_object())) {
-		json_object_put(arr);
+	r = pe_podman_index_add(ix, arr);
+	json_object_put(arr);
+	return r;
+}
+
+int pe_podman_index_add(struct pe_podman_index *ix, struct json_object *arr)
+{
+	size_t n;
+
+	if (!json_object_is_type(arr, json_type_array))
 		return -1;
-	}
+	if (!ix->by_id && !(ix->by_id = json_object_new_object()))
+		return -1;
 	n = json_object_array_length(arr);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
@@ -71,10 +80,8 @@ int pe_podman_index_add_json(struct pe_podman_index *ix, const char *buf)
 		if (!id || !*id)
 			continue;
 		rec = json_object_new_object();
-		if (!rec) {
-			json_object_put(arr);
+		if (!rec)
 			return -1;
-		}
 		if (json_object_object_get_ex(e, "names", &names) &&
 		    json_object_is_type(names, json_type_array) &&
 		    json_object_array_length(names) > 0 &&
@@ -83,9 +90,14 @@ int pe_podman_index_add_json(struct pe_podman_index *ix, const char *buf)
 			json_object_object_add(rec, "name",
 					       json_object_get(first));
 		json_object_object_add(rec, "image", image_name_of(e));
+		/* the container's own layer: its writable one, whose parent
+		 * chain is the image (copy, recover_storage.c) */
+		if (pe_json_str(e, "layer"))
+			json_object_object_add(
+			    rec, "layer",
+			    json_object_new_string(pe_json_str(e, "layer")));
 		json_object_object_add(ix->by_id, id, rec);
 	}
-	json_object_put(arr);
 	return 0;
 }
 
@@ -120,6 +132,17 @@ void pe_podman_index_lookup(const struct pe_podman_index *ix, const char *id,
 		return;
 	*name = pe_json_str(rec, "name");
 	*image = pe_json_str(rec, "image");
+}
+
+const char *pe_podman_index_layer(const struct pe_podman_index *ix,
+				  const char *id)
+{
+	struct json_object *rec = NULL;
+
+	if (!ix || !ix->by_id || !id ||
+	    !json_object_object_get_ex(ix->by_id, id, &rec))
+		return NULL;
+	return pe_json_str(rec, "layer");
 }
 
 static bool is_hex_id(const char *s, size_t len)

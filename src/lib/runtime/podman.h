@@ -26,6 +26,9 @@ struct pe_podman_index {
 /* Add the entries of one containers.json text to ix. -1 when buf is not a
  * JSON array (ix keeps what it had), or on allocation failure. */
 int pe_podman_index_add_json(struct pe_podman_index *ix, const char *buf);
+/* The same from a parsed array (not taken). -1 when it is not an array,
+ * or on allocation failure. */
+int pe_podman_index_add(struct pe_podman_index *ix, struct json_object *arr);
 /* Load both index files from the host root; missing files are no error. */
 void pe_podman_index_load(const struct pe_hostroot *hr,
 			  struct pe_podman_index *ix);
@@ -34,6 +37,17 @@ void pe_podman_index_free(struct pe_podman_index *ix);
  * strings live as long as ix. */
 void pe_podman_index_lookup(const struct pe_podman_index *ix, const char *id,
 			    const char **name, const char **image);
+
+/* The container's own layer (containers.json "layer"), NULL when unknown;
+ * not checked (recover_storage.c checks it). Lives as long as ix. */
+const char *pe_podman_index_layer(const struct pe_podman_index *ix,
+				  const char *id);
+
+/* Fill a record from a config.json of containers/storage's userdata
+ * (CRI-O's, or podman's: io.container.manager says which) and podman's
+ * index (NULL: none). c->container_id must be set. -1 on ENOMEM. */
+int pe_storage_fill_record(struct pe_container *c, struct json_object *cfg,
+			   const struct pe_podman_index *ix);
 
 /* The podman pod id in an OCI linux.cgroupsPath, cgroupfs
  * ("/libpod_parent/<pod>/libpod-<id>") or systemd
