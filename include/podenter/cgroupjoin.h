@@ -3,7 +3,12 @@
  * Charging a debug session to the pod (or the container): podenter puts
  * itself into the target's cgroups, in every v1 hierarchy and in v2, from
  * the host side and before it joins any namespace, so the session it forks
- * is born there: it shares the pod's limits and is accounted to it.
+ * is born there: it shares the pod's limits and is accounted to it. Once
+ * the session's process is born there, podenter steps back out to its own
+ * cgroup in each of those hierarchies (its cgroup.procs opened beforehand,
+ * while it still sees the host's mounts): the session stays charged to the
+ * target, podenter (the relay of the session's stdio, the keeper of its
+ * exit status) is never picked by the target's OOM killer nor limits.
  *
  * (clone3(CLONE_INTO_CGROUP) would place only the child, but the kernel
  * checks a cgroup move against the caller's cgroup namespace, which by
@@ -58,7 +63,6 @@ const char *pe_cgroup_place_name(enum pe_cgroup_place p);
 struct pe_cgroup_leaf {
 	int parent_fd; /* the pod's v2 cgroup, O_PATH */
 	int dir_fd; /* the leaf, O_PATH; -1: no leaf */
-	int home_procs_fd; /* podenter's own v2 cgroup.procs, to leave it */
 	char name[32];
 	char where[512]; /* for messages */
 };
@@ -68,11 +72,17 @@ struct pe_cgroup_join {
 	int procs_fd[PE_CGROUP_MAX_HIER]; /* <dir>/cgroup.procs, O_WRONLY */
 	char where[PE_CGROUP_MAX_HIER]
 		  [512]; /* mount point + path, for messages */
+	/* podenter's own cgroup.procs in each hierarchy it moves in (same
+	 * index as procs_fd), to step back out once the session is born;
+	 * -1 once back there */
+	int home_procs_fd[PE_CGROUP_MAX_HIER];
+	char home_where[PE_CGROUP_MAX_HIER][512];
 	struct pe_cgroup_leaf leaf;
 };
 
 void pe_cgroup_join_init(struct pe_cgroup_join *cj);
-/* Close the cgroup.procs handles (after the move); the leaf stays. */
+/* Close the target's cgroup.procs handles (after the move); the leaf and
+ * podenter's own cgroup.procs (to step out) stay. */
 void pe_cgroup_join_release(struct pe_cgroup_join *cj);
 
 /*
@@ -80,9 +90,10 @@ void pe_cgroup_join_release(struct pe_cgroup_join *cj);
  * the host's view) in the hierarchies mounted in the caller's mount
  * namespace (mountinfo text), and open cgroup.procs of each (for POD: of the
  * parent directory, which must name pod_uid; in v2 of a leaf made under
- * it, after removing the leaves of podenters that are gone). Hierarchies
- * where the caller already is where the target is are skipped. HOST does
- * nothing.
+ * it, after removing the leaves of podenters that are gone), and the
+ * caller's own cgroup.procs in each of those hierarchies (from
+ * /proc/self/cgroup, resolved alike), to step back out. Hierarchies where
+ * the caller already is where the target is are skipped. HOST does nothing.
  */
 int pe_cgroup_join_prepare(int target_procfd, const char *mountinfo,
 			   enum pe_cgroup_place place, const char *pod_uid,
@@ -93,16 +104,20 @@ int pe_cgroup_join_apply(struct pe_cgroup_join *cj, pid_t pid,
 			 struct pe_error *err);
 
 /*
- * The session's processes are born in the leaf: the caller (podenter, the
- * relay of the session's stdio) goes back to its own v2 cgroup, so that
- * the pod's limits never pick it (an OOM kill of podenter would end the
- * session and leave the leaf). Nothing to do without a leaf.
+ * The session's processes are born in the target's cgroups (or the leaf):
+ * the caller (podenter, the relay of the session's stdio) goes back to its
+ * own cgroup in every hierarchy it moved in, so that the pod's or the
+ * container's limits never pick it (an OOM kill of podenter would end the
+ * session, lose its exit status, and leave the leaf). -1 with err naming
+ * the first cgroup it could not go back to (it tried every one; those are
+ * tried again by pe_cgroup_join_leave). Nothing to do for HOST.
  */
 int pe_cgroup_join_step_out(struct pe_cgroup_join *cj, struct pe_error *err);
 
 /*
- * The session ended: if a leaf was made, move the caller back to its own
- * v2 cgroup, kill what is left in the leaf (cgroup.kill: the session's
+ * The session ended: move the caller back to its own cgroups (if it has not
+ * stepped out yet) and close those handles; if a leaf was made, kill what
+ * is left in the leaf (cgroup.kill: the session's
  * processes only ever), remove it, waiting at most PE_CGROUP_LEAF_EMPTY_MS.
  * -1 with err saying where the leaf was left. Closes the leaf's handles
  * either way; nothing to do without a leaf.

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Placing podenter (and so its session) in the target's cgroups. */
+/* Placing podenter (and so its session) in the target's cgroups, and
+ * podenter back in its own once the session is born there. */
 #include "config.h"
 
 #include <dirent.h>
@@ -50,20 +51,31 @@ const char *pe_cgroup_place_name(enum pe_cgroup_place p)
 void pe_cgroup_join_init(struct pe_cgroup_join *cj)
 {
 	cj->n = 0;
-	for (size_t i = 0; i < PE_CGROUP_MAX_HIER; i++)
-		cj->procs_fd[i] = -1;
-	cj->leaf.parent_fd = cj->leaf.dir_fd = cj->leaf.home_procs_fd = -1;
+	for (size_t i = 0; i < PE_CGROUP_MAX_HIER; i++) {
+		cj->procs_fd[i] = cj->home_procs_fd[i] = -1;
+		cj->where[i][0] = cj->home_where[i][0] = '\0';
+	}
+	cj->leaf.parent_fd = cj->leaf.dir_fd = -1;
 	cj->leaf.name[0] = cj->leaf.where[0] = '\0';
 }
 
 void pe_cgroup_join_release(struct pe_cgroup_join *cj)
 {
+	/* n stays: it also counts home_procs_fd */
 	for (size_t i = 0; i < cj->n; i++) {
 		if (cj->procs_fd[i] >= 0)
 			close(cj->procs_fd[i]);
 		cj->procs_fd[i] = -1;
 	}
-	cj->n = 0;
+}
+
+static void close_homes(struct pe_cgroup_join *cj)
+{
+	for (size_t i = 0; i < PE_CGROUP_MAX_HIER; i++) {
+		if (cj->home_procs_fd[i] >= 0)
+			close(cj->home_procs_fd[i]);
+		cj->home_procs_fd[i] = -1;
+	}
 }
 
 /* Does the comma-separated list opts contain every item of want? */
@@ -256,6 +268,42 @@ static int add_procs(struct pe_cgroup_join *cj, int dfd, const char *where,
 	return 0;
 }
 
+/* podenter's own cgroup.procs in the hierarchy named by controllers ("" =
+ * v2) mounted at mnt, at the index the target's will take: where it steps
+ * back out to once the session is born in the target's. Its path comes
+ * from /proc/self/cgroup and is opened as the target's are. */
+static int open_home(struct pe_cgroup_join *cj, const char *mnt,
+		     const char *controllers, const char *self,
+		     struct pe_error *err)
+{
+	char home[4096], *where = cj->home_where[cj->n];
+	const char *own;
+	size_t own_len;
+	int dfd;
+
+	if (cj->n >= PE_CGROUP_MAX_HIER)
+		return pe_error_set(err, PE_ERR_SYSTEM, E2BIG,
+				    "too many cgroup hierarchies");
+	own = self_path_in(self, controllers, &own_len);
+	if (!own || own_len >= sizeof(home))
+		return pe_error_set(err, PE_ERR_SYSTEM, 0,
+				    "--join-cgroup: podenter's own cgroup in "
+				    "hierarchy '%s' is unknown",
+				    *controllers ? controllers : "v2");
+	memcpy(home, own, own_len);
+	home[own_len] = '\0';
+	snprintf(where, sizeof(cj->home_where[0]), "%s%s", mnt, home);
+	dfd = open_cgroup_dir(mnt, home, where, err);
+	if (dfd < 0)
+		return -1;
+	cj->home_procs_fd[cj->n] =
+	    openat(dfd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (cj->home_procs_fd[cj->n] < 0)
+		pe_error_errno(err, "opening podenter's own cgroup %s", where);
+	close(dfd);
+	return cj->home_procs_fd[cj->n] < 0 ? -1 : 0;
+}
+
 static int open_procs(struct pe_cgroup_join *cj, const char *mnt,
 		      const char *path, struct pe_error *err)
 {
@@ -326,34 +374,14 @@ static void remove_stale_leaves(int pod_fd)
 }
 
 /* The pod's v2 cgroup (pod_path under mnt): podenter's leaf in it, to move
- * into, and podenter's own v2 cgroup.procs, to come back to. */
+ * into. */
 static int make_leaf(struct pe_cgroup_join *cj, const char *mnt,
-		     const char *pod_path, const char *self,
-		     struct pe_error *err)
+		     const char *pod_path, struct pe_error *err)
 {
 	struct pe_cgroup_leaf *leaf = &cj->leaf;
-	char where[512], home[4096];
-	const char *own;
-	size_t own_len;
-	int home_fd;
+	char where[512];
 
 	snprintf(where, sizeof(where), "%s%s", mnt, pod_path);
-	own = self_path_in(self, "", &own_len);
-	if (!own || own_len >= sizeof(home))
-		return pe_error_set(err, PE_ERR_SYSTEM, 0,
-				    "--join-cgroup pod: podenter's own cgroup "
-				    "v2 path is unknown");
-	memcpy(home, own, own_len);
-	home[own_len] = '\0';
-	home_fd = open_cgroup_dir(mnt, home, home, err);
-	if (home_fd < 0)
-		return -1;
-	leaf->home_procs_fd =
-	    openat(home_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	close(home_fd);
-	if (leaf->home_procs_fd < 0)
-		return pe_error_errno(err, "opening podenter's own cgroup %s",
-				      home);
 	leaf->parent_fd = open_cgroup_dir(mnt, pod_path, where, err);
 	if (leaf->parent_fd < 0)
 		return -1;
@@ -395,28 +423,44 @@ static void sleep_ms(long ms)
 
 int pe_cgroup_join_step_out(struct pe_cgroup_join *cj, struct pe_error *err)
 {
-	struct pe_cgroup_leaf *leaf = &cj->leaf;
+	int rc = 0;
 
-	/* the write names the writer */
-	if (leaf->dir_fd >= 0 && write(leaf->home_procs_fd, "0", 1) != 1)
-		return pe_error_errno(err, "leaving cgroup %s", leaf->where);
-	return 0;
+	for (size_t i = 0; i < cj->n; i++) {
+		if (cj->home_procs_fd[i] < 0)
+			continue;
+		/* the write names the writer */
+		if (write(cj->home_procs_fd[i], "0", 1) != 1) {
+			if (rc == 0)
+				rc = pe_error_errno(err,
+						    "going back from cgroup %s "
+						    "to podenter's own %s",
+						    cj->where[i],
+						    cj->home_where[i]);
+			continue; /* the others still */
+		}
+		close(cj->home_procs_fd[i]);
+		cj->home_procs_fd[i] = -1;
+	}
+	return rc;
 }
 
 int pe_cgroup_join_leave(struct pe_cgroup_join *cj, struct pe_error *err)
 {
 	struct pe_cgroup_leaf *leaf = &cj->leaf;
-	int rc = 0;
+	/* back to podenter's own cgroups (if it has not stepped out yet,
+	 * or could not): a process in the leaf keeps it, and cgroup.kill
+	 * there must not find podenter. Elsewhere a failure is no news:
+	 * the step out said so, or podenter is on its way out. */
+	int out_rc = pe_cgroup_join_step_out(cj, err), rc = 0;
 
 	if (leaf->dir_fd >= 0) {
 		bool killed = false;
 		int waited = 0;
 
-		/* back to podenter's own cgroup (if it has not stepped out
-		 * yet): a process in the leaf keeps it */
-		rc = pe_cgroup_join_step_out(cj, err);
-		if (rc < 0)
+		if (out_rc < 0) {
+			rc = -1;
 			goto out;
+		}
 		while (unlinkat(leaf->parent_fd, leaf->name, AT_REMOVEDIR) <
 		       0) {
 			if (errno != EBUSY ||
@@ -451,9 +495,8 @@ out:
 		close(leaf->dir_fd);
 	if (leaf->parent_fd >= 0)
 		close(leaf->parent_fd);
-	if (leaf->home_procs_fd >= 0)
-		close(leaf->home_procs_fd);
-	leaf->parent_fd = leaf->dir_fd = leaf->home_procs_fd = -1;
+	leaf->parent_fd = leaf->dir_fd = -1;
+	close_homes(cj);
 	return rc;
 }
 
@@ -505,6 +548,7 @@ static int prepare_failed(struct pe_cgroup_join *cj)
 	struct pe_error ignored;
 
 	pe_cgroup_join_release(cj);
+	close_homes(cj); /* never left: nothing to go back from */
 	pe_cgroup_join_leave(cj, &ignored);
 	return -1;
 }
@@ -554,9 +598,11 @@ int pe_cgroup_join_prepare(int target_procfd, const char *mountinfo,
 		if (pe_cgroup_mount_for(mountinfo, c1 + 1, v2, mnt,
 					sizeof(mnt)) < 0)
 			continue; /* a hierarchy this node does not mount */
+		if (open_home(cj, mnt, c1 + 1, self, err) < 0)
+			return prepare_failed(cj);
 		/* v2 puts no process in an inner cgroup: a leaf of ours */
 		if (place == PE_CGROUP_POD && v2
-			? make_leaf(cj, mnt, path, self, err) < 0
+			? make_leaf(cj, mnt, path, err) < 0
 			: open_procs(cj, mnt, path, err) < 0)
 			return prepare_failed(cj);
 	}

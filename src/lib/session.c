@@ -341,8 +341,9 @@ struct session {
 	struct pe_env configured; /* the container's, from its bundle */
 	sigset_t waitset, oldmask;
 	struct pe_reaper_watch watch; /* the reaper, from podenter's side */
-	/* --join-cgroup pod on v2: the leaf podenter made and moved into,
-	 * removed when the session ends */
+	/* --join-cgroup: podenter's own cgroups, to step back out to once
+	 * the session is born in the target's; on v2 for the pod, the leaf
+	 * podenter made and moved into, removed when the session ends */
 	struct pe_cgroup_join cgroup;
 	char *shell_argv[2];
 	char *const *argv;
@@ -538,7 +539,8 @@ static int io_run(struct session *s, struct pe_error *err)
 /* --join-cgroup: podenter moves itself into the target's cgroups while it
  * still sees the host's cgroup mounts; the session it forks is born there.
  * (For the pod on cgroup v2, into a leaf it makes under the pod's cgroup,
- * kept in s->cgroup until session_release removes it.) */
+ * kept in s->cgroup until session_release removes it.) Its own cgroups'
+ * handles stay in s->cgroup: it steps back out once the session is born. */
 static int cgroup_step(struct session *s, struct pe_error *err)
 {
 	struct pe_cgroup_join *cj = &s->cgroup;
@@ -1191,11 +1193,13 @@ int pe_session_run(const struct pe_session_opts *o,
 	child = session_pid(s, err);
 	if (child < 0)
 		goto fail;
-	/* the session's processes are born in podenter's leaf under the pod's
-	 * cgroup (--join-cgroup pod on v2): podenter itself steps out, so the
-	 * pod's limits never pick the relay of the session's stdio */
+	/* the session's processes are born in the target's cgroups (or
+	 * podenter's leaf under the pod's, on v2), and stay there: podenter
+	 * itself steps out, back to its own cgroups, so the target's limits
+	 * (its OOM killer) never pick the relay of the session's stdio */
 	if (pe_cgroup_join_step_out(&s->cgroup, &ignored_err) < 0)
-		note(o, "%s", ignored_err.msg);
+		note(o, "%s (the session goes on; podenter stays there)",
+		     ignored_err.msg);
 
 	/*
 	 * Phase 10, podenter, while phases 11 and 12 run in the pod: first it
