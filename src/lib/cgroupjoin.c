@@ -276,7 +276,7 @@ static int open_home(struct pe_cgroup_join *cj, const char *mnt,
 		     const char *controllers, const char *self,
 		     struct pe_error *err)
 {
-	char home[4096], *where = cj->home_where[cj->n];
+	char home[4096], *where;
 	const char *own;
 	size_t own_len;
 	int dfd;
@@ -284,6 +284,7 @@ static int open_home(struct pe_cgroup_join *cj, const char *mnt,
 	if (cj->n >= PE_CGROUP_MAX_HIER)
 		return pe_error_set(err, PE_ERR_SYSTEM, E2BIG,
 				    "too many cgroup hierarchies");
+	where = cj->home_where[cj->n];
 	own = self_path_in(self, controllers, &own_len);
 	if (!own || own_len >= sizeof(home))
 		return pe_error_set(err, PE_ERR_SYSTEM, 0,
