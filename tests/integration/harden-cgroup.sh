@@ -84,7 +84,14 @@ if ((V1_MEMORY)); then
 else
 	echo "SKIP: harden-cgroup: v1 memory/pids placement: no cgroup v1 memory hierarchy here (cgroup v2 only; the v2 line above carries the controllers)"
 fi
-t_expect_eq "container: podenter charged alike" "$(in_ct "$PODENTER_CG")" "$want"
+# podenter, the relay of the session's stdio, moved there only for the
+# session to be born there, then stepped back out to its own cgroups in
+# every hierarchy: the container's limits (its OOM killer) never pick it.
+# It was started by this shell: its own cgroups are the shell's.
+t_expect_eq "container: podenter itself in none of the container's cgroups while the session runs" \
+	"$(in_ct "$PODENTER_CG")" ""
+t_expect_eq "container: podenter itself back in its own cgroups, every hierarchy" \
+	"$PODENTER_CG" "$(cat /proc/$$/cgroup)"
 
 # the pod: its own cgroup in each v1 hierarchy; in v2, where the kernel puts
 # no process in a cgroup with children (and controllers), a leaf of
@@ -108,6 +115,11 @@ session_cgroups --join-cgroup pod
 t_expect_eq "pod: in the pod's cgroup in each v1 hierarchy of those" \
 	"$(in_pod_v1 "$SESSION_CG")" "$(printf '%s' "$want" | tr ' ' '\n' | grep -v '^0:$' | tr '\n' ' ')"
 t_expect_nomatch "pod: not in the container's" "$SESSION_CG" "$ct"
+# podenter stepped back out of the pod's cgroups (v1 ones, and its v2 leaf)
+t_expect_eq "pod: podenter itself in none of the pod's cgroups while the session runs" \
+	"$(in_pod "$PODENTER_CG")" ""
+t_expect_eq "pod: podenter itself back in its own cgroups, every hierarchy" \
+	"$PODENTER_CG" "$(cat /proc/$$/cgroup)"
 if [ -n "$V2_POD" ]; then
 	KILLED_PE=$PE_PID
 	t_expect_match "pod: cgroup v2: a leaf of podenter's under the pod's cgroup, named by its PID" \
