@@ -1,7 +1,8 @@
 #!/bin/bash
 # --join-cgroup: the session is charged to the container's or the pod's
 # cgroups (every v1 hierarchy and v2), or stays in podenter's own (the
-# default); checked through /proc/<pid>/cgroup of the session's process and
+# default); podenter itself is back in its own cgroups while the session
+# runs (the target's OOM killer must not pick it); checked through /proc/<pid>/cgroup of the session's process and
 # of podenter, read on the host. The pod is a containerd task tree under a
 # host root, for real processes in real kubepods cgroups.
 source "$TESTLIB"
@@ -92,6 +93,37 @@ t_expect_eq "container: podenter itself in none of the container's cgroups while
 	"$(in_ct "$PODENTER_CG")" ""
 t_expect_eq "container: podenter itself back in its own cgroups, every hierarchy" \
 	"$PODENTER_CG" "$(cat /proc/$$/cgroup)"
+
+# podenter cannot go back: its own cgroup was removed while it was in the
+# container's (podenter alone was in it, a cgroup of the test's, made in
+# every hierarchy). The step out is noted, the session goes on and its exit
+# status is podenter's. (PODENTER_TEST_PAUSE_AT=after-pin stops podenter
+# once it has moved into the container's cgroups, before the stage.)
+if t_have_test_hooks; then
+	HOME_CG=podenter-home-$$
+	t_make_cgroup "$HOME_CG"
+	(
+		t_join_cgroup "$BASHPID" "$HOME_CG"
+		PODENTER_TEST_PAUSE_AT=after-pin exec "$PODENTER" "${P[@]}" --join-cgroup container \
+			cg-0 -- sh -c 'exit 7' </dev/null >"$T_TMP/out" 2>"$T_TMP/err"
+	) &
+	pe=$!
+	t_cleanup "kill -9 $pe"
+	stopped() { [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ]; }
+	t_wait_for 400 stopped "$pe" || t_fail "home removed: podenter did not pause"
+	t_expect_eq "home removed: paused in the container's cgroups" "$(in_ct "$(cat "/proc/$pe/cgroup")")" "$want"
+	t_remove_cgroup "$HOME_CG"
+	t_expect_eq "home removed: podenter's own cgroup is gone" \
+		"$(for d in $(t_cgroup_dirs); do [ -d "$d/$HOME_CG" ] && echo "$d"; done)" ""
+	kill -CONT "$pe"
+	rc=0
+	t_wait_pid "$pe" || rc=$?
+	t_expect_eq "home removed: the session went on, its exit status kept" "$rc" 7
+	t_expect_match "home removed: a note says podenter could not go back" "$(cat "$T_TMP/err")" \
+		"going back from cgroup .*$ct to podenter's own .*$HOME_CG.*the session goes on"
+else
+	echo "SKIP: harden-cgroup: podenter's own cgroup removed: needs the PODENTER_TEST_* hooks"
+fi
 
 # the pod: its own cgroup in each v1 hierarchy; in v2, where the kernel puts
 # no process in a cgroup with children (and controllers), a leaf of
