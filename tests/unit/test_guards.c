@@ -156,6 +156,29 @@ static void verify_checks_the_pod_uid(void **state)
 }
 
 /* --- --join-cgroup: the path from /proc/PID/cgroup stays put ------------- */
+
+/* pe_cgroup_join_prepare also opens podenter's own cgroup in each
+ * hierarchy it joins (to step back out once the session is born): make
+ * this process's v2 path exist in the fake hierarchy under `hier`. */
+static void put_own_v2_cgroup(const char *hier)
+{
+	char line[4096], rel[PATH_MAX + 64];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	bool found = false;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(rel, sizeof(rel), "%s%s%scgroup.procs", hier, line + 3,
+			 line[strlen(line) - 1] == '/' ? "" : "/");
+		put(rel, "");
+		found = true;
+	}
+	fclose(f);
+	assert_true(found);
+}
 static void cgroup_path_follows_no_link(void **state)
 {
 	char mountinfo[PATH_MAX + 128], hier[PATH_MAX];
@@ -167,6 +190,7 @@ static void cgroup_path_follows_no_link(void **state)
 	snprintf(hier, sizeof(hier), "%s/hier", scratch);
 	put("hier/pod/ctr/cgroup.procs", "");
 	put("hier/system/cgroup.procs", "");
+	put_own_v2_cgroup("hier");
 	/* cgroupfs has no symlinks; one in the path was planted */
 	link_at("../system", "hier/pod/evil");
 	snprintf(mountinfo, sizeof(mountinfo),
