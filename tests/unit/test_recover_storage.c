@@ -27,24 +27,7 @@
 
 #include "podenter/copy.h"
 #include "podenter/recover.h"
-
-static struct json_object *field(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	if (!o || !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-static const char *sfield(struct json_object *o, const char *key)
-{
-	struct json_object *v = field(o, key);
-
-	return v && json_object_is_type(v, json_type_string)
-		   ? json_object_get_string(v)
-		   : NULL;
-}
+#include "json_fields.h"
 
 static bool spec_env_has(struct json_object *spec, const char *kv)
 {
