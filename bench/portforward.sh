@@ -18,6 +18,9 @@
 # PODENTER_BASE=/path/to/another/podenter adds that build's forward to each
 # round (direct, this build, that build): a before/after comparison in one
 # run. PF_BENCH_RAW=1 prints every pair's figures too.
+# The CPU row adds up the client's, the server's and podenter's CPU time per
+# GiB moved: on a machine short of CPU the forwarded throughput cannot beat
+# direct by more than the ratio of those, however the relay is scheduled.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -83,6 +86,16 @@ forwarded() { # NAME MODE ARG
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 declare -A cpu=([new]=0 [base]=0)
 
+# path_cpu CLIENT-SECONDS SERVER-TICKS PODENTER-TICKS: the CPU seconds per
+# GiB of a transfer's whole path (client, server and relay): where the
+# machine's CPU is the limit, the throughput ratio tends to the ratio of
+# these (direct / forwarded), whatever the relay's scheduling
+path_cpu() {
+	awk -v c="$1" -v s="$2" -v p="$3" -v hz="$hz" -v m="$mib" \
+		'BEGIN { printf "%.3f", (c + (s + p) / hz) / (m / 1024) }'
+}
+hz=$(getconf CLK_TCK)
+
 # order FIRST SECOND: the forwards in this round's order; with a base build
 # the two swap places every round, so neither always runs second
 order() {
@@ -92,17 +105,29 @@ order() {
 # (always in the order of $forwards, whatever order they ran in)
 for round in $(seq "$pairs"); do
 	for mode in up down; do
-		d=$(direct "$mode" "$mib") || exit 1
-		declare -A got=()
+		server_before=$(ticks "$pod")
+		read -r d client_cpu <<<"$(direct "$mode" "$mib")" || exit 1
+		path_cpu=$(path_cpu "$client_cpu" $(($(ticks "$pod") - server_before)) 0)
+		declare -A got=() got_cpu=()
 		for f in $(order "$round"); do
 			pid="pf_$f"
 			before=$(ticks "${!pid}")
-			got[$f]=$(forwarded "$f" "$mode" "$mib") || exit 1
+			server_before=$(ticks "$pod")
+			read -r v client_cpu <<<"$(forwarded "$f" "$mode" "$mib")" || exit 1
+			[ -n "$v" ] || exit 1
+			got[$f]=$v
+			got_cpu[$f]=$(path_cpu "$client_cpu" $(($(ticks "$pod") - server_before)) \
+				$(($(ticks "${!pid}") - before)))
 			cpu[$f]=$((cpu[$f] + $(ticks "${!pid}") - before))
 		done
 		line=$d
-		for f in "${forwards[@]}"; do line+=" ${got[$f]}"; done
+		cpu_line=$path_cpu
+		for f in "${forwards[@]}"; do
+			line+=" ${got[$f]}"
+			cpu_line+=" ${got_cpu[$f]}"
+		done
 		echo "$line" >>"$tmp/$mode"
+		echo "$cpu_line" >>"$tmp/$mode.cpu"
 	done
 done
 # ROUND-TRIPS 0: throughput only
@@ -126,7 +151,6 @@ stats() {
 			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 			printf "%s %s %s\n", m, v[1], v[NR] }'
 }
-hz=$(getconf CLK_TCK)
 gib=$(awk -v m="$mib" -v p="$pairs" 'BEGIN { print m * p * 2 / 1024 }')
 
 header="| measure | direct, in the pod's netns | through port-forward"
@@ -166,6 +190,16 @@ for k in 1 2 3; do
 	[ "$k" = 1 ] && row+=" | < +100 us |" || row+=" | |"
 	echo "$row"
 done
+row="| CPU per GiB, the whole path (client, server, podenter)"
+read -r dc _ <<<"$(cat "$tmp/up.cpu" "$tmp/down.cpu" | stats '$1')"
+row+=" | $dc s"
+col=2
+for _ in "${forwards[@]}"; do
+	read -r fc _ <<<"$(cat "$tmp/up.cpu" "$tmp/down.cpu" | stats "\$$col")"
+	row+=$(awk -v d="$dc" -v f="$fc" 'BEGIN { printf " | %.3f s (direct / this: %.2fx)", f, d / f }')
+	col=$((col + 1))
+done
+echo "$row | |"
 row="| podenter's own CPU per GiB forwarded |"
 for f in "${forwards[@]}"; do
 	row+=$(awk -v t="${cpu[$f]}" -v hz="$hz" -v g="$gib" 'BEGIN { printf " | %.2f s", t / hz / g }')
@@ -174,7 +208,7 @@ echo "$row | |"
 echo
 echo "$mib MiB per transfer, $trips round trips, $pairs pairs (direct, then forwarded$([ -n "$BASE" ] && echo " by this build and the base build, which goes first every other round"), in turn); ratio: median of the per-pair ratios (min-max); round trip: median of the per-pair differences. $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cpus, load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)."
 if [ -n "${PF_BENCH_RAW:-}" ]; then
-	for mode in up down rtt; do
+	for mode in up down up.cpu down.cpu rtt; do
 		echo
 		echo "$mode, one line per pair (direct, ${forwards[*]}):"
 		cat "$tmp/$mode" 2>/dev/null
