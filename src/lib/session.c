@@ -1574,6 +1574,9 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 	 * own fd table: closing it here leaves the reaper's open) */
 	if (s->watch.reaper_end >= 0)
 		close(s->watch.reaper_end);
+	/* nor for the reaper's program */
+	if (s->reaper_program >= 0)
+		close(s->reaper_program);
 	/* it dies with the reaper (and so with podenter) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != reaper)
