@@ -51,13 +51,14 @@ typedef void (*pe_session_command)(void *arg, pid_t reaper);
  * reaper's wait set. channel is the reaper's end of the watch's channel
  * (pe_reaper_watch_open's reaper_end, -1: nobody watches): the command's
  * pidfd is sent on it, then it is closed. program: the tiny reaper's
- * (pe_reaper_program_open), executed once the command has. in_reaper, when not
- * NULL, runs in the reaper once the command has executed or exited. Returns
- * only on failure (err set; the command, if it started, was killed); otherwise
- * the process becomes the tiny reaper, which exits with the command's
- * exit status, 128+N when the command died of signal N.
+ * (pe_reaper_program_open), executed once the command has. in_reaper(arg),
+ * when not NULL, runs in the reaper once the command has executed or
+ * exited. Returns only on failure (err set; the command, if it started,
+ * was killed); otherwise the process becomes the tiny reaper, which exits
+ * with the command's exit status, 128+N when the command died of signal
+ * N.
  */
-void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void),
+void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void *arg),
 		   int channel, int program, pe_session_command command,
 		   void *arg, struct pe_error *err);
 

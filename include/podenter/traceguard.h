@@ -44,6 +44,7 @@
 #ifndef PODENTER_TRACEGUARD_H
 #define PODENTER_TRACEGUARD_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -77,5 +78,27 @@ int pe_trace_guard_take(enum pe_trace_guard_holder *holder,
  */
 int pe_trace_guard_hold(pid_t first, int timeout_ms, bool *first_exited,
 			struct pe_error *err);
+
+/*
+ * One CPU for podenter and the processes it holds. Every stop of the
+ * guard is a round trip through podenter, and waking a process on another
+ * CPU costs far more than the stop itself where an idle CPU sleeps deeply
+ * (a virtual machine's halted vCPU: 0.3 ms a session on the 2-vCPU machine
+ * of docs/benchmarks-attach.md, against nothing measurable on one CPU).
+ * podenter pins itself to the CPU it runs on before it starts the stage
+ * (pe_trace_guard_cpu_pin); the stage and the session's processes inherit
+ * it; each gives the affinity podenter had back right before it executes
+ * (pe_trace_guard_cpu_release: the command, the reaper), and podenter once
+ * it let them go. A cpuset the session is born into resets the affinity
+ * (and the release intersects with it), as it would have anyway. Nothing
+ * is pinned when the affinity cannot be read (more CPUs than cpu_set_t
+ * holds) or set.
+ */
+struct pe_trace_guard_cpu {
+	bool pinned;
+	cpu_set_t saved;
+};
+void pe_trace_guard_cpu_pin(struct pe_trace_guard_cpu *cpu);
+void pe_trace_guard_cpu_release(const struct pe_trace_guard_cpu *cpu);
 
 #endif

@@ -403,7 +403,7 @@ static __attribute__((noinline)) pid_t spawn_command(pe_session_command fn,
 	return cmd;
 }
 
-void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void),
+void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void *arg),
 		   int channel, int program, pe_session_command command,
 		   void *arg, struct pe_error *err)
 {
@@ -439,7 +439,7 @@ void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void),
 	}
 	report_command(channel, cmd);
 	if (in_reaper)
-		in_reaper();
+		in_reaper(arg);
 	exec_reaper(cmd, parent_died, program, err);
 	/* the reaper could not be made safe: the session ends now */
 	kill(cmd, SIGKILL);

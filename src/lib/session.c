@@ -360,6 +360,8 @@ struct session {
 	bool proc_by_stage;
 	int label_procfd; /* --follow-context: a procfs to write attr/exec */
 	int reaper_program; /* the tiny reaper's (pe_reaper_program_open) */
+	/* podenter's CPU while it holds the session's processes */
+	struct pe_trace_guard_cpu cpu;
 	struct pe_identity target_id; /* PE_USER_TARGET, in its numbers */
 	char label[4096]; /* --follow-context: for attr/exec, "" none */
 	/* the stage's signal mask, given back to the session's process
@@ -1291,6 +1293,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	if (pe_reaper_watch_open(&s->watch, err) < 0)
 		goto fail;
 	fflush(NULL);
+	pe_trace_guard_cpu_pin(&s->cpu);
 	stage = spawn_stage(s, self);
 	if (stage < 0) {
 		pe_error_errno(err, "starting the session's stage");
@@ -1308,6 +1311,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	     WEXITSTATUS(status) != STAGE_FORKED_HELD_ELSEWHERE)) {
 		/* the stage reported its error (the report hook), late ones
 		 * into the session's stderr pipe: pass them on */
+		pe_trace_guard_cpu_release(&s->cpu);
 		io_pass_on_leftovers(&s->io);
 		rc = pe_exit_code_of(status);
 		session_release(s, rc);
@@ -1340,6 +1344,7 @@ int pe_session_run(const struct pe_session_opts *o,
 					err) < 0)
 			goto fail;
 	}
+	pe_trace_guard_cpu_release(&s->cpu);
 
 	/*
 	 * Then it forwards signals, copies the stdio, passes the exit status
@@ -1476,6 +1481,17 @@ fail:
  * (traceguard.h), so that no process of the pod can ptrace it, and
  * non-dumpable.
  */
+/* In the reaper, once the command executed, before the tiny reaper does:
+ * its CPU given back (traceguard.h), the command line hidden. */
+static void reaper_before_exec(void *arg)
+{
+	const struct session *s = arg;
+
+	pe_trace_guard_cpu_release(&s->cpu);
+	if (s->o->hide_cmdline)
+		s->o->hide_cmdline();
+}
+
 static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
 {
 	const struct pe_session_plan *plan = &s->plan;
@@ -1502,7 +1518,7 @@ static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
 		s->shell_argv[0] = (char *)PE_VIEW_TOOLS_MOUNT "/bin/sh";
 		s->argv = s->shell_argv;
 	}
-	pe_reaper_run(&s->waitset, s->o->hide_cmdline, s->watch.reaper_end,
+	pe_reaper_run(&s->waitset, reaper_before_exec, s->watch.reaper_end,
 		      s->reaper_program, run_command, s, &err);
 fail:
 	child_fail(s->o, &err, SESSION_FAILED);
@@ -1628,6 +1644,8 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 		pe_error_errno(&err, "restoring the signal mask");
 		goto fail;
 	}
+	/* the CPU podenter held it on, given back (traceguard.h) */
+	pe_trace_guard_cpu_release(&s->cpu);
 	/* seccomp last: nothing of podenter's own runs under it but execve */
 	if (pe_sandbox_set_no_new_privs(o->sandbox, &err) < 0 ||
 	    pe_sandbox_load_seccomp(o->sandbox, &err) < 0)

@@ -214,6 +214,27 @@ static int poll_tracee(struct tracee *ts, size_t *n, size_t i,
 	return on_stop(ts, n, t, st, err);
 }
 
+void pe_trace_guard_cpu_pin(struct pe_trace_guard_cpu *cpu)
+{
+	cpu_set_t one;
+	int here = sched_getcpu();
+
+	cpu->pinned = false;
+	if (here < 0 || here >= CPU_SETSIZE ||
+	    sched_getaffinity(0, sizeof(cpu->saved), &cpu->saved) < 0)
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(here, &one);
+	cpu->pinned = sched_setaffinity(0, sizeof(one), &one) == 0;
+}
+
+void pe_trace_guard_cpu_release(const struct pe_trace_guard_cpu *cpu)
+{
+	/* a failure leaves the pin, or the cpuset's CPUs: never fatal */
+	if (cpu->pinned)
+		(void)sched_setaffinity(0, sizeof(cpu->saved), &cpu->saved);
+}
+
 int pe_trace_guard_hold(pid_t first, int timeout_ms, bool *first_exited,
 			struct pe_error *err)
 {
