@@ -136,4 +136,18 @@ exec_fails "a noexec mount" 126 "cannot run /nx/bb: its file system is mounted n
 exec_fails "a directory" 126 "cannot run /etc: it is a directory" /etc
 exec_fails "a command that is not there" 127 "nosuchcmd: command not found" nosuchcmd
 
+# podenter holds the session's processes on its own CPU until they execute
+# (traceguard.h): the command and the reaper get podenter's affinity back
+cpus_of() { sed -n 's/^Cpus_allowed_list:\t//p' "$1"; }
+all_cpus=$(cpus_of /proc/self/status)
+t_podenter pid:"$APP" --view none -- sh -c 'sed -n "s/^Cpus_allowed_list:\t//p" /proc/self/status; sed -n "s/^Cpus_allowed_list:\t//p" /proc/$PPID/status'
+t_expect_rc "affinity: the session runs" 0
+t_expect_eq "affinity: the command's and the reaper's are podenter's" "$(echo $T_OUT)" "$all_cpus $all_cpus"
+if [ "$(nproc --all)" -gt 1 ]; then
+	T_WRAP=(taskset -c 1)
+	t_podenter pid:"$APP" --view none -- sh -c 'sed -n "s/^Cpus_allowed_list:\t//p" /proc/self/status'
+	T_WRAP=()
+	t_expect_eq "affinity: a podenter started on CPU 1 gives CPU 1" "$T_OUT" 1
+fi
+
 t_done
