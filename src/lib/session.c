@@ -362,6 +362,7 @@ struct session {
 	int reaper_program; /* the tiny reaper's (pe_reaper_program_open) */
 	/* podenter's CPU while it holds the session's processes */
 	struct pe_trace_guard_cpu cpu;
+	bool held_by_podenter; /* the trace guard's holder, set by the stage */
 	struct pe_identity target_id; /* PE_USER_TARGET, in its numbers */
 	char label[4096]; /* --follow-context: for attr/exec, "" none */
 	/* the stage's signal mask, given back to the session's process
@@ -1340,8 +1341,8 @@ int pe_session_run(const struct pe_session_opts *o,
 	if (WEXITSTATUS(status) == STAGE_FORKED_HELD) {
 		bool exited;
 
-		if (pe_trace_guard_hold(child, PE_REAPER_START_MS, &exited,
-					err) < 0)
+		if (pe_trace_guard_hold(child, PE_REAPER_START_MS, &s->cpu,
+					&exited, err) < 0)
 			goto fail;
 	}
 	pe_trace_guard_cpu_release(&s->cpu);
@@ -1449,6 +1450,7 @@ static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
 	if (pe_trace_guard_take(&holder, &err) < 0 ||
 	    (s->proc_by_stage && drop_to_session_caps(s, &err) < 0))
 		goto fail;
+	s->held_by_podenter = holder == PE_TRACE_GUARD_PODENTER;
 	child = pe_sys_fork_flags(CLONE_PARENT | PE_TRACE_GUARD_CLONE_FLAGS);
 	if (child < 0) {
 		pe_error_errno(&err, "forking into the target");
@@ -1482,12 +1484,11 @@ fail:
  * non-dumpable.
  */
 /* In the reaper, once the command executed, before the tiny reaper does:
- * its CPU given back (traceguard.h), the command line hidden. */
+ * the command line hidden. (It keeps podenter's CPU: traceguard.h.) */
 static void reaper_before_exec(void *arg)
 {
 	const struct session *s = arg;
 
-	pe_trace_guard_cpu_release(&s->cpu);
 	if (s->o->hide_cmdline)
 		s->o->hide_cmdline();
 }
@@ -1644,8 +1645,10 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 		pe_error_errno(&err, "restoring the signal mask");
 		goto fail;
 	}
-	/* the CPU podenter held it on, given back (traceguard.h) */
-	pe_trace_guard_cpu_release(&s->cpu);
+	/* the CPU podenter held it on, given back (traceguard.h); podenter
+	 * does that at the exec when it holds us */
+	if (!s->held_by_podenter)
+		pe_trace_guard_cpu_release(&s->cpu);
 	/* seccomp last: nothing of podenter's own runs under it but execve */
 	if (pe_sandbox_set_no_new_privs(o->sandbox, &err) < 0 ||
 	    pe_sandbox_load_seccomp(o->sandbox, &err) < 0)
