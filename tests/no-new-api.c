@@ -8,17 +8,24 @@
  * component walk of pe_open_beneath, mount(2) onto /proc/self/fd/N) are
  * then what runs; the product has no switch for this.
  *
- *   no-new-api [--openat2-only] COMMAND [ARG...]
+ *   no-new-api [--openat2-only | --no-procfs-pidns] COMMAND [ARG...]
  *
  * --openat2-only hides openat2 alone: Linux 5.2 to 5.5, which have the new
  * mount API (the views need open_tree) but not openat2.
+ *
+ * --no-procfs-pidns keeps every call but answers fsconfig(FSCONFIG_SET_FD)
+ * with EINVAL, as a procfs without the "pidns" parameter does (Linux before
+ * 6.18, where podenter's stage cannot make the pod's procfs from outside and
+ * the session's process makes it inside: session.c).
  *
  * Before exec it checks that each call really answers ENOSYS, and exits
  * 125 if not, so a test can never pass by running the new API after all.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/mount.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -34,14 +41,21 @@ int main(int argc, char **argv)
 	size_t nhidden = sizeof(hidden) / sizeof(hidden[0]);
 	scmp_filter_ctx ctx;
 
+	bool no_pidns = false;
+
 	if (argc > 1 && strcmp(argv[1], "--openat2-only") == 0) {
 		nhidden = 1; /* hidden[0] */
+		argv++, argc--;
+	} else if (argc > 1 && strcmp(argv[1], "--no-procfs-pidns") == 0) {
+		nhidden = 0;
+		no_pidns = true;
 		argv++, argc--;
 	}
 	if (argc < 2) {
 		fprintf(
 		    stderr,
-		    "usage: no-new-api [--openat2-only] COMMAND [ARG...]\n");
+		    "usage: no-new-api [--openat2-only | --no-procfs-pidns] "
+		    "COMMAND [ARG...]\n");
 		return 125;
 	}
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -59,6 +73,13 @@ int main(int argc, char **argv)
 			return 125;
 		}
 	}
+	if (no_pidns &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
+			     seccomp_syscall_resolve_name("fsconfig"), 1,
+			     SCMP_A1(SCMP_CMP_EQ, FSCONFIG_SET_FD)) < 0) {
+		fprintf(stderr, "no-new-api: cannot filter fsconfig\n");
+		return 125;
+	}
 	/* seccomp_load sets no_new_privs first (root needs none, but it
 	 * keeps the filter loadable without CAP_SYS_ADMIN) */
 	if (seccomp_load(ctx) < 0) {
@@ -75,6 +96,13 @@ int main(int argc, char **argv)
 				hidden[i], r == -1 ? strerror(errno) : "ok");
 			return 125;
 		}
+	}
+	if (no_pidns && (syscall(seccomp_syscall_resolve_name("fsconfig"), -1,
+				 FSCONFIG_SET_FD, "pidns", NULL, 0) != -1 ||
+			 errno != EINVAL)) {
+		fprintf(stderr, "no-new-api: fsconfig(FSCONFIG_SET_FD) still "
+				"answers\n");
+		return 125;
 	}
 	execvp(argv[1], argv + 1);
 	fprintf(stderr, "no-new-api: %s: %s\n", argv[1], strerror(errno));

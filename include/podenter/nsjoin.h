@@ -98,9 +98,11 @@ int pe_ns_join(const struct pe_pin *pin, pe_ns_set set, bool *used_pidfd,
 int pe_ns_join_user(const struct pe_pin *pin, struct pe_error *err);
 
 /* The same in two steps, for a process that must not hold the pin: a
- * handle on the target's user namespace (checked to be the pinned
- * process's), and the join through it. */
-int pe_ns_open_user(const struct pe_pin *pin, struct pe_error *err);
+ * handle on one of the target's namespaces (checked to be the pinned
+ * process's, the one pinning found: pe_ns_open(pin, PE_NS_USER)), and the
+ * join through it. */
+int pe_ns_open(const struct pe_pin *pin, enum pe_ns_type t,
+	       struct pe_error *err);
 int pe_ns_join_user_fd(int fd, struct pe_error *err);
 
 /* A user namespace's uid_map or gid_map: ranges of ids inside it and the
@@ -178,12 +180,26 @@ int pe_proc_guard_read(int procfd, struct pe_proc_guard *g,
 		       struct pe_error *err);
 
 /*
- * Mount a fresh procfs on /proc for the caller's PID namespace, check it is
- * a procfs root, and guard it with g's "proc/" entries. Call in the child
- * forked into the target's PID namespace, in a private mount ns. Masks are
- * binds of the session's /dev/null, verified to be the null device.
+ * Mount a fresh procfs on /proc, check it is a procfs root, and guard it
+ * with g's "proc/" entries, in a private mount ns. Masks are binds of the
+ * session's /dev/null, verified to be the null device. The procfs is of the
+ * PID namespace pidns_fd (an nsfs fd), made from outside it: the session's
+ * stage does this in the node's PID namespace, where no pod process can
+ * reach a process holding the capabilities it takes. Where the kernel
+ * cannot (procfs without the "pidns" parameter, before Linux 6.18): -1 with
+ * err->errnum EOPNOTSUPP and nothing mounted; the caller then passes -1 from
+ * a process inside that namespace (the caller's own PID namespace).
  */
-int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, struct pe_error *err);
+int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, int pidns_fd,
+			   struct pe_error *err);
+
+/*
+ * A detached procfs of the PID namespace pidns_fd (-1: the caller's) that
+ * shows processes only (subset=pid: no /proc/sys, no sysrq-trigger), for
+ * writing a process's own attr/exec. Returns its fd, or -1 with errno
+ * (EOPNOTSUPP as above).
+ */
+int pe_ns_new_pid_procfs(int pidns_fd);
 
 /*
  * The session's /sys, read-only and guarded with g's "sys/" entries: with

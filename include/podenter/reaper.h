@@ -50,15 +50,27 @@ typedef void (*pe_session_command)(void *arg, pid_t reaper);
  * SIGCHLD among them): they stay blocked across execve and are the tiny
  * reaper's wait set. channel is the reaper's end of the watch's channel
  * (pe_reaper_watch_open's reaper_end, -1: nobody watches): the command's
- * pidfd is sent on it, then it is closed. in_reaper, when not NULL, runs
- * in the reaper once the command has executed or exited. Returns only on
- * failure (err set; the command, if it started, was killed); otherwise
- * the process becomes the tiny reaper, which exits with the command's
- * exit status, 128+N when the command died of signal N.
+ * pidfd is sent on it, then it is closed. program: the tiny reaper's
+ * (pe_reaper_program_open), executed once the command has. in_reaper(arg),
+ * when not NULL, runs in the reaper once the command has executed or
+ * exited. Returns only on failure (err set; the command, if it started,
+ * was killed); otherwise the process becomes the tiny reaper, which exits
+ * with the command's exit status, 128+N when the command died of signal
+ * N.
  */
-void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void),
-		   int channel, pe_session_command command, void *arg,
-		   struct pe_error *err);
+void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void *arg),
+		   int channel, int program, pe_session_command command,
+		   void *arg, struct pe_error *err);
+
+/*
+ * The tiny reaper's program for pe_reaper_run (program): a sealed memfd,
+ * or where memfds may not be executed (vm.memfd_noexec=2) a read-only file
+ * of a tmpfs attached nowhere, which takes CAP_SYS_ADMIN. Made by the
+ * session's stage in the node's PID namespace: the setting that counts is
+ * the node's, and the session's processes in the pod never need that
+ * capability. Returns an fd (close-on-exec), or -1 with err.
+ */
+int pe_reaper_program_open(struct pe_error *err);
 
 /* A wait status as a shell's exit code: the exit status, 128+N for signal
  * N, 125 (podenter's own failure) for anything else. The reaper exits with

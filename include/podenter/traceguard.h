@@ -44,6 +44,7 @@
 #ifndef PODENTER_TRACEGUARD_H
 #define PODENTER_TRACEGUARD_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -72,10 +73,41 @@ int pe_trace_guard_take(enum pe_trace_guard_holder *holder,
  * In podenter, once the stage exited with PE_TRACE_GUARD_PODENTER: hold
  * the session's process (first, podenter's child and tracee) and every
  * process it starts, until each has executed or exited, at most
- * timeout_ms. first's exit, if it comes, is left to be reaped by the
- * caller (*first_exited). Returns 0, or -1 (err) after killing them all.
+ * timeout_ms; each process first started is given cpu's saved affinity
+ * back at its exec (cpu may be NULL). first's exit, if it comes, is left
+ * to be reaped by the caller (*first_exited). Returns 0, or -1 (err) after
+ * killing them all.
  */
-int pe_trace_guard_hold(pid_t first, int timeout_ms, bool *first_exited,
-			struct pe_error *err);
+struct pe_trace_guard_cpu;
+int pe_trace_guard_hold(pid_t first, int timeout_ms,
+			const struct pe_trace_guard_cpu *cpu,
+			bool *first_exited, struct pe_error *err);
+
+/*
+ * One CPU for podenter and the processes it holds. Every stop of the
+ * guard is a round trip through podenter, and waking a process on another
+ * CPU costs far more than the stop itself where an idle CPU sleeps deeply
+ * (a virtual machine's halted vCPU: 0.3 ms a session on the 2-vCPU machine
+ * of docs/benchmarks-attach.md, against nothing measurable on one CPU).
+ * podenter pins itself to the CPU it runs on before it starts the stage
+ * (pe_trace_guard_cpu_pin); the stage and the session's processes inherit
+ * it. The command gets the affinity podenter had back at its exec, from
+ * podenter, which then lets it go (pe_trace_guard_hold: the exec itself
+ * does not move it to another CPU), or from itself right before it
+ * executes when podenter does not hold it (pe_trace_guard_cpu_release:
+ * under strace -f). podenter gives its own back once it let them go. The
+ * session's process stays on that CPU: as the tiny reaper it only waits,
+ * and the command's end then wakes it on the CPU the command ran on (one
+ * wake-up across CPUs fewer again). A cpuset the session is born into
+ * resets the affinity (and the release intersects with it), as it would
+ * have anyway. Nothing is pinned when the affinity cannot be read (more
+ * CPUs than cpu_set_t holds) or set.
+ */
+struct pe_trace_guard_cpu {
+	bool pinned;
+	cpu_set_t saved;
+};
+void pe_trace_guard_cpu_pin(struct pe_trace_guard_cpu *cpu);
+void pe_trace_guard_cpu_release(const struct pe_trace_guard_cpu *cpu);
 
 #endif

@@ -10,7 +10,7 @@
  *   tools      "/" is the tools tree (read-only); the container's root, with
  *              every mount it sees, is at /target (read-only unless rw);
  *              guarded /proc, read-only /sys (see
- *              pe_view_finish_in_child), a minimal /dev, the pod's /etc/hosts,
+ *              pe_view_mount_proc_sys), a minimal /dev, the pod's /etc/hosts,
  *              /etc/resolv.conf and /etc/hostname copied in.
  *   merged     "/" is an overlay: the container's root above the tools tree,
  *              writes land in a tmpfs and vanish; the container's submounts
@@ -85,12 +85,15 @@ int pe_view_enter(const struct pe_view_opts *o,
 		  struct pe_view *v, struct pe_error *err);
 
 /*
- * In the child, after joining the target's net and PID namespaces and
- * forking into the PID namespace, in every view: a fresh /proc for that PID
- * namespace, guarded like the container's own (v->guard); a read-only /sys
- * with the same masks (tools and merged: a fresh sysfs of the joined network
- * namespace; container: the container's own, made read-only).
+ * After joining the target's network namespace, in every view: a fresh
+ * /proc of the target's PID namespace (pidns_fd, from the session's stage;
+ * -1 in a process forked into that namespace, where the kernel cannot make
+ * one from outside: pe_ns_mount_fresh_proc), guarded like the container's
+ * own (v->guard); a read-only /sys with the same masks (tools and merged: a
+ * fresh sysfs of the joined network namespace; container: the container's
+ * own, made read-only).
  */
-int pe_view_finish_in_child(const struct pe_view *v, struct pe_error *err);
+int pe_view_mount_proc_sys(const struct pe_view *v, int pidns_fd,
+			   struct pe_error *err);
 
 #endif

@@ -362,7 +362,7 @@ int pe_ns_join_user(const struct pe_pin *pin, struct pe_error *err)
 			    err, "joining the user namespace of %d",
 			    (int)pin->pid);
 	}
-	fd = pe_ns_open_user(pin, err);
+	fd = pe_ns_open(pin, PE_NS_USER, err);
 	if (fd < 0)
 		return -1;
 	if (pe_ns_join_user_fd(fd, err) < 0) {
@@ -373,17 +373,29 @@ int pe_ns_join_user(const struct pe_pin *pin, struct pe_error *err)
 	return 0;
 }
 
-int pe_ns_open_user(const struct pe_pin *pin, struct pe_error *err)
+int pe_ns_open(const struct pe_pin *pin, enum pe_ns_type t,
+	       struct pe_error *err)
 {
-	int fd = openat(pin->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+	char rel[32];
+	struct stat st;
+	int fd;
 
+	snprintf(rel, sizeof(rel), "ns/%s", pe_ns_name(t));
+	fd = openat(pin->procfd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ESRCH || errno == ENOENT)
 			return stale(err, pin->pid, "exited");
-		return pe_error_errno(err, "opening /proc/%d/ns/user",
-				      (int)pin->pid);
+		return pe_error_errno(err, "opening /proc/%d/%s", (int)pin->pid,
+				      rel);
 	}
-	/* the handle is the pinned process's only if it is still alive */
+	/* the handle is the pinned process's only if it is still alive, and
+	 * is the namespace pinning found it in */
+	if (fstat(fd, &st) < 0 ||
+	    (pin->ns_inode[t] &&
+	     (unsigned long)st.st_ino != pin->ns_inode[t])) {
+		close(fd);
+		return stale(err, pin->pid, "changed its namespaces");
+	}
 	if (pe_pin_check_alive(pin, err) < 0) {
 		close(fd);
 		return -1;
@@ -737,15 +749,51 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 	return rc;
 }
 
-/* A fresh procfs through the new mount API, attached onto a verified
- * directory fd: a /proc symlink planted in the container's root cannot
- * redirect it. */
-static int mount_proc_fd(int dirfd, bool readonly)
+/*
+ * A fresh procfs through the new mount API: of the PID namespace pidns_fd
+ * (procfs's "pidns" parameter), or of the caller's own when it is -1.
+ * Detached: the caller attaches it or keeps the fd. EOPNOTSUPP: this
+ * kernel's procfs has no "pidns" parameter (before Linux 6.18).
+ */
+static int new_procfs(int pidns_fd, const char *subset, unsigned int attrs)
 {
-	int mnt = pe_fs_new_detached("proc", NULL,
-				     (readonly ? MOUNT_ATTR_RDONLY : 0) |
-					 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-					 MOUNT_ATTR_NOEXEC);
+	int fsfd = pe_sys_fsopen("proc", FSOPEN_CLOEXEC), mnt = -1, saved;
+
+	if (fsfd < 0)
+		return -1;
+	if (pidns_fd >= 0 && pe_sys_fsconfig(fsfd, FSCONFIG_SET_FD, "pidns",
+					     NULL, pidns_fd) < 0) {
+		if (errno == EINVAL)
+			errno = EOPNOTSUPP;
+		goto out;
+	}
+	if (subset &&
+	    pe_sys_fsconfig(fsfd, FSCONFIG_SET_STRING, "subset", subset, 0) < 0)
+		goto out;
+	if (pe_sys_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		mnt = pe_sys_fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
+out:
+	saved = errno;
+	close(fsfd);
+	errno = saved;
+	return mnt;
+}
+
+int pe_ns_new_pid_procfs(int pidns_fd)
+{
+	return new_procfs(pidns_fd, "pid",
+			  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			      MOUNT_ATTR_NOEXEC);
+}
+
+/* The fresh procfs attached onto a verified directory fd: a /proc symlink
+ * planted in the container's root cannot redirect it. */
+static int mount_proc_fd(int dirfd, bool readonly, int pidns_fd)
+{
+	int mnt =
+	    new_procfs(pidns_fd, NULL,
+		       (readonly ? MOUNT_ATTR_RDONLY : 0) | MOUNT_ATTR_NOSUID |
+			   MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	int r, saved;
 
 	if (mnt < 0)
@@ -759,7 +807,8 @@ static int mount_proc_fd(int dirfd, bool readonly)
 	return r;
 }
 
-int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, struct pe_error *err)
+int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, int pidns_fd,
+			   struct pe_error *err)
 {
 	struct stat st;
 	struct statfs sfs;
@@ -773,8 +822,12 @@ int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, struct pe_error *err)
 			      "nothing was mounted");
 		return -1;
 	}
-	r = mount_proc_fd(dirfd, g->proc_readonly);
-	if (r < 0 && errno == ENOSYS) {
+	r = mount_proc_fd(dirfd, g->proc_readonly, pidns_fd);
+	if (r < 0 && errno == ENOSYS && pidns_fd >= 0) {
+		/* mount(2) can only make a procfs of the caller's own PID
+		 * namespace: that is for the caller inside it */
+		errno = EOPNOTSUPP;
+	} else if (r < 0 && errno == ENOSYS) {
 		char fdpath[64];
 
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", dirfd);

@@ -205,7 +205,7 @@ out:
  * without CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH leaves the process
  * non-dumpable from the first instruction (an unreadable file).
  */
-static int make_program_fd(struct pe_error *err)
+int pe_reaper_program_open(struct pe_error *err)
 {
 	const unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
 	int fd = memfd_create("podenter-reaper", flags | MFD_EXEC);
@@ -306,25 +306,21 @@ static int load_reaper_filter(struct pe_error *err)
  * above. uid 0 stays: no credential change, so the subreaper flag and
  * the parent-death signal stay armed. Returns only on failure.
  */
-static void exec_reaper(pid_t cmd, int parent_died, struct pe_error *err)
+static void exec_reaper(pid_t cmd, int parent_died, int prog,
+			struct pe_error *err)
 {
 	struct pe_sandbox kill_only = { .caps = PE_CAP_BIT(CAP_KILL),
 					.no_new_privs = true };
 	char cmd_arg[24], sig_arg[24];
 	char *argv[] = { "podenter-reaper", cmd_arg, sig_arg, NULL };
 	char *envp[] = { NULL };
-	int children, prog;
+	int children;
 
 	snprintf(cmd_arg, sizeof(cmd_arg), "%d", (int)cmd);
 	snprintf(sig_arg, sizeof(sig_arg), "%d", parent_died);
 	children = open_children_list(err);
 	if (children < 0)
 		return;
-	prog = make_program_fd(err);
-	if (prog < 0) {
-		close(children);
-		return;
-	}
 	/* both above stdio first, then in place; stderr dies at execve */
 	children = fcntl(children, F_DUPFD_CLOEXEC, 3);
 	prog = fcntl(prog, F_DUPFD_CLOEXEC, 3);
@@ -407,9 +403,9 @@ static __attribute__((noinline)) pid_t spawn_command(pe_session_command fn,
 	return cmd;
 }
 
-void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void),
-		   int channel, pe_session_command command, void *arg,
-		   struct pe_error *err)
+void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void *arg),
+		   int channel, int program, pe_session_command command,
+		   void *arg, struct pe_error *err)
 {
 	int parent_died = SIGRTMIN;
 	pid_t self = getpid(), parent = getppid(), cmd;
@@ -443,8 +439,8 @@ void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void),
 	}
 	report_command(channel, cmd);
 	if (in_reaper)
-		in_reaper();
-	exec_reaper(cmd, parent_died, err);
+		in_reaper(arg);
+	exec_reaper(cmd, parent_died, program, err);
 	/* the reaper could not be made safe: the session ends now */
 	kill(cmd, SIGKILL);
 	while (waitpid(cmd, NULL, 0) < 0 && errno == EINTR)

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -353,6 +354,15 @@ struct session {
 	/* What the session's process needs from the host side, prepared by
 	 * the stage so that the process itself holds no host handle: */
 	int userns_fd; /* the target's user namespace (join_user) */
+	int pidns_fd; /* the target's PID namespace (the stage's /proc) */
+	/* the session's /proc and /sys were made by the stage (else by the
+	 * session's process: a kernel without procfs's "pidns") */
+	bool proc_by_stage;
+	int label_procfd; /* --follow-context: a procfs to write attr/exec */
+	int reaper_program; /* the tiny reaper's (pe_reaper_program_open) */
+	/* podenter's CPU while it holds the session's processes */
+	struct pe_trace_guard_cpu cpu;
+	bool held_by_podenter; /* the trace guard's holder, set by the stage */
 	struct pe_identity target_id; /* PE_USER_TARGET, in its numbers */
 	char label[4096]; /* --follow-context: for attr/exec, "" none */
 	/* the stage's signal mask, given back to the session's process
@@ -819,10 +829,17 @@ static void target_gone_or(const struct pe_pin *pin, struct pe_error *err)
 }
 
 /* Phase 7's reads (run_stage), in the stage, through the pin. */
+/* The session gets a fresh /proc (and /sys) of its PID namespace. */
+static bool needs_fresh_proc(const struct pe_session_plan *plan)
+{
+	return plan->copy || plan->mount == PE_MOUNT_VIEW ||
+	       (plan->pid_joined && plan->mount != PE_MOUNT_NONE);
+}
+
 static int read_target_facts(struct session *s, struct pe_error *err)
 {
 	if (s->plan.join_user) {
-		s->userns_fd = pe_ns_open_user(&s->pin, err);
+		s->userns_fd = pe_ns_open(&s->pin, PE_NS_USER, err);
 		if (s->userns_fd < 0)
 			return -1;
 	}
@@ -836,6 +853,13 @@ static int read_target_facts(struct session *s, struct pe_error *err)
 	    s->plan.pid_joined &&
 	    pe_proc_guard_read(s->pin.procfd, &s->guard, err) < 0)
 		return -1;
+	/* the stage makes the pod's procfs from the node's side */
+	if ((needs_fresh_proc(&s->plan) || s->label[0]) && s->plan.pid_joined &&
+	    !s->plan.new_pid) {
+		s->pidns_fd = pe_ns_open(&s->pin, PE_NS_PID, err);
+		if (s->pidns_fd < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -893,7 +917,8 @@ static void close_fds_from(int first)
  */
 static int keep_only_session_fds(struct session *s, struct pe_error *err)
 {
-	int *const kept[] = { &s->userns_fd, &s->watch.reaper_end };
+	int *const kept[] = { &s->userns_fd, &s->watch.reaper_end,
+			      &s->label_procfd, &s->reaper_program };
 	const int n_kept = (int)(sizeof(kept) / sizeof(kept[0]));
 	int next = 3;
 
@@ -935,6 +960,107 @@ static int keep_only_session_fds(struct session *s, struct pe_error *err)
 }
 
 /* The session's PID: podenter's only child once the stage is gone. */
+/*
+ * The session's fresh /proc, guarded, and its /sys, in the session's mount
+ * namespace: a procfs of the PID namespace pidns_fd, made by the stage from
+ * outside it, or with -1 one of the caller's own, made by the session's
+ * process inside it. EOPNOTSUPP (nothing mounted): the kernel cannot make
+ * one from outside.
+ */
+static int proc_sys_step(const struct session *s, int pidns_fd,
+			 struct pe_error *err)
+{
+	const struct pe_session_plan *plan = &s->plan;
+
+	if (plan->copy) /* the copy's root has empty /proc and /sys */
+		return pe_ns_mount_fresh_proc(&s->view.guard, pidns_fd, err) <
+				   0 ||
+			       pe_ns_guard_sys(&s->view.guard, true, err) < 0
+			   ? -1
+			   : 0;
+	if (plan->mount == PE_MOUNT_VIEW)
+		return pe_view_mount_proc_sys(&s->view, pidns_fd, err);
+	if (plan->pid_joined && plan->mount != PE_MOUNT_NONE)
+		return pe_ns_mount_fresh_proc(&s->guard, pidns_fd, err) < 0 ||
+			       pe_ns_guard_sys(&s->guard, false, err) < 0
+			   ? -1
+			   : 0;
+	return 0;
+}
+
+/* --follow-context: the procfs the command writes its attr/exec through
+ * (processes only: no /proc/sys in a handle the session holds), of the
+ * PID namespace pidns_fd or, with -1, the caller's. */
+static int label_procfs_step(struct session *s, int pidns_fd,
+			     struct pe_error *err)
+{
+	if (!s->label[0])
+		return 0;
+	s->label_procfd = pe_ns_new_pid_procfs(pidns_fd);
+	if (s->label_procfd < 0)
+		return pe_error_errno(err, "making a procfs for the LSM label");
+	return 0;
+}
+
+/*
+ * What the session's processes may hold once they are in the pod's PID
+ * namespace, until they execute: the command's own capabilities, and what
+ * setting it up takes (its uid and groups: SETUID, SETGID; its bounding
+ * set: SETPCAP; the reaper: KILL; the container's passwd files and working
+ * directory, whatever their modes: DAC_OVERRIDE), all of them in a
+ * container runtime's default set. The bounding set too: a process of the
+ * pod holding CAP_SYS_PTRACE can write into their memory through
+ * /proc/PID/mem or process_vm_writev (the trace guard stops ptrace itself,
+ * not these), and code it puts there that executes a file would otherwise
+ * regain every capability. So taking them over gains a pod nothing beyond
+ * its runtime's defaults and the session's own command.
+ */
+#define SESSION_SETUP_CAPS                                                     \
+	(PE_CAP_BIT(CAP_SETUID) | PE_CAP_BIT(CAP_SETGID) |                     \
+	 PE_CAP_BIT(CAP_SETPCAP) | PE_CAP_BIT(CAP_KILL) |                      \
+	 PE_CAP_BIT(CAP_DAC_OVERRIDE))
+
+static int drop_to_session_caps(const struct session *s, struct pe_error *err)
+{
+	const struct pe_sandbox in_pod = {
+		.caps = s->o->sandbox->caps | SESSION_SETUP_CAPS,
+	};
+
+	if (pe_sandbox_drop_bounding(&in_pod, err) < 0 ||
+	    pe_sandbox_set_caps(&in_pod, err) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * In the stage: every step of the session that needs more than the
+ * session's processes may hold (a fresh /proc and /sys, and the reaper's
+ * program where memfds may not be executed, need CAP_SYS_ADMIN), done from
+ * the node's PID namespace, where no pod process can reach it.
+ * On a kernel that cannot make a procfs of another PID namespace, or when
+ * the session's PID namespace is a new one (podenter copy), the session's
+ * process does them, and drops right after (run_child).
+ */
+static int privileged_steps_in_stage(struct session *s, struct pe_error *err)
+{
+	s->reaper_program = pe_reaper_program_open(err);
+	if (s->reaper_program < 0)
+		return -1;
+	if (needs_fresh_proc(&s->plan) || s->label[0]) {
+		if (s->pidns_fd < 0)
+			return 0;
+		if (proc_sys_step(s, s->pidns_fd, err) < 0 ||
+		    label_procfs_step(s, s->pidns_fd, err) < 0) {
+			if (err->errnum != EOPNOTSUPP)
+				return -1;
+			pe_error_clear(err);
+			return 0;
+		}
+	}
+	s->proc_by_stage = true;
+	return 0;
+}
+
 static pid_t session_pid(const struct session *s, struct pe_error *err)
 {
 	char buf[64];
@@ -1063,7 +1189,8 @@ int pe_session_run(const struct pe_session_opts *o,
 	s->o = o;
 	s->c = c;
 	s->hr = hr;
-	s->children_fd = s->userns_fd = -1;
+	s->children_fd = s->userns_fd = s->pidns_fd = s->label_procfd =
+	    s->reaper_program = -1;
 	pe_pin_init(&s->pin);
 	io_init(&s->io);
 	pe_audit_init(&s->audit);
@@ -1167,6 +1294,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	if (pe_reaper_watch_open(&s->watch, err) < 0)
 		goto fail;
 	fflush(NULL);
+	pe_trace_guard_cpu_pin(&s->cpu);
 	stage = spawn_stage(s, self);
 	if (stage < 0) {
 		pe_error_errno(err, "starting the session's stage");
@@ -1184,6 +1312,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	     WEXITSTATUS(status) != STAGE_FORKED_HELD_ELSEWHERE)) {
 		/* the stage reported its error (the report hook), late ones
 		 * into the session's stderr pipe: pass them on */
+		pe_trace_guard_cpu_release(&s->cpu);
 		io_pass_on_leftovers(&s->io);
 		rc = pe_exit_code_of(status);
 		session_release(s, rc);
@@ -1212,10 +1341,11 @@ int pe_session_run(const struct pe_session_opts *o,
 	if (WEXITSTATUS(status) == STAGE_FORKED_HELD) {
 		bool exited;
 
-		if (pe_trace_guard_hold(child, PE_REAPER_START_MS, &exited,
-					err) < 0)
+		if (pe_trace_guard_hold(child, PE_REAPER_START_MS, &s->cpu,
+					&exited, err) < 0)
 			goto fail;
 	}
+	pe_trace_guard_cpu_release(&s->cpu);
 
 	/*
 	 * Then it forwards signals, copies the stdio, passes the exit status
@@ -1295,6 +1425,7 @@ static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
 	if (pe_ns_join(&s->pin, s->plan.join, NULL, &err) < 0 ||
 	    mount_step_after_join(s, &err) < 0 ||
 	    unshare_step_after_join(s, &err) < 0 ||
+	    privileged_steps_in_stage(s, &err) < 0 ||
 	    build_env(s, &s->env, &err) < 0 ||
 	    pe_pin_check_alive(&s->pin, &err) < 0 ||
 	    keep_only_session_fds(s, &err) < 0)
@@ -1316,8 +1447,10 @@ static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
 		pe_error_errno(&err, "blocking signals");
 		goto fail;
 	}
-	if (pe_trace_guard_take(&holder, &err) < 0)
+	if (pe_trace_guard_take(&holder, &err) < 0 ||
+	    (s->proc_by_stage && drop_to_session_caps(s, &err) < 0))
 		goto fail;
+	s->held_by_podenter = holder == PE_TRACE_GUARD_PODENTER;
 	child = pe_sys_fork_flags(CLONE_PARENT | PE_TRACE_GUARD_CLONE_FLAGS);
 	if (child < 0) {
 		pe_error_errno(&err, "forking into the target");
@@ -1350,6 +1483,16 @@ fail:
  * (traceguard.h), so that no process of the pod can ptrace it, and
  * non-dumpable.
  */
+/* In the reaper, once the command executed, before the tiny reaper does:
+ * the command line hidden. (It keeps podenter's CPU: traceguard.h.) */
+static void reaper_before_exec(void *arg)
+{
+	const struct session *s = arg;
+
+	if (s->o->hide_cmdline)
+		s->o->hide_cmdline();
+}
+
 static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
 {
 	const struct pe_session_plan *plan = &s->plan;
@@ -1363,32 +1506,21 @@ static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != (plan->pid_joined ? 0 : parent))
 		_exit(SESSION_FAILED);
-	if (plan->copy) {
-		/* the copy's root has empty /proc and /sys: fresh ones of
-		 * its PID and network namespaces, guarded */
-		if (pe_ns_mount_fresh_proc(&s->view.guard, &err) < 0 ||
-		    pe_ns_guard_sys(&s->view.guard, true, &err) < 0)
-			goto fail;
-	} else if (plan->mount == PE_MOUNT_VIEW) {
-		if (pe_view_finish_in_child(&s->view, &err) < 0)
-			goto fail;
-	}
-	if (plan->mount == PE_MOUNT_VIEW) {
-		/* a distroless container's own tree: the tools' shell */
-		if (plan->view == PE_VIEW_CONTAINER &&
-		    !(s->o->command && s->o->command[0]) &&
-		    access(PE_SESSION_SHELL, X_OK) != 0) {
-			s->shell_argv[0] =
-			    (char *)PE_VIEW_TOOLS_MOUNT "/bin/sh";
-			s->argv = s->shell_argv;
-		}
-	} else if (plan->pid_joined && plan->mount != PE_MOUNT_NONE &&
-		   (pe_ns_mount_fresh_proc(&s->guard, &err) < 0 ||
-		    pe_ns_guard_sys(&s->guard, false, &err) < 0)) {
+	/* what the stage could not do from outside (privileged_steps_in_
+	 * stage), then down to what the session may hold in the pod */
+	if (!s->proc_by_stage && (proc_sys_step(s, -1, &err) < 0 ||
+				  label_procfs_step(s, -1, &err) < 0 ||
+				  drop_to_session_caps(s, &err) < 0))
 		goto fail;
+	/* a distroless container's own tree: the tools' shell */
+	if (plan->mount == PE_MOUNT_VIEW && plan->view == PE_VIEW_CONTAINER &&
+	    !(s->o->command && s->o->command[0]) &&
+	    access(PE_SESSION_SHELL, X_OK) != 0) {
+		s->shell_argv[0] = (char *)PE_VIEW_TOOLS_MOUNT "/bin/sh";
+		s->argv = s->shell_argv;
 	}
-	pe_reaper_run(&s->waitset, s->o->hide_cmdline, s->watch.reaper_end,
-		      run_command, s, &err);
+	pe_reaper_run(&s->waitset, reaper_before_exec, s->watch.reaper_end,
+		      s->reaper_program, run_command, s, &err);
 fail:
 	child_fail(s->o, &err, SESSION_FAILED);
 }
@@ -1453,32 +1585,21 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 	struct pe_identity id = { 0 };
 	struct pe_env env = { 0 };
 	struct pe_error err;
-	int label_procfd = -1;
 
 	pe_error_clear(&err);
 	/* the reaper reports us on the channel; we have no use for it (our
 	 * own fd table: closing it here leaves the reaper's open) */
 	if (s->watch.reaper_end >= 0)
 		close(s->watch.reaper_end);
+	/* nor for the reaper's program */
+	if (s->reaper_program >= 0)
+		close(s->reaper_program);
 	/* it dies with the reaper (and so with podenter) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
 	    getppid() != reaper)
 		_exit(SESSION_FAILED);
 	if (io_child(s, &err) < 0)
 		goto fail;
-	/* the label is written through a procfs instance of our own (of the
-	 * pod's PID namespace, attached nowhere, so nothing of the pod's can
-	 * stand in for it), made while we may still make one */
-	if (s->label[0]) {
-		label_procfd = pe_fs_new_detached(
-		    "proc", NULL,
-		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-		if (label_procfd < 0) {
-			pe_error_errno(&err, "making a procfs for the LSM "
-					     "label");
-			goto fail;
-		}
-	}
 	if (plan->join_user && pe_ns_join_user_fd(s->userns_fd, &err) < 0)
 		goto fail;
 	if (pe_chdir_checked(s->wd, &err) < 0)
@@ -1499,8 +1620,11 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 	}
 	/* the LSM label first (it applies at execve), then the bounding
 	 * set before the uid change, capabilities after it */
+	/* through a procfs of our own, of the pod's PID namespace, attached
+	 * nowhere, so nothing of the pod's can stand in for it (made by the
+	 * stage, or by the reaper before it dropped: label_procfs_step) */
 	if (s->label[0] &&
-	    pe_sandbox_write_exec_label(label_procfd, s->label, &err) < 0)
+	    pe_sandbox_write_exec_label(s->label_procfd, s->label, &err) < 0)
 		goto fail;
 	if (pe_sandbox_drop_bounding(o->sandbox, &err) < 0 ||
 	    pe_identity_apply(&id, &err) < 0 ||
@@ -1521,6 +1645,10 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 		pe_error_errno(&err, "restoring the signal mask");
 		goto fail;
 	}
+	/* the CPU podenter held it on, given back (traceguard.h); podenter
+	 * does that at the exec when it holds us */
+	if (!s->held_by_podenter)
+		pe_trace_guard_cpu_release(&s->cpu);
 	/* seccomp last: nothing of podenter's own runs under it but execve */
 	if (pe_sandbox_set_no_new_privs(o->sandbox, &err) < 0 ||
 	    pe_sandbox_load_seccomp(o->sandbox, &err) < 0)

@@ -112,7 +112,7 @@ static bool is_stop_signal(int sig)
  * or a signal. Returns 0, or -1 when a new tracee does not fit (err).
  */
 static int on_stop(struct tracee *ts, size_t *n, struct tracee *t, int st,
-		   struct pe_error *err)
+		   const struct pe_trace_guard_cpu *cpu, struct pe_error *err)
 {
 	const unsigned int event = (unsigned int)st >> 16;
 	int sig = WSTOPSIG(st);
@@ -133,7 +133,14 @@ static int on_stop(struct tracee *ts, size_t *n, struct tracee *t, int st,
 	}
 	switch (event) {
 	case PTRACE_EVENT_EXEC:
-		/* podenter's code is gone from it: let it go */
+		/* podenter's code is gone from it: let it go, the command
+		 * with the CPUs podenter had, given while it is stopped: once
+		 * let go it may run (and fork) before podenter does anything
+		 * more. The session's process, now the tiny reaper that only
+		 * waits, stays on podenter's CPU (traceguard.h). */
+		if (cpu && cpu->pinned && t != &ts[0])
+			(void)sched_setaffinity(t->pid, sizeof(cpu->saved),
+						&cpu->saved);
 		(void)ptrace(PTRACE_DETACH, t->pid, NULL, NULL);
 		t->done = true;
 		return 0;
@@ -180,7 +187,8 @@ static void kill_all(const struct tracee *ts, size_t n)
 
 /* Every event of t that is there now; true when there was one. */
 static int poll_tracee(struct tracee *ts, size_t *n, size_t i,
-		       bool *first_exited, bool *progress, struct pe_error *err)
+		       const struct pe_trace_guard_cpu *cpu, bool *first_exited,
+		       bool *progress, struct pe_error *err)
 {
 	struct tracee *t = &ts[i];
 	siginfo_t si;
@@ -211,11 +219,33 @@ static int poll_tracee(struct tracee *ts, size_t *n, size_t i,
 	}
 	if (waitpid(t->pid, &st, __WALL | WNOHANG) <= 0 || !WIFSTOPPED(st))
 		return 0;
-	return on_stop(ts, n, t, st, err);
+	return on_stop(ts, n, t, st, cpu, err);
 }
 
-int pe_trace_guard_hold(pid_t first, int timeout_ms, bool *first_exited,
-			struct pe_error *err)
+void pe_trace_guard_cpu_pin(struct pe_trace_guard_cpu *cpu)
+{
+	cpu_set_t one;
+	int here = sched_getcpu();
+
+	cpu->pinned = false;
+	if (here < 0 || here >= CPU_SETSIZE ||
+	    sched_getaffinity(0, sizeof(cpu->saved), &cpu->saved) < 0)
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(here, &one);
+	cpu->pinned = sched_setaffinity(0, sizeof(one), &one) == 0;
+}
+
+void pe_trace_guard_cpu_release(const struct pe_trace_guard_cpu *cpu)
+{
+	/* a failure leaves the pin, or the cpuset's CPUs: never fatal */
+	if (cpu->pinned)
+		(void)sched_setaffinity(0, sizeof(cpu->saved), &cpu->saved);
+}
+
+int pe_trace_guard_hold(pid_t first, int timeout_ms,
+			const struct pe_trace_guard_cpu *cpu,
+			bool *first_exited, struct pe_error *err)
 {
 	struct tracee ts[GUARD_MAX_TRACEES] = { { .pid = first } };
 	const long long deadline = now_ms() + timeout_ms;
@@ -231,7 +261,7 @@ int pe_trace_guard_hold(pid_t first, int timeout_ms, bool *first_exited,
 		for (size_t i = 0; i < n; i++) {
 			if (ts[i].done)
 				continue;
-			if (poll_tracee(ts, &n, i, first_exited, &progress,
+			if (poll_tracee(ts, &n, i, cpu, first_exited, &progress,
 					err) < 0) {
 				kill_all(ts, n);
 				return -1;

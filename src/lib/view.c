@@ -1783,12 +1783,13 @@ out:
 	return rc;
 }
 
-int pe_view_finish_in_child(const struct pe_view *v, struct pe_error *err)
+int pe_view_mount_proc_sys(const struct pe_view *v, int pidns_fd,
+			   struct pe_error *err)
 {
 	/* the container view too: its /proc is the container's procfs,
 	 * which a container with CAP_SYS_ADMIN may have rearranged, and
 	 * whose guards a privileged pod lacks */
-	if (pe_ns_mount_fresh_proc(&v->guard, err) < 0 ||
+	if (pe_ns_mount_fresh_proc(&v->guard, pidns_fd, err) < 0 ||
 	    pe_ns_guard_sys(&v->guard, v->kind != PE_VIEW_CONTAINER, err) < 0)
 		return -1;
 	return 0;

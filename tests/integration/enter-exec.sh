@@ -136,4 +136,28 @@ exec_fails "a noexec mount" 126 "cannot run /nx/bb: its file system is mounted n
 exec_fails "a directory" 126 "cannot run /etc: it is a directory" /etc
 exec_fails "a command that is not there" 127 "nosuchcmd: command not found" nosuchcmd
 
+# podenter holds the session's processes on its own CPU until they execute
+# (traceguard.h): the command gets podenter's affinity back (the reaper,
+# which only waits, keeps one CPU of them), under strace -f too
+cpus_of() { sed -n 's/^Cpus_allowed_list:\t//p' "$1"; }
+all_cpus=$(cpus_of /proc/self/status)
+show_cpus='sed -n "s/^Cpus_allowed_list:\t//p" /proc/self/status /proc/$PPID/status'
+t_podenter pid:"$APP" --view none -- sh -c "$show_cpus"
+t_expect_rc "affinity: the session runs" 0
+t_expect_eq "affinity: the command's is podenter's" "$(echo $T_OUT | cut -d' ' -f1)" "$all_cpus"
+t_expect_match "affinity: the reaper's is one CPU" "$(echo $T_OUT | cut -d' ' -f2)" '^[0-9]+$'
+if command -v strace >/dev/null; then
+	T_WRAP=(strace -f -qq -o /dev/null)
+	t_podenter pid:"$APP" --view none -- sh -c "$show_cpus"
+	T_WRAP=()
+	t_expect_eq "affinity: under strace -f (podenter does not hold it) the command's is podenter's" \
+		"$(echo $T_OUT | cut -d' ' -f1)" "$all_cpus"
+fi
+if [ "$(nproc --all)" -gt 1 ]; then
+	T_WRAP=(taskset -c 1)
+	t_podenter pid:"$APP" --view none -- sh -c 'sed -n "s/^Cpus_allowed_list:\t//p" /proc/self/status'
+	T_WRAP=()
+	t_expect_eq "affinity: a podenter started on CPU 1 gives CPU 1" "$T_OUT" 1
+fi
+
 t_done

@@ -12,6 +12,17 @@
 # attacker must have reached the session's processes all the same (refused
 # by the kernel, as podenter holds them: traceguard.h), so the check means
 # something; every session still runs to the end.
+# The trace guard does not close the other ways to write a session
+# process's memory: /proc/PID/mem opened for writing and process_vm_writev
+# ask only whether the attacker may trace it (PTRACE_MODE_ATTACH), not
+# whether someone traces it already, and CAP_SYS_PTRACE overrides
+# non-dumpable. The attacker probes every podenter process it meets that
+# way (nothing written: ptrace-window-attack.c) and reads what the process
+# holds while access is granted; none may hold a capability outside the
+# attacker's own bounding set (--profile baseline: the session's profile
+# is within it), in its permitted, effective or bounding set (a root
+# process whose code the pod runs regains its whole bounding set by
+# executing any program).
 source "$TESTLIB"
 source "$(dirname "$0")/enter-common.sh"
 t_require_root
@@ -66,8 +77,25 @@ if [ "$refused" -ge "$SESSIONS" ]; then
 else
 	t_fail "the attacker reached too few session processes ($refused refused for $SESSIONS sessions)"
 fi
-[ "$T_FAILED" = 0 ] || printf '%s\n' "$out" | grep -v '^refused' | head -30 | sed 's/^/  | /'
-printf '%s\n' "$out" | grep '^summary' | sed 's/^/  /'
+# the memory of the session's processes: reached (granted or refused by
+# the kernel) for each session, and never while one held more than the pod
+# (memprobe PID MEM VM_WRITEV COMM: "granted" or the kernel's errno each)
+read -r mem_granted mem_refused by_mem by_vm < <(printf '%s\n' "$out" | awk '$1 == "memprobe" {
+	if ($3 == "granted" || $4 == "granted") g++
+	else if ($3 == "EACCES" || $4 == "EPERM") r++
+	m += $3 == "granted"; v += $4 == "granted"
+} END { print g + 0, r + 0, m + 0, v + 0 }')
+mem_reached=$((mem_granted + mem_refused))
+mem_counts="$mem_granted granted (/proc/PID/mem $by_mem, process_vm_writev $by_vm), $mem_refused refused"
+if [ "$mem_reached" -ge "$SESSIONS" ]; then
+	t_pass "the attacker reached the session's processes' memory ($mem_reached: $mem_counts)"
+else
+	t_fail "the attacker reached the memory of too few session processes ($mem_reached for $SESSIONS sessions: $mem_counts)"
+fi
+mem_privileged=$(get_count '^memopen [0-9]* [0-9a-f]* [0-9a-f]* [0-9a-f]* privileged')
+t_expect_eq "no session process's memory writable while it held more than the pod ($mem_privileged of $mem_granted granted)" "$mem_privileged" 0
+[ "$T_FAILED" = 0 ] || printf '%s\n' "$out" | grep -v '^refused\|^memprobe' | head -30 | sed 's/^/  | /'
+printf '%s\n' "$out" | grep '^summary\|^memsummary\|^attacker-bounding' | sed 's/^/  /'
 
 # Where podenter may not trace its own child (a security module; here a
 # seccomp filter, tests/no-ptrace.c), the session is refused, not run

@@ -153,8 +153,12 @@ check_hostile_ptrace_reaper() {
 # podenter's code with podenter's capabilities until they execute, and
 # podenter holds them as their tracer until then (traceguard.h). None may be
 # caught holding CAP_SYS_ADMIN; the attacker must have met them (EPERM).
+# The same attacker also tries the ways to write their memory that the
+# trace guard does not stop (/proc/PID/mem opened for writing,
+# process_vm_writev: an access check only): it must have reached them, and
+# none may hold a capability beyond the pod's bounding set while it could.
 check_hostile_ptrace_window() {
-	local att i n=16 ok=0 bad=0 out mine root
+	local att i n=16 ok=0 bad=0 out mine root mem_granted mem_refused by_mem by_vm counts
 	trap hostile_cleanup EXIT
 	plant "$WINDOW_BIN" /tmp/ptrace-window-attack || return 1
 	root=/proc/$(hostile_pid)/root
@@ -191,7 +195,23 @@ check_hostile_ptrace_window() {
 		say "FAILED: the attacker met too few session processes: $(printf '%s\n' "$out" | grep '^summary')"
 		bad=1
 	fi
-	((bad)) && printf '%s\n' "$out" | grep -v '^refused' | head -20
+	# memprobe PID MEM VM_WRITEV COMM: "granted" or the kernel's errno each
+	read -r mem_granted mem_refused by_mem by_vm < <(printf '%s\n' "$out" | awk '$1 == "memprobe" {
+		if ($3 == "granted" || $4 == "granted") g++
+		else if ($3 == "EACCES" || $4 == "EPERM") r++
+		m += $3 == "granted"; v += $4 == "granted"
+	} END { print g + 0, r + 0, m + 0, v + 0 }')
+	counts="$mem_granted granted (/proc/PID/mem $by_mem, process_vm_writev $by_vm), $mem_refused refused"
+	if ((mem_granted + mem_refused >= n)); then
+		say "the attacker reached the session's processes' memory: $counts"
+	else
+		say "FAILED: the attacker reached the memory of too few session processes ($n sessions): $counts"
+		bad=1
+	fi
+	expect_eq "no session process's memory writable while it held more than the pod" \
+		"$(printf '%s\n' "$out" | grep -c '^memopen [0-9]* [0-9a-f]* [0-9a-f]* [0-9a-f]* privileged')" 0 || bad=1
+	((bad)) && printf '%s\n' "$out" | grep -v '^refused\|^memprobe' | head -20
+	printf '%s\n' "$out" | grep '^summary\|^memsummary\|^attacker-bounding'
 	return "$bad"
 }
 
@@ -271,14 +291,21 @@ check_hostile_session_fds() {
 	done
 	[[ -n $child ]] || { say "FAILED: the session's command never paused"; return 1; }
 	# shellcheck disable=SC2016 # expanded in the pod
+	local in_reaper in_child
+	in_reaper=$(inner_pid "$reaper") in_child=$(inner_pid "$child")
 	in_pod sh -c 'for p in "$@"; do for f in /proc/$p/fd/*; do echo "$p ${f##*/} $(readlink "$f")"; done; done' \
-		sh "$(inner_pid "$reaper")" "$(inner_pid "$child")"
+		sh "$in_reaper" "$in_child"
 	kill -CONT "$child" 2>/dev/null
-	expect_contains "the pod lists the command's fds (the attack is real)" "$OUT" "$(inner_pid "$child") 0 " || bad=1
+	expect_contains "the pod lists the command's fds (the attack is real)" "$OUT" "$in_child 0 " || bad=1
 	expect_not_contains "no pidfd" "$OUT" "pidfd" || bad=1
 	expect_not_contains "no audit log" "$OUT" "audit.log" || bad=1
 	expect_not_contains "no /proc handle" "$OUT" " /proc" || bad=1
-	expect_not_contains "no node path at all" "$OUT" " /" || bad=1
+	# the reaper holds its own program until it executes it: a sealed
+	# memfd of the tiny reaper the stage made (reaper.h), no node path
+	expect_not_contains "no node path at all" \
+		"$(printf '%s\n' "$OUT" | grep -v "^$in_reaper [0-9]* /memfd:podenter-reaper")" " /" || bad=1
+	expect_not_contains "the command holds no memfd" \
+		"$(printf '%s\n' "$OUT" | grep "^$in_child ")" "/memfd:" || bad=1
 	wait "$pe" 2>/dev/null || true
 	return "$bad"
 }

@@ -367,7 +367,7 @@ static int proc_symlink_is_refused(void)
 	pe_proc_guard_defaults(&guard);
 	if (enter_fake_root() < 0)
 		return 5;
-	r = pe_ns_mount_fresh_proc(&guard, &err);
+	r = pe_ns_mount_fresh_proc(&guard, -1, &err);
 	if (is_procfs("/elsewhere"))
 		return 2; /* mounted through the link */
 	return r == -1 ? 0 : 1;
@@ -394,7 +394,7 @@ static int unverified_proc_is_refused(void)
 	pe_proc_guard_defaults(&guard);
 	if (enter_fake_root() < 0 || seccomp_load(ctx) < 0)
 		return 5;
-	r = pe_ns_mount_fresh_proc(&guard, &err);
+	r = pe_ns_mount_fresh_proc(&guard, -1, &err);
 	if (r == 0 && !is_procfs("/proc"))
 		return 2; /* says done, yet /proc is the planted tree */
 	return r == -1 || is_procfs("/proc") ? 0 : 1;
