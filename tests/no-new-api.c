@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 	if (no_pidns &&
 	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
 			     seccomp_syscall_resolve_name("fsconfig"), 1,
-			     SCMP_A1(SCMP_CMP_EQ, FSCONFIG_SET_FD)) < 0) {
+			     SCMP_A1(SCMP_CMP_EQ, FSCONFIG_SET_FD, 0)) < 0) {
 		fprintf(stderr, "no-new-api: cannot filter fsconfig\n");
 		return 125;
 	}

@@ -194,6 +194,19 @@ int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, int pidns_fd,
 			   struct pe_error *err);
 
 /*
+ * The same from the target's own procfs instance where the kernel cannot
+ * make one from outside its PID namespace (before Linux 6.18): the mount at
+ * src (the session's copy of the container's /proc), cloned without the
+ * mounts on it, used only if it is a procfs root whose PID 1 is in the
+ * target's PID namespace (pidns_ino), then guarded like a fresh one. -1
+ * with err->errnum EOPNOTSUPP and nothing mounted when it is not (a procfs
+ * of another namespace, or whatever the pod put there): the caller then
+ * makes one inside the namespace.
+ */
+int pe_ns_mount_target_proc(const struct pe_proc_guard *g, const char *src,
+			    unsigned long pidns_ino, struct pe_error *err);
+
+/*
  * A detached procfs of the PID namespace pidns_fd (-1: the caller's) that
  * shows processes only (subset=pid: no /proc/sys, no sysrq-trigger), for
  * writing a process's own attr/exec. Returns its fd, or -1 with errno

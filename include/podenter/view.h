@@ -87,13 +87,15 @@ int pe_view_enter(const struct pe_view_opts *o,
 /*
  * After joining the target's network namespace, in every view: a fresh
  * /proc of the target's PID namespace (pidns_fd, from the session's stage;
- * -1 in a process forked into that namespace, where the kernel cannot make
- * one from outside: pe_ns_mount_fresh_proc), guarded like the container's
- * own (v->guard); a read-only /sys with the same masks (tools and merged: a
+ * -1 in a process forked into that namespace: pe_ns_mount_fresh_proc), or
+ * with clone_pidns_ino the container's own procfs as the view holds it,
+ * checked to be of that PID namespace (pe_ns_mount_target_proc: kernels
+ * that cannot make one from outside), guarded like the container's own
+ * (v->guard); a read-only /sys with the same masks (tools and merged: a
  * fresh sysfs of the joined network namespace; container: the container's
  * own, made read-only).
  */
 int pe_view_mount_proc_sys(const struct pe_view *v, int pidns_fd,
-			   struct pe_error *err);
+			   unsigned long clone_pidns_ino, struct pe_error *err);
 
 #endif

@@ -807,11 +807,31 @@ static int mount_proc_fd(int dirfd, bool readonly, int pidns_fd)
 	return r;
 }
 
-int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, int pidns_fd,
-			   struct pe_error *err)
+/* The session's new /proc, checked to be a procfs root where it is now,
+ * then guarded. */
+static int guard_new_proc(const struct pe_proc_guard *g, struct pe_error *err)
 {
 	struct stat st;
 	struct statfs sfs;
+	int dirfd, r;
+
+	dirfd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0 || fstatfs(dirfd, &sfs) < 0 ||
+	    sfs.f_type != PROC_SUPER_MAGIC || fstat(dirfd, &st) < 0 ||
+	    st.st_ino != 1) {
+		if (dirfd >= 0)
+			close(dirfd);
+		return pe_error_set(err, PE_ERR_SYSTEM, EIO,
+				    "the fresh /proc is not a procfs root");
+	}
+	r = apply_guards(g, "proc", dirfd, err);
+	close(dirfd);
+	return r;
+}
+
+int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, int pidns_fd,
+			   struct pe_error *err)
+{
 	int dirfd, r;
 
 	dirfd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -839,19 +859,74 @@ int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, int pidns_fd,
 	close(dirfd);
 	if (r < 0)
 		return pe_error_errno(err, "mounting a fresh /proc");
-	/* the new mount, as the guards will see it */
-	dirfd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dirfd < 0 || fstatfs(dirfd, &sfs) < 0 ||
-	    sfs.f_type != PROC_SUPER_MAGIC || fstat(dirfd, &st) < 0 ||
-	    st.st_ino != 1) {
-		if (dirfd >= 0)
-			close(dirfd);
-		return pe_error_set(err, PE_ERR_SYSTEM, EIO,
-				    "the fresh /proc is not a procfs root");
+	return guard_new_proc(g, err);
+}
+
+/*
+ * The target's own procfs instance, as the mount at src (the session's copy
+ * of the container's /proc), cloned alone (none of the mounts on it), with
+ * the session's mount flags: used only if it is a procfs root whose PID 1
+ * is in the target's PID namespace (pidns_ino). A procfs of any other PID
+ * namespace (an ancestor's would show the node's processes) or anything
+ * else the pod may have put there is refused: -1, errno EOPNOTSUPP.
+ */
+static int clone_target_procfs(const char *src, unsigned long pidns_ino,
+			       bool readonly)
+{
+	struct pe_mount_attr attr = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    MOUNT_ATTR_NOEXEC |
+			    (readonly ? MOUNT_ATTR_RDONLY : 0),
+		.attr_clr = readonly ? 0 : MOUNT_ATTR_RDONLY,
+	};
+	struct statfs sfs;
+	struct stat st;
+	int mnt = pe_sys_open_tree(AT_FDCWD, src,
+				   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				       AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT);
+
+	if (mnt < 0)
+		return -1;
+	if (fstatfs(mnt, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC ||
+	    fstat(mnt, &st) < 0 || st.st_ino != 1 ||
+	    fstatat(mnt, "1/ns/pid", &st, 0) < 0 ||
+	    (unsigned long)st.st_ino != pidns_ino ||
+	    pe_sys_mount_setattr(mnt, "", AT_EMPTY_PATH, &attr) < 0) {
+		close(mnt);
+		errno = EOPNOTSUPP;
+		return -1;
 	}
-	r = apply_guards(g, "proc", dirfd, err);
+	return mnt;
+}
+
+int pe_ns_mount_target_proc(const struct pe_proc_guard *g, const char *src,
+			    unsigned long pidns_ino, struct pe_error *err)
+{
+	int dirfd, mnt, r, saved;
+
+	mnt = clone_target_procfs(src, pidns_ino, g->proc_readonly);
+	if (mnt < 0) {
+		if (errno == ENOSYS) /* no open_tree: before Linux 5.2 */
+			errno = EOPNOTSUPP;
+		return pe_error_errno(err, "taking the target's own procfs");
+	}
+	dirfd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0) {
+		saved = errno;
+		close(mnt);
+		errno = saved;
+		return pe_error_errno(err, "opening /proc in the target");
+	}
+	r = pe_sys_move_mount(mnt, "", dirfd, "",
+			      MOVE_MOUNT_F_EMPTY_PATH |
+				  MOVE_MOUNT_T_EMPTY_PATH);
+	saved = errno;
+	close(mnt);
 	close(dirfd);
-	return r;
+	errno = saved;
+	if (r < 0)
+		return pe_error_errno(err, "mounting the target's procfs");
+	return guard_new_proc(g, err);
 }
 
 int pe_ns_guard_sys(const struct pe_proc_guard *g, bool fresh,

@@ -355,9 +355,9 @@ struct session {
 	 * the stage so that the process itself holds no host handle: */
 	int userns_fd; /* the target's user namespace (join_user) */
 	int pidns_fd; /* the target's PID namespace (the stage's /proc) */
-	/* the session's /proc and /sys were made by the stage (else by the
-	 * session's process: a kernel without procfs's "pidns") */
-	bool proc_by_stage;
+	/* the session's /proc and /sys were made by the stage; and all its
+	 * privileged steps (else the session's process does the rest) */
+	bool proc_done, privileged_done;
 	int label_procfd; /* --follow-context: a procfs to write attr/exec */
 	int reaper_program; /* the tiny reaper's (pe_reaper_program_open) */
 	/* podenter's CPU while it holds the session's processes */
@@ -959,33 +959,39 @@ static int keep_only_session_fds(struct session *s, struct pe_error *err)
 	return 0;
 }
 
-/* The session's PID: podenter's only child once the stage is gone. */
 /*
  * The session's fresh /proc, guarded, and its /sys, in the session's mount
  * namespace: a procfs of the PID namespace pidns_fd, made by the stage from
- * outside it, or with -1 one of the caller's own, made by the session's
- * process inside it. EOPNOTSUPP (nothing mounted): the kernel cannot make
- * one from outside.
+ * outside it; with clone_ino (the stage, where the kernel cannot do that)
+ * the target's own procfs instance, checked to be of that namespace; with
+ * neither, one of the caller's own, made by the session's process inside
+ * it. EOPNOTSUPP (nothing mounted): not this way.
  */
 static int proc_sys_step(const struct session *s, int pidns_fd,
-			 struct pe_error *err)
+			 unsigned long clone_ino, struct pe_error *err)
 {
 	const struct pe_session_plan *plan = &s->plan;
+	int r;
 
-	if (plan->copy) /* the copy's root has empty /proc and /sys */
+	if (plan->copy) { /* the copy's root has empty /proc and /sys */
+		if (clone_ino)
+			return pe_error_set(err, PE_ERR_SYSTEM, EOPNOTSUPP,
+					    "a copy has no procfs of its own");
 		return pe_ns_mount_fresh_proc(&s->view.guard, pidns_fd, err) <
 				   0 ||
 			       pe_ns_guard_sys(&s->view.guard, true, err) < 0
 			   ? -1
 			   : 0;
+	}
 	if (plan->mount == PE_MOUNT_VIEW)
-		return pe_view_mount_proc_sys(&s->view, pidns_fd, err);
-	if (plan->pid_joined && plan->mount != PE_MOUNT_NONE)
-		return pe_ns_mount_fresh_proc(&s->guard, pidns_fd, err) < 0 ||
-			       pe_ns_guard_sys(&s->guard, false, err) < 0
-			   ? -1
-			   : 0;
-	return 0;
+		return pe_view_mount_proc_sys(&s->view, pidns_fd, clone_ino,
+					      err);
+	if (!plan->pid_joined || plan->mount == PE_MOUNT_NONE)
+		return 0;
+	r = clone_ino
+		? pe_ns_mount_target_proc(&s->guard, "/proc", clone_ino, err)
+		: pe_ns_mount_fresh_proc(&s->guard, pidns_fd, err);
+	return r < 0 || pe_ns_guard_sys(&s->guard, false, err) < 0 ? -1 : 0;
 }
 
 /* --follow-context: the procfs the command writes its attr/exec through
@@ -1032,35 +1038,57 @@ static int drop_to_session_caps(const struct session *s, struct pe_error *err)
 	return 0;
 }
 
+/* A step tried one way: done (1), not this way (0: EOPNOTSUPP, nothing
+ * done), or failed (-1, err). */
+static int tried(int rc, struct pe_error *err)
+{
+	if (rc == 0)
+		return 1;
+	if (err->errnum != EOPNOTSUPP)
+		return -1;
+	pe_error_clear(err);
+	return 0;
+}
+
 /*
  * In the stage: every step of the session that needs more than the
  * session's processes may hold (a fresh /proc and /sys, and the reaper's
  * program where memfds may not be executed, need CAP_SYS_ADMIN), done from
- * the node's PID namespace, where no pod process can reach it.
- * On a kernel that cannot make a procfs of another PID namespace, or when
- * the session's PID namespace is a new one (podenter copy), the session's
- * process does them, and drops right after (run_child).
+ * the node's PID namespace, where no pod process can reach it. A kernel
+ * that cannot make a procfs of another PID namespace (before 6.18) gets
+ * the target's own procfs instance, checked. What cannot be done here (a
+ * new PID namespace, podenter copy's; a target whose /proc is not its own
+ * procfs on such a kernel; --follow-context's procfs there) the session's
+ * process does, and drops right after (run_child).
  */
 static int privileged_steps_in_stage(struct session *s, struct pe_error *err)
 {
+	int r = 0;
+
 	s->reaper_program = pe_reaper_program_open(err);
 	if (s->reaper_program < 0)
 		return -1;
-	if (needs_fresh_proc(&s->plan) || s->label[0]) {
-		if (s->pidns_fd < 0)
-			return 0;
-		if (proc_sys_step(s, s->pidns_fd, err) < 0 ||
-		    label_procfs_step(s, s->pidns_fd, err) < 0) {
-			if (err->errnum != EOPNOTSUPP)
-				return -1;
-			pe_error_clear(err);
-			return 0;
-		}
+	if (s->pidns_fd >= 0 && needs_fresh_proc(&s->plan)) {
+		r = tried(proc_sys_step(s, s->pidns_fd, 0, err), err);
+		if (r == 0)
+			r = tried(proc_sys_step(
+				      s, -1, s->pin.ns_inode[PE_NS_PID], err),
+				  err);
+		if (r < 0)
+			return -1;
+		s->proc_done = r == 1;
 	}
-	s->proc_by_stage = true;
+	if (s->pidns_fd >= 0 && s->label[0]) {
+		r = tried(label_procfs_step(s, s->pidns_fd, err), err);
+		if (r < 0)
+			return -1;
+	}
+	s->privileged_done = (s->proc_done || !needs_fresh_proc(&s->plan)) &&
+			     (s->label_procfd >= 0 || !s->label[0]);
 	return 0;
 }
 
+/* The session's PID: podenter's only child once the stage is gone. */
 static pid_t session_pid(const struct session *s, struct pe_error *err)
 {
 	char buf[64];
@@ -1448,7 +1476,7 @@ static void __attribute__((noreturn)) run_stage(struct session *s, pid_t parent)
 		goto fail;
 	}
 	if (pe_trace_guard_take(&holder, &err) < 0 ||
-	    (s->proc_by_stage && drop_to_session_caps(s, &err) < 0))
+	    (s->privileged_done && drop_to_session_caps(s, &err) < 0))
 		goto fail;
 	s->held_by_podenter = holder == PE_TRACE_GUARD_PODENTER;
 	child = pe_sys_fork_flags(CLONE_PARENT | PE_TRACE_GUARD_CLONE_FLAGS);
@@ -1508,9 +1536,10 @@ static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
 		_exit(SESSION_FAILED);
 	/* what the stage could not do from outside (privileged_steps_in_
 	 * stage), then down to what the session may hold in the pod */
-	if (!s->proc_by_stage && (proc_sys_step(s, -1, &err) < 0 ||
-				  label_procfs_step(s, -1, &err) < 0 ||
-				  drop_to_session_caps(s, &err) < 0))
+	if (!s->privileged_done &&
+	    ((!s->proc_done && proc_sys_step(s, -1, 0, &err) < 0) ||
+	     (s->label_procfd < 0 && label_procfs_step(s, -1, &err) < 0) ||
+	     drop_to_session_caps(s, &err) < 0))
 		goto fail;
 	/* a distroless container's own tree: the tools' shell */
 	if (plan->mount == PE_MOUNT_VIEW && plan->view == PE_VIEW_CONTAINER &&

@@ -1784,12 +1784,20 @@ out:
 }
 
 int pe_view_mount_proc_sys(const struct pe_view *v, int pidns_fd,
-			   struct pe_error *err)
+			   unsigned long clone_pidns_ino, struct pe_error *err)
 {
 	/* the container view too: its /proc is the container's procfs,
 	 * which a container with CAP_SYS_ADMIN may have rearranged, and
-	 * whose guards a privileged pod lacks */
-	if (pe_ns_mount_fresh_proc(&v->guard, pidns_fd, err) < 0 ||
+	 * whose guards a privileged pod lacks. Cloned (clone_pidns_ino):
+	 * the container's procfs mount where this view has it, alone */
+	int r = clone_pidns_ino
+		    ? pe_ns_mount_target_proc(
+			  &v->guard,
+			  v->kind == PE_VIEW_TOOLS ? "/target/proc" : "/proc",
+			  clone_pidns_ino, err)
+		    : pe_ns_mount_fresh_proc(&v->guard, pidns_fd, err);
+
+	if (r < 0 ||
 	    pe_ns_guard_sys(&v->guard, v->kind != PE_VIEW_CONTAINER, err) < 0)
 		return -1;
 	return 0;

@@ -56,7 +56,7 @@ done
 # 6.18): the session's process makes the session's /proc inside the pod's
 # PID namespace, then drops to the session's capabilities (session.c). The
 # sessions, their guarded /proc and the stage's other steps work the same.
-for s in enter-namespaces view-proc-guard harden-reaper-noexec; do
+for s in enter-namespaces view-proc-guard harden-reaper-noexec harden-ptrace-window; do
 	if timeout -k 5 300 "$NO_NEW_API" --no-procfs-pidns bash "$here/$s.sh" >"$T_TMP/$s-pidns.log" 2>&1; then
 		t_pass "$s.sh without procfs's pidns ($(grep -c '^ok' "$T_TMP/$s-pidns.log") checks)"
 	else
@@ -69,6 +69,23 @@ for s in enter-namespaces view-proc-guard harden-reaper-noexec; do
 		grep -E '^not ok|^  ' "$T_TMP/$s-pidns.log" | head -20 | sed 's/^/  | /'
 	fi
 done
+
+# There the stage takes the target's own procfs instead, checked to be of
+# the target's PID namespace: a target whose /proc is the node's procfs (a
+# PID namespace without its own /proc mounted) must get a fresh one made
+# inside its namespace, never the node's processes.
+unshare --fork --kill-child --pid --mount --net sh -c 'exec sleep 1002' >/dev/null 2>&1 &
+outer=$!
+t_cleanup "kill -9 $outer"
+t_wait_for 400 pgrep -P "$outer" -x sleep >/dev/null
+nodeproc_target=$(pgrep -P "$outer" -x sleep | head -1)
+t_expect_eq "the target's /proc is the node's procfs" \
+	"$(nsenter -t "${nodeproc_target:-0}" -m cat /proc/1/comm)" "$(cat /proc/1/comm)"
+T_WRAP=("$NO_NEW_API" --no-procfs-pidns)
+t_podenter pid:"${nodeproc_target:-0}" --view none -- cat /proc/1/comm </dev/null
+T_WRAP=()
+t_expect_rc "without procfs's pidns, a /proc that is the node's: the session runs" 0
+t_expect_eq "  its /proc is of the target's PID namespace, not the node's" "$T_OUT" sleep
 
 # Before Linux 5.2 (no open_tree) the tools view cannot be built: podenter
 # says so and leaves nothing behind; --view none still works.
