@@ -8,7 +8,9 @@
  *                                       R source (8-byte size follows),
  *                                       E echo
  *   pfbench up ADDR PORT MIB            send MIB to the sink: prints MB/s
- *   pfbench down ADDR PORT MIB          receive MIB from the source
+ *                                       and this process's CPU seconds
+ *   pfbench down ADDR PORT MIB          receive MIB from the source (the
+ *                                       same two figures)
  *   pfbench rtt ADDR PORT N             N round trips of 64 bytes: prints
  *                                       the mean, median and p99 in us
  * ADDR is numeric, IPv4 or IPv6.
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,6 +135,16 @@ static void serve(const char *a, int port)
 	}
 }
 
+/* user + system seconds of this process so far */
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static int cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -161,7 +174,8 @@ int main(int argc, char **argv)
 		all(fd, &got, sizeof(got), 0);
 		if (got != sent)
 			return 1;
-		printf("%.0f\n", (double)sent / 1e6 / (now() - t0));
+		printf("%.0f %.3f\n", (double)sent / 1e6 / (now() - t0),
+		       cpu_seconds());
 	} else if (!strcmp(argv[1], "down") && argc == 5) {
 		uint64_t want = (uint64_t)atol(argv[4]) << 20, got = 0;
 		int fd = dial(argv[2], atoi(argv[3]));
@@ -174,7 +188,8 @@ int main(int argc, char **argv)
 			got += (uint64_t)n;
 		if (got != want)
 			return 1;
-		printf("%.0f\n", (double)got / 1e6 / (now() - t0));
+		printf("%.0f %.3f\n", (double)got / 1e6 / (now() - t0),
+		       cpu_seconds());
 	} else if (!strcmp(argv[1], "rtt") && argc == 5) {
 		int n = atoi(argv[4]), fd = dial(argv[2], atoi(argv[3]));
 		double *t = calloc((size_t)n, sizeof(*t)), sum = 0;

@@ -24,6 +24,23 @@
  * twice their share (24% of the samples against 11%), likely because the
  * spliced packets keep its pages referenced, so its socket cannot reuse
  * them while they are still in cache.
+ *
+ * What limits a bulk transfer is CPU, not the relay's system calls or
+ * its sleeps (~1 recv and send per MiB; in one run it slept ~100 times a
+ * GiB while the server slept ~800 times waiting for it): its two copies
+ * come on top of the client's and the server's, so a forwarded GiB costs
+ * ~1.6x the CPU of a direct one (bench/portforward.sh's CPU row) and, on
+ * a machine short of CPU, the throughput ratio follows. Measured and
+ * rejected in paired runs (docs/benchmarks.md): spinning on epoll before
+ * sleeping, compacting the buffer to keep reading while the other side is
+ * full, 2 MiB (huge page) buffers, TCP_NODELAY off, CPU pinning (within
+ * the noise, and wrong on a busy node). SO_RCVLOWAT stalls small
+ * messages. A sockmap (sk_skb verdict redirect) moves the bytes in the
+ * kernel without these copies, but it is unsafe here: the verdict takes
+ * data off the sender's socket whether or not the other side has room,
+ * so a pod sending to a slow node-side client grew the node's kernel
+ * memory by ~400 MiB/s (unbounded), and the relay cannot know when the
+ * redirected bytes have left, so a half-close overtook data.
  */
 #include "config.h"
 
