@@ -17,11 +17,23 @@
 int pe_fs_new_detached(const char *fstype, const char *const *opts,
 		       unsigned int attrs)
 {
+	return pe_fs_new_detached_fd(fstype, NULL, -1, opts, attrs);
+}
+
+int pe_fs_new_detached_fd(const char *fstype, const char *fd_key, int fd,
+			  const char *const *opts, unsigned int attrs)
+{
 	int fsfd = pe_sys_fsopen(fstype, FSOPEN_CLOEXEC);
 	int mfd = -1, saved;
 
 	if (fsfd < 0)
 		return -1;
+	if (fd_key &&
+	    pe_sys_fsconfig(fsfd, FSCONFIG_SET_FD, fd_key, NULL, fd) < 0) {
+		if (errno == EINVAL)
+			errno = EOPNOTSUPP;
+		goto out;
+	}
 	for (size_t i = 0; opts && opts[i]; i++) {
 		const char *eq = strchr(opts[i], '=');
 		char key[64];

@@ -18,6 +18,14 @@ int pe_fs_new_detached(const char *fstype, const char *const *opts,
 		       unsigned int attrs);
 
 /*
+ * The same with one parameter given as an fd first (fsconfig
+ * FSCONFIG_SET_FD, e.g. procfs's "pidns"); fd_key NULL: none. EOPNOTSUPP
+ * when the file system does not take that parameter (older kernels).
+ */
+int pe_fs_new_detached_fd(const char *fstype, const char *fd_key, int fd,
+			  const char *const *opts, unsigned int attrs);
+
+/*
  * Guard one path of a mounted pseudo file system (a procfs or sysfs tree),
  * the way runc guards a container's /proc and /sys: rel (relative, never
  * leaving rootfd, no symlinks followed) gets a read-only, nosuid, nodev,

@@ -755,33 +755,17 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
  * Detached: the caller attaches it or keeps the fd. EOPNOTSUPP: this
  * kernel's procfs has no "pidns" parameter (before Linux 6.18).
  */
-static int new_procfs(int pidns_fd, const char *subset, unsigned int attrs)
+static int new_procfs(int pidns_fd, const char *const *opts, unsigned int attrs)
 {
-	int fsfd = pe_sys_fsopen("proc", FSOPEN_CLOEXEC), mnt = -1, saved;
-
-	if (fsfd < 0)
-		return -1;
-	if (pidns_fd >= 0 && pe_sys_fsconfig(fsfd, FSCONFIG_SET_FD, "pidns",
-					     NULL, pidns_fd) < 0) {
-		if (errno == EINVAL)
-			errno = EOPNOTSUPP;
-		goto out;
-	}
-	if (subset &&
-	    pe_sys_fsconfig(fsfd, FSCONFIG_SET_STRING, "subset", subset, 0) < 0)
-		goto out;
-	if (pe_sys_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
-		mnt = pe_sys_fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
-out:
-	saved = errno;
-	close(fsfd);
-	errno = saved;
-	return mnt;
+	return pe_fs_new_detached_fd("proc", pidns_fd >= 0 ? "pidns" : NULL,
+				     pidns_fd, opts, attrs);
 }
 
 int pe_ns_new_pid_procfs(int pidns_fd)
 {
-	return new_procfs(pidns_fd, "pid",
+	static const char *const pids_only[] = { "subset=pid", NULL };
+
+	return new_procfs(pidns_fd, pids_only,
 			  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 			      MOUNT_ATTR_NOEXEC);
 }

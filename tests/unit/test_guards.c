@@ -422,6 +422,48 @@ static void fresh_proc_is_guarded(void **state)
 	assert_int_equal(in_child(unverified_proc_is_refused), 0);
 }
 
+/* --follow-context's procfs, held by the session's processes in the pod:
+ * processes only (no /proc/sys, no sysrq-trigger to write through it), its
+ * own attr/exec still there; made for our PID namespace (-1) and, where the
+ * kernel takes procfs's pidns, for a namespace given by fd */
+static void check_pids_only(int fd)
+{
+	struct statfs sfs;
+	int f;
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstatfs(fd, &sfs), 0);
+	assert_int_equal(sfs.f_type, PROC_SUPER_MAGIC);
+	f = openat(fd, "sys", O_PATH | O_CLOEXEC);
+	assert_int_equal(f, -1);
+	f = openat(fd, "sysrq-trigger", O_PATH | O_CLOEXEC);
+	assert_int_equal(f, -1);
+	f = openat(fd, "thread-self/attr/exec", O_PATH | O_CLOEXEC);
+	assert_true(f >= 0);
+	close(f);
+	close(fd);
+}
+
+static void label_procfs_shows_processes_only(void **state)
+{
+	int ns, fd;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	fd = pe_ns_new_pid_procfs(-1);
+	if (fd < 0 && errno == ENOSYS)
+		return; /* no new mount API (no-new-api.sh) */
+	check_pids_only(fd);
+	ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	assert_true(ns >= 0);
+	fd = pe_ns_new_pid_procfs(ns);
+	close(ns);
+	if (fd < 0 && errno == EOPNOTSUPP)
+		return; /* before Linux 6.18 */
+	check_pids_only(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +473,7 @@ int main(void)
 		cmocka_unit_test(proc_join_checks_liveness),
 		cmocka_unit_test(mount_copy_is_private),
 		cmocka_unit_test(fresh_proc_is_guarded),
+		cmocka_unit_test(label_procfs_shows_processes_only),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
