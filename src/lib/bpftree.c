@@ -145,6 +145,116 @@ static int emit_tree(struct emitter *e, const struct pe_bpf_allowset *set,
 	return emit_tree(e, set, seg, mid, hi);
 }
 
+/*
+ * The folded search: when a whole section fits within one conditional
+ * jump's reach, its ALLOW and "on to the rest" leaves are not written out
+ * one by one; the comparisons jump straight to one shared `ret ALLOW` and
+ * one shared jump to the rest at the section's end. That halves the
+ * search's length (a search over n stretches: n - 1 comparisons instead of
+ * 2n - 1 instructions), and the kernel's cost of loading a filter (its
+ * check, translation and JIT) follows the length.
+ */
+struct fold {
+	size_t *insn; /* a comparison whose jump goes to a shared leaf */
+	bool *on_true; /* its jt (else its jf) */
+	enum leaf *leaf;
+	size_t n;
+};
+
+static bool simple_leaf(const struct segment *seg, size_t lo, size_t hi)
+{
+	return lo == hi && seg[lo].leaf != LEAF_CHECKED;
+}
+
+static size_t folded_size(const struct pe_bpf_allowset *set,
+			  const struct segment *seg, size_t lo, size_t hi)
+{
+	size_t mid;
+
+	if (lo == hi)
+		return seg[lo].leaf == LEAF_CHECKED
+			   ? leaf_size(set, LEAF_CHECKED)
+			   : 0;
+	mid = lo + (hi - lo + 1) / 2;
+	return 1 + folded_size(set, seg, lo, mid - 1) +
+	       folded_size(set, seg, mid, hi);
+}
+
+static void fold_later(struct fold *f, size_t insn, bool on_true,
+		       enum leaf leaf)
+{
+	f->insn[f->n] = insn;
+	f->on_true[f->n] = on_true;
+	f->leaf[f->n] = leaf;
+	f->n++;
+}
+
+/* emit_tree, folded: lo..hi is not a simple leaf (see simple_leaf) */
+static int emit_folded(struct emitter *e, const struct pe_bpf_allowset *set,
+		       const struct segment *seg, size_t lo, size_t hi,
+		       struct fold *f)
+{
+	size_t mid, at;
+	bool left_leaf, right_leaf;
+
+	if (lo == hi)
+		return emit_checked(e, set);
+	mid = lo + (hi - lo + 1) / 2;
+	left_leaf = simple_leaf(seg, lo, mid - 1);
+	right_leaf = simple_leaf(seg, mid, hi);
+	at = e->len;
+	if (emit(e, BPF_JMP | BPF_JGE | BPF_K,
+		 (uint8_t)folded_size(set, seg, lo, mid - 1), 0,
+		 seg[mid].start) < 0)
+		return -1;
+	if (left_leaf)
+		fold_later(f, at, false, seg[lo].leaf);
+	if (right_leaf)
+		fold_later(f, at, true, seg[mid].leaf);
+	if (!left_leaf && emit_folded(e, set, seg, lo, mid - 1, f) < 0)
+		return -1;
+	return right_leaf ? 0 : emit_folded(e, set, seg, mid, hi, f);
+}
+
+/* The section's search, folded when it fits in a jump's reach. */
+static int emit_search(struct emitter *e, const struct pe_bpf_allowset *set,
+		       const struct segment *seg, size_t n_seg)
+{
+	struct fold f = { 0 };
+	size_t allow_at;
+	int rc = -1;
+
+	/* 2: the shared leaves after the search */
+	if (simple_leaf(seg, 0, n_seg - 1) ||
+	    folded_size(set, seg, 0, n_seg - 1) + 2 > 255)
+		return emit_tree(e, set, seg, 0, n_seg - 1);
+	f.insn = malloc(n_seg * sizeof(*f.insn));
+	f.on_true = malloc(n_seg * sizeof(*f.on_true));
+	f.leaf = malloc(n_seg * sizeof(*f.leaf));
+	if (!f.insn || !f.on_true || !f.leaf ||
+	    emit_folded(e, set, seg, 0, n_seg - 1, &f) < 0)
+		goto out;
+	allow_at = e->len;
+	if (emit(e, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW) < 0 ||
+	    emit_to_rest(e) < 0)
+		goto out;
+	for (size_t i = 0; i < f.n; i++) {
+		size_t to = f.leaf[i] == LEAF_ALLOW ? allow_at : allow_at + 1;
+		uint8_t off = (uint8_t)(to - f.insn[i] - 1);
+
+		if (f.on_true[i])
+			e->insns[f.insn[i]].jt = off;
+		else
+			e->insns[f.insn[i]].jf = off;
+	}
+	rc = 0;
+out:
+	free(f.insn);
+	free(f.on_true);
+	free(f.leaf);
+	return rc;
+}
+
 /* A number and what it gets, for sorting. */
 struct numbered {
 	uint32_t nr;
@@ -244,7 +354,7 @@ int pe_bpf_allowset_prepend(const struct pe_bpf_allowset *sets, size_t n_sets,
 		rc = emit(&e, BPF_LD | BPF_W | BPF_ABS, 0, 0,
 			  offsetof(struct seccomp_data, nr));
 		if (rc == 0)
-			rc = emit_tree(&e, &sets[i], seg, 0, n_seg - 1);
+			rc = emit_search(&e, &sets[i], seg, n_seg);
 		free(seg);
 		if (rc < 0)
 			goto fail;

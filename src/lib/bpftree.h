@@ -8,7 +8,11 @@
  * one comparison per allowed system call and architecture (the
  * runtime-default allowlist was 987 instructions, 150 us per load), while
  * the allowed numbers are mostly consecutive: written as a binary search over
- * runs of allowed numbers the same allowlist needs a fraction of that.
+ * runs of allowed numbers the same allowlist needs a fraction of that
+ * (485 instructions for this machine's session filter; with the search's
+ * leaves shared, bpftree.c's "folded search", 322 and 100 us per load, of
+ * which about a third is the kernel's per-number action cache, not the
+ * length).
  *
  * The prefix only ever answers ALLOW, for a number that is in an
  * architecture's set; everything else (another number, an unknown

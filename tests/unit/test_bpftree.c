@@ -281,6 +281,38 @@ static void edges_of_the_number_range(void **state)
 	free(many);
 }
 
+/* A section that fits in a jump's reach is searched folded: one
+ * comparison per boundary between stretches, the ALLOW and "on to the rest"
+ * leaves shared at its end (not one instruction per stretch). */
+static void leaves_are_shared(void **state)
+{
+	static const struct sock_filter deny[] = {
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	};
+	struct pe_bpf rest = { (void *)deny, 1 }, out;
+	uint32_t nrs[100];
+	struct pe_bpf_allowset set = { .audit_arch = AUDIT_ARCH_X86_64,
+				       .nrs = nrs,
+				       .n = 100 };
+
+	(void)state;
+	for (uint32_t i = 0; i < 100; i++)
+		nrs[i] = 1 + 2 * i; /* 1, 3, ..., 199: 201 stretches */
+	assert_int_equal(pe_bpf_allowset_prepend(&set, 1, &rest, &out), 0);
+	/* load arch, compare it, jump, else on to the rest; load nr; 200
+	 * comparisons; ret ALLOW and the jump on to the rest; the rest */
+	assert_int_equal(out.len, 4 + 1 + 200 + 2 + 1);
+	for (uint32_t n = 0; n < 300; n++) {
+		struct seccomp_data d = { .arch = AUDIT_ARCH_X86_64,
+					  .nr = (int)n };
+
+		assert_int_equal(run_bpf(&out, &d),
+				 n % 2 && n < 200 ? SECCOMP_RET_ALLOW
+						  : SECCOMP_RET_ERRNO | EPERM);
+	}
+	pe_bpf_free(&out);
+}
+
 /* The kernel takes the program, and under it an allowed call works and a
  * denied one gets EPERM. */
 static void the_kernel_runs_it(void **state)
@@ -320,6 +352,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(same_answers_as_libseccomp),
 		cmocka_unit_test(edges_of_the_number_range),
+		cmocka_unit_test(leaves_are_shared),
 		cmocka_unit_test(the_kernel_runs_it),
 	};
 
