@@ -33,7 +33,11 @@
  * Stop signals sent meanwhile (the pod's SIGSTOP) are dropped; other
  * signals are delivered as they would be. PTRACE_O_EXITKILL: if podenter
  * dies, they die. Each stop costs two context switches; a session makes
- * about five.
+ * about six. One of them is for speed: the session's process stops when its
+ * vfork of the command returns (the command has begun its exec) and waits
+ * there until the command is let go, so that its own last steps (its
+ * filter, the reaper's exec) run beside the command instead of in the
+ * middle of the command's exec on the same CPU (0.2 ms a session).
  *
  * When the stage cannot make podenter its tracer: if a tracer of the node
  * holds it already (podenter run under `strace -f`), CLONE_PTRACE gives

@@ -91,6 +91,7 @@ struct tracee {
 	pid_t pid;
 	bool started; /* its first stop (the attach's SIGSTOP) was seen */
 	bool done;
+	bool held; /* stopped at its vfork's end, until the child is let go */
 };
 
 static long long now_ms(void)
@@ -123,11 +124,11 @@ static int on_stop(struct tracee *ts, size_t *n, struct tracee *t, int st,
 		 * its children are held from their birth too, and all of
 		 * them die with podenter */
 		t->started = true;
-		(void)ptrace(PTRACE_SETOPTIONS, t->pid, NULL,
-			     (void *)(PTRACE_O_EXITKILL | PTRACE_O_TRACEFORK |
-				      PTRACE_O_TRACEVFORK |
-				      PTRACE_O_TRACECLONE |
-				      PTRACE_O_TRACEEXEC));
+		(void)ptrace(
+		    PTRACE_SETOPTIONS, t->pid, NULL,
+		    (void *)(PTRACE_O_EXITKILL | PTRACE_O_TRACEFORK |
+			     PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+			     PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACEEXEC));
 		if (sig == SIGSTOP)
 			sig = 0;
 	}
@@ -143,6 +144,14 @@ static int on_stop(struct tracee *ts, size_t *n, struct tracee *t, int st,
 						&cpu->saved);
 		(void)ptrace(PTRACE_DETACH, t->pid, NULL, NULL);
 		t->done = true;
+		return 0;
+	case PTRACE_EVENT_VFORK_DONE:
+		/* the command's process has begun its exec (or exited): the
+		 * session's process would now run its own last steps (its
+		 * filter, the reaper's exec) on the same CPU, in the middle of
+		 * the command's exec. It waits stopped until the command is
+		 * let go (release_held), then runs beside it. */
+		t->held = true;
 		return 0;
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
@@ -176,6 +185,25 @@ static int on_stop(struct tracee *ts, size_t *n, struct tracee *t, int st,
 	}
 	(void)ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)sig);
 	return 0;
+}
+
+/* Once no other process is held, a process stopped at its vfork's end
+ * goes on. Returns true when one did. */
+static bool release_held(struct tracee *ts, size_t n)
+{
+	bool released = false;
+
+	for (size_t i = 0; i < n; i++)
+		if (!ts[i].done && !ts[i].held)
+			return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!ts[i].done && ts[i].held) {
+			ts[i].held = false;
+			(void)ptrace(PTRACE_CONT, ts[i].pid, NULL, NULL);
+			released = true;
+		}
+	}
+	return released;
 }
 
 static void kill_all(const struct tracee *ts, size_t n)
@@ -259,15 +287,18 @@ int pe_trace_guard_hold(pid_t first, int timeout_ms,
 		bool progress = false, left = false;
 
 		for (size_t i = 0; i < n; i++) {
-			if (ts[i].done)
+			if (ts[i].done || ts[i].held)
 				continue;
 			if (poll_tracee(ts, &n, i, cpu, first_exited, &progress,
 					err) < 0) {
 				kill_all(ts, n);
 				return -1;
 			}
-			left |= !ts[i].done;
 		}
+		if (release_held(ts, n))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			left |= !ts[i].done;
 		if (!left)
 			break;
 		if (progress)
