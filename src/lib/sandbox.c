@@ -1909,8 +1909,13 @@ int pe_sandbox_drop_bounding(const struct pe_sandbox *sb, struct pe_error *err)
 {
 	int n = kernel_cap_count();
 
+	/* a drop copies and replaces the credentials (the old ones freed
+	 * after an RCU grace period) even for a capability already gone:
+	 * the stage and the reaper drop most of them before the command
+	 * does, so only the ones still there are dropped */
 	for (int c = 0; c < n; c++) {
-		if (sb->caps & PE_CAP_BIT(c))
+		if ((sb->caps & PE_CAP_BIT(c)) ||
+		    prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 0)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
 			return pe_error_errno(err,
