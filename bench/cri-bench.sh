@@ -33,12 +33,14 @@ hyperfine -N -w 5 -r "$RUNS" --export-json "$OUT/cri-podenter.json" \
 # Attaching by pod name on the real node (issue 8's goal: the tools view
 # within 1.5x of nsenter -a), every way, in one hyperfine run.
 pid=$("$PODENTER" inspect -q -o json "default/$pod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
-PODENTER_CONFIG=/nonexistent/podenter.conf hyperfine -N -w 10 -r "$RUNS" --export-json "$OUT/attach-pod.json" \
-	"nsenter -t $pid -a true" \
+# interleaved rounds, nsenter last (the baseline): see bench/attach.sh
+PODENTER_CONFIG=/nonexistent/podenter.conf INTERLEAVE_JSON="$OUT/attach-pod.json" \
+	/usr/bin/python3 "$HERE/bench/interleave.py" "$RUNS" \
 	"$PODENTER -q default/$pod -- true" \
 	"$PODENTER -q default/$pod --view tools --tools builtin -- true" \
 	"$PODENTER -q default/$pod --view none -- true" \
-	"$PODENTER -q pid:$pid --view none -- true" >/dev/null 2>&1
+	"$PODENTER -q pid:$pid --view none -- true" \
+	"nsenter -t $pid -a true" >/dev/null 2>&1
 "${NODE[@]}" freeze >/dev/null
 hyperfine -N -w 5 -r "$RUNS" --export-json "$OUT/cri-podenter-frozen.json" \
 	"$PODENTER inspect -q -o json default/$pod" >/dev/null 2>&1
@@ -55,17 +57,17 @@ echo "| CRI: ListPodSandbox + ListContainers + ContainerStatus(verbose), warm cl
 echo "| \`podenter inspect\`, whole process, from the node's files | $pe_med | $pe_p90 | $pe_pid |"
 echo "| \`podenter inspect\` with containerd frozen (CRI calls hang) | $fr_med | $fr_p90 | $pe_pid |"
 echo
-echo "Attaching to the same replica by name (\`-- true\`), against \`nsenter -t PID -a true\`, one hyperfine run, $RUNS runs each:"
+echo "Attaching to the same replica by name (\`-- true\`), against \`nsenter -t PID -a true\`, $RUNS interleaved rounds (bench/interleave.py: every command once per round):"
 echo
 /usr/bin/python3 - "$OUT/attach-pod.json" "$pod" <<'PY'
 import json, sys
-res = json.load(open(sys.argv[1]))["results"]
-names = ["`nsenter -t PID -a true`",
-         "`podenter POD -- true` (default: tools view, the node's tools)",
+res = json.load(open(sys.argv[1]))
+names = ["`podenter POD -- true` (default: tools view, the node's tools)",
          "`podenter POD --view tools --tools builtin -- true`",
          "`podenter POD --view none -- true` (the container's own files)",
-         "`podenter pid:PID --view none -- true`"]
-base = res[0]["median"]
+         "`podenter pid:PID --view none -- true`",
+         "`nsenter -t PID -a true`"]
+base = res[-1]["median"]
 print("| command | median ms | min ms | ratio to nsenter |")
 print("|---|---:|---:|---:|")
 for n, r in zip(names, res):

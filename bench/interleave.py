@@ -5,8 +5,11 @@ in order, so drift hits all of them alike; hyperfine runs one command's runs
 back to back instead. Not part of `make bench`; for finding where time went.
 
 Usage: bench/interleave.py RUNS 'CMD1 ARGS' 'CMD2 ARGS' ... 'BASELINE ARGS'
-Prints the median wall time of each and its ratio to the last command.
+Prints the median wall time of each and its ratio to the last command;
+with INTERLEAVE_JSON=FILE also writes each command's median, min and p90 (s)
+there (bench/attach.sh and bench/cri-bench.sh use it).
 """
+import json
 import os
 import shlex
 import statistics
@@ -31,6 +34,12 @@ def main():
             os.waitpid(pid, 0)
             if i >= WARMUP:
                 times[k].append((time.perf_counter_ns() - t) / 1e6)
+    if os.environ.get("INTERLEAVE_JSON"):
+        with open(os.environ["INTERLEAVE_JSON"], "w") as f:
+            json.dump([{"command": arg, "median": statistics.median(t) / 1e3,
+                        "min": min(t) / 1e3,
+                        "p90": sorted(t)[int(len(t) * 0.9)] / 1e3}
+                       for arg, t in zip(sys.argv[2:], times)], f)
     base = statistics.median(times[-1])
     for arg, t in zip(sys.argv[2:], times):
         m = statistics.median(t)

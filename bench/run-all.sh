@@ -61,6 +61,9 @@ fi
 	echo "$(free -g | awk '/^Mem:/ { print $2 }') GiB, Linux $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")."
 	echo "podenter $("$PODENTER" --version | cut -d' ' -f2), built with \`$(sed -n 's/^CFLAGS = //p' "$HERE/Makefile" 2>/dev/null | head -1)\`."
 	echo "Load average when it started: $(cut -d' ' -f1-3 /proc/loadavg)."
+	echo "What was tried, why, and the history of these figures (written by hand):"
+	echo "docs/benchmarks-attach.md (attach cost, the session core) and"
+	echo "docs/benchmarks-portforward.md (port-forward throughput)."
 	cat "$TMP/body.md"
 } >"$DOC"
 echo "wrote $DOC" >&2
