@@ -36,6 +36,10 @@ struct pe_scan_filter {
 	const char *id_prefix; /* container id prefix */
 	const char *const *ids; /* only these exact ids, when nids > 0 */
 	size_t nids;
+	/* with exact ids: also the sandboxes of the containers found, where
+	 * a runtime keeps them beside their containers (containerd), so that
+	 * resolution by pod name needs no second scan for them */
+	bool with_sandboxes;
 };
 
 /* Run every source and merge into one list (sandboxes included). */

@@ -709,6 +709,7 @@ static int scan_pod_by_kubelet_index(const struct pe_hostroot *hr,
 	struct pe_kubelet_log_name *names = NULL;
 	const char **ids = NULL, **sbids = NULL;
 	size_t nnames = 0, nids = 0, nsb = 0;
+	bool found_with_sandbox = false;
 	int r = 0;
 
 	if (pe_kubelet_log_names(hr, &names, &nnames) < 0)
@@ -728,7 +729,8 @@ static int scan_pod_by_kubelet_index(const struct pe_hostroot *hr,
 	{
 		struct pe_scan_filter f = { .literal = literal,
 					    .ids = ids,
-					    .nids = nids };
+					    .nids = nids,
+					    .with_sandboxes = true };
 		struct kubelet_names listed = { names, nnames };
 
 		if (node_scan(hr, &f, &listed, l, rep, err) < 0) {
@@ -756,9 +758,15 @@ static int scan_pod_by_kubelet_index(const struct pe_hostroot *hr,
 			have = strcmp(sbids[j], sb) == 0;
 		if (!have && l->items[i].source != PE_SRC_KUBELET_LOGS)
 			sbids[nsb++] = sb;
+		found_with_sandbox |=
+		    sb && l->items[i].source != PE_SRC_KUBELET_LOGS &&
+		    !l->items[i].is_sandbox && pe_list_find_id(l, sb);
 	}
-	if (nsb == 0)
+	if (nsb == 0) {
+		/* containerd's came with their sandboxes (with_sandboxes) */
+		r = found_with_sandbox ? 1 : 0;
 		goto out;
+	}
 	{
 		struct pe_scan_filter f = { .ids = sbids, .nids = nsb };
 		struct kubelet_names none = { NULL,

@@ -597,6 +597,59 @@ static void test_exact_ids_filter(void **state)
 	pe_hostroot_close(&hr);
 }
 
+/* Resolution by pod name reads the containers' bundles by id (kubelet's
+ * log index); their sandboxes come from the same directory in the same
+ * pass (with_sandboxes), not from a second scan of every source. */
+static void test_exact_ids_with_their_sandboxes(void **state)
+{
+	static const char *const ids[] = {
+		"cf915b40983c8ff71b64e75fe7c363b3cf1bca31790a5f8d51afa7bafa12c2"
+		"45",
+	};
+	struct pe_scan_filter f = { .ids = ids,
+				    .nids = 1,
+				    .with_sandboxes = true };
+	struct pe_container_list l = { 0 };
+	struct pe_hostroot hr;
+	struct pe_error err;
+
+	(void)state;
+	open_tree("containerd-real", &hr);
+	assert_int_equal(pe_node_scan(&hr, &f, &l, NULL, &err), 0);
+	assert_int_equal(l.len, 2);
+	assert_string_equal(l.items[0].container, "app");
+	assert_non_null(l.items[0].sandbox_id);
+	assert_true(l.items[1].is_sandbox);
+	assert_string_equal(l.items[1].container_id, l.items[0].sandbox_id);
+	pe_list_free(&l);
+	pe_hostroot_close(&hr);
+}
+
+/* An id is one directory name of the runtime's state: the ids of an
+ * exact-ids scan come from files a container's spec reaches (a sandbox-id
+ * annotation), and "../" must not lead out (here: back into the same
+ * bundle, which would be found if the id were opened as a path). */
+static void test_ids_are_one_path_component(void **state)
+{
+	static const char *const ids[] = {
+		"../k8s.io/cf915b40983c8ff71b64e75fe7c363b3cf1bca31790a5f8d51a"
+		"fa7bafa12c245",
+		"..",
+		".",
+	};
+	struct pe_scan_filter f = { .ids = ids, .nids = 3 };
+	struct pe_container_list l = { 0 };
+	struct pe_hostroot hr;
+	struct pe_error err;
+
+	(void)state;
+	open_tree("containerd-real", &hr);
+	assert_int_equal(pe_node_scan(&hr, &f, &l, NULL, &err), 0);
+	assert_int_equal(l.len, 0);
+	pe_list_free(&l);
+	pe_hostroot_close(&hr);
+}
+
 static void test_kubelet_log_names(void **state)
 {
 	struct pe_kubelet_log_name n;
@@ -653,6 +706,8 @@ int main(void)
 		cmocka_unit_test(test_kubelet_log_names),
 		cmocka_unit_test(test_fast_path_agrees_with_full_scan),
 		cmocka_unit_test(test_exact_ids_filter),
+		cmocka_unit_test(test_exact_ids_with_their_sandboxes),
+		cmocka_unit_test(test_ids_are_one_path_component),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,9 +152,21 @@ static int scan_namespace_dir(const struct pe_hostroot *hr, int nsfd,
 
 	/* exact ids: open them, don't list hundreds of bundles */
 	if (f && f->nids > 0) {
+		size_t first = out->len;
+
 		for (size_t i = 0; i < f->nids && r == 0; i++)
 			r = scan_bundle(hr, nsfd, node_path, ns, f->ids[i], f,
 					out, err);
+		/* their sandboxes are bundles of this directory too */
+		for (size_t i = first;
+		     f->with_sandboxes && r == 0 && i < out->len; i++) {
+			const char *sb = out->items[i].sandbox_id;
+			struct pe_scan_filter one = { .ids = &sb, .nids = 1 };
+
+			if (sb && !pe_list_find_id(out, sb))
+				r = scan_bundle(hr, nsfd, node_path, ns, sb,
+						&one, out, err);
+		}
 		close(nsfd);
 		return r;
 	}
