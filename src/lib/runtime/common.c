@@ -24,11 +24,6 @@ void pe_report_tried(struct pe_scan_report *report, const char *path,
 	report->ntried++;
 }
 
-/*
- * Parsing JSON costs far more than reading it; a file that does not contain
- * the pod name (or the id prefix) as plain bytes cannot match, so skip it.
- * The id itself usually is the directory name and is checked there.
- */
 /* An id names a directory of the runtime's state: one path component.
  * The ids of an exact-ids scan come from files a container's spec reaches
  * (a sandbox-id annotation): "../x" must not lead out of the state dir. */
@@ -38,6 +33,11 @@ static bool id_is_one_component(const char *id)
 	       strcmp(id, "..") != 0;
 }
 
+/*
+ * Parsing JSON costs far more than reading it; a file that does not contain
+ * the pod name (or the id prefix) as plain bytes cannot match, so skip it.
+ * The id itself usually is the directory name and is checked there.
+ */
 bool pe_filter_wants_id(const struct pe_scan_filter *f, const char *id)
 {
 	if (id && !id_is_one_component(id))

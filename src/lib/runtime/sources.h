@@ -69,7 +69,8 @@ int pe_crio_record_from_json(const char *buf, struct pe_container *c);
 struct json_object;
 void pe_report_tried(struct pe_scan_report *report, const char *path,
 		     bool exists);
-/* The cheap test on a directory name, before any file is opened. */
+/* The cheap test on a directory name, before any file is opened: never
+ * one that is not a single path component ("..", "a/b"). */
 bool pe_filter_wants_id(const struct pe_scan_filter *f, const char *id);
 bool pe_file_may_match(const char *buf, const struct pe_scan_filter *f,
 		       const char *id);
