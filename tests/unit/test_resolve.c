@@ -632,8 +632,8 @@ static void test_exact_ids_with_their_sandboxes(void **state)
 static void test_ids_are_one_path_component(void **state)
 {
 	static const char *const ids[] = {
-		"../k8s.io/cf915b40983c8ff71b64e75fe7c363b3cf1bca31790a5f8d51a"
-		"fa7bafa12c245",
+		("../k8s.io/cf915b40983c8ff71b64e75fe7c363b3cf1bca31790a5f8d51"
+		 "afa7bafa12c245"),
 		"..",
 		".",
 	};
