@@ -42,6 +42,18 @@ static int resolve(const char *tree, const char *text, const char *container,
 	return r;
 }
 
+/* The records a scan of a fixture tree with filter f finds, into l. */
+static void scan_tree(const char *tree, const struct pe_scan_filter *f,
+		      struct pe_container_list *l)
+{
+	struct pe_hostroot hr;
+	struct pe_error err;
+
+	open_tree(tree, &hr);
+	assert_int_equal(pe_node_scan(&hr, f, l, NULL, &err), 0);
+	pe_hostroot_close(&hr);
+}
+
 static void test_real_containerd_pod(void **state)
 {
 	struct pe_container c;
@@ -512,15 +524,11 @@ static void test_filtered_scan_reads_only_matches(void **state)
 {
 	struct pe_scan_filter f = { .literal = "qos-burstable" };
 	struct pe_container_list l = { 0 };
-	struct pe_hostroot hr;
-	struct pe_error err;
 
 	(void)state;
-	open_tree("containerd-real", &hr);
-	assert_int_equal(pe_node_scan(&hr, &f, &l, NULL, &err), 0);
+	scan_tree("containerd-real", &f, &l);
 	assert_int_equal(l.len, 2); /* sandbox and app: nothing else parsed */
 	pe_list_free(&l);
-	pe_hostroot_close(&hr);
 }
 
 /* The kubelet-index fast path must give what a full scan gives, for every
@@ -585,16 +593,12 @@ static void test_exact_ids_filter(void **state)
 	};
 	struct pe_scan_filter f = { .ids = ids, .nids = 1 };
 	struct pe_container_list l = { 0 };
-	struct pe_hostroot hr;
-	struct pe_error err;
 
 	(void)state;
-	open_tree("containerd-real", &hr);
-	assert_int_equal(pe_node_scan(&hr, &f, &l, NULL, &err), 0);
+	scan_tree("containerd-real", &f, &l);
 	assert_int_equal(l.len, 1);
 	assert_string_equal(l.items[0].container, "app");
 	pe_list_free(&l);
-	pe_hostroot_close(&hr);
 }
 
 /* Resolution by pod name reads the containers' bundles by id (kubelet's
@@ -610,19 +614,15 @@ static void test_exact_ids_with_their_sandboxes(void **state)
 				    .nids = 1,
 				    .with_sandboxes = true };
 	struct pe_container_list l = { 0 };
-	struct pe_hostroot hr;
-	struct pe_error err;
 
 	(void)state;
-	open_tree("containerd-real", &hr);
-	assert_int_equal(pe_node_scan(&hr, &f, &l, NULL, &err), 0);
+	scan_tree("containerd-real", &f, &l);
 	assert_int_equal(l.len, 2);
 	assert_string_equal(l.items[0].container, "app");
 	assert_non_null(l.items[0].sandbox_id);
 	assert_true(l.items[1].is_sandbox);
 	assert_string_equal(l.items[1].container_id, l.items[0].sandbox_id);
 	pe_list_free(&l);
-	pe_hostroot_close(&hr);
 }
 
 /* An id is one directory name of the runtime's state: the ids of an
@@ -639,15 +639,11 @@ static void test_ids_are_one_path_component(void **state)
 	};
 	struct pe_scan_filter f = { .ids = ids, .nids = 3 };
 	struct pe_container_list l = { 0 };
-	struct pe_hostroot hr;
-	struct pe_error err;
 
 	(void)state;
-	open_tree("containerd-real", &hr);
-	assert_int_equal(pe_node_scan(&hr, &f, &l, NULL, &err), 0);
+	scan_tree("containerd-real", &f, &l);
 	assert_int_equal(l.len, 0);
 	pe_list_free(&l);
-	pe_hostroot_close(&hr);
 }
 
 static void test_kubelet_log_names(void **state)
