@@ -4,26 +4,26 @@
  * tree side by side. See include/podenter/view.h for what each view shows.
  *
  * Order of operations, and why:
- *  1. A helper child joins the target's mount namespace and clones the
- *     target's root (with its submounts) with open_tree(); only a process in
- *     that namespace may clone its mounts. It is non-dumpable and holds no
- *     fd but the socket and the two handles it needs, so the container
- *     cannot use it to reach back into the host.
- *  2. The clone is made read-only/nosuid/nodev and private while still
+ *  1. The tools are cloned (open_tree) while the node's paths are ours.
+ *  2. podenter joins the target's mount namespace and clones the target's
+ *     root (with its submounts) with open_tree(); only a process in that
+ *     namespace may clone its mounts. There it resolves no path of the
+ *     pod's, and no process of the pod can see it (clone_target_root).
+ *     The clone is made read-only/nosuid/nodev and private while still
  *     detached, so no write or propagation reaches the container.
- *  3. A private mount namespace: the helper, still in the target's (small)
- *     namespace, unshares there, pivots into an empty tmpfs of ours and
- *     detaches the copy; podenter clones the tools while the node's paths
- *     are its own, then joins that namespace (make_small_ns). Copying the
- *     node's namespace instead would cost O(the node's mounts). Fallback:
- *     unshare(CLONE_NEWNS) and "/" recursively private. Either way nothing
- *     below is ever visible outside this process and its children.
+ *  3. A private mount namespace: still in the target's (small) namespace,
+ *     podenter unshares there, pivots into an empty tmpfs of ours and
+ *     detaches the copy (make_small_ns). Copying the node's namespace
+ *     instead would cost O(the node's mounts). Fallback: back in its own
+ *     namespace, unshare(CLONE_NEWNS) and "/" recursively private. Either
+ *     way nothing below is ever visible outside this process and its
+ *     children.
  *  4. A staging tmpfs holds the pieces; the view's root is built there and
  *     pivot_root()ed into, and the old root detached, so nothing of the host
  *     stays reachable. Paths inside trees we do not own are resolved with
  *     openat2(RESOLVE_IN_ROOT) and mounts are placed onto fds. The tools
  *     view of host tools in the small namespace needs no staging: its root
- *     is the empty tmpfs the helper made, which no other process holds, and
+ *     is the empty tmpfs of make_small_ns, which no other process holds, and
  *     the view is built on it in place (no pivot, no old root to detach).
  */
 #include "config.h"
@@ -103,14 +103,7 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* --- 1. the helper that clones the target's root ------------------------ */
-
-struct helper_reply {
-	int errnum; /* 0 when an fd is attached */
-	int step; /* which step failed, for the message */
-};
-
-enum { STEP_SETNS = 1, STEP_OPEN_TREE, STEP_SEND, STEP_SMALL_NS };
+/* --- 1. the target's root, and the view's small namespace --------------- */
 
 int pe_viewpart_send(int sock, const void *buf, size_t len, const int *fds,
 		     size_t nfds)
@@ -172,60 +165,17 @@ ssize_t pe_viewpart_recv(int sock, void *buf, size_t len, int *fds, size_t nfds)
 	return n;
 }
 
-static int send_fd(int sock, const struct helper_reply *r, int fd)
-{
-	return pe_viewpart_send(sock, r, sizeof(*r), &fd, fd >= 0 ? 1 : 0);
-}
-
-static int recv_fd(int sock, struct helper_reply *r)
-{
-	int fd;
-	ssize_t n = pe_viewpart_recv(sock, r, sizeof(*r), &fd, 1);
-
-	if (n != (ssize_t)sizeof(*r)) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Close every fd but the ones in keep[] (sorted ascending). */
-static void close_all_but(const int *keep, size_t n)
-{
-	unsigned int from = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned int)keep[i] > from)
-			pe_sys_close_range(from, (unsigned int)keep[i] - 1, 0);
-		from = (unsigned int)keep[i] + 1;
-	}
-	pe_sys_close_range(from, ~0U, 0);
-}
-
-static void sort3(int *a)
-{
-	for (int i = 0; i < 3; i++)
-		for (int j = i + 1; j < 3; j++)
-			if (a[j] < a[i]) {
-				int t = a[i];
-				a[i] = a[j];
-				a[j] = t;
-			}
-}
-
 /*
- * In the helper, after the clone: a mount namespace for the view that
- * holds nothing but an empty tmpfs of ours. unshare() copies the caller's
- * mount table, and the node's may hold thousands of mounts (each pod's
- * volumes, secrets, root file systems) that the view would copy and detach
- * again: 1,000 extra mounts made the tools view 1.6 ms slower. The target's
- * table is small, so the helper copies that one, stacks a fresh tmpfs on
- * its root, pivots into it and detaches the copy. What is left is ours
- * alone, and the view is built there with paths that no container can
- * reach. Returns an fd of the namespace (through a procfs of our own, not
- * the container's /proc), or -1 + errno: then the view is built the old
- * way, from a copy of the node's namespace.
+ * In the target's mount namespace, after the clone: a mount namespace for
+ * the view that holds nothing but an empty tmpfs of ours. unshare() copies
+ * the caller's mount table, and the node's may hold thousands of mounts
+ * (each pod's volumes, secrets, root file systems) that the view would copy
+ * and detach again: 1,000 extra mounts made the tools view 1.6 ms slower.
+ * The target's table is small, so podenter copies that one, stacks a fresh
+ * tmpfs on its root, pivots into it and detaches the copy. What is left is
+ * ours alone, and the view is built there with paths that no container can
+ * reach. 0, or -1 + errno (podenter may then be in the copy: the caller
+ * returns to its own namespace).
  */
 static int make_small_ns(void)
 {
@@ -244,11 +194,14 @@ static int make_small_ns(void)
 		0 ||
 	    fchdir(mnt) < 0 || pe_sys_pivot_root(".", ".") < 0 ||
 	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+		int saved = errno;
+
 		close(mnt);
+		errno = saved;
 		return -1;
 	}
 	close(mnt);
-	return pe_viewpart_own_mnt_ns();
+	return 0;
 }
 
 int pe_viewpart_own_mnt_ns(void)
@@ -274,71 +227,38 @@ int pe_viewpart_own_mnt_ns(void)
 	return nsfd;
 }
 
-static __attribute__((noreturn)) void helper_main(int sock, int nsfd,
-						  int rootfd)
+static void hint_if_no_open_tree(struct pe_error *err, int errnum)
 {
-	struct helper_reply r = { 0, 0 };
-	int keep[3] = { sock, nsfd, rootfd };
-	int tree;
-
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	sort3(keep);
-	close_all_but(keep, 3);
-
-	if (setns(nsfd, CLONE_NEWNS) < 0) {
-		r.errnum = errno;
-		r.step = STEP_SETNS;
-		send_fd(sock, &r, -1);
-		_exit(1);
-	}
-	close(nsfd);
-	tree = pe_sys_open_tree(rootfd, "",
-				OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH |
-				    OPEN_TREE_CLOEXEC);
-	if (tree < 0) {
-		r.errnum = errno;
-		r.step = STEP_OPEN_TREE;
-		send_fd(sock, &r, -1);
-		_exit(1);
-	}
-	close(rootfd);
-	if (send_fd(sock, &r, tree) < 0)
-		_exit(1);
-	close(tree);
-	/* second message: the small namespace for the view, or why not */
-	tree = make_small_ns();
-	r.errnum = tree < 0 ? errno : 0;
-	r.step = STEP_SMALL_NS;
-	send_fd(sock, &r, tree);
-	_exit(0);
+	if (errnum == ENOSYS)
+		pe_error_hint(err, "this kernel lacks open_tree() (Linux 5.2); "
+				   "use --view container on older kernels");
 }
 
 /*
- * vfork(): the helper shares podenter's memory while podenter waits, so
- * neither copies page tables nor takes copy-on-write faults afterwards
- * (0.1 ms of a view). The helper only makes system calls and _exit()s; it
- * has its own file table, so closing fds does not touch podenter's.
+ * The target's root, cloned with its submounts (a detached tree: the fd
+ * returned), and the view's mount namespace. open_tree() clones only mounts
+ * of the caller's own namespace, so podenter joins the target's for the
+ * clone and, still there, makes the view's small namespace from a copy of
+ * that table (make_small_ns; *in_small_ns then true). It does both itself:
+ * a helper process for them (its fork, two fds sent back, its wait) cost
+ * about 0.1 ms of every view. In the target's namespace podenter resolves
+ * no path of the pod's: the clone is of an fd opened before, and "/" is the
+ * namespace's root itself; no process of the pod can see podenter (it is
+ * in the node's PID namespace, and non-dumpable). When the small namespace
+ * cannot be made (or the test hook NO_SMALL_NS), podenter returns to its
+ * own namespace and working directory, and the view is built in a copy of
+ * the node's.
  */
-static __attribute__((noinline)) pid_t spawn_helper(int sock, int nsfd,
-						    int rootfd)
-{
-	pid_t child = vfork();
-
-	if (child == 0)
-		helper_main(sock, nsfd, rootfd);
-	return child;
-}
-
 static int clone_target_root(const struct pe_container *t, int pidfd,
-			     int procfd, int *small_ns, struct pe_error *err)
+			     int procfd, bool *in_small_ns,
+			     struct pe_error *err)
 {
 	char path[64];
-	int nsfd = -1, rootfd = -1, sv[2] = { -1, -1 }, tree = -1, status;
-	struct helper_reply r = { 0, 0 };
+	int nsfd = -1, rootfd = -1, own_ns = -1, own_cwd = -1, tree = -1;
+	int saved;
 	struct stat st;
-	pid_t child;
 
+	*in_small_ns = false;
 	if (t->pid <= 0)
 		return pe_error_set(err, PE_ERR_NOT_FOUND, ESRCH,
 				    "the target has no running process");
@@ -355,7 +275,7 @@ static int clone_target_root(const struct pe_container *t, int pidfd,
 		     : open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
 		pe_error_errno(err, "opening %s", path);
-		goto fail;
+		goto out;
 	}
 	/* The handles were opened by PID: they name the target only if the
 	 * pinned process is still alive (a pidfd keeps its PID unused). */
@@ -363,59 +283,55 @@ static int clone_target_root(const struct pe_container *t, int pidfd,
 		pe_error_set(err, PE_ERR_STALE, errno,
 			     "process %d exited while the view was being built",
 			     (int)t->pid);
-		goto fail;
+		goto out;
 	}
 	if (t->ns_inode[PE_NS_MNT] && fstat(nsfd, &st) == 0 &&
 	    st.st_ino != t->ns_inode[PE_NS_MNT]) {
 		pe_error_set(err, PE_ERR_STALE, 0,
 			     "process %d changed mount namespace", (int)t->pid);
-		goto fail;
+		goto out;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		pe_error_errno(err, "socketpair");
-		goto fail;
+	/* the way back, for every outcome but the small namespace */
+	own_ns = pe_viewpart_own_mnt_ns();
+	own_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (own_ns < 0 || own_cwd < 0) {
+		pe_error_errno(err, "opening podenter's own mount namespace");
+		goto out;
 	}
-	child = spawn_helper(sv[1], nsfd, rootfd);
-	if (child < 0) {
-		pe_error_errno(err, "fork");
-		goto fail;
-	}
-	close_fd(&sv[1]);
-	close_fd(&nsfd);
-	close_fd(&rootfd);
-	tree = recv_fd(sv[0], &r);
-	if (tree >= 0) {
-		struct helper_reply r2 = { 0, 0 };
-
-		*small_ns = recv_fd(sv[0], &r2);
-	}
-	close_fd(&sv[0]);
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	if (tree >= 0)
-		return tree;
-	errno = r.errnum ? r.errnum : EPROTO;
-	if (r.step == STEP_SETNS)
+	if (setns(nsfd, CLONE_NEWNS) < 0) {
 		pe_error_errno(err, "joining the mount namespace of process %d",
 			       (int)t->pid);
-	else if (r.step == STEP_OPEN_TREE) {
+		goto out;
+	}
+	tree = pe_sys_open_tree(rootfd, "",
+				OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH |
+				    OPEN_TREE_CLOEXEC);
+	saved = errno;
+	if (tree >= 0 && !pe_test_flag("NO_SMALL_NS") && make_small_ns() == 0) {
+		*in_small_ns = true;
+		goto out;
+	}
+	/* back where podenter was. Should even that fail, podenter only
+	 * reports and ends: what it does after a view is built uses fds,
+	 * not paths, as it would in the view's namespace. */
+	if (setns(own_ns, CLONE_NEWNS) < 0 || fchdir(own_cwd) < 0) {
+		pe_error_errno(err, "returning to podenter's own mount "
+				    "namespace");
+		close_fd(&tree);
+		goto out;
+	}
+	if (tree < 0) {
+		errno = saved;
 		pe_error_errno(err, "cloning the root of process %d",
 			       (int)t->pid);
-		if (r.errnum == ENOSYS)
-			pe_error_hint(
-			    err, "this kernel lacks open_tree() (Linux 5.2); "
-				 "use --view container on older kernels");
-	} else
-		pe_error_set(err, PE_ERR_SYSTEM, EPROTO,
-			     "the helper cloning the root of process %d died",
-			     (int)t->pid);
-	return -1;
-fail:
+		hint_if_no_open_tree(err, saved);
+	}
+out:
 	close_fd(&nsfd);
 	close_fd(&rootfd);
-	close_fd(&sv[0]);
-	close_fd(&sv[1]);
-	return -1;
+	close_fd(&own_ns);
+	close_fd(&own_cwd);
+	return tree;
 }
 
 /* --- small mount helpers -------------------------------------------------- */
@@ -978,7 +894,7 @@ static int take_tools_piece(int rootfd, const char *dir, struct tools_piece *t,
 	char link[PATH_MAX];
 	struct stat st;
 	ssize_t len;
-	int fd = open_in_root(rootfd, t->rel, O_PATH | O_NOFOLLOW, 0);
+	int saved, fd = open_in_root(rootfd, t->rel, O_PATH | O_NOFOLLOW, 0);
 
 	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 0;
@@ -1008,7 +924,9 @@ static int take_tools_piece(int rootfd, const char *dir, struct tools_piece *t,
 	close(fd);
 	return 0;
 fail:
+	saved = errno;
 	pe_error_errno(err, "taking %s/%s for the tools tree", dir, t->rel);
+	hint_if_no_open_tree(err, saved);
 	if (fd >= 0)
 		close(fd);
 	return -1;
@@ -1405,22 +1323,17 @@ static int mount_overlay(const struct staging *s, bool with_container,
 }
 
 /*
- * The private mount namespace the view is built in: the helper's small one
- * (make_small_ns) when it made one, with what the build needs made in its
- * empty root (a staging mount point, and for the merged view a /proc to
- * read mountinfo from); else a copy of the node's, made private.
- * The test hook NO_SMALL_NS (testhooks.h) forces the copy.
+ * The private mount namespace the view is built in: the small one
+ * podenter is in already (clone_target_root), with what the build needs
+ * made in its empty root (a staging mount point, and for the merged view a
+ * /proc to read mountinfo from); else a copy of the node's, made private.
  */
-static int enter_view_ns(int small_ns, bool with_proc, bool *joined,
-			 struct pe_error *err)
+static int enter_view_ns(bool in_small_ns, bool with_proc, struct pe_error *err)
 {
 	static const char *const no_opts[] = { NULL };
 	int fd;
 
-	*joined = false;
-	if (small_ns >= 0 && !pe_test_flag("NO_SMALL_NS") &&
-	    setns(small_ns, CLONE_NEWNS) == 0) {
-		*joined = true;
+	if (in_small_ns) {
 		if (mkdir(staging_candidates[0], 0700) < 0 && errno != EEXIST)
 			return pe_error_errno(err,
 					      "creating %s in the view's "
@@ -1484,7 +1397,6 @@ int pe_view_enter(const struct pe_view_opts *o,
 {
 	struct staging s = { .fd = -1 };
 	int ctrfd = -1, toolsfd = -1, rootfd = -1, dirfd = -1, rc = -1;
-	int small_ns = -1;
 	bool in_small_ns = false;
 	uint64_t ctr_attrs;
 	bool tools = o->tools_dir != NULL;
@@ -1531,10 +1443,36 @@ int pe_view_enter(const struct pe_view_opts *o,
 		close(probe);
 	}
 
+	/* The tools are cloned while the node's paths are ours: before the
+	 * target's clone, after which podenter is in the view's namespace. */
+	if (chosen) {
+		if (collect_tools_pieces(o->tools_dir, o->tools_only, &pieces,
+					 err) < 0)
+			goto out;
+	} else if (tools) {
+		toolsfd = pe_sys_open_tree(
+		    AT_FDCWD, o->tools_dir,
+		    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			(o->kind == PE_VIEW_CONTAINER ? AT_RECURSIVE : 0));
+		if (toolsfd < 0) {
+			int saved = errno;
+
+			pe_error_errno(err, "cloning the tools tree %s",
+				       o->tools_dir);
+			hint_if_no_open_tree(err, saved);
+			goto out;
+		}
+		if (set_tree_attrs(toolsfd,
+				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				       MOUNT_ATTR_NODEV,
+				   true, err, "the tools tree") < 0)
+			goto out;
+	}
+
 	ctrfd = clone_target_root(target, pidfd, o->has_procfd ? o->procfd : -1,
-				  &small_ns, err);
+				  &in_small_ns, err);
 	if (ctrfd < 0)
-		return -1;
+		goto out;
 	/* The container view keeps the container's own nosuid/nodev choices
 	 * (its /dev must work); elsewhere its tree is data, not devices. */
 	if (o->kind == PE_VIEW_CONTAINER)
@@ -1547,29 +1485,7 @@ int pe_view_enter(const struct pe_view_opts *o,
 		goto out;
 	test_pause_at("view-cloned");
 
-	/* the tools are cloned while the node's paths are ours */
-	if (chosen) {
-		if (collect_tools_pieces(o->tools_dir, o->tools_only, &pieces,
-					 err) < 0)
-			goto out;
-	} else if (tools) {
-		toolsfd = pe_sys_open_tree(
-		    AT_FDCWD, o->tools_dir,
-		    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-			(o->kind == PE_VIEW_CONTAINER ? AT_RECURSIVE : 0));
-		if (toolsfd < 0) {
-			pe_error_errno(err, "cloning the tools tree %s",
-				       o->tools_dir);
-			goto out;
-		}
-		if (set_tree_attrs(toolsfd,
-				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-				       MOUNT_ATTR_NODEV,
-				   true, err, "the tools tree") < 0)
-			goto out;
-	}
-	if (enter_view_ns(small_ns, o->kind == PE_VIEW_MERGED, &in_small_ns,
-			  err) < 0)
+	if (enter_view_ns(in_small_ns, o->kind == PE_VIEW_MERGED, err) < 0)
 		goto out;
 	if (in_small_ns && chosen && o->kind == PE_VIEW_TOOLS) {
 		/* The small namespace's root is an empty tmpfs of ours that
@@ -1774,7 +1690,6 @@ int pe_view_enter(const struct pe_view_opts *o,
 	test_pause_at("view-entered");
 out:
 	free_tools_pieces(&pieces);
-	close_fd(&small_ns);
 	close_fd(&ctrfd);
 	close_fd(&toolsfd);
 	close_fd(&rootfd);

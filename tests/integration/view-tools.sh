@@ -60,10 +60,12 @@ for tools in host builtin; do
 		"$(stat -c %i "$BB_ROOT/etc/hosts" "$BB_ROOT/etc/resolv.conf")"
 	t_expect_match "$tools: the pod's /etc/hosts is read-only in the view" "$T_ERR$T_OUT" "Read-only file system"
 done
-# The view is built in a mount namespace the root-cloning helper made from
-# the target's small one (view.c, make_small_ns), not in a copy of the
-# node's mount table, whose size would set the cost; the copy remains the
-# fallback (PODENTER_TEST_NO_SMALL_NS=1). Both give the same view.
+# The view is built in a mount namespace podenter made from the target's
+# small one (view.c, make_small_ns: it joins the target's namespace to clone
+# its root, and unshares there), not in a copy of the node's mount table,
+# whose size would set the cost; the copy remains the fallback
+# (PODENTER_TEST_NO_SMALL_NS=1: back to its own namespace, then unshare).
+# Both give the same view. podenter does this itself, with no helper process.
 if command -v strace >/dev/null; then
 	for mode in small copy; do
 		env=PODENTER_TEST_NO_SMALL_NS=0
@@ -76,14 +78,17 @@ if command -v strace >/dev/null; then
 		t_expect_rc "$mode namespace: the view works" 0
 		t_expect_match "$mode namespace: /target is the container's" "$T_OUT" "^bin$"
 		t_expect_match "$mode namespace: the pod's hosts and hostname" "$T_OUT" "10.244.1.7 pod-bb"
-		joins=$(grep -cE 'setns\([0-9]+, CLONE_NEWNS\) += 0' "$T_TMP/st.$mode")
-		copies=$(grep -cE 'unshare\(CLONE_NEWNS\) += 0' "$T_TMP/st.$mode")
+		# the mount-namespace steps, in order, each with its process
+		steps=$(grep -E '(setns\([0-9]+, CLONE_NEWNS|unshare\(CLONE_NEWNS)\) += 0' "$T_TMP/st.$mode" |
+			sed -E 's/^([0-9]+) +(setns|unshare).*/\1 \2/')
+		first=$(printf '%s\n' "$steps" | head -n1 | cut -d' ' -f1)
+		order=$(printf '%s\n' "$steps" | cut -d' ' -f2 | tr '\n' ' ')
+		others=$(printf '%s\n' "$steps" | awk -v p="$first" '$1 != p' | wc -l)
+		t_expect_eq "$mode namespace: all in podenter's own process (no helper)" "$others" 0
 		if [ $mode = small ]; then
-			t_expect_eq "small namespace: the helper's one is joined (two mount-ns setns)" "$joins" 2
-			t_expect_eq "small namespace: one copy, of the target's table (the helper's)" "$copies" 1
+			t_expect_eq "small namespace: the target's joined, its table copied" "$order" "setns unshare "
 		else
-			t_expect_eq "copy (fallback): only the helper's setns" "$joins" 1
-			t_expect_eq "copy (fallback): podenter copies the node's table too" "$copies" 2
+			t_expect_eq "copy (fallback): the target's joined, left, the node's copied" "$order" "setns setns unshare "
 		fi
 	done
 else
