@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stddef.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,12 +168,38 @@ int pe_bpf_export(void *scmp_ctx, struct pe_bpf *out, struct pe_error *err)
 	return 0;
 }
 
+int pe_bpf_uncached(const struct pe_bpf *in, struct pe_bpf *out)
+{
+	const struct sock_filter first =
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, instruction_pointer));
+
+	out->insns = NULL;
+	out->len = 0;
+	if (in->len + 1 > BPF_MAXINSNS) {
+		errno = E2BIG;
+		return -1;
+	}
+	out->insns = malloc((in->len + 1) * sizeof(first));
+	if (!out->insns)
+		return -1;
+	memcpy(out->insns, &first, sizeof(first));
+	memcpy((struct sock_filter *)out->insns + 1, in->insns,
+	       in->len * sizeof(first));
+	out->len = in->len + 1;
+	return 0;
+}
+
 int pe_bpf_load(const struct pe_bpf *prog, struct pe_error *err)
 {
-	struct sock_fprog fprog = { .len = (unsigned short)prog->len,
-				    .filter = prog->insns };
+	struct pe_bpf uncached;
+	struct sock_fprog fprog;
 	int rc;
 
+	if (pe_bpf_uncached(prog, &uncached) < 0)
+		return pe_error_errno(err, "preparing the seccomp filter");
+	fprog.len = (unsigned short)uncached.len;
+	fprog.filter = uncached.insns;
 	rc = pe_sys_seccomp(SECCOMP_SET_MODE_FILTER, 0, &fprog);
 	if (rc < 0 && errno == ENOSYS) /* before Linux 3.17 */
 		rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0);
@@ -181,9 +208,9 @@ int pe_bpf_load(const struct pe_bpf *prog, struct pe_error *err)
 		if (errno == EACCES)
 			pe_error_hint(err, "without no_new_privs the filter "
 					   "needs CAP_SYS_ADMIN");
-		return -1;
 	}
-	return 0;
+	pe_bpf_free(&uncached);
+	return rc < 0 ? -1 : 0;
 }
 
 void pe_bpf_free(struct pe_bpf *prog)

@@ -313,6 +313,89 @@ static void leaves_are_shared(void **state)
 	pe_bpf_free(&out);
 }
 
+/* What the kernel folds into its action cache when a filter is attached
+ * (seccomp_is_const_allow in kernel/seccomp.c, run for every number): true
+ * when the program allows nr on arch whatever the arguments, found with
+ * nothing but the number and the architecture known. */
+static bool kernel_caches_allow(const struct pe_bpf *prog, uint32_t arch,
+				uint32_t nr)
+{
+	const struct sock_filter *f = prog->insns;
+	uint32_t acc = 0;
+
+	for (size_t pc = 0; pc < prog->len; pc++) {
+		const struct sock_filter *i = &f[pc];
+		bool cond;
+
+		switch (i->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (i->k == offsetof(struct seccomp_data, nr))
+				acc = nr;
+			else if (i->k == offsetof(struct seccomp_data, arch))
+				acc = arch;
+			else
+				return false; /* not known ahead */
+			continue;
+		case BPF_RET | BPF_K:
+			return i->k == SECCOMP_RET_ALLOW;
+		case BPF_JMP | BPF_JA:
+			pc += i->k;
+			continue;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			cond = acc == i->k;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			cond = acc >= i->k;
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			cond = acc > i->k;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			cond = (acc & i->k) != 0;
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			acc &= i->k;
+			continue;
+		default:
+			return false;
+		}
+		pc += cond ? i->jt : i->jf;
+	}
+	return false;
+}
+
+/* What pe_bpf_load gives the kernel (pe_bpf_uncached): the same answers
+ * for every call, and nothing for the kernel to work out ahead for any
+ * number (its cache costs each filter load tens of microseconds), where
+ * the program as built lets it fold hundreds. */
+static void the_kernel_builds_no_cache(void **state)
+{
+	struct pe_bpf prog, uncached;
+	struct pe_error err;
+	size_t folded = 0, folded_uncached = 0, allowed = 0;
+
+	(void)state;
+	assert_int_equal(
+	    pe_seccomp_runtime_default_bpf(PE_CAP_BIT(CAP_KILL), &prog, &err),
+	    0);
+	assert_int_equal(pe_bpf_uncached(&prog, &uncached), 0);
+	assert_int_equal(uncached.len, prog.len + 1);
+	compare(&uncached, &prog, AUDIT_ARCH_X86_64, &allowed);
+	compare(&uncached, &prog, AUDIT_ARCH_I386, &allowed);
+	assert_true(allowed > 1000);
+	for (uint32_t nr = 0; nr < 1100; nr++) {
+		folded += kernel_caches_allow(&prog, AUDIT_ARCH_X86_64, nr);
+		folded_uncached +=
+		    kernel_caches_allow(&uncached, AUDIT_ARCH_X86_64, nr);
+	}
+	print_message("the kernel would fold %zu numbers, uncached %zu\n",
+		      folded, folded_uncached);
+	assert_true(folded > 100);
+	assert_int_equal(folded_uncached, 0);
+	pe_bpf_free(&uncached);
+	pe_bpf_free(&prog);
+}
+
 /* The kernel takes the program, and under it an allowed call works and a
  * denied one gets EPERM. */
 static void the_kernel_runs_it(void **state)
@@ -353,6 +436,7 @@ int main(void)
 		cmocka_unit_test(same_answers_as_libseccomp),
 		cmocka_unit_test(edges_of_the_number_range),
 		cmocka_unit_test(leaves_are_shared),
+		cmocka_unit_test(the_kernel_builds_no_cache),
 		cmocka_unit_test(the_kernel_runs_it),
 	};
 
