@@ -111,6 +111,33 @@ t_expect_match "/target is mounted ro,nosuid,nodev" "$T_OUT" " /target ro,nosuid
 [ -e "$BB_ROOT/x" ] && t_fail "a write to /target reached the container" ||
 	t_pass "a write to /target without --rw did not reach the container"
 
+# The host tools' view, built in its namespace's own root tmpfs: /tmp, /run
+# (/dev/shm is run/shm) and /dev are directories of that tmpfs mounted on
+# themselves, with their own attributes, not a tmpfs each (view.c,
+# bind_scratch: fewer file systems to make and to tear down).
+t_podenter pid:"$BB_PID" --view tools --tools host -- sh -c \
+	'for d in / /tmp /run /dev /dev/shm; do
+		awk -v d="$d" "\$5 == d { print d, \$3, \$6 }" /proc/self/mountinfo
+	 done
+	 stat -c "%n %a" /tmp /dev/shm /run
+	 echo t >/tmp/t && echo s >/dev/shm/s && echo r >/run/r && cat /tmp/t /dev/shm/s /run/r
+	 head -c 3 /dev/zero | wc -c; touch /x 2>&1; ls /dev/pts/ptmx'
+t_expect_rc "host tools: the view's scratch directories work" 0
+root_dev=$(printf '%s\n' "$T_OUT" | awk '$1 == "/" { print $2 }')
+[ -n "$root_dev" ] || t_fail "host tools: no root in the session's mount table"
+for m in "/ $root_dev ro,nosuid,nodev" "/tmp $root_dev rw,nosuid,nodev" \
+	"/run $root_dev rw,nosuid,nodev" "/dev $root_dev rw,nosuid,noexec" \
+	"/dev/shm $root_dev rw,nosuid,nodev"; do
+	t_expect_match "host tools: mounted as '$m'" "$T_OUT" "^$m(,|\$)"
+done
+t_expect_match "host tools: /tmp is 1777" "$T_OUT" "^/tmp 1777$"
+t_expect_match "host tools: /dev/shm is 1777" "$T_OUT" "^/dev/shm 1777$"
+t_expect_match "host tools: /run is 755" "$T_OUT" "^/run 755$"
+t_expect_match "host tools: /tmp, /dev/shm and /run take writes" "$T_OUT" "^t"$'\n'"s"$'\n'"r$"
+t_expect_match "host tools: /dev's nodes work (/dev/zero)" "$T_OUT" "^3$"
+t_expect_match "host tools: / stays read-only" "$T_OUT" "/x'?: Read-only file system"
+t_expect_match "host tools: a devpts of its own" "$T_OUT" "^/dev/pts/ptmx$"
+
 # --rw writes through and says so.
 t_podenter pid:"$BB_PID" --view tools --tools builtin --rw -- sh -c 'echo through >/target/tmp/rw-file'
 t_expect_rc "--rw: the write succeeded" 0
