@@ -246,15 +246,16 @@ static void hint_if_no_open_tree(struct pe_error *err, int errnum)
  * namespace's root itself; no process of the pod can see podenter (it is
  * in the node's PID namespace, and non-dumpable). When the small namespace
  * cannot be made (or the test hook NO_SMALL_NS), podenter returns to its
- * own namespace and working directory, and the view is built in a copy of
- * the node's.
+ * own namespace, root and working directory, and the view is built in a
+ * copy of the node's.
  */
 static int clone_target_root(const struct pe_container *t, int pidfd,
 			     int procfd, bool *in_small_ns,
 			     struct pe_error *err)
 {
 	char path[64];
-	int nsfd = -1, rootfd = -1, own_ns = -1, own_cwd = -1, tree = -1;
+	int nsfd = -1, rootfd = -1, own_ns = -1, own_root = -1, own_cwd = -1;
+	int tree = -1;
 	int saved;
 	struct stat st;
 
@@ -291,10 +292,14 @@ static int clone_target_root(const struct pe_container *t, int pidfd,
 			     "process %d changed mount namespace", (int)t->pid);
 		goto out;
 	}
-	/* the way back, for every outcome but the small namespace */
+	/* the way back, for every outcome but the small namespace: the
+	 * namespace, and the root and working directory in it (podenter may
+	 * run chrooted, as in `kubectl debug node/...` then `chroot /host`;
+	 * setns() moves both to the namespace's root) */
 	own_ns = pe_viewpart_own_mnt_ns();
+	own_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	own_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (own_ns < 0 || own_cwd < 0) {
+	if (own_ns < 0 || own_root < 0 || own_cwd < 0) {
 		pe_error_errno(err, "opening podenter's own mount namespace");
 		goto out;
 	}
@@ -314,7 +319,8 @@ static int clone_target_root(const struct pe_container *t, int pidfd,
 	/* back where podenter was. Should even that fail, podenter only
 	 * reports and ends: what it does after a view is built uses fds,
 	 * not paths, as it would in the view's namespace. */
-	if (setns(own_ns, CLONE_NEWNS) < 0 || fchdir(own_cwd) < 0) {
+	if (setns(own_ns, CLONE_NEWNS) < 0 || fchdir(own_root) < 0 ||
+	    chroot(".") < 0 || fchdir(own_cwd) < 0) {
 		pe_error_errno(err, "returning to podenter's own mount "
 				    "namespace");
 		close_fd(&tree);
@@ -330,6 +336,7 @@ out:
 	close_fd(&nsfd);
 	close_fd(&rootfd);
 	close_fd(&own_ns);
+	close_fd(&own_root);
 	close_fd(&own_cwd);
 	return tree;
 }

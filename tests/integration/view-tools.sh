@@ -95,6 +95,40 @@ else
 	t_fail "strace is needed to tell the namespaces apart (apt-get install strace)"
 fi
 
+# podenter run chrooted (as after `kubectl debug node/...` and `chroot
+# /host`): setns() moves a process's root to the namespace's root, so when
+# the view falls back to a copy of the node's namespace, podenter must be
+# back in its own root first. In a root with nowhere to stage the view (no
+# /tmp, /mnt or /run) it says so; with a /tmp there, the view is built in
+# it. (Staged in the namespace's root instead, the first would succeed.)
+chrooted() { # $1: 1 to give the root a /tmp
+	unshare -m bash -c '
+		PE=$1 TB=$2 T=$3 R=$4
+		mount -t tmpfs none "$R" || exit 90
+		mkdir -p "$R/bin" "$R/proc" "$R/dev" "$R/toolbox" || exit 91
+		[ "$5" = 1 ] && mkdir "$R/tmp"
+		cp "$PE" "$R/bin/podenter" || exit 92
+		for lib in $(ldd "$PE" | grep -o "/[^ ]*"); do
+			mkdir -p "$R$(dirname "$lib")" && cp "$lib" "$R$lib" || exit 93
+		done
+		mount --rbind /proc "$R/proc" && mount --rbind /dev "$R/dev" &&
+			mount --bind "$TB" "$R/toolbox" || exit 94
+		PODENTER_TEST_NO_SMALL_NS=1 PODENTER_CONFIG=/nonexistent \
+			chroot "$R" /bin/podenter pid:"$T" --view tools \
+			--tools /toolbox -- sh -c "ls /target >/dev/null && echo viewed"
+	' _ "$PODENTER" "$PODENTER_TOOLBOX" "$BB_PID" "$T_TMP/root-$1" "$1" \
+		>"$T_TMP/out" 2>"$T_TMP/err"
+	T_RC=$?
+	T_OUT=$(cat "$T_TMP/out") T_ERR=$(cat "$T_TMP/err")
+}
+mkdir -p "$T_TMP/root-0" "$T_TMP/root-1"
+chrooted 0
+t_expect_rc "chrooted, no staging directory in its root: refused" 125
+t_expect_match "chrooted: the staging error names it" "$T_ERR" "mounting a staging tmpfs for the view"
+chrooted 1
+t_expect_rc "chrooted, a /tmp in its root: the view is built there" 0
+t_expect_eq "chrooted: the session ran in the view" "$T_OUT" "viewed"
+
 t_podenter pid:"$DL_PID" --view tools --tools host -- cat /etc/resolv.conf
 t_expect_rc "a pod without resolv.conf: an empty one" 0
 t_expect_eq "no node resolver settings leak in" "$T_OUT" ""
