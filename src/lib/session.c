@@ -1282,7 +1282,11 @@ int pe_session_run(const struct pe_session_opts *o,
 	/*
 	 * Phase 5, the view: podenter moves into a private mount namespace
 	 * built from the pod's files and the tools (the node's files are
-	 * unreachable from here on).
+	 * unreachable from here on). To clone the container's root it joins
+	 * the target's mount namespace for a moment and makes the view's
+	 * namespace from a copy of that one (view.c): it resolves no path of
+	 * the pod's there, and the pod still reaches nothing of ours (node
+	 * PID namespace, non-dumpable).
 	 */
 	if (s->plan.copy) {
 		if (pe_env_from_config_json(&s->configured,
