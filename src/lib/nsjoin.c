@@ -697,12 +697,24 @@ static int open_null_device(int *hold, struct pe_error *err)
  * read-only binds first, shorter paths first (a bind is a copy of what is
  * below it), then the masks on top.
  */
+void pe_guard_kit_close(struct pe_guard_kit *k)
+{
+	int *fds[] = { &k->nullfd, &k->null_hold, &k->maskdir };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
 static int apply_guards(const struct pe_proc_guard *g, const char *top,
-			int rootfd, struct pe_error *err)
+			int rootfd, struct pe_guard_kit *kit,
+			struct pe_error *err)
 {
 	const struct pe_proc_guard_entry *order[PE_PROC_GUARD_MAX];
 	size_t tlen = strlen(top), n = 0;
-	int nullfd = -1, hold = -1, maskdir = -1, rc = 0;
+	int rc = 0;
 
 	for (unsigned int i = 0; i < g->n; i++) {
 		const struct pe_proc_guard_entry *e = &g->entry[i];
@@ -726,26 +738,21 @@ static int apply_guards(const struct pe_proc_guard *g, const char *top,
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const char *rel = order[i]->path + tlen;
 
-		if (order[i]->mask && nullfd < 0 &&
-		    (nullfd = open_null_device(&hold, err)) < 0) {
+		if (order[i]->mask && kit->nullfd < 0 &&
+		    (kit->nullfd = open_null_device(&kit->null_hold, err)) <
+			0) {
 			rc = -1;
 			break;
 		}
 		if (pe_fs_guard_path(rootfd, rel + 1,
 				     order[i]->mask ? PE_FS_MASK
 						    : PE_FS_READONLY,
-				     nullfd, &maskdir) < 0)
+				     kit->nullfd, &kit->maskdir) < 0)
 			rc = pe_error_errno(err, "%s /%s in the session",
 					    order[i]->mask ? "masking"
 							   : "making read-only",
 					    order[i]->path);
 	}
-	if (nullfd >= 0)
-		close(nullfd);
-	if (hold >= 0)
-		close(hold);
-	if (maskdir >= 0)
-		close(maskdir);
 	return rc;
 }
 
@@ -793,7 +800,8 @@ static int mount_proc_fd(int dirfd, bool readonly, int pidns_fd)
 
 /* The session's new /proc, checked to be a procfs root where it is now,
  * then guarded. */
-static int guard_new_proc(const struct pe_proc_guard *g, struct pe_error *err)
+static int guard_new_proc(const struct pe_proc_guard *g,
+			  struct pe_guard_kit *kit, struct pe_error *err)
 {
 	struct stat st;
 	struct statfs sfs;
@@ -808,13 +816,13 @@ static int guard_new_proc(const struct pe_proc_guard *g, struct pe_error *err)
 		return pe_error_set(err, PE_ERR_SYSTEM, EIO,
 				    "the fresh /proc is not a procfs root");
 	}
-	r = apply_guards(g, "proc", dirfd, err);
+	r = apply_guards(g, "proc", dirfd, kit, err);
 	close(dirfd);
 	return r;
 }
 
 int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, int pidns_fd,
-			   struct pe_error *err)
+			   struct pe_guard_kit *kit, struct pe_error *err)
 {
 	int dirfd, r;
 
@@ -843,7 +851,7 @@ int pe_ns_mount_fresh_proc(const struct pe_proc_guard *g, int pidns_fd,
 	close(dirfd);
 	if (r < 0)
 		return pe_error_errno(err, "mounting a fresh /proc");
-	return guard_new_proc(g, err);
+	return guard_new_proc(g, kit, err);
 }
 
 /*
@@ -884,7 +892,8 @@ static int clone_target_procfs(const char *src, unsigned long pidns_ino,
 }
 
 int pe_ns_mount_target_proc(const struct pe_proc_guard *g, const char *src,
-			    unsigned long pidns_ino, struct pe_error *err)
+			    unsigned long pidns_ino, struct pe_guard_kit *kit,
+			    struct pe_error *err)
 {
 	int dirfd, mnt, r, saved;
 
@@ -910,11 +919,11 @@ int pe_ns_mount_target_proc(const struct pe_proc_guard *g, const char *src,
 	errno = saved;
 	if (r < 0)
 		return pe_error_errno(err, "mounting the target's procfs");
-	return guard_new_proc(g, err);
+	return guard_new_proc(g, kit, err);
 }
 
 int pe_ns_guard_sys(const struct pe_proc_guard *g, bool fresh,
-		    struct pe_error *err)
+		    struct pe_guard_kit *kit, struct pe_error *err)
 {
 	struct pe_mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
 	struct statfs sfs;
@@ -988,9 +997,9 @@ int pe_ns_guard_sys(const struct pe_proc_guard *g, bool fresh,
 		struct pe_proc_guard defaults;
 
 		pe_proc_guard_defaults(&defaults);
-		r = apply_guards(&defaults, "sys", fd, err);
+		r = apply_guards(&defaults, "sys", fd, kit, err);
 	} else {
-		r = apply_guards(g, "sys", fd, err);
+		r = apply_guards(g, "sys", fd, kit, err);
 	}
 	close(fd);
 	return r;

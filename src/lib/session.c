@@ -971,27 +971,33 @@ static int proc_sys_step(const struct session *s, int pidns_fd,
 			 unsigned long clone_ino, struct pe_error *err)
 {
 	const struct pe_session_plan *plan = &s->plan;
+	struct pe_guard_kit kit = PE_GUARD_KIT_INIT;
 	int r;
 
 	if (plan->copy) { /* the copy's root has empty /proc and /sys */
 		if (clone_ino)
 			return pe_error_set(err, PE_ERR_SYSTEM, EOPNOTSUPP,
 					    "a copy has no procfs of its own");
-		return pe_ns_mount_fresh_proc(&s->view.guard, pidns_fd, err) <
-				   0 ||
-			       pe_ns_guard_sys(&s->view.guard, true, err) < 0
-			   ? -1
-			   : 0;
+		r = pe_ns_mount_fresh_proc(&s->view.guard, pidns_fd, &kit,
+					   err) < 0 ||
+			    pe_ns_guard_sys(&s->view.guard, true, &kit, err) < 0
+			? -1
+			: 0;
+		pe_guard_kit_close(&kit);
+		return r;
 	}
 	if (plan->mount == PE_MOUNT_VIEW)
 		return pe_view_mount_proc_sys(&s->view, pidns_fd, clone_ino,
 					      err);
 	if (!plan->pid_joined || plan->mount == PE_MOUNT_NONE)
 		return 0;
-	r = clone_ino
-		? pe_ns_mount_target_proc(&s->guard, "/proc", clone_ino, err)
-		: pe_ns_mount_fresh_proc(&s->guard, pidns_fd, err);
-	return r < 0 || pe_ns_guard_sys(&s->guard, false, err) < 0 ? -1 : 0;
+	r = clone_ino ? pe_ns_mount_target_proc(&s->guard, "/proc", clone_ino,
+						&kit, err)
+		      : pe_ns_mount_fresh_proc(&s->guard, pidns_fd, &kit, err);
+	if (r == 0)
+		r = pe_ns_guard_sys(&s->guard, false, &kit, err) < 0 ? -1 : 0;
+	pe_guard_kit_close(&kit);
+	return r < 0 ? -1 : 0;
 }
 
 /* --follow-context: the procfs the command writes its attr/exec through

@@ -1809,17 +1809,19 @@ int pe_view_mount_proc_sys(const struct pe_view *v, int pidns_fd,
 	 * which a container with CAP_SYS_ADMIN may have rearranged, and
 	 * whose guards a privileged pod lacks. Cloned (clone_pidns_ino):
 	 * the container's procfs mount where this view has it, alone */
+	struct pe_guard_kit kit = PE_GUARD_KIT_INIT;
 	int r = clone_pidns_ino
 		    ? pe_ns_mount_target_proc(
 			  &v->guard,
 			  v->kind == PE_VIEW_TOOLS ? "/target/proc" : "/proc",
-			  clone_pidns_ino, err)
-		    : pe_ns_mount_fresh_proc(&v->guard, pidns_fd, err);
+			  clone_pidns_ino, &kit, err)
+		    : pe_ns_mount_fresh_proc(&v->guard, pidns_fd, &kit, err);
 
-	if (r < 0 ||
-	    pe_ns_guard_sys(&v->guard, v->kind != PE_VIEW_CONTAINER, err) < 0)
-		return -1;
-	return 0;
+	if (r == 0)
+		r = pe_ns_guard_sys(&v->guard, v->kind != PE_VIEW_CONTAINER,
+				    &kit, err);
+	pe_guard_kit_close(&kit);
+	return r < 0 ? -1 : 0;
 }
 
 /* The pieces podenter copy builds its root with too (viewparts.h). */

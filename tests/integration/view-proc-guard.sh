@@ -34,6 +34,7 @@ done
 n=$(head -c 64 /proc/cmdline 2>/dev/null | wc -c); echo "cmdline=$n"
 echo "tty=$(ls -A /proc/tty 2>/dev/null | wc -l)"
 awk "\$5 == \"/proc/pressure\" { o = \$6 } END { print \"pressure=\" o }" /proc/self/mountinfo
+awk "\$5 == \"/proc/tty\" || \$5 == \"/sys/firmware\" { d[\$5] = \$3 } END { for (m in d) print \"maskdev\", d[m] }" /proc/self/mountinfo
 echo guard-done'
 
 # the checks only mean something where the node's own are there to guard
@@ -92,6 +93,15 @@ for view in none tools; do
 	t_expect_match "masks, --view $view: the target's masked file" "$T_OUT" "^cmdline=0$"
 	t_expect_match "masks, --view $view: the target's masked directory" "$T_OUT" "^tty=0$"
 	t_expect_match "masks, --view $view: the target's read-only path" "$T_OUT" "^pressure=ro"
+	# every masked directory, under /proc and /sys alike, is a clone of
+	# one empty tmpfs (nsjoin.h, pe_guard_kit): one file system to make
+	# and to tear down, not one for each tree (the last mount listed at
+	# each path is the one on top; --view none also lists the target's
+	# own masks below the fresh /proc)
+	if [ -d /sys/firmware ]; then
+		t_expect_eq "masks, --view $view: /proc/tty and /sys/firmware masked by one tmpfs" \
+			"$(printf '%s\n' "$T_OUT" | awk '$1 == "maskdev" { print $2 }' | sort | uniq -c | awk '{ print $1 }')" 2
+	fi
 done
 
 g_make hostile "" hostile

@@ -362,12 +362,14 @@ static int proc_symlink_is_refused(void)
 {
 	struct pe_proc_guard guard;
 	struct pe_error err;
+	struct pe_guard_kit kit = PE_GUARD_KIT_INIT;
 	int r;
 
 	pe_proc_guard_defaults(&guard);
 	if (enter_fake_root() < 0)
 		return 5;
-	r = pe_ns_mount_fresh_proc(&guard, -1, &err);
+	r = pe_ns_mount_fresh_proc(&guard, -1, &kit, &err);
+	pe_guard_kit_close(&kit);
 	if (is_procfs("/elsewhere"))
 		return 2; /* mounted through the link */
 	return r == -1 ? 0 : 1;
@@ -383,6 +385,7 @@ static int unverified_proc_is_refused(void)
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	struct pe_proc_guard guard;
 	struct pe_error err;
+	struct pe_guard_kit kit = PE_GUARD_KIT_INIT;
 	int r;
 
 	if (!ctx)
@@ -394,7 +397,8 @@ static int unverified_proc_is_refused(void)
 	pe_proc_guard_defaults(&guard);
 	if (enter_fake_root() < 0 || seccomp_load(ctx) < 0)
 		return 5;
-	r = pe_ns_mount_fresh_proc(&guard, -1, &err);
+	r = pe_ns_mount_fresh_proc(&guard, -1, &kit, &err);
+	pe_guard_kit_close(&kit);
 	if (r == 0 && !is_procfs("/proc"))
 		return 2; /* says done, yet /proc is the planted tree */
 	return r == -1 || is_procfs("/proc") ? 0 : 1;
