@@ -692,11 +692,6 @@ static int open_null_device(int *hold, struct pe_error *err)
 	return -1;
 }
 
-/*
- * Apply g's entries under top ("proc" or "sys") to the tree rootfd: the
- * read-only binds first, shorter paths first (a bind is a copy of what is
- * below it), then the masks on top.
- */
 void pe_guard_kit_close(struct pe_guard_kit *k)
 {
 	int *fds[] = { &k->nullfd, &k->null_hold, &k->maskdir };
@@ -708,6 +703,11 @@ void pe_guard_kit_close(struct pe_guard_kit *k)
 	}
 }
 
+/*
+ * Apply g's entries under top ("proc" or "sys") to the tree rootfd: the
+ * read-only binds first, shorter paths first (a bind is a copy of what is
+ * below it), then the masks on top.
+ */
 static int apply_guards(const struct pe_proc_guard *g, const char *top,
 			int rootfd, struct pe_guard_kit *kit,
 			struct pe_error *err)

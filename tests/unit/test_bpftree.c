@@ -34,9 +34,15 @@
 
 #define X32_BIT 0x40000000u
 
-/* Runs prog on d; fails the test on an instruction it does not know or a
- * jump out of the program. */
-static uint32_t run_bpf(const struct pe_bpf *prog, const struct seccomp_data *d)
+/*
+ * Runs prog on d into *ret; fails the test on an instruction it does not
+ * know or a jump out of the program. With known_only, as the kernel folds
+ * a filter into its action cache (seccomp_is_const_allow): only the number
+ * and the architecture are known, and false comes back at a load of
+ * anything else or an instruction it does not fold.
+ */
+static bool interpret(const struct pe_bpf *prog, const struct seccomp_data *d,
+		      bool known_only, uint32_t *ret)
 {
 	const struct sock_filter *f = prog->insns;
 	uint32_t acc = 0;
@@ -47,6 +53,10 @@ static uint32_t run_bpf(const struct pe_bpf *prog, const struct seccomp_data *d)
 
 		switch (i->code) {
 		case BPF_LD | BPF_W | BPF_ABS:
+			if (known_only &&
+			    i->k != offsetof(struct seccomp_data, nr) &&
+			    i->k != offsetof(struct seccomp_data, arch))
+				return false; /* not known ahead */
 			assert_true(i->k + 4 <= sizeof(*d));
 			memcpy(&acc, (const char *)d + i->k, 4);
 			continue;
@@ -54,7 +64,8 @@ static uint32_t run_bpf(const struct pe_bpf *prog, const struct seccomp_data *d)
 			acc &= i->k;
 			continue;
 		case BPF_RET | BPF_K:
-			return i->k;
+			*ret = i->k;
+			return true;
 		case BPF_JMP | BPF_JA:
 			pc += i->k;
 			continue;
@@ -71,12 +82,22 @@ static uint32_t run_bpf(const struct pe_bpf *prog, const struct seccomp_data *d)
 			cond = (acc & i->k) != 0;
 			break;
 		default:
+			if (known_only)
+				return false;
 			fail_msg("instruction %#x at %zu", i->code, pc);
 		}
 		pc += cond ? i->jt : i->jf;
 	}
 	fail_msg("ran off the end of the program");
-	return 0;
+	return false;
+}
+
+static uint32_t run_bpf(const struct pe_bpf *prog, const struct seccomp_data *d)
+{
+	uint32_t ret = 0;
+
+	interpret(prog, d, false, &ret);
+	return ret;
 }
 
 /* Every number of interest for an architecture, each with argument values
@@ -314,54 +335,16 @@ static void leaves_are_shared(void **state)
 }
 
 /* What the kernel folds into its action cache when a filter is attached
- * (seccomp_is_const_allow in kernel/seccomp.c, run for every number): true
- * when the program allows nr on arch whatever the arguments, found with
- * nothing but the number and the architecture known. */
+ * (run for every number): true when the program allows nr on arch whatever
+ * the arguments, found with nothing but the number and the architecture
+ * known. */
 static bool kernel_caches_allow(const struct pe_bpf *prog, uint32_t arch,
 				uint32_t nr)
 {
-	const struct sock_filter *f = prog->insns;
-	uint32_t acc = 0;
+	struct seccomp_data d = { .arch = arch, .nr = (int)nr };
+	uint32_t ret = 0;
 
-	for (size_t pc = 0; pc < prog->len; pc++) {
-		const struct sock_filter *i = &f[pc];
-		bool cond;
-
-		switch (i->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			if (i->k == offsetof(struct seccomp_data, nr))
-				acc = nr;
-			else if (i->k == offsetof(struct seccomp_data, arch))
-				acc = arch;
-			else
-				return false; /* not known ahead */
-			continue;
-		case BPF_RET | BPF_K:
-			return i->k == SECCOMP_RET_ALLOW;
-		case BPF_JMP | BPF_JA:
-			pc += i->k;
-			continue;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-			cond = acc == i->k;
-			break;
-		case BPF_JMP | BPF_JGE | BPF_K:
-			cond = acc >= i->k;
-			break;
-		case BPF_JMP | BPF_JGT | BPF_K:
-			cond = acc > i->k;
-			break;
-		case BPF_JMP | BPF_JSET | BPF_K:
-			cond = (acc & i->k) != 0;
-			break;
-		case BPF_ALU | BPF_AND | BPF_K:
-			acc &= i->k;
-			continue;
-		default:
-			return false;
-		}
-		pc += cond ? i->jt : i->jf;
-	}
-	return false;
+	return interpret(prog, &d, true, &ret) && ret == SECCOMP_RET_ALLOW;
 }
 
 /* What pe_bpf_load gives the kernel (pe_bpf_uncached): the same answers

@@ -454,7 +454,8 @@ static void label_procfs_shows_processes_only(void **state)
 
 	(void)state;
 	if (geteuid() != 0)
-		skip(); /* mounting a procfs needs root (CI runs as root) */
+		skip(); /* not root: cmocka reports it skipped (mounting a
+			   procfs needs root; CI runs as root) */
 	fd = pe_ns_new_pid_procfs(-1);
 	if (fd < 0 && errno == ENOSYS)
 		return; /* no new mount API (no-new-api.sh) */
