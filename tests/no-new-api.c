@@ -8,7 +8,8 @@
  * component walk of pe_open_beneath, mount(2) onto /proc/self/fd/N) are
  * then what runs; the product has no switch for this.
  *
- *   no-new-api [--openat2-only | --no-procfs-pidns] COMMAND [ARG...]
+ *   no-new-api [--openat2-only | --no-procfs-pidns | --no-io-uring]
+ *              COMMAND [ARG...]
  *
  * --openat2-only hides openat2 alone: Linux 5.2 to 5.5, which have the new
  * mount API (the views need open_tree) but not openat2.
@@ -17,6 +18,11 @@
  * with EINVAL, as a procfs without the "pidns" parameter does (Linux before
  * 6.18, where podenter's stage cannot make the pod's procfs from outside and
  * the session's process makes it inside: session.c).
+ *
+ * --no-io-uring hides io_uring_setup alone, as Docker's default seccomp
+ * profile does (podenter run from a container) and as
+ * kernel.io_uring_disabled=2 does with EPERM: the session's mount namespace
+ * is then torn down by its last process, as before teardown.h.
  *
  * Before exec it checks that each call really answers ENOSYS, and exits
  * 125 if not, so a test can never pass by running the new API after all.
@@ -35,16 +41,22 @@ static const char *const hidden[] = {
 	"openat2",  "open_tree", "move_mount", "fsopen",
 	"fsconfig", "fsmount",	 "fspick",     "mount_setattr",
 };
+static const char *const io_uring_only[] = { "io_uring_setup" };
 
 int main(int argc, char **argv)
 {
 	size_t nhidden = sizeof(hidden) / sizeof(hidden[0]);
+	const char *const *hide = hidden;
 	scmp_filter_ctx ctx;
 
 	bool no_pidns = false;
 
 	if (argc > 1 && strcmp(argv[1], "--openat2-only") == 0) {
 		nhidden = 1; /* hidden[0] */
+		argv++, argc--;
+	} else if (argc > 1 && strcmp(argv[1], "--no-io-uring") == 0) {
+		hide = io_uring_only;
+		nhidden = 1;
 		argv++, argc--;
 	} else if (argc > 1 && strcmp(argv[1], "--no-procfs-pidns") == 0) {
 		nhidden = 0;
@@ -54,8 +66,8 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		fprintf(
 		    stderr,
-		    "usage: no-new-api [--openat2-only | --no-procfs-pidns] "
-		    "COMMAND [ARG...]\n");
+		    "usage: no-new-api [--openat2-only | --no-procfs-pidns | "
+		    "--no-io-uring] COMMAND [ARG...]\n");
 		return 125;
 	}
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -64,12 +76,12 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	for (size_t i = 0; i < nhidden; i++) {
-		int nr = seccomp_syscall_resolve_name(hidden[i]);
+		int nr = seccomp_syscall_resolve_name(hide[i]);
 
 		if (nr == __NR_SCMP_ERROR ||
 		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0) < 0) {
 			fprintf(stderr, "no-new-api: cannot filter %s\n",
-				hidden[i]);
+				hide[i]);
 			return 125;
 		}
 	}
@@ -88,12 +100,12 @@ int main(int argc, char **argv)
 	}
 	seccomp_release(ctx);
 	for (size_t i = 0; i < nhidden; i++) {
-		long r = syscall(seccomp_syscall_resolve_name(hidden[i]), -1,
+		long r = syscall(seccomp_syscall_resolve_name(hide[i]), -1,
 				 NULL, 0, 0, 0);
 
 		if (r != -1 || errno != ENOSYS) {
 			fprintf(stderr, "no-new-api: %s still answers (%s)\n",
-				hidden[i], r == -1 ? strerror(errno) : "ok");
+				hide[i], r == -1 ? strerror(errno) : "ok");
 			return 125;
 		}
 	}

@@ -40,6 +40,7 @@
 #include "podenter/traceguard.h"
 #include "fsmount.h"
 #include "syscalls.h"
+#include "teardown.h"
 
 /* podenter's own failure (error.h) */
 #define SESSION_FAILED PE_EXIT_FAILURE
@@ -360,6 +361,9 @@ struct session {
 	bool proc_done, privileged_done;
 	int label_procfd; /* --follow-context: a procfs to write attr/exec */
 	int reaper_program; /* the tiny reaper's (pe_reaper_program_open) */
+	/* the session's mount namespace, held for the kernel to tear down
+	 * after the session (teardown.h), -1 when not */
+	int teardown_ring;
 	/* podenter's CPU while it holds the session's processes */
 	struct pe_trace_guard_cpu cpu;
 	bool held_by_podenter; /* the trace guard's holder, set by the stage */
@@ -1203,6 +1207,8 @@ static void session_release(struct session *s, int rc)
 	if (s->children_fd >= 0)
 		close(s->children_fd);
 	s->children_fd = -1;
+	/* last: the kernel's worker may start on the namespace now */
+	pe_teardown_release(&s->teardown_ring);
 }
 
 int pe_session_run(const struct pe_session_opts *o,
@@ -1224,7 +1230,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	s->c = c;
 	s->hr = hr;
 	s->children_fd = s->userns_fd = s->pidns_fd = s->label_procfd =
-	    s->reaper_program = -1;
+	    s->reaper_program = s->teardown_ring = -1;
 	pe_pin_init(&s->pin);
 	io_init(&s->io);
 	pe_audit_init(&s->audit);
@@ -1384,6 +1390,12 @@ int pe_session_run(const struct pe_session_opts *o,
 			goto fail;
 	}
 	pe_trace_guard_cpu_release(&s->cpu);
+	/* The session's own mount namespace (a view's, or a copy of the
+	 * target's or the node's) is torn down by a kernel worker after the
+	 * session, not by the exit podenter's caller waits for (teardown.h);
+	 * while the command starts, on podenter's side. */
+	if (s->plan.mount != PE_MOUNT_NONE)
+		s->teardown_ring = pe_teardown_hold_mnt_ns(child);
 
 	/*
 	 * Then it forwards signals, copies the stdio, passes the exit status

@@ -165,6 +165,38 @@ static inline int pe_sys_pidfd_info(int pidfd, struct pe_pidfd_info *info)
 	return ioctl(pidfd, PE_PIDFD_GET_INFO, info);
 }
 
+/* io_uring (5.1): a ring is used here only to hold files (teardown.c); its
+ * parameters are the kernel's struct io_uring_params, all zero but what
+ * the kernel fills in. ENOSYS where the kernel or a seccomp profile (a
+ * container runtime's) has no io_uring; EPERM under
+ * kernel.io_uring_disabled. */
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 425
+#endif
+#ifndef __NR_io_uring_register
+#define __NR_io_uring_register 427
+#endif
+#define PE_IORING_REGISTER_FILES 2
+
+struct pe_io_uring_params {
+	uint32_t sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle;
+	uint32_t features, wq_fd, resv[3];
+	uint32_t sq_off[10], cq_off[10];
+};
+
+static inline int pe_sys_io_uring_setup(unsigned int entries,
+					struct pe_io_uring_params *p)
+{
+	*p = (struct pe_io_uring_params){ 0 };
+	return (int)syscall(__NR_io_uring_setup, entries, p);
+}
+
+static inline int pe_sys_io_uring_register(int ring, unsigned int opcode,
+					   const void *arg, unsigned int n)
+{
+	return (int)syscall(__NR_io_uring_register, ring, opcode, arg, n);
+}
+
 static inline int pe_sys_pidfd_send_signal(int pidfd, int sig)
 {
 	return (int)syscall(__NR_pidfd_send_signal, pidfd, sig, NULL, 0);
