@@ -66,6 +66,7 @@ mapfile -t f < <(find "$fx" -path '*/proc/*' -name cgroup -type f)
 seed fuzz_cgroup "${f[@]}"
 mapfile -t f < <(find "$fx" -name 'config.json' -type f)
 seed fuzz_oci_config "${f[@]}"
+seed fuzz_oci_pick "${f[@]}"
 mapfile -t f < <(find "$fx" \( -path '*/var/log/containers/*' -o -path '*/var/log/pods/*' \) -prune -printf '%f\n' 2>/dev/null)
 seed_names fuzz_kubelet_names "${f[@]}"
 mapfile -t f < <(find "$fx" -name '*.json' -path '*seccomp*' -type f)

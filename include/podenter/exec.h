@@ -65,6 +65,9 @@ int pe_env_from_config_json(struct pe_env *e, const char *json,
  * (ENOMEM). */
 struct json_object;
 int pe_config_env_strings(struct json_object *cfg, char ***out);
+/* A configuration's entry that is a setting: "KEY=VALUE" (not "KEY"
+ * alone, not "=VALUE"); what pe_config_env_strings keeps. */
+bool pe_env_is_setting(const char *kv);
 void pe_config_env_free(char **list);
 
 struct pe_hostroot;

@@ -47,6 +47,11 @@ static size_t key_len(const char *kv)
 	return eq ? (size_t)(eq - kv) : 0;
 }
 
+bool pe_env_is_setting(const char *kv)
+{
+	return key_len(kv) > 0;
+}
+
 int pe_env_put(struct pe_env *e, const char *kv, struct pe_error *err)
 {
 	size_t klen = key_len(kv);
@@ -249,7 +254,7 @@ static int each_config_setting(struct json_object *cfg,
 		if (!json_object_is_type(item, json_type_string))
 			continue;
 		kv = json_object_get_string(item);
-		if (key_len(kv) == 0 ||
+		if (!pe_env_is_setting(kv) ||
 		    strlen(kv) != (size_t)json_object_get_string_len(item))
 			continue;
 		if (put(arg, kv) < 0)

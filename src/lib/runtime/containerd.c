@@ -37,34 +37,44 @@ static const char *const bundle_dirs[] = {
 
 #define ANN "io.kubernetes.cri."
 
-/* Fill a record from config.json's annotations. Returns -1 on ENOMEM. */
-static int record_from_config(struct pe_container *c, struct json_object *cfg)
-{
-	struct json_object *ann = NULL, *linux_obj = NULL;
-	const char *type, *cgroups_path;
+/* The annotations a record is made of, in the order of enum below. */
+static const char *const ann_keys[] = {
+	ANN "container-type", ANN "sandbox-id",	 ANN "sandbox-namespace",
+	ANN "sandbox-name",   ANN "sandbox-uid", ANN "image-name",
+	ANN "container-name",
+};
+enum {
+	A_TYPE,
+	A_SANDBOX_ID,
+	A_NAMESPACE,
+	A_POD,
+	A_POD_UID,
+	A_IMAGE,
+	A_CONTAINER,
+	A_COUNT
+};
+_Static_assert(sizeof(ann_keys) / sizeof(ann_keys[0]) == A_COUNT,
+	       "one key per field");
 
-	json_object_object_get_ex(cfg, "annotations", &ann);
-	type = pe_json_str(ann, ANN "container-type");
+/* Fill a record from its annotations' values (NULL: absent) and
+ * linux.cgroupsPath, however they were read. Returns -1 on ENOMEM. */
+static int record_from_fields(struct pe_container *c, const char *const *ann,
+			      const char *cgroups_path)
+{
+	const char *type = ann[A_TYPE];
+
 	c->is_sandbox = type && strcmp(type, "sandbox") == 0;
-	if (pe_strdup_into(&c->sandbox_id,
-			   pe_json_str(ann, ANN "sandbox-id")) ||
-	    pe_strdup_into(&c->namespace,
-			   pe_json_str(ann, ANN "sandbox-namespace")) ||
-	    pe_strdup_into(&c->pod, pe_json_str(ann, ANN "sandbox-name")) ||
-	    pe_strdup_into(&c->pod_uid, pe_json_str(ann, ANN "sandbox-uid")) ||
-	    pe_strdup_into(&c->image, pe_json_str(ann, ANN "image-name")))
+	if (pe_strdup_into(&c->sandbox_id, ann[A_SANDBOX_ID]) ||
+	    pe_strdup_into(&c->namespace, ann[A_NAMESPACE]) ||
+	    pe_strdup_into(&c->pod, ann[A_POD]) ||
+	    pe_strdup_into(&c->pod_uid, ann[A_POD_UID]) ||
+	    pe_strdup_into(&c->image, ann[A_IMAGE]))
 		return -1;
-	if (!c->is_sandbox &&
-	    pe_strdup_into(&c->container,
-			   pe_json_str(ann, ANN "container-name")))
+	if (!c->is_sandbox && pe_strdup_into(&c->container, ann[A_CONTAINER]))
 		return -1;
 	/* containerd before 1.6.11 has no sandbox-uid: kubelet's cgroup
 	 * parent carries it */
-	/* (a JSON null or number there must not reach the parser: found by
-	 * fuzz_oci_config) */
-	if (!c->pod_uid &&
-	    json_object_object_get_ex(cfg, "linux", &linux_obj) &&
-	    (cgroups_path = pe_json_str(linux_obj, "cgroupsPath")) != NULL) {
+	if (!c->pod_uid && cgroups_path) {
 		struct pe_cgroup_info info;
 
 		if (pe_cgroup_parse_path(cgroups_path, &info) &&
@@ -73,6 +83,25 @@ static int record_from_config(struct pe_container *c, struct json_object *cfg)
 			return -1;
 	}
 	return 0;
+}
+
+/* json-c's tree of config.json: the record and its environment. Returns
+ * -1 on ENOMEM. */
+static int record_from_config(struct pe_container *c, struct json_object *cfg)
+{
+	struct json_object *ann = NULL, *linux_obj = NULL;
+	const char *vals[A_COUNT];
+
+	json_object_object_get_ex(cfg, "annotations", &ann);
+	for (size_t i = 0; i < A_COUNT; i++)
+		vals[i] = pe_json_str(ann, ann_keys[i]);
+	/* (a JSON null or number there must not reach the parser: found by
+	 * fuzz_oci_config) */
+	json_object_object_get_ex(cfg, "linux", &linux_obj);
+	if (record_from_fields(c, vals, pe_json_str(linux_obj, "cgroupsPath")) <
+	    0)
+		return -1;
+	return pe_config_env_strings(cfg, &c->config_env);
 }
 
 /* The reader above on a buffer: what the fuzzers and unit tests feed. */
@@ -88,16 +117,51 @@ int pe_containerd_record_from_json(const char *buf, struct pe_container *c)
 	return r;
 }
 
+int pe_containerd_record_pick(const char *buf, struct pe_container *c)
+{
+	struct pe_oci_pick p = { .ann_keys = ann_keys, .n_ann = A_COUNT };
+	int r = pe_oci_pick(buf, &p);
+
+	if (r != 1)
+		return r;
+	if (record_from_fields(c, (const char *const *)p.ann, p.cgroups_path) <
+	    0) {
+		pe_oci_pick_clear(&p);
+		return -1;
+	}
+	c->config_env = p.env; /* the list is the record's now */
+	p.env = NULL;
+	pe_oci_pick_clear(&p);
+	return 1;
+}
+
+/* config.json of a bundle: picked, or parsed by json-c when the picker is
+ * unsure. 1 read, 0 not a configuration (a half-written bundle of a task
+ * being created is not an error), -1 ENOMEM. */
+static int record_from_bundle(const char *buf, struct pe_container *c)
+{
+	struct json_object *cfg;
+	int r = pe_containerd_record_pick(buf, c);
+
+	if (r != 0)
+		return r;
+	cfg = json_tokener_parse(buf);
+	if (!cfg)
+		return 0;
+	r = record_from_config(c, cfg);
+	json_object_put(cfg);
+	return r < 0 ? -1 : 1;
+}
+
 static int scan_bundle(const struct pe_hostroot *hr, int nsfd,
 		       const char *node_path, const char *ns, const char *id,
 		       const struct pe_scan_filter *f,
 		       struct pe_container_list *out, struct pe_error *err)
 {
-	struct json_object *cfg;
-	struct pe_container *c;
+	struct pe_container rec = { 0 }, *c;
 	char *buf = NULL;
 	char path[4096];
-	int bfd;
+	int bfd, r;
 
 	(void)hr;
 	if (!pe_filter_wants_id(f, id))
@@ -111,32 +175,31 @@ static int scan_bundle(const struct pe_hostroot *hr, int nsfd,
 		close(bfd);
 		return 0;
 	}
-	cfg = json_tokener_parse(buf);
+	r = record_from_bundle(buf, &rec);
 	free(buf);
-	if (!cfg) {
-		/* a half-written bundle (task being created) is not an error */
+	snprintf(path, sizeof(path), "%s/%s", node_path, id);
+	if (r == 0) {
+		pe_container_clear(&rec);
 		close(bfd);
 		return 0;
 	}
-	c = pe_list_add(out);
-	snprintf(path, sizeof(path), "%s/%s", node_path, id);
-	if (!c || record_from_config(c, cfg) < 0 ||
-	    pe_config_env_strings(cfg, &c->config_env) < 0 ||
-	    pe_strdup_into(&c->container_id, id) ||
-	    pe_strdup_into(&c->bundle, path)) {
-		json_object_put(cfg);
+	c = r > 0 ? pe_list_add(out) : NULL;
+	if (!c || pe_strdup_into(&rec.container_id, id) ||
+	    pe_strdup_into(&rec.bundle, path)) {
+		pe_container_clear(&rec);
 		close(bfd);
 		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
 				    "reading containerd bundle %s", path);
 	}
-	json_object_put(cfg);
-	c->runtime = strcmp(ns, "moby") == 0 ? PE_RT_DOCKER : PE_RT_CONTAINERD;
-	c->source = PE_SRC_CONTAINERD_TASK;
-	c->running = true;
-	c->pid = pe_read_pidfile_at(bfd, "init.pid");
-	if (c->is_sandbox && !c->sandbox_id)
-		pe_strdup_into(&c->sandbox_id, id);
+	rec.runtime = strcmp(ns, "moby") == 0 ? PE_RT_DOCKER : PE_RT_CONTAINERD;
+	rec.source = PE_SRC_CONTAINERD_TASK;
+	rec.running = true;
+	rec.pid = pe_read_pidfile_at(bfd, "init.pid");
+	if (rec.is_sandbox && !rec.sandbox_id)
+		pe_strdup_into(&rec.sandbox_id, id);
 	close(bfd);
+	rec.attempt = c->attempt; /* pe_list_add's default */
+	*c = rec;
 	return 0;
 }
 

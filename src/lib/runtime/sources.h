@@ -63,6 +63,30 @@ bool pe_kubelet_parse_pod_dir(const char *name, char *ns, size_t nssz,
 /* Fill c from a config.json held in buf, through the same readers the scans
  * use. Returns -1 when buf is not JSON or on allocation failure. */
 int pe_containerd_record_from_json(const char *buf, struct pe_container *c);
+/* The same through pe_oci_pick alone (what a scan tries first): 1 read,
+ * 0 when the picker is unsure (the scan then uses json-c, as above), -1
+ * on allocation failure. */
+int pe_containerd_record_pick(const char *buf, struct pe_container *c);
+
+/*
+ * The strings a node scan reads from an OCI config.json, picked out in one
+ * pass without building the document (ocipick.c): the annotations named in
+ * ann_keys (each value, or NULL when absent or not a string), the last
+ * linux.cgroupsPath, and process.env's settings as pe_config_env_strings
+ * keeps them. Returns 1 when read; 0 when the document is not in the
+ * strict shape it reads (the caller parses it with json-c: the two never
+ * disagree), -1 on allocation failure; the out fields are then empty.
+ */
+struct pe_oci_pick {
+	const char *const *ann_keys; /* in */
+	size_t n_ann; /* in */
+	char **ann; /* out: n_ann values */
+	char *cgroups_path; /* out */
+	char **env; /* out: NULL-terminated "KEY=VALUE"s */
+	size_t n_env;
+};
+int pe_oci_pick(const char *json, struct pe_oci_pick *p);
+void pe_oci_pick_clear(struct pe_oci_pick *p);
 int pe_crio_record_from_json(const char *buf, struct pe_container *c);
 
 /* Shared by the OCI-config readers (containerd, CRI-O, podman). */
