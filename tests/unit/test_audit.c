@@ -109,6 +109,121 @@ static void record_has_every_field(void **state)
 	free(json);
 }
 
+/* The record as json-c prints it (what pe_audit_json wrote until it wrote
+ * the text itself): the reference its text must equal byte for byte, so
+ * that nothing reading the audit log sees a difference. */
+static void put_str(struct json_object *o, const char *key, const char *v)
+{
+	if (v)
+		json_object_object_add(o, key, json_object_new_string(v));
+}
+
+static char *json_c_text(const struct pe_audit *a,
+			 const struct pe_audit_record *r, const char *event,
+			 int exit_status, long long duration_ms)
+{
+	struct json_object *o = json_object_new_object(), *t, *ns, *cmd;
+	char copy[sizeof(r->namespaces)], *save = NULL, *out;
+
+	put_str(o, "event", event);
+	put_str(o, "session", a->session);
+	put_str(o, "time", a->start_time);
+	json_object_object_add(o, "uid", json_object_new_int64(r->uid));
+	json_object_object_add(o, "loginuid",
+			       json_object_new_int64(r->loginuid));
+	put_str(o, "tty", r->tty);
+	json_object_object_add(o, "podenter_pid",
+			       json_object_new_int64(r->podenter_pid));
+	t = json_object_new_object();
+	put_str(t, "namespace", r->namespace);
+	put_str(t, "pod", r->pod);
+	put_str(t, "container", r->container);
+	put_str(t, "container_id", r->container_id);
+	put_str(t, "runtime", r->runtime);
+	json_object_object_add(t, "pid", json_object_new_int64(r->target_pid));
+	json_object_object_add(o, "target", t);
+	ns = json_object_new_array();
+	snprintf(copy, sizeof(copy), "%s", r->namespaces);
+	for (char *n = strtok_r(copy, ",", &save); n;
+	     n = strtok_r(NULL, ",", &save))
+		json_object_array_add(ns, json_object_new_string(n));
+	json_object_object_add(o, "namespaces", ns);
+	put_str(o, "view", r->view);
+	put_str(o, "tools", r->tools);
+	put_str(o, "profile", r->profile);
+	put_str(o, "capabilities", r->capabilities);
+	put_str(o, "seccomp", r->seccomp);
+	json_object_object_add(o, "no_new_privs",
+			       json_object_new_boolean(r->no_new_privs));
+	put_str(o, "user", r->user);
+	put_str(o, "cgroup", r->cgroup);
+	json_object_object_add(o, "pty",
+			       json_object_new_boolean(r->tty_allocated));
+	cmd = json_object_new_array();
+	for (size_t i = 0; r->command && r->command[i]; i++)
+		json_object_array_add(cmd,
+				      json_object_new_string(r->command[i]));
+	json_object_object_add(o, "command", cmd);
+	if (exit_status >= 0)
+		json_object_object_add(o, "exit_status",
+				       json_object_new_int(exit_status));
+	if (duration_ms >= 0)
+		json_object_object_add(o, "duration_ms",
+				       json_object_new_int64(duration_ms));
+	out = strdup(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return out;
+}
+
+static void expect_json_c_text(const struct pe_audit *a,
+			       const struct pe_audit_record *r,
+			       const char *event, int exit_status,
+			       long long duration_ms)
+{
+	char *got = pe_audit_json(a, r, event, exit_status, duration_ms);
+	char *want = json_c_text(a, r, event, exit_status, duration_ms);
+
+	assert_non_null(got);
+	assert_non_null(want);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+}
+
+/* The text is json-c's, byte for byte: a full record, an empty one,
+ * every byte value in the pod's strings and the command, both events. */
+static void record_text_is_json_c_s(void **state)
+{
+	static char every_byte[256],
+	    *hostile_cmd[] = { every_byte, "", "/a/b", "\\\"", NULL };
+	struct pe_audit a;
+	struct pe_audit_record r;
+
+	(void)state;
+	for (int i = 1; i < 256; i++)
+		every_byte[i - 1] = (char)i;
+	pe_audit_init(&a);
+	sample(&r);
+	expect_json_c_text(&a, &r, "session-start", -1, -1);
+	expect_json_c_text(&a, &r, "session-end", 130, 1500);
+	memset(&r, 0, sizeof(r));
+	expect_json_c_text(&a, &r, "session-start", -1, -1);
+	expect_json_c_text(&a, &r, "session-end", 0, 0);
+	sample(&r);
+	r.pod = every_byte;
+	r.container = "";
+	r.user = "1000:1000";
+	r.cgroup = "pod";
+	r.tools = "host (/)";
+	r.loginuid = -1;
+	r.tty_allocated = true;
+	snprintf(r.tty, sizeof(r.tty), "/dev/pts/\t3");
+	snprintf(r.namespaces, sizeof(r.namespaces), ",net,,\"pid\",");
+	r.command = hostile_cmd;
+	expect_json_c_text(&a, &r, "session-end", 255, 9223372036854775807LL);
+}
+
 static void file_and_syslog_both_get_records(void **state)
 {
 	char dir[] = "/tmp/test_audit.XXXXXX", path[256], sock[256];
@@ -236,6 +351,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(record_has_every_field),
+		cmocka_unit_test(record_text_is_json_c_s),
 		cmocka_unit_test(file_and_syslog_both_get_records),
 		cmocka_unit_test(unwritable_log_stops_the_session),
 	};
