@@ -257,18 +257,43 @@ static int skip_value(struct walk *w)
 	}
 }
 
-static int walk_object(struct walk *w, member_fn member)
+/* Into an object or array at w->p (its opening character): 1 when it
+ * closes right away, 0 when items follow, or unsure (too deep). */
+static int open_container(struct walk *w, char close)
 {
 	if (++w->depth > PICK_MAX_DEPTH)
-		return PICK_UNSURE;
+		return -PICK_UNSURE;
 	w->p++;
 	skip_ws(w);
-	if (*w->p == '}') {
+	if (*w->p != close)
+		return 0;
+	w->p++;
+	w->depth--;
+	return 1;
+}
+
+/* After an item: 0 when a ',' says another follows, 1 when the container
+ * closes, or unsure. */
+static int next_item(struct walk *w, char close)
+{
+	skip_ws(w);
+	if (*w->p == ',') {
 		w->p++;
-		w->depth--;
-		return PICK_OK;
+		skip_ws(w);
+		return 0;
 	}
-	for (;;) {
+	if (*w->p != close)
+		return -PICK_UNSURE;
+	w->p++;
+	w->depth--;
+	return 1;
+}
+
+static int walk_object(struct walk *w, member_fn member)
+{
+	int state = open_container(w, '}');
+
+	while (state == 0) {
 		struct span key;
 		int r;
 
@@ -288,48 +313,23 @@ static int walk_object(struct walk *w, member_fn member)
 		r = member ? member(w, &key) : skip_value(w);
 		if (r != PICK_OK)
 			return r;
-		skip_ws(w);
-		if (*w->p == ',') {
-			w->p++;
-			skip_ws(w);
-			continue;
-		}
-		if (*w->p != '}')
-			return PICK_UNSURE;
-		w->p++;
-		w->depth--;
-		return PICK_OK;
+		state = next_item(w, '}');
 	}
+	return state < 0 ? PICK_UNSURE : PICK_OK;
 }
 
 static int walk_array(struct walk *w, int (*element)(struct walk *w))
 {
-	if (++w->depth > PICK_MAX_DEPTH)
-		return PICK_UNSURE;
-	w->p++;
-	skip_ws(w);
-	if (*w->p == ']') {
-		w->p++;
-		w->depth--;
-		return PICK_OK;
-	}
-	for (;;) {
+	int state = open_container(w, ']');
+
+	while (state == 0) {
 		int r = element ? element(w) : skip_value(w);
 
 		if (r != PICK_OK)
 			return r;
-		skip_ws(w);
-		if (*w->p == ',') {
-			w->p++;
-			skip_ws(w);
-			continue;
-		}
-		if (*w->p != ']')
-			return PICK_UNSURE;
-		w->p++;
-		w->depth--;
-		return PICK_OK;
+		state = next_item(w, ']');
 	}
+	return state < 0 ? PICK_UNSURE : PICK_OK;
 }
 
 /* A string member's value into *slot (NULL when it is not a string, as
