@@ -158,7 +158,9 @@ static int scan_bundle(const struct pe_hostroot *hr, int nsfd,
 		       const struct pe_scan_filter *f,
 		       struct pe_container_list *out, struct pe_error *err)
 {
-	struct pe_container rec = { 0 }, *c;
+	/* read whole before it joins the list; the attempt unknown, as in
+	 * every new entry (pe_list_add) */
+	struct pe_container rec = { .attempt = -1 }, *c;
 	char *buf = NULL;
 	char path[4096];
 	int bfd, r;
@@ -198,7 +200,6 @@ static int scan_bundle(const struct pe_hostroot *hr, int nsfd,
 	if (rec.is_sandbox && !rec.sandbox_id)
 		pe_strdup_into(&rec.sandbox_id, id);
 	close(bfd);
-	rec.attempt = c->attempt; /* pe_list_add's default */
 	*c = rec;
 	return 0;
 }

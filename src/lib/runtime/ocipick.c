@@ -67,7 +67,8 @@ static int hex_digit(char c)
 	return -1;
 }
 
-/* \uXXXX at s (after the backslash's 'u'): its code point, or -1 */
+/* The four hex digits of a \u escape at s (after its 'u'): the code
+ * point they spell, or -1 when they are not four hex digits. */
 static long hex4(const char *s)
 {
 	long v = 0;
