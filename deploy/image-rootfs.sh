@@ -62,6 +62,17 @@ copy_libs() { # elf
 	done
 }
 copy_libs "$sbin"
+# A static podenter (configure's default) has no loader of its own: its
+# dlopen() finds the node's loader by soname in the C library's directory,
+# where Debian has it and ldd's program-interpreter path (/lib64) is not.
+copy_loader_beside_libc() {
+	local libc loader
+	libc=$(find "$out" -name libc.so.6 | head -n1)
+	loader=$(find "$out" -name 'ld-linux*.so.*' | head -n1)
+	[ -n "$libc" ] && [ -n "$loader" ] || return 0
+	[ -e "$(dirname "$libc")/$(basename "$loader")" ] ||
+		cp "$loader" "$(dirname "$libc")/"
+}
 # and those it loads with dlopen() (libpcap, for sniff): sonames named in
 # the binary that this machine has, with their own libraries
 for soname in $(strings "$sbin" | grep -oE '^lib[a-z0-9_.+-]+\.so\.[0-9.]+$' | sort -u); do
@@ -75,6 +86,7 @@ for soname in $(strings "$sbin" | grep -oE '^lib[a-z0-9_.+-]+\.so\.[0-9.]+$' | s
 	fi
 	copy_libs "$lib"
 done
+copy_loader_beside_libc
 
 # A static busybox for /bin: sleep (the DaemonSet), sh (debugging the image).
 busybox=$(sed -n 's/^BUSYBOX_PATH = //p' "$builddir/Makefile")
