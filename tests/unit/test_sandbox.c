@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -484,14 +485,26 @@ static int x86_checks(void)
 	return 0;
 }
 
+static bool ia32_answers(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(int80(20, 0, 0) == getpid() ? 0 : 1);
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	       WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static void runtime_default_covers_32bit_calls(void **state)
 {
 	struct pe_error err;
 	void *filter;
 
 	(void)state;
-	/* a kernel without IA32 emulation has no 32-bit calls to filter */
-	if (int80(20, 0, 0) != getpid())
+	/* a kernel without IA32 emulation has no 32-bit calls to filter;
+	 * one whose host refuses them kills the caller, so try in a child */
+	if (!ia32_answers())
 		skip();
 	assert_int_equal(pe_seccomp_runtime_default(0, &filter, &err), 0);
 	assert_int_equal(in_child_with(filter, x86_checks), 0);
