@@ -132,7 +132,13 @@ void pe_term_restore(struct pe_term *t)
 
 void pe_proxy_init(struct pe_proxy *px, int sigfd, pid_t child)
 {
-	memset(px, 0, sizeof(*px));
+	/* field by field: the streams' buffers (pe_proxy_add sets the rest)
+	 * are touched only by what flows through them, and a page touched
+	 * costs a fault */
+	px->nstreams = 0;
+	px->hung_up = false;
+	px->watch = NULL;
+	px->watch_event = false;
 	px->sigfd = sigfd;
 	px->child = child;
 	px->winsize_from = -1;

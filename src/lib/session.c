@@ -345,8 +345,10 @@ struct session {
 	struct pe_reaper_watch watch; /* the reaper, from podenter's side */
 	/* --join-cgroup: podenter's own cgroups, to step back out to once
 	 * the session is born in the target's; on v2 for the pod, the leaf
-	 * podenter made and moved into, removed when the session ends */
-	struct pe_cgroup_join cgroup;
+	 * podenter made and moved into, removed when the session ends. NULL
+	 * without --join-cgroup: 25 KB of handles and paths that the stage
+	 * would copy, page by page, for nothing. */
+	struct pe_cgroup_join *cgroup;
 	char *shell_argv[2];
 	char *const *argv;
 	/* podenter's own children list (host /proc, opened before a view):
@@ -557,12 +559,17 @@ static int io_run(struct session *s, struct pe_error *err)
  * handles stay in s->cgroup: it steps back out once the session is born. */
 static int cgroup_step(struct session *s, struct pe_error *err)
 {
-	struct pe_cgroup_join *cj = &s->cgroup;
+	struct pe_cgroup_join *cj;
 	char *mountinfo = NULL;
 	int rc;
 
 	if (s->o->cgroup_place == PE_CGROUP_HOST)
 		return 0;
+	cj = s->cgroup = malloc(sizeof(*cj));
+	if (!cj)
+		return pe_error_set(err, PE_ERR_SYSTEM, ENOMEM,
+				    "allocating the cgroup join");
+	pe_cgroup_join_init(cj);
 	if (pe_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1u << 22,
 			    &mountinfo) < 0)
 		return pe_error_errno(err, "reading /proc/self/mountinfo");
@@ -1196,9 +1203,11 @@ static void session_release(struct session *s, int rc)
 
 	pe_reaper_watch_close(&s->watch);
 	/* after the reaper: the session's processes are gone from the leaf */
-	if (pe_cgroup_join_leave(&s->cgroup, &left) < 0)
+	if (s->cgroup && pe_cgroup_join_leave(s->cgroup, &left) < 0)
 		note(s->o, "%s%s%s", left.msg, left.hint[0] ? ": " : "",
 		     left.hint);
+	free(s->cgroup);
+	s->cgroup = NULL;
 	io_release(&s->io);
 	audit_end(s, rc);
 	pe_pin_release(&s->pin);
@@ -1235,7 +1244,6 @@ int pe_session_run(const struct pe_session_opts *o,
 	io_init(&s->io);
 	pe_audit_init(&s->audit);
 	s->watch = (struct pe_reaper_watch)PE_REAPER_WATCH_INIT;
-	pe_cgroup_join_init(&s->cgroup);
 
 	/*
 	 * Phase 1, on the node, nothing of the pod held yet. podenter is
@@ -1370,7 +1378,7 @@ int pe_session_run(const struct pe_session_opts *o,
 	 * podenter's leaf under the pod's, on v2), and stay there: podenter
 	 * itself steps out, back to its own cgroups, so the target's limits
 	 * (its OOM killer) never pick the relay of the session's stdio */
-	if (pe_cgroup_join_step_out(&s->cgroup, &ignored_err) < 0)
+	if (s->cgroup && pe_cgroup_join_step_out(s->cgroup, &ignored_err) < 0)
 		note(o, "%s (the session goes on; podenter stays there)",
 		     ignored_err.msg);
 
