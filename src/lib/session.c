@@ -1134,27 +1134,31 @@ struct stage_start {
 /* The stage works on a copy of the session: it shares podenter's memory
  * until it exits (below), and what it closes or moves must stay open in
  * podenter's own record. */
-static int stage_main(void *arg)
+static void __attribute__((noreturn))
+stage_main(const struct stage_start *start)
 {
-	const struct stage_start *start = arg;
 	struct session copy = *start->s;
 
 	run_stage(&copy, start->parent);
 }
 
 /*
- * Start the stage as posix_spawn starts a child: on a stack of its own,
- * sharing podenter's memory (no page tables copied), podenter suspended
- * until it exits; its own fd table and namespaces all the same. The
- * session's process it forks gets a copy of that memory as it is then.
+ * Start the stage with vfork(): it shares podenter's memory (no page tables
+ * copied) and runs on podenter's own stack, below this frame, podenter
+ * suspended until it exits; its own fd table and namespaces all the same.
+ * The session's process it forks gets a copy of that memory as it is then.
  * Returns the stage's PID once it has exited (reap it), -1 on failure.
+ * The stage never returns into this frame (it _exit()s), which vfork()
+ * requires. Not on a stack of its own (as posix_spawn starts a child):
+ * those pages are new, a page fault each where a page fault costs 10 us
+ * (docs/benchmarks-attach.md, ninth session), and the session's process
+ * copies them once more; the pages below this frame were touched already.
  * A time namespace is joined only by a process that shares its memory
  * with no other (setns: EUSERS): then the stage is an ordinary fork.
  */
-/* AddressSanitizer cannot follow a child that shares its memory on a stack
- * of its own (its shadow of that stack is never set up: the stage dies of
- * SEGV in ASan's own code), so a sanitizer build forks the stage, as a
- * session joining a time namespace does. */
+/* AddressSanitizer does not follow a child that shares its memory (its
+ * shadow of the stage's frames is podenter's), so a sanitizer build forks
+ * the stage, as a session joining a time namespace does. */
 #if defined(__SANITIZE_ADDRESS__)
 #define STAGE_NEEDS_FORK 1
 #elif defined(__has_feature)
@@ -1166,29 +1170,18 @@ static int stage_main(void *arg)
 #define STAGE_NEEDS_FORK 0
 #endif
 
-static pid_t spawn_stage(const struct session *s, pid_t parent)
+static __attribute__((noinline)) pid_t spawn_stage(const struct session *s,
+						   pid_t parent)
 {
-	const size_t size = 512 * 1024;
 	struct stage_start start = { .s = s, .parent = parent };
-	void *stack;
 	pid_t pid;
-	int saved;
 
-	if ((s->plan.join & PE_NS_BIT(PE_NS_TIME)) || STAGE_NEEDS_FORK) {
+	if ((s->plan.join & PE_NS_BIT(PE_NS_TIME)) || STAGE_NEEDS_FORK)
 		pid = fork();
-		if (pid == 0)
-			stage_main(&start);
-		return pid;
-	}
-	stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		return -1;
-	pid = clone(stage_main, (char *)stack + size,
-		    CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
-	saved = errno;
-	munmap(stack, size);
-	errno = saved;
+	else
+		pid = vfork();
+	if (pid == 0)
+		stage_main(&start);
 	return pid;
 }
 static void __attribute__((noreturn))
