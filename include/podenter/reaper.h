@@ -38,6 +38,7 @@
 #include <sys/types.h>
 
 #include "podenter/error.h"
+#include "podenter/sandbox.h"
 
 /* The session's command: runs in the reaper's child, must execute or
  * _exit(), never return. reaper: the reaper's PID as the command sees it
@@ -53,14 +54,16 @@ typedef void (*pe_session_command)(void *arg, pid_t reaper);
  * pidfd is sent on it, then it is closed. program: the tiny reaper's
  * (pe_reaper_program_open), executed once the command has. in_reaper(arg),
  * when not NULL, runs in the reaper once the command has executed or
- * exited. Returns only on failure (err set; the command, if it started,
+ * exited. bounding: the caller's bounding set as it is (see
+ * pe_sandbox_drop_bounding), the tiny reaper's starting point. Returns
+ * only on failure (err set; the command, if it started,
  * was killed); otherwise the process becomes the tiny reaper, which exits
  * with the command's exit status, 128+N when the command died of signal
  * N.
  */
 void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void *arg),
-		   int channel, int program, pe_session_command command,
-		   void *arg, struct pe_error *err);
+		   int channel, int program, pe_capset bounding,
+		   pe_session_command command, void *arg, struct pe_error *err);
 
 /*
  * The tiny reaper's program for pe_reaper_run (program): a sealed memfd,

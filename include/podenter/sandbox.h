@@ -147,13 +147,26 @@ int pe_sandbox_read_label(int target_procfd, char *attr, size_t size,
 int pe_sandbox_write_exec_label(int procfd, const char *attr,
 				struct pe_error *err);
 
-/* Drop every capability outside sb->caps from the bounding set, and keep the
- * permitted set across the coming setuid (PR_SET_KEEPCAPS). */
-int pe_sandbox_drop_bounding(const struct pe_sandbox *sb, struct pe_error *err);
+/* The calling thread's bounding set, read from the kernel (one prctl() per
+ * capability it knows). */
+pe_capset pe_sandbox_read_bounding(void);
 
-/* After setuid: permitted = effective = sb->caps, inheritable empty unless
- * ambient capabilities are needed (non-root), ambient = sb->ambient. */
-int pe_sandbox_set_caps(const struct pe_sandbox *sb, struct pe_error *err);
+/* Drop every capability outside sb->caps from the bounding set, and keep the
+ * permitted set across the coming setuid (PR_SET_KEEPCAPS). *bounding is
+ * the bounding set as it is now (pe_sandbox_read_bounding, or what an
+ * earlier drop of this process or its parent left: it is inherited) and
+ * becomes what it is after; only what it holds is dropped. It must not
+ * lack a capability the kernel still holds (that one would stay); one too
+ * many costs a drop for nothing. */
+int pe_sandbox_drop_bounding(const struct pe_sandbox *sb, pe_capset *bounding,
+			     struct pe_error *err);
+
+/* After setuid: permitted = effective = sb->caps within bounding (the
+ * bounding set as pe_sandbox_drop_bounding left it), inheritable empty
+ * unless ambient capabilities are needed (non-root), ambient =
+ * sb->ambient. */
+int pe_sandbox_set_caps(const struct pe_sandbox *sb, pe_capset bounding,
+			struct pe_error *err);
 
 int pe_sandbox_set_no_new_privs(const struct pe_sandbox *sb,
 				struct pe_error *err);

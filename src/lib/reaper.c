@@ -307,7 +307,7 @@ static int load_reaper_filter(struct pe_error *err)
  * the parent-death signal stay armed. Returns only on failure.
  */
 static void exec_reaper(pid_t cmd, int parent_died, int prog,
-			struct pe_error *err)
+			pe_capset bounding, struct pe_error *err)
 {
 	struct pe_sandbox kill_only = { .caps = PE_CAP_BIT(CAP_KILL),
 					.no_new_privs = true };
@@ -337,8 +337,8 @@ static void exec_reaper(pid_t cmd, int parent_died, int prog,
 		pe_error_errno(err, "changing the reaper's directory");
 		return;
 	}
-	if (pe_sandbox_drop_bounding(&kill_only, err) < 0 ||
-	    pe_sandbox_set_caps(&kill_only, err) < 0 ||
+	if (pe_sandbox_drop_bounding(&kill_only, &bounding, err) < 0 ||
+	    pe_sandbox_set_caps(&kill_only, bounding, err) < 0 ||
 	    pe_sandbox_set_no_new_privs(&kill_only, err) < 0)
 		return;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
@@ -404,8 +404,8 @@ static __attribute__((noinline)) pid_t spawn_command(pe_session_command fn,
 }
 
 void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void *arg),
-		   int channel, int program, pe_session_command command,
-		   void *arg, struct pe_error *err)
+		   int channel, int program, pe_capset bounding,
+		   pe_session_command command, void *arg, struct pe_error *err)
 {
 	int parent_died = SIGRTMIN;
 	pid_t self = getpid(), parent = getppid(), cmd;
@@ -440,7 +440,7 @@ void pe_reaper_run(const sigset_t *forward, void (*in_reaper)(void *arg),
 	report_command(channel, cmd);
 	if (in_reaper)
 		in_reaper(arg);
-	exec_reaper(cmd, parent_died, program, err);
+	exec_reaper(cmd, parent_died, program, bounding, err);
 	/* the reaper could not be made safe: the session ends now */
 	kill(cmd, SIGKILL);
 	while (waitpid(cmd, NULL, 0) < 0 && errno == EINTR)

@@ -1905,23 +1905,37 @@ int pe_sandbox_set_exec_label(int target_procfd, int host_procfd, char *label,
 	return 0;
 }
 
-int pe_sandbox_drop_bounding(const struct pe_sandbox *sb, struct pe_error *err)
+pe_capset pe_sandbox_read_bounding(void)
+{
+	int n = kernel_cap_count();
+	pe_capset set = 0;
+
+	for (int c = 0; c < n; c++)
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			set |= PE_CAP_BIT(c);
+	return set;
+}
+
+int pe_sandbox_drop_bounding(const struct pe_sandbox *sb, pe_capset *bounding,
+			     struct pe_error *err)
 {
 	int n = kernel_cap_count();
 
 	/* a drop copies and replaces the credentials (the old ones freed
 	 * after an RCU grace period) even for a capability already gone:
-	 * the stage and the reaper drop most of them before the command
-	 * does, so only the ones still there are dropped */
+	 * the stage drops most of them before the reaper and the command
+	 * do, so only the ones still there are dropped; which those are,
+	 * the caller knows (a session asked the kernel about each
+	 * capability three times: 130 system calls on its way in) */
 	for (int c = 0; c < n; c++) {
-		if ((sb->caps & PE_CAP_BIT(c)) ||
-		    prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 0)
+		if ((sb->caps & PE_CAP_BIT(c)) || !(*bounding & PE_CAP_BIT(c)))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
 			return pe_error_errno(err,
 					      "dropping capability %d from "
 					      "the bounding set",
 					      c);
+		*bounding &= ~PE_CAP_BIT(c);
 	}
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return pe_error_errno(err,
@@ -1929,7 +1943,8 @@ int pe_sandbox_drop_bounding(const struct pe_sandbox *sb, struct pe_error *err)
 	return 0;
 }
 
-int pe_sandbox_set_caps(const struct pe_sandbox *sb, struct pe_error *err)
+int pe_sandbox_set_caps(const struct pe_sandbox *sb, pe_capset bounding,
+			struct pe_error *err)
 {
 	cap_value_t list[64];
 	int n = 0, namb = 0, known = kernel_cap_count();
@@ -1940,8 +1955,7 @@ int pe_sandbox_set_caps(const struct pe_sandbox *sb, struct pe_error *err)
 		return pe_error_errno(err, "allocating capabilities");
 	/* what the bounding set still holds: podenter's own may lack some */
 	for (int c = 0; c < known; c++) {
-		if ((sb->caps & PE_CAP_BIT(c)) &&
-		    prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+		if (sb->caps & bounding & PE_CAP_BIT(c))
 			list[n++] = c;
 	}
 	if ((n && (cap_set_flag(caps, CAP_PERMITTED, n, list, CAP_SET) < 0 ||

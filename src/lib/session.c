@@ -374,6 +374,10 @@ struct session {
 	/* the stage's signal mask, given back to the session's process
 	 * (the stage blocks every signal while it is traced) */
 	sigset_t stage_mask;
+	/* the session's process's bounding set once it dropped to the
+	 * session's capabilities (drop_to_session_caps: in the stage, or
+	 * in that process); the command's drop starts from it */
+	pe_capset bounding;
 };
 
 /* The stage's exit status once it forked the session's process: whether
@@ -1043,14 +1047,17 @@ static int label_procfs_step(struct session *s, int pidns_fd,
 	 PE_CAP_BIT(CAP_SETPCAP) | PE_CAP_BIT(CAP_KILL) |                      \
 	 PE_CAP_BIT(CAP_DAC_OVERRIDE))
 
-static int drop_to_session_caps(const struct session *s, struct pe_error *err)
+static int drop_to_session_caps(struct session *s, struct pe_error *err)
 {
 	const struct pe_sandbox in_pod = {
 		.caps = s->o->sandbox->caps | SESSION_SETUP_CAPS,
 	};
 
-	if (pe_sandbox_drop_bounding(&in_pod, err) < 0 ||
-	    pe_sandbox_set_caps(&in_pod, err) < 0)
+	/* read once here; the reaper and the command start from what is
+	 * left (s->bounding, inherited with the process's memory) */
+	s->bounding = pe_sandbox_read_bounding();
+	if (pe_sandbox_drop_bounding(&in_pod, &s->bounding, err) < 0 ||
+	    pe_sandbox_set_caps(&in_pod, s->bounding, err) < 0)
 		return -1;
 	return 0;
 }
@@ -1233,6 +1240,8 @@ int pe_session_run(const struct pe_session_opts *o,
 	s->hr = hr;
 	s->children_fd = s->userns_fd = s->pidns_fd = s->label_procfd =
 	    s->reaper_program = s->teardown_ring = -1;
+	/* until drop_to_session_caps reads it: more, never less */
+	s->bounding = pe_capset_all();
 	pe_pin_init(&s->pin);
 	io_init(&s->io);
 	pe_audit_init(&s->audit);
@@ -1572,7 +1581,7 @@ static void __attribute__((noreturn)) run_child(struct session *s, pid_t parent)
 		s->argv = s->shell_argv;
 	}
 	pe_reaper_run(&s->waitset, reaper_before_exec, s->watch.reaper_end,
-		      s->reaper_program, run_command, s, &err);
+		      s->reaper_program, s->bounding, run_command, s, &err);
 fail:
 	child_fail(s->o, &err, SESSION_FAILED);
 }
@@ -1636,6 +1645,8 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 	const struct pe_session_plan *plan = &s->plan;
 	struct pe_identity id = { 0 };
 	struct pe_env env = { 0 };
+	/* our own copy: we share the reaper's memory until we execute */
+	pe_capset bounding = s->bounding;
 	struct pe_error err;
 
 	pe_error_clear(&err);
@@ -1678,9 +1689,9 @@ static void __attribute__((noreturn)) run_command(void *arg, pid_t reaper)
 	if (s->label[0] &&
 	    pe_sandbox_write_exec_label(s->label_procfd, s->label, &err) < 0)
 		goto fail;
-	if (pe_sandbox_drop_bounding(o->sandbox, &err) < 0 ||
+	if (pe_sandbox_drop_bounding(o->sandbox, &bounding, &err) < 0 ||
 	    pe_identity_apply(&id, &err) < 0 ||
-	    pe_sandbox_set_caps(o->sandbox, &err) < 0)
+	    pe_sandbox_set_caps(o->sandbox, bounding, &err) < 0)
 		goto fail;
 	/* a uid or gid change cleared the parent-death signal: arm it again,
 	 * then check the reaper did not die in between */

@@ -1059,13 +1059,14 @@ int pe_sniff_tcpdump_drop(const struct pe_identity *id, pid_t parent,
 			  struct pe_error *err)
 {
 	struct pe_sandbox capture;
+	pe_capset bounding = pe_sandbox_read_bounding();
 
 	memset(&capture, 0, sizeof(capture));
 	capture.caps = capture.ambient =
 	    PE_CAP_BIT(CAP_NET_RAW) | PE_CAP_BIT(CAP_NET_ADMIN);
-	if (pe_sandbox_drop_bounding(&capture, err) < 0 ||
+	if (pe_sandbox_drop_bounding(&capture, &bounding, err) < 0 ||
 	    pe_identity_apply(id, err) < 0 ||
-	    pe_sandbox_set_caps(&capture, err) < 0)
+	    pe_sandbox_set_caps(&capture, bounding, err) < 0)
 		return -1;
 	/* the uid change cleared it; nothing changes the uid after this */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)

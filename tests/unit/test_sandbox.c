@@ -715,13 +715,19 @@ static void caps_are_applied(void **state)
 		cap_t now;
 		cap_flag_value_t v;
 
+		pe_capset bounding = pe_sandbox_read_bounding();
+
 		pe_sandbox_init(&sb, PE_PROFILE_NETADMIN);
-		if (pe_sandbox_drop_bounding(&sb, &err) < 0)
+		if (pe_sandbox_drop_bounding(&sb, &bounding, &err) < 0)
 			_exit(1);
+		/* what it says is left is what the kernel holds */
+		if (bounding != pe_sandbox_read_bounding() ||
+		    (bounding & ~sb.caps) != 0)
+			_exit(6);
 		if (setresgid(65534, 65534, 65534) < 0 ||
 		    setresuid(65534, 65534, 65534) < 0)
 			_exit(2);
-		if (pe_sandbox_set_caps(&sb, &err) < 0)
+		if (pe_sandbox_set_caps(&sb, bounding, &err) < 0)
 			_exit(3);
 		if (prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN) != 0 ||
 		    prctl(PR_CAPBSET_READ, CAP_NET_ADMIN) != 1)
