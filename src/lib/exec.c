@@ -667,8 +667,11 @@ int pe_exec_command(char *const argv[], char *const envp[],
 {
 	const char *file = argv[0], *path, *p;
 	int saved = ENOENT;
-	char full[PATH_MAX], failed[PATH_MAX] = "";
+	/* not initialised whole: zeroing 4 KiB touches a page, a page
+	 * fault in the command's process right before its exec */
+	char full[PATH_MAX], failed[PATH_MAX];
 
+	failed[0] = '\0';
 	if (!file || !*file)
 		return pe_error_set(err, PE_ERR_USAGE, 0, "empty command");
 	if (strchr(file, '/')) {

@@ -1025,9 +1025,10 @@ static int make_parent_dirs(int rootfd, const char *rel, char *buf, size_t size,
 static int place_tools_pieces(int treefd, struct tools_pieces *p,
 			      struct pe_error *err)
 {
-	char parent[PATH_MAX] = "";
+	char parent[PATH_MAX];
 	int pfd = -1;
 
+	parent[0] = '\0';
 	for (size_t i = 0; i < p->n; i++) {
 		struct tools_piece *t = &p->v[i];
 		char buf[PATH_MAX];
