@@ -32,19 +32,24 @@ section() { # title script args...
 	} >>"$TMP/body.md"
 }
 
+# The attach sections first: the resolution benchmark makes and removes
+# trees of 5000 containers (4 minutes of system time), after which this
+# 2-vCPU machine ran everything slower for about a minute, and podenter's
+# ratio to nsenter worse (1.25x -> 1.27-1.30x, 1.48x -> 1.54x; nsenter
+# itself 7.5 -> 9.1 ms; docs/benchmarks-attach.md, ninth session).
 if [ "$QUICK" = --quick ]; then
-	section "Resolution against node size" resolve-bench.sh 10
 	section "Attach cost against nsenter" attach.sh 50
 	section "Asking the runtime (CRI) against reading files" cri-bench.sh 20
+	section "Resolution against node size" resolve-bench.sh 10
 	section "Views: time to a ready command, file access" view-bench.sh 10
 	section "Sniff throughput" sniff.sh 50000 100000
 	section "port-forward against a direct connection" portforward.sh 256 5000 3
 	section "Copy of a crash-looping container" copy-bench.sh 30
 	section "cp: a file out of a container" cp-bench.sh 5 100
 else
-	section "Resolution against node size" resolve-bench.sh 50
 	section "Attach cost against nsenter" attach.sh 300
 	section "Asking the runtime (CRI) against reading files" cri-bench.sh 100
+	section "Resolution against node size" resolve-bench.sh 50
 	section "Views: time to a ready command, file access" view-bench.sh 30
 	section "Sniff throughput" sniff.sh 200000 100000
 	section "port-forward against a direct connection" portforward.sh 1024 20000 5
