@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "prefault.h"
 #include "podenter/target.h"
 
 void cli_version(void)
@@ -377,6 +378,8 @@ int main(int argc, char **argv)
 {
 	const struct cli_command *cmd;
 
+	/* before anything has touched the pages (prefault.h) */
+	pe_prefault_process();
 	cli_remember_cmdline(argc, argv);
 	hoist_subcommand(argc, argv);
 	if (argc >= 2) {

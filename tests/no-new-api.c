@@ -4,9 +4,11 @@
  * (Linux < 5.2/5.6, or under a container runtime's seccomp profile that
  * hides them): a seccomp filter makes openat2, open_tree, move_mount,
  * fsopen, fsconfig, fsmount, fspick and mount_setattr fail with ENOSYS,
- * for the command and everything it starts. podenter's fallbacks (the
- * component walk of pe_open_beneath, mount(2) onto /proc/self/fd/N) are
- * then what runs; the product has no switch for this.
+ * for the command and everything it starts; and madvise(MADV_POPULATE_WRITE)
+ * with EINVAL, as before Linux 5.14. podenter's fallbacks (the component
+ * walk of pe_open_beneath, mount(2) onto /proc/self/fd/N, pages faulted in
+ * one by one: prefault.h) are then what runs; the product has no switch
+ * for this.
  *
  *   no-new-api [--openat2-only | --no-procfs-pidns | --no-io-uring]
  *              COMMAND [ARG...]
@@ -34,6 +36,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -42,6 +45,10 @@ static const char *const hidden[] = {
 	"fsconfig", "fsmount",	 "fspick",     "mount_setattr",
 };
 static const char *const io_uring_only[] = { "io_uring_setup" };
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 int main(int argc, char **argv)
 {
@@ -85,6 +92,18 @@ int main(int argc, char **argv)
 			return 125;
 		}
 	}
+	/* the whole set only: a kernel without openat2 has no
+	 * MADV_POPULATE_WRITE either */
+	bool no_populate =
+	    hide == hidden && nhidden == sizeof(hidden) / sizeof(hidden[0]);
+
+	if (no_populate &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
+			     seccomp_syscall_resolve_name("madvise"), 1,
+			     SCMP_A2(SCMP_CMP_EQ, MADV_POPULATE_WRITE, 0)) < 0) {
+		fprintf(stderr, "no-new-api: cannot filter madvise\n");
+		return 125;
+	}
 	if (no_pidns &&
 	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
 			     seccomp_syscall_resolve_name("fsconfig"), 1,
@@ -108,6 +127,12 @@ int main(int argc, char **argv)
 				hide[i], r == -1 ? strerror(errno) : "ok");
 			return 125;
 		}
+	}
+	if (no_populate && (madvise(NULL, 0, MADV_POPULATE_WRITE) != -1 ||
+			    errno != EINVAL)) {
+		fprintf(stderr, "no-new-api: madvise(MADV_POPULATE_WRITE) "
+				"still answers\n");
+		return 125;
 	}
 	if (no_pidns && (syscall(seccomp_syscall_resolve_name("fsconfig"), -1,
 				 FSCONFIG_SET_FD, "pidns", NULL, 0) != -1 ||

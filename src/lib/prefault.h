@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The pages podenter is about to write, made present in one system call
+ * instead of one page fault each.
+ *
+ * A session writes about 50 pages of stack and heap it never touched
+ * before (resolution, the plan, the view, the stage's copy of the session),
+ * each a page fault. On the machines podenter is measured on (a VM: every
+ * fault is an exit to the hypervisor) a first write to a fresh page costs
+ * 10-11 us, and the same page made present by MADV_POPULATE_WRITE 0.6-1 us
+ * (docs/benchmarks-attach.md, tenth session). So podenter populates, at its
+ * start, PE_PREFAULT_STACK of stack below main's frame and the heap's first
+ * extension (glibc's 128 KiB top pad): -0.3 to -0.5 ms a session.
+ *
+ * Nothing depends on it: before Linux 5.14 (EINVAL), under a seccomp
+ * profile that denies madvise, with a stack limit below the range
+ * (ENOMEM), or with an allocator that is not glibc's brk heap (the
+ * sanitizers'), the pages fault in as before.
+ */
+#ifndef PODENTER_PREFAULT_H
+#define PODENTER_PREFAULT_H
+
+/* what a session on the node harness touched, rounded up (perf, page
+ * faults by address: 30-60 KiB of stack below main, 90-100 KiB of heap) */
+#define PE_PREFAULT_STACK (64 * 1024)
+/* more than a first extension of the heap would be another allocator */
+#define PE_PREFAULT_HEAP_MAX (256 * 1024)
+
+/* First thing in main(): populate the stack below the caller's frame and
+ * the heap's first extension. */
+void pe_prefault_process(void);
+
+#endif

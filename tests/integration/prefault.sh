@@ -1,0 +1,44 @@
+#!/bin/bash
+# The pages podenter writes, made present at its start in two system calls
+# instead of a page fault each (src/lib/prefault.h): the stack below main
+# and the heap's first extension, populated (MADV_POPULATE_WRITE answers 0,
+# so the kernel made every page of the range present). And where the kernel
+# cannot (before Linux 5.14: EINVAL, as tests/no-new-api answers), the
+# session is the same.
+source "$TESTLIB"
+source "$(dirname "$0")/enter-common.sh"
+t_require_root
+command -v strace >/dev/null ||
+	{ t_fail "strace is needed to see podenter's madvise() calls (apt-get install strace)"; t_done; }
+
+e_make_target prefault
+T=$E_PID
+
+# podenter's own calls (strace follows no child: the session's processes
+# are traced by podenter itself, traceguard.h)
+strace -qq -e trace=madvise -o "$T_TMP/madv" "$PODENTER" pid:$T -- cat /proc/sys/kernel/hostname \
+	>"$T_TMP/out" 2>"$T_TMP/err"
+t_expect_eq "the session runs" "$(cat "$T_TMP/out")" prefault
+calls=$(grep 'MADV_POPULATE_WRITE' "$T_TMP/madv")
+stack=$(printf '%s\n' "$calls" | sed -n '1s/^madvise(0x[0-9a-f]*, \([0-9]*\), MADV_POPULATE_WRITE) = 0$/\1/p')
+heap=$(printf '%s\n' "$calls" | sed -n '2s/^madvise(0x[0-9a-f]*, \([0-9]*\), MADV_POPULATE_WRITE) = 0$/\1/p')
+if [[ $stack =~ ^[0-9]+$ ]] && ((stack >= 65536)); then
+	t_pass "64 KiB of stack populated at start ($stack bytes)"
+else
+	t_fail "64 KiB of stack populated at start: $(printf '%s\n' "$calls" | head -1)"
+fi
+if [[ $heap =~ ^[0-9]+$ ]] && ((heap >= 131072 && heap <= 262144)); then
+	t_pass "the heap's first extension populated at start ($heap bytes)"
+else
+	t_fail "the heap's first extension populated at start: $(printf '%s\n' "$calls" | sed -n 2p)"
+fi
+t_expect_eq "nothing else populated (two calls)" "$(printf '%s\n' "$calls" | grep -c .)" 2
+
+# a kernel before 5.14: the calls fail, nothing else changes
+strace -qq -e trace=madvise,execve -o "$T_TMP/madv" "$NO_NEW_API" "$PODENTER" pid:$T -- cat /proc/sys/kernel/hostname \
+	>"$T_TMP/out" 2>"$T_TMP/err"
+rc=$?
+t_expect_eq "without MADV_POPULATE_WRITE: the session runs" "$rc:$(cat "$T_TMP/out"):$(cat "$T_TMP/err")" "0:prefault:"
+t_expect_match "without MADV_POPULATE_WRITE: the calls were refused" "$(sed -n '/^execve("[^"]*podenter"/,$p' "$T_TMP/madv")" \
+	'MADV_POPULATE_WRITE\) = -1 EINVAL'
+t_done
