@@ -204,6 +204,10 @@ int main(int argc, char **argv)
 	int fd;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* the first look, before anything else: run as the session's command,
+	 * the reaper must not be podenter's code any more (traceguard.h) */
+	n = readlink(proc(pid, "exe"), buf, sizeof(buf) - 1);
+	printf("first-exe %s\n", n < 0 ? err_name(errno) : (buf[n] = 0, buf));
 	/* the reaper replaces podenter's code once the command runs: give
 	 * it up to 2 s (a reaper that never does is reported as it is) */
 	for (int i = 0; i < 200; i++) {

@@ -33,11 +33,15 @@
  * Stop signals sent meanwhile (the pod's SIGSTOP) are dropped; other
  * signals are delivered as they would be. PTRACE_O_EXITKILL: if podenter
  * dies, they die. Each stop costs two context switches; a session makes
- * about six. One of them is for speed: the session's process stops when its
- * vfork of the command returns (the command has begun its exec) and waits
- * there until the command is let go, so that its own last steps (its
- * filter, the reaper's exec) run beside the command instead of in the
- * middle of the command's exec on the same CPU (0.2 ms a session).
+ * about six. The order of the last ones: the session's process stops when
+ * its vfork of the command returns (the command has begun its exec) and
+ * waits there until the command stops at its exec's end, so that its own
+ * last steps (its filter, the reaper's exec) do not run in the middle of
+ * the command's exec on the same CPU (0.2 ms a session); the command then
+ * waits at that stop until the session's process has executed the tiny
+ * reaper (or exited). So no instruction of the command, which may be the
+ * pod's own program (a planted /bin/sh), runs while podenter's code is
+ * still in the pod: not even the first, on another CPU.
  *
  * When the stage cannot make podenter its tracer: if a tracer of the node
  * holds it already (podenter run under `strace -f`), CLONE_PTRACE gives
@@ -78,7 +82,8 @@ int pe_trace_guard_take(enum pe_trace_guard_holder *holder,
  * the session's process (first, podenter's child and tracee) and every
  * process it starts, until each has executed or exited, at most
  * timeout_ms; each process first started is given cpu's saved affinity
- * back at its exec (cpu may be NULL). first's exit, if it comes, is left
+ * back at its exec (cpu may be NULL), and let go only once first has
+ * executed or exited. first's exit, if it comes, is left
  * to be reaped by the caller (*first_exited). Returns 0, or -1 (err) after
  * killing them all.
  */

@@ -92,6 +92,8 @@ struct tracee {
 	bool started; /* its first stop (the attach's SIGSTOP) was seen */
 	bool done;
 	bool held; /* stopped at its vfork's end, until the child is let go */
+	/* stopped at its exec (done), until the first has executed too */
+	bool exec_held;
 };
 
 static long long now_ms(void)
@@ -106,6 +108,29 @@ static bool is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
 	       sig == SIGTTOU;
+}
+
+/* A tracee stopped at its exec, let go: the command with the CPUs podenter
+ * had (cpu), given while it is stopped: once let go it may run (and fork)
+ * before podenter does anything more. The session's process, now the tiny
+ * reaper that only waits, stays on podenter's CPU (cpu NULL). */
+static void let_go(struct tracee *t, const struct pe_trace_guard_cpu *cpu)
+{
+	if (cpu && cpu->pinned)
+		(void)sched_setaffinity(t->pid, sizeof(cpu->saved),
+					&cpu->saved);
+	(void)ptrace(PTRACE_DETACH, t->pid, NULL, NULL);
+	t->exec_held = false;
+}
+
+/* The session's process has executed (or exited): the commands that wait
+ * at their exec go. */
+static void let_go_exec_held(struct tracee *ts, size_t n,
+			     const struct pe_trace_guard_cpu *cpu)
+{
+	for (size_t i = 1; i < n; i++)
+		if (ts[i].exec_held)
+			let_go(&ts[i], cpu);
 }
 
 /*
@@ -134,23 +159,28 @@ static int on_stop(struct tracee *ts, size_t *n, struct tracee *t, int st,
 	}
 	switch (event) {
 	case PTRACE_EVENT_EXEC:
-		/* podenter's code is gone from it: let it go, the command
-		 * with the CPUs podenter had, given while it is stopped: once
-		 * let go it may run (and fork) before podenter does anything
-		 * more. The session's process, now the tiny reaper that only
-		 * waits, stays on podenter's CPU (traceguard.h). */
-		if (cpu && cpu->pinned && t != &ts[0])
-			(void)sched_setaffinity(t->pid, sizeof(cpu->saved),
-						&cpu->saved);
-		(void)ptrace(PTRACE_DETACH, t->pid, NULL, NULL);
+		/* podenter's code is gone from it. The command waits at its
+		 * exec until the session's process has executed the tiny
+		 * reaper too: no code of the pod's runs while podenter's
+		 * still is in the pod, and the reaper's last steps (its
+		 * filter, its exec) do not share the CPU with the command
+		 * (traceguard.h). */
 		t->done = true;
+		if (t != &ts[0] && !ts[0].done) {
+			t->exec_held = true;
+			return 0;
+		}
+		let_go(t, t != &ts[0] ? cpu : NULL);
+		if (t == &ts[0])
+			let_go_exec_held(ts, *n, cpu);
 		return 0;
 	case PTRACE_EVENT_VFORK_DONE:
 		/* the command's process has begun its exec (or exited): the
 		 * session's process would now run its own last steps (its
 		 * filter, the reaper's exec) on the same CPU, in the middle of
-		 * the command's exec. It waits stopped until the command is
-		 * let go (release_held), then runs beside it. */
+		 * the command's exec. It waits stopped until the command has
+		 * stopped at its exec's end (release_held); the command waits
+		 * there in turn until this one has executed (above). */
 		t->held = true;
 		return 0;
 	case PTRACE_EVENT_FORK:
@@ -209,7 +239,7 @@ static bool release_held(struct tracee *ts, size_t n)
 static void kill_all(const struct tracee *ts, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!ts[i].done)
+		if (!ts[i].done || ts[i].exec_held)
 			kill(ts[i].pid, SIGKILL);
 }
 
@@ -228,6 +258,8 @@ static int poll_tracee(struct tracee *ts, size_t *n, size_t i,
 		   WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0) {
 		if (errno == ECHILD) { /* gone, and not ours to wait for */
 			t->done = true;
+			if (i == 0)
+				let_go_exec_held(ts, *n, cpu);
 			*progress = true;
 			return 0;
 		}
@@ -239,9 +271,10 @@ static int poll_tracee(struct tracee *ts, size_t *n, size_t i,
 	if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED ||
 	    si.si_code == CLD_DUMPED) {
 		t->done = true;
-		if (i == 0)
+		if (i == 0) {
 			*first_exited = true;
-		else /* a tracee of ours that is not our child: released */
+			let_go_exec_held(ts, *n, cpu);
+		} else /* a tracee of ours that is not our child: released */
 			(void)waitpid(t->pid, &st, __WALL);
 		return 0;
 	}

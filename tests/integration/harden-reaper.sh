@@ -105,6 +105,20 @@ T_RC=0
 out=$(timeout 30 "$PODENTER" --profile general --view none pid:$PLANTED </dev/null 2>&1) || T_RC=$?
 t_expect_rc "the planted /bin/sh ran as the session's command" 0
 check_reaper "planted /bin/sh (general profile)"
+# The command is let go only once the reaper has executed the tiny one: its
+# first instruction never meets podenter's code in the pod (traceguard.h).
+# Before, both were let go at once: the command, moved to another CPU, could
+# look before the reaper's exec. With the test hook SLOW_REAPER the reaper
+# takes 300 ms more for its last steps, which a command let go with it
+# would see every time.
+first=$(get first-exe)
+if t_have_test_hooks; then
+	o=$(PODENTER_TEST_SLOW_REAPER=1 timeout 30 "$PODENTER" --profile general --view none pid:$PLANTED </dev/null 2>&1)
+	first+=$'\n'$(printf '%s\n' "$o" | sed -n 's/^first-exe //p')
+fi
+t_expect_eq "the command's first look finds the tiny reaper, a slow reaper too" \
+	"$(printf '%s\n' "$first" | grep -vc '^/memfd:podenter-reaper')" 0
+[ "$T_FAILED" = 0 ] || printf '%s\n' "$first" | sed 's/^/  first-exe: /'
 
 # --- (3) the pod stops the reaper ----------------------------------------------
 # pod_stop HOST-PID: SIGSTOP sent from inside the target's PID namespace
