@@ -170,9 +170,11 @@ static int on_stop(struct tracee *ts, size_t *n, struct tracee *t, int st,
 			t->exec_held = true;
 			return 0;
 		}
-		let_go(t, t != &ts[0] ? cpu : NULL);
+		/* the commands first: their wake-up (on another CPU, often)
+		 * then overlaps the tiny reaper's first steps */
 		if (t == &ts[0])
 			let_go_exec_held(ts, *n, cpu);
+		let_go(t, t != &ts[0] ? cpu : NULL);
 		return 0;
 	case PTRACE_EVENT_VFORK_DONE:
 		/* the command's process has begun its exec (or exited): the
