@@ -33,15 +33,14 @@
  * Stop signals sent meanwhile (the pod's SIGSTOP) are dropped; other
  * signals are delivered as they would be. PTRACE_O_EXITKILL: if podenter
  * dies, they die. Each stop costs two context switches; a session makes
- * about six. The order of the last ones: the session's process stops when
- * its vfork of the command returns (the command has begun its exec) and
- * waits there until the command stops at its exec's end, so that its own
- * last steps (its filter, the reaper's exec) do not run in the middle of
- * the command's exec on the same CPU (0.2 ms a session); the command then
- * waits at that stop until the session's process has executed the tiny
- * reaper (or exited). So no instruction of the command, which may be the
- * pod's own program (a planted /bin/sh), runs while podenter's code is
- * still in the pod: not even the first, on another CPU.
+ * about five. The command, stopped at its exec's end, waits there until
+ * the session's process has executed the tiny reaper (or exited), whose
+ * last steps (its filter, its exec) run meanwhile, beside the command's
+ * exec: no instruction of the command, which may be the pod's own program
+ * (a planted /bin/sh), runs while podenter's code is still in the pod,
+ * not even the first on another CPU. Then the command goes first, the
+ * tiny reaper right after. (Until 2026-12-05 the session's process waited
+ * at its vfork's end for the command's exec stop, and both went at once.)
  *
  * When the stage cannot make podenter its tracer: if a tracer of the node
  * holds it already (podenter run under `strace -f`), CLONE_PTRACE gives

@@ -91,7 +91,6 @@ struct tracee {
 	pid_t pid;
 	bool started; /* its first stop (the attach's SIGSTOP) was seen */
 	bool done;
-	bool held; /* stopped at its vfork's end, until the child is let go */
 	/* stopped at its exec (done), until the first has executed too */
 	bool exec_held;
 };
@@ -149,11 +148,11 @@ static int on_stop(struct tracee *ts, size_t *n, struct tracee *t, int st,
 		 * its children are held from their birth too, and all of
 		 * them die with podenter */
 		t->started = true;
-		(void)ptrace(
-		    PTRACE_SETOPTIONS, t->pid, NULL,
-		    (void *)(PTRACE_O_EXITKILL | PTRACE_O_TRACEFORK |
-			     PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
-			     PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACEEXEC));
+		(void)ptrace(PTRACE_SETOPTIONS, t->pid, NULL,
+			     (void *)(PTRACE_O_EXITKILL | PTRACE_O_TRACEFORK |
+				      PTRACE_O_TRACEVFORK |
+				      PTRACE_O_TRACECLONE |
+				      PTRACE_O_TRACEEXEC));
 		if (sig == SIGSTOP)
 			sig = 0;
 	}
@@ -162,9 +161,7 @@ static int on_stop(struct tracee *ts, size_t *n, struct tracee *t, int st,
 		/* podenter's code is gone from it. The command waits at its
 		 * exec until the session's process has executed the tiny
 		 * reaper too: no code of the pod's runs while podenter's
-		 * still is in the pod, and the reaper's last steps (its
-		 * filter, its exec) do not share the CPU with the command
-		 * (traceguard.h). */
+		 * still is in the pod (traceguard.h). */
 		t->done = true;
 		if (t != &ts[0] && !ts[0].done) {
 			t->exec_held = true;
@@ -175,15 +172,6 @@ static int on_stop(struct tracee *ts, size_t *n, struct tracee *t, int st,
 		if (t == &ts[0])
 			let_go_exec_held(ts, *n, cpu);
 		let_go(t, t != &ts[0] ? cpu : NULL);
-		return 0;
-	case PTRACE_EVENT_VFORK_DONE:
-		/* the command's process has begun its exec (or exited): the
-		 * session's process would now run its own last steps (its
-		 * filter, the reaper's exec) on the same CPU, in the middle of
-		 * the command's exec. It waits stopped until the command has
-		 * stopped at its exec's end (release_held); the command waits
-		 * there in turn until this one has executed (above). */
-		t->held = true;
 		return 0;
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
@@ -217,25 +205,6 @@ static int on_stop(struct tracee *ts, size_t *n, struct tracee *t, int st,
 	}
 	(void)ptrace(PTRACE_CONT, t->pid, NULL, (void *)(long)sig);
 	return 0;
-}
-
-/* Once no other process is held, a process stopped at its vfork's end
- * goes on. Returns true when one did. */
-static bool release_held(struct tracee *ts, size_t n)
-{
-	bool released = false;
-
-	for (size_t i = 0; i < n; i++)
-		if (!ts[i].done && !ts[i].held)
-			return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!ts[i].done && ts[i].held) {
-			ts[i].held = false;
-			(void)ptrace(PTRACE_CONT, ts[i].pid, NULL, NULL);
-			released = true;
-		}
-	}
-	return released;
 }
 
 static void kill_all(const struct tracee *ts, size_t n)
@@ -322,7 +291,7 @@ int pe_trace_guard_hold(pid_t first, int timeout_ms,
 		bool progress = false, left = false;
 
 		for (size_t i = 0; i < n; i++) {
-			if (ts[i].done || ts[i].held)
+			if (ts[i].done)
 				continue;
 			if (poll_tracee(ts, &n, i, cpu, first_exited, &progress,
 					err) < 0) {
@@ -330,8 +299,6 @@ int pe_trace_guard_hold(pid_t first, int timeout_ms,
 				return -1;
 			}
 		}
-		if (release_held(ts, n))
-			continue;
 		for (size_t i = 0; i < n; i++)
 			left |= !ts[i].done;
 		if (!left)
