@@ -10,7 +10,8 @@
  * 10-11 us, and the same page made present by MADV_POPULATE_WRITE 0.6-1 us
  * (docs/benchmarks-attach.md, tenth session). So podenter populates, at its
  * start, PE_PREFAULT_STACK of stack below main's frame and the heap's first
- * extension (glibc's 128 KiB top pad): -0.3 to -0.5 ms a session.
+ * extension (glibc's 128 KiB top pad): 30 page faults fewer, -0.1 to
+ * -0.5 ms a session there, with the machine's state.
  *
  * Nothing depends on it: before Linux 5.14 (EINVAL), under a seccomp
  * profile that denies madvise, with a stack limit below the range

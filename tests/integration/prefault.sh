@@ -27,12 +27,17 @@ if [[ $stack =~ ^[0-9]+$ ]] && ((stack >= 65536)); then
 else
 	t_fail "64 KiB of stack populated at start: $(printf '%s\n' "$calls" | head -1)"
 fi
-if [[ $heap =~ ^[0-9]+$ ]] && ((heap >= 131072 && heap <= 262144)); then
-	t_pass "the heap's first extension populated at start ($heap bytes)"
+# a sanitizer build's allocator is not glibc's brk heap: left alone
+if grep -aq '__asan_init' "$PODENTER"; then
+	t_expect_eq "AddressSanitizer's heap left alone (one call)" "$(printf '%s\n' "$calls" | grep -c .)" 1
 else
-	t_fail "the heap's first extension populated at start: $(printf '%s\n' "$calls" | sed -n 2p)"
+	if [[ $heap =~ ^[0-9]+$ ]] && ((heap >= 131072 && heap <= 262144)); then
+		t_pass "the heap's first extension populated at start ($heap bytes)"
+	else
+		t_fail "the heap's first extension populated at start: $(printf '%s\n' "$calls" | sed -n 2p)"
+	fi
+	t_expect_eq "nothing else populated (two calls)" "$(printf '%s\n' "$calls" | grep -c .)" 2
 fi
-t_expect_eq "nothing else populated (two calls)" "$(printf '%s\n' "$calls" | grep -c .)" 2
 
 # a kernel before 5.14: the calls fail, nothing else changes
 strace -qq -e trace=madvise,execve -o "$T_TMP/madv" "$NO_NEW_API" "$PODENTER" pid:$T -- cat /proc/sys/kernel/hostname \
