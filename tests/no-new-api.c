@@ -50,6 +50,19 @@ static const char *const io_uring_only[] = { "io_uring_setup" };
 #define MADV_POPULATE_WRITE 23
 #endif
 
+/* name answers EINVAL when its arguments match cmp, as an older kernel
+ * would; -1 (said on stderr) if the rule cannot be added */
+static int refuse_einval(scmp_filter_ctx ctx, const char *name,
+			 struct scmp_arg_cmp cmp)
+{
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
+			     seccomp_syscall_resolve_name(name), 1, cmp) < 0) {
+		fprintf(stderr, "no-new-api: cannot filter %s\n", name);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t nhidden = sizeof(hidden) / sizeof(hidden[0]);
@@ -97,20 +110,13 @@ int main(int argc, char **argv)
 	bool no_populate =
 	    hide == hidden && nhidden == sizeof(hidden) / sizeof(hidden[0]);
 
-	if (no_populate &&
-	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
-			     seccomp_syscall_resolve_name("madvise"), 1,
-			     SCMP_A2(SCMP_CMP_EQ, MADV_POPULATE_WRITE, 0)) < 0) {
-		fprintf(stderr, "no-new-api: cannot filter madvise\n");
+	if ((no_populate &&
+	     refuse_einval(ctx, "madvise",
+			   SCMP_A2(SCMP_CMP_EQ, MADV_POPULATE_WRITE, 0)) < 0) ||
+	    (no_pidns &&
+	     refuse_einval(ctx, "fsconfig",
+			   SCMP_A1(SCMP_CMP_EQ, FSCONFIG_SET_FD, 0)) < 0))
 		return 125;
-	}
-	if (no_pidns &&
-	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
-			     seccomp_syscall_resolve_name("fsconfig"), 1,
-			     SCMP_A1(SCMP_CMP_EQ, FSCONFIG_SET_FD, 0)) < 0) {
-		fprintf(stderr, "no-new-api: cannot filter fsconfig\n");
-		return 125;
-	}
 	/* seccomp_load sets no_new_privs first (root needs none, but it
 	 * keeps the filter loadable without CAP_SYS_ADMIN) */
 	if (seccomp_load(ctx) < 0) {
@@ -128,8 +134,8 @@ int main(int argc, char **argv)
 			return 125;
 		}
 	}
-	if (no_populate && (madvise(NULL, 0, MADV_POPULATE_WRITE) != -1 ||
-			    errno != EINVAL)) {
+	if (no_populate &&
+	    (madvise(NULL, 0, MADV_POPULATE_WRITE) != -1 || errno != EINVAL)) {
 		fprintf(stderr, "no-new-api: madvise(MADV_POPULATE_WRITE) "
 				"still answers\n");
 		return 125;
