@@ -50,6 +50,8 @@ fi
 # cri.py and ctr talk to it; podenter is not told (it must find it itself)
 export CRI_SOCKET=$NODE_CONTAINERD_STATE/containerd.sock
 CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-20}
+# node.sh up: containerd, the images, every pod (3-4 min under emulation)
+NODE_UP_TIMEOUT=${E2E_NODE_UP_TIMEOUT:-900}
 ENTER_NS_TYPES=(net pid ipc uts cgroup)
 NODE_BRIDGE=podenter0
 
@@ -282,7 +284,7 @@ print("uid=%d gid=%d nnp=%s" % (s["process"]["user"]["uid"], s["process"]["user"
 gather_truth() {
 	"${CRI[@]}" pods-json >"$WORK/containers.json"
 	"${CRI[@]}" sandboxes-json >"$WORK/sandboxes.json"
-	ctr --address "$CRI_SOCKET" -n k8s.io task ls >"$WORK/ctr-tasks.txt"
+	timeout -k 5 "$CMD_TIMEOUT" ctr --address "$CRI_SOCKET" -n k8s.io task ls >"$WORK/ctr-tasks.txt"
 }
 
 # truth EXPR: evaluate over the CRI container list (c) and sandbox list (s).
@@ -761,7 +763,7 @@ check_frozen_runtime_enter() { with_frozen_runtime enter_while_frozen; }
 # ---------------------------------------------------------------------------
 
 bring_node_up() {
-	local d
+	local d rc started
 	if [[ -e $PODENTER_NODE_STATE ]]; then
 		say "e2e: a node from an earlier run (demo --keep, E2E_KEEP, a killed run) is up:" \
 			"tearing it down first"
@@ -771,10 +773,23 @@ bring_node_up() {
 	say "e2e: bringing the node up (tests/node/node.sh up tests/node/pods/*.json)"
 	ls /run/netns >"$WORK/netns-before" 2>/dev/null || true
 	for d in /run/k3s /var/lib/rancher; do [[ -e $d ]] && echo "$d"; done >"$WORK/paths-before"
-	if ! bash "$NODE_DIR/node.sh" up "$NODE_DIR"/pods/*.json >"$WORK/node-up.log" 2>&1; then
+	# bounded: a node that does not come up is a failure with its logs, not a
+	# silence until the caller's limit (a runtime stuck under emulation)
+	started=$SECONDS
+	timeout -k 10 "$NODE_UP_TIMEOUT" bash "$NODE_DIR/node.sh" up "$NODE_DIR"/pods/*.json \
+		>"$WORK/node-up.log" 2>&1
+	rc=$?
+	if ((rc != 0)); then
+		((rc == 124 || rc == 137)) &&
+			say "e2e: node.sh up did not finish within $NODE_UP_TIMEOUT s (E2E_NODE_UP_TIMEOUT)"
 		cat "$WORK/node-up.log"
+		if [[ -f $PODENTER_NODE_STATE/containerd.log ]]; then
+			say "e2e: the last lines of containerd's log:"
+			tail -n 20 "$PODENTER_NODE_STATE/containerd.log"
+		fi
 		return 1
 	fi
+	say "e2e: node up in $((SECONDS - started)) s"
 	gather_truth
 }
 

@@ -111,7 +111,7 @@ check_no_foreign_containerd() {
 	if containerd_pid >/dev/null; then
 		return 0
 	fi
-	if [[ -S $CONTAINERD_SOCK ]] && ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; then
+	if [[ -S $CONTAINERD_SOCK ]] && timeout 10 ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; then
 		die "a containerd not started by node.sh answers on $CONTAINERD_SOCK; refusing to touch it"
 	fi
 	if [[ -d $CONTAINERD_ROOT ]] && [[ ! -e $OWNER_MARK ]] &&
@@ -238,7 +238,7 @@ start_containerd() {
 	pid=$!
 	printf '%s\n' "$pid" >"$PID_FILE"
 	for ((i = 0; i < 100; i++)); do
-		if ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; then
+		if timeout 10 ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; then
 			log "containerd up (pid $pid, log $LOG_FILE)"
 			return 0
 		fi

@@ -51,14 +51,58 @@ run_integration_tests() {
 	done
 }
 
+# A suite that says nothing for half of the host's patience (run.sh's
+# VM_STALL, podenter.stall=N here) is asked what it waits for, once per
+# silence: every process with its state, age and kernel wait channel, the
+# kernel stack of those in D state, the node harness's logs, memory and the
+# kernel's last messages. The host gives up on the VM at the whole VM_STALL,
+# so this reaches the CI log first. (Seen once in CI under emulation: silent
+# after "bringing the node up" until the time limit, nothing on the console.)
+report_stall() {
+	local pid f
+	say "stall: nothing new for $1 s; what the guest is doing:"
+	{
+		echo "load: $(cat /proc/loadavg)"
+		free -m
+		ps --ppid 2 -p 2 --deselect -o pid,ppid,stat,etimes,wchan:28,args --forest | cut -c1-220
+		for pid in $(ps -eo pid=,stat= | awk '$2 ~ /^D/ { print $1 }'); do
+			echo "--- kernel stack of $pid ($(cat "/proc/$pid/comm" 2>/dev/null))"
+			cat "/proc/$pid/stack" 2>/dev/null
+		done
+		for f in /tmp/podenter-e2e.*/node-up.log /run/podenter-node/containerd.log; do
+			[[ -f $f ]] || continue
+			echo "--- last lines of $f"
+			tail -n 30 "$f"
+		done
+		echo "--- kernel messages"
+		dmesg | tail -n 30
+	} 2>&1 | sed 's/^/vm-suite: stall: /'
+}
+watch_for_stall() {
+	local quiet_limit=$(($1 / 2)) newest now reported=0
+	while sleep 15; do
+		# the suite's output so far: e2e.sh's (tee'd) and each integration script's log
+		newest=$(stat -c %Y "$RUN"/e2e.out "$RUN"/integration-*.log 2>/dev/null | sort -n | tail -1)
+		now=$(date +%s)
+		if ((now - ${newest:-now} < quiet_limit)); then
+			reported=0
+		elif ((!reported)); then
+			report_stall $((now - newest))
+			reported=1
+		fi
+	done
+}
+
 main() {
 	mode=suite
+	stall=600
 	local -a args
 	read -ra args </proc/cmdline # no pathname expansion of a regex
 	for arg in "${args[@]}"; do
 		case $arg in
 		podenter.mode=*) mode=${arg#podenter.mode=} ;;
 		podenter.accel=*) accel=${arg#podenter.accel=} ;;
+		podenter.stall=*) stall=${arg#podenter.stall=} ;;
 		# run.sh's VM_ONLY and VM_INTEGRATION_TESTS: a part of the suite
 		podenter.only=*) export E2E_ONLY=${arg#podenter.only=} ;;
 		podenter.integration=none) VM_INTEGRATION_TESTS= ;;
@@ -98,6 +142,9 @@ main() {
 	started=$SECONDS
 	case $mode in
 	suite)
+		: >"$RUN/e2e.out"
+		watch_for_stall "$stall" &
+		watcher=$!
 		E2E_EXTRA_CHECKS=$SRC/tests/vm/vm-checks.sh timeout -k 10 2000 \
 			bash "$SRC/tests/node/e2e.sh" 2>&1 | tee "$RUN/e2e.out"
 		rc=${PIPESTATUS[0]}
@@ -116,6 +163,7 @@ main() {
 		failed=$((failed + INTEG_FAILED))
 		skipped=$((${skipped:-0} + INTEG_SKIPPED))
 		((skipped > 0)) || skipped=
+		kill "$watcher" 2>/dev/null
 		say "suite took $((SECONDS - started)) s"
 		say "${passed} passed, ${failed} failed${skipped:+, $skipped skipped}"
 		;;
