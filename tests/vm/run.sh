@@ -22,8 +22,8 @@
 # with KVM, 2400 under software emulation), VM_STALL (seconds without a new
 # line from the guest before it is given up on: 300 with KVM, 600 emulated;
 # a boot that ran no check is made once more if the time left allows),
-# VM_MEMORY (MiB, 2048), VM_CPUS (2), VM_ACCEL (kvm or tcg: force one), VM_MODE=bench (the attach benchmark in the
-# guest instead of the suite), VM_CAPTURE=DIR (instead of the suite: the node's
+# VM_MEMORY (MiB, 2048), VM_CPUS (2), VM_ACCEL (kvm or tcg: force one),
+# VM_MODE=bench (the attach benchmark in the guest instead of the suite), VM_CAPTURE=DIR (instead of the suite: the node's
 # files as a fixture tree, written to DIR), VM_KEEP_LOGS=DIR (copy the console and result
 # logs there), VM_QUIET= (the guest's boot messages on its console),
 # VM_ONLY=REGEX (only the node suite's checks whose names match: e2e.sh's
@@ -76,8 +76,9 @@ if [[ -z $ACCEL ]]; then
 	kvm_boots && ACCEL=kvm
 fi
 # TIMEOUT: both boots together; STALL: the longest silence of the results
-# port before a boot is given up on (the longest seen in a whole emulated
-# run: node up, 3-4 min under load); RETRY_MIN: what a second boot needs
+# port before a boot is given up on (a whole emulated run's longest is node
+# up: 81-106 s measured, "its longest silence" below); RETRY_MIN: what a
+# second boot needs
 case $ACCEL in
 kvm) CPU=host TIMEOUT=${VM_TIMEOUT:-900} STALL=${VM_STALL:-300} RETRY_MIN=400 ;;
 # -cpu max under TCG (qemu 7.2) breaks static glibc binaries (busybox:
@@ -141,7 +142,8 @@ fi
 # timeout); the results and console logs are in $WORK.
 boot_and_wait() {
 	local limit=$1 deadline size last_size=0 last_change boot_started longest=0
-	rm -f "$WORK/disk.qcow2"
+	# nothing of an earlier boot: its disk, its logs, a capture it began
+	rm -rf "$WORK/disk.qcow2" "$WORK/out/fixture"
 	qemu-img create -q -f qcow2 -b "$IMAGE/root.raw" -F raw "$WORK/disk.qcow2"
 	: >"$WORK/console.log"
 	: >"$WORK/results.log"
