@@ -23,13 +23,14 @@
 # line from the guest before it is given up on: 300 with KVM, 600 emulated;
 # a boot that ran no check is made once more if the time left allows),
 # VM_MEMORY (MiB, 2048), VM_CPUS (2), VM_ACCEL (kvm or tcg: force one),
-# VM_MODE=bench (the attach benchmark in the guest instead of the suite), VM_CAPTURE=DIR (instead of the suite: the node's
-# files as a fixture tree, written to DIR), VM_KEEP_LOGS=DIR (copy the console and result
-# logs there), VM_QUIET= (the guest's boot messages on its console),
+# VM_MODE=bench (the attach benchmark in the guest instead of the suite),
+# VM_CAPTURE=DIR (instead of the suite: the node's files as a fixture tree,
+# written to DIR), VM_KEEP_LOGS=DIR (copy the console and result logs
+# there), VM_QUIET= (the guest's boot messages on its console),
 # VM_ONLY=REGEX (only the node suite's checks whose names match: e2e.sh's
-# E2E_ONLY; letters, digits and -_.|^$()[]*+ only: it rides on the kernel command
-# line), VM_INTEGRATION_TESTS="a b" (the integration scripts run after it,
-# guest.sh's list by default; "none" for none).
+# E2E_ONLY; letters, digits and -_.|^$()[]*+ only: it rides on the kernel
+# command line), VM_INTEGRATION_TESTS="a b" (the integration scripts run
+# after it, guest.sh's list by default; "none" for none).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
