@@ -13,6 +13,12 @@
  * extension (glibc's 128 KiB top pad): 30 page faults fewer, -0.1 to
  * -0.5 ms a session there, with the machine's state.
  *
+ * A static PIE on x86_64 (configure.ac) goes further: its own entry point,
+ * pe_start, populates the program's writable segment before the C library
+ * relocates it (a dozen copy-on-write faults at every start, -0.26 ms to
+ * main, -0.6 ms a session there: docs/benchmarks-attach.md, twelfth
+ * session), then jumps to glibc's _start.
+ *
  * Nothing depends on it: before Linux 5.14 (EINVAL), under a seccomp
  * profile that denies madvise, with a stack limit below the range
  * (ENOMEM), or with an allocator that is not glibc's brk heap (the

@@ -316,6 +316,28 @@ static inline int pe_sys_close_range(unsigned int first, unsigned int last,
 	return (int)syscall(__NR_close_range, first, last, flags);
 }
 
+/* madvise() as the very first instructions of the process can make it
+ * (prefault.c's pe_start): no C library yet, so no errno to set (thread
+ * storage is not set up) and no relocated data to read. Returns 0 or
+ * -errno; x86_64 only (-ENOSYS elsewhere). */
+static inline __attribute__((always_inline)) long
+pe_sys_madvise_early(unsigned long start, unsigned long len, long advice)
+{
+#if defined(__x86_64__)
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"((long)__NR_madvise), "D"(start), "S"(len),
+			   "d"(advice)
+			 : "rcx", "r11", "memory");
+	return ret;
+#else
+	(void)start, (void)len, (void)advice;
+	return -ENOSYS;
+#endif
+}
+
 /* getpid through the x32 ABI: fails with ENOSYS when the kernel runs no x32
  * code (x86_64 only; ENOSYS elsewhere). Only for a process under no seccomp
  * filter: a filter that leaves x32 out kills the caller instead. */
