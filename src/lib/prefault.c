@@ -2,22 +2,63 @@
 /* Stack and heap pages made present at start (prefault.h). */
 #include "config.h"
 
+#include <link.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "prefault.h"
+#include "syscalls.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
 #endif
+
+/* What pe_prefault_process made present, for pe_prefault_again. */
+static struct {
+	uintptr_t page, stack_from, stack_to, heap_from, heap_to;
+} made;
 
 static void populate(uintptr_t from, uintptr_t to)
 {
 	/* a failure leaves the pages to fault in as before */
 	if (to > from)
 		(void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+}
+
+/* The program's writable segment (.data.rel.ro, .data, .bss), pages
+ * rounded, from its own ELF header (__ehdr_start: hidden, so reached
+ * relative to the code, relocated or not); with relro_done, without the
+ * part the C library made read-only once relocated (PT_GNU_RELRO, its end
+ * rounded down as glibc's _dl_protect_relro does). 0, 0 when there is
+ * none. */
+extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
+
+static inline __attribute__((always_inline)) void
+writable_segment(uintptr_t page, bool relro_done, uintptr_t *from,
+		 uintptr_t *to)
+{
+	const char *base = (const char *)&__ehdr_start;
+	const ElfW(Phdr) *ph =
+	    (const ElfW(Phdr) *)(base + __ehdr_start.e_phoff);
+	uintptr_t relro_end = 0;
+
+	*from = *to = 0;
+	for (unsigned int i = 0; i < __ehdr_start.e_phnum; i++) {
+		uintptr_t start = (uintptr_t)base + ph[i].p_vaddr;
+		uintptr_t end = start + ph[i].p_memsz;
+
+		if (ph[i].p_type == PT_GNU_RELRO && relro_done)
+			relro_end = end & ~(page - 1);
+		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W) || *to)
+			continue;
+		*from = start & ~(page - 1);
+		*to = (end + page - 1) & ~(page - 1);
+	}
+	if (relro_end > *from)
+		*from = relro_end;
 }
 
 /* The stack: the page of this frame and PE_PREFAULT_STACK below it. The
@@ -28,7 +69,9 @@ static __attribute__((noinline)) void populate_stack(uintptr_t page)
 	volatile char here = 0;
 	uintptr_t top = ((uintptr_t)&here & ~(page - 1)) + page;
 
-	populate(top - page - PE_PREFAULT_STACK, top);
+	made.stack_from = top - page - PE_PREFAULT_STACK;
+	made.stack_to = top;
+	populate(made.stack_from, made.stack_to);
 }
 
 /* The heap: what glibc's first brk extension made (the request and its
@@ -45,8 +88,11 @@ static void populate_heap(uintptr_t page)
 	from = (uintptr_t)first & ~(page - 1);
 	to = (uintptr_t)sbrk(0);
 	free(first);
-	if (to > from && to - from <= PE_PREFAULT_HEAP_MAX)
+	if (to > from && to - from <= PE_PREFAULT_HEAP_MAX) {
+		made.heap_from = from;
+		made.heap_to = to;
 		populate(from, to);
+	}
 }
 
 void pe_prefault_process(void)
@@ -55,8 +101,21 @@ void pe_prefault_process(void)
 
 	if (page <= 0)
 		return;
-	populate_stack((uintptr_t)page);
-	populate_heap((uintptr_t)page);
+	made.page = (uintptr_t)page;
+	populate_stack(made.page);
+	populate_heap(made.page);
+}
+
+void pe_prefault_again(void)
+{
+	uintptr_t from, to;
+
+	if (!made.page)
+		return;
+	populate(made.stack_from, made.stack_to);
+	populate(made.heap_from, made.heap_to);
+	writable_segment(made.page, true, &from, &to);
+	populate(from, to);
 }
 
 #ifdef PE_STATIC_ENTRY
@@ -75,33 +134,15 @@ void pe_prefault_process(void)
  * ELF header, is hidden, hence reached that way). A failure (a kernel
  * before 5.14) leaves the pages to fault in as before.
  */
-#include <elf.h>
-#include <link.h>
-
-#include "syscalls.h"
-
-extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
-
 void pe_start_populate(void);
 __attribute__((used, no_stack_protector)) void pe_start_populate(void)
 {
-	const char *base = (const char *)&__ehdr_start;
-	const ElfW(Phdr) *ph =
-	    (const ElfW(Phdr) *)(base + __ehdr_start.e_phoff);
-	const unsigned long page = 4096; /* x86_64 */
+	uintptr_t from, to;
 
-	for (unsigned int i = 0; i < __ehdr_start.e_phnum; i++) {
-		unsigned long from, to;
-
-		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_W))
-			continue;
-		from = ((unsigned long)base + ph[i].p_vaddr) & ~(page - 1);
-		to = ((unsigned long)base + ph[i].p_vaddr + ph[i].p_memsz +
-		      page - 1) &
-		     ~(page - 1);
+	writable_segment(4096 /* x86_64 */, false, &from, &to);
+	if (to > from)
 		(void)pe_sys_madvise_early(from, to - from,
 					   MADV_POPULATE_WRITE);
-	}
 }
 
 /* The kernel starts the process with the stack aligned for a call and

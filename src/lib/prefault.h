@@ -37,4 +37,20 @@
  * the heap's first extension. */
 void pe_prefault_process(void);
 
+/*
+ * In podenter once the session's processes have executed (the trace guard
+ * saw both execs): fork() made every page of podenter's write-protected,
+ * shared with the session's process, and each first write since costs a
+ * fault (19 a session, 15-27 us each while shared). Once that process
+ * executed they are podenter's alone again: the stack and heap ranges
+ * populated at start (the same ones: what the heap grew by since is left
+ * to fault) and the writable segment are made writable in one call each,
+ * beside the command's start (about 1 us a page), instead of one fault
+ * each on the way to podenter's exit (docs/benchmarks-attach.md, twelfth
+ * session). (In --each's sessions, forks of a process that lives on, the
+ * pages stay shared with it and are copied: some 60 pages of CPU work per
+ * pod, beside the command.)
+ */
+void pe_prefault_again(void);
+
 #endif

@@ -39,6 +39,7 @@
 #include "podenter/testhooks.h"
 #include "podenter/traceguard.h"
 #include "fsmount.h"
+#include "prefault.h"
 #include "syscalls.h"
 #include "teardown.h"
 
@@ -1414,6 +1415,9 @@ int pe_session_run(const struct pe_session_opts *o,
 		if (pe_trace_guard_hold(child, PE_REAPER_START_MS, &s->cpu,
 					&exited, err) < 0)
 			goto fail;
+		/* both have executed: podenter's pages are its own again
+		 * (prefault.h) */
+		pe_prefault_again();
 	}
 	pe_trace_guard_cpu_release(&s->cpu);
 	/* The session's own mount namespace (a view's, or a copy of the

@@ -17,16 +17,29 @@ e_make_target prefault
 T=$E_PID
 
 # podenter's own calls (strace follows no child: the session's processes
-# are traced by podenter itself, traceguard.h)
-strace -qq -e trace=madvise -o "$T_TMP/madv" "$PODENTER" pid:$T -- cat /proc/sys/kernel/hostname \
+# are traced by podenter itself, traceguard.h): at start, and once it let
+# them go at their execs (its last ptrace call), the same ranges again
+strace -qq -e trace=madvise,ptrace -o "$T_TMP/madv" "$PODENTER" pid:$T -- cat /proc/sys/kernel/hostname \
 	>"$T_TMP/out" 2>"$T_TMP/err"
 t_expect_eq "the session runs" "$(cat "$T_TMP/out")" prefault
-calls=$(grep 'MADV_POPULATE_WRITE' "$T_TMP/madv")
+calls=$(awk '/^ptrace\(/ { exit } /MADV_POPULATE_WRITE/' "$T_TMP/madv")
+again=$(tac "$T_TMP/madv" | awk '/^ptrace\(/ { exit } /MADV_POPULATE_WRITE/' | tac)
+t_expect_match "podenter traced the session's processes" "$(grep -c '^ptrace(' "$T_TMP/madv")" '^[1-9]'
+t_expect_eq "  and populated nothing while it held them" \
+	"$(grep -c MADV_POPULATE_WRITE "$T_TMP/madv")" "$(($(printf '%s\n' "$calls" "$again" | grep -c .)))"
+
+# the writable segment (relro: without the part made read-only once
+# relocated, as glibc rounds it)
+read -r vaddr memsz < <(readelf -lW "$PODENTER" | awk '$1 == "LOAD" && $7 ~ /W/ { print $3, $6; exit }')
+read -r rvaddr rmemsz < <(readelf -lW "$PODENTER" | awk '$1 == "GNU_RELRO" { print $3, $6; exit }')
+seg_from=$(($vaddr & ~4095))
+seg_to=$(((($vaddr + $memsz + 4095) & ~4095)))
+writable_from=$seg_from
+[[ -n $rvaddr ]] && (((($rvaddr + $rmemsz) & ~4095) > seg_from)) && writable_from=$((($rvaddr + $rmemsz) & ~4095))
 
 # a static PIE with its own entry point (configure.ac: -e pe_start)
 if grep -q '^PE_BINARY_LDFLAGS = .*-e,pe_start' "$(dirname "$PODENTER")/Makefile" 2>/dev/null; then
-	read -r vaddr memsz < <(readelf -lW "$PODENTER" | awk '$1 == "LOAD" && $7 ~ /W/ { print $3, $6; exit }')
-	span=$(((($vaddr + $memsz + 4095) & ~4095) - ($vaddr & ~4095)))
+	span=$((seg_to - seg_from))
 	strace -qq -o "$T_TMP/first" "$PODENTER" --version >/dev/null 2>&1
 	t_expect_match "a static PIE's first system call: its writable segment populated ($span bytes)" \
 		"$(sed -n 2p "$T_TMP/first")" "^madvise\(0x[0-9a-f]*000, $span, MADV_POPULATE_WRITE\) = 0$"
@@ -52,8 +65,16 @@ else
 	else
 		t_fail "the heap's first extension populated at start: $(printf '%s\n' "$calls" | sed -n 2p)"
 	fi
-	t_expect_eq "nothing else populated (two calls)" "$(printf '%s\n' "$calls" | grep -c .)" 2
+	t_expect_eq "nothing else populated at start (two calls)" "$(printf '%s\n' "$calls" | grep -c .)" 2
 fi
+
+# once the session's processes executed, podenter's pages are its own
+# again: the same stack and heap, then the writable part of the segment
+span=$((seg_to - writable_from))
+t_expect_eq "after the session's execs: the same stack and heap again" \
+	"$(printf '%s\n' "$again" | head -n -1)" "$calls"
+t_expect_match "  and the writable part of the segment ($span bytes)" "$(printf '%s\n' "$again" | tail -1)" \
+	"^madvise\(0x[0-9a-f]*000, $span, MADV_POPULATE_WRITE\) = 0$"
 
 # a kernel before 5.14: the calls fail, nothing else changes
 strace -qq -e trace=madvise,execve -o "$T_TMP/madv" "$NO_NEW_API" "$PODENTER" pid:$T -- cat /proc/sys/kernel/hostname \
