@@ -115,7 +115,8 @@ void pe_prefault_again(void)
 	populate(made.stack_from, made.stack_to);
 	populate(made.heap_from, made.heap_to);
 	writable_segment(made.page, true, &from, &to);
-	populate(from, to);
+	if (to - from <= PE_PREFAULT_SEGMENT_MAX)
+		populate(from, to);
 }
 
 #ifdef PE_STATIC_ENTRY

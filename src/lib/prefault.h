@@ -32,6 +32,9 @@
 #define PE_PREFAULT_STACK (64 * 1024)
 /* more than a first extension of the heap would be another allocator */
 #define PE_PREFAULT_HEAP_MAX (256 * 1024)
+/* podenter's own writable segment is 40-70 KiB; a sanitizer's runtime
+ * linked in makes it megabytes of shadow bookkeeping, never all touched */
+#define PE_PREFAULT_SEGMENT_MAX (256 * 1024)
 
 /* First thing in main(): populate the stack below the caller's frame and
  * the heap's first extension. */
@@ -44,7 +47,8 @@ void pe_prefault_process(void);
  * fault (19 a session, 15-27 us each while shared). Once that process
  * executed they are podenter's alone again: the stack and heap ranges
  * populated at start (the same ones: what the heap grew by since is left
- * to fault) and the writable segment are made writable in one call each,
+ * to fault) and the writable segment (up to PE_PREFAULT_SEGMENT_MAX) are
+ * made writable in one call each,
  * beside the command's start (about 1 us a page), instead of one fault
  * each on the way to podenter's exit (docs/benchmarks-attach.md, twelfth
  * session). (In --each's sessions, forks of a process that lives on, the

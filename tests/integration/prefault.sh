@@ -71,10 +71,15 @@ fi
 # once the session's processes executed, podenter's pages are its own
 # again: the same stack and heap, then the writable part of the segment
 span=$((seg_to - writable_from))
-t_expect_eq "after the session's execs: the same stack and heap again" \
-	"$(printf '%s\n' "$again" | head -n -1)" "$calls"
-t_expect_match "  and the writable part of the segment ($span bytes)" "$(printf '%s\n' "$again" | tail -1)" \
-	"^madvise\(0x[0-9a-f]*000, $span, MADV_POPULATE_WRITE\) = 0$"
+if ((span <= 262144)); then
+	t_expect_eq "after the session's execs: the same stack and heap again" \
+		"$(printf '%s\n' "$again" | head -n -1)" "$calls"
+	t_expect_match "  and the writable part of the segment ($span bytes)" "$(printf '%s\n' "$again" | tail -1)" \
+		"^madvise\(0x[0-9a-f]*000, $span, MADV_POPULATE_WRITE\) = 0$"
+else # a sanitizer's runtime in it (PE_PREFAULT_SEGMENT_MAX)
+	t_expect_eq "after the session's execs: the same stack and heap again, not the $span-byte segment" \
+		"$again" "$calls"
+fi
 
 # a kernel before 5.14: the calls fail, nothing else changes
 strace -qq -e trace=madvise,execve -o "$T_TMP/madv" "$NO_NEW_API" "$PODENTER" pid:$T -- cat /proc/sys/kernel/hostname \
