@@ -379,6 +379,8 @@ struct session {
 	 * session's capabilities (drop_to_session_caps: in the stage, or
 	 * in that process); the command's drop starts from it */
 	pe_capset bounding;
+	/* the stage's copy of this record, in podenter's heap (stage_main) */
+	struct session *stage_copy;
 };
 
 /* The stage's exit status once it forked the session's process: whether
@@ -1192,8 +1194,8 @@ static void __attribute__((noreturn)) stage_main(struct stage_start *start)
 #define STAGE_NEEDS_FORK 0
 #endif
 
-static __attribute__((noinline)) pid_t spawn_stage(const struct session *s,
-						   pid_t parent)
+static __attribute__((noinline)) pid_t
+spawn_stage(const struct session *s, pid_t parent, struct session **copy)
 {
 	struct stage_start start = { .s = s, .parent = parent };
 	pid_t pid;
@@ -1204,8 +1206,9 @@ static __attribute__((noinline)) pid_t spawn_stage(const struct session *s,
 		pid = vfork();
 	if (pid == 0)
 		stage_main(&start);
-	/* the session's process has its own copy of the memory (a fork) */
-	free(start.copy);
+	/* the session's process has its own copy of the memory (a fork);
+	 * podenter frees this one once that process executed */
+	*copy = start.copy;
 	return pid;
 }
 static void __attribute__((noreturn))
@@ -1230,6 +1233,8 @@ static void session_release(struct session *s, int rc)
 	pe_pin_release(&s->pin);
 	pe_env_free(&s->env);
 	pe_env_free(&s->configured);
+	free(s->stage_copy);
+	s->stage_copy = NULL;
 	if (s->children_fd >= 0)
 		close(s->children_fd);
 	s->children_fd = -1;
@@ -1366,13 +1371,11 @@ int pe_session_run(const struct pe_session_opts *o,
 		goto fail;
 	fflush(NULL);
 	pe_trace_guard_cpu_pin(&s->cpu);
-	stage = spawn_stage(s, self);
+	stage = spawn_stage(s, self, &s->stage_copy);
 	if (stage < 0) {
 		pe_error_errno(err, "starting the session's stage");
 		goto fail;
 	}
-	pe_pin_release(&s->pin);
-	io_close_child_ends(&s->io);
 	while (waitpid(stage, &status, 0) < 0)
 		if (errno != EINTR) {
 			pe_error_errno(err, "waiting for the session's stage");
@@ -1384,6 +1387,7 @@ int pe_session_run(const struct pe_session_opts *o,
 		/* the stage reported its error (the report hook), late ones
 		 * into the session's stderr pipe: pass them on */
 		pe_trace_guard_cpu_release(&s->cpu);
+		io_close_child_ends(&s->io);
 		io_pass_on_leftovers(&s->io);
 		rc = pe_exit_code_of(status);
 		session_release(s, rc);
@@ -1420,6 +1424,15 @@ int pe_session_run(const struct pe_session_opts *o,
 		pe_prefault_again();
 	}
 	pe_trace_guard_cpu_release(&s->cpu);
+	/* What podenter holds of the session's side and no longer needs (the
+	 * pin, the child's ends of the stdio, the stage's copy), let go only
+	 * now: until the session's process executed, every page podenter
+	 * writes is a copy-on-write fault that process waits behind
+	 * (prefault.h). */
+	pe_pin_release(&s->pin);
+	io_close_child_ends(&s->io);
+	free(s->stage_copy);
+	s->stage_copy = NULL;
 	/* The session's own mount namespace (a view's, or a copy of the
 	 * target's or the node's) is torn down by a kernel worker after the
 	 * session, not by the exit podenter's caller waits for (teardown.h);
