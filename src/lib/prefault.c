@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Stack and heap pages made present at start (prefault.h). */
+/* Stack, heap and writable segment made present at start, and again once
+ * the session's processes executed (prefault.h). */
 #include "config.h"
 
 #include <link.h>

@@ -48,12 +48,11 @@ void pe_prefault_process(void);
  * executed they are podenter's alone again: the stack and heap ranges
  * populated at start (the same ones: what the heap grew by since is left
  * to fault) and the writable segment (up to PE_PREFAULT_SEGMENT_MAX) are
- * made writable in one call each,
- * beside the command's start (about 1 us a page), instead of one fault
- * each on the way to podenter's exit (docs/benchmarks-attach.md, twelfth
- * session). (In --each's sessions, forks of a process that lives on, the
- * pages stay shared with it and are copied: some 60 pages of CPU work per
- * pod, beside the command.)
+ * made writable in one call each, beside the command's start (about 1 us
+ * a page), instead of one fault each on the way to podenter's exit
+ * (docs/benchmarks-attach.md, twelfth session). (In --each's sessions,
+ * forks of a process that lives on, the pages stay shared with it and are
+ * copied: some 60 pages of CPU work per pod, beside the command.)
  */
 void pe_prefault_again(void);
 
