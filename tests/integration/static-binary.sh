@@ -15,6 +15,19 @@ hdr=$(readelf -l "$PODENTER")
 t_expect_nomatch "no program interpreter: starts without the dynamic loader" "$hdr" "INTERP|interpreter"
 t_expect_match "position-independent (ASLR)" "$hdr" "DYN \(Position-Independent"
 t_expect_nomatch "needs no shared library at start" "$(objdump -p "$PODENTER")" "NEEDED"
+# where configure found the linker and the C library able to (DT_RELR), the
+# relative relocations are packed: glibc's start reads a few hundred bytes
+# of them, not a 60 KB table
+if grep -q '^PE_BINARY_LDFLAGS = .*pack-relative-relocs' "$builddir/Makefile"; then
+	dyn=$(readelf -d "$PODENTER")
+	t_expect_match "relative relocations packed (RELR)" "$dyn" "\(RELR\)"
+	relsz=$(readelf -SW "$PODENTER" | sed -n 's/.* \.rela\.dyn  *[A-Z]*  *[0-9a-f]*  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
+	t_expect_eq "  and none left in the RELA table" "$((16#${relsz:-0}))" 0
+	t_podenter --version
+	t_expect_match "  and it starts, its pointers relocated" "$T_OUT" "^podenter [0-9]"
+else
+	echo "# the relocations are not packed here (configure found no RELR support)"
+fi
 
 # a fixture node (no live process is needed: libpcap is loaded, and a bad
 # filter refused by its compiler, before the target is pinned)
