@@ -21,6 +21,7 @@
 #include "podenter/copy.h"
 #include "podenter/recover.h"
 #include "podenter/session.h"
+#include "podenter/utc.h"
 
 enum {
 	OPT_LAST_RUN = OPT_SESSION_LAST,
@@ -222,11 +223,8 @@ static void print_command(const struct pe_copy_spec *spec)
 
 static void format_time(long long ns, char *buf, size_t size)
 {
-	time_t t = (time_t)(ns / 1000000000LL);
-	struct tm tm;
-
-	if (ns <= 0 || !gmtime_r(&t, &tm) ||
-	    !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (ns <= 0 ||
+	    pe_utc_format((time_t)(ns / 1000000000LL), -1, buf, size) < 0)
 		snprintf(buf, size, "an unknown time");
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "podenter/audit.h"
+#include "podenter/utc.h"
 #include "podenter/testhooks.h"
 #include "podenter/outfile.h"
 
@@ -22,7 +23,6 @@ void pe_audit_init(struct pe_audit *a)
 {
 	unsigned char raw[16];
 	struct timespec now;
-	struct tm tm;
 
 	memset(a, 0, sizeof(*a));
 	a->fd = -1;
@@ -33,11 +33,8 @@ void pe_audit_init(struct pe_audit *a)
 		snprintf(a->session + 2 * i, 3, "%02x", raw[i]);
 	clock_gettime(CLOCK_MONOTONIC, &a->started);
 	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	snprintf(a->start_time, sizeof(a->start_time),
-		 "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 now.tv_nsec / 1000000);
+	pe_utc_format(now.tv_sec, now.tv_nsec / 1000000, a->start_time,
+		      sizeof(a->start_time));
 	a->syslog_path = pe_test_value("SYSLOG");
 	if (!a->syslog_path || !*a->syslog_path)
 		a->syslog_path = "/dev/log";

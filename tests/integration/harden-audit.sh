@@ -45,6 +45,22 @@ t_expect_eq "end: event" "$(jget 2 event)" session-end
 t_expect_eq "one session id for both" "$(jget 1 session)" "$(jget 2 session)"
 t_expect_match "session id: 128 random bits" "$(jget 1 session)" '^[0-9a-f]{32}$'
 t_expect_match "when: RFC 3339 UTC" "$(jget 1 time)" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$'
+# the moment is the clock's, in UTC, to the second
+when=$(jget 1 time)
+now=$(date -u +%s)
+then_=$(date -u -d "${when%.*}Z" +%s 2>/dev/null || echo 0)
+if ((then_ <= now && now - then_ < 120)); then
+	t_pass "  the clock's moment ($when, now $(date -u +%FT%TZ))"
+else
+	t_fail "  the clock's moment: $when, now $(date -u +%FT%TZ)"
+fi
+# and found without the time zone database (glibc's gmtime_r loads it:
+# TZ, /etc/localtime), which UTC does not need
+TZ=Europe/Paris strace -f -qq -e trace=open,openat,openat2 -o "$T_TMP/tz" \
+	"$PODENTER" --audit-log "$T_TMP/tz.jsonl" pid:$T --view none -- true </dev/null >/dev/null 2>&1
+t_expect_match "  its session ran under strace" "$(cat "$T_TMP/tz")" "execve|openat"
+t_expect_nomatch "  and read no time zone file" "$(cat "$T_TMP/tz")" "localtime|zoneinfo|Paris"
+t_expect_match "  its record in UTC all the same" "$(tail -1 "$T_TMP/tz.jsonl")" '"time":"[0-9-]{10}T[0-9:.]{12}Z"'
 t_expect_eq "who: uid" "$(jget 1 uid)" "$(id -u)"
 want_login=$(cat /proc/self/loginuid)
 [ "$want_login" = 4294967295 ] && want_login=-1
