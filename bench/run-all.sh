@@ -48,7 +48,7 @@ if [ "$QUICK" = --quick ]; then
 	section "cp: a file out of a container" cp-bench.sh 5 100
 else
 	section "Attach cost against nsenter" attach.sh 300
-	section "Asking the runtime (CRI) against reading files" cri-bench.sh 100
+	section "Asking the runtime (CRI) against reading files" cri-bench.sh 100 300
 	section "Resolution against node size" resolve-bench.sh 50
 	section "Views: time to a ready command, file access" view-bench.sh 30
 	section "Sniff throughput" sniff.sh 200000 100000
