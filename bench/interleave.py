@@ -1,8 +1,14 @@
 #!/usr/bin/python3
 """Interleaved medians: compare commands (e.g. builds of podenter at several
 commits) on a machine whose speed drifts. Each round runs every command once,
-in order, so drift hits all of them alike; hyperfine runs one command's runs
-back to back instead. Not part of `make bench`; for finding where time went.
+so drift hits all of them alike; hyperfine runs one command's runs back to
+back instead. Each round starts one command further on (round i runs command
+i mod N first, then the rest in order), so each command follows each other
+one equally often: what a command leaves for the kernel to finish after its
+exit (freed memory, a namespace torn down by a worker) lands on whichever
+command runs next, and in a fixed order the command after the baseline ran
+0.15-0.18 ms slower than the same command in second place (the same podenter
+binary twice, 300 rounds, twice; docs/benchmarks-attach.md).
 
 Usage: bench/interleave.py RUNS 'CMD1 ARGS' 'CMD2 ARGS' ... 'BASELINE ARGS'
 Prints the median wall time of each and its ratio to the last command;
@@ -28,7 +34,9 @@ def main():
     devnull = os.open("/dev/null", os.O_RDWR)
     actions = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)]
     for i in range(runs + WARMUP):
-        for k, cmd in enumerate(cmds):
+        for j in range(len(cmds)):
+            k = (i + j) % len(cmds)
+            cmd = cmds[k]
             t = time.perf_counter_ns()
             pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=actions)
             os.waitpid(pid, 0)
