@@ -37,7 +37,8 @@ hyperfine -N -w 5 -r "$RUNS" --export-json "$OUT/cri-podenter.json" \
 # Attaching by pod name on the real node (issue 8's goal: the tools view
 # within 1.5x of nsenter -a), every way, in one hyperfine run.
 pid=$("$PODENTER" inspect -q -o json "default/$pod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
-# interleaved rounds, nsenter last (the baseline): see bench/attach.sh
+# interleaved rounds (each starts one command further on), nsenter listed
+# last as the baseline: see bench/attach.sh and bench/interleave.py
 PODENTER_CONFIG=/nonexistent/podenter.conf INTERLEAVE_JSON="$OUT/attach-pod.json" \
 	/usr/bin/python3 "$HERE/bench/interleave.py" "$ATTACH_ROUNDS" \
 	"$PODENTER -q default/$pod -- true" \

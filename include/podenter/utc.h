@@ -2,9 +2,9 @@
 /*
  * A moment as RFC 3339 text in UTC, computed from the seconds since the
  * epoch alone. glibc's gmtime_r() loads the time zone database on its first
- * call (TZ, /etc/localtime: an open, two reads and a parse, about 60 us of
- * every session on the machines of docs/benchmarks-attach.md) although UTC
- * needs none of it.
+ * call (TZ, /etc/localtime: an open, two reads, a parse and the pages they
+ * touch; 0.5 ms of a session on the VM of docs/benchmarks-attach.md,
+ * thirteenth session) although UTC needs none of it.
  */
 #ifndef PODENTER_UTC_H
 #define PODENTER_UTC_H
