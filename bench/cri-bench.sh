@@ -5,8 +5,9 @@
 #   - the CRI round trips a client needs for a container's PID
 #     (bench/cri-bench.py: one warm client, gRPC calls only), and
 #   - `podenter inspect -q -o json POD` as a whole process (hyperfine -N),
-#   - attaching by name (`podenter POD -- true`, each view) against
-#     `nsenter -t PID -a true`,
+#   - attaching by name (`podenter POD -- true`, each view, and the tools
+#     view running the container's own `true`) against `nsenter -t PID -a
+#     true`,
 # then the same podenter call with containerd frozen (SIGSTOP), where every
 # CRI call would hang until its deadline. Tears the node down.
 #   bench/cri-bench.sh [RUNS [ATTACH_ROUNDS]]   (root; prints Markdown tables)
@@ -37,11 +38,24 @@ hyperfine -N -w 5 -r "$RUNS" --export-json "$OUT/cri-podenter.json" \
 # Attaching by pod name on the real node (issue 8's goal: the tools view
 # within 1.5x of nsenter -a), every way, in one hyperfine run.
 pid=$("$PODENTER" inspect -q -o json "default/$pod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+# The program nsenter runs for `true` (execvp in the container's root and
+# PATH), for a row that has the tools view run that same program from
+# /target: the harness's images are busybox ones, whose `true` is the static
+# busybox, where the tools view's `true` is the node's dynamically linked
+# coreutils one, 0.7 ms more to start on the VM of docs/benchmarks-attach.md
+# (fourteenth session), with nsenter as with podenter.
+# shellcheck disable=SC2016 # expanded by the container's shell
+prog=$(nsenter -t "$pid" -m sh -c 'for d in $(echo "$PATH" | tr : " "); do
+	if [ -e "$d/true" ]; then readlink -f "$d/true"; break; fi; done')
+[ -n "$prog" ] || { echo "no true in the container's PATH" >&2; exit 1; }
+same_program="/target$prog"
+[ "${prog##*/}" = busybox ] && same_program="$same_program true"
 # interleaved rounds (each starts one command further on), nsenter listed
 # last as the baseline: see bench/attach.sh and bench/interleave.py
 PODENTER_CONFIG=/nonexistent/podenter.conf INTERLEAVE_JSON="$OUT/attach-pod.json" \
 	/usr/bin/python3 "$HERE/bench/interleave.py" "$ATTACH_ROUNDS" \
 	"$PODENTER -q default/$pod -- true" \
+	"$PODENTER -q default/$pod -- $same_program" \
 	"$PODENTER -q default/$pod --view tools --tools builtin -- true" \
 	"$PODENTER -q default/$pod --view none -- true" \
 	"$PODENTER -q pid:$pid --view none -- true" \
@@ -64,10 +78,11 @@ echo "| \`podenter inspect\` with containerd frozen (CRI calls hang) | $fr_med |
 echo
 echo "Attaching to the same replica by name (\`-- true\`), against \`nsenter -t PID -a true\`, $ATTACH_ROUNDS interleaved rounds (bench/interleave.py: every command once per round):"
 echo
-/usr/bin/python3 - "$OUT/attach-pod.json" "$pod" <<'PY'
+/usr/bin/python3 - "$OUT/attach-pod.json" "$pod" "$same_program" <<'PY'
 import json, sys
 res = json.load(open(sys.argv[1]))
 names = ["`podenter POD -- true` (default: tools view, the node's tools)",
+         "`podenter POD -- %s` (tools view, the program nsenter runs)" % sys.argv[3],
          "`podenter POD --view tools --tools builtin -- true`",
          "`podenter POD --view none -- true` (the container's own files)",
          "`podenter pid:PID --view none -- true`",
