@@ -303,6 +303,7 @@ print(r if isinstance(r, str) else json.dumps(r, sort_keys=True))' \
 }
 
 first_replica() { truth '[x["pod"] for x in c if x["pod"].startswith("nginx-deployment-")][0]'; }
+glibc_replica() { truth '[x["pod"] for x in c if x["pod"].startswith("glibc-deployment-")][0]'; }
 # shellcheck disable=SC2016 # ${3:+...} expands: the quotes are Python's
 pid_of() { truth "one('$1', '$2'${3:+, '$3'})['pid']"; }
 ns_of_pid() { readlink "/proc/$1/ns/$2"; }
@@ -313,8 +314,8 @@ ns_of_pid() { readlink "/proc/$1/ns/$2"; }
 
 check_node_pods_as_specified() {
 	local want got
-	want='[["attack", "hostile"], ["default", "api"], ["default", "crashloop"], ["default", "distroless-crash"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "never-started"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "planter"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["default", "writer"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
-	got=$(truth 'sorted([x["namespace"], "nginx-deployment" if x["pod"].startswith("nginx-deployment-7848d4b86f-") else x["pod"]] for x in s if x["state"] == "ready")')
+	want='[["attack", "hostile"], ["default", "api"], ["default", "crashloop"], ["default", "distroless-crash"], ["default", "glibc-deployment"], ["default", "hello"], ["default", "hello-nonroot"], ["default", "masked-extra"], ["default", "never-started"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "nginx-deployment"], ["default", "planter"], ["default", "restarted"], ["default", "web-6c9f8d7b5-q4x2m"], ["default", "writer"], ["qos", "qos-besteffort"], ["qos", "qos-burstable"], ["qos", "qos-guaranteed"], ["staging", "api"]]'
+	got=$(truth 'sorted([x["namespace"], "nginx-deployment" if x["pod"].startswith("nginx-deployment-7848d4b86f-") else "glibc-deployment" if x["pod"].startswith("glibc-deployment-5d8f9c7b46-") else x["pod"]] for x in s if x["state"] == "ready")')
 	expect_eq "ready sandboxes" "$got" "$want" || return 1
 	got=$(truth 'sorted("%s/%s:%s#%d=%s" % (x["namespace"], x["pod"], x["container"], x["attempt"], x["state"]) for x in c if x["pod"] in ("restarted", "crashloop", "web-6c9f8d7b5-q4x2m"))')
 	expect_eq "restarts, crash loop, two containers" "$got" \
@@ -575,6 +576,22 @@ check_enter_view_tools_has_target_root() {
 	podenter "$replica" -- sh -c 'ls /target/www && cat /target/etc/hosts' || return 1
 	expect_contains "container root at /target" "$OUT" "index.html" || return 1
 	expect_contains "the pod's etc-hosts" "$OUT" "$replica"
+}
+
+# An image whose programs are dynamically linked (the glibc image: the
+# node's own sh, true, sleep, ls with their C library and loader): with
+# --view none the image's own loader and libraries run them; the tools view
+# has the image at /target beside the node's tools.
+check_enter_glibc_image() {
+	local pod want
+	pod=$(glibc_replica) || return 1
+	want=$(nsenter -t "$(pid_of default "$pod")" -m ls /usr/bin) || return 1
+	podenter "$pod" --view none -- ls /usr/bin || return 1
+	expect_eq "the image's own /usr/bin" "$OUT" "$want" || return 1
+	podenter "$pod" --view none -- sh -c 'ls /usr/lib/*-linux-gnu' || return 1
+	expect_contains "the image's own C library" "$OUT" "libc.so.6" || return 1
+	podenter "$pod" -- sh -c 'ls /target/usr/bin' || return 1
+	expect_eq "the image at /target" "$OUT" "$want"
 }
 
 check_enter_distroless_gets_a_shell() {
@@ -955,6 +972,7 @@ main() {
 	check enter-by-pid-and-id check_enter_by_pid_and_id
 	check enter-crashloop-pod-via-sandbox check_enter_crashloop_pod_through_sandbox
 	check enter-tools-host check_enter_tools_host
+	check enter-glibc-image check_enter_glibc_image
 	check enter-tools-builtin check_enter_tools_builtin
 	check enter-tools-dir check_enter_tools_dir
 	check enter-tools-image-from-runtime check_enter_tools_image_from_runtime

@@ -1,8 +1,13 @@
 #!/usr/bin/python3
-"""Build the node harness's three test images offline, as OCI layout tarballs.
+"""Build the node harness's four test images offline, as OCI layout tarballs.
 
   busybox     busybox-static plus its applet links, /etc/passwd and a web root:
               a normal "app" image (httpd, sleep, sh ...)
+  glibc       the node's own dynamically linked sh, true, sleep and ls with
+              the C library and loader they need, at the node's paths (merged
+              /usr links kept): most images (Debian, Ubuntu, RHEL bases) run
+              programs like these, where busybox's are static; the attach
+              benchmark's like-for-like target (bench/cri-bench.sh)
   distroless  one static C binary (hello-server) and nothing else
   pause       one static C binary (pause), the sandbox image
 
@@ -95,6 +100,77 @@ def busybox_layer():
     return layer.bytes()
 
 
+# the glibc image's programs, from the node (each with what ldd lists)
+GLIBC_PROGRAMS = ["/bin/sh", "/usr/bin/true", "/usr/bin/sleep", "/bin/ls"]
+
+
+def needed_files(program):
+    """The program and the shared objects and loader ldd says it needs."""
+    out = subprocess.run(["ldd", program], check=True, capture_output=True,
+                         text=True).stdout
+    paths = [program]
+    for line in out.splitlines():
+        words = line.split()
+        for w in words:
+            if w.startswith("/"):
+                paths.append(w)
+                break
+    return paths
+
+
+def add_node_path(layer, path, seen):
+    """path as it is on the node, each symlink on the way kept as a link."""
+    parts = path.strip("/").split("/")
+    cur = ""
+    for i, part in enumerate(parts):
+        cur = cur + "/" + part
+        if cur in seen:
+            if os.path.islink(cur):
+                target = os.readlink(cur)
+                rest = "/".join(parts[i + 1:])
+                base = os.path.dirname(cur) if not target.startswith("/") else ""
+                resolved = os.path.normpath(os.path.join(base or "/", target))
+                if rest:
+                    add_node_path(layer, resolved + "/" + rest, seen)
+                return
+            continue
+        seen.add(cur)
+        if os.path.islink(cur):
+            target = os.readlink(cur)
+            layer.symlink(cur[1:], target)
+            resolved = os.path.normpath(os.path.join(os.path.dirname(cur), target))
+            rest = "/".join(parts[i + 1:])
+            add_node_path(layer, resolved + ("/" + rest if rest else ""), seen)
+            return
+        if i < len(parts) - 1:
+            layer.dir(cur[1:])
+        else:
+            with open(cur, "rb") as f:
+                layer.file(cur[1:], f.read(), os.stat(cur).st_mode & 0o777)
+
+
+def glibc_inputs():
+    files = []
+    for prog in GLIBC_PROGRAMS:
+        files += [os.path.realpath(p) for p in needed_files(prog)]
+    return sorted(set(files))
+
+
+def glibc_layer():
+    layer = Layer()
+    seen = set()
+    for d in ("etc", "root", "tmp"):
+        layer.dir(d, 0o1777 if d == "tmp" else 0o755)
+        seen.add("/" + d)
+    for prog in GLIBC_PROGRAMS:
+        for path in needed_files(prog):
+            add_node_path(layer, path, seen)
+    layer.file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"
+                             b"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n")
+    layer.file("etc/group", b"root:x:0:\nnogroup:x:65534:\n")
+    return layer.bytes()
+
+
 def single_binary_layer(name, source, builddir):
     binary = os.path.join(builddir, name)
     compile_static(source, binary)
@@ -162,6 +238,7 @@ def main():
     os.makedirs(builddir, exist_ok=True)
     images = [
         ("busybox", [BUSYBOX], lambda: busybox_layer(), None, ["sh"]),
+        ("glibc", glibc_inputs(), lambda: glibc_layer(), None, ["sh"]),
         ("distroless", [os.path.join(HERE, "hello-server.c")],
          lambda: single_binary_layer("hello-server", os.path.join(HERE, "hello-server.c"),
                                      builddir),
