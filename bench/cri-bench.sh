@@ -1,13 +1,13 @@
 #!/bin/bash
 # Benchmark (not a test): asking the runtime against reading the node's files.
 # Brings up the real containerd node of tests/node with the nginx-deployment
-# pods, then measures, for one replica, in the same run:
+# pods and the glibc pod, then measures, for one replica, in the same run:
 #   - the CRI round trips a client needs for a container's PID
 #     (bench/cri-bench.py: one warm client, gRPC calls only), and
 #   - `podenter inspect -q -o json POD` as a whole process (hyperfine -N),
 #   - attaching by name (`podenter POD -- true`, each view, and the tools
 #     view running the container's own `true`) against `nsenter -t PID -a
-#     true`,
+#     true`, and the same against the glibc pod,
 # then the same podenter call with containerd frozen (SIGSTOP), where every
 # CRI call would hang until its deadline. Tears the node down.
 #   bench/cri-bench.sh [RUNS [ATTACH_ROUNDS]]   (root; prints Markdown tables)
@@ -30,7 +30,8 @@ cleanup() {
 	rm -f "$LOG"
 }
 trap cleanup EXIT
-"${NODE[@]}" up "$HERE/tests/node/pods/nginx-deployment.json" >"$LOG" 2>&1 || { cat "$LOG" >&2; exit 1; }
+"${NODE[@]}" up "$HERE/tests/node/pods/nginx-deployment.json" \
+	"$HERE/tests/node/pods/glibc-deployment.json" >"$LOG" 2>&1 || { cat "$LOG" >&2; exit 1; }
 pod=$("$PODENTER" list -o name nginx-deployment | head -1 | cut -d/ -f2)
 read -r cri_med cri_p90 cri_pid < <(/usr/bin/python3 "$HERE/bench/cri-bench.py" default "$pod" "$RUNS")
 hyperfine -N -w 5 -r "$RUNS" --export-json "$OUT/cri-podenter.json" \
@@ -60,6 +61,16 @@ PODENTER_CONFIG=/nonexistent/podenter.conf INTERLEAVE_JSON="$OUT/attach-pod.json
 	"$PODENTER -q default/$pod --view none -- true" \
 	"$PODENTER -q pid:$pid --view none -- true" \
 	"nsenter -t $pid -a true" >/dev/null 2>&1
+# The same against the glibc pod, whose true is dynamically linked like the
+# tools view's and like those of most images (Debian, Ubuntu, RHEL bases)
+gpod=$("$PODENTER" list -o name glibc-deployment | head -1 | cut -d/ -f2)
+gpid=$("$PODENTER" inspect -q -o json "default/$gpod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+PODENTER_CONFIG=/nonexistent/podenter.conf INTERLEAVE_JSON="$OUT/attach-glibc.json" \
+	/usr/bin/python3 "$HERE/bench/interleave.py" "$ATTACH_ROUNDS" \
+	"$PODENTER -q default/$gpod -- true" \
+	"$PODENTER -q default/$gpod --view none -- true" \
+	"$PODENTER -q pid:$gpid --view none -- true" \
+	"nsenter -t $gpid -a true" >/dev/null 2>&1
 "${NODE[@]}" freeze >/dev/null
 hyperfine -N -w 5 -r "$RUNS" --export-json "$OUT/cri-podenter-frozen.json" \
 	"$PODENTER inspect -q -o json default/$pod" >/dev/null 2>&1
@@ -84,6 +95,22 @@ res = json.load(open(sys.argv[1]))
 names = ["`podenter POD -- true` (default: tools view, the node's tools)",
          "`podenter POD -- %s` (tools view, the program nsenter runs)" % sys.argv[3],
          "`podenter POD --view tools --tools builtin -- true`",
+         "`podenter POD --view none -- true` (the container's own files)",
+         "`podenter pid:PID --view none -- true`",
+         "`nsenter -t PID -a true`"]
+base = res[-1]["median"]
+print("| command | median ms | min ms | ratio to nsenter |")
+print("|---|---:|---:|---:|")
+for n, r in zip(names, res):
+    print("| %s | %.2f | %.2f | %.2f |" % (n, r["median"] * 1e3, r["min"] * 1e3, r["median"] / base))
+PY
+echo
+echo "The same against the glibc pod (tests/node/images: the node's dynamically linked \`true\` and C library, like most images' programs), $ATTACH_ROUNDS interleaved rounds:"
+echo
+/usr/bin/python3 - "$OUT/attach-glibc.json" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))
+names = ["`podenter POD -- true` (default: tools view, the node's tools)",
          "`podenter POD --view none -- true` (the container's own files)",
          "`podenter pid:PID --view none -- true`",
          "`nsenter -t PID -a true`"]
