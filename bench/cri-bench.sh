@@ -37,7 +37,7 @@ read -r cri_med cri_p90 cri_pid < <(/usr/bin/python3 "$HERE/bench/cri-bench.py" 
 hyperfine -N -w 5 -r "$RUNS" --export-json "$OUT/cri-podenter.json" \
 	"$PODENTER inspect -q -o json default/$pod" >/dev/null 2>&1
 # Attaching by pod name on the real node (issue 8's goal: the tools view
-# within 1.5x of nsenter -a), every way, in one hyperfine run.
+# within 1.5x of nsenter -a), every way, in one interleaved run.
 pid=$("$PODENTER" inspect -q -o json "default/$pod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
 # The program nsenter runs for `true` (execvp in the container's root and
 # PATH), for a row that has the tools view run that same program from
@@ -51,8 +51,14 @@ prog=$(nsenter -t "$pid" -m sh -c 'for d in $(echo "$PATH" | tr : " "); do
 [ -n "$prog" ] || { echo "no true in the container's PATH" >&2; exit 1; }
 same_program="/target$prog"
 [ "${prog##*/}" = busybox ] && same_program="$same_program true"
-# interleaved rounds (each starts one command further on), nsenter listed
-# last as the baseline: see bench/attach.sh and bench/interleave.py
+# The same against the glibc pod, whose true is dynamically linked like the
+# tools view's and like those of most images (Debian, Ubuntu, RHEL bases)
+gpod=$("$PODENTER" list -o name glibc-deployment | head -1 | cut -d/ -f2)
+gpid=$("$PODENTER" inspect -q -o json "default/$gpod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+# interleaved rounds (each starts one command further on), both pods in the
+# same rounds so that the machine's drift hits both tables alike; each
+# table's baseline is its pod's nsenter: see bench/attach.sh and
+# bench/interleave.py
 PODENTER_CONFIG=/nonexistent/podenter.conf INTERLEAVE_JSON="$OUT/attach-pod.json" \
 	/usr/bin/python3 "$HERE/bench/interleave.py" "$ATTACH_ROUNDS" \
 	"$PODENTER -q default/$pod -- true" \
@@ -60,13 +66,7 @@ PODENTER_CONFIG=/nonexistent/podenter.conf INTERLEAVE_JSON="$OUT/attach-pod.json
 	"$PODENTER -q default/$pod --view tools --tools builtin -- true" \
 	"$PODENTER -q default/$pod --view none -- true" \
 	"$PODENTER -q pid:$pid --view none -- true" \
-	"nsenter -t $pid -a true" >/dev/null 2>&1
-# The same against the glibc pod, whose true is dynamically linked like the
-# tools view's and like those of most images (Debian, Ubuntu, RHEL bases)
-gpod=$("$PODENTER" list -o name glibc-deployment | head -1 | cut -d/ -f2)
-gpid=$("$PODENTER" inspect -q -o json "default/$gpod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
-PODENTER_CONFIG=/nonexistent/podenter.conf INTERLEAVE_JSON="$OUT/attach-glibc.json" \
-	/usr/bin/python3 "$HERE/bench/interleave.py" "$ATTACH_ROUNDS" \
+	"nsenter -t $pid -a true" \
 	"$PODENTER -q default/$gpod -- true" \
 	"$PODENTER -q default/$gpod --view none -- true" \
 	"$PODENTER -q pid:$gpid --view none -- true" \
@@ -91,7 +91,7 @@ echo "Attaching to the same replica by name (\`-- true\`), against \`nsenter -t 
 echo
 /usr/bin/python3 - "$OUT/attach-pod.json" "$pod" "$same_program" <<'PY'
 import json, sys
-res = json.load(open(sys.argv[1]))
+res = json.load(open(sys.argv[1]))[:6]
 names = ["`podenter POD -- true` (default: tools view, the node's tools)",
          "`podenter POD -- %s` (tools view, the program nsenter runs)" % sys.argv[3],
          "`podenter POD --view tools --tools builtin -- true`",
@@ -105,11 +105,11 @@ for n, r in zip(names, res):
     print("| %s | %.2f | %.2f | %.2f |" % (n, r["median"] * 1e3, r["min"] * 1e3, r["median"] / base))
 PY
 echo
-echo "The same against the glibc pod (tests/node/images: the node's dynamically linked \`true\` and C library, like most images' programs), $ATTACH_ROUNDS interleaved rounds:"
+echo "The same against the glibc pod (tests/node/images: the node's dynamically linked \`true\` and C library, like most images' programs), in the same rounds:"
 echo
-/usr/bin/python3 - "$OUT/attach-glibc.json" <<'PY'
+/usr/bin/python3 - "$OUT/attach-pod.json" <<'PY'
 import json, sys
-res = json.load(open(sys.argv[1]))
+res = json.load(open(sys.argv[1]))[6:]
 names = ["`podenter POD -- true` (default: tools view, the node's tools)",
          "`podenter POD --view none -- true` (the container's own files)",
          "`podenter pid:PID --view none -- true`",
