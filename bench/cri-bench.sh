@@ -87,36 +87,37 @@ echo "| CRI: ListPodSandbox + ListContainers + ContainerStatus(verbose), warm cl
 echo "| \`podenter inspect\`, whole process, from the node's files | $pe_med | $pe_p90 | $pe_pid |"
 echo "| \`podenter inspect\` with containerd frozen (CRI calls hang) | $fr_med | $fr_p90 | $pe_pid |"
 echo
-echo "Attaching to the same replica by name (\`-- true\`), against \`nsenter -t PID -a true\`, $ATTACH_ROUNDS interleaved rounds (bench/interleave.py: every command once per round):"
-echo
-/usr/bin/python3 - "$OUT/attach-pod.json" "$pod" "$same_program" <<'PY'
+/usr/bin/python3 - "$OUT/attach-pod.json" "$same_program" "$ATTACH_ROUNDS" <<'PY'
 import json, sys
-res = json.load(open(sys.argv[1]))[:6]
-names = ["`podenter POD -- true` (default: tools view, the node's tools)",
-         "`podenter POD -- %s` (tools view, the program nsenter runs)" % sys.argv[3],
-         "`podenter POD --view tools --tools builtin -- true`",
-         "`podenter POD --view none -- true` (the container's own files)",
-         "`podenter pid:PID --view none -- true`",
-         "`nsenter -t PID -a true`"]
-base = res[-1]["median"]
-print("| command | median ms | min ms | ratio to nsenter |")
-print("|---|---:|---:|---:|")
-for n, r in zip(names, res):
-    print("| %s | %.2f | %.2f | %.2f |" % (n, r["median"] * 1e3, r["min"] * 1e3, r["median"] / base))
-PY
-echo
-echo "The same against the glibc pod (tests/node/images: the node's dynamically linked \`true\` and C library, like most images' programs), in the same rounds:"
-echo
-/usr/bin/python3 - "$OUT/attach-pod.json" <<'PY'
-import json, sys
-res = json.load(open(sys.argv[1]))[6:]
-names = ["`podenter POD -- true` (default: tools view, the node's tools)",
-         "`podenter POD --view none -- true` (the container's own files)",
-         "`podenter pid:PID --view none -- true`",
-         "`nsenter -t PID -a true`"]
-base = res[-1]["median"]
-print("| command | median ms | min ms | ratio to nsenter |")
-print("|---|---:|---:|---:|")
-for n, r in zip(names, res):
-    print("| %s | %.2f | %.2f | %.2f |" % (n, r["median"] * 1e3, r["min"] * 1e3, r["median"] / base))
+res = json.load(open(sys.argv[1]))
+tables = [
+    ("Attaching to the same replica by name (`-- true`), against `nsenter -t PID -a "
+     "true`, %s interleaved rounds (bench/interleave.py: every command once per round):"
+     % sys.argv[3],
+     ["`podenter POD -- true` (default: tools view, the node's tools)",
+      "`podenter POD -- %s` (tools view, the program nsenter runs)" % sys.argv[2],
+      "`podenter POD --view tools --tools builtin -- true`",
+      "`podenter POD --view none -- true` (the container's own files)",
+      "`podenter pid:PID --view none -- true`",
+      "`nsenter -t PID -a true`"]),
+    ("The same against the glibc pod (tests/node/images: the node's dynamically linked "
+     "`true` and C library, like most images' programs), in the same rounds:",
+     ["`podenter POD -- true` (default: tools view, the node's tools)",
+      "`podenter POD --view none -- true` (the container's own files)",
+      "`podenter pid:PID --view none -- true`",
+      "`nsenter -t PID -a true`"]),
+]
+first = 0
+for title, names in tables:
+    rows = res[first:first + len(names)]
+    first += len(names)
+    base = rows[-1]["median"]  # each table's own pod's nsenter
+    print(title)
+    print()
+    print("| command | median ms | min ms | ratio to nsenter |")
+    print("|---|---:|---:|---:|")
+    for n, r in zip(names, rows):
+        print("| %s | %.2f | %.2f | %.2f |" % (n, r["median"] * 1e3, r["min"] * 1e3, r["median"] / base))
+    if title is not tables[-1][0]:
+        print()
 PY
