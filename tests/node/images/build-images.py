@@ -124,24 +124,19 @@ def add_node_path(layer, path, seen):
     cur = ""
     for i, part in enumerate(parts):
         cur = cur + "/" + part
-        if cur in seen:
-            if os.path.islink(cur):
-                target = os.readlink(cur)
-                rest = "/".join(parts[i + 1:])
-                base = os.path.dirname(cur) if not target.startswith("/") else ""
-                resolved = os.path.normpath(os.path.join(base or "/", target))
-                if rest:
-                    add_node_path(layer, resolved + "/" + rest, seen)
-                return
-            continue
-        seen.add(cur)
         if os.path.islink(cur):
             target = os.readlink(cur)
-            layer.symlink(cur[1:], target)
-            resolved = os.path.normpath(os.path.join(os.path.dirname(cur), target))
+            if cur not in seen:
+                seen.add(cur)
+                layer.symlink(cur[1:], target)
             rest = "/".join(parts[i + 1:])
-            add_node_path(layer, resolved + ("/" + rest if rest else ""), seen)
+            resolved = os.path.normpath(os.path.join(os.path.dirname(cur), target))
+            if rest or resolved not in seen:
+                add_node_path(layer, resolved + ("/" + rest if rest else ""), seen)
             return
+        if cur in seen:
+            continue
+        seen.add(cur)
         if i < len(parts) - 1:
             layer.dir(cur[1:])
         else:
@@ -149,22 +144,19 @@ def add_node_path(layer, path, seen):
                 layer.file(cur[1:], f.read(), os.stat(cur).st_mode & 0o777)
 
 
-def glibc_inputs():
-    files = []
-    for prog in GLIBC_PROGRAMS:
-        files += [os.path.realpath(p) for p in needed_files(prog)]
-    return sorted(set(files))
+def glibc_paths():
+    """Every program of the glibc image and what ldd says each needs."""
+    return [p for prog in GLIBC_PROGRAMS for p in needed_files(prog)]
 
 
-def glibc_layer():
+def glibc_layer(paths):
     layer = Layer()
     seen = set()
     for d in ("etc", "root", "tmp"):
         layer.dir(d, 0o1777 if d == "tmp" else 0o755)
         seen.add("/" + d)
-    for prog in GLIBC_PROGRAMS:
-        for path in needed_files(prog):
-            add_node_path(layer, path, seen)
+    for path in paths:
+        add_node_path(layer, path, seen)
     layer.file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"
                              b"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n")
     layer.file("etc/group", b"root:x:0:\nnogroup:x:65534:\n")
@@ -236,9 +228,11 @@ def inputs_digest(*paths):
 def main():
     builddir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "build")
     os.makedirs(builddir, exist_ok=True)
+    glibc = glibc_paths()
     images = [
         ("busybox", [BUSYBOX], lambda: busybox_layer(), None, ["sh"]),
-        ("glibc", glibc_inputs(), lambda: glibc_layer(), None, ["sh"]),
+        ("glibc", sorted(set(os.path.realpath(p) for p in glibc)),
+         lambda: glibc_layer(glibc), None, ["sh"]),
         ("distroless", [os.path.join(HERE, "hello-server.c")],
          lambda: single_binary_layer("hello-server", os.path.join(HERE, "hello-server.c"),
                                      builddir),
